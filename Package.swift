@@ -1,0 +1,32 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "grader",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "grader", targets: ["grader"]),
+        .library(name: "GraderCore", targets: ["GraderCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "CProcessSupport"),
+        .target(
+            name: "GraderCore",
+            dependencies: ["CProcessSupport", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "grader",
+            dependencies: [
+                "GraderCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GraderCoreTests", dependencies: ["GraderCore"]),
+        .testTarget(name: "GraderCLITests", dependencies: ["GraderCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

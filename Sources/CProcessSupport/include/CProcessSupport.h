@@ -1,0 +1,15 @@
+#ifndef C_PROCESS_SUPPORT_H
+#define C_PROCESS_SUPPORT_H
+
+#include <spawn.h>
+
+/// pipe2(fds, O_CLOEXEC): both ends close on exec, atomically, so a concurrent spawn never inherits them.
+int grader_pipe_cloexec(int fds[2]);
+
+/// posix_spawn_file_actions_addchdir_np, a GNU extension Swift's Glibc module does not expose.
+int grader_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/// posix_spawn_file_actions_addclosefrom_np: closes every descriptor from `low` up in the child.
+int grader_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int low);
+
+#endif

@@ -1,0 +1,175 @@
+/// The values a part is checked against, once expressions have been evaluated with the reference.
+public struct AnswerKey: Sendable {
+    public let expected: SnippetValue?
+    /// Known mistakes with their value (numeric parts) and feedback.
+    public let mistakes: [(value: SnippetValue, feedback: String)]
+
+    public init(expected: SnippetValue?, mistakes: [(value: SnippetValue, feedback: String)] = []) {
+        self.expected = expected
+        self.mistakes = mistakes
+    }
+}
+
+/// Checks one part answered in `answers.yaml`. One checker per answer kind, registered in `AnswerCheckers.forKind`.
+public protocol AnswerChecker: Sendable {
+    /// Grades `answer` (`nil` when the student gave none) for `part` of `problem`.
+    func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade
+}
+
+/// The registry of answer checkers, by answer kind.
+public enum AnswerCheckers {
+    public static func forKind(_ kind: PartKind) -> (any AnswerChecker)? {
+        switch kind {
+        case .integer, .real, .vector, .matrix: return NumericChecker()
+        case .choice, .multipleChoice: return ChoiceChecker()
+        case .snippet: return nil
+        }
+    }
+
+    /// How an answer of this kind is written, for messages and for `grader init`.
+    public static func expectedForm(_ part: Part, key: AnswerKey? = nil) -> String {
+        switch part.kind {
+        case .integer: return "a whole number, e.g. `\(part.id): 42`"
+        case .real(let spec): return "a number, e.g. `\(part.id): 0.125` (checked to \(spec.tolerance))"
+        case .vector(let spec):
+            let count = key?.expected.map(ValueComparison.shape).map { " of \($0) numbers" } ?? ""
+            return "a list\(count), e.g. `\(part.id): [1.0, -2.5]` (checked to \(spec.tolerance))"
+        case .matrix(let spec):
+            let shape = key?.expected.map(ValueComparison.shape).map { " (\($0), row-major)" } ?? " (row-major)"
+            return "a list of rows\(shape), e.g. `\(part.id): [[1.0, 0.0], [0.0, 1.0]]` (checked to \(spec.tolerance))"
+        case .choice(let spec): return "one of \(spec.options.map { "`\($0)`" }.joined(separator: ", "))"
+        case .multipleChoice(let spec):
+            return "a list of the options that apply, from \(spec.options.map { "`\($0)`" }.joined(separator: ", "))"
+        case .snippet(let spec): return "`\(spec.signature.text)`"
+        }
+    }
+}
+
+extension PartGrade {
+    /// A grade for `part` with the given outcome.
+    init(problem: String, part: Part, status: Status, score: Double, message: String, details: [String] = [], mistake: String? = nil) {
+        self.init(
+            problem: problem, id: part.id, kind: part.kind.name, status: status, score: score, maxScore: part.points,
+            message: message, details: details, mistake: mistake, output: nil)
+        if status != .passed, let hint = part.hint { self.details.append("Hint: \(hint)") }
+    }
+}
+
+/// Checks integer, real, vector and matrix answers: type and shape first, then element-wise within tolerance.
+public struct NumericChecker: AnswerChecker {
+    public func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
+        let form = AnswerCheckers.expectedForm(part, key: key)
+        guard let answer, !answer.isNull else {
+            return PartGrade(problem: problem, part: part, status: .missing, score: 0,
+                             message: "no answer given", details: ["Add `\(part.id)` under `\(problem):` in answers.yaml: \(form)."])
+        }
+        guard let type = part.kind.valueType, let expected = key.expected else {
+            return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "this part has no answer key")
+        }
+        let given: SnippetValue
+        switch AnswerParser.parse(answer, as: type) {
+        case .success(let value): given = value
+        case .failure(let problem_):
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "answer \(problem_.message)", details: ["Expected \(form)."])
+        }
+        let tolerance: Tolerance
+        switch part.kind {
+        case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec): tolerance = spec.tolerance
+        default: tolerance = .exact
+        }
+        if let bad = firstNonFinite(given) {
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "answer contains \(bad.value)\(bad.path.isEmpty ? "" : " at \(bad.path)"); answers must be finite numbers",
+                             details: ["Expected \(form)."])
+        }
+        guard let difference = ValueComparison.firstDifference(expected: expected, got: given, tolerance: tolerance) else {
+            return PartGrade(problem: problem, part: part, status: .passed, score: part.points, message: "correct")
+        }
+        var details: [String] = ["You gave \(given.swiftLiteral)."]
+        let message: String
+        if difference.isShape {
+            message = "wrong shape: expected \(ValueComparison.shape(expected)), got \(ValueComparison.shape(given))"
+            details.append("Expected \(form).")
+        } else {
+            let place = difference.path.isEmpty ? "" : " at \(difference.path)"
+            let error = difference.error.map(NumberFormatting.compact) ?? "?"
+            let allowed = difference.allowed.map(NumberFormatting.compact) ?? "0"
+            message = "not within tolerance: off by \(error)\(place), \(tolerance) allows \(allowed)"
+        }
+        let mistake = key.mistakes.first { ValueComparison.matches(expected: $0.value, got: given, tolerance: tolerance) }
+        return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: message, details: details,
+                         mistake: mistake?.feedback)
+    }
+
+    private func firstNonFinite(_ value: SnippetValue, path: String = "") -> (value: String, path: String)? {
+        switch value {
+        case .double(let x) where !x.isFinite: return (NumberFormatting.shortest(x), path)
+        case .array(let values):
+            for (index, element) in values.enumerated() {
+                if let found = firstNonFinite(element, path: path + "[\(index)]") { return found }
+            }
+            return nil
+        default: return nil
+        }
+    }
+}
+
+/// Checks single and multiple choice answers; multiple choice earns credit per option classified correctly.
+public struct ChoiceChecker: AnswerChecker {
+    public func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
+        let form = AnswerCheckers.expectedForm(part)
+        guard let answer, !answer.isNull else {
+            return PartGrade(problem: problem, part: part, status: .missing, score: 0, message: "no answer given",
+                             details: ["Add `\(part.id)` under `\(problem):` in answers.yaml: \(form)."])
+        }
+        let spec: ChoiceSpec
+        let multiple: Bool
+        switch part.kind {
+        case .choice(let choice): spec = choice; multiple = false
+        case .multipleChoice(let choice): spec = choice; multiple = true
+        default: return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "not a choice part")
+        }
+        var chosen: [String] = []
+        switch answer {
+        case .scalar(let text, _, _): chosen = [text.trimmingWhitespace()]
+        case .sequence(let items, _) where multiple:
+            for item in items {
+                guard case .scalar(let text, _, _) = item else {
+                    return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                                     message: "answer must list option names, found \(item.kindDescription)", details: ["Expected \(form)."])
+                }
+                chosen.append(text.trimmingWhitespace())
+            }
+        default:
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "answer must be \(multiple ? "a list of options" : "one option"), found \(answer.kindDescription)",
+                             details: ["Expected \(form)."])
+        }
+        let unknown = chosen.filter { !spec.options.contains($0) }
+        if !unknown.isEmpty {
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "not an option: \(unknown.map { "`\($0)`" }.joined(separator: ", "))",
+                             details: ["Expected \(form)."])
+        }
+        let selected = Set(chosen)
+        if !multiple {
+            let right = selected == Set(spec.correct)
+            return PartGrade(problem: problem, part: part, status: right ? .passed : .failed, score: right ? part.points : 0,
+                             message: right ? "correct" : "`\(chosen[0])` is not the right choice")
+        }
+        let correct = Set(spec.correct)
+        let classifiedRight = spec.options.filter { selected.contains($0) == correct.contains($0) }.count
+        let score = part.points * Double(classifiedRight) / Double(spec.options.count)
+        if classifiedRight == spec.options.count {
+            return PartGrade(problem: problem, part: part, status: .passed, score: part.points, message: "correct")
+        }
+        let wrongIn = selected.subtracting(correct).count
+        let missed = correct.subtracting(selected).count
+        var details = ["Each of the \(spec.options.count) options earns \(NumberFormatting.score(part.points / Double(spec.options.count))) points when it is correctly included or left out."]
+        if wrongIn > 0 { details.append("\(wrongIn) option\(wrongIn == 1 ? "" : "s") you listed should not be there.") }
+        if missed > 0 { details.append("\(missed) option\(missed == 1 ? "" : "s") that belong\(missed == 1 ? "s" : "") in the answer \(missed == 1 ? "is" : "are") missing.") }
+        return PartGrade(problem: problem, part: part, status: classifiedRight == 0 ? .failed : .partial, score: score,
+                         message: "\(classifiedRight) of \(spec.options.count) options classified correctly", details: details)
+    }
+}

@@ -1,0 +1,88 @@
+/// What one sandboxed run of a harness entry produced, trial by trial.
+public struct EntryRun: Sendable {
+    /// The decoded output of each trial; `nil` where the process stopped before it or the frame was unreadable.
+    public var outputs: [SnippetValue?]
+    /// Why the run ended abnormally, in words a student understands; `nil` for a clean run.
+    public var failure: String?
+    /// The trial the process was on when it failed, if it failed during one.
+    public var failedTrial: Int?
+    /// Standard output and error of the process, cleaned for reports.
+    public var printed: String
+    public var seconds: Double
+
+    /// Runs `entry` of `binary` in the sandbox on `trials` and decodes what comes back on the result channel.
+    static func run(
+        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits
+    ) throws -> EntryRun {
+        let lines = trials.map(WireFormat.line)
+        let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits)
+        var outputs = [SnippetValue?](repeating: nil, count: trials.count)
+        var seen = Set<Int>()
+        var done = false
+        var tampered = false
+        var harnessMessage: String?
+        let text = String(decoding: outcome.results, as: UTF8.self)
+        for frame in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let tokens = frame.split(separator: " ")
+            switch tokens.first {
+            case "R":
+                guard tokens.count >= 2, let number = Int(tokens[1]), outputs.indices.contains(number), !seen.contains(number) else {
+                    tampered = true
+                    continue
+                }
+                seen.insert(number)
+                var index = 2
+                let value = WireFormat.decode(returnType, from: Array(tokens), at: &index)
+                if value == nil || index != tokens.count { tampered = true } else { outputs[number] = value }
+            case "D": done = true
+            case "X": harnessMessage = tokens.dropFirst().joined(separator: " ")
+            default: tampered = true
+            }
+        }
+        let completed = outputs.prefix { $0 != nil }.count
+        var failure: String?
+        if outcome.timedOut {
+            failure = "timed out after \(NumberFormatting.compact(limits.wallSeconds)) s (wall-clock limit); an infinite loop or a wait that never ends?"
+        } else if outcome.outputLimitExceeded {
+            failure = "stopped: printed more than \(limits.outputKilobytes) KiB (output limit)"
+        } else if case .signaled(let signal) = outcome.termination {
+            failure = describe(signal: signal, stderr: outcome.stderr, limits: limits)
+        } else if case .exited(let code) = outcome.termination, code != 0 || !done {
+            if let harnessMessage {
+                failure = "the grader's harness stopped: \(harnessMessage)"
+            } else if code == 0 || !done {
+                failure = "the process exited (code \(code)) before finishing its trials; does the code call exit()?"
+            } else {
+                failure = "exited with code \(code)"
+            }
+        } else if tampered {
+            failure = "the result channel held frames the harness did not write; the code must not write to file descriptor 3"
+            outputs = outputs.map { _ in nil }
+        }
+        return EntryRun(
+            outputs: outputs, failure: failure, failedTrial: failure == nil ? nil : min(completed, trials.count - 1),
+            printed: ReportText.clean(bytes: outcome.stdout + outcome.stderr, limit: 2000), seconds: outcome.seconds)
+    }
+
+    private static func describe(signal: Int32, stderr: [UInt8], limits: SandboxLimits) -> String {
+        let errorText = String(decoding: stderr, as: UTF8.self)
+        let fatal = errorText.split(separator: "\n").first { $0.contains("Fatal error") || $0.contains("fatal error") }
+        let fatalText = fatal.map { ": " + ReportText.clean(String($0), limit: 300) } ?? ""
+        switch signal {
+        case 4, 5:
+            return "crashed with a Swift runtime error\(fatalText.isEmpty ? " (index out of range, nil unwrapped, overflow or fatalError)" : fatalText)"
+        case 6:
+            return "aborted\(fatalText.isEmpty ? " (possibly the \(limits.memoryMegabytes) MB memory limit)" : fatalText)"
+        case 9:
+            return "killed (signal 9); the CPU limit of \(limits.cpuSeconds) s or the memory limit of \(limits.memoryMegabytes) MB was reached"
+        case 11:
+            return "crashed with a segmentation fault (signal 11); unbounded recursion overflowing the stack?"
+        case 24:
+            return "used more than \(limits.cpuSeconds) s of CPU time (CPU limit)"
+        case 25:
+            return "wrote a file larger than the \(limits.fileKilobytes) KiB file-size limit"
+        default:
+            return "crashed with signal \(signal)\(fatalText)"
+        }
+    }
+}

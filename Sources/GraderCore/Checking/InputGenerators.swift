@@ -1,0 +1,78 @@
+/// Draws the random arguments of one snippet trial.
+public enum InputGenerators {
+    /// Generators for arguments whose shapes depend on each other, referenced by name from `problem.yaml`.
+    public static let named: [String: @Sendable (SnippetSpec, inout SeededGenerator, [String: Int]) -> [SnippetValue]] = [
+        "residual-network": residualNetwork
+    ]
+
+    /// The arguments of every trial of a snippet part, drawn from the part's seed (the same on every run).
+    public static func trials(for spec: SnippetSpec) -> [[SnippetValue]] {
+        var random = SeededGenerator(seed: spec.seed)
+        return (0..<spec.trials).map { _ in
+            var dimensions: [String: Int] = [:]
+            for dimension in spec.dimensions { dimensions[dimension.name] = Int.random(in: dimension.range, using: &random) }
+            if let name = spec.generator, let generator = named[name] {
+                return generator(spec, &random, dimensions)
+            }
+            return spec.signature.parameters.map { parameter in
+                draw(parameter.type, spec.inputs[parameter.name]!, shape: ArraySlice(spec.inputs[parameter.name]!.shape),
+                     dimensions: dimensions, random: &random)
+            }
+        }
+    }
+
+    static func draw(
+        _ type: SwiftType, _ input: InputSpec, shape: ArraySlice<DimensionExpression>, dimensions: [String: Int],
+        random: inout SeededGenerator
+    ) -> SnippetValue {
+        switch type {
+        case .int:
+            if let value = input.value?.evaluate(dimensions) { return .int(value) }
+            let low = Int(input.range.lowerBound.rounded(.up))
+            let high = max(low, Int(input.range.upperBound.rounded(.down)))
+            return .int(Int.random(in: low...high, using: &random))
+        case .double:
+            return .double(roundedDraw(in: input.range, random: &random))
+        case .bool:
+            return .bool(Double.random(in: 0..<1, using: &random) < input.probability)
+        case .array(let element):
+            let count = shape.first?.evaluate(dimensions) ?? 0
+            return .array((0..<count).map { _ in
+                draw(element, input, shape: shape.dropFirst(), dimensions: dimensions, random: &random)
+            })
+        case .tuple(let elements):
+            return .tuple(elements.map { draw($0.type, input, shape: shape, dimensions: dimensions, random: &random) })
+        }
+    }
+
+    /// A uniform draw rounded to 1/64, so that inputs print short in feedback and exactly in binary.
+    static func roundedDraw(in range: ClosedRange<Double>, random: inout SeededGenerator) -> Double {
+        let value = Double.random(in: range, using: &random)
+        let rounded = (value * 64).rounded() / 64
+        return min(max(rounded, range.lowerBound), range.upperBound)
+    }
+
+    /// A residual network of DESIGN section 4: `x` of width `inputWidth`, layer 1 maps it to `width`, `depth - 2`
+    /// residual layers of `width`, and a last layer to one output. Dimensions: `depth`, `width`, `inputWidth`.
+    static func residualNetwork(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int]) -> [SnippetValue] {
+        let depth = max(2, dimensions["depth"] ?? 3)
+        let width = max(1, dimensions["width"] ?? 2)
+        let inputWidth = max(1, dimensions["inputWidth"] ?? width)
+        let range = spec.inputs.values.first?.range ?? -1.0...1.0
+        func matrix(_ rows: Int, _ columns: Int) -> SnippetValue {
+            .array((0..<rows).map { _ in .array((0..<columns).map { _ in .double(roundedDraw(in: range, random: &random)) }) })
+        }
+        func vector(_ count: Int) -> SnippetValue {
+            .array((0..<count).map { _ in .double(roundedDraw(in: range, random: &random)) })
+        }
+        var weights: [SnippetValue] = [matrix(width, inputWidth)]
+        var biases: [SnippetValue] = [vector(width)]
+        for _ in 0..<(depth - 2) {
+            weights.append(matrix(width, width))
+            biases.append(vector(width))
+        }
+        weights.append(matrix(1, width))
+        biases.append(vector(1))
+        return [.array(weights), .array(biases), vector(inputWidth)]
+    }
+}

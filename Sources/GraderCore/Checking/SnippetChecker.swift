@@ -1,0 +1,186 @@
+import Foundation
+
+/// Grades the snippet parts of one problem: compiles the student's file with a harness, runs each function on the
+/// reference's trial inputs in the sandbox, and compares outputs; credit is proportional to trials passed.
+struct SnippetChecker {
+    let session: GradingSession
+    let problem: Problem
+    let limits: SandboxLimits
+
+    func grade(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> [PartGrade] {
+        let fileName = problem.snippetFileName
+        func all(_ status: PartGrade.Status, _ message: String, _ details: [String] = []) -> [PartGrade] {
+            parts.map { part in
+                PartGrade(problem: problem.id, part: part, status: status, score: 0, message: message,
+                          details: details + ["Expected in \(fileName): `\(signature(part).text)`."])
+            }
+        }
+        let source: [UInt8]
+        switch Submission.readFile(named: fileName, in: submissionFolder) {
+        case .success(let bytes): source = bytes
+        case .failure(let problem_):
+            return all(problem_.missing ? .missing : .error, problem_.message,
+                       problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : [])
+        }
+
+        // Compile; a function that is missing or has another signature costs only its own part.
+        var remaining = parts
+        var grades: [String: PartGrade] = [:]
+        var binary: String?
+        while !remaining.isEmpty, binary == nil {
+            let harness = Harness(entries: remaining.map { .call(signature($0)) })
+            let result: BuildResult
+            do {
+                result = try session.builder.build(fileName: fileName, source: source, harness: harness)
+            } catch {
+                return all(.error, "the grader could not compile \(fileName): \(error)")
+            }
+            switch result {
+            case .built(let path):
+                binary = path
+            case .timedOut(let seconds):
+                for part in remaining {
+                    grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                                                message: "compile error: the compiler ran over its \(NumberFormatting.compact(seconds)) s limit",
+                                                details: ["Simplify long expressions (split them over several `let`s with explicit types)."])
+                }
+                remaining = []
+            case .failed(let diagnostics, let log):
+                let own = diagnostics.filter { $0.line != nil }
+                let entries = Set(diagnostics.compactMap(\.entry))
+                if !own.isEmpty || entries.isEmpty {
+                    let details = compileDetails(own, source: source, log: log)
+                    for part in remaining {
+                        grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                                                    message: "compile error in \(fileName)\(own.first?.line.map { " (line \($0))" } ?? "")",
+                                                    details: details)
+                    }
+                    remaining = []
+                } else {
+                    for part in remaining where entries.contains(part.id) {
+                        grades[part.id] = signatureProblem(part, diagnostics.filter { $0.entry == part.id })
+                    }
+                    remaining.removeAll { entries.contains($0.id) }
+                }
+            }
+        }
+        if let binary {
+            for part in remaining { grades[part.id] = run(part, binary: binary, expectation: reference.snippets[part.id]!) }
+        }
+        return parts.map { grades[$0.id]! }
+    }
+
+    private func signature(_ part: Part) -> FunctionSignature {
+        guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
+        return spec.signature
+    }
+
+    private func compileDetails(_ diagnostics: [CompilerDiagnostic], source: [UInt8], log: String) -> [String] {
+        guard !diagnostics.isEmpty else {
+            return ["The compiler said:\n" + ReportText.clean(log, limit: 1500)]
+        }
+        let lines = String(decoding: source, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        var details: [String] = []
+        for diagnostic in diagnostics.prefix(5) {
+            var text = "\(problem.snippetFileName):\(diagnostic.line ?? 0):\(diagnostic.column ?? 0): error: \(diagnostic.message)"
+            if let line = diagnostic.line, lines.indices.contains(line - 1) {
+                text += "\n    \(line) | " + ReportText.clean(String(lines[line - 1]), limit: 200)
+            }
+            details.append(text)
+        }
+        if diagnostics.count > 5 { details.append("(\(diagnostics.count - 5) more errors)") }
+        return details
+    }
+
+    private func signatureProblem(_ part: Part, _ diagnostics: [CompilerDiagnostic]) -> PartGrade {
+        let expected = signature(part)
+        let missing = diagnostics.contains { $0.message.contains("cannot find '\(expected.name)' in scope") }
+        if missing {
+            return PartGrade(problem: problem.id, part: part, status: .missing, score: 0,
+                             message: "`\(expected.name)` is not defined in \(problem.snippetFileName)",
+                             details: ["Define it with exactly this signature: `\(expected.text)`."])
+        }
+        let reasons = diagnostics.prefix(3).map { "compiler: " + ReportText.clean($0.message, limit: 300) }
+        return PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                         message: "`\(expected.name)` does not match the expected signature",
+                         details: ["Expected exactly: `\(expected.text)`."] + reasons)
+    }
+
+    private func run(_ part: Part, binary: String, expectation: SnippetExpectation) -> PartGrade {
+        guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
+        let type = spec.signature.returnType
+        let outcome: EntryRun
+        do {
+            outcome = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: part.id, returnType: type,
+                                       trials: expectation.trials, limits: limits)
+        } catch {
+            return PartGrade(problem: problem.id, part: part, status: .error, score: 0, message: "could not run: \(error)")
+        }
+        let total = expectation.trials.count
+        var failing: [Int] = []
+        var firstDifference: (trial: Int, difference: ValueComparison.Difference?)?
+        for trial in 0..<total {
+            guard let got = outcome.outputs[trial] else {
+                failing.append(trial)
+                if firstDifference == nil { firstDifference = (trial, nil) }
+                continue
+            }
+            if let difference = ValueComparison.firstDifference(expected: expectation.expected[trial], got: got,
+                                                                tolerance: spec.tolerance, type: type) {
+                failing.append(trial)
+                if firstDifference == nil { firstDifference = (trial, difference) }
+            }
+        }
+        let passed = total - failing.count
+        let score = part.points * Double(passed) / Double(total)
+        if failing.isEmpty {
+            return PartGrade(problem: problem.id, part: part, status: .passed, score: part.points,
+                             message: "all \(total) trials passed")
+        }
+        var details: [String] = []
+        var message = "\(failing.count) of \(total) trials failed"
+        if let failure = outcome.failure { message += ": \(failure)" }
+        var mistake: String?
+        var pattern: String?
+        if let (trial, difference) = firstDifference {
+            let input = expectation.trials[trial]
+            let call = "\(spec.signature.name)(" + zip(spec.signature.parameters, input).map { parameter, value in
+                (parameter.label.map { "\($0): " } ?? "") + value.literal(as: parameter.type)
+            }.joined(separator: ", ") + ")"
+            let small = input.reduce(0) { $0 + $1.scalarCount } <= 60
+            details.append(small ? "First failing input (trial \(trial + 1)): `\(call)`" : "First failing input: trial \(trial + 1) (too large to show)")
+            let expected = expectation.expected[trial]
+            if let difference {
+                if expected.scalarCount <= 40, let got = outcome.outputs[trial] {
+                    details.append("Expected: `\(expected.literal(as: type))`")
+                    details.append("Got:      `\(got.literal(as: type))`")
+                }
+                let place = difference.path.isEmpty ? "" : " at \(difference.path)"
+                if difference.isShape {
+                    details.append("Wrong shape\(place): \(difference.reason).")
+                } else if let error = difference.error, let allowed = difference.allowed {
+                    details.append("Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \(spec.tolerance) allows \(NumberFormatting.compact(allowed)).")
+                } else {
+                    details.append("Differs\(place): \(difference.reason).")
+                }
+                if let got = outcome.outputs[trial] {
+                    pattern = PatternHints.hint(expected: expected, got: got, tolerance: spec.tolerance)
+                }
+            } else if outcome.failure != nil {
+                details.append("The code stopped on this trial: \(outcome.failure!).")
+            }
+            mistake = expectation.mistakes.first { candidate in
+                failing.allSatisfy { trial in
+                    guard let got = outcome.outputs[trial], let value = candidate.outputs[trial] else { return false }
+                    return ValueComparison.matches(expected: value, got: got, tolerance: spec.tolerance)
+                }
+            }?.feedback
+        }
+        if let pattern { details.append(pattern) }
+        var grade = PartGrade(problem: problem.id, part: part,
+                              status: outcome.failure != nil && passed == 0 ? .error : (passed == 0 ? .failed : .partial),
+                              score: score, message: message, details: details, mistake: mistake)
+        if !outcome.printed.isEmpty && outcome.failure != nil { grade.output = outcome.printed }
+        return grade
+    }
+}

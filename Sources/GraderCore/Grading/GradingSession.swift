@@ -1,0 +1,142 @@
+import Foundation
+
+/// Everything that shapes a grading run, gathered from the command line.
+public struct GradingOptions: Sendable {
+    public var problemsDirectory = "problems"
+    public var cacheDirectory = GradingOptions.defaultCacheDirectory()
+    /// Limits given on the command line; they override the problems' own.
+    public var limits = LimitOverrides()
+    /// Refuse to run student code without namespace isolation.
+    public var requireSandbox = false
+    /// Run without namespaces even where they work (to see the fallback).
+    public var disableNamespaces = false
+    /// Problems compiled and run at the same time.
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// When set, only these problems (`variance-recursion`) or parts (`residual-jacobians.gradient-b1`) are graded;
+    /// the others are reported as skipped.
+    public var only: Set<String>?
+
+    public init() {}
+
+    /// `$GRADER_CACHE`, else `$XDG_CACHE_HOME/grader`, else `~/.cache/grader`.
+    public static func defaultCacheDirectory() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["GRADER_CACHE"], !explicit.isEmpty { return explicit }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/grader" }
+        return NSHomeDirectory() + "/.cache/grader"
+    }
+}
+
+/// The grader's version, part of every report and of cache keys for results.
+public let graderVersion = "0.1.0"
+
+/// A grading run: the problems, the compiler, the sandbox and the reference results, shared by every submission.
+///
+/// A class because it owns the sandbox's staging folder (released by `close()`) and caches reference results
+/// that every submission graded in the session reuses.
+public final class GradingSession: @unchecked Sendable {
+    public let problems: ProblemSet
+    public let options: GradingOptions
+    public let limits: SandboxLimits
+    let builder: SnippetBuilder
+    public let sandbox: Sandbox
+    private let references = Locked([String: Result<ReferenceResults, GraderError>]())
+
+    /// Loads the problems and prepares the compiler and the sandbox.
+    public init(options: GradingOptions) throws {
+        self.options = options
+        problems = try ProblemLoader.load(directory: options.problemsDirectory)
+        limits = SandboxLimits().applying(options.limits)
+        builder = try SnippetBuilder(cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds)
+        sandbox = try Sandbox(
+            runtimeLibraries: builder.runtimeLibraryDirectory, requireIsolation: options.requireSandbox,
+            disableNamespaces: options.disableNamespaces)
+    }
+
+    /// Releases the sandbox's staging folder.
+    public func close() { sandbox.close() }
+
+    /// The limits for one problem: defaults, then the problem's, then the command line's.
+    func limits(for problem: Problem) -> SandboxLimits {
+        SandboxLimits().applying(problem.limits).applying(options.limits)
+    }
+
+    /// Grades the submission in `folder`.
+    ///
+    /// Throws only for faults of the grader or the problem definitions (a broken reference); anything wrong with
+    /// the submission becomes part grades and warnings.
+    public func grade(folder: String) throws -> GradeReport {
+        let submission = Submission.load(folder: folder, problems: problems)
+        var warnings = submission.warnings
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            warnings.insert("\(folder) is not a folder; every part is graded as missing", at: 0)
+        }
+        if sandbox.status.mode == .rlimitsOnly { warnings.append("warning: \(sandbox.status.note)") }
+        let list = problems.problems
+        let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
+            do {
+                return .success(try self.grade(problem: list[index], submission: submission))
+            } catch let error as GraderError {
+                return .failure(error)
+            } catch {
+                return .failure(.referenceBroken(problem: list[index].id, detail: "\(error)"))
+            }
+        }
+        let grades = try graded.map { try $0.get() }
+        return GradeReport(
+            graderVersion: graderVersion, assignment: problems.title, submission: folder,
+            score: grades.reduce(0) { $0 + $1.score }, maxScore: grades.reduce(0) { $0 + $1.maxScore }, problems: grades,
+            warnings: warnings, sandbox: sandbox.status, limits: limits)
+    }
+
+    private func isSelected(_ problem: Problem, _ part: Part) -> Bool {
+        guard let only = options.only else { return true }
+        return only.contains(problem.id) || only.contains("\(problem.id).\(part.id)")
+    }
+
+    func grade(problem: Problem, submission: Submission) throws -> ProblemGrade {
+        let selected = problem.parts.filter { isSelected(problem, $0) }
+        let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem)
+        var grades: [String: PartGrade] = [:]
+        for part in selected where !part.kind.isSnippet {
+            let answer = submission.answers[problem.id]?[part.id]
+            if answer == nil, let problemText = submission.answersProblem {
+                grades[part.id] = PartGrade(problem: problem.id, part: part, status: .missing, score: 0,
+                                            message: "no answer: \(problemText)",
+                                            details: ["Expected \(AnswerCheckers.expectedForm(part, key: reference.answerKeys[part.id]))."])
+                continue
+            }
+            let key = reference.answerKeys[part.id] ?? AnswerKey(expected: nil)
+            grades[part.id] = AnswerCheckers.forKind(part.kind)!.check(problem: problem.id, part: part, answer: answer, key: key)
+        }
+        let snippetParts = selected.filter(\.kind.isSnippet)
+        if !snippetParts.isEmpty {
+            let checker = SnippetChecker(session: self, problem: problem, limits: limits(for: problem))
+            for grade in checker.grade(parts: snippetParts, submissionFolder: submission.folder, reference: reference) {
+                grades[grade.id] = grade
+            }
+        }
+        let parts = problem.parts.map { part in
+            grades[part.id] ?? PartGrade(
+                problem: problem.id, id: part.id, kind: part.kind.name, status: .skipped, score: 0, maxScore: part.points,
+                message: "not graded in this run (filtered out with --only)", details: [], mistake: nil, output: nil)
+        }
+        return ProblemGrade(
+            id: problem.id, title: problem.title, score: parts.reduce(0) { $0 + $1.score },
+            maxScore: problem.maxScore, parts: parts)
+    }
+
+    /// The reference's answers and snippet outputs for `problem`, computed once per session.
+    func referenceResults(for problem: Problem) throws -> ReferenceResults {
+        if let cached = references.withLock({ $0[problem.id] }) { return try cached.get() }
+        let result: Result<ReferenceResults, GraderError>
+        do {
+            result = .success(try ReferenceRunner(session: self, problem: problem).run())
+        } catch let error as GraderError {
+            result = .failure(error)
+        }
+        references.withLock { $0[problem.id] = result }
+        return try result.get()
+    }
+}

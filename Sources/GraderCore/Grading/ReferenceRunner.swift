@@ -1,0 +1,104 @@
+import Foundation
+
+/// Expected outputs of one snippet part, produced by the reference on the part's trial inputs.
+struct SnippetExpectation: Sendable {
+    let trials: [[SnippetValue]]
+    let expected: [SnippetValue]
+    /// Each known mistake's outputs on the same trials, to recognise a student who made it.
+    let mistakes: [(feedback: String, outputs: [SnippetValue?])]
+}
+
+/// What the reference implementation of a problem defines: answer keys and snippet expectations.
+struct ReferenceResults: Sendable {
+    var answerKeys: [String: AnswerKey] = [:]
+    var snippets: [String: SnippetExpectation] = [:]
+}
+
+/// Compiles a problem's `reference.swift` and runs it, exactly like a student's snippet, to get the answers.
+struct ReferenceRunner {
+    let session: GradingSession
+    let problem: Problem
+
+    func run() throws -> ReferenceResults {
+        var entries: [HarnessEntry] = []
+        for part in problem.parts {
+            switch part.kind {
+            case .snippet(let spec):
+                entries.append(.call(spec.signature))
+                for mistake in part.mistakes {
+                    if case .implementation(let function) = mistake.match, !entries.contains(where: { $0.name == function }) {
+                        entries.append(.call(spec.signature, function: function))
+                    }
+                }
+            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+                if case .expression(let text) = spec.expected {
+                    entries.append(.expression(text, type: part.kind.valueType!, name: "answer:\(part.id)"))
+                }
+                for (index, mistake) in part.mistakes.enumerated() {
+                    if case .value(.expression(let text)) = mistake.match {
+                        entries.append(.expression(text, type: part.kind.valueType!, name: "mistake:\(part.id):\(index)"))
+                    }
+                }
+            default: break
+            }
+        }
+        var binary = ""
+        if !entries.isEmpty {
+            let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
+            switch try session.builder.build(fileName: "reference.swift", source: source, harness: Harness(entries: entries)) {
+            case .built(let path): binary = path
+            case .failed(let diagnostics, let log):
+                let shown = diagnostics.isEmpty ? log : diagnostics.map { d in
+                    d.line.map { "reference.swift:\($0): \(d.message)" } ?? "in `\(d.entry ?? "harness")`: \(d.message)"
+                }.joined(separator: "\n")
+                throw GraderError.referenceBroken(problem: problem.id, detail: "it does not compile:\n\(shown)")
+            case .timedOut(let seconds):
+                throw GraderError.referenceBroken(problem: problem.id, detail: "compiling it took over \(seconds) s")
+            }
+        }
+        let limits = session.limits(for: problem)
+        /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
+        func evaluate(_ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws -> [SnippetValue] {
+            let run = try EntryRun.run(
+                sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials, limits: limits)
+            if let failure = run.failure {
+                throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")
+            }
+            return run.outputs.map { $0! }
+        }
+        var results = ReferenceResults()
+        for part in problem.parts {
+            switch part.kind {
+            case .snippet(let spec):
+                let trials = InputGenerators.trials(for: spec)
+                let type = spec.signature.returnType
+                let expected = try evaluate(spec.signature.name, type: type, trials: trials)
+                var mistakes: [(feedback: String, outputs: [SnippetValue?])] = []
+                for mistake in part.mistakes {
+                    guard case .implementation(let function) = mistake.match else { continue }
+                    mistakes.append((mistake.feedback, try evaluate(function, type: type, trials: trials)))
+                }
+                results.snippets[part.id] = SnippetExpectation(trials: trials, expected: expected, mistakes: mistakes)
+            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+                let type = part.kind.valueType!
+                func value(_ source: ExpectedValue, entry: String) throws -> SnippetValue {
+                    switch source {
+                    case .literal(let value): return value
+                    case .expression: return try evaluate(entry, type: type, trials: [[]])[0]
+                    }
+                }
+                let expected = try value(spec.expected, entry: "answer:\(part.id)")
+                var mistakes: [(value: SnippetValue, feedback: String)] = []
+                for (index, mistake) in part.mistakes.enumerated() {
+                    if case .value(let source) = mistake.match {
+                        mistakes.append((try value(source, entry: "mistake:\(part.id):\(index)"), mistake.feedback))
+                    }
+                }
+                results.answerKeys[part.id] = AnswerKey(expected: expected, mistakes: mistakes)
+            default:
+                results.answerKeys[part.id] = AnswerKey(expected: nil)
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,188 @@
+/// One homework assignment: the problems a submission is graded against, in handout order.
+public struct ProblemSet: Sendable {
+    public let title: String
+    /// The folder the problems were read from.
+    public let directory: String
+    public let problems: [Problem]
+
+    public var maxScore: Double { problems.reduce(0) { $0 + $1.maxScore } }
+
+    /// The problem with this id, if any.
+    public func problem(_ id: String) -> Problem? { problems.first { $0.id == id } }
+
+    /// Whether `selector` names a problem (`variance-recursion`) or a part (`variance-recursion.outputVariance`).
+    public func contains(selector: String) -> Bool {
+        problems.contains { problem in
+            problem.id == selector || problem.parts.contains { "\(problem.id).\($0.id)" == selector }
+        }
+    }
+}
+
+/// One problem: a statement, its parts and the trusted reference implementation that defines the answers.
+public struct Problem: Sendable {
+    public let id: String
+    public let title: String
+    public let statement: String
+    /// The `problem.yaml` this problem was read from.
+    public let definitionPath: String
+    /// The `reference.swift` next to it.
+    public let referencePath: String
+    public let parts: [Part]
+    /// Limits for running snippets of this problem; `nil` fields take the grader's defaults.
+    public let limits: LimitOverrides
+
+    public var maxScore: Double { parts.reduce(0) { $0 + $1.points } }
+    public var snippetParts: [Part] { parts.filter { $0.kind.isSnippet } }
+    public var answerParts: [Part] { parts.filter { !$0.kind.isSnippet } }
+    /// The file a student hands in for this problem's snippets.
+    public var snippetFileName: String { "\(id).swift" }
+}
+
+/// One gradable part of a problem: an answer in `answers.yaml` or a function in the problem's Swift file.
+public struct Part: Sendable {
+    public let id: String
+    public let prompt: String
+    public let points: Double
+    public let kind: PartKind
+    /// Wrong answers instructors have seen often, each with the feedback that explains it.
+    public let mistakes: [KnownMistake]
+    /// A general hint shown whenever the part is not fully correct.
+    public let hint: String?
+}
+
+/// What kind of answer a part takes, with what is needed to check it.
+public enum PartKind: Sendable {
+    case integer(NumericSpec)
+    case real(NumericSpec)
+    case vector(NumericSpec)
+    case matrix(NumericSpec)
+    case choice(ChoiceSpec)
+    case multipleChoice(ChoiceSpec)
+    case snippet(SnippetSpec)
+
+    public var isSnippet: Bool {
+        if case .snippet = self { return true }
+        return false
+    }
+
+    /// The name used in `problem.yaml` and in reports.
+    public var name: String {
+        switch self {
+        case .integer: return "integer"
+        case .real: return "real"
+        case .vector: return "vector"
+        case .matrix: return "matrix"
+        case .choice: return "choice"
+        case .multipleChoice: return "multiple-choice"
+        case .snippet: return "snippet"
+        }
+    }
+
+    /// The Swift type an expression answer of this kind evaluates to.
+    public var valueType: SwiftType? {
+        switch self {
+        case .integer: return .int
+        case .real: return .double
+        case .vector: return .array(.double)
+        case .matrix: return .array(.array(.double))
+        case .choice, .multipleChoice, .snippet: return nil
+        }
+    }
+}
+
+/// Where the expected value of a numeric part comes from.
+public enum ExpectedValue: Sendable {
+    /// Written out in `problem.yaml`.
+    case literal(SnippetValue)
+    /// A Swift expression evaluated with the problem's reference implementation, e.g. `outputVariance(widths: [16, 32, 8])`.
+    case expression(String)
+}
+
+/// The expected value and tolerance of an integer, real, vector or matrix part.
+public struct NumericSpec: Sendable {
+    public let expected: ExpectedValue
+    public let tolerance: Tolerance
+}
+
+/// The options of a choice part and which of them are correct.
+public struct ChoiceSpec: Sendable {
+    public let options: [String]
+    public let correct: [String]
+}
+
+/// A known wrong answer and the feedback that names the mistake.
+public struct KnownMistake: Sendable {
+    public enum Match: Sendable {
+        /// A numeric answer equal (within the part's tolerance) to this value.
+        case value(ExpectedValue)
+        /// A snippet whose outputs equal those of this function in `reference.swift`.
+        case implementation(String)
+    }
+
+    public let match: Match
+    public let feedback: String
+}
+
+/// How a snippet part is exercised: its contract, how many trials on which random inputs, and the tolerance.
+public struct SnippetSpec: Sendable {
+    public let signature: FunctionSignature
+    public let trials: Int
+    public let tolerance: Tolerance
+    /// Inclusive ranges for the size variables drawn at each trial (`n: [1, 8]`).
+    public let dimensions: [(name: String, range: ClosedRange<Int>)]
+    /// How each parameter is drawn, keyed by the parameter's internal name; empty when `generator` is set.
+    public let inputs: [String: InputSpec]
+    /// A named input generator for arguments whose shapes depend on each other (see `InputGenerators`).
+    public let generator: String?
+    /// Seed of the trial inputs; the same seed gives the same inputs on every run.
+    public let seed: UInt64
+}
+
+/// How one argument of a snippet is drawn at random.
+public struct InputSpec: Sendable {
+    /// Sizes of each array level, as dimension names or numbers (`[n, n]`).
+    public let shape: [DimensionExpression]
+    /// Range for reals, and for integers when `value` is not set.
+    public let range: ClosedRange<Double>
+    /// For integers: the value as a product of dimensions (`g*a`), when it must match other arguments.
+    public let value: DimensionExpression?
+    /// For booleans: the probability of `true`.
+    public let probability: Double
+}
+
+/// A product of dimension names and whole numbers, such as `n`, `4` or `g*a`.
+public struct DimensionExpression: Sendable, CustomStringConvertible {
+    public let factors: [String]
+
+    public var description: String { factors.joined(separator: "*") }
+
+    /// Evaluates the expression with the dimensions drawn for a trial; `nil` names an unknown dimension.
+    public func evaluate(_ dimensions: [String: Int]) -> Int? {
+        var product = 1
+        for factor in factors {
+            guard let value = Int(factor) ?? dimensions[factor] else { return nil }
+            product *= value
+        }
+        return product
+    }
+}
+
+/// Limits set in a problem definition or on the command line, each overriding the default when present.
+public struct LimitOverrides: Sendable, Equatable, Codable {
+    public var wallSeconds: Double?
+    public var cpuSeconds: Int?
+    public var memoryMegabytes: Int?
+    public var outputKilobytes: Int?
+    public var compileSeconds: Double?
+
+    public init(
+        wallSeconds: Double? = nil, cpuSeconds: Int? = nil, memoryMegabytes: Int? = nil, outputKilobytes: Int? = nil,
+        compileSeconds: Double? = nil
+    ) {
+        self.wallSeconds = wallSeconds
+        self.cpuSeconds = cpuSeconds
+        self.memoryMegabytes = memoryMegabytes
+        self.outputKilobytes = outputKilobytes
+        self.compileSeconds = compileSeconds
+    }
+}

@@ -1,0 +1,341 @@
+import Foundation
+
+/// A problem definition that cannot be used, with the file and line to fix.
+public struct ProblemDefinitionError: Error, CustomStringConvertible, Sendable {
+    public let messages: [String]
+    public var description: String { messages.joined(separator: "\n") }
+}
+
+/// Reads a problems folder: `assignment.yaml` (optional) and one `<problem-id>/problem.yaml` + `reference.swift` each.
+public enum ProblemLoader {
+    /// The largest `problem.yaml` read; definitions are small and this bounds a mistaken path to a huge file.
+    static let maxDefinitionBytes = 1 << 20
+
+    /// Loads and validates every problem under `directory`, collecting every error before throwing.
+    public static func load(directory: String) throws -> ProblemSet {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ProblemDefinitionError(messages: ["\(directory): no problems folder here (pass --problems DIR)"])
+        }
+        var title = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+        var order: [String]?
+        let assignmentPath = (directory as NSString).appendingPathComponent("assignment.yaml")
+        if fileManager.fileExists(atPath: assignmentPath) {
+            let tree = try YAMLReader.parse(try readText(assignmentPath), file: assignmentPath)
+            if let tree {
+                var fields = try YAMLFields(tree, file: assignmentPath, what: "assignment.yaml")
+                title = try fields.string("title") ?? title
+                order = try fields.strings("problems")
+                try fields.rejectUnknownKeys()
+            }
+        }
+        let folders = try order ?? fileManager.contentsOfDirectory(atPath: directory).sorted().filter { name in
+            var isFolder: ObjCBool = false
+            let path = (directory as NSString).appendingPathComponent(name)
+            return !name.hasPrefix(".") && fileManager.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+                && fileManager.fileExists(atPath: (path as NSString).appendingPathComponent("problem.yaml"))
+        }
+        var problems: [Problem] = []
+        var errors: [String] = []
+        for folder in folders {
+            do {
+                problems.append(try loadProblem(folder: (directory as NSString).appendingPathComponent(folder), id: folder))
+            } catch let error as YAMLReadError {
+                errors.append(error.description)
+            } catch let error as ProblemDefinitionError {
+                errors.append(contentsOf: error.messages)
+            }
+        }
+        if problems.isEmpty && errors.isEmpty { errors.append("\(directory): no problem folders (each needs a problem.yaml)") }
+        guard errors.isEmpty else { throw ProblemDefinitionError(messages: errors) }
+        return ProblemSet(title: title, directory: directory, problems: problems)
+    }
+
+    static func readText(_ path: String) throws -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > maxDefinitionBytes {
+            throw ProblemDefinitionError(messages: ["\(path): \(size) bytes is too large for a definition file"])
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ProblemDefinitionError(messages: ["\(path): cannot be read"])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ProblemDefinitionError(messages: ["\(path): is not UTF-8 text"])
+        }
+        return text
+    }
+
+    /// Loads one problem folder.
+    public static func loadProblem(folder: String, id: String) throws -> Problem {
+        let file = (folder as NSString).appendingPathComponent("problem.yaml")
+        let reference = (folder as NSString).appendingPathComponent("reference.swift")
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ProblemDefinitionError(messages: ["\(folder): missing problem.yaml"])
+        }
+        guard let tree = try YAMLReader.parse(try readText(file), file: file) else {
+            throw ProblemDefinitionError(messages: ["\(file): the file is empty"])
+        }
+        var fields = try YAMLFields(tree, file: file, what: "a problem definition")
+        if let declared = try fields.string("id"), declared != id {
+            throw fields.error("`id: \(declared)` does not match its folder name `\(id)`")
+        }
+        let title = try fields.requireString("title")
+        let statement = try fields.string("statement") ?? ""
+        let limits = try fields.node("limits").map { try readLimits($0, file: file) } ?? LimitOverrides()
+        let partsNode = try fields.require("parts")
+        try fields.rejectUnknownKeys()
+        guard case .sequence(let partNodes, _) = partsNode, !partNodes.isEmpty else {
+            throw fields.error("`parts` must be a non-empty list", line: partsNode.line)
+        }
+        var parts: [Part] = []
+        for node in partNodes {
+            let part = try readPart(node, file: file, problemID: id)
+            if parts.contains(where: { $0.id == part.id }) {
+                throw YAMLReadError(file: file, line: node.line, message: "two parts have the id `\(part.id)`")
+            }
+            parts.append(part)
+        }
+        if parts.contains(where: { $0.kind.isSnippet || $0.needsReference }), !FileManager.default.fileExists(atPath: reference) {
+            throw ProblemDefinitionError(messages: ["\(folder): missing reference.swift (needed by its snippet and expression parts)"])
+        }
+        return Problem(
+            id: id, title: title, statement: statement, definitionPath: file, referencePath: reference, parts: parts, limits: limits)
+    }
+
+    static func readLimits(_ node: YAMLTree, file: String) throws -> LimitOverrides {
+        var fields = try YAMLFields(node, file: file, what: "`limits`")
+        var limits = LimitOverrides()
+        limits.wallSeconds = try fields.double("wall-seconds")
+        limits.cpuSeconds = try fields.int("cpu-seconds")
+        limits.memoryMegabytes = try fields.int("memory-mb")
+        limits.outputKilobytes = try fields.int("output-kb")
+        limits.compileSeconds = try fields.double("compile-seconds")
+        try fields.rejectUnknownKeys()
+        return limits
+    }
+
+    static func readPart(_ node: YAMLTree, file: String, problemID: String) throws -> Part {
+        var fields = try YAMLFields(node, file: file, what: "a part")
+        let id = try fields.requireString("id")
+        let kindName = try fields.requireString("kind")
+        let points = try fields.double("points") ?? 1
+        guard points > 0, points.isFinite else { throw fields.error("part `\(id)`: `points` must be a positive number") }
+        let prompt = try fields.string("prompt") ?? ""
+        let hint = try fields.string("hint")
+        let tolerance = try readTolerance(&fields)
+        let kind: PartKind
+        switch kindName {
+        case "integer", "real", "vector", "matrix":
+            let expected = try readExpected(&fields, kind: kindName, partID: id)
+            let spec = NumericSpec(expected: expected, tolerance: tolerance ?? .exact)
+            switch kindName {
+            case "integer": kind = .integer(spec)
+            case "real":
+                guard tolerance != nil else { throw fields.error("part `\(id)`: a real part needs `rtol`, `atol` or `significant-figures`") }
+                kind = .real(spec)
+            case "vector": kind = .vector(spec)
+            default: kind = .matrix(spec)
+            }
+        case "choice", "multiple-choice":
+            guard let options = try fields.strings("options"), options.count >= 2 else {
+                throw fields.error("part `\(id)`: `options` must list at least two choices")
+            }
+            guard Set(options).count == options.count else { throw fields.error("part `\(id)`: `options` repeats a choice") }
+            let answerNode = try fields.require("answer")
+            let correct: [String]
+            switch answerNode {
+            case .scalar(let text, _, _): correct = [text]
+            case .sequence:
+                correct = try fields.strings("answer") ?? []
+            default: throw fields.error("part `\(id)`: `answer` must be an option or a list of options", line: answerNode.line)
+            }
+            for answer in correct where !options.contains(answer) {
+                throw fields.error("part `\(id)`: answer `\(answer)` is not one of the options", line: answerNode.line)
+            }
+            if kindName == "choice" {
+                guard correct.count == 1 else { throw fields.error("part `\(id)`: a choice part has exactly one answer") }
+                kind = .choice(ChoiceSpec(options: options, correct: correct))
+            } else {
+                kind = .multipleChoice(ChoiceSpec(options: options, correct: correct))
+            }
+        case "snippet":
+            kind = .snippet(try readSnippet(&fields, partID: id, problemID: problemID, tolerance: tolerance))
+        default:
+            throw fields.error(
+                "part `\(id)`: unknown kind `\(kindName)` (integer, real, vector, matrix, choice, multiple-choice, snippet)")
+        }
+        let mistakes = try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []
+        try fields.rejectUnknownKeys()
+        return Part(id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint)
+    }
+
+    static func readTolerance(_ fields: inout YAMLFields) throws -> Tolerance? {
+        let rtol = try fields.double("rtol")
+        let atol = try fields.double("atol")
+        let figures = try fields.int("significant-figures")
+        if rtol == nil && atol == nil && figures == nil { return nil }
+        for (name, value) in [("rtol", rtol), ("atol", atol)] {
+            if let value, !(value >= 0 && value.isFinite && value < 1e6) {
+                throw fields.error("`\(name)` must be a finite number at least 0, found \(value)")
+            }
+        }
+        if let figures, !(1...17).contains(figures) { throw fields.error("`significant-figures` must be between 1 and 17") }
+        return Tolerance(rtol: rtol ?? 0, atol: atol ?? 0, significantFigures: figures)
+    }
+
+    static func readExpected(_ fields: inout YAMLFields, kind: String, partID: String) throws -> ExpectedValue {
+        let answer = fields.node("answer")
+        let expression = try fields.string("expression")
+        switch (answer, expression) {
+        case (nil, let expression?): return .expression(expression)
+        case (let answer?, nil):
+            let type: SwiftType = ["integer": .int, "real": .double, "vector": .array(.double)][kind] ?? .array(.array(.double))
+            switch AnswerParser.parse(answer, as: type) {
+            case .success(let value): return .literal(value)
+            case .failure(let problem): throw fields.error("part `\(partID)`: `answer` \(problem.message)", line: answer.line)
+            }
+        case (_?, _?): throw fields.error("part `\(partID)`: give either `answer` or `expression`, not both")
+        case (nil, nil): throw fields.error("part `\(partID)`: needs `answer` (a value) or `expression` (Swift, evaluated with reference.swift)")
+        }
+    }
+
+    static func readMistakes(_ node: YAMLTree, file: String, kind: PartKind, partID: String) throws -> [KnownMistake] {
+        guard case .sequence(let items, _) = node else {
+            throw YAMLReadError(file: file, line: node.line, message: "part `\(partID)`: `mistakes` must be a list")
+        }
+        return try items.map { item in
+            var fields = try YAMLFields(item, file: file, what: "a mistake")
+            let feedback = try fields.requireString("feedback")
+            let match: KnownMistake.Match
+            if case .snippet = kind {
+                match = .implementation(try fields.requireString("implementation"))
+            } else if case .choice = kind {
+                throw fields.error("part `\(partID)`: choice parts explain mistakes per option; use `hint`")
+            } else if case .multipleChoice = kind {
+                throw fields.error("part `\(partID)`: choice parts explain mistakes per option; use `hint`")
+            } else {
+                match = .value(try readExpected(&fields, kind: kind.name, partID: partID))
+            }
+            try fields.rejectUnknownKeys()
+            return KnownMistake(match: match, feedback: feedback)
+        }
+    }
+
+    static func readSnippet(_ fields: inout YAMLFields, partID: String, problemID: String, tolerance: Tolerance?) throws
+        -> SnippetSpec
+    {
+        let signatureText = try fields.requireString("signature")
+        let signature: FunctionSignature
+        do { signature = try FunctionSignature(parsing: signatureText) } catch let error as SignatureParseError {
+            throw fields.error("part `\(partID)`: \(error)")
+        }
+        guard signature.name == partID else {
+            throw fields.error("part `\(partID)`: a snippet part's id must be its function's name, `\(signature.name)`")
+        }
+        let trials = try fields.int("trials") ?? 10
+        guard (1...1000).contains(trials) else { throw fields.error("part `\(partID)`: `trials` must be between 1 and 1000") }
+        var dimensions: [(name: String, range: ClosedRange<Int>)] = []
+        if let node = fields.node("dimensions") {
+            guard case .mapping(let entries, _) = node else { throw fields.error("`dimensions` must map names to [low, high]", line: node.line) }
+            for entry in entries {
+                guard let range = intRange(entry.value), range.lowerBound >= 0 else {
+                    throw fields.error("dimension `\(entry.key)` must be [low, high] with 0 <= low <= high", line: entry.line)
+                }
+                dimensions.append((entry.key, range))
+            }
+        }
+        let generator = try fields.string("generator")
+        var inputs: [String: InputSpec] = [:]
+        if let node = fields.node("inputs") {
+            guard case .mapping(let entries, _) = node else { throw fields.error("`inputs` must map parameter names to specs", line: node.line) }
+            for entry in entries {
+                guard let parameter = signature.parameters.first(where: { $0.name == entry.key }) else {
+                    throw fields.error("`inputs` names `\(entry.key)`, which is not a parameter of \(signature.name)", line: entry.line)
+                }
+                inputs[entry.key] = try readInput(entry.value, file: fields.file, parameter: parameter, dimensions: dimensions)
+            }
+        }
+        if let generator {
+            guard InputGenerators.named[generator] != nil else {
+                let known = InputGenerators.named.keys.sorted().joined(separator: ", ")
+                throw fields.error("part `\(partID)`: unknown generator `\(generator)` (known: \(known))")
+            }
+        } else {
+            for parameter in signature.parameters where inputs[parameter.name] == nil {
+                throw fields.error("part `\(partID)`: `inputs` says nothing about parameter `\(parameter.name)`")
+            }
+        }
+        let seed = try fields.int("seed").map { UInt64(bitPattern: Int64($0)) } ?? defaultSeed(problemID, partID)
+        return SnippetSpec(
+            signature: signature, trials: trials, tolerance: tolerance ?? Tolerance(rtol: 1e-9, atol: 1e-12),
+            dimensions: dimensions, inputs: inputs, generator: generator, seed: seed)
+    }
+
+    static func defaultSeed(_ problemID: String, _ partID: String) -> UInt64 {
+        var generator = SeededGenerator(seed: 2026, salt: "\(problemID)/\(partID)")
+        return generator.next()
+    }
+
+    static func intRange(_ node: YAMLTree) -> ClosedRange<Int>? {
+        guard case .sequence(let items, _) = node, items.count == 2,
+            case .scalar(let low, _, _) = items[0], case .scalar(let high, _, _) = items[1],
+            let lowValue = Int(low), let highValue = Int(high), lowValue <= highValue
+        else { return nil }
+        return lowValue...highValue
+    }
+
+    static func readInput(
+        _ node: YAMLTree, file: String, parameter: FunctionSignature.Parameter, dimensions: [(name: String, range: ClosedRange<Int>)]
+    ) throws -> InputSpec {
+        var fields = try YAMLFields(node, file: file, what: "input `\(parameter.name)`")
+        let known = Set(dimensions.map(\.name))
+        func expression(_ text: String, line: Int) throws -> DimensionExpression {
+            let factors = text.split(separator: "*").map { String($0).trimmingWhitespace() }
+            for factor in factors where Int(factor) == nil && !known.contains(factor) {
+                throw fields.error("input `\(parameter.name)`: `\(factor)` is neither a number nor a dimension", line: line)
+            }
+            return DimensionExpression(factors: factors)
+        }
+        var shape: [DimensionExpression] = []
+        if let shapeNode = fields.node("shape") {
+            guard case .sequence(let items, _) = shapeNode else { throw fields.error("`shape` must be a list", line: shapeNode.line) }
+            shape = try items.map { item in
+                guard case .scalar(let text, _, _) = item else { throw fields.error("`shape` entries are names or numbers", line: item.line) }
+                return try expression(text, line: item.line)
+            }
+        }
+        guard shape.count == parameter.type.rank else {
+            throw fields.error(
+                "input `\(parameter.name)` is \(parameter.type) and needs a `shape` with \(parameter.type.rank) entries, found \(shape.count)")
+        }
+        var range = 0.0...1.0
+        if let rangeNode = fields.node("range") {
+            guard case .sequence(let items, _) = rangeNode, items.count == 2, let low = YAMLScalars.double(items[0]),
+                let high = YAMLScalars.double(items[1]), low.isFinite, high.isFinite, low <= high
+            else { throw fields.error("`range` must be [low, high] with finite low <= high", line: rangeNode.line) }
+            range = low...high
+        }
+        let value = try fields.string("value").map { try expression($0, line: fields.line) }
+        let probability = try fields.double("probability") ?? 0.5
+        guard (0...1).contains(probability) else { throw fields.error("`probability` must be between 0 and 1") }
+        try fields.rejectUnknownKeys()
+        return InputSpec(shape: shape, range: range, value: value, probability: probability)
+    }
+}
+
+extension Part {
+    /// Whether checking this part needs the reference implementation (an expression answer or mistake).
+    var needsReference: Bool {
+        let numeric: NumericSpec?
+        switch kind {
+        case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec): numeric = spec
+        default: numeric = nil
+        }
+        if case .expression = numeric?.expected { return true }
+        return mistakes.contains { mistake in
+            if case .value(.expression) = mistake.match { return true }
+            return false
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Per-problem feedback in Markdown, written for the student: what is wrong, why, and what to look at.
+public struct MarkdownReporter: Reporter {
+    public static let format = "markdown"
+
+    public init() {}
+
+    public func render(_ report: GradeReport) -> String {
+        var lines: [String] = []
+        lines.append("# \(escape(report.assignment)) feedback: \(escape(report.submission))")
+        lines.append("")
+        lines.append("**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
+        lines.append("")
+        for warning in report.warnings { lines.append("> \(escape(warning))") }
+        if !report.warnings.isEmpty { lines.append("") }
+        lines.append("| Problem | Score |")
+        lines.append("|---|---|")
+        for problem in report.problems {
+            lines.append("| \(escape(problem.title)) (`\(problem.id)`) | \(NumberFormatting.score(problem.score)) / \(NumberFormatting.score(problem.maxScore)) |")
+        }
+        for problem in report.problems {
+            lines.append("")
+            lines.append("## \(escape(problem.title)): \(NumberFormatting.score(problem.score)) / \(NumberFormatting.score(problem.maxScore))")
+            for part in problem.parts {
+                lines.append("")
+                let mark = part.status == .passed ? "✅" : (part.status == .partial ? "🟡" : (part.status == .skipped ? "⏭️" : "❌"))
+                lines.append("### \(mark) `\(part.id)` (\(part.kind)): \(NumberFormatting.score(part.score)) / \(NumberFormatting.score(part.maxScore))")
+                lines.append("")
+                lines.append(escape(part.message.prefix(1).uppercased() + part.message.dropFirst()) + ".")
+                if let mistake = part.mistake {
+                    lines.append("")
+                    lines.append("**Likely mistake:** \(escape(mistake))")
+                }
+                for detail in part.details {
+                    lines.append("")
+                    if detail.contains("\n") {
+                        lines.append("```")
+                        lines.append(detail.replacingOccurrences(of: "```", with: "'''"))
+                        lines.append("```")
+                    } else {
+                        lines.append(detail)
+                    }
+                }
+                if let output = part.output {
+                    lines.append("")
+                    lines.append("Your code printed:")
+                    lines.append("")
+                    lines.append("```text")
+                    lines.append(output.replacingOccurrences(of: "```", with: "'''"))
+                    lines.append("```")
+                }
+            }
+        }
+        lines.append("")
+        lines.append("---")
+        let sandbox = report.sandbox.mode == .namespaces ? "isolated sandbox" : "rlimits only (no namespace isolation)"
+        lines.append("Graded by grader \(report.graderVersion); snippets ran in an \(sandbox) with \(report.limits.wallSeconds) s wall, \(report.limits.cpuSeconds) s CPU, \(report.limits.memoryMegabytes) MB memory per part.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Student text cleaned of control characters, with HTML-significant characters neutralised.
+    private func escape(_ text: String) -> String {
+        ReportText.clean(text, limit: 4000).replacingOccurrences(of: "<", with: "&lt;")
+    }
+}

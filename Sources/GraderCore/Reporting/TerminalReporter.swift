@@ -1,0 +1,56 @@
+/// The summary printed after grading: a table of problem, part, score and status, then what to fix.
+public struct TerminalReporter: Reporter {
+    public static let format = "terminal"
+    /// Whether to use ANSI colours (only on a TTY, and never when `NO_COLOR` is set).
+    public let color: Bool
+
+    public init(color: Bool = false) { self.color = color }
+
+    public func render(_ report: GradeReport) -> String {
+        var out: [String] = []
+        out.append(bold("\(report.assignment): \(report.submission)"))
+        for warning in report.warnings { out.append(paint("! " + ReportText.clean(warning, limit: 500), 33)) }
+        let rows = report.problems.flatMap { problem in
+            problem.parts.map { part in
+                [problem.id, part.id, "\(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore))", part.status.rawValue]
+            }
+        }
+        let header = ["problem", "part", "score", "status"]
+        let widths = (0..<4).map { column in (rows + [header]).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String], statusColor: Int? = nil) -> String {
+            let padded = cells.enumerated().map { index, cell in
+                index == 3 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+            }
+            let status = statusColor.map { paint(padded[3], $0) } ?? padded[3]
+            return "  " + padded[0..<3].joined(separator: "  ") + "  " + status
+        }
+        out.append(bold(line(header)))
+        for (row, part) in zip(rows, report.allParts) {
+            out.append(line(row, statusColor: colorCode(part.status)))
+        }
+        out.append(bold("  total: \(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"))
+        let problems = report.allParts.filter { $0.status != .passed && $0.status != .skipped }
+        if !problems.isEmpty { out.append("") }
+        for part in problems {
+            out.append(paint("\(part.problem).\(part.id)", colorCode(part.status)) + ": " + ReportText.clean(part.message, limit: 400))
+            if let mistake = part.mistake { out.append("    likely mistake: " + ReportText.clean(mistake, limit: 600)) }
+            for detail in part.details.prefix(6) {
+                out.append(ReportText.clean(detail, limit: 800).split(separator: "\n", omittingEmptySubsequences: false)
+                    .map { "    " + $0 }.joined(separator: "\n"))
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func colorCode(_ status: PartGrade.Status) -> Int {
+        switch status {
+        case .passed: return 32
+        case .partial, .missing: return 33
+        case .failed, .error: return 31
+        case .skipped: return 90
+        }
+    }
+
+    private func paint(_ text: String, _ code: Int) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+}

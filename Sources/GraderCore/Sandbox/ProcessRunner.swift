@@ -1,0 +1,221 @@
+import CProcessSupport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What to run in a child process and the limits the parent enforces from outside.
+public struct ProcessRequest: Sendable {
+    /// An absolute path; no PATH search happens.
+    public var executable: String
+    public var arguments: [String]
+    /// The child's whole environment (`KEY=value`); nothing of the grader's leaks unless listed.
+    public var environment: [String] = []
+    public var workingDirectory: String?
+    /// Bytes written to the child's standard input, which is then closed.
+    public var input: [UInt8] = []
+    /// Wall-clock limit; the whole process group is killed when it passes.
+    public var wallSeconds: Double = 10
+    /// Total bytes the child may write to stdout and stderr together before it is killed.
+    public var outputLimit: Int = 8 << 20
+    /// Bytes of each of stdout and stderr kept for reports; the rest is read and dropped.
+    public var keptOutput: Int = 64 << 10
+    /// Bytes of the result channel (fd 3) kept; more than this kills the child as over its output limit.
+    public var resultLimit: Int = 32 << 20
+
+    public init(executable: String, arguments: [String]) {
+        self.executable = executable
+        self.arguments = arguments
+    }
+}
+
+/// How a child process ended and what it wrote.
+public struct ProcessOutcome: Sendable {
+    public enum Termination: Sendable, Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    public var termination: Termination
+    public var timedOut = false
+    public var outputLimitExceeded = false
+    /// The first `keptOutput` bytes of stdout and stderr.
+    public var stdout: [UInt8] = []
+    public var stderr: [UInt8] = []
+    /// Everything written on fd 3, the channel only the harness is meant to use.
+    public var results: [UInt8] = []
+    public var seconds: Double = 0
+
+    public var succeeded: Bool { termination == .exited(0) && !timedOut && !outputLimitExceeded }
+}
+
+/// Why a child process could not be started.
+public struct ProcessLaunchError: Error, CustomStringConvertible, Sendable {
+    public let executable: String
+    public let code: Int32
+    public var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
+}
+
+/// Runs a child process with pipes on fds 0-3, a wall-clock limit and bounded output, and kills its process group.
+///
+/// Written on `posix_spawn` and `poll` rather than Foundation's `Process` because the grader needs a fourth pipe,
+/// a new process group it can kill as a whole, a clean environment and hard bounds on what it buffers.
+public enum ProcessRunner {
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Runs `request` to completion (or to its limits) and returns what happened.
+    public static func run(_ request: ProcessRequest) throws -> ProcessOutcome {
+        _ = ignoreSIGPIPE
+        let clock = ContinuousClock()
+        let start = clock.now
+        var pipes: [[Int32]] = []
+        defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
+        for _ in 0..<4 {
+            var fds: [Int32] = [-1, -1]
+            guard grader_pipe_cloexec(&fds) == 0 else { throw ProcessLaunchError(executable: request.executable, code: errno) }
+            pipes.append(fds)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
+        posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
+        posix_spawn_file_actions_adddup2(&actions, pipes[3][1], 3)
+        if let directory = request.workingDirectory { grader_spawn_add_chdir(&actions, directory) }
+        grader_spawn_add_closefrom(&actions, 4)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signalNumber in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, signalNumber) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
+        let envp = request.environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+        guard status == 0 else { throw ProcessLaunchError(executable: request.executable, code: status) }
+        // The parent keeps only its ends: closing the child's ends lets EOF arrive when the child exits.
+        for (index, end) in [(0, 0), (1, 1), (2, 1), (3, 1)] {
+            close(pipes[index][end])
+            pipes[index][end] = -1
+        }
+        let stdinFD = pipes[0][1]
+        for fd in [stdinFD, pipes[1][0], pipes[2][0], pipes[3][0]] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+
+        var outcome = ProcessOutcome(termination: .exited(0))
+        var written = 0
+        var writeOpen = true
+        if request.input.isEmpty { close(stdinFD); pipes[0][1] = -1; writeOpen = false }
+        var open = [true, true, true]  // stdout, stderr, results
+        var printed = 0
+        var exited: Int32?
+        var graceDeadline: ContinuousClock.Instant?
+        let deadline = start.advanced(by: .milliseconds(Int64(request.wallSeconds * 1000)))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+
+        func killGroup() { kill(-pid, SIGKILL); kill(pid, SIGKILL) }
+
+        while open.contains(true) || writeOpen {
+            let now = clock.now
+            if exited == nil, now >= deadline {
+                outcome.timedOut = true
+                killGroup()
+                break
+            }
+            if let grace = graceDeadline, now >= grace { break }
+            var fds: [pollfd] = []
+            for (index, isOpen) in open.enumerated() where isOpen {
+                fds.append(pollfd(fd: pipes[index + 1][0], events: Int16(POLLIN), revents: 0))
+            }
+            if writeOpen { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            let limit = graceDeadline ?? deadline
+            let remaining = max(1, min(50, Int32((now.duration(to: limit).components.seconds * 1000) + 1)))
+            _ = poll(&fds, nfds_t(fds.count), remaining)
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == stdinFD {
+                    let count = request.input.withUnsafeBytes { bytes in
+                        write(stdinFD, bytes.baseAddress! + written, request.input.count - written)
+                    }
+                    if count > 0 { written += count }
+                    if count < 0 && errno != EAGAIN || written == request.input.count {
+                        close(stdinFD)
+                        pipes[0][1] = -1
+                        writeOpen = false
+                    }
+                    continue
+                }
+                guard let index = (1...3).first(where: { pipes[$0][0] == entry.fd }) else { continue }
+                let count = read(entry.fd, &buffer, buffer.count)
+                if count > 0 {
+                    let chunk = buffer[0..<count]
+                    switch index {
+                    case 1, 2:
+                        printed += count
+                        if index == 1, outcome.stdout.count < request.keptOutput {
+                            outcome.stdout += chunk.prefix(request.keptOutput - outcome.stdout.count)
+                        } else if index == 2, outcome.stderr.count < request.keptOutput {
+                            outcome.stderr += chunk.prefix(request.keptOutput - outcome.stderr.count)
+                        }
+                        if printed > request.outputLimit { outcome.outputLimitExceeded = true }
+                    default:
+                        outcome.results += chunk
+                        if outcome.results.count > request.resultLimit { outcome.outputLimitExceeded = true }
+                    }
+                    if outcome.outputLimitExceeded {
+                        killGroup()
+                        graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
+                    }
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                    open[index - 1] = false
+                }
+            }
+            if exited == nil {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    exited = status
+                    // Whatever the child left behind in its group goes too; its pipes then reach EOF.
+                    kill(-pid, SIGKILL)
+                    graceDeadline = clock.now.advanced(by: .milliseconds(500))
+                }
+            }
+        }
+        killGroup()
+        var waitStatus: Int32 = exited ?? 0
+        if exited == nil { while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {} }
+        outcome.termination = decode(waitStatus)
+        let elapsed = start.duration(to: clock.now)
+        outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return outcome
+    }
+
+    private static func decode(_ status: Int32) -> ProcessOutcome.Termination {
+        let signalNumber = status & 0x7f
+        if signalNumber == 0 { return .exited((status >> 8) & 0xff) }
+        return .signaled(signalNumber)
+    }
+
+    /// Finds an executable on `PATH` (or returns an absolute path as is when it is executable).
+    public static func which(_ name: String, path: String? = nil) -> String? {
+        if name.hasPrefix("/") { return access(name, X_OK) == 0 ? name : nil }
+        let searchPath = path ?? (getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin")
+        for directory in searchPath.split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}

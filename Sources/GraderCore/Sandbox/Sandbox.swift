@@ -1,0 +1,182 @@
+import Foundation
+
+/// Limits applied to every snippet run; defaults, overridden per problem and then on the command line.
+public struct SandboxLimits: Sendable, Equatable, Codable {
+    public var wallSeconds: Double = 10
+    public var cpuSeconds: Int = 5
+    public var memoryMegabytes: Int = 1024
+    public var outputKilobytes: Int = 4096
+    public var compileSeconds: Double = 60
+    /// Bytes a snippet may write to files in its scratch space.
+    public var fileKilobytes: Int = 16384
+    public var openFiles: Int = 64
+    /// Processes of the sandbox user; a correct snippet starts none.
+    public var processes: Int = 256
+
+    public init() {}
+
+    /// These limits with the fields `overrides` sets replaced.
+    public func applying(_ overrides: LimitOverrides) -> SandboxLimits {
+        var limits = self
+        if let value = overrides.wallSeconds { limits.wallSeconds = value }
+        if let value = overrides.cpuSeconds { limits.cpuSeconds = value }
+        if let value = overrides.memoryMegabytes { limits.memoryMegabytes = value }
+        if let value = overrides.outputKilobytes { limits.outputKilobytes = value }
+        if let value = overrides.compileSeconds { limits.compileSeconds = value }
+        return limits
+    }
+}
+
+/// How isolated snippets run on this machine, found by probing once.
+public struct SandboxStatus: Sendable, Codable, Equatable {
+    public enum Mode: String, Sendable, Codable {
+        /// bubblewrap: own mount, PID, network, IPC and UTS namespaces, unprivileged uid, read-only system files.
+        case namespaces
+        /// No namespaces: rlimits, a wall-clock timeout, a clean environment and a scratch folder only.
+        case rlimitsOnly = "rlimits-only"
+    }
+
+    public let mode: Mode
+    /// What the mode does not promise, said in every report when isolation is missing.
+    public let note: String
+}
+
+/// Runs compiled snippets in isolation: bubblewrap namespaces when available, rlimits and timeouts otherwise.
+///
+/// Why bubblewrap with a dynamically linked binary: measured on the 2-core build machine, a snippet that imports
+/// Foundation compiles in about 0.37 s dynamically against about 4.6 s with `-static-executable`, while starting
+/// under bubblewrap costs about 20 ms against about 9 ms for a static binary under `unshare --root`. Compilation
+/// dominates, so the dynamic binary wins by an order of magnitude per file.
+///
+/// A class because it owns a staging folder for the run that must be removed exactly once (`close()`), and
+/// because staged binaries are shared between worker threads.
+public final class Sandbox: @unchecked Sendable {
+    public let status: SandboxStatus
+    private let bubblewrap: String?
+    /// `setpriv`, used when the grader runs as root so the sandbox runs as `nobody` even outside its namespace.
+    private let setpriv: String?
+    private let runtimeLibraries: String
+    private let staging: TemporaryDirectory
+    private let staged = Locked([String: String]())
+
+    static let sandboxUID = 65534
+
+    /// Probes for bubblewrap and namespaces.
+    ///
+    /// - Parameters:
+    ///   - runtimeLibraries: The Swift runtime folder the snippet binaries link against.
+    ///   - requireIsolation: Throw instead of falling back to rlimits only.
+    ///   - disableNamespaces: Skip the probe and use rlimits only (for testing the fallback).
+    public init(runtimeLibraries: String, requireIsolation: Bool, disableNamespaces: Bool = false) throws {
+        self.runtimeLibraries = runtimeLibraries
+        staging = try TemporaryDirectory(prefix: "grader-stage")
+        // Traversable but not listable: the sandbox user can open a staged binary only by its exact name.
+        chmod(staging.path, 0o711)
+        setpriv = getuid() == 0 ? ProcessRunner.which("setpriv") : nil
+        let candidate = disableNamespaces ? nil : ProcessRunner.which("bwrap")
+        var reason = disableNamespaces ? "namespaces disabled by --no-namespaces" : "bubblewrap (bwrap) is not installed"
+        bubblewrap = candidate
+        if candidate != nil {
+            reason = Self.probe(bubblewrap: candidate!, setpriv: setpriv, runtimeLibraries: runtimeLibraries)
+        }
+        if candidate != nil && reason.isEmpty {
+            status = SandboxStatus(mode: .namespaces, note: "")
+        } else {
+            if requireIsolation {
+                staging.remove()
+                throw GraderError.sandboxUnavailable(reason: reason)
+            }
+            status = SandboxStatus(
+                mode: .rlimitsOnly,
+                note: "no namespace sandbox (\(reason)): student code ran with rlimits, a timeout and a clean environment only; it could read files this user can read and use the network")
+        }
+    }
+
+    /// The bubblewrap arguments that isolate `binary` (visible inside as `/sandbox/snippet`).
+    private func bubblewrapArguments(binary: String) -> [String] {
+        var arguments = [
+            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--uid", "\(Self.sandboxUID)", "--gid", "\(Self.sandboxUID)", "--hostname", "sandbox",
+            "--ro-bind", "/usr", "/usr",
+        ]
+        for path in ["/lib", "/lib64", "/lib32"] where FileManager.default.fileExists(atPath: path) {
+            arguments += ["--ro-bind", path, path]
+        }
+        if !runtimeLibraries.hasPrefix("/usr/") { arguments += ["--ro-bind", runtimeLibraries, runtimeLibraries] }
+        arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", binary, "/sandbox/snippet", "--chdir", "/tmp"]
+        return arguments
+    }
+
+    /// Returns "" when a bubblewrap sandbox starts, else the reason it does not.
+    private static func probe(bubblewrap: String, setpriv: String?, runtimeLibraries: String) -> String {
+        var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--ro-bind", "/usr", "/usr"]
+        for path in ["/lib", "/lib64"] where FileManager.default.fileExists(atPath: path) { arguments += ["--ro-bind", path, path] }
+        arguments += ["--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
+        var request: ProcessRequest
+        if let setpriv {
+            request = ProcessRequest(executable: setpriv, arguments: ["--reuid", "\(sandboxUID)", "--regid", "\(sandboxUID)", "--clear-groups", "--", bubblewrap] + arguments)
+        } else {
+            request = ProcessRequest(executable: bubblewrap, arguments: arguments)
+        }
+        request.wallSeconds = 10
+        guard let outcome = try? ProcessRunner.run(request) else { return "bubblewrap could not be started" }
+        if outcome.succeeded { return "" }
+        let message = String(decoding: outcome.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return "bubblewrap failed: \(message.isEmpty ? "exit \(outcome.termination)" : message)"
+    }
+
+    /// Runs one entry of a compiled harness on `trials` (one line of wire tokens each) under `limits`.
+    public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits) throws -> ProcessOutcome {
+        let stagedBinary = try stage(binary)
+        let harnessArguments = [
+            entry, "\(limits.cpuSeconds)", "\(limits.memoryMegabytes << 20)", "\(limits.fileKilobytes << 10)",
+            "\(limits.openFiles)", "\(limits.processes)",
+        ]
+        var request: ProcessRequest
+        let prefix = setpriv.map { [$0, "--reuid", "\(Self.sandboxUID)", "--regid", "\(Self.sandboxUID)", "--clear-groups", "--"] } ?? []
+        var scratch: TemporaryDirectory?
+        if status.mode == .namespaces, let bubblewrap {
+            let command = prefix + [bubblewrap] + bubblewrapArguments(binary: stagedBinary) + ["--", "/sandbox/snippet"] + harnessArguments
+            request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+        } else {
+            let folder = try TemporaryDirectory(prefix: "scratch", parent: staging.path)
+            scratch = folder
+            if setpriv != nil { chown(folder.path, uid_t(Self.sandboxUID), gid_t(Self.sandboxUID)) }
+            let command = prefix + [stagedBinary] + harnessArguments
+            request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+            request.workingDirectory = folder.path
+        }
+        defer { scratch?.remove() }
+        request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
+        request.wallSeconds = limits.wallSeconds
+        request.outputLimit = limits.outputKilobytes << 10
+        var outcome = try ProcessRunner.run(request)
+        // bubblewrap reports a child killed by signal n as exit status 128 + n, as shells do.
+        if status.mode == .namespaces, case .exited(let code) = outcome.termination, (129...159).contains(code) {
+            outcome.termination = .signaled(code - 128)
+        }
+        return outcome
+    }
+
+    /// Copies a cached binary into the staging folder, readable by the sandbox user, once per run.
+    private func stage(_ binary: String) throws -> String {
+        if let path = staged.withLock({ $0[binary] }) { return path }
+        let name = URL(fileURLWithPath: binary).lastPathComponent
+        let target = "\(staging.path)/\(name)"
+        if !FileManager.default.fileExists(atPath: target) {
+            let temporary = target + ".tmp\(UInt32.random(in: 0...UInt32.max))"
+            do {
+                try FileManager.default.copyItem(atPath: binary, toPath: temporary)
+            } catch {
+                throw GraderError.io(path: binary, reason: "cannot stage the compiled snippet: \(error.localizedDescription)")
+            }
+            chmod(temporary, 0o755)
+            rename(temporary, target)
+        }
+        staged.withLock { $0[binary] = target }
+        return target
+    }
+
+    /// Removes the staging folder.
+    public func close() { staging.remove() }
+}

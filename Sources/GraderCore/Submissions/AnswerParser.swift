@@ -1,0 +1,73 @@
+/// Why an answer in `answers.yaml` could not be read as the kind the part expects.
+public struct AnswerProblem: Error, Sendable, Equatable {
+    /// Completes "the answer ..." (for example "must be a whole number, found `abc`").
+    public let message: String
+}
+
+/// Turns the YAML of one answer into a value of the part's type, saying exactly what is wrong when it does not fit.
+public enum AnswerParser {
+    /// Reads `node` as `type` (`Int`, `Double`, `[Double]` or `[[Double]]`).
+    public static func parse(_ node: YAMLTree, as type: SwiftType) -> Result<SnippetValue, AnswerProblem> {
+        do { return .success(try value(node, type, path: "")) } catch let problem as AnswerProblem { return .failure(problem) } catch {
+            return .failure(AnswerProblem(message: "\(error)"))
+        }
+    }
+
+    private static func value(_ node: YAMLTree, _ type: SwiftType, path: String) throws -> SnippetValue {
+        let place = path.isEmpty ? "" : " at \(path)"
+        switch type {
+        case .int:
+            guard case .scalar(let raw, _, _) = node, !node.isNull else {
+                throw AnswerProblem(message: "must be a whole number\(place), found \(node.kindDescription)")
+            }
+            let text = raw.trimmingWhitespace().filter { $0 != "_" }
+            if let value = Int(text) { return .int(value) }
+            if let value = YAMLScalars.double(node) {
+                if !value.isFinite { throw AnswerProblem(message: "must be a finite whole number\(place), found `\(raw)`") }
+                if value == value.rounded(), abs(value) < 9.0e15 { return .int(Int(value)) }
+                if value == value.rounded() { throw AnswerProblem(message: "\(raw) is too large for a whole number\(place)") }
+                throw AnswerProblem(message: "must be a whole number\(place), found `\(raw)`")
+            }
+            if text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) && text.contains(where: \.isNumber) {
+                throw AnswerProblem(message: "\(raw) is too large for a whole number\(place)")
+            }
+            throw AnswerProblem(message: "must be a whole number\(place), found \(node.kindDescription)")
+        case .double:
+            guard let value = YAMLScalars.double(node) else {
+                throw AnswerProblem(message: "must be a number\(place), found \(node.kindDescription)")
+            }
+            return .double(value)
+        case .bool:
+            guard case .scalar(let text, _, _) = node, ["true", "false"].contains(text.lowercased()) else {
+                throw AnswerProblem(message: "must be true or false\(place), found \(node.kindDescription)")
+            }
+            return .bool(text.lowercased() == "true")
+        case .array(let element):
+            guard case .sequence(let items, _) = node else {
+                let noun = element.rank > 0 || element == .array(.double) ? "a list of rows" : "a list"
+                throw AnswerProblem(message: "must be \(noun) like \(example(type)), found \(node.kindDescription)\(place)")
+            }
+            var values: [SnippetValue] = []
+            for (index, item) in items.enumerated() {
+                values.append(try value(item, element, path: path + "[\(index)]"))
+            }
+            if case .array = element {
+                let lengths = values.map { value -> Int in
+                    if case .array(let row) = value { return row.count }
+                    return 0
+                }
+                if let first = lengths.first, let bad = lengths.firstIndex(where: { $0 != first }) {
+                    throw AnswerProblem(
+                        message: "is ragged: row \(path)[0] has \(first) entries but row \(path)[\(bad)] has \(lengths[bad])")
+                }
+            }
+            return .array(values)
+        case .tuple:
+            throw AnswerProblem(message: "cannot be given in answers.yaml")
+        }
+    }
+
+    private static func example(_ type: SwiftType) -> String {
+        type.rank >= 2 ? "[[1.0, 2.0], [3.0, 4.0]]" : "[1.0, 2.0]"
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Creates a submission folder a student can start from: every answer key and every function signature.
+public enum Scaffold {
+    /// The files of a fresh submission, by file name.
+    public static func files(for problems: ProblemSet) -> [(name: String, contents: String)] {
+        var answers = ["# Answers for \(problems.title). Replace each `null` with your answer; see `grader list` for the parts.", ""]
+        var files: [(String, String)] = []
+        for problem in problems.problems {
+            let parts = problem.answerParts
+            if !parts.isEmpty {
+                answers.append("\(problem.id):")
+                for part in parts {
+                    answers.append("  \(part.id): null  # \(AnswerCheckers.expectedForm(part).replacingOccurrences(of: "`", with: ""))")
+                }
+                answers.append("")
+            }
+            let snippets = problem.snippetParts.compactMap { part -> FunctionSignature? in
+                if case .snippet(let spec) = part.kind { return spec.signature }
+                return nil
+            }
+            if !snippets.isEmpty {
+                var source = ["// \(problem.title): implement each function below. Helper functions may be added to this file.", ""]
+                for signature in snippets {
+                    source.append("\(signature.text) {")
+                    source.append("    fatalError(\"TODO: implement \(signature.name)\")")
+                    source.append("}")
+                    source.append("")
+                }
+                files.append((problem.snippetFileName, source.joined(separator: "\n")))
+            }
+        }
+        return [("answers.yaml", answers.joined(separator: "\n"))] + files
+    }
+
+    /// Writes the scaffold into `folder`, leaving existing files alone unless `overwrite`; returns what it wrote.
+    public static func write(problems: ProblemSet, to folder: String, overwrite: Bool) throws -> (written: [String], kept: [String]) {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var written: [String] = []
+        var kept: [String] = []
+        for file in files(for: problems) {
+            let path = (folder as NSString).appendingPathComponent(file.name)
+            if FileManager.default.fileExists(atPath: path) && !overwrite {
+                kept.append(file.name)
+                continue
+            }
+            try Reporters.write(file.contents, to: path)
+            written.append(file.name)
+        }
+        return (written, kept)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// A student's folder as the grader sees it: the answers read from `answers.yaml` and where the Swift files are.
+public struct Submission: Sendable {
+    public static let answersFileName = "answers.yaml"
+    /// Files larger than this are refused rather than read: no honest answer or snippet file comes close.
+    public static let maxFileBytes = 1 << 20
+
+    public let folder: String
+    /// Answers by problem id and part id; empty when the file is missing or unreadable.
+    public let answers: [String: [String: YAMLTree]]
+    /// Why `answers.yaml` could not be used, if it could not (shown on every answer part).
+    public let answersProblem: String?
+    public let warnings: [String]
+
+    /// Reads the submission in `folder`, checking its answers against the problems' ids.
+    public static func load(folder: String, problems: ProblemSet) -> Submission {
+        var warnings: [String] = []
+        var answers: [String: [String: YAMLTree]] = [:]
+        var problem: String?
+        switch readFile(named: answersFileName, in: folder) {
+        case .failure(let failure):
+            problem = failure.message
+        case .success(let bytes):
+            do {
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw YAMLReadError(file: answersFileName, line: nil, message: "is not UTF-8 text")
+                }
+                if let tree = try YAMLReader.parse(text, file: answersFileName) {
+                    answers = try organise(tree, problems: problems, warnings: &warnings)
+                } else {
+                    problem = "\(answersFileName) is empty"
+                }
+            } catch let error as YAMLReadError {
+                problem = error.description
+            } catch {
+                problem = "\(answersFileName): \(error)"
+            }
+        }
+        return Submission(folder: folder, answers: answers, answersProblem: problem, warnings: warnings)
+    }
+
+    private static func organise(_ tree: YAMLTree, problems: ProblemSet, warnings: inout [String]) throws -> [String: [String: YAMLTree]] {
+        guard case .mapping(let entries, _) = tree else {
+            throw YAMLReadError(file: answersFileName, line: tree.line,
+                                message: "must map problem ids to their answers (`parameter-counts:` then `  mlp: 4353`), found \(tree.kindDescription)")
+        }
+        var result: [String: [String: YAMLTree]] = [:]
+        for entry in entries {
+            guard let problem = problems.problem(entry.key) else {
+                let known = problems.problems.map(\.id).joined(separator: ", ")
+                warnings.append("\(answersFileName):\(entry.line): unknown problem `\(entry.key)` ignored (problems: \(known))")
+                continue
+            }
+            guard case .mapping(let parts, _) = entry.value else {
+                if !entry.value.isNull {
+                    warnings.append("\(answersFileName):\(entry.line): `\(entry.key)` must map part ids to answers, found \(entry.value.kindDescription); ignored")
+                }
+                continue
+            }
+            var byPart: [String: YAMLTree] = [:]
+            for part in parts {
+                guard let definition = problem.parts.first(where: { $0.id == part.key }) else {
+                    let known = problem.answerParts.map(\.id).joined(separator: ", ")
+                    warnings.append("\(answersFileName):\(part.line): unknown part `\(entry.key).\(part.key)` ignored (parts: \(known))")
+                    continue
+                }
+                if definition.kind.isSnippet {
+                    warnings.append("\(answersFileName):\(part.line): `\(part.key)` is a function; it is graded from \(problem.snippetFileName), not answers.yaml")
+                    continue
+                }
+                byPart[part.key] = part.value
+            }
+            result[entry.key] = byPart
+        }
+        return result
+    }
+
+    /// Why a file of the submission could not be read.
+    public struct FileProblem: Error, Sendable {
+        public let missing: Bool
+        public let message: String
+    }
+
+    /// The bytes of `name` in the folder, refusing links that leave it, directories, and oversized files.
+    public static func readFile(named name: String, in folder: String) -> Result<[UInt8], FileProblem> {
+        let path = (folder as NSString).appendingPathComponent(name)
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            return .failure(FileProblem(missing: true, message: "\(name) is missing from the submission folder"))
+        }
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+            let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            guard target.hasPrefix(root + "/") else {
+                return .failure(FileProblem(missing: false, message: "\(name) is a symbolic link to a file outside the submission folder; it was not read"))
+            }
+            guard stat(path, &info) == 0 else {
+                return .failure(FileProblem(missing: true, message: "\(name) is a broken symbolic link"))
+            }
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            return .failure(FileProblem(missing: false, message: "\(name) is a folder, expected a file"))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return .failure(FileProblem(missing: false, message: "\(name) is not a regular file"))
+        }
+        if Int(info.st_size) > maxFileBytes {
+            return .failure(FileProblem(missing: false, message: "\(name) is \(info.st_size) bytes, over the \(maxFileBytes / 1024) KiB limit; it was not read"))
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            return .failure(FileProblem(missing: false, message: "\(name) cannot be read (permissions?)"))
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
+        if data.count > maxFileBytes {
+            return .failure(FileProblem(missing: false, message: "\(name) is over the \(maxFileBytes / 1024) KiB limit; it was not read"))
+        }
+        return .success([UInt8](data))
+    }
+}

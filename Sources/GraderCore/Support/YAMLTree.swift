@@ -1,0 +1,130 @@
+import Yams
+
+/// A YAML document reduced to what the grader reads: scalars, sequences and mappings, each with its line.
+public indirect enum YAMLTree: Sendable {
+    case scalar(String, quoted: Bool, line: Int)
+    case sequence([YAMLTree], line: Int)
+    case mapping([(key: String, value: YAMLTree, line: Int)], line: Int)
+
+    /// The 1-based line the node starts on.
+    public var line: Int {
+        switch self {
+        case .scalar(_, _, let line), .sequence(_, let line), .mapping(_, let line): return line
+        }
+    }
+
+    /// A short name for the node's kind, for messages ("a list", "a mapping", "the text `abc`").
+    public var kindDescription: String {
+        switch self {
+        case .scalar(let text, _, _): return text.isEmpty ? "an empty value" : "`\(text.prefix(40))`"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        }
+    }
+
+    /// True for an empty or `null`/`~` scalar.
+    public var isNull: Bool {
+        if case .scalar(let text, let quoted, _) = self, !quoted { return ["", "~", "null", "Null", "NULL"].contains(text) }
+        return false
+    }
+}
+
+/// Why a YAML file could not be read.
+public struct YAMLReadError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int?
+    public let message: String
+
+    public var description: String {
+        line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
+    }
+}
+
+/// Reads untrusted YAML into a `YAMLTree`, with limits that keep a hostile file from stalling the grader.
+public enum YAMLReader {
+    /// Nodes a document may expand to; an alias bomb expands to billions, a real answers file to hundreds.
+    public static let defaultNodeBudget = 100_000
+
+    /// Parses `text`; `nil` for an empty document.
+    ///
+    /// - Parameters:
+    ///   - text: The YAML source (a leading byte-order mark is ignored).
+    ///   - file: The name used in error messages.
+    ///   - nodeBudget: The most nodes the document may expand to once aliases are followed.
+    public static func parse(_ text: String, file: String, nodeBudget: Int = defaultNodeBudget) throws -> YAMLTree? {
+        var source = text
+        if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: source)
+        } catch let error as YamlError {
+            throw describe(error, file: file)
+        }
+        guard let node else { return nil }
+        var budget = nodeBudget
+        return try convert(node, file: file, budget: &budget, depth: 0)
+    }
+
+    private static func convert(_ node: Node, file: String, budget: inout Int, depth: Int) throws -> YAMLTree {
+        budget -= 1
+        let line = node.mark?.line ?? 0
+        guard budget >= 0 else {
+            throw YAMLReadError(
+                file: file, line: line,
+                message: "the document expands to more than \(defaultNodeBudget) values (aliases `*name` repeating anchors?); refusing to read it")
+        }
+        guard depth < 64 else { throw YAMLReadError(file: file, line: line, message: "nested more than 64 levels deep") }
+        switch node {
+        case .scalar(let scalar):
+            return .scalar(scalar.string, quoted: scalar.style != .plain && scalar.style != .any, line: line)
+        case .sequence(let sequence):
+            return .sequence(try sequence.map { try convert($0, file: file, budget: &budget, depth: depth + 1) }, line: line)
+        case .mapping(let mapping):
+            var entries: [(key: String, value: YAMLTree, line: Int)] = []
+            var seen: [String: Int] = [:]
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    throw YAMLReadError(file: file, line: key.mark?.line ?? line, message: "a key must be plain text, not \(key.kindName)")
+                }
+                let keyLine = key.mark?.line ?? line
+                if let first = seen[keyScalar.string] {
+                    throw YAMLReadError(
+                        file: file, line: keyLine, message: "duplicate key `\(keyScalar.string)` (first on line \(first))")
+                }
+                seen[keyScalar.string] = keyLine
+                entries.append((keyScalar.string, try convert(value, file: file, budget: &budget, depth: depth + 1), keyLine))
+            }
+            return .mapping(entries, line: line)
+        case .alias:
+            throw YAMLReadError(file: file, line: line, message: "unresolved alias")
+        }
+    }
+
+    private static func describe(_ error: YamlError, file: String) -> YAMLReadError {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+            let .composer(context, problem, mark, _):
+            let contextText = context.map { "\($0.text) " } ?? ""
+            return YAMLReadError(file: file, line: mark.line, message: "invalid YAML: \(contextText)\(problem) (column \(mark.column))")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return YAMLReadError(
+                file: file, line: context.mark.line,
+                message: "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", "))")
+        case let .reader(problem, _, _, _):
+            return YAMLReadError(file: file, line: nil, message: "cannot read the file as text: \(problem)")
+        default:
+            return YAMLReadError(file: file, line: nil, message: "invalid YAML: \(error)")
+        }
+    }
+}
+
+extension Node {
+    fileprivate var kindName: String {
+        switch self {
+        case .scalar: return "a scalar"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .alias: return "an alias"
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// A value passed to or returned from a snippet function, shaped like its `SwiftType`.
+public indirect enum SnippetValue: Sendable, Equatable, Codable {
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case array([SnippetValue])
+    case tuple([SnippetValue])
+
+    /// The value as a Swift literal, as a student would write it in a test call (`[0.5, -1.0]`).
+    public var swiftLiteral: String {
+        switch self {
+        case .int(let value): return String(value)
+        case .double(let value): return NumberFormatting.shortest(value)
+        case .bool(let value): return value ? "true" : "false"
+        case .array(let values): return "[" + values.map(\.swiftLiteral).joined(separator: ", ") + "]"
+        case .tuple(let values): return "(" + values.map(\.swiftLiteral).joined(separator: ", ") + ")"
+        }
+    }
+
+    /// How many scalars the value holds, to decide whether it is small enough to print.
+    public var scalarCount: Int {
+        switch self {
+        case .int, .double, .bool: return 1
+        case .array(let values), .tuple(let values): return values.reduce(0) { $0 + $1.scalarCount }
+        }
+    }
+
+    /// The value with its tuple labels, as `(weights: ..., biases: ...)`, where the type names them.
+    public func literal(as type: SwiftType) -> String {
+        guard case .tuple(let elements) = type, case .tuple(let values) = self, elements.count == values.count else {
+            return swiftLiteral
+        }
+        let parts = zip(elements, values).map { element, value in
+            element.label.map { "\($0): \(value.literal(as: element.type))" } ?? value.literal(as: element.type)
+        }
+        return "(" + parts.joined(separator: ", ") + ")"
+    }
+}
+
+/// The line format values travel in between the grader and a snippet process: exact, and readable by tiny code.
+///
+/// Doubles are written as the 16 hex digits of their bit pattern so nothing is lost; integers in decimal;
+/// booleans as 0 or 1; an array as its count followed by its elements; a tuple as its elements in order.
+public enum WireFormat {
+    /// Appends the tokens of `value` to `tokens`.
+    public static func encode(_ value: SnippetValue, into tokens: inout [String]) {
+        switch value {
+        case .int(let value): tokens.append(String(value))
+        case .double(let value): tokens.append(hex(value.bitPattern))
+        case .bool(let value): tokens.append(value ? "1" : "0")
+        case .array(let values):
+            tokens.append(String(values.count))
+            for element in values { encode(element, into: &tokens) }
+        case .tuple(let values):
+            for element in values { encode(element, into: &tokens) }
+        }
+    }
+
+    /// The tokens of several values joined into one line.
+    public static func line(_ values: [SnippetValue]) -> String {
+        var tokens: [String] = []
+        for value in values { encode(value, into: &tokens) }
+        return tokens.joined(separator: " ")
+    }
+
+    /// Reads one value of `type` from `tokens`, starting at `index`; `nil` when the tokens do not fit the type.
+    public static func decode(_ type: SwiftType, from tokens: [Substring], at index: inout Int, maxCount: Int = 1 << 20)
+        -> SnippetValue?
+    {
+        func next() -> Substring? {
+            guard index < tokens.count else { return nil }
+            defer { index += 1 }
+            return tokens[index]
+        }
+        switch type {
+        case .int:
+            return next().flatMap { Int($0) }.map(SnippetValue.int)
+        case .double:
+            guard let token = next(), token.count == 16, let bits = UInt64(token, radix: 16) else { return nil }
+            return .double(Double(bitPattern: bits))
+        case .bool:
+            switch next() {
+            case "0": return .bool(false)
+            case "1": return .bool(true)
+            default: return nil
+            }
+        case .array(let element):
+            guard let count = next().flatMap({ Int($0) }), count >= 0, count <= maxCount else { return nil }
+            var values: [SnippetValue] = []
+            values.reserveCapacity(min(count, 4096))
+            for _ in 0..<count {
+                guard let value = decode(element, from: tokens, at: &index, maxCount: maxCount) else { return nil }
+                values.append(value)
+            }
+            return .array(values)
+        case .tuple(let elements):
+            var values: [SnippetValue] = []
+            for element in elements {
+                guard let value = decode(element.type, from: tokens, at: &index, maxCount: maxCount) else { return nil }
+                values.append(value)
+            }
+            return .tuple(values)
+        }
+    }
+
+    private static func hex(_ bits: UInt64) -> String {
+        let digits = String(bits, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// Number formatting shared by feedback and reports.
+public enum NumberFormatting {
+    /// The shortest text that reads back as the same double (`0.1`, `3.0`, `1e-12`, `nan`, `inf`).
+    public static func shortest(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+        return "\(value)"
+    }
+
+    /// A score such as `2.5` or `3`, without trailing zeros and with at most two decimals.
+    public static func score(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        var text = String(rounded)
+        if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 {
+            text = String(text[..<text.index(dot, offsetBy: 3)])
+        }
+        return text
+    }
+
+    /// A compact scientific rendering for errors and tolerances (`3.2e-07`).
+    public static func compact(_ value: Double) -> String {
+        if value.isNaN || value.isInfinite { return shortest(value) }
+        if value == 0 { return "0" }
+        let magnitude = abs(value)
+        if magnitude >= 1e-3 && magnitude < 1e6 {
+            let text = String(format6(value))
+            return text
+        }
+        var exponent = 0
+        var mantissa = magnitude
+        while mantissa >= 10 { mantissa /= 10; exponent += 1 }
+        while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+        let sign = value < 0 ? "-" : ""
+        let mantissaText = String((mantissa * 100).rounded() / 100)
+        return "\(sign)\(mantissaText)e\(exponent < 0 ? "-" : "+")\(abs(exponent) < 10 ? "0" : "")\(abs(exponent))"
+    }
+
+    /// Six significant digits, trailing zeros removed.
+    private static func format6(_ value: Double) -> String {
+        var digits = 0
+        var scale = 1.0
+        let magnitude = abs(value)
+        while magnitude * scale < 100_000 && digits < 12 { scale *= 10; digits += 1 }
+        let rounded = (value * scale).rounded() / scale
+        return shortest(rounded)
+    }
+}
