@@ -48,6 +48,9 @@ public enum AnswerParser {
                 throw AnswerProblem(message: "must be \(noun) like \(example(type)), found \(node.kindDescription)\(place)")
             }
             var values: [SnippetValue] = []
+            if case .array = element, let index = items.firstIndex(where: { if case .sequence = $0 { return false } else { return true } }) {
+                throw AnswerProblem(message: "must be a list of rows like \(example(type)), but row \(path)[\(index)] is \(items[index].kindDescription)")
+            }
             for (index, item) in items.enumerated() {
                 values.append(try value(item, element, path: path + "[\(index)]"))
             }

@@ -138,12 +138,11 @@ public enum NumberFormatting {
             let text = String(format6(value))
             return text
         }
-        var exponent = 0
-        var mantissa = magnitude
-        while mantissa >= 10 { mantissa /= 10; exponent += 1 }
-        while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+        var exponent = decimalExponent(magnitude)
+        var mantissa = (magnitude / power10(exponent) * 100).rounded() / 100
+        if mantissa >= 10 { mantissa /= 10; exponent += 1 }
         let sign = value < 0 ? "-" : ""
-        let mantissaText = String((mantissa * 100).rounded() / 100)
+        let mantissaText = mantissa == mantissa.rounded() ? String(Int(mantissa)) : String(mantissa)
         return "\(sign)\(mantissaText)e\(exponent < 0 ? "-" : "+")\(abs(exponent) < 10 ? "0" : "")\(abs(exponent))"
     }
 
@@ -154,6 +153,6 @@ public enum NumberFormatting {
         let magnitude = abs(value)
         while magnitude * scale < 100_000 && digits < 12 { scale *= 10; digits += 1 }
         let rounded = (value * scale).rounded() / scale
-        return shortest(rounded)
+        return rounded == rounded.rounded() ? String(Int(rounded)) : shortest(rounded)
     }
 }

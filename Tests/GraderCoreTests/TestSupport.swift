@@ -1,0 +1,30 @@
+import Foundation
+@testable import GraderCore
+
+/// Paths and a shared grading session for tests that run the real problems.
+enum TestSupport {
+    /// The package root, found from this file's path.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// One session for all tests: the reference binaries are compiled once.
+    static let session: GradingSession = {
+        var options = GradingOptions()
+        options.problemsDirectory = packageRoot + "/problems"
+        options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
+        return try! GradingSession(options: options)
+    }()
+
+    /// Doubles as wire values.
+    static func vector(_ values: [Double]) -> SnippetValue { .array(values.map(SnippetValue.double)) }
+    static func matrix(_ rows: [[Double]]) -> SnippetValue { .array(rows.map(vector)) }
+
+    static func doubles(_ value: SnippetValue) -> [Double] {
+        switch value {
+        case .double(let x): return [x]
+        case .int(let x): return [Double(x)]
+        case .bool: return []
+        case .array(let values), .tuple(let values): return values.flatMap(doubles)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Testing
+@testable import GraderCore
+
+@Suite("Values, hashing and report text")
+struct WireAndTextTests {
+    @Test("values survive the wire format bit for bit")
+    func roundTrip() {
+        let type = try! SwiftType(parsing: "(weights: [[[Double]]], biases: [[Double]])")
+        let value = SnippetValue.tuple([
+            .array([.array([.array([.double(0.1), .double(-0.0), .double(.nan)])])]),
+            .array([.array([.double(.infinity), .double(.leastNonzeroMagnitude)])]),
+        ])
+        var tokens: [String] = []
+        WireFormat.encode(value, into: &tokens)
+        var index = 0
+        let decoded = WireFormat.decode(type, from: tokens.map { Substring($0) }, at: &index)
+        #expect(index == tokens.count)
+        #expect(TestSupport.doubles(decoded!).map(\.bitPattern) == TestSupport.doubles(value).map(\.bitPattern))
+    }
+
+    @Test("signatures parse into labels, names and types")
+    func signatures() throws {
+        let signature = try FunctionSignature(parsing: "func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double]")
+        #expect(signature.name == "invertedDropout")
+        #expect(signature.parameters.map(\.label) == [nil, "keep", "p"])
+        #expect(signature.parameters.map(\.name) == ["x", "keep", "p"])
+        #expect(signature.returnType == .array(.double))
+        #expect(throws: SignatureParseError.self) { try FunctionSignature(parsing: "func f(x: Float) -> Int") }
+    }
+
+    @Test("SHA-256 matches the FIPS test vectors", arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func sha256(input: String, digest: String) {
+        #expect(SHA256Hasher.hex(Array(input.utf8)) == digest)
+    }
+
+    @Test("report text drops ANSI codes, NUL and other controls, and truncates")
+    func cleaning() {
+        let dirty = "ok\u{1B}[31mred\u{1B}[0m\u{0}\u{7}\u{1B}]0;title\u{7}done\r\n"
+        #expect(ReportText.clean(dirty, limit: 100) == "okreddone")
+        #expect(ReportText.clean(String(repeating: "a", count: 50), limit: 10).hasSuffix("[... output truncated]"))
+        #expect(ReportText.clean(bytes: [0x61, 0xFF, 0x62], limit: 10) == "a\u{FFFD}b")
+    }
+
+    @Test("JUnit escaping keeps markup out of attributes and text")
+    func junitEscaping() {
+        let reporter = JUnitReporter()
+        #expect(reporter.attribute("a<b>&\"c\"\n") == "\"a&lt;b&gt;&amp;&quot;c&quot;\"")
+        #expect(reporter.text("]]><x>\u{0}") == "]]&gt;&lt;x&gt;")
+    }
+
+    @Test("pattern hints name a swapped identity and a scale factor")
+    func patterns() {
+        let expected = TestSupport.matrix([[1.5, 2], [3, -0.5]])
+        let swapped = TestSupport.matrix([[0.5, 3], [4, -1.5]])
+        #expect(PatternHints.hint(expected: expected, got: swapped, tolerance: .exact)?.contains("swapped") == true)
+        let scaled = TestSupport.vector([2, 4, -6])
+        #expect(PatternHints.hint(expected: TestSupport.vector([1, 2, -3]), got: scaled, tolerance: .exact)?.contains("2 times") == true)
+        #expect(PatternHints.hint(expected: TestSupport.vector([1, 2, -3]), got: TestSupport.vector([1, 2, 3]), tolerance: .exact) == nil)
+    }
+}
