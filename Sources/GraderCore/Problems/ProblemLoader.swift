@@ -103,6 +103,12 @@ public enum ProblemLoader {
             id: id, title: title, statement: statement, definitionPath: file, referencePath: reference, parts: parts, limits: limits)
     }
 
+    /// Every key a part may have, whatever its kind.
+    static let partKeys: Set<String> = [
+        "id", "kind", "points", "prompt", "hint", "rtol", "atol", "significant-figures", "answer", "expression", "options",
+        "mistakes", "signature", "trials", "dimensions", "inputs", "generator", "seed",
+    ]
+
     static func readLimits(_ node: YAMLTree, file: String) throws -> LimitOverrides {
         var fields = try YAMLFields(node, file: file, what: "`limits`")
         var limits = LimitOverrides()
@@ -117,6 +123,8 @@ public enum ProblemLoader {
 
     static func readPart(_ node: YAMLTree, file: String, problemID: String) throws -> Part {
         var fields = try YAMLFields(node, file: file, what: "a part")
+        // Unknown keys first: a misspelt `tolerance` explains the errors that would follow from its absence.
+        try fields.rejectUnknownKeys(allowed: partKeys, markUsed: false)
         let id = try fields.requireString("id")
         let kindName = try fields.requireString("kind")
         let points = try fields.double("points") ?? 1

@@ -63,8 +63,8 @@ struct YAMLFields {
     }
 
     /// Throws for keys that were never asked for: a typo in a definition must not be silently ignored.
-    func rejectUnknownKeys(allowed extra: Set<String> = []) throws {
-        for entry in entries where !used.contains(entry.key) && !extra.contains(entry.key) {
+    func rejectUnknownKeys(allowed extra: Set<String> = [], markUsed: Bool = true) throws {
+        for entry in entries where !(markUsed && used.contains(entry.key)) && !extra.contains(entry.key) {
             let known = used.union(extra).sorted().map { "`\($0)`" }.joined(separator: ", ")
             throw error("unknown key `\(entry.key)` (known keys: \(known))", line: entry.line)
         }
