@@ -19,12 +19,5 @@ enum TestSupport {
     static func vector(_ values: [Double]) -> SnippetValue { .array(values.map(SnippetValue.double)) }
     static func matrix(_ rows: [[Double]]) -> SnippetValue { .array(rows.map(vector)) }
 
-    static func doubles(_ value: SnippetValue) -> [Double] {
-        switch value {
-        case .double(let x): return [x]
-        case .int(let x): return [Double(x)]
-        case .bool: return []
-        case .array(let values), .tuple(let values): return values.flatMap(doubles)
-        }
-    }
+    static func doubles(_ value: SnippetValue) -> [Double] { PatternHints.flatten(value) }
 }

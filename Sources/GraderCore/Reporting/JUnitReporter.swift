@@ -53,30 +53,21 @@ public struct JUnitReporter: Reporter {
     }
 
     /// A quoted attribute value, cleaned and escaped (newlines kept as character references).
-    func attribute(_ value: String) -> String {
-        var escaped = ""
-        for character in ReportText.clean(value, limit: 4000) {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\n": escaped += "&#10;"
-            case "\t": escaped += "&#9;"
-            default: escaped.append(character)
-            }
-        }
-        return "\"\(escaped)\""
-    }
+    func attribute(_ value: String) -> String { "\"" + escape(value, limit: 4000, inAttribute: true) + "\"" }
 
     /// Element text, cleaned and escaped.
-    func text(_ value: String) -> String {
+    func text(_ value: String) -> String { escape(value, limit: 20000, inAttribute: false) }
+
+    private func escape(_ value: String, limit: Int, inAttribute: Bool) -> String {
         var escaped = ""
-        for character in ReportText.clean(value, limit: 20000) {
+        for character in ReportText.clean(value, limit: limit) {
             switch character {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"
             case ">": escaped += "&gt;"
+            case "\"" where inAttribute: escaped += "&quot;"
+            case "\n" where inAttribute: escaped += "&#10;"
+            case "\t" where inAttribute: escaped += "&#9;"
             default: escaped.append(character)
             }
         }
