@@ -9,16 +9,18 @@ struct ReferenceVerificationTests {
 
     // MARK: residual-jacobians: finite differences
 
-    /// y + relu(A y + b), written here from the definition.
+    /// A v + b, written here from the definition.
+    static func affine(_ A: [[Double]], _ b: [Double], _ v: [Double]) -> [Double] {
+        A.indices.map { i in b[i] + v.indices.reduce(0) { $0 + A[i][$1] * v[$1] } }
+    }
+
+    /// y + relu(A y + b).
     static func residualLayer(_ A: [[Double]], _ b: [Double], _ y: [Double]) -> [Double] {
-        y.indices.map { i in y[i] + max(0, b[i] + y.indices.reduce(0) { $0 + A[i][$1] * y[$1] }) }
+        zip(y, affine(A, b, y)).map { $0 + max(0, $1) }
     }
 
     /// The scalar output of the network, written here from the definition.
     static func networkOutput(_ weights: [[[Double]]], _ biases: [[Double]], _ x: [Double]) -> Double {
-        func affine(_ A: [[Double]], _ b: [Double], _ v: [Double]) -> [Double] {
-            A.indices.map { i in b[i] + v.indices.reduce(0) { $0 + A[i][$1] * v[$1] } }
-        }
         var y = affine(weights[0], biases[0], x)
         for l in 1..<(weights.count - 1) {
             y = zip(y, affine(weights[l], biases[l], y)).map { $0 + max(0, $1) }
@@ -28,9 +30,6 @@ struct ReferenceVerificationTests {
 
     /// Distance from the nearest relu kink over every pre-activation, so finite differences stay on one side.
     static func kinkMargin(_ weights: [[[Double]]], _ biases: [[Double]], _ x: [Double]) -> Double {
-        func affine(_ A: [[Double]], _ b: [Double], _ v: [Double]) -> [Double] {
-            A.indices.map { i in b[i] + v.indices.reduce(0) { $0 + A[i][$1] * v[$1] } }
-        }
         var margin = Double.infinity
         var y = affine(weights[0], biases[0], x)
         for l in 1..<(weights.count - 1) {
@@ -54,7 +53,7 @@ struct ReferenceVerificationTests {
             let A = Self.randomMatrix(n, n, &random)
             let b = (0..<n).map { _ in Double.random(in: -1...1, using: &random) }
             let y = (0..<n).map { _ in Double.random(in: -2...2, using: &random) }
-            let z = (0..<n).map { i in b[i] + (0..<n).reduce(0) { $0 + A[i][$1] * y[$1] } }
+            let z = Self.affine(A, b, y)
             guard z.allSatisfy({ abs($0) > 1e-3 }) else { continue }
             raw.append((A, b, y))
             cases.append([TestSupport.matrix(A), TestSupport.vector(b), TestSupport.vector(y)])

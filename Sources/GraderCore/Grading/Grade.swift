@@ -60,6 +60,4 @@ public struct PartGrade: Sendable, Codable, Equatable {
     public var mistake: String?
     /// Output the student's code printed, cleaned and truncated, when it helps explain a failure.
     public var output: String?
-
-    public var isFullMarks: Bool { status == .passed }
 }

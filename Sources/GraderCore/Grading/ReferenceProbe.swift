@@ -9,7 +9,7 @@ extension GradingSession {
     ///   - signature: The function to call, e.g. `func outputVariance(widths: [Int]) -> Double`.
     ///   - arguments: One argument list per call.
     public func callReference(problem id: String, signature text: String, arguments: [[SnippetValue]]) throws -> [SnippetValue] {
-        guard let problem = problems.problem(id) else { throw GraderError.usage("no problem `\(id)`") }
+        let problem = try existingProblem(id)
         let signature = try FunctionSignature(parsing: text)
         let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
         guard case .built(let binary) = try builder.build(fileName: "reference.swift", source: source, harness: Harness(entries: [.call(signature)])) else {
@@ -23,13 +23,16 @@ extension GradingSession {
 
     /// The expected value of a numeric part, as the grader computes it from `problem.yaml` and the reference.
     public func expectedAnswer(problem id: String, part: String) throws -> SnippetValue? {
-        guard let problem = problems.problem(id) else { throw GraderError.usage("no problem `\(id)`") }
-        return try referenceResults(for: problem).answerKeys[part]?.expected
+        try referenceResults(for: existingProblem(id)).answerKeys[part]?.expected
     }
 
     /// The values of a numeric part's known mistakes, in definition order.
     public func mistakeAnswers(problem id: String, part: String) throws -> [SnippetValue] {
+        try referenceResults(for: existingProblem(id)).answerKeys[part]?.mistakes.map(\.value) ?? []
+    }
+
+    private func existingProblem(_ id: String) throws -> Problem {
         guard let problem = problems.problem(id) else { throw GraderError.usage("no problem `\(id)`") }
-        return try referenceResults(for: problem).answerKeys[part]?.mistakes.map(\.value) ?? []
+        return problem
     }
 }

@@ -44,7 +44,7 @@ public enum AnswerParser {
             return .bool(text.lowercased() == "true")
         case .array(let element):
             guard case .sequence(let items, _) = node else {
-                let noun = element.rank > 0 || element == .array(.double) ? "a list of rows" : "a list"
+                let noun = element.rank > 0 ? "a list of rows" : "a list"
                 throw AnswerProblem(message: "must be \(noun) like \(example(type)), found \(node.kindDescription)\(place)")
             }
             var values: [SnippetValue] = []

@@ -36,12 +36,6 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
         if case .array(let element) = self { return 1 + element.rank }
         return 0
     }
-
-    /// The scalar at the bottom of nested arrays.
-    public var scalar: SwiftType {
-        if case .array(let element) = self { return element.scalar }
-        return self
-    }
 }
 
 /// A parse failure in a type or signature written in a problem definition.
