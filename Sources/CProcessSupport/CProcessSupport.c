@@ -2,6 +2,9 @@
 #include "CProcessSupport.h"
 #include <fcntl.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 int grader_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
@@ -15,5 +18,13 @@ int grader_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int low) {
 #else
     (void)actions; (void)low;
     return 0;
+#endif
+}
+
+int grader_become_subreaper(void) {
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#else
+    return -1;
 #endif
 }

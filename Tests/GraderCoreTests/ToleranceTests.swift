@@ -152,7 +152,8 @@ struct YAMLReaderTests {
             _ = try YAMLReader.parse("a: 1\nb: 2\na: 3\n", file: "answers.yaml")
             Issue.record("no error")
         } catch let error as YAMLReadError {
-            #expect(error.message.contains("duplicate key `a`"))
+            #expect(error.message.contains("duplicate key `a` (first on line 1)"))
+            #expect(error.line == 3)
         } catch { Issue.record("\(error)") }
     }
 

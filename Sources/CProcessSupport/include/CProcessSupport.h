@@ -12,4 +12,8 @@ int grader_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path
 /// posix_spawn_file_actions_addclosefrom_np: closes every descriptor from `low` up in the child.
 int grader_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int low);
 
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process instead of init.
+/// Returns 0 on success, -1 where the call is not available.
+int grader_become_subreaper(void);
+
 #endif

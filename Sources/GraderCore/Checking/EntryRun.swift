@@ -50,6 +50,8 @@ public struct EntryRun: Sendable {
         } else if case .exited(let code) = outcome.termination, code != 0 || !done {
             if let harnessMessage {
                 failure = "the grader's harness stopped: \(harnessMessage)"
+            } else if code == Harness.resultChannelBroken {
+                failure = "the result channel (file descriptor 3) was closed or broken, so no result could be reported; the code must not close or write to file descriptor 3"
             } else if code == 0 || !done {
                 failure = "the process exited (code \(code)) before finishing its trials; does the code call exit()?"
             } else {
@@ -71,10 +73,12 @@ public struct EntryRun: Sendable {
         switch signal {
         case 4, 5:
             return "crashed with a Swift runtime error\(fatalText.isEmpty ? " (index out of range, nil unwrapped, overflow or fatalError)" : fatalText)"
+        case 6 where errorText.contains("failed to allocate"):
+            return "ran out of memory: the memory limit of \(limits.memoryMegabytes) MB was reached\(fatalText)"
         case 6:
             return "aborted\(fatalText.isEmpty ? " (possibly the \(limits.memoryMegabytes) MB memory limit)" : fatalText)"
         case 9:
-            return "killed (signal 9); the CPU limit of \(limits.cpuSeconds) s or the memory limit of \(limits.memoryMegabytes) MB was reached"
+            return "killed (signal 9); the hard CPU limit of \(limits.cpuSeconds + 1) s was reached, or the process was killed from outside"
         case 11:
             return "crashed with a segmentation fault (signal 11); unbounded recursion overflowing the stack?"
         case 24:

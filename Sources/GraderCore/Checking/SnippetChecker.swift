@@ -31,7 +31,7 @@ struct SnippetChecker {
             let harness = Harness(entries: remaining.map { .call(signature($0)) })
             let result: BuildResult
             do {
-                result = try session.builder.build(fileName: fileName, source: source, harness: harness)
+                result = try session.builder.build(fileName: fileName, source: source, harness: harness, timeLimit: limits.compileSeconds)
             } catch {
                 return all(.error, "the grader could not compile \(fileName): \(error)")
             }

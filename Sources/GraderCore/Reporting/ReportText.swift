@@ -1,5 +1,5 @@
 /// Makes text a student's code produced safe to put in any report: valid UTF-8, no ANSI codes, no characters
-/// XML 1.0 forbids, bounded length.
+/// XML 1.0 forbids, no CI attachment markers, bounded length.
 public enum ReportText {
     /// Cleans raw bytes (invalid UTF-8 becomes U+FFFD) and truncates to `limit` characters.
     public static func clean(bytes: [UInt8], limit: Int) -> String {
@@ -32,7 +32,9 @@ public enum ReportText {
             output.append(scalar == "\r" ? "\n" : scalar)
             count += 1
         }
-        var result = String(output)
+        // Jenkins' JUnit attachments plugin turns `[[ATTACHMENT|/path]]` in a report into a copy of that file from
+        // the CI machine; student text must never carry such a marker (nor `[[PROPERTY|...]]`).
+        var result = String(output).replacing(/\[\[(?=[A-Za-z]+\|)/, with: "[ [")
         while result.hasSuffix("\n") { result.removeLast() }
         if truncated { result += "\n[... output truncated]" }
         return result

@@ -25,6 +25,9 @@ public struct HarnessEntry: Sendable, Equatable {
 
 /// The generated `main.swift` compiled with a student's (or the reference's) file, and where each entry sits in it.
 public struct Harness: Sendable {
+    /// The exit status of a harness that could not write on its result channel (fd 3 closed or replaced).
+    public static let resultChannelBroken: Int32 = 70
+
     public let source: String
     /// The lines (1-based, inclusive) of `main.swift` each entry's code occupies, to attribute compiler errors.
     public let entryLines: [(name: String, lines: ClosedRange<Int>)]
@@ -159,7 +162,7 @@ enum HarnessRuntime {
             var offset = 0
             while offset < bytes.count {
                 let written = bytes.withUnsafeMutableBytes { Glibc.write(3, $0.baseAddress! + offset, $0.count - offset) }
-                if written <= 0 { Glibc._exit(70) }
+                if written <= 0 { Glibc._exit(\#(Harness.resultChannelBroken)) }
                 offset += written
             }
         }
@@ -171,7 +174,9 @@ enum HarnessRuntime {
 
         func __graderLimit(_ resource: Int32, _ text: String) {
             guard let value = UInt64(text), value > 0 else { return }
-            var limit = rlimit(rlim_cur: rlim_t(value), rlim_max: rlim_t(value))
+            // The CPU hard limit sits a second above the soft one, so the process first gets SIGXCPU (reported as
+            // "CPU limit") rather than a SIGKILL indistinguishable from other kills.
+            var limit = rlimit(rlim_cur: rlim_t(value), rlim_max: rlim_t(resource == 0 ? value + 1 : value))
             if setrlimit(__rlimit_resource_t(resource), &limit) != 0 { __graderFail("cannot set resource limit \(resource)") }
         }
 

@@ -24,6 +24,10 @@ public struct ProcessRequest: Sendable {
     public var keptOutput: Int = 64 << 10
     /// Bytes of the result channel (fd 3) kept; more than this kills the child as over its output limit.
     public var resultLimit: Int = 32 << 20
+    /// To stop the child, kill its own children first and give it up to 3 s to exit by itself before the group
+    /// kill. bubblewrap's outer process exits only after every process of its PID namespace is gone, so with this
+    /// the run returns when nothing of the sandbox is left, not while the kernel is still tearing it down.
+    public var stopsThroughChildren = false
 
     public init(executable: String, arguments: [String]) {
         self.executable = executable
@@ -64,6 +68,8 @@ public struct ProcessLaunchError: Error, CustomStringConvertible, Sendable {
 /// a new process group it can kill as a whole, a clean environment and hard bounds on what it buffers.
 public enum ProcessRunner {
     private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+    /// Children started by `run` and not yet waited for.
+    private static let liveChildren = Locked(Set<pid_t>())
 
     /// Runs `request` to completion (or to its limits) and returns what happened.
     public static func run(_ request: ProcessRequest) throws -> ProcessOutcome {
@@ -104,8 +110,14 @@ public enum ProcessRunner {
         let envp = request.environment.map { strdup($0) } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+        // Spawned and registered under one lock, so `killOrphans` never mistakes a fresh child for an orphan.
+        let status = liveChildren.withLock { live in
+            let status = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+            if status == 0 { live.insert(pid) }
+            return status
+        }
         guard status == 0 else { throw ProcessLaunchError(executable: request.executable, code: status) }
+        defer { liveChildren.withLock { _ = $0.remove(pid) } }
         // The parent keeps only its ends: closing the child's ends lets EOF arrive when the child exits.
         for (index, end) in [(0, 0), (1, 1), (2, 1), (3, 1)] {
             close(pipes[index][end])
@@ -127,7 +139,18 @@ public enum ProcessRunner {
         let deadline = start.advanced(by: .milliseconds(Int64(request.wallSeconds * 1000)))
         var buffer = [UInt8](repeating: 0, count: 65536)
 
-        func killGroup() { kill(-pid, SIGKILL); kill(pid, SIGKILL) }
+        func killGroup() {
+            if request.stopsThroughChildren, exited == nil {
+                for child in OrphanReaper.children(of: pid) { kill(child, SIGKILL) }
+                let limit = clock.now.advanced(by: .seconds(3))
+                var status: Int32 = 0
+                while exited == nil, clock.now < limit {
+                    if waitpid(pid, &status, WNOHANG) == pid { exited = status } else { usleep(2000) }
+                }
+            }
+            kill(-pid, SIGKILL)
+            if exited == nil { kill(pid, SIGKILL) }
+        }
 
         while open.contains(true) || writeOpen {
             let now = clock.now
@@ -200,6 +223,11 @@ public enum ProcessRunner {
         let elapsed = start.duration(to: clock.now)
         outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return outcome
+    }
+
+    /// Runs `body` with the set of children `run` has started and not yet waited for, blocking new spawns meanwhile.
+    static func withLiveChildren<Result>(_ body: (Set<pid_t>) -> Result) -> Result {
+        liveChildren.withLock { body($0) }
     }
 
     private static func decode(_ status: Int32) -> ProcessOutcome.Termination {

@@ -10,10 +10,17 @@ public struct SandboxLimits: Sendable, Equatable, Codable {
     /// Bytes a snippet may write to files in its scratch space.
     public var fileKilobytes: Int = 16384
     public var openFiles: Int = 64
-    /// Processes of the sandbox user; a correct snippet starts none.
-    public var processes: Int = 256
+    /// Processes and threads of the sandbox user; a correct snippet starts none. Memory per part is bounded by
+    /// `processes × memoryMegabytes`, so this stays small.
+    public var processes: Int = 8
 
     public init() {}
+
+    /// The limits in words, as every report prints them.
+    public var summary: String {
+        "wall \(NumberFormatting.compact(wallSeconds)) s, CPU \(cpuSeconds) s, memory \(memoryMegabytes) MB, "
+            + "output \(outputKilobytes) KiB, compile \(NumberFormatting.compact(compileSeconds)) s"
+    }
 
     /// These limits with the fields `overrides` sets replaced.
     public func applying(_ overrides: LimitOverrides) -> SandboxLimits {
@@ -86,6 +93,9 @@ public final class Sandbox: @unchecked Sendable {
                 staging.remove()
                 throw GraderError.sandboxUnavailable(reason: reason)
             }
+            // Without a PID namespace, a process that calls setsid() escapes the group kill; as subreaper the
+            // grader inherits such orphans and kills them after each run.
+            OrphanReaper.adopt()
             status = SandboxStatus(
                 mode: .rlimitsOnly,
                 note: "no namespace sandbox (\(reason)): student code ran with rlimits, a timeout and a clean environment only; it could read files this user can read and use the network")
@@ -97,6 +107,7 @@ public final class Sandbox: @unchecked Sendable {
         var arguments = [
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--uid", "\(Self.sandboxUID)", "--gid", "\(Self.sandboxUID)", "--hostname", "sandbox",
+            "--setenv", "SWIFT_BACKTRACE", "enable=no", "--setenv", "PATH", "/usr/bin:/bin",
             "--ro-bind", "/usr", "/usr",
         ]
         for path in ["/lib", "/lib64", "/lib32"] where FileManager.default.fileExists(atPath: path) {
@@ -138,6 +149,7 @@ public final class Sandbox: @unchecked Sendable {
         if status.mode == .namespaces, let bubblewrap {
             let command = prefix + [bubblewrap] + bubblewrapArguments(binary: stagedBinary) + ["--", "/sandbox/snippet"] + harnessArguments
             request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+            request.stopsThroughChildren = true
         } else {
             let folder = try TemporaryDirectory(prefix: "scratch", parent: staging.path)
             scratch = folder
@@ -145,12 +157,15 @@ public final class Sandbox: @unchecked Sendable {
             let command = prefix + [stagedBinary] + harnessArguments
             request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
             request.workingDirectory = folder.path
+            // The same clean environment bubblewrap's --clearenv/--setenv gives; none of the grader's variables.
+            request.environment = ["SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin", "HOME=\(folder.path)", "TMPDIR=\(folder.path)"]
         }
         defer { scratch?.remove() }
         request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputKilobytes << 10
         var outcome = try ProcessRunner.run(request)
+        if status.mode == .rlimitsOnly { OrphanReaper.killOrphans() }
         // bubblewrap reports a child killed by signal n as exit status 128 + n, as shells do.
         if status.mode == .namespaces, case .exited(let code) = outcome.termination, (129...159).contains(code) {
             outcome.termination = .signaled(code - 128)

@@ -27,6 +27,12 @@ public struct SnippetBuilder: Sendable {
     /// Identifies the compiler in cache keys so that a toolchain upgrade rebuilds everything.
     public let compilerVersion: String
     public let compileSeconds: Double
+    /// util-linux `prlimit`, which puts memory, file-size and core limits on the compiler when it is installed.
+    private let prlimit = ProcessRunner.which("prlimit")
+
+    /// Limits on the compiler process (besides its wall clock): 3 GB of address space (a normal compile peaks near
+    /// 130 MB resident), 256 MB per written file, no core dumps.
+    static let compilerLimits = ["--as=\(3 << 30)", "--fsize=\(256 << 20)", "--core=0"]
 
     static let flags = [
         "-Onone", "-swift-version", "5", "-module-name", "Submission",
@@ -57,7 +63,10 @@ public struct SnippetBuilder: Sendable {
     }
 
     /// Compiles `source` (named `fileName` in messages) with `harness`, or returns the cached result.
-    public func build(fileName: String, source: [UInt8], harness: Harness) throws -> BuildResult {
+    ///
+    /// - Parameter timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
+    public func build(fileName: String, source: [UInt8], harness: Harness, timeLimit: Double? = nil) throws -> BuildResult {
+        let compileSeconds = timeLimit ?? self.compileSeconds
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
         hasher.update(field: Self.flags.joined(separator: " "))
@@ -79,11 +88,11 @@ public struct SnippetBuilder: Sendable {
         defer { work.remove() }
         let sourcePath = "\(work.path)/\(fileName)"
         let harnessPath = "\(work.path)/main.swift"
-        FileManager.default.createFile(atPath: sourcePath, contents: Data(source))
-        FileManager.default.createFile(atPath: harnessPath, contents: Data(harness.source.utf8))
-        var request = ProcessRequest(
-            executable: swiftc,
-            arguments: Self.flags + ["-module-cache-path", "\(cacheDirectory)/module-cache", "-o", "\(work.path)/snippet", harnessPath, sourcePath])
+        _ = FileManager.default.createFile(atPath: sourcePath, contents: Data(source))
+        _ = FileManager.default.createFile(atPath: harnessPath, contents: Data(harness.source.utf8))
+        let compile = [swiftc] + Self.flags + ["-module-cache-path", "\(cacheDirectory)/module-cache", "-o", "\(work.path)/snippet", harnessPath, sourcePath]
+        let command = prlimit.map { [$0] + Self.compilerLimits + ["--"] + compile } ?? compile
+        var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
         request.environment = Self.environment(temporary: work.path)
         request.workingDirectory = work.path
         request.wallSeconds = compileSeconds

@@ -108,10 +108,15 @@ public struct Submission: Sendable {
         if Int(info.st_size) > maxFileBytes {
             return .failure(FileProblem(missing: false, message: "\(name) is \(info.st_size) bytes, over the \(maxFileBytes / 1024) KiB limit; it was not read"))
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failure(FileProblem(missing: false, message: "\(name) cannot be read (permissions?)"))
+        // O_NONBLOCK: should the file be swapped for a FIFO after the checks above, opening it must not hang.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            return .failure(FileProblem(missing: false, message: "\(name) cannot be read: \(String(cString: strerror(errno)))"))
         }
-        defer { try? handle.close() }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            return .failure(FileProblem(missing: false, message: "\(name) is not a regular file"))
+        }
         let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
         if data.count > maxFileBytes {
             return .failure(FileProblem(missing: false, message: "\(name) is over the \(maxFileBytes / 1024) KiB limit; it was not read"))

@@ -58,7 +58,7 @@ public enum YAMLReader {
         do {
             node = try Yams.compose(yaml: source)
         } catch let error as YamlError {
-            throw describe(error, file: file)
+            throw describe(error, file: file, source: source)
         }
         guard let node else { return nil }
         var budget = nodeBudget
@@ -100,16 +100,22 @@ public enum YAMLReader {
         }
     }
 
-    private static func describe(_ error: YamlError, file: String) -> YAMLReadError {
+    private static func describe(_ error: YamlError, file: String, source: String) -> YAMLReadError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
             let .composer(context, problem, mark, _):
             let contextText = context.map { "\($0.text) " } ?? ""
             return YAMLReadError(file: file, line: mark.line, message: "invalid YAML: \(contextText)\(problem) (column \(mark.column))")
         case let .duplicatedKeysInMapping(duplicates, context):
+            // Yams names the mapping; point at the key's second appearance, where the student must look.
+            let key = duplicates.first.map { "\($0)" } ?? ""
+            let lines = source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            let appearances = lines.filter { String($0.element).trimmingWhitespace().hasPrefix(key + ":") && $0.offset + 1 >= context.mark.line }
+            let line = appearances.count >= 2 ? appearances[1].offset + 1 : context.mark.line
+            let first = appearances.count >= 2 ? " (first on line \(appearances[0].offset + 1))" : ""
             return YAMLReadError(
-                file: file, line: context.mark.line,
-                message: "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", "))")
+                file: file, line: line,
+                message: "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", "))\(first)")
         case let .reader(problem, _, _, _):
             return YAMLReadError(file: file, line: nil, message: "cannot read the file as text: \(problem)")
         default:

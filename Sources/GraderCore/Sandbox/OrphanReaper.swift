@@ -1,0 +1,49 @@
+import CProcessSupport
+import Foundation
+
+/// Finds and kills processes a snippet left behind when it ran without a PID namespace.
+///
+/// Killing the process group misses a descendant that called `setsid()`. Once the grader is a child subreaper,
+/// every orphaned descendant is re-parented to the grader instead of init, so any child the grader did not start
+/// itself (and is not waiting for) is a leftover of student code, and is killed.
+public enum OrphanReaper {
+    /// Makes the grader the reaper of its orphaned descendants; false where Linux does not offer it.
+    @discardableResult
+    public static func adopt() -> Bool { grader_become_subreaper() == 0 }
+
+    /// Kills and reaps every child of the grader that `ProcessRunner` is not running; returns how many.
+    @discardableResult
+    public static func killOrphans() -> Int {
+        var killed = 0
+        // A killed orphan's own children are re-parented to the grader in turn; a few rounds reach them all.
+        for _ in 0..<64 {
+            let orphans = ProcessRunner.withLiveChildren { live in
+                let found = children(of: getpid()).filter { !live.contains($0) }
+                for pid in found { kill(pid, SIGKILL) }
+                return found
+            }
+            if orphans.isEmpty { break }
+            for pid in orphans {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            }
+            killed += orphans.count
+        }
+        return killed
+    }
+
+    /// The processes whose parent is `parent`, read from `/proc/<pid>/stat`.
+    static func children(of parent: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var result: [pid_t] = []
+        for entry in entries {
+            guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            // The command name in parentheses may hold spaces; the fields after its last ')' are fixed.
+            let text = String(decoding: stat, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { continue }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            if fields.count > 2, pid_t(fields[1]) == parent { result.append(pid) }
+        }
+        return result
+    }
+}
