@@ -27,6 +27,9 @@ public struct ProblemGrade: Sendable, Codable, Equatable {
     public var score: Double
     public var maxScore: Double
     public var parts: [PartGrade]
+    /// The limits its functions ran under (defaults, then the problem's own, then the command line's); `nil` for a
+    /// problem without snippet parts.
+    public var limits: SandboxLimits?
 }
 
 /// The grade of one part, with feedback a student can act on.

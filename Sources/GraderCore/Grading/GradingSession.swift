@@ -124,7 +124,7 @@ public final class GradingSession: @unchecked Sendable {
         }
         return ProblemGrade(
             id: problem.id, title: problem.title, score: parts.reduce(0) { $0 + $1.score },
-            maxScore: problem.maxScore, parts: parts)
+            maxScore: problem.maxScore, parts: parts, limits: problem.parts.contains(where: \.kind.isSnippet) ? limits(for: problem) : nil)
     }
 
     /// The reference's answers and snippet outputs for `problem`, computed once per session.

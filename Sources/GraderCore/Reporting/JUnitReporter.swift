@@ -24,6 +24,14 @@ public struct JUnitReporter: Reporter {
             xml += "      <property name=\"title\" value=\(attribute(problem.title))/>\n"
             xml += "      <property name=\"score\" value=\"\(NumberFormatting.score(problem.score))\"/>\n"
             xml += "      <property name=\"max-score\" value=\"\(NumberFormatting.score(problem.maxScore))\"/>\n"
+            if let limits = problem.limits {
+                let values: [(String, String)] = [
+                    ("limit-wall-seconds", NumberFormatting.compact(limits.wallSeconds)), ("limit-cpu-seconds", "\(limits.cpuSeconds)"),
+                    ("limit-memory-mb", "\(limits.memoryMegabytes)"), ("limit-output-kib", "\(limits.outputKilobytes)"),
+                    ("limit-compile-seconds", NumberFormatting.compact(limits.compileSeconds)),
+                ]
+                for (name, value) in values { xml += "      <property name=\"\(name)\" value=\"\(value)\"/>\n" }
+            }
             if report.sandbox.mode == .rlimitsOnly {
                 xml += "      <property name=\"sandbox\" value=\(attribute(report.sandbox.note))/>\n"
             }

@@ -22,6 +22,10 @@ public struct MarkdownReporter: Reporter {
         for problem in report.problems {
             lines.append("")
             lines.append("## \(escape(problem.title)): \(NumberFormatting.score(problem.score)) / \(NumberFormatting.score(problem.maxScore))")
+            if let limits = problem.limits {
+                lines.append("")
+                lines.append("_Functions ran with limits per part: \(limits.summary)._")
+            }
             for part in problem.parts {
                 lines.append("")
                 let mark = part.status == .passed ? "✅" : (part.status == .partial ? "🟡" : (part.status == .skipped ? "⏭️" : "❌"))
@@ -55,7 +59,7 @@ public struct MarkdownReporter: Reporter {
         lines.append("")
         lines.append("---")
         let sandbox = report.sandbox.mode == .namespaces ? "isolated sandbox" : "rlimits only (no namespace isolation)"
-        lines.append("Graded by grader \(report.graderVersion); snippets ran in an \(sandbox) with \(report.limits.wallSeconds) s wall, \(report.limits.cpuSeconds) s CPU, \(report.limits.memoryMegabytes) MB memory per part.")
+        lines.append("Graded by grader \(report.graderVersion); snippets ran in an \(sandbox).")
         return lines.joined(separator: "\n") + "\n"
     }
 

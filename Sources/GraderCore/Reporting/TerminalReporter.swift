@@ -29,6 +29,12 @@ public struct TerminalReporter: Reporter {
             out.append(line(row, statusColor: colorCode(part.status)))
         }
         out.append(bold("  total: \(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"))
+        let limited = report.problems.filter { $0.limits != nil }
+        if let first = limited.first?.limits, limited.allSatisfy({ $0.limits == first }) {
+            out.append("  limits per function: \(first.summary)")
+        } else {
+            for problem in limited { out.append("  limits for \(problem.id): \(problem.limits!.summary)") }
+        }
         let problems = report.allParts.filter { $0.status != .passed && $0.status != .skipped }
         if !problems.isEmpty { out.append("") }
         for part in problems {
