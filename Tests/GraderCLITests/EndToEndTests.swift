@@ -4,76 +4,15 @@ import Testing
 /// Runs the built `grader` binary on the bundled submissions and checks scores, exit codes and reports.
 @Suite("grader end to end", .serialized)
 struct EndToEndTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let schema = root + "/../shared/schemas/junit-10.xsd"
-
-    /// The `grader` executable built next to this test bundle.
-    static var binary: String {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return executable.deletingLastPathComponent().appendingPathComponent("grader").path
-    }
-
-    struct Run {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func grader(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        var env = ProcessInfo.processInfo.environment
-        env["GRADER_CACHE"] = NSTemporaryDirectory() + "grader-tests-cache"
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
-
-    static func temporary(_ name: String) -> String {
-        let folder = NSTemporaryDirectory() + "grader-e2e-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder + "/" + name
-    }
-
-    static func validate(_ junit: String) throws -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-        process.arguments = ["--noout", "--schema", schema, junit]
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
-
     /// Grades `submission` and returns the parsed JSON results plus the run itself; checks the JUnit against the schema.
-    static func grade(_ submission: String, extra: [String] = []) throws -> (json: [String: Any], run: Run, feedback: String) {
-        let junit = temporary("\(submission).xml"), json = temporary("\(submission).json"), feedback = temporary("\(submission).md")
-        let run = try grader(["grade", "submissions/\(submission)", "--junit", junit, "--json", json, "--feedback", feedback] + extra)
+    static func grade(_ submission: String, extra: [String] = []) throws -> (json: [String: Any], run: CLI.Run, feedback: String) {
+        let junit = CLI.temporary("\(submission).xml"), json = CLI.temporary("\(submission).json"), feedback = CLI.temporary("\(submission).md")
+        let run = try CLI.grader(["grade", "submissions/\(submission)", "--junit", junit, "--json", json, "--feedback", feedback] + extra)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try validate(junit), "JUnit for \(submission) does not validate")
+        #expect(try CLI.validate(junit), "JUnit for \(submission) does not validate")
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         return (object, run, try String(contentsOfFile: feedback, encoding: .utf8))
-    }
-
-    static func parts(_ json: [String: Any]) -> [String: [String: Any]] {
-        var result: [String: [String: Any]] = [:]
-        for problem in json["problems"] as! [[String: Any]] {
-            for part in problem["parts"] as! [[String: Any]] {
-                result["\(problem["id"]!).\(part["id"]!)"] = part
-            }
-        }
-        return result
     }
 
     @Test("the reference submission gets full marks")
@@ -81,13 +20,13 @@ struct EndToEndTests {
         let (json, run, _) = try Self.grade("reference")
         #expect(json["score"] as? Double == 26 && json["maxScore"] as? Double == 26)
         #expect(run.stdout.contains("total: 26/26"))
-        #expect(Self.parts(json).values.allSatisfy { $0["status"] as? String == "passed" })
+        #expect(CLI.parts(json).values.allSatisfy { $0["status"] as? String == "passed" })
     }
 
     @Test("alice loses exactly the parts she got wrong, with targeted feedback")
     func alice() throws {
         let (json, _, feedback) = try Self.grade("alice")
-        let parts = Self.parts(json)
+        let parts = CLI.parts(json)
         let expected: [String: (String, Double)] = [
             "dropout-equivalence.commuting-activations": ("partial", 3.0 * 6 / 7),
             "dropout-equivalence.invertedDropout": ("passed", 2),  // prints debug output; it must not matter
@@ -119,7 +58,7 @@ struct EndToEndTests {
     @Test("bob's compile error costs only its problem's snippets; type slips and wrong signatures are explained")
     func bob() throws {
         let (json, _, feedback) = try Self.grade("bob")
-        let parts = Self.parts(json)
+        let parts = CLI.parts(json)
         let dropout = parts["dropout-equivalence.invertedDropout"]!
         #expect(dropout["status"] as? String == "error")
         #expect((dropout["details"] as? [String])?.first?.contains("dropout-equivalence.swift:4:") == true)
@@ -139,17 +78,17 @@ struct EndToEndTests {
 
     @Test("a freshly initialised folder compiles and fails every part, and init keeps existing files")
     func initScaffold() throws {
-        let folder = Self.temporary("fresh-\(UInt32.random(in: 0...UInt32.max))")
-        let created = try Self.grader(["init", folder])
+        let folder = CLI.temporary("fresh-\(UInt32.random(in: 0...UInt32.max))")
+        let created = try CLI.grader(["init", folder])
         #expect(created.status == 0 && created.stdout.contains("answers.yaml"))
-        let again = try Self.grader(["init", folder])
+        let again = try CLI.grader(["init", folder])
         #expect(again.stdout.contains("kept"))
-        let json = Self.temporary("fresh.json")
-        let run = try Self.grader(["grade", folder, "--json", json])
+        let json = CLI.temporary("fresh.json")
+        let run = try CLI.grader(["grade", folder, "--json", json])
         #expect(run.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
         #expect(object["score"] as? Double == 0)
-        for (id, part) in Self.parts(object) {
+        for (id, part) in CLI.parts(object) {
             let status = part["status"] as? String
             #expect(status == "missing" || status == "error", "\(id): \(status ?? "")")
             if part["kind"] as? String == "snippet" {
@@ -158,40 +97,53 @@ struct EndToEndTests {
         }
     }
 
-    @Test("student output with NUL, ESC, ]]> and invalid UTF-8 before a crash still gives valid JUnit")
-    func hostileOutput() throws {
-        let folder = Self.temporary("noisy")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let source = """
-            func outputVariance(widths: [Int]) -> Double {
-                print("\\u{0}\\u{1B}[31m]]><![CDATA[ [[ATTACHMENT|/etc/passwd]] \\u{7}")
-                let bytes: [UInt8] = [0xFF, 0xFE, 0x00, 0x41]
-                print(String(decoding: bytes, as: UTF8.self))
-                fatalError("boom ]]> <tag>")
-            }
-            """
-        try source.write(toFile: folder + "/variance-recursion.swift", atomically: true, encoding: .utf8)
-        let junit = Self.temporary("noisy.xml")
-        let run = try Self.grader(["grade", folder, "--junit", junit, "--only", "variance-recursion.outputVariance"])
+    @Test("--only grades the selected part and reports every other part as skipped")
+    func only() throws {
+        let junit = CLI.temporary("only.xml"), json = CLI.temporary("only.json")
+        let run = try CLI.grader(["grade", "submissions/reference", "--only", "variance-recursion.outputVariance", "--junit", junit, "--json", json])
         #expect(run.status == 0)
-        #expect(try Self.validate(junit))
-        let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.contains("<skipped"))
-        #expect(xml.contains("crashed"))
-        #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
+        #expect(try CLI.validate(junit))
+        let parts = CLI.parts(try CLI.json(json))
+        #expect(parts["variance-recursion.outputVariance"]?["status"] as? String == "passed")
+        #expect(parts.filter { $0.value["status"] as? String == "skipped" }.count == parts.count - 1)
+        #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<skipped"))
+    }
+
+    @Test("limits come from the defaults, then problem.yaml, then the command line, and every report prints them")
+    func limits() throws {
+        let problems = CLI.temporary("limits-problems-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: CLI.root + "/problems", toPath: problems)
+        let definition = problems + "/variance-recursion/problem.yaml"
+        let text = try String(contentsOfFile: definition, encoding: .utf8)
+        try (text + "limits:\n  wall-seconds: 2\n  memory-mb: 512\n").write(toFile: definition, atomically: true, encoding: .utf8)
+        for (extra, memory) in [([String](), 512), (["--memory", "256"], 256)] {
+            let junit = problems + ".xml", json = problems + ".json", feedback = problems + ".md"
+            let run = try CLI.grader(["grade", "submissions/reference", "--problems", problems, "--junit", junit, "--json", json, "--feedback", feedback] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(try CLI.validate(junit))
+            let report = try CLI.json(json)
+            let byID = Dictionary(uniqueKeysWithValues: (report["problems"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
+            let variance = byID["variance-recursion"]?["limits"] as? [String: Any]
+            #expect(variance?["wallSeconds"] as? Double == 2 && variance?["memoryMegabytes"] as? Int == memory)
+            let dropout = byID["dropout-equivalence"]?["limits"] as? [String: Any]
+            #expect(dropout?["wallSeconds"] as? Double == 10 && dropout?["memoryMegabytes"] as? Int == (extra.isEmpty ? 1024 : 256))
+            #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<property name=\"limit-memory-mb\" value=\"\(memory)\"/>"))
+            #expect(try String(contentsOfFile: feedback, encoding: .utf8).contains("wall 2 s, CPU 5 s, memory \(memory) MB"))
+            #expect(run.stdout.contains("limits for variance-recursion: wall 2 s, CPU 5 s, memory \(memory) MB, output 4096 KiB, compile 60 s"))
+        }
     }
 
     @Test("usage and definition errors exit 2 with a message naming the file")
     func errors() throws {
-        let missing = try Self.grader(["grade", "submissions/reference", "--problems", "/nonexistent"])
+        let missing = try CLI.grader(["grade", "submissions/reference", "--problems", "/nonexistent"])
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent"))
-        let folder = Self.temporary("broken-problems/p1")
+        let folder = CLI.temporary("broken-problems/p1")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try "title: T\nparts:\n  - id: a\n    kind: real\n    points: 1\n    answer: 1.0\n    tollerance: 3\n".write(toFile: folder + "/problem.yaml", atomically: true, encoding: .utf8)
-        let broken = try Self.grader(["list", "--problems", (folder as NSString).deletingLastPathComponent])
+        let broken = try CLI.grader(["list", "--problems", (folder as NSString).deletingLastPathComponent])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("problem.yaml:7: unknown key `tollerance`"), "\(broken.stderr)")
-        let badOnly = try Self.grader(["grade", "submissions/reference", "--only", "nope"])
+        let badOnly = try CLI.grader(["grade", "submissions/reference", "--only", "nope"])
         #expect(badOnly.status == 2)
     }
 

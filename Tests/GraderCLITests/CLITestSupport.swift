@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// Runs the built `grader` binary and reads what it wrote, for the end-to-end suites.
+enum CLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let schema = root + "/../shared/schemas/junit-10.xsd"
+    static let fixtures = root + "/Tests/GraderCLITests/Fixtures"
+    /// The cache the suites share, so the references are compiled once per test run.
+    static let cache = NSTemporaryDirectory() + "grader-tests-cache"
+
+    /// The `grader` executable built next to this test bundle.
+    static var binary: String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().appendingPathComponent("grader").path
+    }
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        let seconds: Double
+        /// The grader's own peak resident memory (VmHWM), sampled while it ran; its children are not included.
+        let peakKilobytes: Int
+    }
+
+    /// Runs the grader with `arguments` from the package root; `prefix` runs it through another program (setpriv).
+    static func grader(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> Run {
+        let process = Process()
+        let command = prefix + [binary] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        var env = ProcessInfo.processInfo.environment
+        env["GRADER_CACHE"] = cache
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        // Files rather than pipes: nothing can block on a full pipe while the memory is sampled.
+        let out = temporary("out-\(UUID().uuidString)"), err = temporary("err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        let start = Date()
+        try process.run()
+        var peak = 0
+        while process.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let value = Int(line.split(separator: " ").dropFirst().first ?? "")
+            {
+                peak = max(peak, value)
+            }
+            usleep(20_000)
+        }
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(start)
+        try outHandle.close()
+        try errHandle.close()
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: err) }
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: err)), as: UTF8.self), seconds: seconds,
+            peakKilobytes: peak)
+    }
+
+    /// A path in this test run's scratch folder.
+    static func temporary(_ name: String) -> String {
+        let folder = NSTemporaryDirectory() + "grader-e2e-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder + "/" + name
+    }
+
+    /// Whether `junit` validates against Jenkins' schema (xmllint).
+    static func validate(_ junit: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+        process.arguments = ["--noout", "--schema", schema, junit]
+        process.standardError = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// The results JSON at `path`.
+    static func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    }
+
+    /// The parts of a results JSON by `problem.part`.
+    static func parts(_ json: [String: Any]) -> [String: [String: Any]] {
+        var result: [String: [String: Any]] = [:]
+        for problem in json["problems"] as! [[String: Any]] {
+            for part in problem["parts"] as! [[String: Any]] {
+                result["\(problem["id"]!).\(part["id"]!)"] = part
+            }
+        }
+        return result
+    }
+
+    /// A copy of `submissions/reference` in a fresh folder whose name ends with `name`.
+    static func referenceCopy(_ name: String) throws -> String {
+        let folder = temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: root + "/submissions/reference", toPath: folder)
+        return folder
+    }
+}

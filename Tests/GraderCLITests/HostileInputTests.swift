@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+
+/// A broken or hostile answers file or folder layout, built from a copy of the full-marks reference submission.
+struct HostileInput: Sendable, CustomTestStringConvertible {
+    let name: String
+    /// Changes the copied folder; gets the folder's path.
+    let setup: @Sendable (String) throws -> Void
+    /// Parts (`problem.part`) with the status and message text they must get; every other part must pass.
+    var expected: [String: (status: String, message: String)] = [:]
+    /// Status and message text for every answers.yaml part not listed in `expected`, when it is not "passed".
+    var otherAnswers: (status: String, message: String)?
+    /// Text that must appear among the report's warnings.
+    var warnings: [String] = []
+    /// Text the terminal output must contain.
+    var printed: String?
+
+    var testDescription: String { name }
+
+    static let answerParts = [
+        "dropout-equivalence.commuting-activations", "variance-recursion.output-variance", "residual-jacobians.gradient-b1",
+        "residual-jacobians.gradient-A2", "parameter-counts.resnext-naive", "parameter-counts.resnext-split", "parameter-counts.mlp",
+    ]
+
+    /// Replaces answers.yaml with a fixture from `Fixtures/answers/`.
+    static func answers(_ fixture: String) -> @Sendable (String) throws -> Void {
+        { folder in
+            try FileManager.default.removeItem(atPath: folder + "/answers.yaml")
+            try FileManager.default.copyItem(atPath: "\(CLI.fixtures)/answers/\(fixture).yaml", toPath: folder + "/answers.yaml")
+        }
+    }
+
+    static func replace(_ name: String, in folder: String) throws {
+        try FileManager.default.removeItem(atPath: folder + "/" + name)
+    }
+
+    static let all: [HostileInput] = [
+        HostileInput(name: "malformed YAML", setup: answers("malformed"),
+                     otherAnswers: ("missing", "answers.yaml:5: invalid YAML")),
+        HostileInput(name: "YAML alias bomb", setup: answers("alias-bomb"),
+                     otherAnswers: ("missing", "expands to more than 100000 values")),
+        HostileInput(name: "100 MB answers file", setup: { folder in
+            let path = folder + "/answers.yaml"
+            try replace("answers.yaml", in: folder)
+            _ = FileManager.default.createFile(atPath: path, contents: Data("parameter-counts:\n  mlp: 4353\n".utf8))
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.truncate(atOffset: 100 << 20)
+            try handle.close()
+        }, otherAnswers: ("missing", "over the 1024 KiB limit")),
+        HostileInput(name: "duplicate keys", setup: answers("duplicate-keys"),
+                     otherAnswers: ("missing", "answers.yaml:5: duplicate key `mlp` (first on line 4)")),
+        HostileInput(name: "wrong types", setup: answers("wrong-types"), expected: [
+            "dropout-equivalence.commuting-activations": ("failed", "not an option"),
+            "variance-recursion.output-variance": ("failed", "must be a number"),
+            "residual-jacobians.gradient-b1": ("failed", "found a mapping"),
+            "residual-jacobians.gradient-A2": ("failed", "list of rows"),
+            "parameter-counts.resnext-naive": ("failed", "whole number"),
+            "parameter-counts.resnext-split": ("failed", "whole number, found a list"),
+            "parameter-counts.mlp": ("failed", "found `true`"),
+        ]),
+        HostileInput(name: "NaN and infinities", setup: answers("non-finite"), expected: [
+            "dropout-equivalence.commuting-activations": ("missing", "no answer given"),
+            "variance-recursion.output-variance": ("failed", "nan"),
+            "residual-jacobians.gradient-b1": ("failed", "inf at [0]"),
+            "residual-jacobians.gradient-A2": ("failed", "-inf at [0][1]"),
+            "parameter-counts.mlp": ("failed", "finite"),
+        ]),
+        HostileInput(name: "integers beyond 64 bits", setup: answers("huge-integers"), expected: [
+            "parameter-counts.resnext-naive": ("failed", "too large"),
+            "parameter-counts.resnext-split": ("failed", "too large"),
+            "parameter-counts.mlp": ("passed", ""),
+        ], otherAnswers: ("missing", "no answer given")),
+        HostileInput(name: "ragged matrices", setup: answers("ragged"), expected: [
+            "residual-jacobians.gradient-b1": ("failed", "must be a number at [0]"),
+            "residual-jacobians.gradient-A2": ("failed", "ragged"),
+        ], otherAnswers: ("missing", "no answer given")),
+        HostileInput(name: "unknown problem and part ids", setup: answers("unknown-ids"),
+                     warnings: ["unknown part `dropout-equivalence.bonus-question`", "unknown problem `homework-7`",
+                                "`outputVariance` is a function"]),
+        HostileInput(name: "empty answers file", setup: answers("empty"), otherAnswers: ("missing", "answers.yaml is empty")),
+        HostileInput(name: "UTF-8 byte-order mark", setup: answers("bom")),
+        HostileInput(name: "CRLF line ends", setup: answers("crlf")),
+        HostileInput(name: "answers.yaml links outside the folder", setup: { folder in
+            try replace("answers.yaml", in: folder)
+            try FileManager.default.createSymbolicLink(atPath: folder + "/answers.yaml", withDestinationPath: CLI.root + "/submissions/reference/answers.yaml")
+        }, otherAnswers: ("missing", "symbolic link to a file outside the submission folder")),
+        HostileInput(name: "a snippet file links outside the folder", setup: { folder in
+            try replace("variance-recursion.swift", in: folder)
+            try FileManager.default.createSymbolicLink(atPath: folder + "/variance-recursion.swift", withDestinationPath: "../../../../../etc/passwd")
+        }, expected: ["variance-recursion.outputVariance": ("error", "symbolic link to a file outside")]),
+        HostileInput(name: "a link that stays inside the folder is followed", setup: { folder in
+            try FileManager.default.createDirectory(atPath: folder + "/src", withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: folder + "/parameter-counts.swift", toPath: folder + "/src/counts.swift")
+            try FileManager.default.createSymbolicLink(atPath: folder + "/parameter-counts.swift", withDestinationPath: "src/counts.swift")
+        }),
+        HostileInput(name: "a folder where answers.yaml should be", setup: { folder in
+            try replace("answers.yaml", in: folder)
+            try FileManager.default.createDirectory(atPath: folder + "/answers.yaml", withIntermediateDirectories: true)
+        }, otherAnswers: ("missing", "answers.yaml is a folder, expected a file")),
+        HostileInput(name: "a FIFO where a snippet file should be", setup: { folder in
+            try replace("dropout-equivalence.swift", in: folder)
+            #expect(mkfifo(folder + "/dropout-equivalence.swift", 0o644) == 0)
+        }, expected: ["dropout-equivalence.invertedDropout": ("error", "not a regular file")]),
+        HostileInput(name: "a missing folder", setup: { folder in
+            try FileManager.default.removeItem(atPath: folder)
+        }, expected: [
+            "dropout-equivalence.invertedDropout": ("missing", "is missing"), "variance-recursion.outputVariance": ("missing", "is missing"),
+            "residual-jacobians.residualLayerJacobian": ("missing", "is missing"), "residual-jacobians.residualGradients": ("missing", "is missing"),
+            "parameter-counts.conv2dParameterCount": ("missing", "is missing"),
+        ], otherAnswers: ("missing", "answers.yaml is missing"), warnings: ["is not a folder"]),
+        HostileInput(name: "an empty folder", setup: { folder in
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) { try replace(name, in: folder) }
+        }, expected: [
+            "dropout-equivalence.invertedDropout": ("missing", "is missing"), "variance-recursion.outputVariance": ("missing", "is missing"),
+            "residual-jacobians.residualLayerJacobian": ("missing", "is missing"), "residual-jacobians.residualGradients": ("missing", "is missing"),
+            "parameter-counts.conv2dParameterCount": ("missing", "is missing"),
+        ], otherAnswers: ("missing", "answers.yaml is missing")),
+    ]
+}
+
+/// Broken and hostile answers files and folders: each costs only the parts it touches, with a message naming the
+/// file and the problem, and the grading finishes with a valid report.
+@Suite("hostile inputs")
+struct HostileInputTests {
+    @Test("a broken answers file or folder costs only what it touches", arguments: HostileInput.all)
+    func input(_ hostile: HostileInput) throws {
+        let folder = try CLI.referenceCopy("input")
+        try hostile.setup(folder)
+        let junit = folder + ".xml", json = folder + ".json"
+        let run = try CLI.grader(["grade", folder, "--junit", junit, "--json", json])
+        print("hostile input \(hostile.name): exit \(run.status), \(String(format: "%.2f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try CLI.validate(junit))
+        let report = try CLI.json(json)
+        for (id, part) in CLI.parts(report) {
+            let status = part["status"] as? String ?? "", message = part["message"] as? String ?? ""
+            let want: (status: String, message: String)
+            if let listed = hostile.expected[id] {
+                want = listed
+            } else if HostileInput.answerParts.contains(id), let others = hostile.otherAnswers {
+                want = others
+            } else {
+                want = ("passed", "")
+            }
+            #expect(status == want.status, "\(id): \(status): \(message)")
+            #expect(want.message.isEmpty || message.contains(want.message), "\(id): \(message)")
+        }
+        let warnings = (report["warnings"] as? [String] ?? []).joined(separator: "\n")
+        for warning in hostile.warnings { #expect(warnings.contains(warning), "\(warnings)") }
+        #expect(run.peakKilobytes < 400 << 10)
+    }
+
+    @Test("names with spaces and non-ASCII characters, in the folder and in the path")
+    func unusualNames() throws {
+        let folder = CLI.temporary("Zoë O'Brien 学生 \(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        let junit = folder + "/report with spaces.xml", json = folder + "/résultats.json"
+        let run = try CLI.grader(["grade", folder, "--junit", junit, "--json", json])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try CLI.validate(junit))
+        let report = try CLI.json(json)
+        #expect(report["score"] as? Double == 26)
+        #expect((report["submission"] as? String)?.contains("Zoë O'Brien 学生") == true)
+    }
+
+    /// Runs the grader as `nobody`, the way a student without root runs it: bubblewrap still isolates snippets, and a
+    /// file the grader cannot read is reported, not fatal.
+    @Test("as a non-root user: unreadable files are reported and snippets are still sandboxed",
+          .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func nonRoot() throws {
+        let base = CLI.temporary("nobody-\(UInt32.random(in: 0...UInt32.max))")
+        let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
+        for path in [base, cache, home] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        for path in [base, cache, home] { chown(path, 65534, 65534) }
+        chmod(CLI.temporary(""), 0o755)
+        chmod(folder + "/answers.yaml", 0o000)
+        let json = base + "/results.json"
+        let run = try CLI.grader(
+            ["grade", folder, "--json", json, "--cache", cache], environment: ["HOME": home, "GRADER_CACHE": cache],
+            prefix: ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try CLI.json(json)
+        #expect((report["sandbox"] as? [String: Any])?["mode"] as? String == "namespaces", "\(report["warnings"] ?? "")")
+        for (id, part) in CLI.parts(report) {
+            let message = part["message"] as? String ?? ""
+            if HostileInput.answerParts.contains(id) {
+                #expect(part["status"] as? String == "missing" && message.contains("answers.yaml cannot be read: Permission denied"), "\(id): \(message)")
+            } else {
+                #expect(part["status"] as? String == "passed", "\(id): \(message)")
+            }
+        }
+    }
+}

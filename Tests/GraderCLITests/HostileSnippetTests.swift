@@ -1,0 +1,228 @@
+import Foundation
+import Testing
+
+/// One hostile `residualLayerJacobian` (a fixture in `Fixtures/snippets/`) in an otherwise full-marks submission.
+struct HostileSnippet: Sendable, CustomTestStringConvertible {
+    enum Outcome: Sendable {
+        /// The attack came to nothing and the function's correct answer got full marks.
+        case passes
+        /// The part gets 0 as an error whose message contains this text.
+        case error(String)
+        /// The part gets 0 as a plain failure whose printed output contains this text.
+        case fails(printing: String)
+    }
+
+    let fixture: String
+    let outcome: Outcome
+    /// The whole file is refused (compile error, too large), so `residualGradients` is lost too.
+    var wholeFile = false
+    var extra: [String] = []
+
+    var testDescription: String { fixture }
+
+    static let layer = "residual-jacobians.residualLayerJacobian"
+    static let gradients = "residual-jacobians.residualGradients"
+
+    /// Every case with what the grader must say; limits are lowered so the suite stays quick.
+    static let all: [HostileSnippet] = [
+        HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
+        HostileSnippet(fixture: "sleep-forever", outcome: .error("timed out after 3 s")),
+        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
+        HostileSnippet(fixture: "spawn-bomb", outcome: .error("limit")),
+        HostileSnippet(fixture: "memory-bomb-huge", outcome: .error("memory limit of 1024 MB")),
+        HostileSnippet(fixture: "memory-bomb-growing", outcome: .error("memory limit of 1024 MB")),
+        HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
+        HostileSnippet(fixture: "stderr-flood", outcome: .error("output limit")),
+        HostileSnippet(fixture: "stack-overflow", outcome: .error("segmentation fault")),
+        HostileSnippet(fixture: "index-out-of-range", outcome: .error("Index out of range")),
+        HostileSnippet(fixture: "fatal-error", outcome: .error("not implemented yet")),
+        HostileSnippet(fixture: "exit-zero", outcome: .error("exited (code 0) before finishing")),
+        HostileSnippet(fixture: "close-standard-streams", outcome: .passes),
+        HostileSnippet(fixture: "close-result-channel", outcome: .error("result channel (file descriptor 3) was closed")),
+        HostileSnippet(fixture: "read-outside", outcome: .passes),
+        HostileSnippet(fixture: "write-outside", outcome: .passes),
+        HostileSnippet(fixture: "network-loopback", outcome: .passes),
+        HostileSnippet(fixture: "read-environment", outcome: .passes),
+        HostileSnippet(fixture: "leave-process", outcome: .passes),
+        HostileSnippet(fixture: "fake-frames", outcome: .error("frames the harness did not write")),
+        HostileSnippet(fixture: "takeover-main", outcome: .error("compile error"), wholeFile: true),
+        HostileSnippet(fixture: "top-level-code", outcome: .error("compile error"), wholeFile: true),
+        HostileSnippet(fixture: "type-checker-bomb", outcome: .error("compiler ran over its 4 s limit"), wholeFile: true,
+                       extra: ["--compile-timeout", "4"]),
+        HostileSnippet(fixture: "huge-source", outcome: .error("over the 1024 KiB limit"), wholeFile: true),
+        HostileSnippet(fixture: "invalid-utf8", outcome: .error("compile error"), wholeFile: true),
+        HostileSnippet(fixture: "wrong-signature", outcome: .error("does not match the expected signature")),
+        HostileSnippet(fixture: "noisy-crash", outcome: .error("boom")),
+    ]
+
+    /// The cases rerun without namespaces: what the fallback still stops, and what it cannot.
+    static let fallback: [HostileSnippet] = [
+        HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
+        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
+        HostileSnippet(fixture: "spawn-bomb", outcome: .error("limit")),
+        HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
+        HostileSnippet(fixture: "leave-process", outcome: .passes),
+        HostileSnippet(fixture: "read-environment", outcome: .passes),
+        // Documented in SECURITY.md: without a mount namespace, files the sandbox user can read are readable.
+        HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED")),
+    ]
+}
+
+/// What one hostile run left behind, gathered by `HostileSnippetTests.run`.
+struct HostileRun {
+    let run: CLI.Run
+    let parts: [String: [String: Any]]
+    let junit: String
+    let leftovers: [String]
+    let filesOutside: [String]
+    let connections: Int
+}
+
+/// Grades submissions with one hostile function each and checks that only that function is lost, with a clear
+/// reason, the report stays valid, no process survives, nothing outside the sandbox is read, written or reached,
+/// and the grader's own memory stays bounded.
+@Suite("hostile snippets")
+struct HostileSnippetTests {
+    @Test("a hostile function costs only its own part, in namespaces", arguments: HostileSnippet.all)
+    func namespaces(_ hostile: HostileSnippet) throws {
+        try check(hostile, namespaces: true)
+    }
+
+    @Test("without namespaces the limits, the process cleanup and the clean environment still hold", arguments: HostileSnippet.fallback)
+    func rlimitsOnly(_ hostile: HostileSnippet) throws {
+        try check(hostile, namespaces: false)
+    }
+
+    private func check(_ hostile: HostileSnippet, namespaces: Bool) throws {
+        let result = try Self.run(hostile, namespaces: namespaces)
+        let run = result.run
+        let layer = result.parts[HostileSnippet.layer] ?? [:]
+        let message = layer["message"] as? String ?? ""
+        print("hostile \(hostile.fixture) [\(namespaces ? "namespaces" : "rlimits-only")]: \(layer["status"] ?? "?"): \(message) (\(String(format: "%.1f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB)")
+
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try CLI.validate(result.junit), "JUnit does not validate")
+        switch hostile.outcome {
+        case .passes:
+            #expect(layer["status"] as? String == "passed", "\(message) \(layer["output"] ?? "")")
+        case .error(let text):
+            #expect(layer["status"] as? String == "error")
+            #expect(layer["score"] as? Double == 0)
+            #expect(message.contains(text), "\(message)")
+        case .fails(let printed):
+            #expect(layer["status"] as? String == "failed")
+            #expect((layer["output"] as? String ?? "").contains(printed) || message.contains("trials failed"))
+        }
+        for (id, part) in result.parts where id != HostileSnippet.layer {
+            let lost = hostile.wholeFile && id == HostileSnippet.gradients
+            #expect(part["status"] as? String == (lost ? "error" : "passed"), "\(id): \(part["message"] ?? "")")
+        }
+        #expect(result.leftovers.isEmpty, "processes left running: \(result.leftovers)")
+        #expect(result.filesOutside.isEmpty, "files written outside the sandbox: \(result.filesOutside)")
+        #expect(result.connections == 0, "the snippet reached a server on the host's loopback")
+        #expect(run.peakKilobytes < 400 << 10, "grader peak memory \(run.peakKilobytes) KB")
+        let xml = try String(contentsOfFile: result.junit, encoding: .utf8)
+        #expect(!xml.contains("[[ATTACHMENT|") && !xml.contains("[[PROPERTY|"))
+        #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
+        if namespaces { #expect(!xml.contains("LEAKED"), "the snippet read something outside its sandbox") }
+    }
+
+    /// Builds the submission, serves a loopback port, grades, then looks for survivors and escaped files.
+    static func run(_ hostile: HostileSnippet, namespaces: Bool) throws -> HostileRun {
+        let folder = try CLI.referenceCopy("hostile-\(hostile.fixture)")
+        let marker = "9\(Int.random(in: 100_000...999_999)).5"  // also a valid `sleep` duration
+        let canary = CLI.temporary("canary-\(marker)")
+        try "secret canary \(marker)".write(toFile: canary, atomically: true, encoding: .utf8)
+        let secret = "s3cr3t-\(marker)"
+        let outside = [CLI.temporary("escape-\(marker)"), folder + "/escape-\(marker)", "/tmp/escape-\(marker)", CLI.root + "/escape-\(marker)"]
+        let listener = try LoopbackListener()
+        defer { listener.close() }
+
+        let readable = [
+            CLI.root + "/submissions/alice/answers.yaml", CLI.root + "/problems/residual-jacobians/reference.swift",
+            CLI.binary, canary,
+        ]
+        var source: String
+        if hostile.fixture == "huge-source" {
+            source = "func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]] { [] }\n"
+            source += String(repeating: "// padding padding padding padding padding padding padding padding padding\n", count: 70_000)
+        } else {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/\(hostile.fixture).swift"))
+            source = String(decoding: data, as: UTF8.self)
+        }
+        let substitutions = [
+            "@@MARKER@@": marker, "@@PORT@@": "\(listener.port)", "@@SECRET@@": secret,
+            "@@SECRET_PATHS@@": readable.map { "\"\($0)\"" }.joined(separator: ", "),
+            "@@WRITE_PATHS@@": outside.map { "\"\($0)\"" }.joined(separator: ", "),
+        ]
+        for (key, value) in substitutions { source = source.replacingOccurrences(of: key, with: value) }
+        var bytes = Data(source.utf8)
+        if hostile.fixture == "invalid-utf8" { bytes = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/invalid-utf8.swift")) }
+        // The reference submission's file follows, its layer Jacobian renamed: `residualGradients` is still there to be
+        // graded, and `correctLayerJacobian` is what a fixture returns when its attack came to nothing.
+        let reference = try String(contentsOfFile: CLI.root + "/submissions/reference/residual-jacobians.swift", encoding: .utf8)
+        let helpers = reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        try #require(helpers != reference)
+        bytes += Data(("\n" + helpers).utf8)
+        try bytes.write(to: URL(fileURLWithPath: folder + "/residual-jacobians.swift"))
+
+        let junit = folder + ".xml", json = folder + ".json"
+        let arguments = ["grade", folder, "--junit", junit, "--json", json, "--timeout", "3", "--cpu", "1"]
+            + (namespaces ? [] : ["--no-namespaces"]) + hostile.extra
+        let run = try CLI.grader(arguments, environment: ["GRADER_TEST_SECRET": secret])
+        let parts = (try? CLI.json(json)).map(CLI.parts) ?? [:]
+        return HostileRun(
+            run: run, parts: parts, junit: junit, leftovers: processes(containing: marker),
+            filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) }, connections: listener.acceptedConnections())
+    }
+
+    /// Live processes whose command line or name holds `marker`.
+    static func processes(containing marker: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.compactMap { pid in
+            let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+            let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            // A zombie is already dead; it only waits for its parent to collect it.
+            if state.split(separator: ")").last?.split(separator: " ").first == "Z" { return nil }
+            return command.contains(marker) || name.contains(marker) ? "\(pid) \(name.trimmingCharacters(in: .whitespacesAndNewlines))" : nil
+        }
+    }
+}
+
+/// A TCP server on 127.0.0.1 that only counts the connections that reached it.
+final class LoopbackListener {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socket in
+                bind(fd, socket, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, socket, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Connections waiting to be accepted (each is accepted and closed).
+    func acceptedConnections() -> Int {
+        var count = 0
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return count }
+            Glibc.close(client)
+            count += 1
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+}
