@@ -76,6 +76,7 @@ enum CLI {
 
     /// Whether `junit` validates against Jenkins' schema (xmllint).
     static func validate(_ junit: String) throws -> Bool {
+        try #require(FileManager.default.fileExists(atPath: schema), "Jenkins' JUnit schema is expected at \(schema) (../shared next to the package)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
         process.arguments = ["--noout", "--schema", schema, junit]
