@@ -54,6 +54,7 @@ struct SnippetChecker {
                         grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
                                                     message: "compile error in \(fileName)\(own.first?.line.map { " (line \($0))" } ?? "")",
                                                     details: details)
+                        grades[part.id]?.line = own.first?.line
                     }
                     remaining = []
                 } else {
@@ -67,7 +68,23 @@ struct SnippetChecker {
         if let binary {
             for part in remaining { grades[part.id] = run(part, binary: binary, expectation: reference.snippets[part.id]!) }
         }
-        return parts.map { grades[$0.id]! }
+        let text = String(decoding: source, as: UTF8.self)
+        return parts.map { part in
+            var grade = grades[part.id]!
+            grade.file = fileName
+            grade.line = grade.line ?? Self.declarationLine(of: signature(part).name, in: text)
+            return grade
+        }
+    }
+
+    /// The line where `func name` is declared in `source`, if it is.
+    static func declarationLine(of name: String, in source: String) -> Int? {
+        for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let range = line.range(of: "func \(name)") else { continue }
+            let next = line[range.upperBound...].first { !$0.isWhitespace }
+            if next == "(" || next == "<" { return index + 1 }
+        }
+        return nil
     }
 
     private func signature(_ part: Part) -> FunctionSignature {

@@ -63,4 +63,8 @@ public struct PartGrade: Sendable, Codable, Equatable {
     public var mistake: String?
     /// Output the student's code printed, cleaned and truncated, when it helps explain a failure.
     public var output: String?
+    /// The submission file to look at for this part (`answers.yaml` or `<problem-id>.swift`), relative to the folder.
+    public var file: String? = nil
+    /// The line in `file` to look at: the answer's key, the compile error, or the function's declaration.
+    public var line: Int? = nil
 }

@@ -108,7 +108,10 @@ public final class GradingSession: @unchecked Sendable {
                 continue
             }
             let key = reference.answerKeys[part.id] ?? AnswerKey(expected: nil)
-            grades[part.id] = AnswerCheckers.forKind(part.kind)!.check(problem: problem.id, part: part, answer: answer, key: key)
+            var grade = AnswerCheckers.forKind(part.kind)!.check(problem: problem.id, part: part, answer: answer, key: key)
+            grade.file = Submission.answersFileName
+            grade.line = answer?.line
+            grades[part.id] = grade
         }
         let snippetParts = selected.filter(\.kind.isSnippet)
         if !snippetParts.isEmpty {

@@ -4,6 +4,10 @@ public struct ProblemSet: Sendable {
     /// The folder the problems were read from.
     public let directory: String
     public let problems: [Problem]
+    /// The total `points:` `assignment.yaml` states, if it states one, with its line.
+    public var declaredPoints: (value: Double, line: Int)?
+    /// Problem folders under `directory` that `assignment.yaml` does not list, so they are never graded.
+    public var unlisted: [String] = []
 
     public var maxScore: Double { problems.reduce(0) { $0 + $1.maxScore } }
 
@@ -30,6 +34,9 @@ public struct Problem: Sendable {
     public let parts: [Part]
     /// Limits for running snippets of this problem; `nil` fields take the grader's defaults.
     public let limits: LimitOverrides
+    /// The total `points:` the definition states, if it states one, with its line; `grader validate` checks it
+    /// against the parts.
+    public var declaredPoints: (value: Double, line: Int)?
 
     public var maxScore: Double { parts.reduce(0) { $0 + $1.points } }
     public var snippetParts: [Part] { parts.filter { $0.kind.isSnippet } }
@@ -48,6 +55,8 @@ public struct Part: Sendable {
     public let mistakes: [KnownMistake]
     /// A general hint shown whenever the part is not fully correct.
     public let hint: String?
+    /// The line of `problem.yaml` where the part is defined (0 when built in code).
+    public var line: Int = 0
 }
 
 /// What kind of answer a part takes, with what is needed to check it.
@@ -121,6 +130,8 @@ public struct KnownMistake: Sendable {
 
     public let match: Match
     public let feedback: String
+    /// The line of `problem.yaml` where the mistake is defined (0 when built in code).
+    public var line: Int = 0
 }
 
 /// How a snippet part is exercised: its contract, how many trials on which random inputs, and the tolerance.

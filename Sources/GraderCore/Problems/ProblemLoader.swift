@@ -20,6 +20,7 @@ public enum ProblemLoader {
         }
         var title = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         var order: [String]?
+        var declaredPoints: (value: Double, line: Int)?
         let assignmentPath = (directory as NSString).appendingPathComponent("assignment.yaml")
         if fileManager.fileExists(atPath: assignmentPath) {
             let tree = try YAMLReader.parse(try readText(assignmentPath), file: assignmentPath)
@@ -27,15 +28,17 @@ public enum ProblemLoader {
                 var fields = try YAMLFields(tree, file: assignmentPath, what: "assignment.yaml")
                 title = try fields.string("title") ?? title
                 order = try fields.strings("problems")
+                declaredPoints = try fields.double("points").map { ($0, fields.node("points")?.line ?? 0) }
                 try fields.rejectUnknownKeys()
             }
         }
-        let folders = try order ?? fileManager.contentsOfDirectory(atPath: directory).sorted().filter { name in
+        let present = try fileManager.contentsOfDirectory(atPath: directory).sorted().filter { name in
             var isFolder: ObjCBool = false
             let path = (directory as NSString).appendingPathComponent(name)
             return !name.hasPrefix(".") && fileManager.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
                 && fileManager.fileExists(atPath: (path as NSString).appendingPathComponent("problem.yaml"))
         }
+        let folders = order ?? present
         var problems: [Problem] = []
         var errors: [String] = []
         for folder in folders {
@@ -49,7 +52,10 @@ public enum ProblemLoader {
         }
         if problems.isEmpty && errors.isEmpty { errors.append("\(directory): no problem folders (each needs a problem.yaml)") }
         guard errors.isEmpty else { throw ProblemDefinitionError(messages: errors) }
-        return ProblemSet(title: title, directory: directory, problems: problems)
+        var set = ProblemSet(title: title, directory: directory, problems: problems)
+        set.declaredPoints = declaredPoints
+        set.unlisted = present.filter { !folders.contains($0) }
+        return set
     }
 
     static func readText(_ path: String) throws -> String {
@@ -82,6 +88,7 @@ public enum ProblemLoader {
         }
         let title = try fields.requireString("title")
         let statement = try fields.string("statement") ?? ""
+        let declaredPoints = try fields.double("points").map { ($0, fields.node("points")?.line ?? 0) }
         let limits = try fields.node("limits").map { try readLimits($0, file: file) } ?? LimitOverrides()
         let partsNode = try fields.require("parts")
         try fields.rejectUnknownKeys()
@@ -99,8 +106,10 @@ public enum ProblemLoader {
         if parts.contains(where: { $0.kind.isSnippet || $0.needsReference }), !FileManager.default.fileExists(atPath: reference) {
             throw ProblemDefinitionError(messages: ["\(folder): missing reference.swift (needed by its snippet and expression parts)"])
         }
-        return Problem(
+        var problem = Problem(
             id: id, title: title, statement: statement, definitionPath: file, referencePath: reference, parts: parts, limits: limits)
+        problem.declaredPoints = declaredPoints
+        return problem
     }
 
     /// Every key a part may have, whatever its kind.
@@ -175,7 +184,7 @@ public enum ProblemLoader {
         }
         let mistakes = try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []
         try fields.rejectUnknownKeys()
-        return Part(id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint)
+        return Part(id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint, line: node.line)
     }
 
     static func readTolerance(_ fields: inout YAMLFields) throws -> Tolerance? {
@@ -226,7 +235,7 @@ public enum ProblemLoader {
                 match = .value(try readExpected(&fields, kind: kind.name, partID: partID))
             }
             try fields.rejectUnknownKeys()
-            return KnownMistake(match: match, feedback: feedback)
+            return KnownMistake(match: match, feedback: feedback, line: item.line)
         }
     }
 

@@ -1,0 +1,179 @@
+import Foundation
+
+/// One thing wrong with a problem definition, at the file and line an instructor must fix.
+public struct ValidationIssue: Sendable, CustomStringConvertible, Equatable {
+    public let file: String
+    public let line: Int?
+    public let message: String
+
+    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): error: \(message)" }
+}
+
+/// What `grader validate` found: a line per problem and every issue.
+public struct ValidationReport: Sendable {
+    public struct ProblemSummary: Sendable {
+        public let id: String
+        public let parts: Int
+        public let points: Double
+        public let issues: Int
+    }
+
+    public var problems: [ProblemSummary] = []
+    public var issues: [ValidationIssue] = []
+    /// The reference submission graded, if one was.
+    public var referenceSubmission: String?
+    public var referenceScore: (score: Double, max: Double)?
+
+    public var passed: Bool { issues.isEmpty }
+}
+
+/// Checks loaded problem definitions beyond their format: the references compile and run on their own trials,
+/// points add up, tolerances make sense, every known mistake really fails its part, and the full-marks reference
+/// submission gets full marks.
+public struct ProblemValidator: Sendable {
+    public let session: GradingSession
+
+    public init(session: GradingSession) { self.session = session }
+
+    /// Runs every check; `referenceSubmission` is a folder that must get full marks (`nil` skips that check).
+    public func validate(referenceSubmission: String?) -> ValidationReport {
+        let set = session.problems
+        let assignment = (set.directory as NSString).appendingPathComponent("assignment.yaml")
+        var report = ValidationReport()
+        if let declared = set.declaredPoints, abs(declared.value - set.maxScore) > 1e-9 {
+            report.issues.append(ValidationIssue(
+                file: assignment, line: declared.line,
+                message: "`points: \(NumberFormatting.score(declared.value))` but the problems' parts add up to \(NumberFormatting.score(set.maxScore))"))
+        }
+        for folder in set.unlisted {
+            report.issues.append(ValidationIssue(
+                file: assignment, line: nil,
+                message: "the problem folder `\(folder)` is not listed under `problems:`, so it is never graded"))
+        }
+        let perProblem = parallelMap(count: set.problems.count, width: session.options.jobs) { index in
+            self.check(set.problems[index])
+        }
+        for (problem, issues) in zip(set.problems, perProblem) {
+            report.problems.append(.init(id: problem.id, parts: problem.parts.count, points: problem.maxScore, issues: issues.count))
+            report.issues += issues
+        }
+        if let folder = referenceSubmission, perProblem.allSatisfy(\.isEmpty) {
+            report.referenceSubmission = folder
+            report.issues += checkFullMarks(folder, into: &report)
+        }
+        return report
+    }
+
+    /// The issues of one problem.
+    func check(_ problem: Problem) -> [ValidationIssue] {
+        let definition = problem.definitionPath
+        var issues: [ValidationIssue] = []
+        func issue(_ line: Int?, _ message: String, file: String? = nil) {
+            issues.append(ValidationIssue(file: file ?? definition, line: line, message: message))
+        }
+        if let declared = problem.declaredPoints, abs(declared.value - problem.maxScore) > 1e-9 {
+            issue(declared.line, "`points: \(NumberFormatting.score(declared.value))` but the parts add up to \(NumberFormatting.score(problem.maxScore))")
+        }
+        let reference: ReferenceResults
+        do {
+            reference = try session.referenceResults(for: problem)
+        } catch {
+            issue(nil, "\(error)", file: problem.referencePath)
+            return issues
+        }
+        for part in problem.parts {
+            switch part.kind {
+            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+                guard let key = reference.answerKeys[part.id], let expected = key.expected else { continue }
+                if let problemText = Self.nonFinite(expected) {
+                    issue(part.line, "part `\(part.id)`: the expected answer contains \(problemText); no answer can match it")
+                    continue
+                }
+                if let looseness = Self.looseness(expected: expected, tolerance: spec.tolerance) {
+                    issue(part.line, "part `\(part.id)`: \(spec.tolerance) \(looseness) (expected \(expected.literal(as: part.kind.valueType!)))")
+                }
+                let valueMistakes = part.mistakes.filter { if case .value = $0.match { return true } else { return false } }
+                for (mistake, known) in zip(valueMistakes, key.mistakes)
+                where ValueComparison.matches(expected: expected, got: known.value, tolerance: spec.tolerance) {
+                    issue(mistake.line, "part `\(part.id)`: this mistake's value \(known.value.literal(as: part.kind.valueType!)) is accepted by the part's tolerance (\(spec.tolerance)); students who make it get full marks and never see its feedback")
+                }
+            case .snippet(let spec):
+                guard let expectation = reference.snippets[part.id] else { continue }
+                for (trial, value) in expectation.expected.enumerated() {
+                    if let problemText = Self.nonFinite(value) {
+                        issue(part.line, "part `\(part.id)`: the reference returns \(problemText) on trial \(trial + 1); no student output can match it")
+                        break
+                    }
+                }
+                let type = spec.signature.returnType
+                if let trial = expectation.expected.indices.first(where: { Self.looseness(expected: expectation.expected[$0], tolerance: spec.tolerance) != nil }),
+                    let looseness = Self.looseness(expected: expectation.expected[trial], tolerance: spec.tolerance)
+                {
+                    issue(part.line, "part `\(part.id)`: \(spec.tolerance) \(looseness) on trial \(trial + 1) (expected \(expectation.expected[trial].literal(as: type)))")
+                }
+                let implementations = part.mistakes.filter { if case .implementation = $0.match { return true } else { return false } }
+                for (mistake, outputs) in zip(implementations, expectation.mistakes) {
+                    let caught = zip(expectation.expected, outputs.outputs).contains { expected, got in
+                        guard let got else { return true }
+                        return !ValueComparison.matches(expected: expected, got: got, tolerance: spec.tolerance)
+                    }
+                    if !caught, case .implementation(let function) = mistake.match {
+                        issue(mistake.line, "part `\(part.id)`: the mistake `\(function)` gives the reference's outputs on all \(expectation.trials.count) trials; the trials never exercise it or the tolerance accepts it")
+                    }
+                }
+            case .choice, .multipleChoice:
+                break
+            }
+        }
+        return issues
+    }
+
+    /// Grades `folder` and reports every part short of full marks.
+    func checkFullMarks(_ folder: String, into report: inout ValidationReport) -> [ValidationIssue] {
+        let grade: GradeReport
+        do {
+            grade = try session.grade(folder: folder)
+        } catch {
+            return [ValidationIssue(file: folder, line: nil, message: "grading the reference submission failed: \(error)")]
+        }
+        report.referenceScore = (grade.score, grade.maxScore)
+        return grade.allParts.filter { $0.status != .passed }.map { part in
+            let file = part.kind == "snippet" ? "\(part.problem).swift" : Submission.answersFileName
+            return ValidationIssue(
+                file: (folder as NSString).appendingPathComponent(file), line: nil,
+                message: "the reference submission gets \(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore)) on `\(part.problem).\(part.id)`: \(part.message)")
+        }
+    }
+
+    /// "nan" or "an infinity" when `value` holds one.
+    static func nonFinite(_ value: SnippetValue) -> String? {
+        let numbers = PatternHints.flatten(value)
+        if numbers.contains(where: \.isNaN) { return "nan" }
+        if numbers.contains(where: \.isInfinite) { return "an infinity" }
+        return nil
+    }
+
+    /// How `tolerance` is too loose for `expected`, if it is: it accepts all zeros, or twice the answer.
+    static func looseness(expected: SnippetValue, tolerance: Tolerance) -> String? {
+        let numbers = PatternHints.flatten(expected)
+        guard numbers.contains(where: { $0 != 0 }) else { return nil }
+        if ValueComparison.matches(expected: expected, got: scaled(expected, by: 0), tolerance: tolerance) {
+            return "accepts an answer of all zeros"
+        }
+        if ValueComparison.matches(expected: expected, got: scaled(expected, by: 2), tolerance: tolerance) {
+            return "accepts twice the expected answer"
+        }
+        return nil
+    }
+
+    /// `value` with every number multiplied by `factor` (integers stay integers).
+    static func scaled(_ value: SnippetValue, by factor: Double) -> SnippetValue {
+        switch value {
+        case .double(let x): return .double(x * factor)
+        case .int(let x): return .int(x.multipliedReportingOverflow(by: Int(factor)).partialValue)
+        case .bool: return value
+        case .array(let values): return .array(values.map { scaled($0, by: factor) })
+        case .tuple(let values): return .tuple(values.map { scaled($0, by: factor) })
+        }
+    }
+}

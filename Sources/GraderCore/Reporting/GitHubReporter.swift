@@ -1,0 +1,48 @@
+/// GitHub Actions workflow commands: one `::error` annotation per part short of full marks, placed on the
+/// student's file and line where one is known, so the pull request shows it next to the code.
+///
+/// Paths are the submission folder as given joined with the part's file; run the grader from the repository root
+/// (the default working directory of a workflow step) so they resolve.
+public struct GitHubReporter: Reporter {
+    public static let format = "github"
+
+    public init() {}
+
+    public func render(_ report: GradeReport) -> String {
+        var lines: [String] = []
+        for warning in report.warnings {
+            lines.append("::warning title=grader::\(Self.data(ReportText.clean(warning, limit: 1000)))")
+        }
+        for part in report.allParts where part.status != .passed && part.status != .skipped {
+            var properties: [String] = []
+            if let file = part.file { properties.append("file=" + Self.property(Self.join(report.submission, file))) }
+            if let line = part.line { properties.append("line=\(line)") }
+            let score = "\(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore))"
+            properties.append("title=" + Self.property("\(part.problem).\(part.id) \(score)"))
+            var message = part.message
+            if let mistake = part.mistake { message += "\nLikely mistake: \(mistake)" }
+            for detail in part.details.prefix(4) { message += "\n" + detail }
+            lines.append("::error \(properties.joined(separator: ","))::\(Self.data(ReportText.clean(message, limit: 3000)))")
+        }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `folder/file` without a leading `./`.
+    static func join(_ folder: String, _ file: String) -> String {
+        var base = folder
+        while base.hasPrefix("./") { base.removeFirst(2) }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base.isEmpty || base == "." ? file : base + "/" + file
+    }
+
+    /// Escapes a message as GitHub's runner expects (`%`, CR and LF).
+    static func data(_ text: String) -> String {
+        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
+            .replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    /// Escapes a property value (`file=`, `title=`): the message escapes plus `:` and `,`.
+    static func property(_ text: String) -> String {
+        data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import GraderCore
+
+@main
+struct Grader: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grader",
+        abstract: "Grades machine-learning theory homework: numeric answers and Swift functions, with JUnit XML and feedback.",
+        discussion: """
+            A submission folder holds answers.yaml (numeric and choice answers, keyed problem-id -> part-id) and one
+            <problem-id>.swift per problem with functions. Problems are read from ./problems unless --problems is given.
+
+            Examples:
+              grader init submissions/alice          create answers.yaml and the .swift files to fill in
+              grader grade submissions/alice         grade the folder and print a summary
+              grader grade submissions/alice --junit report.xml --feedback feedback.md --json results.json
+              grader check . --junit report.xml      for CI: exit 1 unless every part gets full marks
+              grader list                            show every problem, part, kind and points
+              grader show residual-jacobians         print one problem as the student's handout (Markdown)
+              grader validate problems               check problem definitions (for instructors)
+            """,
+        subcommands: [Grade.self, Check.self, List.self, Show.self, Init.self, Validate.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// Options shared by commands that read the problems.
+struct ProblemOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The problems folder.", valueName: "dir"))
+    var problems = "problems"
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the problems, their parts, answer kinds and points.")
+
+    @OptionGroup var problemOptions: ProblemOptions
+
+    func run() throws {
+        let problems = try loadProblems(problemOptions.problems)
+        print("\(problems.title): \(problems.problems.count) problems, \(NumberFormatting.score(problems.maxScore)) points")
+        for problem in problems.problems {
+            print("")
+            print("\(problem.id) (\(NumberFormatting.score(problem.maxScore)) points): \(problem.title)")
+            for part in problem.parts {
+                let place = part.kind.isSnippet ? problem.snippetFileName : "answers.yaml"
+                print("  \(part.id)  [\(part.kind.name), \(NumberFormatting.score(part.points)) pt, in \(place)]")
+                print("      \(AnswerCheckers.expectedForm(part))")
+            }
+        }
+    }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a submission folder with every answer key and every function signature to fill in.",
+        discussion: "Existing files are kept unless --force is given. The generated functions compile and fail until implemented.")
+
+    @Argument(help: ArgumentHelp("The folder to create.", valueName: "folder"))
+    var folder: String
+
+    @OptionGroup var problemOptions: ProblemOptions
+
+    @Flag(name: .long, help: "Overwrite files that already exist.")
+    var force = false
+
+    func run() throws {
+        let problems = try loadProblems(problemOptions.problems)
+        let result = try Scaffold.write(problems: problems, to: folder, overwrite: force)
+        for name in result.written { print("created \((folder as NSString).appendingPathComponent(name))") }
+        for name in result.kept { print("kept    \((folder as NSString).appendingPathComponent(name)) (exists; --force to overwrite)") }
+        print("Next: fill in the answers and functions, then run `grader grade \(folder)`.")
+    }
+}
+
+func loadProblems(_ directory: String) throws -> ProblemSet {
+    do {
+        return try ProblemLoader.load(directory: directory)
+    } catch let error as ProblemDefinitionError {
+        printError("error: the problem definitions are broken:\n\(error)")
+        throw ExitCode(2)
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

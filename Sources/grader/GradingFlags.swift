@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import GraderCore
+
+/// The options of every command that grades or runs code: problems, limits, cache, parallelism and sandbox.
+struct GradingFlags: ParsableArguments {
+    @OptionGroup var problemOptions: ProblemOptions
+
+    @Option(name: .long, help: ArgumentHelp("Wall-clock limit per snippet part, in seconds (default 10).", valueName: "s"))
+    var timeout: Double?
+
+    @Option(name: .long, help: ArgumentHelp("CPU limit per snippet process, in seconds (default 5).", valueName: "s"))
+    var cpu: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Address-space limit per snippet process, in MB (default 1024).", valueName: "mb"))
+    var memory: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Output limit per snippet part, in KiB (default 4096).", valueName: "kib"))
+    var outputLimit: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Compiler time limit per file, in seconds (default 60).", valueName: "s"))
+    var compileTimeout: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Cache folder for compiled snippets (default $GRADER_CACHE or ~/.cache/grader).", valueName: "dir"))
+    var cache: String?
+
+    @Option(name: .long, help: "Problems graded at the same time (default: number of cores).")
+    var jobs: Int?
+
+    @Flag(name: .long, help: "Fail instead of running student code without namespace isolation.")
+    var requireSandbox = false
+
+    @Flag(name: .long, help: "Do not use namespaces even where available (rlimits and timeouts only).")
+    var noNamespaces = false
+
+    func validate() throws {
+        for (name, value) in [("--timeout", timeout), ("--compile-timeout", compileTimeout)] {
+            if let value, !(value > 0 && value <= 3600) { throw ValidationError("\(name) must be between 0 and 3600 seconds") }
+        }
+        for (name, value) in [("--cpu", cpu), ("--memory", memory), ("--output-limit", outputLimit), ("--jobs", jobs)] {
+            if let value, value <= 0 { throw ValidationError("\(name) must be a positive number") }
+        }
+    }
+
+    /// The grading options these flags describe.
+    var options: GradingOptions {
+        var options = GradingOptions()
+        options.problemsDirectory = problemOptions.problems
+        if let cache { options.cacheDirectory = cache }
+        options.limits = LimitOverrides(
+            wallSeconds: timeout, cpuSeconds: cpu, memoryMegabytes: memory, outputKilobytes: outputLimit, compileSeconds: compileTimeout)
+        options.requireSandbox = requireSandbox
+        options.disableNamespaces = noNamespaces
+        if let jobs { options.jobs = jobs }
+        return options
+    }
+
+    /// Opens a grading session, turning broken definitions and grader faults into exit status 2.
+    func session(only: [String] = []) throws -> GradingSession {
+        var options = self.options
+        if !only.isEmpty { options.only = Set(only) }
+        do {
+            let session = try GradingSession(options: options)
+            if let unknown = options.only?.sorted().first(where: { !session.problems.contains(selector: $0) }) {
+                session.close()
+                printError("error: --only \(unknown): no such problem or part (see `grader list`)")
+                throw ExitCode(2)
+            }
+            return session
+        } catch let error as ProblemDefinitionError {
+            printError("error: the problem definitions are broken:\n\(error)")
+            throw ExitCode(2)
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Where a graded submission's reports go.
+struct ReportFlags: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Write JUnit XML (Jenkins junit-10.xsd) here.", valueName: "file"))
+    var junit: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write per-problem Markdown feedback here.", valueName: "file"))
+    var feedback: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write the results as JSON here (schema: docs/results-schema.md).", valueName: "file"))
+    var json: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Grade only these problems or parts (problem or problem.part); others are skipped.", valueName: "id"))
+    var only: [String] = []
+
+    @Flag(name: .long, help: "Print no summary (reports are still written).")
+    var quiet = false
+
+    /// Writes every requested report file; a file that cannot be written is exit status 2.
+    func write(_ report: GradeReport) throws {
+        let targets: [(String?, String)] = [(junit, JUnitReporter.format), (feedback, MarkdownReporter.format), (json, JSONReporter.format)]
+        for (path, format) in targets {
+            guard let path else { continue }
+            do {
+                try Reporters.write(Reporters.all[format]!.render(report), to: path)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// Grades `folder` in `session`, exiting 2 when the grader itself or a reference fails.
+func grade(_ folder: String, in session: GradingSession) throws -> GradeReport {
+    do {
+        return try session.grade(folder: folder)
+    } catch let error as GraderError {
+        printError("error: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// The terminal summary, in colour only on a TTY without `NO_COLOR`.
+func terminalSummary(_ report: GradeReport) -> String {
+    let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    return TerminalReporter(color: color).render(report)
+}
