@@ -23,6 +23,20 @@ struct Grader: ParsableCommand {
         subcommands: [Grade.self, Check.self, List.self, Show.self, Init.self, Validate.self],
         defaultSubcommand: nil
     )
+
+    /// Runs the command; a usage error exits 2, as every other usage error of the grader does, rather than 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options shared by commands that read the problems.
