@@ -153,6 +153,27 @@ struct AuthoringTests {
         #expect(parts.filter { $0.value["status"] as? String != "passed" }.count == 1)
     }
 
+    @Test("the complete example in docs/problem-format.md is the fixture these tests install")
+    func documentedExample() throws {
+        let doc = try String(contentsOfFile: CLI.root + "/docs/problem-format.md", encoding: .utf8)
+        var blocks: [String] = []
+        var current: [Substring]?
+        for line in doc.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") {
+                if let lines = current { blocks.append(lines.joined(separator: "\n") + "\n") }
+                current = current == nil ? [] : nil
+            } else {
+                current?.append(line)
+            }
+        }
+        for file in ["problem.yaml", "reference.swift"] {
+            let text = try String(contentsOfFile: "\(FifthProblem.fixture)/\(FifthProblem.id)/\(file)", encoding: .utf8)
+            // The fixture's first line is a comment saying where it comes from; the document leaves it out.
+            let body = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)[1]
+            #expect(blocks.contains(String(body)), "docs/problem-format.md does not show \(file) as the fixture has it")
+        }
+    }
+
     @Test("validate fails with a precise message on a broken definition", arguments: BrokenDefinition.all)
     func broken(_ broken: BrokenDefinition) throws {
         let fifth = try FifthProblem(listed: broken.listed, answered: broken.answered)
