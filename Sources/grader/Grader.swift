@@ -19,8 +19,9 @@ struct Grader: ParsableCommand {
               grader list                            show every problem, part, kind and points
               grader show residual-jacobians         print one problem as the student's handout (Markdown)
               grader validate problems               check problem definitions (for instructors)
+              grader batch submissions --out reports grade a whole class: gradebook, summary, overview page
             """,
-        subcommands: [Grade.self, Check.self, List.self, Show.self, Init.self, Validate.self],
+        subcommands: [Grade.self, Check.self, Batch.self, Merge.self, List.self, Show.self, Init.self, Validate.self],
         defaultSubcommand: nil
     )
 

@@ -15,6 +15,9 @@ public struct GradingOptions: Sendable {
     /// When set, only these problems (`variance-recursion`) or parts (`residual-jacobians.gradient-b1`) are graded;
     /// the others are reported as skipped.
     public var only: Set<String>?
+    /// Reuse the grade of a problem whose definition, limits and the student's files for it are unchanged
+    /// (`<cache>/results/`); a batch run resumes this way. Off for single gradings, which always run the code.
+    public var cachesResults = false
 
     public init() {}
 
@@ -41,6 +44,8 @@ public final class GradingSession: @unchecked Sendable {
     let builder: SnippetBuilder
     public let sandbox: Sandbox
     private let references = Locked([String: Result<ReferenceResults, GraderError>]())
+    /// Per problem, a digest of everything but the submission that its grade depends on.
+    private let definitionDigests: [String: String]
 
     /// Loads the problems and prepares the compiler and the sandbox.
     public init(options: GradingOptions) throws {
@@ -51,6 +56,22 @@ public final class GradingSession: @unchecked Sendable {
         sandbox = try Sandbox(
             runtimeLibraries: builder.runtimeLibraryDirectory, requireIsolation: options.requireSandbox,
             disableNamespaces: options.disableNamespaces)
+        var digests: [String: String] = [:]
+        for problem in problems.problems {
+            var hasher = SHA256Hasher()
+            hasher.update(field: graderVersion)
+            hasher.update(field: builder.compilerVersion)
+            hasher.update(field: sandbox.status.mode.rawValue)
+            for path in [problem.definitionPath, problem.referencePath] {
+                hasher.update(FileManager.default.contents(atPath: path) ?? Data())
+                hasher.update([0])
+            }
+            let limits = SandboxLimits().applying(problem.limits).applying(options.limits)
+            hasher.update(field: String(decoding: (try? JSONEncoder().encode(limits)) ?? Data(), as: UTF8.self))
+            hasher.update(field: problem.parts.filter { options.only == nil || options.only!.contains(problem.id) || options.only!.contains("\(problem.id).\($0.id)") }.map(\.id).joined(separator: ","))
+            digests[problem.id] = hasher.hexDigest()
+        }
+        definitionDigests = digests
     }
 
     /// Releases the sandbox's staging folder.
@@ -96,6 +117,34 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     func grade(problem: Problem, submission: Submission) throws -> ProblemGrade {
+        guard options.cachesResults else { return try gradeUncached(problem: problem, submission: submission) }
+        let key = resultKey(problem: problem, submission: submission)
+        let path = "\(options.cacheDirectory)/results/\(key).json"
+        if let data = FileManager.default.contents(atPath: path), let cached = try? JSONDecoder().decode(ProblemGrade.self, from: data) {
+            return cached
+        }
+        let grade = try gradeUncached(problem: problem, submission: submission)
+        if let data = try? JSONEncoder().encode(grade) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
+        return grade
+    }
+
+    /// The cache key of `problem`'s grade for `submission`: the problem's definition digest, the student's answers
+    /// for it (with their lines, which the reports show) and the bytes of its Swift file.
+    func resultKey(problem: Problem, submission: Submission) -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: definitionDigests[problem.id] ?? "")
+        hasher.update(field: submission.answersProblem ?? "")
+        hasher.update(field: submission.answers[problem.id].map { $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";") } ?? "-")
+        if !problem.snippetParts.isEmpty {
+            switch Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
+            case .success(let bytes): hasher.update(field: "file"); hasher.update(bytes)
+            case .failure(let failure): hasher.update(field: "unreadable:\(failure.message)")
+            }
+        }
+        return hasher.hexDigest()
+    }
+
+    func gradeUncached(problem: Problem, submission: Submission) throws -> ProblemGrade {
         let selected = problem.parts.filter { isSelected(problem, $0) }
         let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem)
         var grades: [String: PartGrade] = [:]

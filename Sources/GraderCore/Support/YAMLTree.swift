@@ -22,6 +22,16 @@ public indirect enum YAMLTree: Sendable {
         }
     }
 
+    /// The node as one line of text, with every value, quoting and line; equal trees give equal text.
+    public var canonical: String {
+        switch self {
+        case .scalar(let text, let quoted, let line): return "s\(line)\(quoted ? "q" : "")\(text.utf8.count):\(text)"
+        case .sequence(let items, let line): return "l\(line)[" + items.map(\.canonical).joined(separator: ",") + "]"
+        case .mapping(let entries, let line):
+            return "m\(line){" + entries.map { "\($0.line)\($0.key.utf8.count):\($0.key)=\($0.value.canonical)" }.joined(separator: ",") + "}"
+        }
+    }
+
     /// True for an empty or `null`/`~` scalar.
     public var isNull: Bool {
         if case .scalar(let text, let quoted, _) = self, !quoted { return ["", "~", "null", "Null", "NULL"].contains(text) }

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Which share of a class one machine grades: shard `index` (1-based) of `count`.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+    public let index: Int
+    public let count: Int
+
+    /// Parses `K/N` with 1 <= K <= N.
+    public init?(parsing text: String) {
+        let pieces = text.split(separator: "/")
+        guard pieces.count == 2, let index = Int(pieces[0]), let count = Int(pieces[1]), count >= 1, (1...count).contains(index) else {
+            return nil
+        }
+        self.index = index
+        self.count = count
+    }
+
+    public var description: String { "\(index)/\(count)" }
+
+    /// Whether `student` belongs to this shard: a hash of the id, so a student stays in the same shard however
+    /// many others are added or removed.
+    public func contains(_ student: String) -> Bool {
+        var hasher = SHA256Hasher()
+        hasher.update(field: student)
+        let prefix = hasher.hexDigest().prefix(15)
+        return Int(prefix, radix: 16)! % count == index - 1
+    }
+}
+
+/// What a batch run needs besides the grading session.
+public struct BatchOptions: Sendable {
+    public var root: String
+    public var output: String
+    /// Students graded at the same time.
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var shard: Shard?
+    /// Also write each student's `gradescope/results.json`.
+    public var gradescope = false
+
+    public init(root: String, output: String) {
+        self.root = root
+        self.output = output
+    }
+}
+
+/// Grades every submission folder under a root, writes each student's reports, then the class's gradebook,
+/// summary and overview page.
+public struct BatchRunner: Sendable {
+    public let session: GradingSession
+    public let options: BatchOptions
+
+    public init(session: GradingSession, options: BatchOptions) {
+        self.session = session
+        self.options = options
+    }
+
+    /// The student ids under the root (its sub-folders, sorted), in this run's shard.
+    public func students() throws -> [String] {
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: options.root)
+        } catch {
+            throw GraderError.io(path: options.root, reason: "cannot list the submissions: \(error.localizedDescription)")
+        }
+        return entries.filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: options.root + "/" + name, isDirectory: &isDirectory)
+                && isDirectory.boolValue && (options.shard?.contains(name) ?? true)
+        }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
+    public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
+        let students = try self.students()
+        let done = Locked(0)
+        let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) { index in
+            let student = students[index]
+            let result: Result<GradeReport, GraderError>
+            do {
+                let report = try session.grade(folder: (options.root as NSString).appendingPathComponent(student))
+                try write(report, student: student)
+                result = .success(report)
+            } catch let error as GraderError {
+                result = .failure(error)
+            } catch {
+                result = .failure(.io(path: student, reason: "\(error)"))
+            }
+            let count = done.withLock { $0 += 1; return $0 }
+            progress(count, students.count)
+            return result
+        }
+        // A broken reference or an unwritable output folder is the grader's fault, not a student's: stop loudly.
+        let reports = try results.map { try $0.get() }
+        let classReport = ClassReport(students: Array(zip(students, reports)), shard: options.shard)
+        try classReport.write(to: options.output)
+        return classReport
+    }
+
+    /// Writes one student's JUnit, feedback and results (and the Gradescope file when asked).
+    func write(_ report: GradeReport, student: String) throws {
+        let folder = (options.output as NSString).appendingPathComponent(student)
+        try Reporters.write(JUnitReporter().render(report), to: folder + "/junit.xml")
+        try Reporters.write(MarkdownReporter().render(report), to: folder + "/feedback.md")
+        try Reporters.write(JSONReporter().render(report), to: folder + "/results.json")
+        if options.gradescope {
+            try Reporters.write(GradescopeReporter().render(report), to: folder + "/gradescope/results.json")
+        }
+    }
+}

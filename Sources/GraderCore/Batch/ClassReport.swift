@@ -1,0 +1,171 @@
+import Foundation
+
+/// A graded class: every student's report, and what the instructor reads about the whole class.
+///
+/// Built only from the students' reports, so a merge of shard outputs builds exactly what one run would.
+public struct ClassReport: Sendable {
+    public let students: [(id: String, report: GradeReport)]
+    public let shard: Shard?
+
+    public init(students: [(id: String, report: GradeReport)], shard: Shard? = nil) {
+        self.students = students.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        self.shard = shard
+    }
+
+    /// Writes `gradebook.csv`, `summary.json` and `index.html` into `folder`.
+    public func write(to folder: String) throws {
+        try Reporters.write(gradebook(), to: folder + "/gradebook.csv")
+        try Reporters.write(summaryJSON(), to: folder + "/summary.json")
+        try Reporters.write(OverviewPage(summary: summary(), students: students).html(), to: folder + "/index.html")
+    }
+
+    /// Problem ids and titles in handout order, from the first report (every report has every problem).
+    var problems: [(id: String, title: String, maxScore: Double)] {
+        students.first?.report.problems.map { ($0.id, $0.title, $0.maxScore) } ?? []
+    }
+
+    /// One row per student, a column per problem and the total; RFC 4180 (CRLF, quoted where needed).
+    public func gradebook() -> String {
+        var rows = [["student"] + problems.map(\.id) + ["total"]]
+        for (id, report) in students {
+            rows.append([id] + report.problems.map { NumberFormatting.score($0.score) } + [NumberFormatting.score(report.score)])
+        }
+        return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ") || text.hasSuffix(" ") else {
+            return text
+        }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The class summary (`summary.json`).
+    public func summary() -> ClassSummary { ClassSummary(report: self) }
+
+    func summaryJSON() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(summary()) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Reads back a batch output folder's per-student `results.json` files (for `grader merge`).
+    public static func read(from folder: String) throws -> [(id: String, report: GradeReport)] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var students: [(String, GradeReport)] = []
+        for entry in entries.sorted() where !entry.hasPrefix(".") {
+            let path = "\(folder)/\(entry)/results.json"
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            do {
+                students.append((entry, try JSONDecoder().decode(GradeReport.self, from: data)))
+            } catch {
+                throw GraderError.io(path: path, reason: "not a grader results file: \(error)")
+            }
+        }
+        return students
+    }
+}
+
+/// What `summary.json` holds: score statistics, the histogram, pass rates and common mistakes per part, and the
+/// students whose code timed out or did not compile.
+public struct ClassSummary: Sendable, Codable {
+    public struct PartSummary: Sendable, Codable {
+        public let problem: String
+        public let part: String
+        public let maxScore: Double
+        public let meanScore: Double
+        /// Fraction of students with full marks on the part.
+        public let passRate: Double
+        /// Known mistakes by how many students made them, most common first.
+        public let mistakes: [MistakeCount]
+    }
+
+    public struct MistakeCount: Sendable, Codable {
+        public let feedback: String
+        public let students: Int
+    }
+
+    public struct Bin: Sendable, Codable {
+        public let from: Double
+        public let to: Double
+        public let students: Int
+    }
+
+    public var schemaVersion = 1
+    public let assignment: String
+    public let students: Int
+    public let maxScore: Double
+    public let mean: Double
+    public let median: Double
+    public let standardDeviation: Double
+    public let lowest: Double
+    public let highest: Double
+    public let fullMarks: Int
+    public let histogram: [Bin]
+    public let parts: [PartSummary]
+    /// Students with a part that ran over its time limit (wall clock, CPU or compiler).
+    public let timedOut: [String]
+    /// Students with a Swift file that did not compile.
+    public let compileErrors: [String]
+    /// Set only when `SOURCE_DATE_EPOCH` is: the reports are otherwise byte-identical for the same inputs.
+    public let generated: String?
+
+    init(report: ClassReport) {
+        let totals = report.students.map(\.report.score)
+        let first = report.students.first?.report
+        assignment = first?.assignment ?? ""
+        students = totals.count
+        maxScore = first?.maxScore ?? 0
+        let count = Double(max(1, totals.count))
+        mean = totals.reduce(0, +) / count
+        let sorted = totals.sorted()
+        median = sorted.isEmpty ? 0 : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
+        let meanValue = mean
+        standardDeviation = (totals.map { ($0 - meanValue) * ($0 - meanValue) }.reduce(0, +) / count).squareRoot()
+        lowest = sorted.first ?? 0
+        highest = sorted.last ?? 0
+        fullMarks = report.students.filter { abs($0.report.score - $0.report.maxScore) < 1e-9 }.count
+        let binCount = 10
+        let width = max(maxScore, 1) / Double(binCount)
+        histogram = (0..<binCount).map { bin in
+            let from = Double(bin) * width, to = Double(bin + 1) * width
+            let inBin = totals.filter { $0 >= from - 1e-9 && ($0 < to - 1e-9 || (bin == binCount - 1 && $0 <= to + 1e-9)) }.count
+            return Bin(from: from, to: to, students: inBin)
+        }
+        var parts: [PartSummary] = []
+        for (problemIndex, problem) in (first?.problems ?? []).enumerated() {
+            for (partIndex, part) in problem.parts.enumerated() {
+                let grades = report.students.compactMap { student -> PartGrade? in
+                    let problems = student.report.problems
+                    guard problems.indices.contains(problemIndex), problems[problemIndex].parts.indices.contains(partIndex) else { return nil }
+                    return problems[problemIndex].parts[partIndex]
+                }
+                var counts: [String: Int] = [:]
+                for grade in grades { if let mistake = grade.mistake { counts[mistake, default: 0] += 1 } }
+                let mistakes = counts.map { MistakeCount(feedback: $0.key, students: $0.value) }
+                    .sorted { ($0.students, $1.feedback) > ($1.students, $0.feedback) }
+                parts.append(PartSummary(
+                    problem: problem.id, part: part.id, maxScore: part.maxScore,
+                    meanScore: grades.map(\.score).reduce(0, +) / Double(max(1, grades.count)),
+                    passRate: Double(grades.filter { $0.status == .passed }.count) / Double(max(1, grades.count)), mistakes: mistakes))
+            }
+        }
+        self.parts = parts
+        timedOut = report.students.filter { $0.report.allParts.contains(where: \.timedOut) }.map(\.id)
+        compileErrors = report.students.filter { $0.report.allParts.contains(where: \.failedToCompile) }.map(\.id)
+        generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map {
+            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0))
+        }
+    }
+}
+
+extension PartGrade {
+    /// The part ran over a time limit: wall clock, CPU or the compiler's.
+    var timedOut: Bool {
+        status == .error && (message.contains("timed out after") || message.contains("CPU limit") || message.contains("compiler ran over"))
+    }
+
+    /// The part's Swift file did not compile.
+    var failedToCompile: Bool { status == .error && message.hasPrefix("compile error") }
+}

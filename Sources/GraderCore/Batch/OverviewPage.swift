@@ -1,0 +1,149 @@
+/// The class overview (`index.html`): one self-contained page with inline SVG charts and no network access.
+struct OverviewPage {
+    let summary: ClassSummary
+    let students: [(id: String, report: GradeReport)]
+
+    func html() -> String {
+        var body: [String] = []
+        body.append("<h1>\(escape(summary.assignment)): class overview</h1>")
+        body.append("<p class=\"facts\">\(summary.students) students · mean \(score(summary.mean)) / \(score(summary.maxScore)) · median \(score(summary.median)) · standard deviation \(score(summary.standardDeviation)) · range \(score(summary.lowest))–\(score(summary.highest)) · \(summary.fullMarks) with full marks</p>")
+        if let generated = summary.generated { body.append("<p class=\"facts\">Generated \(escape(generated)).</p>") }
+        body.append("<section><h2>Score distribution</h2>\(histogram())</section>")
+        body.append("<section><h2>Full marks by part</h2>\(passRates())</section>")
+        body.append("<section><h2>Most common known mistakes</h2>\(mistakes())</section>")
+        body.append("<section><h2>Timed out or did not compile</h2>\(problemStudents())</section>")
+        body.append("<section><h2>Students</h2>\(studentTable())</section>")
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(summary.assignment)): class overview</title>
+            <style>
+            body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; }
+            h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+            h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: 0.3rem; }
+            .facts { color: #57606a; margin: 0.2rem 0; }
+            table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
+            th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+            svg text { font-family: inherit; font-size: 12px; fill: #1f2328; }
+            .muted { color: #57606a; }
+            </style>
+            </head>
+            <body>
+            \(body.joined(separator: "\n"))
+            </body>
+            </html>
+
+            """
+    }
+
+    /// Students per score bin, as vertical bars.
+    func histogram() -> String {
+        let bins = summary.histogram
+        let tallest = max(1, bins.map(\.students).max() ?? 1)
+        let width = 640, height = 240, left = 40, bottom = 40, top = 16
+        let barWidth = (width - left - 10) / max(1, bins.count)
+        var svg = "<svg role=\"img\" aria-label=\"Histogram of total scores\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" style=\"max-width:\(width)px\">"
+        let plotHeight = height - bottom - top
+        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" stroke=\"#8c959f\"/>"
+        for tick in [0, tallest / 2, tallest] where tick > 0 || tallest == 1 {
+            let y = height - bottom - plotHeight * tick / tallest
+            svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(tick)</text>"
+        }
+        for (index, bin) in bins.enumerated() {
+            let barHeight = plotHeight * bin.students / tallest
+            let x = left + index * barWidth + 2
+            svg += "<rect x=\"\(x)\" y=\"\(height - bottom - barHeight)\" width=\"\(barWidth - 4)\" height=\"\(barHeight)\" fill=\"#0969da\"><title>\(score(bin.from))–\(score(bin.to)): \(bin.students) students</title></rect>"
+            if bin.students > 0 {
+                svg += "<text x=\"\(x + (barWidth - 4) / 2)\" y=\"\(height - bottom - barHeight - 4)\" text-anchor=\"middle\">\(bin.students)</text>"
+            }
+            svg += "<text x=\"\(x + (barWidth - 4) / 2)\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(score(bin.from))</text>"
+        }
+        svg += "<text x=\"\(width / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\" class=\"muted\">total score (out of \(score(summary.maxScore)))</text>"
+        return svg + "</svg>"
+    }
+
+    /// The share of students with full marks on each part, as horizontal bars.
+    func passRates() -> String {
+        let parts = summary.parts
+        let rowHeight = 24, labelWidth = 330, barSpace = 280, width = labelWidth + barSpace + 60
+        let height = rowHeight * parts.count + 10
+        var svg = "<svg role=\"img\" aria-label=\"Share of students with full marks per part\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" style=\"max-width:\(width)px\">"
+        for (index, part) in parts.enumerated() {
+            let y = index * rowHeight + 4
+            let barLength = Int((Double(barSpace) * part.passRate).rounded())
+            let color = part.passRate >= 0.75 ? "#1a7f37" : (part.passRate >= 0.4 ? "#bf8700" : "#cf222e")
+            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(part.problem)).\(escape(part.part))</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barSpace)\" height=\"16\" fill=\"#eaeef2\"/>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barLength)\" height=\"16\" fill=\"\(color)\"><title>\(Int((part.passRate * 100).rounded()))% full marks, mean \(score(part.meanScore)) / \(score(part.maxScore))</title></rect>"
+            svg += "<text x=\"\(labelWidth + barSpace + 6)\" y=\"\(y + 15)\">\(Int((part.passRate * 100).rounded()))%</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    func mistakes() -> String {
+        let rows = summary.parts.flatMap { part in
+            part.mistakes.prefix(3).map { "<tr><td>\(escape(part.problem)).\(escape(part.part))</td><td class=\"num\">\($0.students)</td><td>\(escape($0.feedback))</td></tr>" }
+        }
+        if rows.isEmpty { return "<p class=\"muted\">No known mistake was recognised.</p>" }
+        return "<table><thead><tr><th>part</th><th class=\"num\">students</th><th>mistake</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+    }
+
+    func problemStudents() -> String {
+        func list(_ title: String, _ ids: [String]) -> String {
+            let items = ids.isEmpty ? "<span class=\"muted\">none</span>" : ids.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(separator: ", ")
+            return "<p><strong>\(title) (\(ids.count)):</strong> \(items)</p>"
+        }
+        return list("Timed out", summary.timedOut) + list("Did not compile", summary.compileErrors)
+    }
+
+    func studentTable() -> String {
+        let header = "<tr><th>student</th>" + (students.first?.report.problems.map { "<th class=\"num\">\(escape($0.id))</th>" }.joined() ?? "") + "<th class=\"num\">total</th></tr>"
+        let rows = students.map { student in
+            "<tr><td><a href=\"\(link(student.id))/feedback.md\">\(escape(student.id))</a></td>"
+                + student.report.problems.map { "<td class=\"num\">\(score($0.score))</td>" }.joined()
+                + "<td class=\"num\">\(score(student.report.score))</td></tr>"
+        }
+        return "<table><thead>\(header)</thead><tbody>\(rows.joined(separator: "\n"))</tbody></table>"
+    }
+
+    func score(_ value: Double) -> String { NumberFormatting.score(value) }
+
+    /// A relative link to a student's folder, percent-encoded.
+    func link(_ id: String) -> String {
+        var encoded = ""
+        for byte in id.utf8 {
+            let character = Character(Unicode.Scalar(byte))
+            if character.isASCII && (character.isLetter || character.isNumber || "-_.~".contains(character)) {
+                encoded.append(character)
+            } else {
+                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return encoded
+    }
+
+    /// Text safe in HTML content and attributes.
+    func escape(_ text: String) -> String {
+        var result = ""
+        for character in ReportText.clean(text, limit: 2000) {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+extension String {
+    /// The string padded with leading zeros to `width` characters.
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Gradescope's autograder `results.json`: the total, then one test per part with its score, status and feedback.
+public struct GradescopeReporter: Reporter {
+    public static let format = "gradescope"
+
+    public init() {}
+
+    struct Results: Encodable {
+        struct Test: Encodable {
+            let name: String
+            let score: Double
+            let max_score: Double
+            let status: String
+            let output: String
+            let visibility: String
+        }
+
+        let score: Double
+        let max_score: Double
+        let output: String
+        let visibility: String
+        let tests: [Test]
+    }
+
+    public func render(_ report: GradeReport) -> String {
+        let tests = report.allParts.map { part in
+            Results.Test(
+                name: "\(part.problem).\(part.id)", score: part.score, max_score: part.maxScore,
+                status: part.status == .passed ? "passed" : "failed",
+                output: ReportText.clean(part.feedbackLines.joined(separator: "\n"), limit: 8000), visibility: "visible")
+        }
+        var output = "Graded by grader \(report.graderVersion)."
+        if !report.warnings.isEmpty { output += "\n" + report.warnings.map { ReportText.clean($0, limit: 500) }.joined(separator: "\n") }
+        let results = Results(score: report.score, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(results) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import GraderCore
+
+struct Batch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Grade a whole class: every sub-folder of <root> is one student's submission.",
+        discussion: """
+            Writes <out>/<student>/junit.xml, feedback.md and results.json, then <out>/gradebook.csv (a row per
+            student, a column per problem, and the total), <out>/summary.json and <out>/index.html (the class
+            overview: score histogram, full marks per part, common mistakes, timeouts and compile errors).
+
+            Results are cached by the content of each student's files, the problem definitions and the grader's
+            version: rerunning after an interruption, a student's change or a fix to one problem regrades only
+            what changed. Reports are byte-identical for the same inputs (summary.json and index.html carry a
+            date only when SOURCE_DATE_EPOCH is set).
+
+            Examples:
+              grader batch submissions --out reports
+              grader batch submissions --out reports --jobs 8 --gradescope
+              grader batch submissions --out shard-2 --shard 2/4     then: grader merge shard-* --out reports
+            """)
+
+    @Argument(help: ArgumentHelp("The folder holding one sub-folder per student.", valueName: "root"))
+    var root: String
+
+    @Option(name: .long, help: ArgumentHelp("Where the reports go.", valueName: "dir"))
+    var out: String
+
+    @Flag(name: .long, help: "Also write each student's gradescope/results.json (Gradescope's autograder format).")
+    var gradescope = false
+
+    @Option(name: .long, help: ArgumentHelp("Grade only shard K of N (by a hash of the student id); merge the outputs with `grader merge`.", valueName: "K/N"))
+    var shard: String?
+
+    @Flag(name: .customLong("no-result-cache"), help: "Regrade every student even when nothing changed.")
+    var noResultCache = false
+
+    @Flag(name: .long, help: "Print no progress.")
+    var quiet = false
+
+    @OptionGroup var grading: GradingFlags
+
+    func validate() throws {
+        if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, e.g. 2/4") }
+    }
+
+    func run() throws {
+        var flags = grading
+        let jobs = flags.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        flags.jobs = 1  // parallel across students, not across one student's problems
+        var options = flags.options
+        options.cachesResults = !noResultCache
+        let session: GradingSession
+        do {
+            session = try GradingSession(options: options)
+        } catch let error as ProblemDefinitionError {
+            printError("error: the problem definitions are broken:\n\(error)")
+            throw ExitCode(2)
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        defer { session.close() }
+        var batch = BatchOptions(root: root, output: out)
+        batch.jobs = jobs
+        batch.shard = shard.flatMap(Shard.init(parsing:))
+        batch.gradescope = gradescope
+        let progress = BatchProgress(isTerminal: isatty(2) == 1)
+        let report: ClassReport
+        do {
+            report = try BatchRunner(session: session, options: batch).run { done, total in
+                if !quiet { progress.update(done: done, total: total) }
+            }
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        let summary = report.summary()
+        if session.sandbox.status.mode == .rlimitsOnly { printError("warning: \(session.sandbox.status.note)") }
+        print("\(summary.students) students graded\(batch.shard.map { " (shard \($0))" } ?? ""): mean \(NumberFormatting.score(summary.mean))/\(NumberFormatting.score(summary.maxScore)), \(summary.fullMarks) with full marks, \(summary.timedOut.count) timed out, \(summary.compileErrors.count) with compile errors")
+        print("reports: \(out)/gradebook.csv, \(out)/summary.json, \(out)/index.html, \(out)/<student>/")
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Combine the outputs of sharded batch runs into one gradebook, summary and overview.",
+        discussion: """
+            Copies every student's reports from the shard folders into --out and writes the same gradebook.csv,
+            summary.json and index.html that one unsharded run would. A student found in two shards is an error.
+
+            Example: grader merge shard-1 shard-2 shard-3 shard-4 --out reports
+            """)
+
+    @Argument(help: ArgumentHelp("Output folders of `grader batch --shard`.", valueName: "shard-dir"))
+    var shards: [String]
+
+    @Option(name: .long, help: ArgumentHelp("Where the merged reports go.", valueName: "dir"))
+    var out: String
+
+    func run() throws {
+        var students: [(id: String, report: GradeReport)] = []
+        var seen: [String: String] = [:]
+        do {
+            for shard in shards {
+                guard FileManager.default.fileExists(atPath: shard) else { throw GraderError.io(path: shard, reason: "no such folder") }
+                for (id, report) in try ClassReport.read(from: shard) {
+                    if let other = seen[id] { throw GraderError.usage("student `\(id)` is in both \(other) and \(shard)") }
+                    seen[id] = shard
+                    students.append((id, report))
+                    let target = (out as NSString).appendingPathComponent(id)
+                    if URL(fileURLWithPath: shard).standardizedFileURL.path != URL(fileURLWithPath: out).standardizedFileURL.path {
+                        try? FileManager.default.removeItem(atPath: target)
+                        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                        try FileManager.default.copyItem(atPath: (shard as NSString).appendingPathComponent(id), toPath: target)
+                    }
+                }
+            }
+            try ClassReport(students: students).write(to: out)
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        print("merged \(students.count) students from \(shards.count) shards into \(out)")
+    }
+}
