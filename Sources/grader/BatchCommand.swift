@@ -36,6 +36,9 @@ struct Batch: ParsableCommand {
     @Flag(name: .customLong("no-result-cache"), help: "Regrade every student even when nothing changed.")
     var noResultCache = false
 
+    @Flag(name: .customLong("compile-one-by-one"), help: "Compile every file in its own compiler call (slower; for comparison).")
+    var compileOneByOne = false
+
     @Flag(name: .long, help: "Print no progress.")
     var quiet = false
 
@@ -66,6 +69,7 @@ struct Batch: ParsableCommand {
         batch.jobs = jobs
         batch.shard = shard.flatMap(Shard.init(parsing:))
         batch.gradescope = gradescope
+        batch.sharedCompile = !compileOneByOne
         let progress = BatchProgress(isTerminal: isatty(2) == 1)
         let report: ClassReport
         do {

@@ -36,6 +36,8 @@ public struct BatchOptions: Sendable {
     public var shard: Shard?
     /// Also write each student's `gradescope/results.json`.
     public var gradescope = false
+    /// Compile many students' files per compiler call (`BatchCompiler`); off, every file is compiled on its own.
+    public var sharedCompile = true
 
     public init(root: String, output: String) {
         self.root = root
@@ -72,12 +74,21 @@ public struct BatchRunner: Sendable {
     /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
         let students = try self.students()
+        let submissions = parallelMap(count: students.count, width: options.jobs) { index in
+            Submission.load(folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
+        }
+        // References first, in parallel, for the problems some student still needs graded.
+        let needed = session.problems.problems.filter { problem in
+            submissions.contains { session.cachedGrade(problem: problem, submission: $0) == nil }
+        }
+        session.prepareReferences(needed, width: options.jobs)
+        let prebuilt = options.sharedCompile ? sharedCompile(submissions) : submissions.map { _ in nil }
         let done = Locked(0)
         let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) { index in
             let student = students[index]
             let result: Result<GradeReport, GraderError>
             do {
-                let report = try session.grade(folder: (options.root as NSString).appendingPathComponent(student))
+                let report = try session.grade(submission: submissions[index], prebuilt: prebuilt[index])
                 try write(report, student: student)
                 result = .success(report)
             } catch let error as GraderError {
@@ -94,6 +105,24 @@ public struct BatchRunner: Sendable {
         let classReport = ClassReport(students: Array(zip(students, reports)), shard: options.shard)
         try classReport.write(to: options.output)
         return classReport
+    }
+
+    /// Builds, in shared compiler calls, the snippet files of every problem whose grade is not already cached.
+    func sharedCompile(_ submissions: [Submission]) -> [PrebuiltBinary?] {
+        let files: [[String: [UInt8]]] = submissions.map { submission in
+            var files: [String: [UInt8]] = [:]
+            for problem in session.problems.problems where !problem.snippetParts.isEmpty {
+                if session.options.only.map({ only in !only.contains(problem.id) && !problem.parts.contains { only.contains("\(problem.id).\($0.id)") } }) == true { continue }
+                if session.cachedGrade(problem: problem, submission: submission) != nil { continue }
+                if case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
+                    files[problem.id] = bytes
+                }
+            }
+            return files
+        }
+        let compiler = BatchCompiler(
+            builder: session.builder, problems: session.problems, compileSeconds: session.limits.compileSeconds, jobs: options.jobs)
+        return compiler.build(files)
     }
 
     /// Writes one student's JUnit, feedback and results (and the Gradescope file when asked).

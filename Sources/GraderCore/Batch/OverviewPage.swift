@@ -28,6 +28,7 @@ struct OverviewPage {
             table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }
             th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #eaeef2; vertical-align: top; }
             td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+            td.id { white-space: nowrap; }
             svg text { font-family: inherit; font-size: 12px; fill: #1f2328; }
             .muted { color: #57606a; }
             </style>
@@ -49,7 +50,7 @@ struct OverviewPage {
         var svg = "<svg role=\"img\" aria-label=\"Histogram of total scores\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" style=\"max-width:\(width)px\">"
         let plotHeight = height - bottom - top
         svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" stroke=\"#8c959f\"/>"
-        for tick in [0, tallest / 2, tallest] where tick > 0 || tallest == 1 {
+        for tick in Set([0, tallest / 2, tallest]).sorted() {
             let y = height - bottom - plotHeight * tick / tallest
             svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(tick)</text>"
         }
@@ -86,7 +87,7 @@ struct OverviewPage {
 
     func mistakes() -> String {
         let rows = summary.parts.flatMap { part in
-            part.mistakes.prefix(3).map { "<tr><td>\(escape(part.problem)).\(escape(part.part))</td><td class=\"num\">\($0.students)</td><td>\(escape($0.feedback))</td></tr>" }
+            part.mistakes.prefix(3).map { "<tr><td class=\"id\">\(escape(part.problem)).\(escape(part.part))</td><td class=\"num\">\($0.students)</td><td>\(escape($0.feedback))</td></tr>" }
         }
         if rows.isEmpty { return "<p class=\"muted\">No known mistake was recognised.</p>" }
         return "<table><thead><tr><th>part</th><th class=\"num\">students</th><th>mistake</th></tr></thead><tbody>\(rows.joined())</tbody></table>"

@@ -6,6 +6,8 @@ struct SnippetChecker {
     let session: GradingSession
     let problem: Problem
     let limits: SandboxLimits
+    /// A binary from the shared compile holding this problem's functions, whose entries are `problem/function`.
+    var prebuilt: String? = nil
 
     func grade(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> [PartGrade] {
         let fileName = problem.snippetFileName
@@ -26,7 +28,7 @@ struct SnippetChecker {
         // Compile; a function that is missing or has another signature costs only its own part.
         var remaining = parts
         var grades: [String: PartGrade] = [:]
-        var binary: String?
+        var binary = prebuilt
         while !remaining.isEmpty, binary == nil {
             let harness = Harness(entries: remaining.map { .call(signature($0)) })
             let result: BuildResult
@@ -128,7 +130,8 @@ struct SnippetChecker {
         let type = spec.signature.returnType
         let outcome: EntryRun
         do {
-            outcome = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: part.id, returnType: type,
+            let entry = prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
+            outcome = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
                                        trials: expectation.trials, limits: limits)
         } catch {
             return PartGrade(problem: problem.id, part: part, status: .error, score: 0, message: "could not run: \(error)")

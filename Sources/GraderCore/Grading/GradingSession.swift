@@ -46,6 +46,7 @@ public final class GradingSession: @unchecked Sendable {
     private let references = Locked([String: Result<ReferenceResults, GraderError>]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
+    private let referenceLocks: [String: NSLock]
 
     /// Loads the problems and prepares the compiler and the sandbox.
     public init(options: GradingOptions) throws {
@@ -72,6 +73,12 @@ public final class GradingSession: @unchecked Sendable {
             digests[problem.id] = hasher.hexDigest()
         }
         definitionDigests = digests
+        referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
+    }
+
+    /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.
+    public func prepareReferences(_ problems: [Problem], width: Int) {
+        _ = parallelMap(count: problems.count, width: width) { index in try? self.referenceResults(for: problems[index]) }
     }
 
     /// Releases the sandbox's staging folder.
@@ -87,7 +94,12 @@ public final class GradingSession: @unchecked Sendable {
     /// Throws only for faults of the grader or the problem definitions (a broken reference); anything wrong with
     /// the submission becomes part grades and warnings.
     public func grade(folder: String) throws -> GradeReport {
-        let submission = Submission.load(folder: folder, problems: problems)
+        try grade(submission: Submission.load(folder: folder, problems: problems), prebuilt: nil)
+    }
+
+    /// Grades a loaded submission, running its functions from `prebuilt` where the shared compile built them.
+    public func grade(submission: Submission, prebuilt: PrebuiltBinary?) throws -> GradeReport {
+        let folder = submission.folder
         var warnings = submission.warnings
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
@@ -97,7 +109,7 @@ public final class GradingSession: @unchecked Sendable {
         let list = problems.problems
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
             do {
-                return .success(try self.grade(problem: list[index], submission: submission))
+                return .success(try self.grade(problem: list[index], submission: submission, prebuilt: prebuilt))
             } catch let error as GraderError {
                 return .failure(error)
             } catch {
@@ -116,16 +128,29 @@ public final class GradingSession: @unchecked Sendable {
         return only.contains(problem.id) || only.contains("\(problem.id).\(part.id)")
     }
 
-    func grade(problem: Problem, submission: Submission) throws -> ProblemGrade {
-        guard options.cachesResults else { return try gradeUncached(problem: problem, submission: submission) }
-        let key = resultKey(problem: problem, submission: submission)
-        let path = "\(options.cacheDirectory)/results/\(key).json"
-        if let data = FileManager.default.contents(atPath: path), let cached = try? JSONDecoder().decode(ProblemGrade.self, from: data) {
-            return cached
-        }
-        let grade = try gradeUncached(problem: problem, submission: submission)
+    func grade(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrade {
+        // Caching pays only where code runs: answers alone are checked faster than a cached grade is read.
+        guard options.cachesResults, runsCode(problem, submission) else { return try gradeUncached(problem: problem, submission: submission, prebuilt: prebuilt) }
+        if let cached = cachedGrade(problem: problem, submission: submission) { return cached }
+        let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
+        let grade = try gradeUncached(problem: problem, submission: submission, prebuilt: prebuilt)
         if let data = try? JSONEncoder().encode(grade) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
         return grade
+    }
+
+    /// Whether grading `problem` for `submission` runs code: it has snippet parts and the student's file exists.
+    func runsCode(_ problem: Problem, _ submission: Submission) -> Bool {
+        guard !problem.snippetParts.isEmpty else { return false }
+        var info = stat()
+        return lstat((submission.folder as NSString).appendingPathComponent(problem.snippetFileName), &info) == 0
+    }
+
+    /// The stored grade of `problem` for `submission`, when result caching is on and nothing it depends on changed.
+    public func cachedGrade(problem: Problem, submission: Submission) -> ProblemGrade? {
+        guard options.cachesResults, runsCode(problem, submission) else { return nil }
+        let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(ProblemGrade.self, from: data)
     }
 
     /// The cache key of `problem`'s grade for `submission`: the problem's definition digest, the student's answers
@@ -144,7 +169,7 @@ public final class GradingSession: @unchecked Sendable {
         return hasher.hexDigest()
     }
 
-    func gradeUncached(problem: Problem, submission: Submission) throws -> ProblemGrade {
+    func gradeUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrade {
         let selected = problem.parts.filter { isSelected(problem, $0) }
         let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem)
         var grades: [String: PartGrade] = [:]
@@ -164,7 +189,9 @@ public final class GradingSession: @unchecked Sendable {
         }
         let snippetParts = selected.filter(\.kind.isSnippet)
         if !snippetParts.isEmpty {
-            let checker = SnippetChecker(session: self, problem: problem, limits: limits(for: problem))
+            let checker = SnippetChecker(
+                session: self, problem: problem, limits: limits(for: problem),
+                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil })
             for grade in checker.grade(parts: snippetParts, submissionFolder: submission.folder, reference: reference) {
                 grades[grade.id] = grade
             }
@@ -181,6 +208,10 @@ public final class GradingSession: @unchecked Sendable {
 
     /// The reference's answers and snippet outputs for `problem`, computed once per session.
     func referenceResults(for problem: Problem) throws -> ReferenceResults {
+        // One lock per problem: threads that need the same reference wait for one computation of it.
+        let lock = referenceLocks[problem.id] ?? NSLock()
+        lock.lock()
+        defer { lock.unlock() }
         if let cached = references.withLock({ $0[problem.id] }) { return try cached.get() }
         let result: Result<ReferenceResults, GraderError>
         do {

@@ -67,18 +67,21 @@ public struct JUnitReporter: Reporter {
     func text(_ value: String) -> String { escape(value, limit: 20000, inAttribute: false) }
 
     private func escape(_ value: String, limit: Int, inAttribute: Bool) -> String {
-        var escaped = ""
-        for character in ReportText.clean(value, limit: limit) {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"" where inAttribute: escaped += "&quot;"
-            case "\n" where inAttribute: escaped += "&#10;"
-            case "\t" where inAttribute: escaped += "&#9;"
-            default: escaped.append(character)
+        let cleaned = ReportText.clean(value, limit: limit)
+        let special: Set<UInt8> = inAttribute ? [0x26, 0x3C, 0x3E, 0x22, 0x0A, 0x09] : [0x26, 0x3C, 0x3E]
+        if !cleaned.utf8.contains(where: special.contains) { return cleaned }
+        var escaped = String.UnicodeScalarView()
+        for scalar in cleaned.unicodeScalars {
+            switch scalar {
+            case "&": escaped.append(contentsOf: "&amp;".unicodeScalars)
+            case "<": escaped.append(contentsOf: "&lt;".unicodeScalars)
+            case ">": escaped.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"" where inAttribute: escaped.append(contentsOf: "&quot;".unicodeScalars)
+            case "\n" where inAttribute: escaped.append(contentsOf: "&#10;".unicodeScalars)
+            case "\t" where inAttribute: escaped.append(contentsOf: "&#9;".unicodeScalars)
+            default: escaped.append(scalar)
             }
         }
-        return escaped
+        return String(escaped)
     }
 }

@@ -8,6 +8,8 @@ public enum ReportText {
 
     /// Removes ANSI escape sequences and control characters other than tab and newline, then truncates.
     public static func clean(_ text: String, limit: Int) -> String {
+        // Most text needs nothing: printable ASCII and newlines, short enough, no marker. Checking bytes is cheap.
+        if text.utf8.count <= limit, needsNoCleaning(text.utf8), markerStarts(in: text.utf8).isEmpty { return text }
         var output = String.UnicodeScalarView()
         var scalars = text.unicodeScalars.makeIterator()
         var count = 0
@@ -34,10 +36,50 @@ public enum ReportText {
         }
         // Jenkins' JUnit attachments plugin turns `[[ATTACHMENT|/path]]` in a report into a copy of that file from
         // the CI machine; student text must never carry such a marker (nor `[[PROPERTY|...]]`).
-        var result = String(output).replacing(/\[\[(?=[A-Za-z]+\|)/, with: "[ [")
+        var result = String(output)
+        let markers = markerStarts(in: result.utf8)
+        if !markers.isEmpty {
+            var bytes = Array(result.utf8)
+            for offset in markers.reversed() { bytes.insert(UInt8(ascii: " "), at: offset + 1) }
+            result = String(decoding: bytes, as: UTF8.self)
+        }
         while result.hasSuffix("\n") { result.removeLast() }
         if truncated { result += "\n[... output truncated]" }
         return result
+    }
+
+    /// True when `bytes` hold no control character (but tab and newline), no C1 control, no U+FFFE/U+FFFF, and do
+    /// not end in a newline; with no CI marker either, `clean` would return such text unchanged.
+    static func needsNoCleaning(_ bytes: String.UTF8View) -> Bool {
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        for byte in bytes {
+            switch byte {
+            case 0x09, 0x0A: break
+            case 0x00...0x1F, 0x7F: return false
+            case 0x80...0x9F where previous == 0xC2: return false
+            case 0xBE, 0xBF where previous == 0xBF && beforePrevious == 0xEF: return false
+            default: break
+            }
+            beforePrevious = previous
+            previous = byte
+        }
+        return previous != 0x0A
+    }
+
+    /// Byte offsets of each `[[` that starts a CI marker (`[[` letters `|`), such as `[[ATTACHMENT|/etc/passwd]]`.
+    static func markerStarts(in bytes: String.UTF8View) -> [Int] {
+        let array = Array(bytes)
+        var starts: [Int] = []
+        var index = 0
+        while index + 1 < array.count {
+            if array[index] == UInt8(ascii: "["), array[index + 1] == UInt8(ascii: "[") {
+                var cursor = index + 2
+                while cursor < array.count, (array[cursor] | 0x20) >= UInt8(ascii: "a"), (array[cursor] | 0x20) <= UInt8(ascii: "z") { cursor += 1 }
+                if cursor > index + 2, cursor < array.count, array[cursor] == UInt8(ascii: "|") { starts.append(index) }
+            }
+            index += 1
+        }
+        return starts
     }
 
     /// Characters XML 1.0 allows, minus the C0/C1 controls that only garble terminals.

@@ -34,11 +34,15 @@ public struct Harness: Sendable {
 
     /// Generates a harness that owns `main`, reads trials on stdin and reports results on fd 3.
     ///
+    /// `declarations` are extra lines placed before the entries (the shared-compile harness declares there the
+    /// functions it calls by symbol name).
+    ///
     /// The wire format is `WireFormat`'s. Every identifier starts with `__grader` so that it cannot collide with a
     /// student's helper names, and library functions are qualified (`Swift.readLine`) so a student's own
     /// `readLine` or `exit` cannot capture them.
-    public init(entries: [HarnessEntry]) {
+    public init(entries: [HarnessEntry], declarations: [String] = []) {
         var lines: [String] = HarnessRuntime.prologue.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines += declarations
         var table: [(String, ClosedRange<Int>)] = []
         for (index, entry) in entries.enumerated() {
             let first = lines.count + 1

@@ -66,7 +66,8 @@ public enum YAMLReader {
         if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
         let node: Node?
         do {
-            node = try Yams.compose(yaml: source)
+            // The basic resolver: the grader reads scalars itself, and the default one runs a regular expression per scalar.
+            node = try Yams.compose(yaml: source, .basic)
         } catch let error as YamlError {
             throw describe(error, file: file, source: source)
         }

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The linker command the Swift driver would run for an executable, with the objects, the autolink file and the
+/// output as slots, so that many binaries can be linked without starting the driver and clang for each.
+struct LinkCommand: Sendable {
+    let executable: String
+    let autolinkExtract: String
+    let template: [String]
+
+    static let firstObject = "GRADER_A.o", secondObject = "GRADER_B.o", autolinkSlot = "GRADER_AUTOLINK.o", outputSlot = "GRADER_OUT"
+
+    /// The linker's arguments for `objects`, the libraries listed in `autolinkFile`, and `output`.
+    func arguments(objects: [String], autolinkFile: String, output: String) -> [String] {
+        template.flatMap { argument -> [String] in
+            switch argument {
+            case Self.firstObject: return objects
+            case Self.secondObject: return []
+            case Self.autolinkSlot: return ["@" + autolinkFile]
+            case Self.outputSlot: return [output]
+            default: return [argument]
+            }
+        }
+    }
+
+    /// Asks `swiftc -###` how it links two objects, then `clang -### -fuse-ld=lld` how clang runs `ld.lld`.
+    static func derive(swiftc: String) -> LinkCommand? {
+        guard let folder = try? TemporaryDirectory(prefix: "link-probe") else { return nil }
+        defer { folder.remove() }
+        for name in [firstObject, secondObject, autolinkSlot] {
+            _ = FileManager.default.createFile(atPath: "\(folder.path)/\(name)", contents: Data())
+        }
+        func run(_ command: [String]) -> String? {
+            var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+            request.workingDirectory = folder.path
+            request.environment = SnippetBuilder.environment(temporary: folder.path)
+            request.wallSeconds = 30
+            guard let outcome = try? ProcessRunner.run(request) else { return nil }
+            return String(decoding: outcome.stdout + outcome.stderr, as: UTF8.self)
+        }
+        guard let plan = run([swiftc, "-###", firstObject, secondObject, "-o", outputSlot]) else { return nil }
+        let lines = plan.split(separator: "\n").map { words(String($0)) }
+        guard let extract = lines.first(where: { $0.first?.hasSuffix("swift-autolink-extract") == true })?.first,
+            var clang = lines.first(where: { ($0.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "").hasPrefix("clang") })
+        else { return nil }
+        let driver = clang.removeFirst()
+        clang = clang.map { $0.hasPrefix("@") && $0.hasSuffix(".autolink") ? autolinkSlot : $0 }
+        guard let detail = run([driver, "-###", "-fuse-ld=lld"] + clang),
+            let line = detail.split(separator: "\n").last(where: { $0.contains("ld.lld") }).map({ words(String($0)) }),
+            let linker = line.first, FileManager.default.isExecutableFile(atPath: linker)
+        else { return nil }
+        let template = Array(line.dropFirst())
+        for slot in [firstObject, secondObject, autolinkSlot, outputSlot] where template.filter({ $0 == slot }).count != 1 {
+            return nil
+        }
+        return LinkCommand(executable: linker, autolinkExtract: extract, template: template)
+    }
+
+    /// Splits a command line as the driver prints it: words separated by spaces, `"..."` quoted with `\` escapes.
+    static func words(_ line: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var inQuotes = false
+        var escaped = false
+        var started = false
+        for character in line {
+            if escaped { current.append(character); escaped = false; continue }
+            if character == "\\" && inQuotes { escaped = true; continue }
+            if character == "\"" { inQuotes.toggle(); started = true; continue }
+            if character == " " && !inQuotes {
+                if started { result.append(current) }
+                current = ""
+                started = false
+                continue
+            }
+            current.append(character)
+            started = true
+        }
+        if started { result.append(current) }
+        return result
+    }
+}
+
+/// Derives the link command once, on first use, for every thread.
+final class LazyLinkCommand: @unchecked Sendable {
+    private let state = Locked<(done: Bool, command: LinkCommand?)>((false, nil))
+
+    func value(swiftc: String) -> LinkCommand? {
+        state.withLock { state in
+            if !state.done { state = (true, LinkCommand.derive(swiftc: swiftc)) }
+            return state.command
+        }
+    }
+}

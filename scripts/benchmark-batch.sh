@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Benchmark of `grader batch` on a generated class. Prints, from one run on this machine:
+#   - students per second for the naive path (one compiler call per file, empty caches) and the optimized path
+#     (shared compiler calls, empty caches), and their ratio;
+#   - a warm rerun with nothing changed, and its speed-up over the optimized cold run;
+#   - 10,000 answers-only submissions;
+#   - peak memory (GNU time's maximum resident set size: the largest of the grader and each process it waited for).
+#
+# Usage: scripts/benchmark-batch.sh [N] [answers-only-N]      (defaults: 200 and 10000)
+# Needs: a release build (built if missing), GNU time (/usr/bin/time), bubblewrap for the sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-200}
+ANSWERS_ONLY=${2:-10000}
+GRADER=${GRADER:-.build/release/grader}
+if [ ! -x "$GRADER" ]; then swift build -c release >/dev/null; fi
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (/usr/bin/time; apt-get install time)" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/grader-bench-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+CLASS=$WORK/class
+mkdir -p "$CLASS"
+"$GRADER" init "$WORK/scaffold" >/dev/null
+
+# A class of N students: 55% correct, 25% wrong (alice's and bob's mistakes), 8% with a file that does not
+# compile, 10% who handed in the untouched scaffold, 2% hostile (an infinite loop, 4 MB of output). Every file but
+# the scaffold's carries the student's name, so no two are identical and nothing is compiled once for two students.
+for i in $(seq 1 "$N"); do
+  id=$(printf "student-%04d" "$i")
+  dir=$CLASS/$id
+  mkdir -p "$dir"
+  bucket=$((i % 50))
+  if [ $bucket -lt 5 ]; then source=scaffold
+  elif [ $bucket -lt 9 ]; then source=bob
+  elif [ $bucket -lt 21 ]; then source=alice
+  else source=reference
+  fi
+  if [ "$source" = scaffold ]; then
+    cp "$WORK/scaffold"/* "$dir/"
+    continue
+  fi
+  cp "submissions/$source/answers.yaml" "$dir/"
+  for file in submissions/$source/*.swift; do
+    { echo "// $id"; cat "$file"; } > "$dir/$(basename "$file")"
+  done
+  if [ $bucket -eq 9 ] || [ $bucket -eq 21 ]; then
+    # A syntax error in an otherwise correct file.
+    { echo "// $id"; cat submissions/reference/variance-recursion.swift; echo "func broken( {"; } > "$dir/variance-recursion.swift"
+  fi
+  if [ $bucket -eq 49 ]; then
+    if [ $((i % 100)) -eq 49 ]; then
+      printf '// %s\nfunc outputVariance(widths: [Int]) -> Double {\n    var x = 0.0\n    while widths.count >= 0 { x += 1 }\n    return x\n}\n' "$id" > "$dir/variance-recursion.swift"
+    else
+      printf '// %s\nfunc outputVariance(widths: [Int]) -> Double {\n    for _ in 0..<70000 { print("0123456789012345678901234567890123456789012345678901234567890123") }\n    return 0\n}\n' "$id" > "$dir/variance-recursion.swift"
+    fi
+  fi
+done
+
+# One timed batch run; prints "seconds peak-kilobytes".
+run() {
+  local out=$1; shift
+  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$GRADER" batch "$@" --out "$out" --quiet >/dev/null
+  cat "$WORK/time.txt"
+}
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+
+echo "class: $N students, $(find "$CLASS" -name '*.swift' | wc -l) Swift files; machine: $(nproc) cores"
+read -r naive naive_kb < <(run "$WORK/out-naive" "$CLASS" --cache "$WORK/cache-naive" --compile-one-by-one --no-result-cache)
+echo "naive     (one compiler call per file, empty cache): ${naive} s, $(rate "$N" "$naive") students/s, peak ${naive_kb} KB"
+read -r cold cold_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
+echo "optimized (shared compiler calls, empty cache):      ${cold} s, $(rate "$N" "$cold") students/s, peak ${cold_kb} KB"
+read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
+echo "warm rerun (nothing changed):                        ${warm} s, $(rate "$N" "$warm") students/s, peak ${warm_kb} KB"
+if cmp -s "$WORK/out-naive/gradebook.csv" "$WORK/out-opt/gradebook.csv"; then same=identical; else same=DIFFERENT; fi
+echo "optimized / naive: $(ratio "$naive" "$cold")x   warm / cold: $(ratio "$cold" "$warm")x   gradebooks of the two paths: $same"
+
+ANSWERS=$WORK/answers-class
+mkdir -p "$ANSWERS"
+for i in $(seq 1 "$ANSWERS_ONLY"); do
+  d=$ANSWERS/$(printf "s%05d" "$i")
+  mkdir "$d"
+  if [ $((i % 3)) -eq 0 ]; then cp submissions/bob/answers.yaml "$d/"; else cp submissions/reference/answers.yaml "$d/"; fi
+done
+read -r answers answers_kb < <(run "$WORK/out-answers" "$ANSWERS" --cache "$WORK/cache-answers")
+echo "answers only: $ANSWERS_ONLY submissions in ${answers} s ($(rate "$ANSWERS_ONLY" "$answers") students/s), peak ${answers_kb} KB"
