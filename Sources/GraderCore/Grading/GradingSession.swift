@@ -68,7 +68,9 @@ public final class GradingSession: @unchecked Sendable {
                 hasher.update([0])
             }
             let limits = SandboxLimits().applying(problem.limits).applying(options.limits)
-            hasher.update(field: String(decoding: (try? JSONEncoder().encode(limits)) ?? Data(), as: UTF8.self))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys  // a dictionary's order changes from run to run; a cache key must not
+            hasher.update(field: String(decoding: (try? encoder.encode(limits)) ?? Data(), as: UTF8.self))
             hasher.update(field: problem.parts.filter { options.only == nil || options.only!.contains(problem.id) || options.only!.contains("\(problem.id).\($0.id)") }.map(\.id).joined(separator: ","))
             digests[problem.id] = hasher.hexDigest()
         }
@@ -213,9 +215,18 @@ public final class GradingSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let cached = references.withLock({ $0[problem.id] }) { return try cached.get() }
+        // On disk too, keyed by everything the reference's outputs depend on: a rerun runs no reference code.
+        let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).json"
+        if let data = FileManager.default.contents(atPath: path), let stored = try? JSONDecoder().decode(ReferenceResults.Stored.self, from: data) {
+            let results = ReferenceResults(stored)
+            references.withLock { $0[problem.id] = .success(results) }
+            return results
+        }
         let result: Result<ReferenceResults, GraderError>
         do {
-            result = .success(try ReferenceRunner(session: self, problem: problem).run())
+            let computed = try ReferenceRunner(session: self, problem: problem).run()
+            if let data = try? JSONEncoder().encode(computed.stored) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
+            result = .success(computed)
         } catch let error as GraderError {
             result = .failure(error)
         }

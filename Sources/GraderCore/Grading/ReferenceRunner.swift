@@ -12,6 +12,50 @@ struct SnippetExpectation: Sendable {
 struct ReferenceResults: Sendable {
     var answerKeys: [String: AnswerKey] = [:]
     var snippets: [String: SnippetExpectation] = [:]
+
+    /// The results in a form that can be stored in the cache, so that a rerun does not run the reference again.
+    struct Stored: Codable {
+        struct Key: Codable {
+            let expected: SnippetValue?
+            let mistakeValues: [SnippetValue]
+            let mistakeFeedback: [String]
+        }
+
+        struct Expectation: Codable {
+            let trials: [[SnippetValue]]
+            let expected: [SnippetValue]
+            let mistakeFeedback: [String]
+            let mistakeOutputs: [[SnippetValue?]]
+        }
+
+        let answerKeys: [String: Key]
+        let snippets: [String: Expectation]
+    }
+
+    var stored: Stored {
+        Stored(
+            answerKeys: answerKeys.mapValues { key in
+                Stored.Key(expected: key.expected, mistakeValues: key.mistakes.map(\.value), mistakeFeedback: key.mistakes.map(\.feedback))
+            },
+            snippets: snippets.mapValues { expectation in
+                Stored.Expectation(
+                    trials: expectation.trials, expected: expectation.expected, mistakeFeedback: expectation.mistakes.map(\.feedback),
+                    mistakeOutputs: expectation.mistakes.map(\.outputs))
+            })
+    }
+
+    init() {}
+
+    init(_ stored: Stored) {
+        answerKeys = stored.answerKeys.mapValues { key in
+            AnswerKey(expected: key.expected, mistakes: Array(zip(key.mistakeValues, key.mistakeFeedback)).map { (value: $0.0, feedback: $0.1) })
+        }
+        snippets = stored.snippets.mapValues { expectation in
+            SnippetExpectation(
+                trials: expectation.trials, expected: expectation.expected,
+                mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map { (feedback: $0.0, outputs: $0.1) })
+        }
+    }
 }
 
 /// Compiles a problem's `reference.swift` and runs it, exactly like a student's snippet, to get the answers.

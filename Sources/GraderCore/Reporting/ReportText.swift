@@ -57,7 +57,8 @@ public enum ReportText {
             case 0x09, 0x0A: break
             case 0x00...0x1F, 0x7F: return false
             case 0x80...0x9F where previous == 0xC2: return false
-            case 0xBE, 0xBF where previous == 0xBF && beforePrevious == 0xEF: return false
+            case 0xBE where previous == 0xBF && beforePrevious == 0xEF, 0xBF where previous == 0xBF && beforePrevious == 0xEF:
+                return false
             default: break
             }
             beforePrevious = previous

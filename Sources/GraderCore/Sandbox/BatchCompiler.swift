@@ -114,6 +114,25 @@ struct BatchCompiler {
             for (index, value) in d.enumerated() { total += Double(index) * value }
             for index in 0..<i.count { total += Double(i[index]) }
             for row in m { for value in row { total += value } }
+            let operators: [(Double, Double) -> Double] = [(+), (-), (*), (/), max, min]
+            for function in operators { total += d.reduce(0, function) }
+            total += d.reduce(0, +)
+            total += d.reduce(1, *)
+            total += d.reduce(0, max)
+            total += d.reduce(0, min)
+            total += d.map(abs).reduce(0, +)
+            total += zip(d, d).map(*).reduce(0, +)
+            total += zip(d, d).map(+).reduce(0, +)
+            let integerSum: Int = i.reduce(0, +)
+            let integerMax: Int = i.reduce(0, max)
+            let integerProducts: Int = zip(i, i).map(*).reduce(0, +)
+            total += Double(integerSum + integerMax + integerProducts)
+            if total.isNaN {
+                print(total)
+                print("total", total, separator: " ", terminator: "\n")
+                print(d, i, b)
+                debugPrint(m)
+            }
             return total
         }
         """#

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+
+/// `grader batch` and `grader merge` on small classes built from the bundled submissions.
+@Suite("batch", .serialized)
+struct BatchTests {
+    /// A class: reference, alice and bob, a student whose id needs CSV quoting, and one with an empty folder.
+    static func makeClass(_ name: String) throws -> String {
+        let root = CLI.temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for student in ["reference", "alice", "bob"] {
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/\(student)", toPath: root + "/\(student)")
+        }
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/o\"brien, pat")
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        return root
+    }
+
+    static func files(under folder: String) -> [String: Data] {
+        var result: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        while let path = enumerator?.nextObject() as? String {
+            if let data = FileManager.default.contents(atPath: folder + "/" + path) { result[path] = data }
+        }
+        return result
+    }
+
+    static func resultFiles(_ cache: String) -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: cache + "/results")) ?? [])
+    }
+
+    @Test("every student gets reports and a gradebook row; the class gets a summary and an overview page")
+    func wholeClass() throws {
+        let root = try Self.makeClass("class")
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--gradescope", "--cache", root + "-cache"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("5 students graded"))
+        for student in ["reference", "alice", "bob", "o\"brien, pat", "empty"] {
+            for file in ["junit.xml", "feedback.md", "results.json", "gradescope/results.json"] {
+                #expect(FileManager.default.fileExists(atPath: "\(out)/\(student)/\(file)"), "\(student)/\(file)")
+            }
+            #expect(try CLI.validate("\(out)/\(student)/junit.xml"))
+        }
+        let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
+        #expect(gradebook == """
+            student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,total\r
+            alice,4.57,5,0.33,2.13,12.03\r
+            bob,2.14,0,3,1.38,6.52\r
+            empty,0,0,0,0,0\r
+            "o""brien, pat",5,5,11,5,26\r
+            reference,5,5,11,5,26\r
+
+            """)
+        let summary = try CLI.json(out + "/summary.json")
+        #expect(summary["students"] as? Int == 5 && summary["fullMarks"] as? Int == 2)
+        #expect((summary["compileErrors"] as? [String]) == ["bob"])
+        let parts = summary["parts"] as? [[String: Any]] ?? []
+        let naive = parts.first { $0["part"] as? String == "resnext-naive" }
+        #expect((naive?["mistakes"] as? [[String: Any]])?.first?["students"] as? Int == 1)
+        let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("Score distribution") && html.contains("o&quot;brien, pat"))
+        #expect(html.contains("href=\"o%22brien%2C%20pat/feedback.md\""))
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
+        let gradescope = try CLI.json(out + "/alice/gradescope/results.json")
+        #expect(abs((gradescope["score"] as? Double ?? 0) - 12.03) < 0.01 && gradescope["max_score"] as? Double == 26)
+        let tests = gradescope["tests"] as? [[String: Any]] ?? []
+        #expect(tests.count == 12)
+        #expect(tests.allSatisfy { ["name", "score", "max_score", "status", "output", "visibility"].allSatisfy($0.keys.contains) })
+    }
+
+    @Test("the same inputs give byte-identical reports, and the shared compile grades as one file at a time does")
+    func deterministic() throws {
+        let root = try Self.makeClass("same")
+        let first = try CLI.grader(["batch", root, "--out", root + "-a", "--cache", root + "-cache-a", "--quiet"])
+        let second = try CLI.grader(["batch", root, "--out", root + "-b", "--cache", root + "-cache-b", "--quiet", "--compile-one-by-one"])
+        #expect(first.status == 0 && second.status == 0)
+        let a = Self.files(under: root + "-a"), b = Self.files(under: root + "-b")
+        #expect(a.count == b.count && a.count > 15)
+        for (path, data) in a { #expect(b[path] == data, "\(path) differs") }
+        // The shared path was really used: student binaries linked from shared objects.
+        let binaries = (try FileManager.default.contentsOfDirectory(atPath: root + "-cache-a/bin")).filter { $0.hasPrefix("batch-") }
+        #expect(binaries.count >= 3, "\(binaries)")
+    }
+
+    @Test("a shared compile never puts one student's code into another student's binary")
+    func noLeakBetweenStudents() throws {
+        let root = CLI.temporary("leak-\(UInt32.random(in: 0...UInt32.max))")
+        var markers: [String] = []
+        for index in 0..<3 {
+            let marker = "MARKER_\(index)_\(UInt32.random(in: 0...UInt32.max))"
+            markers.append(marker)
+            let folder = "\(root)/student\(index)"
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+            let file = folder + "/variance-recursion.swift"
+            let source = try String(contentsOfFile: file, encoding: .utf8)
+            try (source + "\nlet signature = \"\(marker)\"\nfunc helper() -> String { signature }\n").write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        let cache = root + "-cache"
+        let run = try CLI.grader(["batch", root, "--out", root + "-out", "--cache", cache, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let binaries = try FileManager.default.contentsOfDirectory(atPath: cache + "/bin").filter { $0.hasPrefix("batch-") }
+        #expect(binaries.count == 3)
+        for binary in binaries {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(cache)/bin/\(binary)"))
+            let found = markers.filter { bytes.range(of: Data($0.utf8)) != nil }
+            #expect(found.count == 1, "\(binary) holds \(found)")
+        }
+        #expect(CLI.parts(try CLI.json(root + "-out/student1/results.json")).values.allSatisfy { $0["status"] as? String == "passed" })
+    }
+
+    @Test("a rerun regrades only what changed: one student's file, or one problem's definition")
+    func regradesOnlyChanges() throws {
+        let root = try Self.makeClass("resume")
+        let cache = root + "-cache", out = root + "-out"
+        #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
+        let initial = Self.resultFiles(cache)
+        // Reference and o"brien hand in the same files, graded once; `empty` runs no code: 3 distinct x 4 problems.
+        #expect(initial.count == 12)
+
+        #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
+        #expect(Self.resultFiles(cache) == initial, "an unchanged rerun graded something again")
+
+        let file = root + "/alice/variance-recursion.swift"
+        try (try String(contentsOfFile: file, encoding: .utf8) + "\n// edited\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
+        let afterEdit = Self.resultFiles(cache)
+        #expect(afterEdit.subtracting(initial).count == 1)
+
+        let problems = root + "-problems"
+        try FileManager.default.copyItem(atPath: CLI.root + "/problems", toPath: problems)
+        let definition = problems + "/parameter-counts/problem.yaml"
+        let text = try String(contentsOfFile: definition, encoding: .utf8)
+        try text.replacingOccurrences(of: "Every convolution has a bias;", with: "Each convolution has a bias;")
+            .write(toFile: definition, atomically: true, encoding: .utf8)
+        #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--problems", problems, "--quiet"]).status == 0)
+        #expect(Self.resultFiles(cache).subtracting(afterEdit).count == 3, "only parameter-counts, for the three distinct submissions")
+        #expect(try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains("Each convolution has a bias;"))
+    }
+
+    @Test("an interrupted batch resumes: the rerun grades only what the first run did not finish")
+    func resumesAfterInterruption() throws {
+        let root = try Self.makeClass("interrupted")
+        // Graded last (ids sort by bytes) and slow: it sleeps until the wall-clock limit.
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/zz-sleeper")
+        try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double { while true { sleep(100) } }\n"
+            .write(toFile: root + "/zz-sleeper/variance-recursion.swift", atomically: true, encoding: .utf8)
+        for problem in ["dropout-equivalence", "residual-jacobians", "parameter-counts"] {
+            // Its own files, not the reference's: otherwise their grades would already be cached.
+            let file = "\(root)/zz-sleeper/\(problem).swift"
+            try (try String(contentsOfFile: file, encoding: .utf8) + "\n// zz\n").write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        let cache = root + "-cache", out = root + "-out"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["batch", root, "--out", out, "--cache", cache, "--quiet", "--timeout", "4", "--jobs", "1"]
+        process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        // Students go one at a time and a student's problems in order: when the sleeper's first problem is cached,
+        // its second (the sleeping one) is running.
+        // Reference and o"brien are graded once (same files): 3 x 4 grades, then the sleeper's first problem.
+        while Self.resultFiles(cache).count < 13 && Date() < deadline && process.isRunning { usleep(50_000) }
+        usleep(500_000)
+        #expect(process.isRunning, "the batch finished before it could be interrupted")
+        // SIGKILL, the hardest interruption (the test runner may ignore SIGINT and SIGTERM, which its children inherit).
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let before = Self.resultFiles(cache)
+        #expect(before.count == 13, "\(before.count) grades cached when interrupted")
+        #expect(!FileManager.default.fileExists(atPath: out + "/gradebook.csv"))
+
+        let rerun = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--timeout", "4"])
+        #expect(rerun.status == 0)
+        #expect(Self.resultFiles(cache).subtracting(before).count == 3, "only the sleeper's three unfinished problems are graded")
+        #expect(try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8).contains("zz-sleeper,5,2,11,5,23"))
+    }
+
+    @Test("shards merged give the gradebook, summary and overview of one run")
+    func shardsAndMerge() throws {
+        let root = try Self.makeClass("shards")
+        let cache = root + "-cache"
+        #expect(try CLI.grader(["batch", root, "--out", root + "-whole", "--cache", cache, "--quiet"]).status == 0)
+        for shard in 1...3 {
+            let run = try CLI.grader(["batch", root, "--out", root + "-shard\(shard)", "--cache", cache, "--quiet", "--shard", "\(shard)/3"])
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let shardStudents = (1...3).map { shard in
+            ((try? FileManager.default.contentsOfDirectory(atPath: root + "-shard\(shard)")) ?? []).filter { !$0.contains(".") }.count
+        }
+        #expect(shardStudents.reduce(0, +) == 5, "\(shardStudents)")
+        let merge = try CLI.grader(["merge", root + "-shard1", root + "-shard2", root + "-shard3", "--out", root + "-merged"])
+        #expect(merge.status == 0, "\(merge.stderr)")
+        for file in ["gradebook.csv", "summary.json", "index.html", "bob/results.json", "o\"brien, pat/feedback.md"] {
+            #expect(FileManager.default.contents(atPath: root + "-merged/" + file) == FileManager.default.contents(atPath: root + "-whole/" + file), "\(file)")
+        }
+        let twice = try CLI.grader(["merge", root + "-shard1", root + "-shard1", "--out", root + "-bad"])
+        #expect(twice.status == 2 && twice.stderr.contains("is in both"))
+        #expect(try CLI.grader(["batch", root, "--out", root + "-x", "--shard", "4/3"]).status == 2)
+    }
+}

@@ -1,0 +1,82 @@
+import Testing
+@testable import GraderCore
+
+@Suite("Shared compilation and class reports")
+struct BatchCompilerTests {
+    @Test("top-level declarations become file-private on their own lines; nothing else changes")
+    func rewrites() throws {
+        let source = """
+            import Foundation
+
+            /// Doc comment with func inside: func fake() {}
+            func outputVariance(widths: [Int]) -> Double {
+                let s = "a { string } with \\(widths.count) and \\("nested \\("deep")")"
+                return Double(s.count) /* a { comment */
+            }
+            private func helper() -> Int { 1 }
+            public struct Layer { var n: Int; func f() -> Int { n } }
+            @inline(__always)
+            internal func scaled(_ x: Double) -> Double { x * 2 }
+            let constant = 3.0
+            var counter = 0
+            extension Array where Element == Double { func total() -> Double { reduce(0, +) } }
+            enum Mode { case a, b }
+            typealias Vector = [Double]
+            let raw = #"quote " inside"#
+            let multi = \"\"\"
+                func notADeclaration() {}
+                \"\"\"
+            """
+        let rewritten = try #require(FileprivateRewriter.rewrite(source))
+        let lines = rewritten.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == source.split(separator: "\n", omittingEmptySubsequences: false).count)
+        #expect(lines[3] == "fileprivate func outputVariance(widths: [Int]) -> Double {")
+        #expect(lines[7] == "private func helper() -> Int { 1 }")
+        #expect(lines[8] == "fileprivate struct Layer { var n: Int; func f() -> Int { n } }")
+        #expect(lines[10] == "fileprivate func scaled(_ x: Double) -> Double { x * 2 }")
+        #expect(lines[11] == "fileprivate let constant = 3.0")
+        #expect(lines[12] == "fileprivate var counter = 0")
+        #expect(lines[13].hasPrefix("fileprivate extension Array where"))
+        #expect(lines[14] == "fileprivate enum Mode { case a, b }")
+        #expect(lines[15] == "fileprivate typealias Vector = [Double]")
+        #expect(lines[16] == "fileprivate let raw = #\"quote \" inside\"#")
+        #expect(lines[18] == "    func notADeclaration() {}")
+        #expect(lines[0] == "import Foundation")
+    }
+
+    @Test("constructs that reach other files are refused", arguments: [
+        "infix operator **: MultiplicationPrecedence\nfunc ** (a: Double, b: Double) -> Double { a * b }",
+        "precedencegroup Power { higherThan: MultiplicationPrecedence }",
+        "extension Double: CustomDebugStringConvertible2 {}",
+        "extension Array: Comparable where Element: Comparable { }",
+        "@main struct App { static func main() {} }",
+        "@_silgen_name(\"grader_missing\") func evil() {}",
+        "@_cdecl(\"main\") func evil() {}",
+        "print(\"top-level code\")",
+        "#if os(Linux)\nfunc f() {}\n#endif",
+        "struct S { public func f() {} }",
+        "func f() {\n    let s = \"unterminated\n}",
+        "/* unterminated comment",
+    ])
+    func refuses(_ source: String) {
+        #expect(FileprivateRewriter.rewrite(source) == nil, "\(source)")
+    }
+
+    @Test("shards split every student into exactly one of N, by a stable hash")
+    func shards() throws {
+        let students = (0..<500).map { "student-\($0)" }
+        let shards = (1...4).map { try! #require(Shard(parsing: "\($0)/4")) }
+        for student in students { #expect(shards.filter { $0.contains(student) }.count == 1) }
+        let sizes = shards.map { shard in students.filter(shard.contains).count }
+        #expect(sizes.allSatisfy { $0 > 80 }, "\(sizes)")
+        for bad in ["0/4", "5/4", "1/0", "x/2", "1/2/3", ""] { #expect(Shard(parsing: bad) == nil, "\(bad)") }
+    }
+
+    @Test("gradebook fields are quoted as RFC 4180 asks")
+    func csv() {
+        #expect(ClassReport.csvField("alice") == "alice")
+        #expect(ClassReport.csvField("o\"brien, pat") == "\"o\"\"brien, pat\"")
+        #expect(ClassReport.csvField("two\nlines") == "\"two\nlines\"")
+        #expect(ClassReport.csvField(" padded") == "\" padded\"")
+    }
+}
