@@ -52,18 +52,7 @@ struct Batch: ParsableCommand {
         var flags = grading
         let jobs = flags.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         flags.jobs = 1  // parallel across students, not across one student's problems
-        var options = flags.options
-        options.cachesResults = !noResultCache
-        let session: GradingSession
-        do {
-            session = try GradingSession(options: options)
-        } catch let error as ProblemDefinitionError {
-            printError("error: the problem definitions are broken:\n\(error)")
-            throw ExitCode(2)
-        } catch let error as GraderError {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
+        let session = try flags.session { $0.cachesResults = !noResultCache }
         defer { session.close() }
         var batch = BatchOptions(root: root, output: out)
         batch.jobs = jobs

@@ -56,9 +56,12 @@ struct GradingFlags: ParsableArguments {
     }
 
     /// Opens a grading session, turning broken definitions and grader faults into exit status 2.
-    func session(only: [String] = []) throws -> GradingSession {
+    ///
+    /// - Parameter adjust: Changes to the options these flags give (a batch caches results, for instance).
+    func session(only: [String] = [], adjust: (inout GradingOptions) -> Void = { _ in }) throws -> GradingSession {
         var options = self.options
         if !only.isEmpty { options.only = Set(only) }
+        adjust(&options)
         do {
             let session = try GradingSession(options: options)
             if let unknown = options.only?.sorted().first(where: { !session.problems.contains(selector: $0) }) {
