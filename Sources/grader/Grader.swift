@@ -27,6 +27,7 @@ struct Grader: ParsableCommand {
 
     /// Runs the command; a usage error exits 2, as every other usage error of the grader does, rather than 64.
     static func main() {
+        OrphanReaper.killChildrenOnInterrupt()
         do {
             var command = try parseAsRoot()
             try command.run()
