@@ -77,12 +77,13 @@ public struct BatchRunner: Sendable {
         let submissions = parallelMap(count: students.count, width: options.jobs) { index in
             Submission.load(folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
         }
-        // References first, in parallel, for the problems some student still needs graded.
-        let needed = session.problems.problems.filter { problem in
-            submissions.contains { session.cachedGrade(problem: problem, submission: $0) == nil }
+        // What each student still needs graded, found once; then references for those problems, in parallel.
+        let pending: [[Problem]] = parallelMap(count: submissions.count, width: options.jobs) { index in
+            session.problems.problems.filter { session.cachedGrade(problem: $0, submission: submissions[index]) == nil }
         }
+        let needed = session.problems.problems.filter { problem in pending.contains { $0.contains { $0.id == problem.id } } }
         session.prepareReferences(needed, width: options.jobs)
-        let prebuilt = options.sharedCompile ? sharedCompile(submissions) : submissions.map { _ in nil }
+        let prebuilt = options.sharedCompile ? sharedCompile(submissions, pending: pending) : submissions.map { _ in nil }
         let done = Locked(0)
         let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) { index in
             let student = students[index]
@@ -108,12 +109,10 @@ public struct BatchRunner: Sendable {
     }
 
     /// Builds, in shared compiler calls, the snippet files of every problem whose grade is not already cached.
-    func sharedCompile(_ submissions: [Submission]) -> [PrebuiltBinary?] {
-        let files: [[String: [UInt8]]] = submissions.map { submission in
+    func sharedCompile(_ submissions: [Submission], pending: [[Problem]]) -> [PrebuiltBinary?] {
+        let files: [[String: [UInt8]]] = zip(submissions, pending).map { submission, problems in
             var files: [String: [UInt8]] = [:]
-            for problem in session.problems.problems where !problem.snippetParts.isEmpty {
-                if session.options.only.map({ only in !only.contains(problem.id) && !problem.parts.contains { only.contains("\(problem.id).\($0.id)") } }) == true { continue }
-                if session.cachedGrade(problem: problem, submission: submission) != nil { continue }
+            for problem in problems where problem.snippetParts.contains(where: { session.options.selects(problem, $0) }) {
                 if case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
                     files[problem.id] = bytes
                 }

@@ -21,6 +21,12 @@ public struct GradingOptions: Sendable {
 
     public init() {}
 
+    /// Whether `part` of `problem` is graded in this run (`only` names it or its problem, or is unset).
+    public func selects(_ problem: Problem, _ part: Part) -> Bool {
+        guard let only else { return true }
+        return only.contains(problem.id) || only.contains("\(problem.id).\(part.id)")
+    }
+
     /// `$GRADER_CACHE`, else `$XDG_CACHE_HOME/grader`, else `~/.cache/grader`.
     public static func defaultCacheDirectory() -> String {
         let environment = ProcessInfo.processInfo.environment
@@ -71,7 +77,7 @@ public final class GradingSession: @unchecked Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys  // a dictionary's order changes from run to run; a cache key must not
             hasher.update(field: String(decoding: (try? encoder.encode(limits)) ?? Data(), as: UTF8.self))
-            hasher.update(field: problem.parts.filter { options.only == nil || options.only!.contains(problem.id) || options.only!.contains("\(problem.id).\($0.id)") }.map(\.id).joined(separator: ","))
+            hasher.update(field: problem.parts.filter { options.selects(problem, $0) }.map(\.id).joined(separator: ","))
             digests[problem.id] = hasher.hexDigest()
         }
         definitionDigests = digests
@@ -125,11 +131,6 @@ public final class GradingSession: @unchecked Sendable {
             warnings: warnings, sandbox: sandbox.status, limits: limits)
     }
 
-    private func isSelected(_ problem: Problem, _ part: Part) -> Bool {
-        guard let only = options.only else { return true }
-        return only.contains(problem.id) || only.contains("\(problem.id).\(part.id)")
-    }
-
     func grade(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrade {
         // Caching pays only where code runs: answers alone are checked faster than a cached grade is read.
         guard options.cachesResults, runsCode(problem, submission) else { return try gradeUncached(problem: problem, submission: submission, prebuilt: prebuilt) }
@@ -172,7 +173,7 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     func gradeUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrade {
-        let selected = problem.parts.filter { isSelected(problem, $0) }
+        let selected = problem.parts.filter { options.selects(problem, $0) }
         let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem)
         var grades: [String: PartGrade] = [:]
         for part in selected where !part.kind.isSnippet {
