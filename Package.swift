@@ -14,9 +14,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "CProcessSupport"),
+        // libxml2 writes the JUnit reports and validates them against XML schemas.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(
             name: "GraderCore",
-            dependencies: ["CProcessSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CProcessSupport", "CLibXML2", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "grader",

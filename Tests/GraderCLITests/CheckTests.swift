@@ -43,6 +43,7 @@ struct CheckTests {
 
     @Test("junitparser reads the JUnit report with the counts the grader reports", arguments: ["reference", "alice", "bob"])
     func junitparser(_ submission: String) throws {
+        try CLI.requireTool("python3", install: "sudo apt-get install python3 python3-pip", for: "the junitparser check")
         let junit = CLI.temporary("junitparser-\(submission).xml"), json = CLI.temporary("junitparser-\(submission).json")
         _ = try CLI.grader(["check", "submissions/\(submission)", "--junit", junit, "--json", json, "--quiet"])
         let script = """
@@ -66,7 +67,7 @@ struct CheckTests {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with junitparser failed (pip install junitparser): \(errors)")
+        try #require(process.terminationStatus == 0, "python3 with junitparser failed; install junitparser with `python3 -m pip install junitparser` (scripts/test.sh does this): \(errors)")
         let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let parts = CLI.parts(try CLI.json(json))
         let statuses = parts.values.compactMap { $0["status"] as? String }

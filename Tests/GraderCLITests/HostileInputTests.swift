@@ -150,6 +150,53 @@ struct HostileInputTests {
         #expect(run.peakKilobytes < 400 << 10)
     }
 
+    /// `residual-jacobians.swift` of the reference with `edit` applied to its source.
+    static func editedJacobians(_ edit: (String) -> String) throws -> String {
+        let folder = try CLI.referenceCopy("braces")
+        let path = folder + "/residual-jacobians.swift"
+        let source = try String(contentsOfFile: path, encoding: .utf8)
+        let edited = edit(source)
+        try #require(edited != source)
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    @Test("a missing closing brace is a compile error for every function of the file, never \"not defined\"")
+    func missingBrace() throws {
+        // The brace closing residualLayerJacobian is gone: residualGradients is now nested inside it.
+        let folder = try Self.editedJacobians { $0.replacingOccurrences(of: "    return J\n}\n", with: "    return J\n") }
+        let json = folder + ".json"
+        let run = try CLI.grader(["grade", folder, "--json", json, "--only", "residual-jacobians"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let parts = CLI.parts(try CLI.json(json))
+        for id in ["residual-jacobians.residualLayerJacobian", "residual-jacobians.residualGradients"] {
+            let part = try #require(parts[id])
+            let message = part["message"] as? String ?? "", details = (part["details"] as? [String] ?? []).joined(separator: "\n")
+            #expect(part["status"] as? String == "error", "\(id): \(part["status"] ?? ""): \(message)")
+            #expect(message.contains("compile error in residual-jacobians.swift"), "\(id): \(message)")
+            #expect(details.contains("expected '}'"), "\(id): the compiler's message is not shown: \(details)")
+            #expect(!message.contains("not defined"), "\(id): \(message)")
+        }
+        #expect(!run.stdout.contains("not defined"), "\(run.stdout)")
+    }
+
+    @Test("a function nested inside another, with balanced braces, is reported as nested with its line")
+    func nestedFunction() throws {
+        // The closing brace moved from residualLayerJacobian to the end of the file: it compiles, but the second
+        // function is local to the first.
+        let folder = try Self.editedJacobians { $0.replacingOccurrences(of: "    return J\n}\n", with: "    return J\n") + "}\n" }
+        let json = folder + ".json"
+        let run = try CLI.grader(["grade", folder, "--json", json, "--only", "residual-jacobians"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let parts = CLI.parts(try CLI.json(json))
+        let nested = try #require(parts["residual-jacobians.residualGradients"])
+        let message = nested["message"] as? String ?? ""
+        #expect(nested["status"] as? String == "error", "\(message)")
+        #expect(message.contains("nested inside another declaration"), "\(message)")
+        #expect(nested["line"] as? Int == 22, "\(nested["line"] ?? "no line")")
+        #expect(parts["residual-jacobians.residualLayerJacobian"]?["status"] as? String == "passed")
+    }
+
     @Test("names with spaces and non-ASCII characters, in the folder and in the path")
     func unusualNames() throws {
         let folder = CLI.temporary("Zoë O'Brien 学生 \(UInt32.random(in: 0...UInt32.max))")
@@ -163,24 +210,27 @@ struct HostileInputTests {
         #expect((report["submission"] as? String)?.contains("Zoë O'Brien 学生") == true)
     }
 
-    /// Runs the grader as `nobody`, the way a student without root runs it: bubblewrap still isolates snippets, and a
-    /// file the grader cannot read is reported, not fatal.
-    @Test("as a non-root user: unreadable files are reported and snippets are still sandboxed",
-          .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    /// Runs the grader as `nobody` (through `setpriv` when the tests run as root, else as the user running them),
+    /// the way a student without root runs it: bubblewrap still isolates snippets, and a file the grader cannot read
+    /// is reported, not fatal.
+    @Test("as a non-root user: unreadable files are reported and snippets are still sandboxed")
     func nonRoot() throws {
+        try CLI.requireBubblewrap()
+        let asRoot = getuid() == 0
+        if asRoot { try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody") }
         let base = CLI.temporary("nobody-\(UInt32.random(in: 0...UInt32.max))")
         let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
         for path in [base, cache, home] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
-        for path in [base, cache, home] { chown(path, 65534, 65534) }
+        if asRoot { for path in [base, cache, home] { chown(path, 65534, 65534) } }
         chmod(CLI.temporary(""), 0o755)
         chmod(folder + "/answers.yaml", 0o000)
         let json = base + "/results.json"
         let run = try CLI.grader(
             ["grade", folder, "--json", json, "--cache", cache], environment: ["HOME": home, "GRADER_CACHE": cache],
-            prefix: ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"])
+            prefix: asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
         #expect((report["sandbox"] as? [String: Any])?["mode"] as? String == "namespaces", "\(report["warnings"] ?? "")")

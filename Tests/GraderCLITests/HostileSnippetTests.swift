@@ -85,6 +85,7 @@ struct HostileRun {
 struct HostileSnippetTests {
     @Test("a hostile function costs only its own part, in namespaces", arguments: HostileSnippet.all)
     func namespaces(_ hostile: HostileSnippet) throws {
+        try CLI.requireBubblewrap()
         try check(hostile, namespaces: true)
     }
 

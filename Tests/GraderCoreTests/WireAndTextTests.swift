@@ -45,13 +45,6 @@ struct WireAndTextTests {
         #expect(ReportText.clean(bytes: [0x61, 0xFF, 0x62], limit: 10) == "a\u{FFFD}b")
     }
 
-    @Test("JUnit escaping keeps markup out of attributes and text")
-    func junitEscaping() {
-        let reporter = JUnitReporter()
-        #expect(reporter.attribute("a<b>&\"c\"\n") == "\"a&lt;b&gt;&amp;&quot;c&quot;\"")
-        #expect(reporter.text("]]><x>\u{0}") == "]]&gt;&lt;x&gt;")
-    }
-
     @Test("pattern hints name a swapped identity and a scale factor")
     func patterns() {
         let expected = TestSupport.matrix([[1.5, 2], [3, -0.5]])

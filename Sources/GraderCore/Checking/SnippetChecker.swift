@@ -61,7 +61,7 @@ struct SnippetChecker {
                     remaining = []
                 } else {
                     for part in remaining where entries.contains(part.id) {
-                        grades[part.id] = signatureProblem(part, diagnostics.filter { $0.entry == part.id })
+                        grades[part.id] = signatureProblem(part, diagnostics.filter { $0.entry == part.id }, source: source)
                     }
                     remaining.removeAll { entries.contains($0.id) }
                 }
@@ -79,10 +79,10 @@ struct SnippetChecker {
         }
     }
 
-    /// The line where `func name` is declared in `source`, if it is.
+    /// The line where `func name` is declared in `source`, if it is (line comments are skipped).
     static func declarationLine(of name: String, in source: String) -> Int? {
         for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard let range = line.range(of: "func \(name)") else { continue }
+            guard let range = line.range(of: "func \(name)"), !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") else { continue }
             let next = line[range.upperBound...].first { !$0.isWhitespace }
             if next == "(" || next == "<" { return index + 1 }
         }
@@ -111,9 +111,18 @@ struct SnippetChecker {
         return details
     }
 
-    private func signatureProblem(_ part: Part, _ diagnostics: [CompilerDiagnostic]) -> PartGrade {
+    private func signatureProblem(_ part: Part, _ diagnostics: [CompilerDiagnostic], source: [UInt8]) -> PartGrade {
         let expected = signature(part)
         let missing = diagnostics.contains { $0.message.contains("cannot find '\(expected.name)' in scope") }
+        if missing, let line = Self.declarationLine(of: expected.name, in: String(decoding: source, as: UTF8.self)) {
+            // The file compiles, so the declaration is there but not at the top level: a brace closes too late.
+            var grade = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                                  message: "`\(expected.name)` at line \(line) is nested inside another declaration, not at the top level of \(problem.snippetFileName)",
+                                  details: ["Check the braces before line \(line): the declaration above it is probably closed after it, not before it.",
+                                            "Expected at the top level: `\(expected.text)`."])
+            grade.line = line
+            return grade
+        }
         if missing {
             return PartGrade(problem: problem.id, part: part, status: .missing, score: 0,
                              message: "`\(expected.name)` is not defined in \(problem.snippetFileName)",

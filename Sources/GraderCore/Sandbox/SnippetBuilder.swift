@@ -34,8 +34,10 @@ public struct SnippetBuilder: Sendable {
     /// 130 MB resident), 256 MB per written file, no core dumps.
     static let compilerLimits = ["--as=\(3 << 30)", "--fsize=\(256 << 20)", "--core=0"]
 
+    /// `-continue-building-after-errors`: without it the driver stops at the first file that fails, so a harness
+    /// error ("cannot find 'f' in scope") could hide the student's own syntax error that caused it.
     static let flags = [
-        "-Onone", "-swift-version", "5", "-module-name", "Submission",
+        "-Onone", "-swift-version", "5", "-module-name", "Submission", "-continue-building-after-errors",
         "-Xfrontend", "-solver-expression-time-threshold=5", "-Xfrontend", "-solver-memory-threshold=536870912",
     ]
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's second command, and CI's: installs what the tests need where it can, then runs the whole suite.
+#   - bubblewrap: the sandbox tests run student code in namespaces;
+#   - libxml2's headers and pkg-config: the build, and the in-process JUnit schema validation;
+#   - python3 with junitparser: an independent JUnit reader checks the grader's reports.
+# A tool that cannot be installed (not root) is named with its install command here, and the tests that need it
+# fail saying the same; none is skipped.
+# Where Jenkins' schema sits beside the repository (../shared/schemas/junit-10.xsd, as in the project's CI), every
+# JUnit report the tests validate is also checked against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/prerequisites.sh
+
+grader_need_swift
+grader_need_libxml2
+grader_need_command bwrap bubblewrap "the namespace sandbox; the sandbox tests need it" || true
+grader_need_command setpriv util-linux "drops to nobody in the sandbox and in the non-root test" || true
+grader_need_command prlimit util-linux "limits the compiler's memory" || true
+grader_need_junitparser || true
+
+jenkins=../shared/schemas/junit-10.xsd
+if [ -f "$jenkins" ]; then
+  export GRADER_JENKINS_SCHEMA
+  GRADER_JENKINS_SCHEMA=$(cd "$(dirname "$jenkins")" && pwd)/$(basename "$jenkins")
+  echo "==> JUnit reports are also validated against $GRADER_JENKINS_SCHEMA" >&2
+fi
+
+echo "==> swift test" >&2
+swift test 2>&1
