@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "grader", targets: ["grader"]),
+        .executable(name: "grader-launch", targets: ["grader-launch"]),
         .library(name: "GraderCore", targets: ["GraderCore"]),
     ],
     dependencies: [
@@ -14,6 +15,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CProcessSupport"),
+        // The trusted launcher between the grader and student code: rlimits before exec, death with the grader.
+        .executableTarget(name: "grader-launch"),
         // libxml2 writes the JUnit reports and validates them against XML schemas.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(
@@ -23,7 +26,7 @@ let package = Package(
         .executableTarget(
             name: "grader",
             dependencies: [
-                "GraderCore",
+                "GraderCore", "grader-launch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

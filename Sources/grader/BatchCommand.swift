@@ -15,6 +15,10 @@ struct Batch: ParsableCommand {
             what changed. Reports are byte-identical for the same inputs (summary.json and index.html carry a
             date only when SOURCE_DATE_EPOCH is set).
 
+            Final grades need the namespace sandbox (bubblewrap): without it, student code could read and change
+            what the grader keeps, so batch refuses to run unless --allow-unsandboxed is given, and every report
+            then says so.
+
             Examples:
               grader batch submissions --out reports
               grader batch submissions --out reports --jobs 8 --gradescope
@@ -42,6 +46,9 @@ struct Batch: ParsableCommand {
     @Flag(name: .long, help: "Print no progress.")
     var quiet = false
 
+    @Flag(name: .long, help: "Grade even without the namespace sandbox (every report says so; not for final grades).")
+    var allowUnsandboxed = false
+
     @OptionGroup var grading: GradingFlags
 
     func validate() throws {
@@ -54,6 +61,14 @@ struct Batch: ParsableCommand {
         flags.jobs = 1  // parallel across students, not across one student's problems
         let session = try flags.session { $0.cachesResults = !noResultCache }
         defer { session.close() }
+        if session.sandbox.status.mode == .rlimitsOnly && !allowUnsandboxed {
+            printError("""
+                error: \(session.sandbox.status.note).
+                Final grades need the namespace sandbox: install bubblewrap (sudo apt-get install bubblewrap) and make sure \
+                unprivileged user namespaces are enabled, or pass --allow-unsandboxed to grade anyway (every report will say so).
+                """)
+            throw ExitCode(2)
+        }
         var batch = BatchOptions(root: root, output: out)
         batch.jobs = jobs
         batch.shard = shard.flatMap(Shard.init(parsing:))

@@ -34,12 +34,11 @@ struct GradingFlags: ParsableArguments {
     var noNamespaces = false
 
     func validate() throws {
-        for (name, value) in [("--timeout", timeout), ("--compile-timeout", compileTimeout)] {
-            if let value, !(value > 0 && value <= 3600) { throw ValidationError("\(name) must be between 0 and 3600 seconds") }
+        for (key, value) in options.limits.valuesByKey {
+            let flag = LimitOverrides.bounds.first { $0.key == key }?.flag ?? key
+            if let problem = LimitOverrides.problem(key: key, value: value, name: flag) { throw ValidationError(problem) }
         }
-        for (name, value) in [("--cpu", cpu), ("--memory", memory), ("--output-limit", outputLimit), ("--jobs", jobs)] {
-            if let value, value <= 0 { throw ValidationError("\(name) must be a positive number") }
-        }
+        if let jobs, jobs <= 0 { throw ValidationError("--jobs must be a positive number") }
     }
 
     /// The grading options these flags describe.

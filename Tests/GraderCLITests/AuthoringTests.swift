@@ -103,6 +103,14 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
             }
             return "\(fifth.definition):\(try FifthProblem.line(of: "implementation: gradientWithoutShift", in: fifth.definition)): error: part `crossEntropyGradient`: the mistake `gradientWithoutShift` gives the reference's outputs on all 10 trials"
         },
+        BrokenDefinition(name: "an infinite wall-clock limit") { fifth in
+            try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "parts:", with: "limits:\n  wall-seconds: .inf\nparts:") }
+            return "\(fifth.definition):\(try FifthProblem.line(of: "wall-seconds: .inf", in: fifth.definition)): error: `limits.wall-seconds` must be a positive, finite number of seconds, at most 3600 (found inf)"
+        },
+        BrokenDefinition(name: "a CPU limit of zero") { fifth in
+            try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "parts:", with: "limits:\n  cpu-seconds: 0\nparts:") }
+            return "\(fifth.definition):\(try FifthProblem.line(of: "cpu-seconds: 0", in: fifth.definition)): error: `limits.cpu-seconds` must be a positive, finite number of seconds, at most 3600 (found 0); there is no setting for \"no limit\""
+        },
         BrokenDefinition(name: "a reference that does not compile") { fifth in
             try FifthProblem.edit(fifth.reference) { $0 + "\nfunc broken( {\n" }
             return "\(fifth.reference): error: problem `softmax-cross-entropy`: the reference implementation failed: it does not compile"

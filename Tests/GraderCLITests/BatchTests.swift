@@ -178,6 +178,28 @@ struct BatchTests {
         #expect(try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8).contains("zz-sleeper,5,2,11,5,23"))
     }
 
+    @Test("without namespaces batch refuses final grading, unless allowed, and then every report says so")
+    func unsandboxed() throws {
+        let root = try Self.makeClass("unsandboxed")
+        let out = root + "-out", cache = root + "-cache"
+        let refused = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--no-namespaces"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--allow-unsandboxed") && refused.stderr.contains("apt-get install bubblewrap"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/gradebook.csv"))
+
+        let allowed = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--no-namespaces", "--allow-unsandboxed"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        let summary = try CLI.json(out + "/summary.json")
+        #expect((summary["unsandboxed"] as? String)?.contains("not for final grades") == true, "\(summary["unsandboxed"] ?? "none")")
+        #expect(try String(contentsOfFile: out + "/index.html", encoding: .utf8).contains("not for final grades"))
+        for student in ["reference", "alice"] {
+            let report = try CLI.json("\(out)/\(student)/results.json")
+            #expect((report["sandbox"] as? [String: Any])?["mode"] as? String == "rlimits-only")
+            #expect(try String(contentsOfFile: "\(out)/\(student)/feedback.md", encoding: .utf8).contains("not for final grades"))
+            #expect(try String(contentsOfFile: "\(out)/\(student)/junit.xml", encoding: .utf8).contains("not for final grades"))
+        }
+    }
+
     @Test("shards merged give the gradebook, summary and overview of one run")
     func shardsAndMerge() throws {
         let root = try Self.makeClass("shards")

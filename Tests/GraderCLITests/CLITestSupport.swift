@@ -23,6 +23,35 @@ enum CLI {
         let seconds: Double
         /// The grader's own peak resident memory (VmHWM), sampled while it ran; its children are not included.
         let peakKilobytes: Int
+        /// The largest resident memory of the grader and all its descendants together (the compiler, bubblewrap,
+        /// the launcher, the student's processes), sampled every 20 ms from `/proc`.
+        let peakTreeKilobytes: Int
+    }
+
+    /// The resident memory (VmRSS, KB) of `root` and every process descended from it, read from `/proc`.
+    static func treeResidentKilobytes(of root: pid_t) -> Int {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var parents: [pid_t: pid_t] = [:]
+        for entry in entries {
+            guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            let text = String(decoding: stat, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { continue }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            if fields.count > 2, let parent = pid_t(fields[1]) { parents[pid] = parent }
+        }
+        var total = 0
+        for pid in parents.keys {
+            var cursor = pid
+            var depth = 0
+            while cursor != root, let parent = parents[cursor], parent > 1, depth < 64 { cursor = parent; depth += 1 }
+            guard cursor == root,
+                let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+                let value = Int(line.split(separator: " ").dropFirst().first ?? "")
+            else { continue }
+            total += value
+        }
+        return total
     }
 
     /// Runs the grader with `arguments` from the package root; `prefix` runs it through another program (setpriv).
@@ -46,8 +75,9 @@ enum CLI {
         process.standardError = errHandle
         let start = Date()
         try process.run()
-        var peak = 0
+        var peak = 0, treePeak = 0
         while process.isRunning {
+            treePeak = max(treePeak, treeResidentKilobytes(of: process.processIdentifier))
             if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
                 let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
                 let value = Int(line.split(separator: " ").dropFirst().first ?? "")
@@ -64,7 +94,7 @@ enum CLI {
         return Run(
             status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)), as: UTF8.self),
             stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: err)), as: UTF8.self), seconds: seconds,
-            peakKilobytes: peak)
+            peakKilobytes: peak, peakTreeKilobytes: treePeak)
     }
 
     /// A path in this test run's scratch folder.

@@ -210,6 +210,31 @@ struct HostileInputTests {
         #expect((report["submission"] as? String)?.contains("Zoë O'Brien 学生") == true)
     }
 
+    /// Without namespaces, snippets run as the grader's own user when it is not root: then nothing on disk is out of
+    /// their reach, so the grader must keep reference outputs in memory, cache nothing, and say so.
+    @Test("as a non-root user without namespaces: no reference output or result reaches the disk, and the report says why")
+    func nonRootUnsandboxed() throws {
+        let asRoot = getuid() == 0
+        if asRoot { try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody") }
+        let base = CLI.temporary("nobody-plain-\(UInt32.random(in: 0...UInt32.max))")
+        let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
+        for path in [base, cache, home] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        if asRoot { for path in [base, cache, home] { chown(path, 65534, 65534) } }
+        chmod(CLI.temporary(""), 0o755)
+        let json = base + "/results.json"
+        let run = try CLI.grader(
+            ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces"], environment: ["HOME": home, "GRADER_CACHE": cache],
+            prefix: asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try CLI.json(json)
+        #expect(report["score"] as? Double == 26)
+        let note = (report["sandbox"] as? [String: Any])?["note"] as? String ?? ""
+        #expect(note.contains("kept reference outputs in memory") && note.contains("not for final grades"), "\(note)")
+        let kept = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String]) ?? []
+        #expect(kept.isEmpty, "the cache holds \(kept.prefix(5))")
+    }
+
     /// Runs the grader as `nobody` (through `setpriv` when the tests run as root, else as the user running them),
     /// the way a student without root runs it: bubblewrap still isolates snippets, and a file the grader cannot read
     /// is reported, not fatal.

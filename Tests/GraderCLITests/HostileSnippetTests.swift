@@ -53,6 +53,13 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "invalid-utf8", outcome: .error("compile error"), wholeFile: true),
         HostileSnippet(fixture: "wrong-signature", outcome: .error("does not match the expected signature")),
         HostileSnippet(fixture: "noisy-crash", outcome: .error("boom")),
+        // Limits are set from outside, before the student's binary is loaded: shadowing setrlimit and running code
+        // before main change nothing. The generous wall and CPU limits are what let these attacks win before.
+        HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
+        HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
+        HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
+        // A frame forged with the right value, then a crash: counts for nothing.
+        HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
     ]
 
     /// The cases rerun without namespaces: what the fallback still stops, and what it cannot.
@@ -65,6 +72,10 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "read-environment", outcome: .passes),
         // Documented in SECURITY.md: without a mount namespace, files the sandbox user can read are readable.
         HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED")),
+        HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
+        HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
+        HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
+        HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
     ]
 }
 
@@ -99,7 +110,7 @@ struct HostileSnippetTests {
         let run = result.run
         let layer = result.parts[HostileSnippet.layer] ?? [:]
         let message = layer["message"] as? String ?? ""
-        print("hostile \(hostile.fixture) [\(namespaces ? "namespaces" : "rlimits-only")]: \(layer["status"] ?? "?"): \(message) (\(String(format: "%.1f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB)")
+        print("hostile \(hostile.fixture) [\(namespaces ? "namespaces" : "rlimits-only")]: \(layer["status"] ?? "?"): \(message) (\(String(format: "%.1f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB, whole tree peak \(run.peakTreeKilobytes / 1024) MB)")
 
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(result.junit), "JUnit does not validate")
@@ -122,6 +133,9 @@ struct HostileSnippetTests {
         #expect(result.filesOutside.isEmpty, "files written outside the sandbox: \(result.filesOutside)")
         #expect(result.connections == 0, "the snippet reached a server on the host's loopback")
         #expect(run.peakKilobytes < 400 << 10, "grader peak memory \(run.peakKilobytes) KB")
+        // The whole tree: the compiler, the sandbox and everything the student started. One process may hold up to
+        // the 1024 MB memory limit; 3 GB held by a snippet means a limit did not hold.
+        #expect(run.peakTreeKilobytes < 2 << 20, "the grader and its descendants held \(run.peakTreeKilobytes / 1024) MB")
         let xml = try String(contentsOfFile: result.junit, encoding: .utf8)
         #expect(!xml.contains("[[ATTACHMENT|") && !xml.contains("[[PROPERTY|"))
         #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })

@@ -110,6 +110,8 @@ public struct ClassSummary: Sendable, Codable {
     public let compileErrors: [String]
     /// Set only when `SOURCE_DATE_EPOCH` is: the reports are otherwise byte-identical for the same inputs.
     public let generated: String?
+    /// Set when any student was graded without the namespace sandbox: what that mode could not promise.
+    public let unsandboxed: String?
 
     init(report: ClassReport) {
         let totals = report.students.map(\.report.score)
@@ -154,6 +156,7 @@ public struct ClassSummary: Sendable, Codable {
         self.parts = parts
         timedOut = report.students.filter { $0.report.allParts.contains(where: \.timedOut) }.map(\.id)
         compileErrors = report.students.filter { $0.report.allParts.contains(where: \.failedToCompile) }.map(\.id)
+        unsandboxed = report.students.first { $0.report.sandbox.mode == .rlimitsOnly }?.report.sandbox.note
         generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map {
             ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0))
         }

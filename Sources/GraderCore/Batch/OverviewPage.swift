@@ -8,6 +8,7 @@ struct OverviewPage {
         body.append("<h1>\(escape(summary.assignment)): class overview</h1>")
         body.append("<p class=\"facts\">\(summary.students) students · mean \(score(summary.mean)) / \(score(summary.maxScore)) · median \(score(summary.median)) · standard deviation \(score(summary.standardDeviation)) · range \(score(summary.lowest))–\(score(summary.highest)) · \(summary.fullMarks) with full marks</p>")
         if let generated = summary.generated { body.append("<p class=\"facts\">Generated \(escape(generated)).</p>") }
+        if let unsandboxed = summary.unsandboxed { body.append("<p class=\"warning\"><strong>Warning:</strong> \(escape(unsandboxed)).</p>") }
         body.append("<section><h2>Score distribution</h2>\(histogram())</section>")
         body.append("<section><h2>Full marks by part</h2>\(passRates())</section>")
         body.append("<section><h2>Most common known mistakes</h2>\(mistakes())</section>")
@@ -23,6 +24,7 @@ struct OverviewPage {
             <style>
             body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; }
             h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+            .warning { background: #fff3cd; border: 1px solid #e0a800; padding: 0.5rem 0.8rem; }
             h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: 0.3rem; }
             .facts { color: #57606a; margin: 0.2rem 0; }
             table { border-collapse: collapse; width: 100%; font-size: 0.92rem; }

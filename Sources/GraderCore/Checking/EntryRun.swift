@@ -11,10 +11,35 @@ public struct EntryRun: Sendable {
     public var seconds: Double
 
     /// Runs `entry` of `binary` in the sandbox on `trials` and decodes what comes back on the result channel.
+    ///
+    /// Results count only from a run that ended cleanly: exit status 0 after the harness's end frame, with nothing
+    /// on the channel the harness did not write. Code in the student's process can write frames that look like the
+    /// harness's, so when a run ends any other way, its frames are claims, not results: each claimed trial is run
+    /// again on its own, and counts only if that run ends cleanly. An honest function that crashes on trial 8 keeps
+    /// its first 7 trials; forged frames followed by a crash, a closed channel or a timeout count for nothing.
     static func run(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
+        var (result, clean) = try runOnce(sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits)
+        if clean { return result }
+        let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
+        result.outputs = result.outputs.map { _ in nil }
+        for trial in claimed {
+            let (solo, soloClean) = try runOnce(
+                sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]], limits: limits)
+            // A trial that passed in the full run but not alone is not the behaviour of an honest function: stop.
+            guard soloClean, let value = solo.outputs.first ?? nil else { break }
+            result.outputs[trial] = value
+        }
+        return result
+    }
+
+    /// One sandboxed run on `lines`; `clean` when it exited 0 after the end frame with only well-formed frames.
+    private static func runOnce(
+        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits
+    ) throws -> (run: EntryRun, clean: Bool) {
+        let trials = lines
         let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits)
         var outputs = [SnippetValue?](repeating: nil, count: trials.count)
         var seen = Set<Int>()
@@ -48,8 +73,11 @@ public struct EntryRun: Sendable {
         } else if case .signaled(let signal) = outcome.termination {
             failure = describe(signal: signal, stderr: outcome.stderr, limits: limits)
         } else if case .exited(let code) = outcome.termination, code != 0 || !done {
+            let launcherMessage = String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("grader-launch:") }
             if let harnessMessage {
                 failure = "the grader's harness stopped: \(harnessMessage)"
+            } else if code == 125, let launcherMessage {
+                failure = "the sandbox could not start the code (\(ReportText.clean(String(launcherMessage), limit: 300)))"
             } else if code == Harness.resultChannelBroken {
                 failure = "the result channel (file descriptor 3) was closed or broken, so no result could be reported; the code must not close or write to file descriptor 3"
             } else if code == 0 || !done {
@@ -61,9 +89,10 @@ public struct EntryRun: Sendable {
             failure = "the result channel held frames the harness did not write; the code must not write to file descriptor 3"
             outputs = outputs.map { _ in nil }
         }
-        return EntryRun(
+        let run = EntryRun(
             outputs: outputs, failure: failure, failedTrial: failure == nil ? nil : min(completed, trials.count - 1),
             printed: ReportText.clean(bytes: outcome.stdout + outcome.stderr, limit: 2000), seconds: outcome.seconds)
+        return (run, failure == nil && done && !tampered)
     }
 
     private static func describe(signal: Int32, stderr: [UInt8], limits: SandboxLimits) -> String {

@@ -53,16 +53,35 @@ public final class GradingSession: @unchecked Sendable {
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     private let referenceLocks: [String: NSLock]
+    /// Whether student code is kept away from the grader's files (namespaces, or a different user); when not, the
+    /// reference outputs never touch the disk.
+    public let keepsFilesFromStudents: Bool
 
     /// Loads the problems and prepares the compiler and the sandbox.
-    public init(options: GradingOptions) throws {
-        self.options = options
+    ///
+    /// Without namespaces, student code runs as the grader's own user unless the grader is root (then as nobody),
+    /// so it could read or rewrite anything the grader keeps on disk. In that case the session keeps reference
+    /// outputs in memory only, caches no results, and compiles into a private folder removed when it closes.
+    public init(options requested: GradingOptions) throws {
+        var options = requested
         problems = try ProblemLoader.load(directory: options.problemsDirectory)
         limits = SandboxLimits().applying(options.limits)
-        builder = try SnippetBuilder(cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds)
+        let swiftc = try SnippetBuilder.findCompiler()
         sandbox = try Sandbox(
-            runtimeLibraries: builder.runtimeLibraryDirectory, requireIsolation: options.requireSandbox,
+            runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc), requireIsolation: options.requireSandbox,
             disableNamespaces: options.disableNamespaces)
+        keepsFilesFromStudents = sandbox.status.mode == .namespaces || getuid() == 0
+        if !keepsFilesFromStudents {
+            options.cachesResults = false
+            options.cacheDirectory = try sandbox.privateFolder(named: "cache")
+        }
+        self.options = options
+        do {
+            builder = try SnippetBuilder(cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds, swiftc: swiftc)
+        } catch {
+            sandbox.close()
+            throw error
+        }
         var digests: [String: String] = [:]
         for problem in problems.problems {
             var hasher = SHA256Hasher()
@@ -218,7 +237,9 @@ public final class GradingSession: @unchecked Sendable {
         if let cached = references.withLock({ $0[problem.id] }) { return try cached.get() }
         // On disk too, keyed by everything the reference's outputs depend on: a rerun runs no reference code.
         let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).json"
-        if let data = FileManager.default.contents(atPath: path), let stored = try? JSONDecoder().decode(ReferenceResults.Stored.self, from: data) {
+        if keepsFilesFromStudents, let data = FileManager.default.contents(atPath: path),
+            let stored = try? JSONDecoder().decode(ReferenceResults.Stored.self, from: data)
+        {
             let results = ReferenceResults(stored)
             references.withLock { $0[problem.id] = .success(results) }
             return results
@@ -226,7 +247,9 @@ public final class GradingSession: @unchecked Sendable {
         let result: Result<ReferenceResults, GraderError>
         do {
             let computed = try ReferenceRunner(session: self, problem: problem).run()
-            if let data = try? JSONEncoder().encode(computed.stored) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
+            if keepsFilesFromStudents, let data = try? JSONEncoder().encode(computed.stored) {
+                try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+            }
             result = .success(computed)
         } catch let error as GraderError {
             result = .failure(error)

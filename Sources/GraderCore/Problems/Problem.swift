@@ -197,3 +197,39 @@ public struct LimitOverrides: Sendable, Equatable, Codable {
         self.compileSeconds = compileSeconds
     }
 }
+
+extension LimitOverrides {
+    /// One limit's name in `problem.yaml` and on the command line, and the largest value it may take.
+    public struct Bound: Sendable {
+        public let key: String
+        public let flag: String
+        public let maximum: Double
+        public let unit: String
+    }
+
+    /// Every limit must be positive, finite and at most its maximum; zero never means "no limit".
+    public static let bounds: [Bound] = [
+        Bound(key: "wall-seconds", flag: "--timeout", maximum: 3600, unit: "seconds"),
+        Bound(key: "cpu-seconds", flag: "--cpu", maximum: 3600, unit: "seconds"),
+        Bound(key: "memory-mb", flag: "--memory", maximum: 1_048_576, unit: "MB"),
+        Bound(key: "output-kb", flag: "--output-limit", maximum: 1_048_576, unit: "KiB"),
+        Bound(key: "compile-seconds", flag: "--compile-timeout", maximum: 3600, unit: "seconds"),
+    ]
+
+    /// The values set, by their `problem.yaml` key.
+    public var valuesByKey: [(key: String, value: Double)] {
+        let values: [(String, Double?)] = [
+            ("wall-seconds", wallSeconds), ("cpu-seconds", cpuSeconds.map(Double.init)), ("memory-mb", memoryMegabytes.map(Double.init)),
+            ("output-kb", outputKilobytes.map(Double.init)), ("compile-seconds", compileSeconds),
+        ]
+        return values.compactMap { key, value in value.map { (key, $0) } }
+    }
+
+    /// Why `value` is not allowed for the limit `key` (named `name` in the message), or `nil` when it is.
+    public static func problem(key: String, value: Double, name: String) -> String? {
+        guard let bound = bounds.first(where: { $0.key == key }) else { return nil }
+        if value.isFinite, value > 0, value <= bound.maximum { return nil }
+        let limit = NumberFormatting.compact(bound.maximum)
+        return "\(name) must be a positive, finite number of \(bound.unit), at most \(limit) (found \(NumberFormatting.compact(value))); there is no setting for \"no limit\""
+    }
+}

@@ -127,6 +127,11 @@ public enum ProblemLoader {
         limits.outputKilobytes = try fields.int("output-kb")
         limits.compileSeconds = try fields.double("compile-seconds")
         try fields.rejectUnknownKeys()
+        for (key, value) in limits.valuesByKey {
+            if let problem = LimitOverrides.problem(key: key, value: value, name: "`limits.\(key)`") {
+                throw fields.error(problem, line: fields.line(of: key))
+            }
+        }
         return limits
     }
 

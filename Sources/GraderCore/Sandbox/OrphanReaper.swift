@@ -68,15 +68,6 @@ public enum OrphanReaper {
     /// The processes whose parent is `parent`, read from `/proc/<pid>/stat`.
     static func children(of parent: pid_t) -> [pid_t] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        var result: [pid_t] = []
-        for entry in entries {
-            guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
-            // The command name in parentheses may hold spaces; the fields after its last ')' are fixed.
-            let text = String(decoding: stat, as: UTF8.self)
-            guard let close = text.lastIndex(of: ")") else { continue }
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            if fields.count > 2, pid_t(fields[1]) == parent { result.append(pid) }
-        }
-        return result
+        return entries.compactMap { pid_t($0) }.filter { ProcessStat(pid: $0)?.parent == parent }
     }
 }

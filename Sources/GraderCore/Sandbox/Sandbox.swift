@@ -63,6 +63,9 @@ public final class Sandbox: @unchecked Sendable {
     /// `setpriv`, used when the grader runs as root so the sandbox runs as `nobody` even outside its namespace.
     private let setpriv: String?
     private let runtimeLibraries: String
+    /// `grader-launch`, staged: sets the limits before the student's binary is loaded, and in the fallback mode ties
+    /// every process of a run to the grader's life.
+    private let launcher: String
     private let staging: TemporaryDirectory
     private let staged = Locked([String: String]())
 
@@ -76,9 +79,18 @@ public final class Sandbox: @unchecked Sendable {
     ///   - disableNamespaces: Skip the probe and use rlimits only (for testing the fallback).
     public init(runtimeLibraries: String, requireIsolation: Bool, disableNamespaces: Bool = false) throws {
         self.runtimeLibraries = runtimeLibraries
-        staging = try TemporaryDirectory(prefix: "grader-stage")
+        let launcherSource = try Self.findLauncher()
+        staging = try TemporaryDirectory(prefix: StagingFolders.prefix)
         // Traversable but not listable: the sandbox user can open a staged binary only by its exact name.
         chmod(staging.path, 0o711)
+        StagingFolders.claim(staging.path)
+        StagingFolders.removeStale(in: (staging.path as NSString).deletingLastPathComponent, keep: staging.path)
+        do {
+            launcher = try Self.stage(launcherSource, into: staging.path, name: "grader-launch")
+        } catch {
+            staging.remove()
+            throw error
+        }
         setpriv = getuid() == 0 ? ProcessRunner.which("setpriv") : nil
         let candidate = disableNamespaces ? nil : ProcessRunner.which("bwrap")
         var reason = disableNamespaces ? "namespaces disabled by --no-namespaces" : "bubblewrap (bwrap) is not installed"
@@ -96,13 +108,37 @@ public final class Sandbox: @unchecked Sendable {
             // Without a PID namespace, a process that calls setsid() escapes the group kill; as subreaper the
             // grader inherits such orphans and kills them after each run.
             OrphanReaper.adopt()
+            let user = getuid() == 0
+                ? "as nobody (uid 65534), so it could read any file that user can read"
+                : "as the grader's own user, so it could read and change any file that user can, including what the grader keeps (the grader kept reference outputs in memory and cached nothing, but cannot vouch for these grades)"
             status = SandboxStatus(
                 mode: .rlimitsOnly,
-                note: "no namespace sandbox (\(reason)): student code ran with rlimits, a timeout and a clean environment only; it could read files this user can read and use the network")
+                note: "no namespace sandbox (\(reason)): student code ran with rlimits, a timeout and a clean environment only, \(user), and it could use the network; not for final grades")
         }
     }
 
-    /// The bubblewrap arguments that isolate `binary` (visible inside as `/sandbox/snippet`).
+    /// `grader-launch` next to the running executable (the grader, or the test bundle in the same build folder),
+    /// else on `PATH`.
+    static func findLauncher() throws -> String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let beside = executable.deletingLastPathComponent().appendingPathComponent("grader-launch").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        if let found = ProcessRunner.which("grader-launch") { return found }
+        throw GraderError.toolMissing(
+            name: "grader-launch",
+            hint: "it is built with the grader (`swift build`) and must be installed next to the grader executable or on PATH; student code never runs without it")
+    }
+
+    /// The launcher's options that set `limits` on the process it starts.
+    static func launcherLimits(_ limits: SandboxLimits) -> [String] {
+        [
+            "--cpu", "\(limits.cpuSeconds)", "--memory", "\(limits.memoryMegabytes << 20)", "--file-size", "\(limits.fileKilobytes << 10)",
+            "--open-files", "\(limits.openFiles)", "--processes", "\(limits.processes)",
+        ]
+    }
+
+    /// The bubblewrap arguments that isolate `binary` (visible inside as `/sandbox/snippet`, the launcher as
+    /// `/sandbox/launch`).
     private func bubblewrapArguments(binary: String) -> [String] {
         var arguments = [
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
@@ -114,7 +150,10 @@ public final class Sandbox: @unchecked Sendable {
             arguments += ["--ro-bind", path, path]
         }
         if !runtimeLibraries.hasPrefix("/usr/") { arguments += ["--ro-bind", runtimeLibraries, runtimeLibraries] }
-        arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", binary, "/sandbox/snippet", "--chdir", "/tmp"]
+        arguments += [
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", launcher, "/sandbox/launch",
+            "--ro-bind", binary, "/sandbox/snippet", "--chdir", "/tmp",
+        ]
         return arguments
     }
 
@@ -137,37 +176,40 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Runs one entry of a compiled harness on `trials` (one line of wire tokens each) under `limits`.
+    ///
+    /// The limits are set by `grader-launch` before the student's binary is loaded, never by the harness: code in
+    /// the student's file (a shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
     public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits) throws -> ProcessOutcome {
         let stagedBinary = try stage(binary)
-        let harnessArguments = [
-            entry, "\(limits.cpuSeconds)", "\(limits.memoryMegabytes << 20)", "\(limits.fileKilobytes << 10)",
-            "\(limits.openFiles)", "\(limits.processes)",
-        ]
         var request: ProcessRequest
-        let prefix = setpriv.map { [$0, "--reuid", "\(Self.sandboxUID)", "--regid", "\(Self.sandboxUID)", "--clear-groups", "--"] } ?? []
         var scratch: TemporaryDirectory?
         if status.mode == .namespaces, let bubblewrap {
-            let command = prefix + [bubblewrap] + bubblewrapArguments(binary: stagedBinary) + ["--", "/sandbox/snippet"] + harnessArguments
+            let prefix = setpriv.map { [$0, "--reuid", "\(Self.sandboxUID)", "--regid", "\(Self.sandboxUID)", "--clear-groups", "--"] } ?? []
+            let command = prefix + [bubblewrap] + bubblewrapArguments(binary: stagedBinary)
+                + ["--", "/sandbox/launch"] + Self.launcherLimits(limits) + ["--", "/sandbox/snippet", entry]
             request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
-            request.stopsThroughChildren = true
         } else {
             let folder = try TemporaryDirectory(prefix: "scratch", parent: staging.path)
             scratch = folder
-            if setpriv != nil { chown(folder.path, uid_t(Self.sandboxUID), gid_t(Self.sandboxUID)) }
-            let command = prefix + [stagedBinary] + harnessArguments
+            // As root, the launcher drops to nobody itself: it stays root, so the student's code cannot kill it.
+            let user = getuid() == 0 ? ["--user", "\(Self.sandboxUID):\(Self.sandboxUID)"] : []
+            if !user.isEmpty { chown(folder.path, uid_t(Self.sandboxUID), gid_t(Self.sandboxUID)) }
+            let command = [launcher] + Self.launcherLimits(limits) + ["--parent", "\(getpid())"] + user + ["--", stagedBinary, entry]
             request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
             request.workingDirectory = folder.path
             // The same clean environment bubblewrap's --clearenv/--setenv gives; none of the grader's variables.
             request.environment = ["SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin", "HOME=\(folder.path)", "TMPDIR=\(folder.path)"]
         }
+        // Stopping a run kills the launcher's (or bubblewrap's) children first and lets it exit once all are gone.
+        request.stopsThroughChildren = true
         defer { scratch?.remove() }
         request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputKilobytes << 10
         var outcome = try ProcessRunner.run(request)
         if status.mode == .rlimitsOnly { OrphanReaper.killOrphans() }
-        // bubblewrap reports a child killed by signal n as exit status 128 + n, as shells do.
-        if status.mode == .namespaces, case .exited(let code) = outcome.termination, (129...159).contains(code) {
+        // bubblewrap and the launcher report a child killed by signal n as exit status 128 + n, as shells do.
+        if case .exited(let code) = outcome.termination, (129...159).contains(code) {
             outcome.termination = .signaled(code - 128)
         }
         return outcome
@@ -176,20 +218,34 @@ public final class Sandbox: @unchecked Sendable {
     /// Copies a cached binary into the staging folder, readable by the sandbox user, once per run.
     private func stage(_ binary: String) throws -> String {
         if let path = staged.withLock({ $0[binary] }) { return path }
-        let name = URL(fileURLWithPath: binary).lastPathComponent
-        let target = "\(staging.path)/\(name)"
+        let target = try Self.stage(binary, into: staging.path, name: URL(fileURLWithPath: binary).lastPathComponent)
+        staged.withLock { $0[binary] = target }
+        return target
+    }
+
+    /// Copies `binary` to `folder/name`, executable by anyone, atomically; returns the copy's path.
+    private static func stage(_ binary: String, into folder: String, name: String) throws -> String {
+        let target = "\(folder)/\(name)"
         if !FileManager.default.fileExists(atPath: target) {
             let temporary = target + ".tmp\(UInt32.random(in: 0...UInt32.max))"
             do {
                 try FileManager.default.copyItem(atPath: binary, toPath: temporary)
             } catch {
-                throw GraderError.io(path: binary, reason: "cannot stage the compiled snippet: \(error.localizedDescription)")
+                throw GraderError.io(path: binary, reason: "cannot stage it for the sandbox: \(error.localizedDescription)")
             }
             chmod(temporary, 0o755)
             rename(temporary, target)
         }
-        staged.withLock { $0[binary] = target }
         return target
+    }
+
+    /// A folder inside this run's staging folder that only the grader's user may enter, removed by `close()`.
+    public func privateFolder(named name: String) throws -> String {
+        let path = "\(staging.path)/\(name)"
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw GraderError.io(path: path, reason: "cannot create a private folder: \(String(cString: strerror(errno)))")
+        }
+        return path
     }
 
     /// Removes the staging folder.

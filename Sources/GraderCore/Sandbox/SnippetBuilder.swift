@@ -41,15 +41,30 @@ public struct SnippetBuilder: Sendable {
         "-Xfrontend", "-solver-expression-time-threshold=5", "-Xfrontend", "-solver-memory-threshold=536870912",
     ]
 
-    /// Finds `swiftc` and prepares the cache folder.
-    public init(cacheDirectory: String, compileSeconds: Double, swiftc: String? = nil) throws {
-        guard let compiler = swiftc ?? ProcessRunner.which("swiftc") else {
+    /// `swiftc` on `PATH`.
+    public static func findCompiler() throws -> String {
+        guard let compiler = ProcessRunner.which("swiftc") else {
             throw GraderError.toolMissing(name: "swiftc", hint: "install Swift 6 and put swiftc on PATH")
         }
+        return compiler
+    }
+
+    /// The folder of the Swift runtime libraries a snippet compiled by `swiftc` loads.
+    public static func runtimeLibraryDirectory(of swiftc: String) -> String {
+        let resolved = URL(fileURLWithPath: swiftc).resolvingSymlinksInPath()
+        return resolved.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/swift/linux").path
+    }
+
+    /// Finds `swiftc` and prepares the cache folder, readable and writable by this user only (the sandbox user, and
+    /// other users of the machine, must not read reference binaries or change what is cached).
+    public init(cacheDirectory: String, compileSeconds: Double, swiftc: String? = nil) throws {
+        let compiler = try swiftc ?? Self.findCompiler()
         self.swiftc = compiler
         self.cacheDirectory = cacheDirectory
         self.compileSeconds = compileSeconds
+        let existed = FileManager.default.fileExists(atPath: cacheDirectory)
         try FileManager.default.createDirectory(atPath: cacheDirectory + "/bin", withIntermediateDirectories: true)
+        if !existed { chmod(cacheDirectory, 0o700) }
         var request = ProcessRequest(executable: compiler, arguments: ["--version"])
         request.environment = Self.environment(temporary: NSTemporaryDirectory())
         request.wallSeconds = 30
@@ -58,11 +73,7 @@ public struct SnippetBuilder: Sendable {
     }
 
     /// The folder of the Swift runtime libraries a dynamically linked snippet loads.
-    public var runtimeLibraryDirectory: String {
-        let resolved = URL(fileURLWithPath: swiftc).resolvingSymlinksInPath()
-        return resolved.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("lib/swift/linux").path
-    }
+    public var runtimeLibraryDirectory: String { Self.runtimeLibraryDirectory(of: swiftc) }
 
     /// Compiles `source` (named `fileName` in messages) with `harness`, or returns the cached result.
     ///

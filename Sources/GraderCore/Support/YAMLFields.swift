@@ -23,6 +23,11 @@ struct YAMLFields {
         return entries.first { $0.key == key }?.value
     }
 
+    /// The line of `key`'s entry, or the mapping's line when it has no such key.
+    func line(of key: String) -> Int {
+        entries.first { $0.key == key }?.line ?? line
+    }
+
     mutating func require(_ key: String) throws -> YAMLTree {
         guard let node = node(key) else { throw error("missing key `\(key)`") }
         return node

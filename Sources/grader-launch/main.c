@@ -1,0 +1,223 @@
+// grader-launch: the trusted step between the grader and a student's binary.
+//
+// It sets the resource limits and then execs the student's program, so the limits hold before a single
+// instruction of the student's binary runs: code the student links in, runs before main (.init_array) or uses to
+// shadow a libc function cannot raise or skip them. It also ties the student's processes to the grader's life:
+//
+//   grader-launch [options] -- PROGRAM [ARGUMENTS...]
+//     --cpu SECONDS        RLIMIT_CPU: soft SECONDS, hard SECONDS + 1 (SIGXCPU first, then SIGKILL)
+//     --memory BYTES       RLIMIT_AS, per process
+//     --file-size BYTES    RLIMIT_FSIZE
+//     --open-files N       RLIMIT_NOFILE
+//     --processes N        RLIMIT_NPROC (per user)
+//     --user UID:GID       drop to this user and group (no supplementary groups) before the exec; root only
+//     --parent PID         watch mode, for runs without a PID namespace (see below)
+//
+// Core dumps are always off. Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end
+// everything), the launcher applies the limits and replaces itself with PROGRAM.
+//
+// With --parent PID, the launcher stays: it becomes a child subreaper, so every process the student starts, even
+// one that calls setsid() or double-forks, is re-parented to it when its own parent dies, and it asks the kernel
+// for SIGTERM when its parent (the grader, PID) dies, even by SIGKILL. It forks PROGRAM with the limits, waits,
+// and when PROGRAM ends, or the grader dies, or it is told to stop (SIGTERM, SIGINT, SIGHUP), it kills every
+// process left under it and exits with PROGRAM's status (128 + N for a death by signal N, as shells report it).
+//
+// Exit status 125 means the launcher itself failed (bad arguments, a limit it could not set, exec failed); its
+// message is on stderr, prefixed "grader-launch:".
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { LAUNCH_FAILED = 125 };
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void request_stop(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+static void fail(const char *what) {
+    fprintf(stderr, "grader-launch: %s: %s\n", what, strerror(errno));
+    _exit(LAUNCH_FAILED);
+}
+
+static void usage(const char *problem) {
+    fprintf(stderr, "grader-launch: %s\nusage: grader-launch [--cpu S] [--memory B] [--file-size B] [--open-files N] "
+                    "[--processes N] [--user UID:GID] [--parent PID] -- PROGRAM [ARGUMENTS...]\n", problem);
+    exit(LAUNCH_FAILED);
+}
+
+static unsigned long long parse_number(const char *text, const char *option) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-') {
+        fprintf(stderr, "grader-launch: %s needs a non-negative whole number, got '%s'\n", option, text);
+        exit(LAUNCH_FAILED);
+    }
+    return value;
+}
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name) {
+    struct rlimit limit = {soft, hard};
+    if (setrlimit(resource, &limit) != 0) fail(name);
+}
+
+struct options {
+    long long cpu, memory, file_size, open_files, processes;
+    long long uid, gid;
+    pid_t parent;
+    char **program;
+};
+
+/// In the process that becomes PROGRAM: the user, then the limits, then the parent-death signal (a change of user
+/// clears it, so it comes last), then exec. Never returns.
+static void become_program(const struct options *options, pid_t expected_parent) {
+    // The user first: the kernel refuses an exec right after a change of user when that user already runs more
+    // processes than RLIMIT_NPROC allows, which would let one part's fork bomb stop a concurrent part from starting.
+    // Lowering limits needs no privilege, so they all still apply after the drop.
+    if (options->uid >= 0) {
+        gid_t gid = (gid_t)options->gid;
+        if (setgroups(1, &gid) != 0) fail("setgroups");
+        if (setresgid(gid, gid, gid) != 0) fail("setresgid");
+        if (setresuid((uid_t)options->uid, (uid_t)options->uid, (uid_t)options->uid) != 0) fail("setresuid");
+    }
+    set_limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
+    if (options->cpu >= 0) set_limit(RLIMIT_CPU, (rlim_t)options->cpu, (rlim_t)options->cpu + 1, "RLIMIT_CPU");
+    if (options->memory >= 0) set_limit(RLIMIT_AS, (rlim_t)options->memory, (rlim_t)options->memory, "RLIMIT_AS");
+    if (options->file_size >= 0) set_limit(RLIMIT_FSIZE, (rlim_t)options->file_size, (rlim_t)options->file_size, "RLIMIT_FSIZE");
+    if (options->open_files >= 0) set_limit(RLIMIT_NOFILE, (rlim_t)options->open_files, (rlim_t)options->open_files, "RLIMIT_NOFILE");
+    if (options->processes >= 0) set_limit(RLIMIT_NPROC, (rlim_t)options->processes, (rlim_t)options->processes, "RLIMIT_NPROC");
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) fail("PR_SET_PDEATHSIG");
+    // The parent may have died before the line above; then nothing would end this process.
+    if (getppid() != expected_parent) _exit(LAUNCH_FAILED);
+    execv(options->program[0], options->program);
+    fail("exec");
+}
+
+/// Every process whose parent is this one (with the subreaper role: every orphan of the run).
+static int kill_children(void) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 0;
+    pid_t self = getpid();
+    int killed = 0;
+    struct dirent *entry;
+    while ((entry = readdir(proc)) != NULL) {
+        char *end = NULL;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || pid <= 0) continue;
+        char path[64], buffer[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *file = fopen(path, "r");
+        if (file == NULL) continue;
+        size_t length = fread(buffer, 1, sizeof buffer - 1, file);
+        fclose(file);
+        buffer[length] = '\0';
+        // The command name in parentheses may hold spaces and ')'; the fields after its last ')' are fixed.
+        char *close = strrchr(buffer, ')');
+        char state;
+        long parent;
+        if (close == NULL || sscanf(close + 1, " %c %ld", &state, &parent) != 2) continue;
+        if (parent == self) {
+            kill((pid_t)pid, SIGKILL);
+            killed++;
+        }
+    }
+    closedir(proc);
+    return killed;
+}
+
+/// Kills and reaps everything under the launcher: killing a process re-parents its children here, so repeat.
+static void kill_everything(void) {
+    for (int round = 0; round < 200; round++) {
+        int killed = kill_children();
+        int status;
+        while (waitpid(-1, &status, WNOHANG) > 0) {}
+        if (killed == 0) {
+            // Nothing left but possibly unreaped zombies; a blocking reap ends when there are no children.
+            while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {}
+            return;
+        }
+        usleep(1000);
+    }
+}
+
+static int watch(const struct options *options) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail("PR_SET_CHILD_SUBREAPER");
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = request_stop;  // no SA_RESTART: waitpid returns EINTR
+    sigemptyset(&action.sa_mask);
+    int stops[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) sigaction(stops[i], &action, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) fail("PR_SET_PDEATHSIG");
+    // The grader may have died before the line above: then this process already has another parent.
+    if (getppid() != options->parent) return 128 + SIGTERM;
+
+    pid_t launcher = getpid();
+    pid_t program = fork();
+    if (program < 0) fail("fork");
+    if (program == 0) {
+        action.sa_handler = SIG_DFL;
+        for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) sigaction(stops[i], &action, NULL);
+        // Killed with the launcher; the signal is cleared again by any fork of the student's, which the
+        // subreaper covers.
+        become_program(options, launcher);
+    }
+    int result = 128 + SIGTERM;
+    for (;;) {
+        if (stop_requested) break;
+        int status;
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == program) {
+            result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            break;
+        }
+        if (done < 0 && errno == ECHILD) break;
+    }
+    kill_everything();
+    return result;
+}
+
+int main(int argc, char **argv) {
+    struct options options = {-1, -1, -1, -1, -1, -1, -1, 0, NULL};
+    int index = 1;
+    for (; index < argc; index++) {
+        const char *option = argv[index];
+        if (strcmp(option, "--") == 0) { index++; break; }
+        if (index + 1 >= argc) usage("an option is missing its value");
+        const char *value = argv[++index];
+        if (strcmp(option, "--cpu") == 0) options.cpu = (long long)parse_number(value, option);
+        else if (strcmp(option, "--memory") == 0) options.memory = (long long)parse_number(value, option);
+        else if (strcmp(option, "--file-size") == 0) options.file_size = (long long)parse_number(value, option);
+        else if (strcmp(option, "--open-files") == 0) options.open_files = (long long)parse_number(value, option);
+        else if (strcmp(option, "--processes") == 0) options.processes = (long long)parse_number(value, option);
+        else if (strcmp(option, "--parent") == 0) options.parent = (pid_t)parse_number(value, option);
+        else if (strcmp(option, "--user") == 0) {
+            unsigned long long uid, gid;
+            char extra;
+            if (sscanf(value, "%llu:%llu%c", &uid, &gid, &extra) != 2) usage("--user needs UID:GID");
+            options.uid = (long long)uid;
+            options.gid = (long long)gid;
+        } else {
+            usage("unknown option");
+        }
+    }
+    if (index >= argc) usage("no program to run");
+    options.program = argv + index;
+    if (options.parent > 0) return watch(&options);
+    // No watcher: die with whoever started us (bubblewrap's --die-with-parent does the same one level up).
+    become_program(&options, getppid());
+    return LAUNCH_FAILED;
+}
