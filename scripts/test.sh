@@ -31,13 +31,14 @@ status=0
 swift test 2>&1 || status=$?
 
 # Nothing the tests started may outlive them: no sandbox, launcher or staged binary of any grader, and (the tests'
-# snippets run as nobody when this runs as root) no process of uid 65534 started during the run.
+# snippets run as nobody or as the grader's own sandbox uids, 2147418112 and up, when this runs as root) no process
+# of those uids started during the run.
 sleep 2
 elapsed=$(( $(date +%s) - started ))
 left=$(ps -eo pid=,uid=,etimes=,args= | awk -v self=$$ -v window="$elapsed" '
   $1 == self { next }
   /grader-stage-|\/sandbox\/|grader-launch|grader-e2e-/ && !/awk/ { print; next }
-  $2 == 65534 && $3 <= window { print }')
+  ($2 == 65534 || $2 >= 2147418112) && $3 <= window { print }')
 if [ -n "$left" ]; then
   echo "error: processes started by the tests are still running:" >&2
   echo "$left" >&2

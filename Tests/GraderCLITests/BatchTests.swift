@@ -200,6 +200,53 @@ struct BatchTests {
         }
     }
 
+    /// Files a student could hand in to change how classmates' files type-check or link in a shared compile call:
+    /// the code put before the student's own file, and whether that file spells `Swift.Double` itself so that it
+    /// still compiles next to its own `typealias Double = Float`. The regex literals hide the braces' true nesting
+    /// from a hand-written lexer (`#/\}func/#` even ends like a declaration).
+    static let sabotages: [(name: String, file: String, code: String, qualified: Bool)] = [
+        ("a typealias Double = Float hidden between regex literals", "residual-jacobians.swift",
+         "fileprivate let opening = #/\\{/#\ntypealias Double = Float\nfileprivate let closing = #/\\}func/#\n", true),
+        ("a max that shadows the standard library's, hidden between regex literals", "residual-jacobians.swift",
+         "fileprivate let opening = #/\\{/#\nfunc max(_ a: Double, _ b: Double) -> Double { a + b }\nfileprivate let closing = #/\\}func/#\n", false),
+        ("an extension of Double that redefines +", "variance-recursion.swift",
+         "extension Double {\n    static func + (left: Double, right: Double) -> Double { left * right }\n}\n", false),
+        ("@c, @section and @used declarations", "variance-recursion.swift",
+         "@c func graderSabotage(_ n: Int) -> Int { n }\n@used @section(\".init_array\") let early: @convention(c) () -> Void = { }\n", false),
+        ("a global symbol with the name of a libc function", "variance-recursion.swift",
+         "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }\n", false),
+    ]
+
+    @Test("one student's file cannot change how five classmates' files in the same compiler call type-check or link",
+          arguments: Self.sabotages.map(\.name))
+    func sabotage(_ name: String) throws {
+        let sabotage = try #require(Self.sabotages.first { $0.name == name })
+        let root = CLI.temporary("sabotage-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for index in 1...5 {
+            let folder = root + "/classmate-\(index)"
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+            // Each classmate's files differ, so each is its own unit in the shared call.
+            for file in ["residual-jacobians.swift", "variance-recursion.swift"] {
+                let path = folder + "/" + file
+                try (try String(contentsOfFile: path, encoding: .utf8) + "\n// classmate \(index)\n").write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        }
+        let saboteur = root + "/saboteur"
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: saboteur)
+        let path = saboteur + "/" + sabotage.file
+        var own = try String(contentsOfFile: path, encoding: .utf8)
+        if sabotage.qualified { own = own.replacingOccurrences(of: "Double", with: "Swift.Double") }
+        try (sabotage.code + own).write(toFile: path, atomically: true, encoding: .utf8)
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
+        for index in 1...5 {
+            #expect(gradebook.contains("classmate-\(index),5,5,11,5,26\r\n"), "\(name): classmate \(index) lost marks:\n\(gradebook)")
+        }
+    }
+
     @Test("shards merged give the gradebook, summary and overview of one run")
     func shardsAndMerge() throws {
         let root = try Self.makeClass("shards")

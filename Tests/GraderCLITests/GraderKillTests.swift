@@ -27,24 +27,29 @@ struct GraderKillTests {
         environment["TMPDIR"] = temporary  // its staging folder goes here, where this test can find it
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = temporary + ".log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? logHandle.close() }
+        process.standardOutput = logHandle
+        process.standardError = logHandle
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         // Both the snippet (renamed to the marker) and its session child (a `sleep` with the marker) are running.
-        let deadline = Date().addingTimeInterval(90)
-        // Polled through /proc only: Foundation's `isRunning` has been seen to turn false early while two cases ran at once.
-        while HostileSnippetTests.processes(containing: marker).count < 2 && Date() < deadline { usleep(50_000) }
+        // A monotonic clock: the wall clock of these machines has been seen to jump. Polled through /proc only.
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(240))
+        while HostileSnippetTests.processes(containing: marker).count < 2 && clock.now < deadline { usleep(50_000) }
         let running = HostileSnippetTests.processes(containing: marker)
-        try #require(running.count >= 2, "the snippet and its child never both ran: \(running)")
+        try #require(running.count >= 2, "the snippet and its child never both ran: \(running); the grader said: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         let staging = try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("grader-stage-") }
         #expect(staging.count == 1, "\(staging)")
 
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let killedAt = Date()
+        let killedAt = clock.now
         var left = HostileSnippetTests.processes(containing: marker)
-        while !left.isEmpty && Date().timeIntervalSince(killedAt) < 2 {
+        while !left.isEmpty && killedAt.duration(to: clock.now) < .seconds(2) {
             usleep(20_000)
             left = HostileSnippetTests.processes(containing: marker)
         }

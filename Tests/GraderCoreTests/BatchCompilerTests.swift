@@ -57,6 +57,12 @@ struct BatchCompilerTests {
         "struct S { public func f() {} }",
         "func f() {\n    let s = \"unterminated\n}",
         "/* unterminated comment",
+        "let opening = #/\\{/#\ntypealias Double = Float\nlet closing = #/\\}/#",
+        "@c func mallocx(_ n: Int) -> Int { n }",
+        "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }",
+        "@used @section(\".init_array\") let early: @convention(c) () -> Void = { }",
+        "@attached(peer) func f() {}",
+        "let file = #file",
     ])
     func refuses(_ source: String) {
         #expect(FileprivateRewriter.rewrite(source) == nil, "\(source)")

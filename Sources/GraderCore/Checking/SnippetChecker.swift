@@ -30,10 +30,10 @@ struct SnippetChecker {
         var grades: [String: PartGrade] = [:]
         var binary = prebuilt
         while !remaining.isEmpty, binary == nil {
-            let harness = Harness(entries: remaining.map { .call(signature($0)) })
             let result: BuildResult
             do {
-                result = try session.builder.build(fileName: fileName, source: source, harness: harness, timeLimit: limits.compileSeconds)
+                result = try session.builder.build(
+                    fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, timeLimit: limits.compileSeconds)
             } catch {
                 return all(.error, "the grader could not compile \(fileName): \(error)")
             }
@@ -114,7 +114,17 @@ struct SnippetChecker {
     private func signatureProblem(_ part: Part, _ diagnostics: [CompilerDiagnostic], source: [UInt8]) -> PartGrade {
         let expected = signature(part)
         let missing = diagnostics.contains { $0.message.contains("cannot find '\(expected.name)' in scope") }
-        if missing, let line = Self.declarationLine(of: expected.name, in: String(decoding: source, as: UTF8.self)) {
+        let text = String(decoding: source, as: UTF8.self)
+        if missing, let line = Self.declarationLine(of: expected.name, in: text),
+            text.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].contains("private ")
+        {
+            var grade = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                                  message: "`\(expected.name)` at line \(line) is private, so the grader cannot call it",
+                                  details: ["Remove `private` or `fileprivate`: expected `\(expected.text)`."])
+            grade.line = line
+            return grade
+        }
+        if missing, let line = Self.declarationLine(of: expected.name, in: text) {
             // The file compiles, so the declaration is there but not at the top level: a brace closes too late.
             var grade = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
                                   message: "`\(expected.name)` at line \(line) is nested inside another declaration, not at the top level of \(problem.snippetFileName)",

@@ -89,7 +89,7 @@ struct ReferenceRunner {
         var binary = ""
         if !entries.isEmpty {
             let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
-            switch try session.builder.build(fileName: "reference.swift", source: source, harness: Harness(entries: entries)) {
+            switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries) {
             case .built(let path): binary = path
             case .failed(let diagnostics, let log):
                 let shown = diagnostics.isEmpty ? log : diagnostics.map { d in

@@ -220,53 +220,31 @@ struct BatchCompiler {
         return "u" + hasher.hexDigest().prefix(24)
     }
 
-    /// The shared harness: every snippet function of every problem, called by symbol name.
+    /// The shared harness: every snippet function of every problem, called by symbol name, compiled once as its own
+    /// module (`SnippetBuilder.harnessObject`); a function a student's binary lacks is linked to `grader_missing`.
     func harnessObject() throws -> String {
-        var declarations = [
-            "@_silgen_name(\"grader_missing\")",
-            "func __graderMissing() { __graderFail(\"this function was not built into this binary\") }",
-        ]
-        var entries: [HarnessEntry] = []
-        for function in functions {
-            let parameters = function.signature.parameters.map { "\($0.label ?? "_") \($0.name): \($0.type)" }.joined(separator: ", ")
-            let local = "__graderCall_\(function.problemIndex)_\(function.signature.name)"
-            declarations.append("@_silgen_name(\"\(function.callSymbol)\")")
-            declarations.append("func \(local)(\(parameters)) -> \(function.signature.returnType)")
-            entries.append(HarnessEntry(
+        let entries = functions.map { function in
+            HarnessEntry(
                 name: PrebuiltBinary.entry(problem: function.problem.id, function: function.signature.name),
                 parameters: function.signature.parameters, returnType: function.signature.returnType, expression: nil,
-                function: local))
+                function: function.signature.name)
         }
-        let source = Harness(entries: entries, declarations: declarations).source
-        var hasher = SHA256Hasher()
-        hasher.update(field: builder.compilerVersion)
-        hasher.update(field: source)
-        let path = "\(objects)/harness-\(hasher.hexDigest().prefix(24)).o"
-        if FileManager.default.fileExists(atPath: path) { return path }
-        try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
-        let work = try TemporaryDirectory(prefix: "harness", parent: builder.cacheDirectory + "/tmp")
-        defer { work.remove() }
-        _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(source.utf8))
-        let outcome = try builder.runCompiler(
-            SnippetBuilder.flags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: compileSeconds)
-        guard outcome.succeeded, rename(work.path + "/harness.o", path) == 0 else {
-            throw GraderError.io(path: path, reason: "the shared harness does not compile: \(String(decoding: outcome.stderr, as: UTF8.self).prefix(2000))")
-        }
-        return path
+        let calls = EntryShims.harnessEntries(for: entries) { functions[$0].callSymbol }
+        let declarations = [
+            "@_silgen_name(\"grader_missing\")",
+            "func __graderMissing() { __graderFail(\"this function was not built into this binary\") }",
+        ] + calls.declarations
+        return try builder.harnessObject(Harness(entries: calls.entries, declarations: declarations))
     }
 
-    /// The unit's file as compiled in a shared call: made file-private, plus one shim per function; `nil` if refused.
+    /// The unit's file as compiled in a shared call: made file-private, plus the entry shims of `EntryShims` for its
+    /// problem's functions; `nil` if the rewriter refuses it.
     func sharedSource(key: String, problem: Problem, source: [UInt8]) -> String? {
         guard let text = String(validating: source, as: UTF8.self), let rewritten = FileprivateRewriter.rewrite(text) else { return nil }
-        var shims = ["", "// grader: entry shims"]
-        for function in functions where function.problem.id == problem.id {
-            let parameters = function.signature.parameters.enumerated().map { "_ __a\($0.offset): \($0.element.type)" }.joined(separator: ", ")
-            let arguments = function.signature.parameters.enumerated().map { ($0.element.label.map { "\($0): " } ?? "") + "__a\($0.offset)" }
-                .joined(separator: ", ")
-            shims.append("@_silgen_name(\"\(function.shimSymbol(unit: key))\")")
-            shims.append("func __grader_\(key)_\(function.signature.name)(\(parameters)) -> \(function.signature.returnType) { \(function.signature.name)(\(arguments)) }")
-        }
-        return rewritten + "\n" + shims.joined(separator: "\n") + "\n"
+        let own = functions.filter { $0.problem.id == problem.id }
+        let entries = own.map { HarnessEntry.call($0.signature) }
+        let shims = EntryShims.source(for: entries, symbol: { own[$0].shimSymbol(unit: key) }, namePrefix: "__grader_\(key)_")
+        return rewritten + (rewritten.hasSuffix("\n") ? "" : "\n") + shims.text
     }
 
     /// Compiles the units in shared calls, `jobs` at a time; what cannot be compiled this way is marked `.single`.

@@ -2,11 +2,14 @@
 /// is what makes it safe to type-check many students' files in one compiler call.
 ///
 /// The rewrite only changes access modifiers on the same line (`func f` becomes `fileprivate func f`), so line
-/// numbers stay the student's. It refuses (returns `nil`) any file with a construct that would reach other files
-/// of the module whatever its access: operators and precedence groups, conformances added by extensions, `@main`,
-/// underscored attributes (`@_silgen_name`, `@_cdecl`), macros, conditional compilation, top-level statements, and
-/// explicit `public`, `internal`, `open` or `package` below the top level. A refused file, and any file that fails in
-/// a shared compile, is compiled on its own instead, so a refusal costs time, never correctness.
+/// numbers stay the student's. It accepts only what it is sure of and refuses (returns `nil`) the rest: any attribute
+/// outside a short allow-list of local ones (so `@main`, `@c`, `@section`, `@used`, `@_cdecl` and anything new),
+/// any `#` construct (regex literals such as `#/\{/#`, which could hide braces from this scanner, macros,
+/// conditional compilation), operators and precedence groups, conformances added by extensions, top-level
+/// statements, and explicit `public`, `internal`, `open` or `package` below the top level. With the compiler's
+/// `MemberImportVisibility`, one file's imports do not reach another either. A refused file, and any file that
+/// fails in a shared compile, is compiled on its own instead, with the same rules, so a refusal costs time, never
+/// correctness.
 enum FileprivateRewriter {
     /// The rewritten source, or `nil` when the file must be compiled on its own.
     static func rewrite(_ source: String) -> String? {
@@ -23,9 +26,11 @@ enum FileprivateRewriter {
             case "}", ")", "]": depth -= 1
             default: break
             }
-            if token.text.hasPrefix("@_") || token.text == "@main" || token.text.hasPrefix("#if") || token.text == "macro"
-                || token.text == "operator" || token.text == "precedencegroup"
-            {
+            // An allow-list, not a deny-list: any attribute not known to be local to its declaration (`@c`,
+            // `@section`, `@used`, `@main`, `@_cdecl`, anything new), and any `#` construct (a regex literal, which
+            // this scanner does not follow, a macro, conditional compilation), sends the file the one-file path.
+            if token.text.hasPrefix("@"), !Self.localAttributes.contains(token.text) { return nil }
+            if token.text.hasPrefix("#") || token.text == "macro" || token.text == "operator" || token.text == "precedencegroup" {
                 return nil
             }
             if depth > 0, ["public", "internal", "open", "package"].contains(token.text) { return nil }
@@ -109,6 +114,11 @@ enum FileprivateRewriter {
         }
         return false
     }
+
+    /// Attributes that change only the declaration or type they are written on, never what another file sees.
+    static let localAttributes: Set<String> = [
+        "@inline", "@inlinable", "@discardableResult", "@escaping", "@autoclosure", "@Sendable", "@available", "@frozen",
+    ]
 
     /// The index after the group that opens at `start` (a `(`), or the end.
     static func skipGroup(_ tokens: [Token], from start: Int) -> Int {

@@ -69,7 +69,14 @@ public final class Sandbox: @unchecked Sendable {
     private let staging: TemporaryDirectory
     private let staged = Locked([String: String]())
 
+    /// The uid inside the sandbox, and outside it when no uid of a run's own is free.
     static let sandboxUID = 65534
+    /// The first of the uids runs use outside the sandbox when the grader is root, far above any account's uid.
+    static let runUIDBase = 0x7FFF_0000
+    /// Free uids for runs going on at once (root only): each run gets one to itself, so that one run's processes
+    /// never count against another's RLIMIT_NPROC and a fork bomb in one student's part cannot stop a classmate's.
+    /// Which block of 64 a grader takes depends on its pid, so graders running at once rarely share uids.
+    private let freeRunUIDs = Locked((0..<64).map { Sandbox.runUIDBase + (Int(getpid()) % 1024) * 64 + $0 })
 
     /// Probes for bubblewrap and namespaces.
     ///
@@ -109,7 +116,7 @@ public final class Sandbox: @unchecked Sendable {
             // grader inherits such orphans and kills them after each run.
             OrphanReaper.adopt()
             let user = getuid() == 0
-                ? "as nobody (uid 65534), so it could read any file that user can read"
+                ? "as an unprivileged uid of its own, so it could read any world-readable file"
                 : "as the grader's own user, so it could read and change any file that user can, including what the grader keeps (the grader kept reference outputs in memory and cached nothing, but cannot vouch for these grades)"
             status = SandboxStatus(
                 mode: .rlimitsOnly,
@@ -181,10 +188,12 @@ public final class Sandbox: @unchecked Sendable {
     /// the student's file (a shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
     public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits) throws -> ProcessOutcome {
         let stagedBinary = try stage(binary)
+        let runUID = getuid() == 0 ? freeRunUIDs.withLock { $0.popLast() } ?? Self.sandboxUID : Self.sandboxUID
+        defer { if runUID != Self.sandboxUID { freeRunUIDs.withLock { $0.append(runUID) } } }
         var request: ProcessRequest
         var scratch: TemporaryDirectory?
         if status.mode == .namespaces, let bubblewrap {
-            let prefix = setpriv.map { [$0, "--reuid", "\(Self.sandboxUID)", "--regid", "\(Self.sandboxUID)", "--clear-groups", "--"] } ?? []
+            let prefix = setpriv.map { [$0, "--reuid", "\(runUID)", "--regid", "\(runUID)", "--clear-groups", "--"] } ?? []
             let command = prefix + [bubblewrap] + bubblewrapArguments(binary: stagedBinary)
                 + ["--", "/sandbox/launch"] + Self.launcherLimits(limits) + ["--", "/sandbox/snippet", entry]
             request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
@@ -192,8 +201,8 @@ public final class Sandbox: @unchecked Sendable {
             let folder = try TemporaryDirectory(prefix: "scratch", parent: staging.path)
             scratch = folder
             // As root, the launcher drops to nobody itself: it stays root, so the student's code cannot kill it.
-            let user = getuid() == 0 ? ["--user", "\(Self.sandboxUID):\(Self.sandboxUID)"] : []
-            if !user.isEmpty { chown(folder.path, uid_t(Self.sandboxUID), gid_t(Self.sandboxUID)) }
+            let user = getuid() == 0 ? ["--user", "\(runUID):\(runUID)"] : []
+            if !user.isEmpty { chown(folder.path, uid_t(runUID), gid_t(runUID)) }
             let command = [launcher] + Self.launcherLimits(limits) + ["--parent", "\(getpid())"] + user + ["--", stagedBinary, entry]
             request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
             request.workingDirectory = folder.path

@@ -34,12 +34,19 @@ public struct SnippetBuilder: Sendable {
     /// 130 MB resident), 256 MB per written file, no core dumps.
     static let compilerLimits = ["--as=\(3 << 30)", "--fsize=\(256 << 20)", "--core=0"]
 
-    /// `-continue-building-after-errors`: without it the driver stops at the first file that fails, so a harness
-    /// error ("cannot find 'f' in scope") could hide the student's own syntax error that caused it.
+    /// Flags for every compile of student or reference code (module `Submission`).
+    ///
+    /// `MemberImportVisibility`: a file sees the members of only the modules it imports itself, so in a shared
+    /// compile one student's `import Foundation` cannot make another's file compile. `-continue-building-after-errors`
+    /// lets the driver report every file's errors, not only the first failing file's.
     static let flags = [
         "-Onone", "-swift-version", "5", "-module-name", "Submission", "-continue-building-after-errors",
+        "-enable-upcoming-feature", "MemberImportVisibility",
         "-Xfrontend", "-solver-expression-time-threshold=5", "-Xfrontend", "-solver-memory-threshold=536870912",
     ]
+
+    /// Flags for a harness, which is compiled from generated code only, never with student code, as its own module.
+    static let harnessFlags = ["-Onone", "-swift-version", "5", "-module-name", "GraderHarness"]
 
     /// `swiftc` on `PATH`.
     public static func findCompiler() throws -> String {
@@ -75,17 +82,27 @@ public struct SnippetBuilder: Sendable {
     /// The folder of the Swift runtime libraries a dynamically linked snippet loads.
     public var runtimeLibraryDirectory: String { Self.runtimeLibraryDirectory(of: swiftc) }
 
-    /// Compiles `source` (named `fileName` in messages) with `harness`, or returns the cached result.
+    /// Compiles `source` (named `fileName` in messages) in its own module with shims that export `entries`, links it
+    /// with a harness compiled separately from generated code, and returns the binary, or the cached result.
+    ///
+    /// Student code never shares a module with the harness (see `EntryShims`), whether it is graded alone or in a
+    /// shared batch compile: one set of rules for both. Compiler errors in the file carry its line; errors in a shim
+    /// carry the entry whose function does not exist or does not match.
     ///
     /// - Parameter timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
-    public func build(fileName: String, source: [UInt8], harness: Harness, timeLimit: Double? = nil) throws -> BuildResult {
+    public func build(fileName: String, source: [UInt8], entries: [HarnessEntry], timeLimit: Double? = nil) throws -> BuildResult {
         let compileSeconds = timeLimit ?? self.compileSeconds
+        let symbol = { (index: Int) in "grader_entry_\(index)" }
+        let shims = EntryShims.source(for: entries, symbol: symbol)
+        let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
+        let harness = Harness(entries: calls.entries, declarations: calls.declarations)
+        let arguments = Self.flags + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
-        hasher.update(field: Self.flags.joined(separator: " "))
-        hasher.update(field: fileName)
+        hasher.update(field: arguments.joined(separator: " "))
         hasher.update(source)
         hasher.update([0])
+        hasher.update(field: shims.text)
         hasher.update(field: harness.source)
         let key = hasher.hexDigest()
         let binary = "\(cacheDirectory)/bin/\(key)"
@@ -99,28 +116,55 @@ public struct SnippetBuilder: Sendable {
 
         let work = try TemporaryDirectory(prefix: "build", parent: cacheDirectory + "/tmp")
         defer { work.remove() }
-        let sourcePath = "\(work.path)/\(fileName)"
-        let harnessPath = "\(work.path)/main.swift"
-        _ = FileManager.default.createFile(atPath: sourcePath, contents: Data(source))
-        _ = FileManager.default.createFile(atPath: harnessPath, contents: Data(harness.source.utf8))
-        let outcome = try runCompiler(
-            Self.flags + ["-o", "\(work.path)/snippet", harnessPath, sourcePath], in: work.path, seconds: compileSeconds)
+        // The file exactly as written, and the shims in a second file of the same module: an unclosed brace in the
+        // file is reported in the file, never in a shim.
+        _ = FileManager.default.createFile(atPath: "\(work.path)/\(fileName)", contents: Data(source))
+        _ = FileManager.default.createFile(atPath: "\(work.path)/\(Self.shimFileName)", contents: Data(shims.text.utf8))
+        let outcome = try runCompiler(arguments, in: work.path, seconds: compileSeconds)
         if outcome.timedOut { return .timedOut(seconds: compileSeconds) }
-        if outcome.succeeded, FileManager.default.isExecutableFile(atPath: "\(work.path)/snippet") {
-            // rename() is atomic: a concurrent grader sees either no binary or the whole one.
-            if rename("\(work.path)/snippet", binary) != 0 {
-                throw GraderError.io(path: binary, reason: String(cString: strerror(errno)))
+        var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(of: work.path + "/", with: "")
+        var diagnostics: [CompilerDiagnostic] = []
+        if outcome.succeeded, FileManager.default.fileExists(atPath: "\(work.path)/unit.o") {
+            let harnessObject = try harnessObject(harness)
+            if try link(objects: [harnessObject, "\(work.path)/unit.o"], definitions: [], output: "\(work.path)/snippet", in: work.path),
+                FileManager.default.isExecutableFile(atPath: "\(work.path)/snippet")
+            {
+                // rename() is atomic: a concurrent grader sees either no binary or the whole one.
+                if rename("\(work.path)/snippet", binary) != 0 {
+                    throw GraderError.io(path: binary, reason: String(cString: strerror(errno)))
+                }
+                return .built(binary: binary)
             }
-            return .built(binary: binary)
+            // The file compiled but does not link with the harness: it defines `main`, or a symbol the harness has.
+            log = "\(fileName) compiled, but could not be linked into a program with the grader's harness: does it define `main` (`@main`) or a C symbol (`@_cdecl`, `@c`, `@_silgen_name`) the program already has?"
+        } else {
+            diagnostics = Self.parseDiagnostics(log, fileName: fileName, shimLines: shims.lines, entries: entries)
         }
-        let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
-            .replacingOccurrences(of: work.path + "/", with: "")
-        let diagnostics = Self.parseDiagnostics(log, fileName: fileName, harness: harness)
         let result = CachedFailure(diagnostics: diagnostics, log: log)
         if !outcome.outputLimitExceeded, let data = try? JSONEncoder().encode(result) {
             try? data.write(to: URL(fileURLWithPath: failure), options: .atomic)
         }
         return .failed(diagnostics: diagnostics, log: log)
+    }
+
+    /// The object of `harness`, compiled alone as module `GraderHarness` and cached by its source.
+    func harnessObject(_ harness: Harness) throws -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: compilerVersion)
+        hasher.update(field: Self.harnessFlags.joined(separator: " "))
+        hasher.update(field: harness.source)
+        let folder = cacheDirectory + "/obj"
+        let path = "\(folder)/harness-\(hasher.hexDigest().prefix(32)).o"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
+        defer { work.remove() }
+        _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
+        let outcome = try runCompiler(Self.harnessFlags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: 120)
+        guard outcome.succeeded, rename(work.path + "/harness.o", path) == 0 else {
+            throw GraderError.io(path: path, reason: "the grader's harness does not compile: \(String(decoding: outcome.stderr, as: UTF8.self).prefix(2000))")
+        }
+        return path
     }
 
     /// Runs `swiftc` with `arguments` in `folder`: a clean environment, the shared module cache, the memory and
@@ -170,23 +214,27 @@ public struct SnippetBuilder: Sendable {
         return ["PATH=\(path)", "HOME=\(temporary)", "TMPDIR=\(temporary)", "LANG=C.UTF-8"]
     }
 
-    /// Extracts `file:line:col: error: message` lines, keeping the submitted file's and attributing harness ones.
-    static func parseDiagnostics(_ log: String, fileName: String, harness: Harness) -> [CompilerDiagnostic] {
+    /// The file that holds the entry shims next to the compiled file.
+    static let shimFileName = "__grader_entries.swift"
+
+    /// Extracts `file:line:col: error: message` lines: the compiled file's own, with their line, and the shim file's,
+    /// attributed to the entry whose shim holds the line.
+    static func parseDiagnostics(_ log: String, fileName: String, shimLines: [ClosedRange<Int>], entries: [HarnessEntry]) -> [CompilerDiagnostic] {
         var diagnostics: [CompilerDiagnostic] = []
         for rawLine in log.split(separator: "\n") {
-            let line = String(rawLine)
-            for (file, isHarness) in [(fileName, false), ("main.swift", true)] {
-                guard line.hasPrefix(file + ":") else { continue }
-                let rest = line.dropFirst(file.count + 1)
-                let pieces = rest.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
-                guard pieces.count == 4, let lineNumber = Int(pieces[0]), let column = Int(pieces[1]) else { continue }
-                let severity = pieces[2].trimmingCharacters(in: .whitespaces)
-                guard severity == "error" else { continue }
+            for (file, isShim) in [(fileName, false), (shimFileName, true)] where rawLine.hasPrefix(file + ":") {
+                let pieces = rawLine.dropFirst(file.count + 1).split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+                guard pieces.count == 4, let lineNumber = Int(pieces[0]), let column = Int(pieces[1]),
+                    pieces[2].trimmingCharacters(in: .whitespaces) == "error"
+                else { continue }
                 let message = pieces[3].trimmingCharacters(in: .whitespaces)
-                diagnostics.append(
-                    CompilerDiagnostic(
-                        line: isHarness ? nil : lineNumber, column: isHarness ? nil : column, severity: severity,
-                        message: message, entry: isHarness ? harness.entry(atLine: lineNumber) : nil))
+                if isShim {
+                    let shim = shimLines.firstIndex { $0.contains(lineNumber) }
+                    diagnostics.append(CompilerDiagnostic(
+                        line: nil, column: nil, severity: "error", message: message, entry: shim.map { entries[$0].name }))
+                } else {
+                    diagnostics.append(CompilerDiagnostic(line: lineNumber, column: column, severity: "error", message: message, entry: nil))
+                }
             }
         }
         return diagnostics
