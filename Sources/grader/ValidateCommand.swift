@@ -62,7 +62,8 @@ struct Validate: ParsableCommand {
         if report.passed {
             print("validation passed: \(report.problems.count) problems, \(NumberFormatting.score(session.problems.maxScore)) points")
         } else {
-            print("validation failed: \(report.issues.count) problem\(report.issues.count == 1 ? "" : "s")")
+            let errors = report.issues.filter { !$0.isWarning }.count
+            print("validation failed: \(errors) problem\(errors == 1 ? "" : "s")")
             throw ExitCode(1)
         }
     }

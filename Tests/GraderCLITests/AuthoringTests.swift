@@ -192,6 +192,24 @@ struct AuthoringTests {
         #expect(run.stdout.contains("validation failed"))
     }
 
+    @Test("validate warns, without failing, when a multiple-choice answer earns points for nothing or for everything")
+    func multipleChoiceWarning() throws {
+        let fifth = try FifthProblem()
+        let all = "[relu, leaky-relu, identity, sigmoid, tanh, elu, gelu]"
+        try FifthProblem.edit(fifth.problems + "/dropout-equivalence/problem.yaml") {
+            $0.replacingOccurrences(of: "answer: [relu, leaky-relu, identity]", with: "answer: \(all)")
+        }
+        try FifthProblem.edit(fifth.submission + "/answers.yaml") {
+            $0.replacingOccurrences(of: "commuting-activations: [relu, leaky-relu, identity]", with: "commuting-activations: \(all)")
+        }
+        let run = try fifth.validate()
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("warning: part `commuting-activations`: selecting every option earns 3 of 3 points"), "\(run.stdout)")
+        #expect(!run.stdout.contains("an empty answer earns"))
+        // The bundled problems give nothing for nothing.
+        #expect(!(try CLI.grader(["validate"])).stdout.contains("warning:"))
+    }
+
     @Test("show prints the handout without answers, hints or known mistakes")
     func show() throws {
         let run = try CLI.grader(["show", "residual-jacobians"])

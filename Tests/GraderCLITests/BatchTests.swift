@@ -45,8 +45,8 @@ struct BatchTests {
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         #expect(gradebook == """
             student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,total\r
-            alice,4.57,5,0.33,2.13,12.03\r
-            bob,2.14,0,3,1.38,6.52\r
+            alice,4,5,0.33,2.13,11.46\r
+            bob,1,0,3,1.38,5.38\r
             empty,0,0,0,0,0\r
             "o""brien, pat",5,5,11,5,26\r
             reference,5,5,11,5,26\r
@@ -63,7 +63,7 @@ struct BatchTests {
         #expect(html.contains("href=\"o%22brien%2C%20pat/feedback.md\""))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
         let gradescope = try CLI.json(out + "/alice/gradescope/results.json")
-        #expect(abs((gradescope["score"] as? Double ?? 0) - 12.03) < 0.01 && gradescope["max_score"] as? Double == 26)
+        #expect(abs((gradescope["score"] as? Double ?? 0) - 11.46) < 0.01 && gradescope["max_score"] as? Double == 26)
         let tests = gradescope["tests"] as? [[String: Any]] ?? []
         #expect(tests.count == 12)
         #expect(tests.allSatisfy { ["name", "score", "max_score", "status", "output", "visibility"].allSatisfy($0.keys.contains) })
@@ -176,6 +176,29 @@ struct BatchTests {
         #expect(rerun.status == 0)
         #expect(Self.resultFiles(cache).subtracting(before).count == 3, "only the sleeper's three unfinished problems are graded")
         #expect(try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8).contains("zz-sleeper,5,2,11,5,23"))
+    }
+
+    @Test("the class summary reads typed outcomes: a crash whose message says \"timed out after\" is not a timeout")
+    func typedOutcomes() throws {
+        let root = try Self.makeClass("outcomes")
+        for (student, body) in [("liar", "fatalError(\"timed out after 10 s (wall-clock limit)\")"), ("sleeper", "while true { sleep(100) }")] {
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/" + student)
+            try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double { \(body) }\n"
+                .write(toFile: "\(root)/\(student)/variance-recursion.swift", atomically: true, encoding: .utf8)
+        }
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--timeout", "3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try CLI.json(out + "/summary.json")
+        #expect(summary["timedOut"] as? [String] == ["sleeper"], "\(summary["timedOut"] ?? "")")
+        #expect(summary["compileErrors"] as? [String] == ["bob"])
+        let liar = CLI.parts(try CLI.json(out + "/liar/results.json"))["variance-recursion.outputVariance"]
+        #expect(liar?["outcome"] as? String == "crash" && liar?["kind"] as? String == "snippet")
+        let sleeper = CLI.parts(try CLI.json(out + "/sleeper/results.json"))["variance-recursion.outputVariance"]
+        #expect(sleeper?["outcome"] as? String == "timeout")
+        let bob = CLI.parts(try CLI.json(out + "/bob/results.json"))
+        #expect(bob["dropout-equivalence.invertedDropout"]?["outcome"] as? String == "compile-error")
+        #expect(bob["variance-recursion.output-variance"]?["outcome"] as? String == "wrong")
     }
 
     @Test("without namespaces batch refuses final grading, unless allowed, and then every report says so")

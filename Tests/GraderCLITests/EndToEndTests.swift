@@ -28,7 +28,7 @@ struct EndToEndTests {
         let (json, _, feedback) = try Self.grade("alice")
         let parts = CLI.parts(json)
         let expected: [String: (String, Double)] = [
-            "dropout-equivalence.commuting-activations": ("partial", 3.0 * 6 / 7),
+            "dropout-equivalence.commuting-activations": ("partial", 3.0 * (3 - 1) / 3),
             "dropout-equivalence.invertedDropout": ("passed", 2),  // prints debug output; it must not matter
             "variance-recursion.output-variance": ("passed", 2),
             "variance-recursion.outputVariance": ("passed", 3),

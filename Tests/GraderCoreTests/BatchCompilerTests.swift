@@ -84,5 +84,12 @@ struct BatchCompilerTests {
         #expect(ClassReport.csvField("o\"brien, pat") == "\"o\"\"brien, pat\"")
         #expect(ClassReport.csvField("two\nlines") == "\"two\nlines\"")
         #expect(ClassReport.csvField(" padded") == "\" padded\"")
+        // Formula injection: a student id a spreadsheet would run is neutralised.
+        #expect(ClassReport.csvField("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")
+        #expect(ClassReport.csvField("+1") == "'+1")
+        #expect(ClassReport.csvField("-2+3") == "'-2+3")
+        #expect(ClassReport.csvField("@SUM(A1)") == "'@SUM(A1)")
+        #expect(ClassReport.csvField("\tcmd") == "'\tcmd")
+        #expect(ClassReport.csvField("26") == "26" && ClassReport.csvField("12.03") == "12.03")
     }
 }

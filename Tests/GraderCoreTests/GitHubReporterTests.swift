@@ -14,7 +14,7 @@ struct GitHubReporterTests {
     @Test("a part short of full marks becomes one ::error at its file and line; passed and skipped parts none")
     func annotations() {
         func part(_ id: String, _ status: PartGrade.Status, file: String?, line: Int?) -> PartGrade {
-            var grade = PartGrade(problem: "p", id: id, kind: "real", status: status, score: 0, maxScore: 1,
+            var grade = PartGrade(problem: "p", id: id, kind: .real, status: status, outcome: status == .passed ? .passed : .wrong, score: 0, maxScore: 1,
                                   message: "off by 1%\nsecond line", details: [], mistake: nil, output: nil)
             grade.file = file
             grade.line = line

@@ -15,7 +15,7 @@ struct JUnitReporterTests {
 
     static func report(_ text: String) -> GradeReport {
         func part(_ id: String, _ status: PartGrade.Status, score: Double) -> PartGrade {
-            PartGrade(problem: "p<1>", id: id, kind: "snippet", status: status, score: score, maxScore: 2,
+            PartGrade(problem: "p<1>", id: id, kind: .snippet, status: status, outcome: .crash, score: score, maxScore: 2,
                       message: "message \(text)", details: ["detail \(text)"], mistake: "mistake \(text)",
                       output: status == .passed ? nil : "printed \(text)")
         }

@@ -219,6 +219,23 @@ struct ReferenceVerificationTests {
         #expect(outputs == expected.map(SnippetValue.int))
     }
 
+    @Test("conv2dParameterCount is exact at ResNeXt-101 sizes and beyond a billion")
+    func convolutionLargeCounts() throws {
+        // ResNeXt-101 (64x4d) conv5 layers, enumerated weight by weight; then layers whose counts pass 1e9 and 2^53,
+        // checked against the count done in exact integer arithmetic here.
+        let enumerated: [(Int, Int, Int, Int, Bool)] = [(2048, 2048, 3, 64, true), (1024, 2048, 1, 1, false), (2048, 1024, 1, 1, true)]
+        let huge: [(Int, Int, Int, Int, Bool)] = [(65536, 65536, 3, 1, true), (1 << 20, 1 << 20, 3, 1, false), (1 << 27, 1 << 27, 1, 1, true)]
+        let cases = enumerated + huge
+        let outputs = try session.callReference(
+            problem: "parameter-counts",
+            signature: "func conv2dParameterCount(inChannels: Int, outChannels: Int, kernelSize: Int, groups: Int, bias: Bool) -> Int",
+            arguments: cases.map { [.int($0.0), .int($0.1), .int($0.2), .int($0.3), .bool($0.4)] })
+        let expected = enumerated.map { Self.enumerate(inChannels: $0.0, outChannels: $0.1, kernel: $0.2, groups: $0.3, bias: $0.4) }
+            + huge.map { $0.0 / $0.3 * $0.1 * $0.2 * $0.2 + ($0.4 ? $0.1 : 0) }
+        #expect(outputs == expected.map(SnippetValue.int))
+        #expect(expected.last! > 1 << 53)
+    }
+
     @Test("the block answers and their known mistakes equal layer-by-layer enumeration")
     func blockEnumeration() throws {
         let naive = Self.enumerate(inChannels: 256, outChannels: 128, kernel: 1, groups: 1, bias: true)

@@ -103,6 +103,26 @@ struct AnswerParsingTests {
         #expect(grade.message.contains("wrong shape"))
     }
 
+    @Test("whole numbers are compared exactly, as integers, unless the part states a tolerance")
+    func integersExact() throws {
+        let big = 1 << 53
+        #expect(ValueComparison.firstDifference(expected: .int(big), got: .int(big + 1), tolerance: .exact) != nil, "2^53 + 1 is not 2^53")
+        // The default snippet tolerance (rtol 1e-9) is not stated by the part: an off-by-one at a billion still fails.
+        let defaultSnippet = Tolerance(rtol: 1e-9, atol: 1e-12)
+        #expect(ValueComparison.firstDifference(expected: .int(1_000_000_000), got: .int(1_000_000_001), tolerance: defaultSnippet) != nil)
+        #expect(ValueComparison.firstDifference(expected: .int(Int.max), got: .int(Int.min), tolerance: Tolerance(rtol: 1, appliesToIntegers: true)) != nil,
+                "an overflowing difference is never within tolerance")
+        // A tolerance the part states applies, measured on the exact difference.
+        let stated = Tolerance(rtol: 1e-3, appliesToIntegers: true)
+        #expect(ValueComparison.firstDifference(expected: .int(1000), got: .int(1001), tolerance: stated) == nil)
+        #expect(ValueComparison.firstDifference(expected: .int(1000), got: .int(1002), tolerance: stated) != nil)
+        // Through the answers file: an integer part without a tolerance.
+        let spec = NumericSpec(expected: .literal(.int(big)), tolerance: .exact)
+        let key = AnswerKey(expected: .int(big))
+        #expect(NumericChecker().check(problem: "x", part: part(.integer(spec)), answer: try tree("\(big + 1)"), key: key).status == .failed)
+        #expect(NumericChecker().check(problem: "x", part: part(.integer(spec)), answer: try tree("\(big)"), key: key).status == .passed)
+    }
+
     @Test("a known mistake gets its feedback; a near miss does not")
     func knownMistake() throws {
         let spec = NumericSpec(expected: .literal(.int(213504)), tolerance: .exact)
@@ -113,14 +133,42 @@ struct AnswerParsingTests {
         #expect(miss.mistake == nil && miss.status == .failed)
     }
 
-    @Test("multiple choice earns credit per option classified correctly")
+    @Test("multiple choice: (right - wrong) / correct options, floored at 0; an empty or everything answer earns nothing")
     func multipleChoice() throws {
         let spec = ChoiceSpec(options: ["a", "b", "c", "d"], correct: ["a", "b"])
         let checker = ChoiceChecker()
-        let half = checker.check(problem: "x", part: part(.multipleChoice(spec)), answer: try tree("[a, c]"), key: AnswerKey(expected: nil))
-        #expect(half.score == 1 && half.status == .partial)
-        let full = checker.check(problem: "x", part: part(.multipleChoice(spec)), answer: try tree("[b, a]"), key: AnswerKey(expected: nil))
-        #expect(full.score == 2 && full.status == .passed)
+        func score(_ answer: String) throws -> PartGrade {
+            checker.check(problem: "x", part: part(.multipleChoice(spec)), answer: try tree(answer), key: AnswerKey(expected: nil))
+        }
+        #expect(try score("[a, c]").score == 0 && score("[a, c]").status == .failed)  // one right undone by one wrong
+        #expect(try score("[a]").score == 1 && score("[a]").status == .partial)
+        #expect(try score("[a, b, c]").score == 1)
+        #expect(try score("[b, a]").score == 2 && score("[b, a]").status == .passed)
+        #expect(try score("[]").score == 0, "the empty answer")
+        #expect(try score("[a, b, c, d]").score == 0, "every option")
+        #expect(try score("[c, d]").score == 0)
+        // The bundled part: 3 of 7 correct. The old per-option rule gave the empty answer 4/7 and everything 3/7.
+        let activations = ChoiceSpec(options: ["relu", "leaky-relu", "identity", "sigmoid", "tanh", "elu", "gelu"], correct: ["relu", "leaky-relu", "identity"])
+        func bundled(_ answer: String) throws -> Double {
+            checker.check(problem: "x", part: part(.multipleChoice(activations)), answer: try tree(answer), key: AnswerKey(expected: nil)).score
+        }
+        #expect(try bundled("[]") == 0)
+        #expect(try bundled("[relu, leaky-relu, identity, sigmoid, tanh, elu, gelu]") == 0)
+        #expect(try bundled("[relu, leaky-relu, identity, elu]") == 2 * 2 / 3.0)
+        // Independent check of the rule by enumeration: over every subset, only the right one earns full credit,
+        // credit never rises by adding a wrong option, and a random guess earns less than half on average.
+        let options = activations.options
+        var total = 0.0
+        for mask in 0..<(1 << options.count) {
+            let chosen = options.indices.filter { mask & (1 << $0) != 0 }.map { options[$0] }
+            let fraction = ChoiceChecker.fractionOfCredit(selected: Set(chosen), correct: Set(activations.correct))
+            total += fraction
+            #expect((fraction == 1) == (Set(chosen) == Set(activations.correct)))
+            for wrong in options where !activations.correct.contains(wrong) && !chosen.contains(wrong) {
+                #expect(ChoiceChecker.fractionOfCredit(selected: Set(chosen + [wrong]), correct: Set(activations.correct)) <= fraction)
+            }
+        }
+        #expect(total / Double(1 << options.count) < 0.5)
         let unknown = checker.check(problem: "x", part: part(.multipleChoice(spec)), answer: try tree("[a, z]"), key: AnswerKey(expected: nil))
         #expect(unknown.score == 0 && unknown.message.contains("`z`"))
         let single = checker.check(problem: "x", part: part(.choice(ChoiceSpec(options: ["a", "b"], correct: ["b"]))), answer: try tree("b"), key: AnswerKey(expected: nil))

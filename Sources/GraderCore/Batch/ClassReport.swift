@@ -33,7 +33,12 @@ public struct ClassReport: Sendable {
         return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func csvField(_ text: String) -> String {
+    /// One gradebook cell: quoted as RFC 4180 asks, and neutralised against formula injection. Instructors open the
+    /// gradebook in spreadsheets, which run a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+    /// as a formula; such a cell (a student id is a folder name the student may choose) gets a leading `'`, as
+    /// OWASP recommends. Scores never start with these characters.
+    static func csvField(_ raw: String) -> String {
+        let text = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ") || text.hasSuffix(" ") else {
             return text
         }
@@ -154,21 +159,11 @@ public struct ClassSummary: Sendable, Codable {
             }
         }
         self.parts = parts
-        timedOut = report.students.filter { $0.report.allParts.contains(where: \.timedOut) }.map(\.id)
-        compileErrors = report.students.filter { $0.report.allParts.contains(where: \.failedToCompile) }.map(\.id)
+        timedOut = report.students.filter { $0.report.allParts.contains { $0.outcome.isTimeLimit } }.map(\.id)
+        compileErrors = report.students.filter { $0.report.allParts.contains { $0.outcome.isCompileFailure } }.map(\.id)
         unsandboxed = report.students.first { $0.report.sandbox.mode == .rlimitsOnly }?.report.sandbox.note
         generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map {
             ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0))
         }
     }
-}
-
-extension PartGrade {
-    /// The part ran over a time limit: wall clock, CPU or the compiler's.
-    var timedOut: Bool {
-        status == .error && (message.contains("timed out after") || message.contains("CPU limit") || message.contains("compiler ran over"))
-    }
-
-    /// The part's Swift file did not compile.
-    var failedToCompile: Bool { status == .error && message.hasPrefix("compile error") }
 }

@@ -46,11 +46,23 @@ public enum AnswerCheckers {
 }
 
 extension PartGrade {
-    /// A grade for `part` with the given outcome.
-    init(problem: String, part: Part, status: Status, score: Double, message: String, details: [String] = [], mistake: String? = nil) {
+    /// A grade for `part`; the outcome follows from the status unless given (it must be for `.error`).
+    init(
+        problem: String, part: Part, status: Status, outcome: Outcome? = nil, score: Double, message: String, details: [String] = [],
+        mistake: String? = nil
+    ) {
+        let derived: Outcome
+        switch status {
+        case .passed: derived = .passed
+        case .partial: derived = .partial
+        case .failed: derived = .wrong
+        case .missing: derived = .missing
+        case .skipped: derived = .skipped
+        case .error: derived = .graderError
+        }
         self.init(
-            problem: problem, id: part.id, kind: part.kind.name, status: status, score: score, maxScore: part.points,
-            message: message, details: details, mistake: mistake, output: nil)
+            problem: problem, id: part.id, kind: part.kind.kindName, status: status, outcome: outcome ?? derived, score: score,
+            maxScore: part.points, message: message, details: details, mistake: mistake, output: nil)
         if status != .passed, let hint = part.hint { self.details.append("Hint: \(hint)") }
     }
 }
@@ -115,7 +127,7 @@ public struct NumericChecker: AnswerChecker {
     }
 }
 
-/// Checks single and multiple choice answers; multiple choice earns credit per option classified correctly.
+/// Checks single and multiple choice answers; multiple choice earns partial credit by `fractionOfCredit`.
 public struct ChoiceChecker: AnswerChecker {
     public func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
         let form = AnswerCheckers.expectedForm(part)
@@ -159,17 +171,30 @@ public struct ChoiceChecker: AnswerChecker {
                              message: right ? "correct" : "`\(chosen[0])` is not the right choice")
         }
         let correct = Set(spec.correct)
-        let classifiedRight = spec.options.filter { selected.contains($0) == correct.contains($0) }.count
-        let score = part.points * Double(classifiedRight) / Double(spec.options.count)
-        if classifiedRight == spec.options.count {
+        let score = part.points * Self.fractionOfCredit(selected: selected, correct: correct)
+        if selected == correct {
             return PartGrade(problem: problem, part: part, status: .passed, score: part.points, message: "correct")
         }
+        let rightIn = selected.intersection(correct).count
         let wrongIn = selected.subtracting(correct).count
         let missed = correct.subtracting(selected).count
-        var details = ["Each of the \(spec.options.count) options earns \(NumberFormatting.score(part.points / Double(spec.options.count))) points when it is correctly included or left out."]
+        var details = [Self.rule]
+        details.append("You selected \(rightIn) of the \(correct.count) correct option\(correct.count == 1 ? "" : "s") and \(wrongIn) incorrect one\(wrongIn == 1 ? "" : "s").")
         if wrongIn > 0 { details.append("\(wrongIn) option\(wrongIn == 1 ? "" : "s") you listed should not be there.") }
         if missed > 0 { details.append("\(missed) option\(missed == 1 ? "" : "s") that belong\(missed == 1 ? "s" : "") in the answer \(missed == 1 ? "is" : "are") missing.") }
-        return PartGrade(problem: problem, part: part, status: classifiedRight == 0 ? .failed : .partial, score: score,
-                         message: "\(classifiedRight) of \(spec.options.count) options classified correctly", details: details)
+        return PartGrade(problem: problem, part: part, status: score == 0 ? .failed : .partial, score: score,
+                         message: "\(rightIn) correct and \(wrongIn) incorrect option\(wrongIn == 1 ? "" : "s") selected", details: details)
+    }
+
+    /// The scoring rule of multiple choice, as the handout and the feedback state it.
+    public static let rule = "Scoring: (correct options selected - incorrect options selected) / number of correct options, never below 0. An empty answer, or every option, earns nothing unless it is the answer."
+
+    /// The fraction of a multiple-choice part's points that `selected` earns: PrairieLearn's "PC" rule,
+    /// (correct selections - incorrect selections) / correct options, floored at 0; when no option is correct, all or
+    /// nothing. Guessing everything or nothing earns nothing; each right pick is undone by a wrong one.
+    public static func fractionOfCredit(selected: Set<String>, correct: Set<String>) -> Double {
+        guard !correct.isEmpty else { return selected.isEmpty ? 1 : 0 }
+        let right = selected.intersection(correct).count, wrong = selected.subtracting(correct).count
+        return max(0, Double(right - wrong)) / Double(correct.count)
     }
 }

@@ -4,6 +4,8 @@ public struct EntryRun: Sendable {
     public var outputs: [SnippetValue?]
     /// Why the run ended abnormally, in words a student understands; `nil` for a clean run.
     public var failure: String?
+    /// The same, typed; `nil` for a clean run.
+    public var failureKind: PartGrade.Outcome?
     /// The trial the process was on when it failed, if it failed during one.
     public var failedTrial: Int?
     /// Standard output and error of the process, cleaned for reports.
@@ -66,20 +68,26 @@ public struct EntryRun: Sendable {
         }
         let completed = outputs.prefix { $0 != nil }.count
         var failure: String?
+        var kind: PartGrade.Outcome?
         if outcome.timedOut {
             failure = "timed out after \(NumberFormatting.compact(limits.wallSeconds)) s (wall-clock limit); an infinite loop or a wait that never ends?"
+            kind = .timeout
         } else if outcome.outputLimitExceeded {
             failure = "stopped: printed more than \(limits.outputKilobytes) KiB (output limit)"
+            kind = .outputLimit
         } else if case .signaled(let signal) = outcome.termination {
-            failure = describe(signal: signal, stderr: outcome.stderr, limits: limits)
+            (failure, kind) = describe(signal: signal, stderr: outcome.stderr, limits: limits)
         } else if case .exited(let code) = outcome.termination, code != 0 || !done {
             let launcherMessage = String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("grader-launch:") }
+            kind = .crash
             if let harnessMessage {
                 failure = "the grader's harness stopped: \(harnessMessage)"
             } else if code == 125, let launcherMessage {
                 failure = "the sandbox could not start the code (\(ReportText.clean(String(launcherMessage), limit: 300)))"
+                kind = .graderError
             } else if code == Harness.resultChannelBroken {
                 failure = "the result channel (file descriptor 3) was closed or broken, so no result could be reported; the code must not close or write to file descriptor 3"
+                kind = .tampered
             } else if code == 0 || !done {
                 failure = "the process exited (code \(code)) before finishing its trials; does the code call exit()?"
             } else {
@@ -87,35 +95,37 @@ public struct EntryRun: Sendable {
             }
         } else if tampered {
             failure = "the result channel held frames the harness did not write; the code must not write to file descriptor 3"
+            kind = .tampered
             outputs = outputs.map { _ in nil }
         }
         let run = EntryRun(
-            outputs: outputs, failure: failure, failedTrial: failure == nil ? nil : min(completed, trials.count - 1),
+            outputs: outputs, failure: failure, failureKind: kind, failedTrial: failure == nil ? nil : min(completed, trials.count - 1),
             printed: ReportText.clean(bytes: outcome.stdout + outcome.stderr, limit: 2000), seconds: outcome.seconds)
         return (run, failure == nil && done && !tampered)
     }
 
-    private static func describe(signal: Int32, stderr: [UInt8], limits: SandboxLimits) -> String {
+    /// What a death by `signal` means, in words and typed.
+    private static func describe(signal: Int32, stderr: [UInt8], limits: SandboxLimits) -> (String, PartGrade.Outcome) {
         let errorText = String(decoding: stderr, as: UTF8.self)
         let fatal = errorText.split(separator: "\n").first { $0.contains("Fatal error") || $0.contains("fatal error") }
         let fatalText = fatal.map { ": " + ReportText.clean(String($0), limit: 300) } ?? ""
         switch signal {
         case 4, 5:
-            return "crashed with a Swift runtime error\(fatalText.isEmpty ? " (index out of range, nil unwrapped, overflow or fatalError)" : fatalText)"
+            return ("crashed with a Swift runtime error\(fatalText.isEmpty ? " (index out of range, nil unwrapped, overflow or fatalError)" : fatalText)", .crash)
         case 6 where errorText.contains("failed to allocate"):
-            return "ran out of memory: the memory limit of \(limits.memoryMegabytes) MB was reached\(fatalText)"
+            return ("ran out of memory: the memory limit of \(limits.memoryMegabytes) MB was reached\(fatalText)", .memoryLimit)
         case 6:
-            return "aborted\(fatalText.isEmpty ? " (possibly the \(limits.memoryMegabytes) MB memory limit)" : fatalText)"
+            return ("aborted\(fatalText.isEmpty ? " (possibly the \(limits.memoryMegabytes) MB memory limit)" : fatalText)", .crash)
         case 9:
-            return "killed (signal 9); the hard CPU limit of \(limits.cpuSeconds + 1) s was reached, or the process was killed from outside"
+            return ("killed (signal 9); the hard CPU limit of \(limits.cpuSeconds + 1) s was reached, or the process was killed from outside", .cpuLimit)
         case 11:
-            return "crashed with a segmentation fault (signal 11); unbounded recursion overflowing the stack?"
+            return ("crashed with a segmentation fault (signal 11); unbounded recursion overflowing the stack?", .crash)
         case 24:
-            return "used more than \(limits.cpuSeconds) s of CPU time (CPU limit)"
+            return ("used more than \(limits.cpuSeconds) s of CPU time (CPU limit)", .cpuLimit)
         case 25:
-            return "wrote a file larger than the \(limits.fileKilobytes) KiB file-size limit"
+            return ("wrote a file larger than the \(limits.fileKilobytes) KiB file-size limit", .outputLimit)
         default:
-            return "crashed with signal \(signal)\(fatalText)"
+            return ("crashed with signal \(signal)\(fatalText)", .crash)
         }
     }
 }

@@ -11,9 +11,9 @@ struct SnippetChecker {
 
     func grade(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> [PartGrade] {
         let fileName = problem.snippetFileName
-        func all(_ status: PartGrade.Status, _ message: String, _ details: [String] = []) -> [PartGrade] {
+        func all(_ status: PartGrade.Status, _ outcome: PartGrade.Outcome, _ message: String, _ details: [String] = []) -> [PartGrade] {
             parts.map { part in
-                PartGrade(problem: problem.id, part: part, status: status, score: 0, message: message,
+                PartGrade(problem: problem.id, part: part, status: status, outcome: outcome, score: 0, message: message,
                           details: details + ["Expected in \(fileName): `\(signature(part).text)`."])
             }
         }
@@ -21,7 +21,7 @@ struct SnippetChecker {
         switch Submission.readFile(named: fileName, in: submissionFolder) {
         case .success(let bytes): source = bytes
         case .failure(let problem_):
-            return all(problem_.missing ? .missing : .error, problem_.message,
+            return all(problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
                        problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : [])
         }
 
@@ -35,14 +35,14 @@ struct SnippetChecker {
                 result = try session.builder.build(
                     fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, timeLimit: limits.compileSeconds)
             } catch {
-                return all(.error, "the grader could not compile \(fileName): \(error)")
+                return all(.error, .graderError, "the grader could not compile \(fileName): \(error)")
             }
             switch result {
             case .built(let path):
                 binary = path
             case .timedOut(let seconds):
                 for part in remaining {
-                    grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                    grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileTimeout, score: 0,
                                                 message: "compile error: the compiler ran over its \(NumberFormatting.compact(seconds)) s limit",
                                                 details: ["Simplify long expressions (split them over several `let`s with explicit types)."])
                 }
@@ -53,7 +53,7 @@ struct SnippetChecker {
                 if !own.isEmpty || entries.isEmpty {
                     let details = compileDetails(own, source: source, log: log)
                     for part in remaining {
-                        grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+                        grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
                                                     message: "compile error in \(fileName)\(own.first?.line.map { " (line \($0))" } ?? "")",
                                                     details: details)
                         grades[part.id]?.line = own.first?.line
@@ -118,7 +118,7 @@ struct SnippetChecker {
         if missing, let line = Self.declarationLine(of: expected.name, in: text),
             text.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].contains("private ")
         {
-            var grade = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+            var grade = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
                                   message: "`\(expected.name)` at line \(line) is private, so the grader cannot call it",
                                   details: ["Remove `private` or `fileprivate`: expected `\(expected.text)`."])
             grade.line = line
@@ -126,7 +126,7 @@ struct SnippetChecker {
         }
         if missing, let line = Self.declarationLine(of: expected.name, in: text) {
             // The file compiles, so the declaration is there but not at the top level: a brace closes too late.
-            var grade = PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+            var grade = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
                                   message: "`\(expected.name)` at line \(line) is nested inside another declaration, not at the top level of \(problem.snippetFileName)",
                                   details: ["Check the braces before line \(line): the declaration above it is probably closed after it, not before it.",
                                             "Expected at the top level: `\(expected.text)`."])
@@ -139,7 +139,7 @@ struct SnippetChecker {
                              details: ["Define it with exactly this signature: `\(expected.text)`."])
         }
         let reasons = diagnostics.prefix(3).map { "compiler: " + ReportText.clean($0.message, limit: 300) }
-        return PartGrade(problem: problem.id, part: part, status: .error, score: 0,
+        return PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
                          message: "`\(expected.name)` does not match the expected signature",
                          details: ["Expected exactly: `\(expected.text)`."] + reasons)
     }
@@ -153,7 +153,7 @@ struct SnippetChecker {
             outcome = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
                                        trials: expectation.trials, limits: limits)
         } catch {
-            return PartGrade(problem: problem.id, part: part, status: .error, score: 0, message: "could not run: \(error)")
+            return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)")
         }
         let total = expectation.trials.count
         var failing: [Int] = []
@@ -216,8 +216,9 @@ struct SnippetChecker {
             }?.feedback
         }
         if let pattern { details.append(pattern) }
-        var grade = PartGrade(problem: problem.id, part: part,
-                              status: outcome.failure != nil && passed == 0 ? .error : (passed == 0 ? .failed : .partial),
+        let status: PartGrade.Status = outcome.failure != nil && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
+        var grade = PartGrade(problem: problem.id, part: part, status: status,
+                              outcome: status == .error ? outcome.failureKind ?? .crash : nil,
                               score: score, message: message, details: details, mistake: mistake)
         if !outcome.printed.isEmpty && outcome.failure != nil { grade.output = outcome.printed }
         return grade

@@ -6,14 +6,18 @@ public struct Tolerance: Sendable, Equatable, Codable, CustomStringConvertible {
     public var rtol: Double
     public var atol: Double
     public var significantFigures: Int?
+    /// Whether the tolerance also widens whole-number (`Int`) comparisons. Only a tolerance a part states itself does:
+    /// integers are otherwise exact, and are compared as integers, never as doubles (2^53 + 1 is not 2^53).
+    public var appliesToIntegers = false
 
     /// Exact equality.
     public static let exact = Tolerance(rtol: 0, atol: 0)
 
-    public init(rtol: Double = 0, atol: Double = 0, significantFigures: Int? = nil) {
+    public init(rtol: Double = 0, atol: Double = 0, significantFigures: Int? = nil, appliesToIntegers: Bool = false) {
         self.rtol = rtol
         self.atol = atol
         self.significantFigures = significantFigures
+        self.appliesToIntegers = appliesToIntegers
     }
 
     /// The largest accepted distance from `expected`.
@@ -32,6 +36,15 @@ public struct Tolerance: Sendable, Equatable, Codable, CustomStringConvertible {
         if given.isNaN || expected.isNaN { return false }
         if given.isInfinite || expected.isInfinite { return given == expected }
         return abs(given - expected) <= allowance(for: expected)
+    }
+
+    /// Whether the whole number `given` is accepted as `expected`: equal, or within a tolerance that applies to
+    /// integers, measured on the exact integer difference.
+    public func accepts(_ given: Int, expected: Int) -> Bool {
+        if given == expected { return true }
+        guard appliesToIntegers else { return false }
+        let (difference, overflow) = given.subtractingReportingOverflow(expected)
+        return !overflow && Double(difference.magnitude) <= allowance(for: Double(expected))
     }
 
     public var description: String {

@@ -35,11 +35,11 @@ public enum ValueComparison {
         }
         switch (expected, got) {
         case let (.int(a), .int(b)):
-            if a != b {
-                let error = Double(b) - Double(a)
-                if !tolerance.accepts(Double(b), expected: Double(a)) {
-                    record(Difference(path: path, reason: "expected \(a), got \(b)", error: abs(error), allowed: tolerance.allowance(for: Double(a)), isShape: false))
-                }
+            if !tolerance.accepts(b, expected: a) {
+                let (difference, overflow) = b.subtractingReportingOverflow(a)
+                record(Difference(
+                    path: path, reason: "expected \(a), got \(b)", error: overflow ? .infinity : Double(difference.magnitude),
+                    allowed: tolerance.appliesToIntegers ? tolerance.allowance(for: Double(a)) : 0, isShape: false))
             }
         case let (.double(a), .double(b)):
             if !tolerance.accepts(b, expected: a) {

@@ -49,10 +49,50 @@ public struct PartGrade: Sendable, Codable, Equatable {
         case skipped
     }
 
+    /// What happened, typed: reporters and the class summary read this, never the message text.
+    public enum Outcome: String, Sendable, Codable, CaseIterable {
+        /// Full marks.
+        case passed
+        /// Some credit.
+        case partial
+        /// Graded, no credit: a wrong value, a wrong form, outputs that do not match.
+        case wrong
+        /// Nothing handed in: no answer, no file, no function of that name.
+        case missing
+        /// The file does not compile or link, or the function does not match its signature.
+        case compileError = "compile-error"
+        /// The compiler ran over its time limit.
+        case compileTimeout = "compile-timeout"
+        /// The code ran over the wall-clock limit.
+        case timeout
+        /// The code ran over the CPU-time limit.
+        case cpuLimit = "cpu-limit"
+        /// The code ran out of memory under the memory limit.
+        case memoryLimit = "memory-limit"
+        /// The code printed more than the output limit (or wrote a file over the file-size limit).
+        case outputLimit = "output-limit"
+        /// The code crashed or exited before finishing its trials.
+        case crash
+        /// The result channel was written to, closed or forged.
+        case tampered
+        /// The file could not be read: too large, a link outside the folder, not a regular file.
+        case unreadable
+        /// Not graded in this run (filtered out).
+        case skipped
+        /// The grader could not grade it (no answer key, could not start the sandbox): not the student's fault.
+        case graderError = "grader-error"
+
+        /// A part that ran over a time limit: wall clock, CPU or the compiler's.
+        public var isTimeLimit: Bool { [.timeout, .cpuLimit, .compileTimeout].contains(self) }
+        /// A part whose file did not compile (or whose compiler ran over its limit).
+        public var isCompileFailure: Bool { [.compileError, .compileTimeout].contains(self) }
+    }
+
     public var problem: String
     public var id: String
-    public var kind: String
+    public var kind: PartKind.Name
     public var status: Status
+    public var outcome: Outcome
     public var score: Double
     public var maxScore: Double
     /// One line: what happened ("2 of 10 trials failed", "expected 213504, got 212992").

@@ -220,7 +220,7 @@ public final class GradingSession: @unchecked Sendable {
         }
         let parts = problem.parts.map { part in
             grades[part.id] ?? PartGrade(
-                problem: problem.id, id: part.id, kind: part.kind.name, status: .skipped, score: 0, maxScore: part.points,
+                problem: problem.id, id: part.id, kind: part.kind.kindName, status: .skipped, outcome: .skipped, score: 0, maxScore: part.points,
                 message: "not graded in this run (filtered out with --only)", details: [], mistake: nil, output: nil)
         }
         return ProblemGrade(

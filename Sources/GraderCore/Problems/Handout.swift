@@ -15,6 +15,9 @@ public enum Handout {
                 lines.append("Implement in `\(problem.snippetFileName)`, with exactly this signature:")
                 lines += ["", "```swift", spec.signature.text, "```", ""]
                 lines.append("It runs on \(spec.trials) random inputs and must match the reference to \(spec.tolerance); credit is per input.")
+            case .multipleChoice:
+                lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
+                lines.append(ChoiceChecker.rule)
             default:
                 lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
             }

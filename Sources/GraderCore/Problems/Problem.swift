@@ -75,17 +75,28 @@ public enum PartKind: Sendable {
     }
 
     /// The name used in `problem.yaml` and in reports.
-    public var name: String {
+    /// The answer kinds by their name in `problem.yaml` and the reports.
+    public enum Name: String, Sendable, Codable, CaseIterable {
+        case integer, real, vector, matrix, choice
+        case multipleChoice = "multiple-choice"
+        case snippet
+    }
+
+    /// This kind's name.
+    public var kindName: Name {
         switch self {
-        case .integer: return "integer"
-        case .real: return "real"
-        case .vector: return "vector"
-        case .matrix: return "matrix"
-        case .choice: return "choice"
-        case .multipleChoice: return "multiple-choice"
-        case .snippet: return "snippet"
+        case .integer: return .integer
+        case .real: return .real
+        case .vector: return .vector
+        case .matrix: return .matrix
+        case .choice: return .choice
+        case .multipleChoice: return .multipleChoice
+        case .snippet: return .snippet
         }
     }
+
+    /// This kind's name as `problem.yaml` writes it.
+    public var name: String { kindName.rawValue }
 
     /// The Swift type an expression answer of this kind evaluates to.
     public var valueType: SwiftType? {

@@ -203,7 +203,7 @@ public enum ProblemLoader {
             }
         }
         if let figures, !(1...17).contains(figures) { throw fields.error("`significant-figures` must be between 1 and 17") }
-        return Tolerance(rtol: rtol ?? 0, atol: atol ?? 0, significantFigures: figures)
+        return Tolerance(rtol: rtol ?? 0, atol: atol ?? 0, significantFigures: figures, appliesToIntegers: true)
     }
 
     static func readExpected(_ fields: inout YAMLFields, kind: String, partID: String) throws -> ExpectedValue {

@@ -5,8 +5,10 @@ public struct ValidationIssue: Sendable, CustomStringConvertible, Equatable {
     public let file: String
     public let line: Int?
     public let message: String
+    /// Worth knowing, but the definition is not wrong: validation still passes.
+    public var isWarning = false
 
-    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): error: \(message)" }
+    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(isWarning ? "warning" : "error"): \(message)" }
 }
 
 /// What `grader validate` found: a line per problem and every issue.
@@ -24,7 +26,7 @@ public struct ValidationReport: Sendable {
     public var referenceSubmission: String?
     public var referenceScore: (score: Double, max: Double)?
 
-    public var passed: Bool { issues.isEmpty }
+    public var passed: Bool { !issues.contains { !$0.isWarning } }
 }
 
 /// Checks loaded problem definitions beyond their format: the references compile and run on their own trials,
@@ -54,7 +56,7 @@ public struct ProblemValidator: Sendable {
             self.check(set.problems[index])
         }
         for (problem, issues) in zip(set.problems, perProblem) {
-            report.problems.append(.init(id: problem.id, parts: problem.parts.count, points: problem.maxScore, issues: issues.count))
+            report.problems.append(.init(id: problem.id, parts: problem.parts.count, points: problem.maxScore, issues: issues.filter { !$0.isWarning }.count))
             report.issues += issues
         }
         if let folder = referenceSubmission, perProblem.allSatisfy(\.isEmpty) {
@@ -122,7 +124,23 @@ public struct ProblemValidator: Sendable {
                     }
                 }
             case .choice, .multipleChoice:
-                break
+                // Grade the answers a student who knows nothing would give, with the real checker: nothing, everything.
+                let options: [String]
+                switch part.kind {
+                case .choice(let spec), .multipleChoice(let spec): options = spec.options
+                default: options = []
+                }
+                for (name, answer) in [("an empty answer", YAMLTree.sequence([], line: part.line)),
+                                       ("selecting every option", .sequence(options.map { .scalar($0, quoted: false, line: part.line) }, line: part.line))] {
+                    let grade = ChoiceChecker().check(problem: problem.id, part: part, answer: answer, key: AnswerKey(expected: nil))
+                    if grade.score > 0 {
+                        var warning = ValidationIssue(
+                            file: definition, line: part.line,
+                            message: "part `\(part.id)`: \(name) earns \(NumberFormatting.score(grade.score)) of \(NumberFormatting.score(part.points)) points")
+                        warning.isWarning = true
+                        issues.append(warning)
+                    }
+                }
             }
         }
         return issues
@@ -138,7 +156,7 @@ public struct ProblemValidator: Sendable {
         }
         report.referenceScore = (grade.score, grade.maxScore)
         return grade.allParts.filter { $0.status != .passed }.map { part in
-            let file = part.kind == "snippet" ? "\(part.problem).swift" : Submission.answersFileName
+            let file = part.kind == .snippet ? "\(part.problem).swift" : Submission.answersFileName
             return ValidationIssue(
                 file: (folder as NSString).appendingPathComponent(file), line: nil,
                 message: "the reference submission gets \(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore)) on `\(part.problem).\(part.id)`: \(part.message)")
