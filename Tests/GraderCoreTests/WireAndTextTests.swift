@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import GraderCore
 
@@ -16,6 +17,50 @@ struct WireAndTextTests {
         let decoded = WireFormat.decode(type, from: tokens.map { Substring($0) }, at: &index)
         #expect(index == tokens.count)
         #expect(TestSupport.doubles(decoded!).map(\.bitPattern) == TestSupport.doubles(value).map(\.bitPattern))
+    }
+
+    @Test("the generated harness and WireFormat agree on every value kind, bit for bit, through a real sandboxed run")
+    func harnessRoundTrip() throws {
+        // Identity functions compiled and run exactly like a student's: whatever goes in must come back unchanged.
+        let signatures = [
+            "func echoDoubles(_ x: [[Double]]) -> [[Double]]", "func echoInts(_ x: [Int]) -> [Int]",
+            "func echoBools(_ x: [Bool]) -> [Bool]", "func echoDeep(_ x: [[[Double]]]) -> [[[Double]]]",
+            "func echoMixed(_ x: Double, n: Int, flag: Bool) -> (x: Double, n: Int, flag: Bool)",
+        ]
+        let source = signatures.map { signature in
+            let parsed = try! FunctionSignature(parsing: signature)
+            let body = parsed.parameters.count == 1 ? "x" : "(x, n, flag)"
+            return "\(signature) { \(body) }"
+        }.joined(separator: "\n")
+        let entries = try signatures.map { HarnessEntry.call(try FunctionSignature(parsing: $0)) }
+        let session = TestSupport.session
+        guard case .built(let binary) = try session.builder.build(fileName: "echo.swift", source: Array(source.utf8), entries: entries) else {
+            Issue.record("the echo file did not build")
+            return
+        }
+        let special: [Double] = [
+            .nan, -.nan, Double(nan: 0x5_1234, signaling: false), .infinity, -.infinity, -0.0, 0, .leastNonzeroMagnitude,
+            -.leastNonzeroMagnitude, .leastNormalMagnitude / 2, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .pi, 1e-300,
+        ]
+        let cases: [(entry: String, type: SwiftType, trials: [[SnippetValue]])] = [
+            ("echoDoubles", .array(.array(.double)), [[TestSupport.matrix([special])], [TestSupport.matrix([])], [TestSupport.matrix([[], []])]]),
+            ("echoInts", .array(.int), [[.array([.int(.min), .int(.max), .int(0), .int(-1)])], [.array([])]]),
+            ("echoBools", .array(.bool), [[.array([.bool(true), .bool(false)])], [.array([])]]),
+            ("echoDeep", .array(.array(.array(.double))), [[.array([])], [.array([.array([])])], [.array([TestSupport.matrix([[-0.0]])])]]),
+            ("echoMixed", try SwiftType(parsing: "(x: Double, n: Int, flag: Bool)"),
+             special.map { [.double($0), .int(Int.min), .bool(true)] }),
+        ]
+        for test in cases {
+            let run = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: test.entry, returnType: test.type,
+                                       trials: test.trials, limits: SandboxLimits())
+            #expect(run.failure == nil, "\(test.entry): \(run.failure ?? "")")
+            for (trial, input) in test.trials.enumerated() {
+                let expected = test.type.rank > 0 || test.entry != "echoMixed" ? input[0] : .tuple(input)
+                guard let output = run.outputs[trial] else { Issue.record("\(test.entry) trial \(trial): no output"); continue }
+                #expect(WireFormat.line([output]) == WireFormat.line([expected]), "\(test.entry) trial \(trial)")
+                #expect(TestSupport.doubles(output).map(\.bitPattern) == TestSupport.doubles(expected).map(\.bitPattern))
+            }
+        }
     }
 
     @Test("signatures parse into labels, names and types")

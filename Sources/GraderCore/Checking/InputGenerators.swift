@@ -10,7 +10,8 @@ public enum InputGenerators {
         var random = SeededGenerator(seed: spec.seed)
         return (0..<spec.trials).map { _ in
             var dimensions: [String: Int] = [:]
-            for dimension in spec.dimensions { dimensions[dimension.name] = Int.random(in: dimension.range, using: &random) }
+            // In the order problem.yaml declares them; every value drawn through SeededGenerator's own mapping.
+            for dimension in spec.dimensions { dimensions[dimension.name] = random.int(in: dimension.range) }
             if let name = spec.generator, let generator = named[name] {
                 return generator(spec, &random, dimensions)
             }
@@ -30,11 +31,11 @@ public enum InputGenerators {
             if let value = input.value?.evaluate(dimensions) { return .int(value) }
             let low = Int(input.range.lowerBound.rounded(.up))
             let high = max(low, Int(input.range.upperBound.rounded(.down)))
-            return .int(Int.random(in: low...high, using: &random))
+            return .int(random.int(in: low...high))
         case .double:
             return .double(roundedDraw(in: input.range, random: &random))
         case .bool:
-            return .bool(Double.random(in: 0..<1, using: &random) < input.probability)
+            return .bool(random.unitInterval() < input.probability)
         case .array(let element):
             let count = shape.first?.evaluate(dimensions) ?? 0
             return .array((0..<count).map { _ in
@@ -47,7 +48,7 @@ public enum InputGenerators {
 
     /// A uniform draw rounded to 1/64, so that inputs print short in feedback and exactly in binary.
     static func roundedDraw(in range: ClosedRange<Double>, random: inout SeededGenerator) -> Double {
-        let value = Double.random(in: range, using: &random)
+        let value = random.double(in: range)
         let rounded = (value * 64).rounded() / 64
         return min(max(rounded, range.lowerBound), range.upperBound)
     }
@@ -58,7 +59,8 @@ public enum InputGenerators {
         let depth = max(2, dimensions["depth"] ?? 3)
         let width = max(1, dimensions["width"] ?? 2)
         let inputWidth = max(1, dimensions["inputWidth"] ?? width)
-        let range = spec.inputs.values.first?.range ?? -1.0...1.0
+        // The first parameter's range, in signature order (never a dictionary's order, which changes per process).
+        let range = spec.signature.parameters.lazy.compactMap { spec.inputs[$0.name]?.range }.first ?? -1.0...1.0
         func matrix(_ rows: Int, _ columns: Int) -> SnippetValue {
             .array((0..<rows).map { _ in .array((0..<columns).map { _ in .double(roundedDraw(in: range, random: &random)) }) })
         }

@@ -84,23 +84,43 @@ public final class GradingSession: @unchecked Sendable {
         }
         var digests: [String: String] = [:]
         for problem in problems.problems {
-            var hasher = SHA256Hasher()
-            hasher.update(field: graderVersion)
-            hasher.update(field: builder.compilerVersion)
-            hasher.update(field: sandbox.status.mode.rawValue)
-            for path in [problem.definitionPath, problem.referencePath] {
-                hasher.update(FileManager.default.contents(atPath: path) ?? Data())
-                hasher.update([0])
-            }
-            let limits = SandboxLimits().applying(problem.limits).applying(options.limits)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys  // a dictionary's order changes from run to run; a cache key must not
-            hasher.update(field: String(decoding: (try? encoder.encode(limits)) ?? Data(), as: UTF8.self))
-            hasher.update(field: problem.parts.filter { options.selects(problem, $0) }.map(\.id).joined(separator: ","))
-            digests[problem.id] = hasher.hexDigest()
+            digests[problem.id] = Self.definitionDigest(
+                problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode, options: options)
         }
         definitionDigests = digests
         referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
+    }
+
+    /// A digest of everything but the submission that `problem`'s grade depends on: the grader, the compiler, the
+    /// sandbox mode, the definition and reference files, the limits, the parts graded, and whatever generates and
+    /// encodes values (the trials as they go on the wire, the harness runtime, the compile flags), so that a change
+    /// to any of them can never serve old expected outputs or grades. `trials` is replaceable for tests.
+    static func definitionDigest(
+        _ problem: Problem, compilerVersion: String, mode: SandboxStatus.Mode, options: GradingOptions,
+        trials: (SnippetSpec) -> [[SnippetValue]] = InputGenerators.trials(for:)
+    ) -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: graderVersion)
+        hasher.update(field: compilerVersion)
+        hasher.update(field: mode.rawValue)
+        for path in [problem.definitionPath, problem.referencePath] {
+            hasher.update(FileManager.default.contents(atPath: path) ?? Data())
+            hasher.update([0])
+        }
+        let limits = SandboxLimits().applying(problem.limits).applying(options.limits)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // a dictionary's order changes from run to run; a cache key must not
+        hasher.update(field: String(decoding: (try? encoder.encode(limits)) ?? Data(), as: UTF8.self))
+        hasher.update(field: problem.parts.filter { options.selects(problem, $0) }.map(\.id).joined(separator: ","))
+        for part in problem.snippetParts {
+            guard case .snippet(let spec) = part.kind else { continue }
+            hasher.update(field: part.id)
+            hasher.update(field: trials(spec).map(WireFormat.line).joined(separator: "\n"))
+        }
+        hasher.update(field: HarnessRuntime.prologue)
+        hasher.update(field: SnippetBuilder.flags.joined(separator: " "))
+        hasher.update(field: SnippetBuilder.harnessFlags.joined(separator: " "))
+        return hasher.hexDigest()
     }
 
     /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.

@@ -18,4 +18,26 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A whole number in `range`, from the next raw output by a multiply-high (the top 64 bits of output x span).
+    ///
+    /// Our own mapping, not `Int.random(in:using:)`: Swift does not promise that the standard library maps a
+    /// generator's outputs to values the same way in every version, and trials must be identical on every machine
+    /// and toolchain. One raw output per value, always, so the stream never depends on the values drawn.
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        let span = UInt64(bitPattern: Int64(range.upperBound &- range.lowerBound)) &+ 1
+        let raw = next()
+        if span == 0 { return Int(bitPattern: UInt(raw)) }  // the whole range of Int
+        return range.lowerBound &+ Int(bitPattern: UInt(raw.multipliedFullWidth(by: span).high))
+    }
+
+    /// A double in [0, 1): the top 53 bits of the next raw output, times 2^-53 (exact).
+    public mutating func unitInterval() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
+    /// A double in `range` (the upper bound included only by rounding), from one raw output.
+    public mutating func double(in range: ClosedRange<Double>) -> Double {
+        range.lowerBound + unitInterval() * (range.upperBound - range.lowerBound)
+    }
 }
