@@ -5,8 +5,8 @@
 #   - python3 with junitparser: an independent JUnit reader checks the grader's reports.
 # A tool that cannot be installed (not root) is named with its install command here, and the tests that need it
 # fail saying the same; none is skipped.
-# Where Jenkins' schema sits beside the repository (../shared/schemas/junit-10.xsd, as in the project's CI), every
-# JUnit report the tests validate is also checked against it.
+# When GRADER_JENKINS_SCHEMA names Jenkins' junit-10.xsd (the project's CI sets it), every JUnit report the tests
+# validate is also checked against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/prerequisites.sh
@@ -18,10 +18,7 @@ grader_need_command setpriv util-linux "drops to nobody in the sandbox and in th
 grader_need_command prlimit util-linux "limits the compiler's memory" || true
 grader_need_junitparser || true
 
-jenkins=../shared/schemas/junit-10.xsd
-if [ -f "$jenkins" ]; then
-  export GRADER_JENKINS_SCHEMA
-  GRADER_JENKINS_SCHEMA=$(cd "$(dirname "$jenkins")" && pwd)/$(basename "$jenkins")
+if [ -n "${GRADER_JENKINS_SCHEMA:-}" ]; then
   echo "==> JUnit reports are also validated against $GRADER_JENKINS_SCHEMA" >&2
 fi
 

@@ -106,8 +106,7 @@ enum CLI {
 
     /// The project's own JUnit schema, which every report the grader writes must satisfy.
     static let schema = root + "/docs/junit.xsd"
-    /// Jenkins' `junit-10.xsd`, checked as well when `GRADER_JENKINS_SCHEMA` names it (`scripts/test.sh` sets it
-    /// where `../shared/schemas/junit-10.xsd` exists, as in the project's CI).
+    /// Jenkins' `junit-10.xsd`, checked as well when `GRADER_JENKINS_SCHEMA` names it (the project's CI sets it).
     static let jenkinsSchema = ProcessInfo.processInfo.environment["GRADER_JENKINS_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
     private static let validators: Result<[XMLSchemaValidator], Error> = Result {
         try ([schema] + (jenkinsSchema.map { [$0] } ?? [])).map { try XMLSchemaValidator(schemaPath: $0) }

@@ -41,9 +41,8 @@ public struct EntryRun: Sendable {
     private static func runOnce(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits
     ) throws -> (run: EntryRun, clean: Bool) {
-        let trials = lines
         let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits)
-        var outputs = [SnippetValue?](repeating: nil, count: trials.count)
+        var outputs = [SnippetValue?](repeating: nil, count: lines.count)
         var seen = Set<Int>()
         var done = false
         var tampered = false
@@ -99,7 +98,7 @@ public struct EntryRun: Sendable {
             outputs = outputs.map { _ in nil }
         }
         let run = EntryRun(
-            outputs: outputs, failure: failure, failureKind: kind, failedTrial: failure == nil ? nil : min(completed, trials.count - 1),
+            outputs: outputs, failure: failure, failureKind: kind, failedTrial: failure == nil ? nil : min(completed, lines.count - 1),
             printed: ReportText.clean(bytes: outcome.stdout + outcome.stderr, limit: 2000), seconds: outcome.seconds)
         return (run, failure == nil && done && !tampered)
     }

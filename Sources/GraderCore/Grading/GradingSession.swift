@@ -59,7 +59,7 @@ public final class GradingSession: @unchecked Sendable {
 
     /// Loads the problems and prepares the compiler and the sandbox.
     ///
-    /// Without namespaces, student code runs as the grader's own user unless the grader is root (then as nobody),
+    /// Without namespaces, student code runs as the grader's own user unless the grader is root (then as an unprivileged uid),
     /// so it could read or rewrite anything the grader keeps on disk. In that case the session keeps reference
     /// outputs in memory only, caches no results, and compiles into a private folder removed when it closes.
     public init(options requested: GradingOptions) throws {

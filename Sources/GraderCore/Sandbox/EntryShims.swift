@@ -1,16 +1,17 @@
-/// The small functions appended to a student's (or reference's) file that export what the harness calls.
+/// The small functions compiled with a student's (or reference's) file that export what the harness calls.
 ///
 /// Student code and the harness never share a module: the file is compiled as module `Submission` with these shims
-/// at its end, the harness as module `GraderHarness` from generated code only, and the two objects are linked. Each
+/// (in a second file when graded alone, at the end of the rewritten file in a shared batch call), the harness as
+/// module `GraderHarness` from generated code only, and the two objects are linked. Each
 /// shim has a fixed symbol name (`@_silgen_name`), which the harness declares as an external function. Its types are
 /// spelled in full (`Swift.Array<Swift.Double>`), so a student's `typealias Double = Float` or own `struct Array`
 /// changes nothing but makes the call to their function fail to type-check, which is reported as a signature that
 /// does not match; the harness, compiled without the student's code, cannot be affected at all.
 enum EntryShims {
-    /// The shims for `entries`, each exported as `symbol(index)`; the source starts on a new line.
+    /// The shims for `entries`, each exported as `symbol(index)`; the text starts with an empty line.
     ///
-    /// - Returns: The text to append and, per entry, the lines (1-based, counted from the first appended line) that
-    ///   its shim occupies, to attribute compiler errors.
+    /// - Returns: The text and, per entry, the lines of the text (1-based) that its shim occupies, to attribute
+    ///   compiler errors.
     static func source(
         for entries: [HarnessEntry], symbol: (Int) -> String, namePrefix: String = "__grader_shim_"
     ) -> (text: String, lines: [ClosedRange<Int>]) {

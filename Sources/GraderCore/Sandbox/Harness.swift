@@ -23,19 +23,18 @@ public struct HarnessEntry: Sendable, Equatable {
     }
 }
 
-/// The generated `main.swift` compiled with a student's (or the reference's) file, and where each entry sits in it.
+/// The generated `main.swift`: compiled alone, as module `GraderHarness`, and linked with the student's (or the
+/// reference's) object, whose entry points it declares (`EntryShims`).
 public struct Harness: Sendable {
     /// The exit status of a harness that could not write on its result channel (fd 3 closed or replaced).
     public static let resultChannelBroken: Int32 = 70
 
     public let source: String
-    /// The lines (1-based, inclusive) of `main.swift` each entry's code occupies, to attribute compiler errors.
-    public let entryLines: [(name: String, lines: ClosedRange<Int>)]
 
     /// Generates a harness that owns `main`, reads trials on stdin and reports results on fd 3.
     ///
-    /// `declarations` are extra lines placed before the entries (the shared-compile harness declares there the
-    /// functions it calls by symbol name).
+    /// `declarations` are extra lines placed before the entries: the external entry points (`EntryShims`) the
+    /// entries call by symbol name.
     ///
     /// The wire format is `WireFormat`'s. Every identifier starts with `__grader` so that it cannot collide with a
     /// student's helper names, and library functions are qualified (`Swift.readLine`) so a student's own
@@ -43,9 +42,7 @@ public struct Harness: Sendable {
     public init(entries: [HarnessEntry], declarations: [String] = []) {
         var lines: [String] = HarnessRuntime.prologue.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines += declarations
-        var table: [(String, ClosedRange<Int>)] = []
         for (index, entry) in entries.enumerated() {
-            let first = lines.count + 1
             lines.append("func __grader_entry_\(index)(_ __reader: inout __GraderReader) -> String {")
             var arguments: [String] = []
             for (position, parameter) in entry.parameters.enumerated() {
@@ -58,7 +55,6 @@ public struct Harness: Sendable {
             lines.append(contentsOf: Self.writes(entry.returnType, path: "__result").map { "    \($0)" })
             lines.append("    return __writer.text")
             lines.append("}")
-            table.append((entry.name, first...lines.count))
         }
         let map = entries.enumerated().map { "    \"\($0.element.name)\": __grader_entry_\($0.offset)," }
         if map.isEmpty {
@@ -69,7 +65,6 @@ public struct Harness: Sendable {
             lines.append("])")
         }
         source = lines.joined(separator: "\n") + "\n"
-        entryLines = table
     }
 
     private static func reader(_ type: SwiftType) -> String {
@@ -89,11 +84,6 @@ public struct Harness: Sendable {
         default:
             return ["__writer.put(\(path))"]
         }
-    }
-
-    /// The entry whose code holds `line` of `main.swift`, if any.
-    public func entry(atLine line: Int) -> String? {
-        entryLines.first { $0.lines.contains(line) }?.name
     }
 }
 

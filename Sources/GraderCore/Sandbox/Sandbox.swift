@@ -200,7 +200,7 @@ public final class Sandbox: @unchecked Sendable {
         } else {
             let folder = try TemporaryDirectory(prefix: "scratch", parent: staging.path)
             scratch = folder
-            // As root, the launcher drops to nobody itself: it stays root, so the student's code cannot kill it.
+            // As root, the launcher drops to the run's uid itself and stays root, so the student's code cannot kill it.
             let user = getuid() == 0 ? ["--user", "\(runUID):\(runUID)"] : []
             if !user.isEmpty { chown(folder.path, uid_t(runUID), gid_t(runUID)) }
             let command = [launcher] + Self.launcherLimits(limits) + ["--parent", "\(getpid())"] + user + ["--", stagedBinary, entry]

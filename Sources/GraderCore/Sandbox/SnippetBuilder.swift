@@ -37,10 +37,10 @@ public struct SnippetBuilder: Sendable {
     /// Flags for every compile of student or reference code (module `Submission`).
     ///
     /// `MemberImportVisibility`: a file sees the members of only the modules it imports itself, so in a shared
-    /// compile one student's `import Foundation` cannot make another's file compile. `-continue-building-after-errors`
-    /// lets the driver report every file's errors, not only the first failing file's.
+    /// compile one student's `import Foundation` cannot make another's file compile. Every compile of this code is
+    /// whole-module (`-wmo`), so one compiler job reports the errors of every file, the student's first.
     static let flags = [
-        "-Onone", "-swift-version", "5", "-module-name", "Submission", "-continue-building-after-errors",
+        "-Onone", "-swift-version", "5", "-module-name", "Submission",
         "-enable-upcoming-feature", "MemberImportVisibility",
         "-Xfrontend", "-solver-expression-time-threshold=5", "-Xfrontend", "-solver-memory-threshold=536870912",
     ]
