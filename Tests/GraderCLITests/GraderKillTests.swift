@@ -15,7 +15,9 @@ struct GraderKillTests {
         let source = fixture.replacingOccurrences(of: "@@MARKER@@", with: marker) + "\n"
             + reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
         try source.write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
-        let temporary = CLI.temporary("kill-tmp-\(marker)")
+        // Not named after the marker: the staging path is on bubblewrap's and the launcher's command lines, which
+        // must not pass for the snippet's processes (they also run the reference, before any snippet).
+        let temporary = CLI.temporary("kill-tmp-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
 
         let process = Process()
