@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Writes Gradescope's autograder zip (and reads it back in the tests); links zlib, which libxml2-dev brings.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(name: "CProcessSupport"),
@@ -21,7 +23,10 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .target(
             name: "GraderCore",
-            dependencies: ["CProcessSupport", "CLibXML2", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "CProcessSupport", "CLibXML2", .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .executableTarget(
             name: "grader",
@@ -32,7 +37,9 @@ let package = Package(
         ),
         .testTarget(name: "GraderCoreTests", dependencies: ["GraderCore"]),
         // Fixtures are hostile and broken submissions the tests copy into place, never compiled into the tests.
-        .testTarget(name: "GraderCLITests", dependencies: ["GraderCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "GraderCLITests", dependencies: ["GraderCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

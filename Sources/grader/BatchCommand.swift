@@ -61,6 +61,10 @@ struct Batch: ParsableCommand {
         flags.jobs = 1  // parallel across students, not across one student's problems
         let session = try flags.session { $0.cachesResults = !noResultCache }
         defer { session.close() }
+        if session.problems.role == .student {
+            printError("error: \(session.problems.directory) is a student kit: it has no answer keys and no hidden trials, so it cannot give grades; batch-grade with the autograder folder `grader assign` wrote")
+            throw ExitCode(2)
+        }
         if session.sandbox.status.mode == .rlimitsOnly && !allowUnsandboxed {
             printError("""
                 error: \(session.sandbox.status.note).

@@ -20,8 +20,12 @@ struct Grader: ParsableCommand {
               grader show residual-jacobians         print one problem as the student's handout (Markdown)
               grader validate problems               check problem definitions (for instructors)
               grader batch submissions --out reports grade a whole class: gradebook, summary, overview page
+              grader assign --out kit                student kit, autograder folder and Gradescope zip (instructors)
+
+            Students check their work against the student kit (`--problems kit/student`): public trials, and the
+            form of every answer. Final grades come from the autograder folder: answer keys, and hidden trials.
             """,
-        subcommands: [Grade.self, Check.self, Batch.self, Merge.self, List.self, Show.self, Init.self, Validate.self],
+        subcommands: [Grade.self, Check.self, Batch.self, Merge.self, Assign.self, List.self, Show.self, Init.self, Validate.self],
         defaultSubcommand: nil
     )
 

@@ -33,12 +33,16 @@ struct GradingFlags: ParsableArguments {
     @Flag(name: .long, help: "Do not use namespaces even where available (rlimits and timeouts only).")
     var noNamespaces = false
 
+    @Option(name: .customLong("flag-threshold"), help: ArgumentHelp("Flag a part that passes every public trial when more than this fraction of its hidden trials fail (default 0.5).", valueName: "fraction"))
+    var flagThreshold: Double?
+
     func validate() throws {
         for (key, value) in options.limits.valuesByKey {
             let flag = LimitOverrides.bounds.first { $0.key == key }?.flag ?? key
             if let problem = LimitOverrides.problem(key: key, value: value, name: flag) { throw ValidationError(problem) }
         }
         if let jobs, jobs <= 0 { throw ValidationError("--jobs must be a positive number") }
+        if let flagThreshold, !(0..<1).contains(flagThreshold) { throw ValidationError("--flag-threshold must be at least 0 and below 1") }
     }
 
     /// The grading options these flags describe.
@@ -51,6 +55,7 @@ struct GradingFlags: ParsableArguments {
         options.requireSandbox = requireSandbox
         options.disableNamespaces = noNamespaces
         if let jobs { options.jobs = jobs }
+        if let flagThreshold { options.flagThreshold = flagThreshold }
         return options
     }
 
@@ -90,6 +95,9 @@ struct ReportFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write the results as JSON here (schema: docs/results-schema.md).", valueName: "file"))
     var json: String?
 
+    @Option(name: .long, help: ArgumentHelp("Write Gradescope's autograder results.json here.", valueName: "file"))
+    var gradescope: String?
+
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Grade only these problems or parts (problem or problem.part); others are skipped.", valueName: "id"))
     var only: [String] = []
 
@@ -98,11 +106,13 @@ struct ReportFlags: ParsableArguments {
 
     /// Writes every requested report file; a file that cannot be written is exit status 2.
     func write(_ report: GradeReport) throws {
-        let targets: [(String?, String)] = [(junit, JUnitReporter.format), (feedback, MarkdownReporter.format), (json, JSONReporter.format)]
-        for (path, format) in targets {
+        let targets: [(String?, any Reporter)] = [
+            (junit, JUnitReporter()), (feedback, MarkdownReporter()), (json, JSONReporter()), (gradescope, GradescopeReporter()),
+        ]
+        for (path, reporter) in targets {
             guard let path else { continue }
             do {
-                try Reporters.write(Reporters.all[format]!.render(report), to: path)
+                try Reporters.write(reporter.render(report), to: path)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(2)

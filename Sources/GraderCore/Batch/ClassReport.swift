@@ -91,6 +91,17 @@ public struct ClassSummary: Sendable, Codable {
         public let students: Int
     }
 
+    /// A part flagged for the instructor's review.
+    public struct Flag: Sendable, Codable, Equatable {
+        public let student: String
+        /// `problem-id.part-id`.
+        public let part: String
+        public let reason: PartGrade.Flag.Reason
+        public let detail: String
+        public let publicTrials: String?
+        public let hiddenTrials: String?
+    }
+
     public struct Bin: Sendable, Codable {
         public let from: Double
         public let to: Double
@@ -113,6 +124,8 @@ public struct ClassSummary: Sendable, Codable {
     public let timedOut: [String]
     /// Students with a Swift file that did not compile.
     public let compileErrors: [String]
+    /// Parts flagged for review (passing the public trials but failing the hidden ones), by student.
+    public let flags: [Flag]
     /// Set only when `SOURCE_DATE_EPOCH` is: the reports are otherwise byte-identical for the same inputs.
     public let generated: String?
     /// Set when any student was graded without the namespace sandbox: what that mode could not promise.
@@ -161,6 +174,13 @@ public struct ClassSummary: Sendable, Codable {
         self.parts = parts
         timedOut = report.students.filter { $0.report.allParts.contains { $0.outcome.isTimeLimit } }.map(\.id)
         compileErrors = report.students.filter { $0.report.allParts.contains { $0.outcome.isCompileFailure } }.map(\.id)
+        flags = report.students.flatMap { student in
+            student.report.flaggedParts.map { part in
+                Flag(student: student.id, part: "\(part.problem).\(part.id)", reason: part.flag!.reason, detail: part.flag!.detail,
+                     publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
+                     hiddenTrials: part.trials.flatMap { tally in tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" } })
+            }
+        }
         unsandboxed = report.students.first { $0.report.sandbox.mode == .rlimitsOnly }?.report.sandbox.note
         generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map {
             ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0))

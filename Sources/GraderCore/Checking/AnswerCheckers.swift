@@ -32,10 +32,11 @@ public enum AnswerCheckers {
         case .integer: return "a whole number, e.g. `\(part.id): 42`"
         case .real(let spec): return "a number, e.g. `\(part.id): 0.125` (checked to \(spec.tolerance))"
         case .vector(let spec):
-            let count = key?.expected.map(ValueComparison.shape).map { " of \($0) numbers" } ?? ""
+            let count = (key?.expected.map(ValueComparison.shape) ?? spec.shape?.first.map(String.init)).map { " of \($0) numbers" } ?? ""
             return "a list\(count), e.g. `\(part.id): [1.0, -2.5]` (checked to \(spec.tolerance))"
         case .matrix(let spec):
-            let shape = key?.expected.map(ValueComparison.shape).map { " (\($0), row-major)" } ?? " (row-major)"
+            let stated = spec.shape.map { $0.map(String.init).joined(separator: "×") }
+            let shape = (key?.expected.map(ValueComparison.shape) ?? stated).map { " (\($0), row-major)" } ?? " (row-major)"
             return "a list of rows\(shape), e.g. `\(part.id): [[1.0, 0.0], [0.0, 1.0]]` (checked to \(spec.tolerance))"
         case .choice(let spec): return "one of \(spec.options.map { "`\($0)`" }.joined(separator: ", "))"
         case .multipleChoice(let spec):
@@ -58,12 +59,20 @@ extension PartGrade {
         case .failed: derived = .wrong
         case .missing: derived = .missing
         case .skipped: derived = .skipped
+        case .pending: derived = .pending
         case .error: derived = .graderError
         }
         self.init(
             problem: problem, id: part.id, kind: part.kind.kindName, status: status, outcome: outcome ?? derived, score: score,
             maxScore: part.points, message: message, details: details, mistake: mistake, output: nil)
-        if status != .passed, let hint = part.hint { self.details.append("Hint: \(hint)") }
+        if status != .passed, status != .pending, let hint = part.hint { self.details.append("Hint: \(hint)") }
+        finalOnly = part.answerWithheld
+    }
+
+    /// A well-formed answer to a part whose key the student kit does not hold: its value waits for final grading.
+    static func pending(problem: String, part: Part, reading: String) -> PartGrade {
+        PartGrade(problem: problem, part: part, status: .pending, score: 0, message: "well formed; graded at final grading",
+                  details: ["Read as \(reading). The student kit holds no answer key, so its value is checked only at final grading."])
     }
 }
 
@@ -75,8 +84,8 @@ public struct NumericChecker: AnswerChecker {
             return PartGrade(problem: problem, part: part, status: .missing, score: 0,
                              message: "no answer given", details: ["Add `\(part.id)` under `\(problem):` in answers.yaml: \(form)."])
         }
-        guard let type = part.kind.valueType, let expected = key.expected else {
-            return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "this part has no answer key")
+        guard let type = part.kind.valueType else {
+            return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "not a numeric part")
         }
         let given: SnippetValue
         switch AnswerParser.parse(answer, as: type) {
@@ -95,6 +104,17 @@ public struct NumericChecker: AnswerChecker {
                              message: "answer contains \(bad.value)\(bad.path.isEmpty ? "" : " at \(bad.path)"); answers must be finite numbers",
                              details: ["Expected \(form)."])
         }
+        if part.answerWithheld {
+            if let shape = numericShape(part), ValueComparison.dimensions(given) != shape {
+                let written = shape.map(String.init).joined(separator: "×")
+                return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                                 message: "wrong shape: expected \(written), got \(ValueComparison.shape(given))", details: ["Expected \(form)."])
+            }
+            return .pending(problem: problem, part: part, reading: "`\(given.swiftLiteral)`")
+        }
+        guard let expected = key.expected else {
+            return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "this part has no answer key")
+        }
         guard let difference = ValueComparison.firstDifference(expected: expected, got: given, tolerance: tolerance) else {
             return PartGrade(problem: problem, part: part, status: .passed, score: part.points, message: "correct")
         }
@@ -112,6 +132,14 @@ public struct NumericChecker: AnswerChecker {
         let mistake = key.mistakes.first { ValueComparison.matches(expected: $0.value, got: given, tolerance: tolerance) }
         return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: message, details: details,
                          mistake: mistake?.feedback)
+    }
+
+    /// The shape a student kit states for a withheld vector or matrix answer.
+    private func numericShape(_ part: Part) -> [Int]? {
+        switch part.kind {
+        case .vector(let spec), .matrix(let spec): return spec.shape
+        default: return nil
+        }
     }
 
     private func firstNonFinite(_ value: SnippetValue, path: String = "") -> (value: String, path: String)? {
@@ -165,6 +193,9 @@ public struct ChoiceChecker: AnswerChecker {
                              details: ["Expected \(form)."])
         }
         let selected = Set(chosen)
+        if part.answerWithheld {
+            return .pending(problem: problem, part: part, reading: chosen.isEmpty ? "no option" : chosen.map { "`\($0)`" }.joined(separator: ", "))
+        }
         if !multiple {
             let right = selected == Set(spec.correct)
             return PartGrade(problem: problem, part: part, status: right ? .passed : .failed, score: right ? part.points : 0,

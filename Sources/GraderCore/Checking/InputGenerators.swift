@@ -5,20 +5,44 @@ public enum InputGenerators {
         "residual-network": residualNetwork
     ]
 
-    /// The arguments of every trial of a snippet part, drawn from the part's seed (the same on every run).
+    /// The arguments of every public trial of a snippet part, drawn from the part's seed (the same on every run).
     public static func trials(for spec: SnippetSpec) -> [[SnippetValue]] {
         var random = SeededGenerator(seed: spec.seed)
-        return (0..<spec.trials).map { _ in
-            var dimensions: [String: Int] = [:]
-            // In the order problem.yaml declares them; every value drawn through SeededGenerator's own mapping.
-            for dimension in spec.dimensions { dimensions[dimension.name] = random.int(in: dimension.range) }
-            if let name = spec.generator, let generator = named[name] {
-                return generator(spec, &random, dimensions)
-            }
-            return spec.signature.parameters.map { parameter in
-                draw(parameter.type, spec.inputs[parameter.name]!, shape: ArraySlice(spec.inputs[parameter.name]!.shape),
-                     dimensions: dimensions, random: &random)
-            }
+        return (0..<spec.trials).map { _ in trial(spec, &random) }
+    }
+
+    /// The arguments of the hidden trials of part `part` of problem `problem`: drawn from `secret` (or, without
+    /// one, from a built-in seed fit for practice only), and never equal to a public trial, so that final grading
+    /// runs inputs no student has seen. Fewer than `spec.hiddenTrials` only when the inputs' space is nearly
+    /// exhausted by the public trials.
+    public static func hiddenTrials(for spec: SnippetSpec, problem: String, part: String, secret: String?) -> [[SnippetValue]] {
+        guard spec.hiddenTrials > 0 else { return [] }
+        var hasher = SHA256Hasher()
+        hasher.update(field: secret ?? "grader: no secret, practice hidden trials")
+        hasher.update(field: "hidden/\(problem)/\(part)")
+        let digest = hasher.hexDigest()
+        var random = SeededGenerator(seed: UInt64(digest.prefix(16), radix: 16)!)
+        let seen = Set(trials(for: spec).map(WireFormat.line))
+        var drawn: [[SnippetValue]] = []
+        var lines = seen
+        for _ in 0..<(spec.hiddenTrials * 20) where drawn.count < spec.hiddenTrials {
+            let candidate = trial(spec, &random)
+            if lines.insert(WireFormat.line(candidate)).inserted { drawn.append(candidate) }
+        }
+        return drawn
+    }
+
+    /// The arguments of one trial, drawn from `random`.
+    static func trial(_ spec: SnippetSpec, _ random: inout SeededGenerator) -> [SnippetValue] {
+        var dimensions: [String: Int] = [:]
+        // In the order problem.yaml declares them; every value drawn through SeededGenerator's own mapping.
+        for dimension in spec.dimensions { dimensions[dimension.name] = random.int(in: dimension.range) }
+        if let name = spec.generator, let generator = named[name] {
+            return generator(spec, &random, dimensions)
+        }
+        return spec.signature.parameters.map { parameter in
+            draw(parameter.type, spec.inputs[parameter.name]!, shape: ArraySlice(spec.inputs[parameter.name]!.shape),
+                 dimensions: dimensions, random: &random)
         }
     }
 

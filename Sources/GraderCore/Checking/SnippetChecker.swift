@@ -144,42 +144,66 @@ struct SnippetChecker {
                          details: ["Expected exactly: `\(expected.text)`."] + reasons)
     }
 
+    /// Runs `part` on its public trials and, in a process of its own, on its hidden trials, and grades it.
+    ///
+    /// The hidden run's printed output and messages never reach a report: code that sees a hidden input cannot
+    /// show it to the student, who learns only how many hidden trials passed and which known mistake fits.
     private func run(_ part: Part, binary: String, expectation: SnippetExpectation) -> PartGrade {
         guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
         let type = spec.signature.returnType
-        let outcome: EntryRun
+        let publicCount = expectation.publicCount
+        let hiddenCount = expectation.trials.count - publicCount
+        let entry = prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
+        let publicRun: EntryRun
+        let hiddenRun: EntryRun?
         do {
-            let entry = prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
-            outcome = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
-                                       trials: expectation.trials, limits: limits)
+            publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
+                                         trials: Array(expectation.trials.prefix(publicCount)), limits: limits)
+            hiddenRun = hiddenCount == 0 ? nil : try EntryRun.run(
+                sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
+                trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits)
         } catch {
             return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)")
         }
-        let total = expectation.trials.count
+        let outputs = publicRun.outputs + (hiddenRun?.outputs ?? [])
         var failing: [Int] = []
         var firstDifference: (trial: Int, difference: ValueComparison.Difference?)?
-        for trial in 0..<total {
-            guard let got = outcome.outputs[trial] else {
+        for trial in 0..<expectation.trials.count {
+            guard let got = outputs[trial] else {
                 failing.append(trial)
-                if firstDifference == nil { firstDifference = (trial, nil) }
+                if firstDifference == nil, trial < publicCount { firstDifference = (trial, nil) }
                 continue
             }
             if let difference = ValueComparison.firstDifference(expected: expectation.expected[trial], got: got,
                                                                 tolerance: spec.tolerance, type: type) {
                 failing.append(trial)
-                if firstDifference == nil { firstDifference = (trial, difference) }
+                if firstDifference == nil, trial < publicCount { firstDifference = (trial, difference) }
             }
         }
-        let passed = total - failing.count
-        let score = part.points * Double(passed) / Double(total)
+        let publicFailing = failing.filter { $0 < publicCount }.count
+        let hiddenFailing = failing.count - publicFailing
+        let tally = PartGrade.TrialTally(
+            publicPassed: publicCount - publicFailing, publicTotal: publicCount,
+            hiddenPassed: hiddenCount == 0 ? nil : hiddenCount - hiddenFailing, hiddenTotal: hiddenCount == 0 ? nil : hiddenCount)
+        let later = session.problems.role.gradesFinally || spec.hiddenTrials == 0
+            ? "" : "; \(spec.hiddenTrials) hidden trials run at final grading"
         if failing.isEmpty {
-            return PartGrade(problem: problem.id, part: part, status: .passed, score: part.points,
-                             message: "all \(total) trials passed")
+            var grade = PartGrade(problem: problem.id, part: part, status: .passed, score: part.points,
+                                  message: hiddenCount == 0 ? "all \(publicCount) public trials passed\(later)"
+                                      : "all \(publicCount) public and \(hiddenCount) hidden trials passed")
+            grade.trials = tally
+            return grade
         }
+        let score = Self.score(points: part.points, tally: tally)
         var details: [String] = []
-        var message = "\(failing.count) of \(total) trials failed"
-        if let failure = outcome.failure { message += ": \(failure)" }
-        var mistake: String?
+        var message = hiddenCount == 0
+            ? "\(publicFailing) of \(publicCount) public trials failed"
+            : "public trials: \(tally.publicPassed) of \(publicCount) passed; hidden trials: \(tally.hiddenPassed!) of \(hiddenCount) passed"
+        if let failure = publicRun.failure { message += ": \(failure)" }
+        if let hiddenRun, hiddenRun.failure != nil {
+            message += "; on a hidden trial the code \(Self.hiddenFailureText(hiddenRun.failureKind))"
+        }
+        message += later
         var pattern: String?
         if let (trial, difference) = firstDifference {
             let input = expectation.trials[trial]
@@ -187,10 +211,10 @@ struct SnippetChecker {
                 (parameter.label.map { "\($0): " } ?? "") + value.literal(as: parameter.type)
             }.joined(separator: ", ") + ")"
             let small = input.reduce(0) { $0 + $1.scalarCount } <= 60
-            details.append(small ? "First failing input (trial \(trial + 1)): `\(call)`" : "First failing input: trial \(trial + 1) (too large to show)")
+            details.append(small ? "First failing public input (trial \(trial + 1)): `\(call)`" : "First failing public input: trial \(trial + 1) (too large to show)")
             let expected = expectation.expected[trial]
             if let difference {
-                if expected.scalarCount <= 40, let got = outcome.outputs[trial] {
+                if expected.scalarCount <= 40, let got = outputs[trial] {
                     details.append("Expected: `\(expected.literal(as: type))`")
                     details.append("Got:      `\(got.literal(as: type))`")
                 }
@@ -202,25 +226,64 @@ struct SnippetChecker {
                 } else {
                     details.append("Differs\(place): \(difference.reason).")
                 }
-                if let got = outcome.outputs[trial] {
+                if let got = outputs[trial] {
                     pattern = PatternHints.hint(expected: expected, got: got, tolerance: spec.tolerance)
                 }
-            } else if outcome.failure != nil {
-                details.append("The code stopped on this trial: \(outcome.failure!).")
+            } else if let failure = publicRun.failure {
+                details.append("The code stopped on this trial: \(failure).")
             }
-            mistake = expectation.mistakes.first { candidate in
-                failing.allSatisfy { trial in
-                    guard let got = outcome.outputs[trial], let value = candidate.outputs[trial] else { return false }
-                    return ValueComparison.matches(expected: value, got: got, tolerance: spec.tolerance)
-                }
-            }?.feedback
+        } else if hiddenFailing > 0 {
+            details.append("Every public trial passes, but \(hiddenFailing) of \(hiddenCount) hidden trials fail. Hidden trials are fresh inputs drawn for final grading; their inputs and expected outputs are never shown. Test the function on inputs of your own, including the edge cases of the handout.")
         }
+        if hiddenCount > 0 { details.append(Self.rule) }
+        let mistake = expectation.mistakes.first { candidate in
+            failing.allSatisfy { trial in
+                guard let got = outputs[trial], let value = candidate.outputs[trial] else { return false }
+                return ValueComparison.matches(expected: value, got: got, tolerance: spec.tolerance)
+            }
+        }?.feedback
         if let pattern { details.append(pattern) }
-        let status: PartGrade.Status = outcome.failure != nil && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
+        let stopped = publicRun.failure != nil || hiddenRun?.failure != nil
+        let passed = expectation.trials.count - failing.count
+        let status: PartGrade.Status = stopped && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
         var grade = PartGrade(problem: problem.id, part: part, status: status,
-                              outcome: status == .error ? outcome.failureKind ?? .crash : nil,
+                              outcome: status == .error ? publicRun.failureKind ?? hiddenRun?.failureKind ?? .crash : nil,
                               score: score, message: message, details: details, mistake: mistake)
-        if !outcome.printed.isEmpty && outcome.failure != nil { grade.output = outcome.printed }
+        if !publicRun.printed.isEmpty && publicRun.failure != nil { grade.output = publicRun.printed }
+        grade.trials = tally
+        if let hiddenTotal = tally.hiddenTotal, tally.publicPassed == publicCount,
+            Double(hiddenFailing) > session.options.flagThreshold * Double(hiddenTotal)
+        {
+            grade.flag = PartGrade.Flag(
+                reason: .publicOnly,
+                detail: "passes all \(publicCount) public trials but fails \(hiddenFailing) of \(hiddenTotal) hidden trials")
+            grade.details.append("Flagged for your instructor's review: it passes every public trial but fails most hidden ones, the pattern of answers written for the public checks rather than computed.")
+        }
         return grade
+    }
+
+    /// How hidden trials count, as the reports state it.
+    static let rule = "Scoring: a third of the points for the public trials, two thirds for the hidden trials, each in proportion to the trials passed."
+
+    /// A snippet part's score under `rule`: `points` times the public fraction passed, when no hidden trials ran.
+    static func score(points: Double, tally: PartGrade.TrialTally) -> Double {
+        let publicFraction = Double(tally.publicPassed) / Double(max(1, tally.publicTotal))
+        guard let hiddenPassed = tally.hiddenPassed, let hiddenTotal = tally.hiddenTotal, hiddenTotal > 0 else {
+            return points * publicFraction
+        }
+        let hiddenFraction = Double(hiddenPassed) / Double(hiddenTotal)
+        return points * (publicFraction + 2 * hiddenFraction) / 3
+    }
+
+    /// What went wrong on a hidden trial, in words that reveal nothing the code printed.
+    static func hiddenFailureText(_ kind: PartGrade.Outcome?) -> String {
+        switch kind {
+        case .timeout: return "ran over the wall-clock limit"
+        case .cpuLimit: return "ran over the CPU-time limit"
+        case .memoryLimit: return "ran out of memory"
+        case .outputLimit: return "printed more than the output limit"
+        case .tampered: return "wrote to the result channel"
+        default: return "crashed or exited early"
+        }
     }
 }

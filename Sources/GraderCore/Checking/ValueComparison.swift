@@ -80,6 +80,15 @@ public enum ValueComparison {
         firstDifference(expected: expected, got: got, tolerance: tolerance) == nil
     }
 
+    /// The sizes of a vector (`[n]`) or a rectangular matrix (`[rows, columns]`), `[]` for a scalar, `nil` for a
+    /// matrix with rows of different lengths.
+    public static func dimensions(_ value: SnippetValue) -> [Int]? {
+        guard case .array(let rows) = value else { return [] }
+        guard case .array(let first)? = rows.first else { return [rows.count] }
+        for row in rows { guard case .array(let items) = row, items.count == first.count else { return nil } }
+        return [rows.count, first.count]
+    }
+
     /// The shape of a value as text: `2×3` for a matrix, `4` for a vector, `scalar` otherwise.
     public static func shape(_ value: SnippetValue) -> String {
         guard case .array(let rows) = value else { return "scalar" }

@@ -15,9 +15,41 @@ public struct GradeReport: Sendable, Codable, Equatable {
     public var warnings: [String]
     public var sandbox: SandboxStatus
     public var limits: SandboxLimits
+    /// Which checks ran: `public` with a student kit (public trials, answer forms), `final` with the full
+    /// problems or the autograder folder (answer keys, public and hidden trials).
+    public var checks: Checks = .final
+
+    /// Which checks a grading ran.
+    public enum Checks: String, Sendable, Codable {
+        /// A student kit: public trials and answer forms; the rest is graded at final grading.
+        case `public`
+        /// Answer keys, public and hidden trials: the grade.
+        case final
+    }
 
     /// Every part of every problem, in order.
     public var allParts: [PartGrade] { problems.flatMap(\.parts) }
+
+    /// The parts flagged for an instructor's review, in order.
+    public var flaggedParts: [PartGrade] { allParts.filter { $0.flag != nil } }
+
+    /// What public checks said, for a student kit: parts checked now and passed, parts checked now, and parts
+    /// graded at final grading.
+    public var publicChecks: (passed: Int, checked: Int, later: Int) {
+        let graded = allParts.filter { $0.status != .skipped }
+        let later = graded.filter { $0.finalOnly }
+        let checked = graded.filter { !$0.finalOnly }
+        return (checked.filter { $0.status == .passed }.count, checked.count, later.count)
+    }
+
+    /// One line on what the public checks found and what is left for final grading.
+    public var publicChecksSummary: String {
+        let (passed, checked, later) = publicChecks
+        let invalid = allParts.filter { $0.finalOnly && $0.status != .pending }.count
+        var text = "public checks passed: \(passed) of \(checked) part\(checked == 1 ? "" : "s"); \(later) part\(later == 1 ? " is" : "s are") graded at final grading"
+        if invalid > 0 { text += " (\(invalid) of them cannot be read as written: fix \(invalid == 1 ? "it" : "them") now)" }
+        return text
+    }
 }
 
 /// The grade of one problem.
@@ -47,6 +79,8 @@ public struct PartGrade: Sendable, Codable, Equatable {
         case error
         /// Deliberately not graded (filtered out on the command line).
         case skipped
+        /// Checked for form only; the value is graded at final grading (a student kit has no answer key).
+        case pending
     }
 
     /// What happened, typed: reporters and the class summary read this, never the message text.
@@ -79,6 +113,8 @@ public struct PartGrade: Sendable, Codable, Equatable {
         case unreadable
         /// Not graded in this run (filtered out).
         case skipped
+        /// Well formed; graded at final grading.
+        case pending
         /// The grader could not grade it (no answer key, could not start the sandbox): not the student's fault.
         case graderError = "grader-error"
 
@@ -107,4 +143,32 @@ public struct PartGrade: Sendable, Codable, Equatable {
     public var file: String? = nil
     /// The line in `file` to look at: the answer's key, the compile error, or the function's declaration.
     public var line: Int? = nil
+    /// For a snippet part: trials passed, public and hidden.
+    public var trials: TrialTally? = nil
+    /// Set when the part needs an instructor's review (passing only the public trials, for instance).
+    public var flag: Flag? = nil
+    /// An answer part whose value a student kit cannot check: graded at final grading.
+    public var finalOnly = false
+
+    /// How many trials a snippet part passed, public and hidden.
+    public struct TrialTally: Sendable, Codable, Equatable {
+        public var publicPassed: Int
+        public var publicTotal: Int
+        /// `nil` when no hidden trials ran (public checks, or a part without any).
+        public var hiddenPassed: Int?
+        public var hiddenTotal: Int?
+    }
+
+    /// Why a part is flagged for an instructor's review.
+    public struct Flag: Sendable, Codable, Equatable {
+        public enum Reason: String, Sendable, Codable {
+            /// Every public trial passes, most hidden trials fail: the signature of answers hard-coded for the
+            /// public checks (or of a bug the public trials missed).
+            case publicOnly = "public-only"
+        }
+
+        public var reason: Reason
+        /// The evidence, in one sentence.
+        public var detail: String
+    }
 }

@@ -18,6 +18,8 @@ public struct GradingOptions: Sendable {
     /// Reuse the grade of a problem whose definition, limits and the student's files for it are unchanged
     /// (`<cache>/results/`); a batch run resumes this way. Off for single gradings, which always run the code.
     public var cachesResults = false
+    /// A part that passes every public trial is flagged when more than this fraction of its hidden trials fail.
+    public var flagThreshold = 0.5
 
     public init() {}
 
@@ -37,7 +39,7 @@ public struct GradingOptions: Sendable {
 }
 
 /// The grader's version, part of every report and of cache keys for results.
-public let graderVersion = "0.1.0"
+public let graderVersion = "0.2.0"
 
 /// A grading run: the problems, the compiler, the sandbox and the reference results, shared by every submission.
 ///
@@ -85,7 +87,8 @@ public final class GradingSession: @unchecked Sendable {
         var digests: [String: String] = [:]
         for problem in problems.problems {
             digests[problem.id] = Self.definitionDigest(
-                problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode, options: options)
+                problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode, options: options,
+                role: problems.role, secret: problems.secret)
         }
         definitionDigests = digests
         referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
@@ -97,6 +100,7 @@ public final class GradingSession: @unchecked Sendable {
     /// to any of them can never serve old expected outputs or grades. `trials` is replaceable for tests.
     static func definitionDigest(
         _ problem: Problem, compilerVersion: String, mode: SandboxStatus.Mode, options: GradingOptions,
+        role: ProblemSet.Role = .instructor, secret: String? = nil,
         trials: (SnippetSpec) -> [[SnippetValue]] = InputGenerators.trials(for:)
     ) -> String {
         var hasher = SHA256Hasher()
@@ -112,10 +116,20 @@ public final class GradingSession: @unchecked Sendable {
         encoder.outputFormatting = .sortedKeys  // a dictionary's order changes from run to run; a cache key must not
         hasher.update(field: String(decoding: (try? encoder.encode(limits)) ?? Data(), as: UTF8.self))
         hasher.update(field: problem.parts.filter { options.selects(problem, $0) }.map(\.id).joined(separator: ","))
+        hasher.update(field: role.rawValue)
+        hasher.update(field: "\(options.flagThreshold)")
+        if role == .student {
+            let folder = (problem.definitionPath as NSString).deletingLastPathComponent
+            hasher.update(FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(PublicTrials.fileName)) ?? Data())
+        }
         for part in problem.snippetParts {
             guard case .snippet(let spec) = part.kind else { continue }
             hasher.update(field: part.id)
             hasher.update(field: trials(spec).map(WireFormat.line).joined(separator: "\n"))
+            if role.gradesFinally {
+                let hidden = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: secret)
+                hasher.update(field: hidden.map(WireFormat.line).joined(separator: "\n"))
+            }
         }
         hasher.update(field: HarnessRuntime.prologue)
         hasher.update(field: SnippetBuilder.flags.joined(separator: " "))
@@ -153,6 +167,9 @@ public final class GradingSession: @unchecked Sendable {
             warnings.insert("\(folder) is not a folder; every part is graded as missing", at: 0)
         }
         if sandbox.status.mode == .rlimitsOnly { warnings.append("warning: \(sandbox.status.note)") }
+        if problems.role == .instructor, problems.secret == nil, problems.problems.contains(where: { !$0.snippetParts.isEmpty }) {
+            warnings.append("note: hidden trials were drawn without a secret, so anyone with the grader could draw them too; for final grades, grade with the autograder folder `grader assign` writes")
+        }
         let list = problems.problems
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
             do {
@@ -167,7 +184,7 @@ public final class GradingSession: @unchecked Sendable {
         return GradeReport(
             graderVersion: graderVersion, assignment: problems.title, submission: folder,
             score: grades.reduce(0) { $0 + $1.score }, maxScore: grades.reduce(0) { $0 + $1.maxScore }, problems: grades,
-            warnings: warnings, sandbox: sandbox.status, limits: limits)
+            warnings: warnings, sandbox: sandbox.status, limits: limits, checks: problems.role.gradesFinally ? .final : .public)
     }
 
     func grade(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrade {

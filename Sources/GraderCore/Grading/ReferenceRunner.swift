@@ -2,10 +2,20 @@ import Foundation
 
 /// Expected outputs of one snippet part, produced by the reference on the part's trial inputs.
 struct SnippetExpectation: Sendable {
+    /// The public trials first, then the hidden ones.
     let trials: [[SnippetValue]]
     let expected: [SnippetValue]
     /// Each known mistake's outputs on the same trials, to recognise a student who made it.
     let mistakes: [(feedback: String, outputs: [SnippetValue?])]
+    /// How many of `trials` are public; the rest are hidden.
+    var publicCount: Int
+
+    /// The public trials alone, as a student kit holds them.
+    var publicOnly: SnippetExpectation {
+        SnippetExpectation(
+            trials: Array(trials.prefix(publicCount)), expected: Array(expected.prefix(publicCount)),
+            mistakes: mistakes.map { ($0.feedback, Array($0.outputs.prefix(publicCount))) }, publicCount: publicCount)
+    }
 }
 
 /// What the reference implementation of a problem defines: answer keys and snippet expectations.
@@ -26,6 +36,8 @@ struct ReferenceResults: Sendable {
             let expected: [SnippetValue]
             let mistakeFeedback: [String]
             let mistakeOutputs: [[SnippetValue?]]
+            /// How many trials are public; `nil` when all are.
+            let publicCount: Int?
         }
 
         let answerKeys: [String: Key]
@@ -40,7 +52,7 @@ struct ReferenceResults: Sendable {
             snippets: snippets.mapValues { expectation in
                 Stored.Expectation(
                     trials: expectation.trials, expected: expectation.expected, mistakeFeedback: expectation.mistakes.map(\.feedback),
-                    mistakeOutputs: expectation.mistakes.map(\.outputs))
+                    mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: expectation.publicCount)
             })
     }
 
@@ -53,7 +65,8 @@ struct ReferenceResults: Sendable {
         snippets = stored.snippets.mapValues { expectation in
             SnippetExpectation(
                 trials: expectation.trials, expected: expectation.expected,
-                mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map { (feedback: $0.0, outputs: $0.1) })
+                mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map { (feedback: $0.0, outputs: $0.1) },
+                publicCount: expectation.publicCount ?? expectation.trials.count)
         }
     }
 }
@@ -64,6 +77,7 @@ struct ReferenceRunner {
     let problem: Problem
 
     func run() throws -> ReferenceResults {
+        if session.problems.role == .student { return try kitResults() }
         var entries: [HarnessEntry] = []
         for part in problem.parts {
             switch part.kind {
@@ -114,7 +128,10 @@ struct ReferenceRunner {
         for part in problem.parts {
             switch part.kind {
             case .snippet(let spec):
-                let trials = InputGenerators.trials(for: spec)
+                // Public and hidden trials in one run of the trusted reference; students' code meets them apart.
+                let publicTrials = InputGenerators.trials(for: spec)
+                let trials = publicTrials + InputGenerators.hiddenTrials(
+                    for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
                 let type = spec.signature.returnType
                 let expected = try evaluate(spec.signature.name, type: type, trials: trials)
                 var mistakes: [(feedback: String, outputs: [SnippetValue?])] = []
@@ -122,13 +139,15 @@ struct ReferenceRunner {
                     guard case .implementation(let function) = mistake.match else { continue }
                     mistakes.append((mistake.feedback, try evaluate(function, type: type, trials: trials)))
                 }
-                results.snippets[part.id] = SnippetExpectation(trials: trials, expected: expected, mistakes: mistakes)
+                results.snippets[part.id] = SnippetExpectation(
+                    trials: trials, expected: expected, mistakes: mistakes, publicCount: publicTrials.count)
             case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
                 let type = part.kind.valueType!
                 func value(_ source: ExpectedValue, entry: String) throws -> SnippetValue {
                     switch source {
                     case .literal(let value): return value
                     case .expression: return try evaluate(entry, type: type, trials: [[]])[0]
+                    case .withheld: throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)` has no answer key here")
                     }
                 }
                 let expected = try value(spec.expected, entry: "answer:\(part.id)")
@@ -139,6 +158,29 @@ struct ReferenceRunner {
                     }
                 }
                 results.answerKeys[part.id] = AnswerKey(expected: expected, mistakes: mistakes)
+            default:
+                results.answerKeys[part.id] = AnswerKey(expected: nil)
+            }
+        }
+        return results
+    }
+
+    /// A student kit's results, with no code run: its public trials, and the literal keys of its parts with
+    /// immediate feedback; withheld keys stay empty.
+    func kitResults() throws -> ReferenceResults {
+        var results = try PublicTrials.load(problem: problem)
+        for part in problem.answerParts {
+            switch part.kind {
+            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+                var mistakes: [(value: SnippetValue, feedback: String)] = []
+                for mistake in part.mistakes {
+                    if case .value(.literal(let value)) = mistake.match { mistakes.append((value, mistake.feedback)) }
+                }
+                if case .literal(let value) = spec.expected {
+                    results.answerKeys[part.id] = AnswerKey(expected: value, mistakes: mistakes)
+                } else {
+                    results.answerKeys[part.id] = AnswerKey(expected: nil)
+                }
             default:
                 results.answerKeys[part.id] = AnswerKey(expected: nil)
             }

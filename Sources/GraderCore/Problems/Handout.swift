@@ -2,7 +2,10 @@
 /// signatures to implement. It never shows an answer, a hint or a known mistake.
 public enum Handout {
     /// The handout of `problem` in Markdown.
-    public static func markdown(_ problem: Problem, limits: SandboxLimits) -> String {
+    ///
+    /// - Parameter role: Whose folder the problem comes from; a student kit's handout says what is checked now and
+    ///   what at final grading.
+    public static func markdown(_ problem: Problem, limits: SandboxLimits, role: ProblemSet.Role = .instructor) -> String {
         var lines = ["# \(problem.title)", "", "Problem `\(problem.id)`, \(NumberFormatting.score(problem.maxScore)) points.", ""]
         if !problem.statement.isEmpty { lines += [problem.statement.trimmingWhitespace(), ""] }
         for part in problem.parts {
@@ -14,12 +17,21 @@ public enum Handout {
             case .snippet(let spec):
                 lines.append("Implement in `\(problem.snippetFileName)`, with exactly this signature:")
                 lines += ["", "```swift", spec.signature.text, "```", ""]
-                lines.append("It runs on \(spec.trials) random inputs and must match the reference to \(spec.tolerance); credit is per input.")
+                if spec.hiddenTrials > 0 {
+                    lines.append("It must match the reference to \(spec.tolerance). Public checks run it on \(spec.trials) random inputs, shown with their expected outputs when they fail; final grading adds \(spec.hiddenTrials) hidden inputs, never shown. \(SnippetChecker.rule)")
+                } else {
+                    lines.append("It runs on \(spec.trials) random inputs and must match the reference to \(spec.tolerance); credit is per input.")
+                }
             case .multipleChoice:
                 lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
                 lines.append(ChoiceChecker.rule)
             default:
                 lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
+            }
+            if !part.kind.isSnippet {
+                lines.append(part.immediateFeedback
+                    ? "Practice part: the student kit holds its answer key, so public checks say at once whether the answer is right."
+                    : "Public checks read the answer's form; its value is graded at final grading.")
             }
             lines.append("")
         }

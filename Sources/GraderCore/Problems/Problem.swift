@@ -8,6 +8,24 @@ public struct ProblemSet: Sendable {
     public var declaredPoints: (value: Double, line: Int)?
     /// Problem folders under `directory` that `assignment.yaml` does not list, so they are never graded.
     public var unlisted: [String] = []
+    /// Whose folder this is: the instructor's (answer keys, references) or a student kit (public checks only).
+    public var role: Role = .instructor
+    /// The secret that seeds the hidden trials, from the folder's `secret` file (`grader assign` writes one into
+    /// the autograder folder); `nil` draws them from a built-in seed, which is fine for practice only.
+    public var secret: String?
+
+    /// Whose problems folder this is, from `kit:` in `assignment.yaml`.
+    public enum Role: String, Sendable, Codable {
+        /// The full problems: reference code and answer keys. Grading runs public and hidden trials.
+        case instructor
+        /// `grader assign`'s autograder folder: the full problems plus the secret. Grades like `instructor`.
+        case autograder
+        /// `grader assign`'s student kit: no reference code, no answer keys; public checks only.
+        case student
+
+        /// Whether grading with this folder is final grading (answer keys and hidden trials), not public checks.
+        public var gradesFinally: Bool { self != .student }
+    }
 
     public var maxScore: Double { problems.reduce(0) { $0 + $1.maxScore } }
 
@@ -57,6 +75,11 @@ public struct Part: Sendable {
     public let hint: String?
     /// The line of `problem.yaml` where the part is defined (0 when built in code).
     public var line: Int = 0
+    /// An answer part whose key the student kit keeps (`immediate-feedback: true`), for practice sets: students
+    /// see right or wrong at once. Snippet parts always have public trials.
+    public var immediateFeedback = false
+    /// An answer part of a student kit without its key: its form is checked now, its value at final grading.
+    public var answerWithheld = false
 }
 
 /// What kind of answer a part takes, with what is needed to check it.
@@ -116,12 +139,17 @@ public enum ExpectedValue: Sendable {
     case literal(SnippetValue)
     /// A Swift expression evaluated with the problem's reference implementation, e.g. `outputVariance(widths: [16, 32, 8])`.
     case expression(String)
+    /// Not in this folder: a student kit leaves the key out, and the part is graded at final grading.
+    case withheld
 }
 
 /// The expected value and tolerance of an integer, real, vector or matrix part.
 public struct NumericSpec: Sendable {
     public let expected: ExpectedValue
     public let tolerance: Tolerance
+    /// The answer's shape (`[2]`, `[2, 2]`), which a student kit states for a withheld vector or matrix answer so
+    /// that its form can be checked before final grading.
+    public var shape: [Int]? = nil
 }
 
 /// The options of a choice part and which of them are correct.
@@ -158,6 +186,8 @@ public struct SnippetSpec: Sendable {
     public let generator: String?
     /// Seed of the trial inputs; the same seed gives the same inputs on every run.
     public let seed: UInt64
+    /// Trials drawn at final grading from the assignment's secret, never shown to students (`hidden-trials`).
+    public var hiddenTrials: Int = 0
 }
 
 /// How one argument of a snippet is drawn at random.

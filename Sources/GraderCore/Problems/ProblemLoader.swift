@@ -21,6 +21,7 @@ public enum ProblemLoader {
         var title = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         var order: [String]?
         var declaredPoints: (value: Double, line: Int)?
+        var role = ProblemSet.Role.instructor
         let assignmentPath = (directory as NSString).appendingPathComponent("assignment.yaml")
         if fileManager.fileExists(atPath: assignmentPath) {
             let tree = try YAMLReader.parse(try readText(assignmentPath), file: assignmentPath)
@@ -29,6 +30,12 @@ public enum ProblemLoader {
                 title = try fields.string("title") ?? title
                 order = try fields.strings("problems")
                 declaredPoints = try fields.double("points").map { ($0, fields.node("points")?.line ?? 0) }
+                if let kit = try fields.string("kit") {
+                    guard let named = ProblemSet.Role(rawValue: kit), named != .instructor else {
+                        throw fields.error("`kit: \(kit)` is neither `student` nor `autograder` (`grader assign` writes it)", line: fields.line(of: "kit"))
+                    }
+                    role = named
+                }
                 try fields.rejectUnknownKeys()
             }
         }
@@ -43,7 +50,7 @@ public enum ProblemLoader {
         var errors: [String] = []
         for folder in folders {
             do {
-                problems.append(try loadProblem(folder: (directory as NSString).appendingPathComponent(folder), id: folder))
+                problems.append(try loadProblem(folder: (directory as NSString).appendingPathComponent(folder), id: folder, role: role))
             } catch let error as YAMLReadError {
                 errors.append(error.description)
             } catch let error as ProblemDefinitionError {
@@ -55,7 +62,32 @@ public enum ProblemLoader {
         var set = ProblemSet(title: title, directory: directory, problems: problems)
         set.declaredPoints = declaredPoints
         set.unlisted = present.filter { !folders.contains($0) }
+        set.role = role
+        set.secret = try readSecret(directory: directory, role: role)
         return set
+    }
+
+    /// The name of the file that holds the hidden-trial secret, in an autograder or instructor problems folder.
+    public static let secretFileName = "secret"
+
+    /// The secret in `directory`, if there is one: at least 32 hex digits on one line. A student kit must not
+    /// hold one, and an autograder folder must.
+    static func readSecret(directory: String, role: ProblemSet.Role) throws -> String? {
+        let path = (directory as NSString).appendingPathComponent(secretFileName)
+        guard FileManager.default.fileExists(atPath: path) else {
+            if role == .autograder {
+                throw ProblemDefinitionError(messages: ["\(path): missing; an autograder folder needs the secret `grader assign` wrote"])
+            }
+            return nil
+        }
+        if role == .student {
+            throw ProblemDefinitionError(messages: ["\(path): a student kit must not hold the secret; remove it and share only what `grader assign` wrote into student/"])
+        }
+        let text = try readText(path).trimmingWhitespace()
+        guard text.count >= 32, text.count <= 256, text.allSatisfy(\.isHexDigit) else {
+            throw ProblemDefinitionError(messages: ["\(path): the secret must be 32 to 256 hex digits on one line"])
+        }
+        return text.lowercased()
     }
 
     static func readText(_ path: String) throws -> String {
@@ -73,7 +105,7 @@ public enum ProblemLoader {
     }
 
     /// Loads one problem folder.
-    public static func loadProblem(folder: String, id: String) throws -> Problem {
+    public static func loadProblem(folder: String, id: String, role: ProblemSet.Role = .instructor) throws -> Problem {
         let file = (folder as NSString).appendingPathComponent("problem.yaml")
         let reference = (folder as NSString).appendingPathComponent("reference.swift")
         guard FileManager.default.fileExists(atPath: file) else {
@@ -97,13 +129,21 @@ public enum ProblemLoader {
         }
         var parts: [Part] = []
         for node in partNodes {
-            let part = try readPart(node, file: file, problemID: id)
+            let part = try readPart(node, file: file, problemID: id, role: role)
             if parts.contains(where: { $0.id == part.id }) {
                 throw YAMLReadError(file: file, line: node.line, message: "two parts have the id `\(part.id)`")
             }
             parts.append(part)
         }
-        if parts.contains(where: { $0.kind.isSnippet || $0.needsReference }), !FileManager.default.fileExists(atPath: reference) {
+        if role == .student {
+            if FileManager.default.fileExists(atPath: reference) {
+                throw ProblemDefinitionError(messages: ["\(reference): a student kit must not hold reference code"])
+            }
+            let trials = (folder as NSString).appendingPathComponent(PublicTrials.fileName)
+            if parts.contains(where: \.kind.isSnippet), !FileManager.default.fileExists(atPath: trials) {
+                throw ProblemDefinitionError(messages: ["\(folder): missing \(PublicTrials.fileName) (the public trials `grader assign` wrote)"])
+            }
+        } else if parts.contains(where: { $0.kind.isSnippet || $0.needsReference }), !FileManager.default.fileExists(atPath: reference) {
             throw ProblemDefinitionError(messages: ["\(folder): missing reference.swift (needed by its snippet and expression parts)"])
         }
         var problem = Problem(
@@ -115,7 +155,7 @@ public enum ProblemLoader {
     /// Every key a part may have, whatever its kind.
     static let partKeys: Set<String> = [
         "id", "kind", "points", "prompt", "hint", "rtol", "atol", "significant-figures", "answer", "expression", "options",
-        "mistakes", "signature", "trials", "dimensions", "inputs", "generator", "seed",
+        "mistakes", "signature", "trials", "dimensions", "inputs", "generator", "seed", "hidden-trials", "immediate-feedback", "shape",
     ]
 
     static func readLimits(_ node: YAMLTree, file: String) throws -> LimitOverrides {
@@ -135,7 +175,7 @@ public enum ProblemLoader {
         return limits
     }
 
-    static func readPart(_ node: YAMLTree, file: String, problemID: String) throws -> Part {
+    static func readPart(_ node: YAMLTree, file: String, problemID: String, role: ProblemSet.Role = .instructor) throws -> Part {
         var fields = try YAMLFields(node, file: file, what: "a part")
         // Unknown keys first: a misspelt `tolerance` explains the errors that would follow from its absence.
         try fields.rejectUnknownKeys(allowed: partKeys, markUsed: false)
@@ -146,11 +186,27 @@ public enum ProblemLoader {
         let prompt = try fields.string("prompt") ?? ""
         let hint = try fields.string("hint")
         let tolerance = try readTolerance(&fields)
+        let immediate = try fields.bool("immediate-feedback") ?? false
+        if immediate, kindName == "snippet" {
+            throw fields.error("part `\(id)`: `immediate-feedback` is for answer parts; a snippet part always has public trials")
+        }
+        // In a student kit, an answer part without a key is checked for form now and graded at final grading.
+        let withheld = role == .student && kindName != "snippet" && !immediate && fields.node("answer") == nil
+            && fields.node("expression") == nil
         let kind: PartKind
         switch kindName {
         case "integer", "real", "vector", "matrix":
-            let expected = try readExpected(&fields, kind: kindName, partID: id)
-            let spec = NumericSpec(expected: expected, tolerance: tolerance ?? .exact)
+            let expected = withheld ? .withheld : try readExpected(&fields, kind: kindName, partID: id)
+            var spec = NumericSpec(expected: expected, tolerance: tolerance ?? .exact)
+            if let shapeNode = fields.node("shape") {
+                guard case .sequence(let items, _) = shapeNode, items.count == (kindName == "vector" ? 1 : 2),
+                    case let sizes = items.compactMap({ YAMLScalars.double($0).flatMap { Int(exactly: $0) } }), sizes.count == items.count,
+                    sizes.allSatisfy({ $0 >= 0 })
+                else {
+                    throw fields.error("part `\(id)`: `shape` must list \(kindName == "vector" ? "one size" : "two sizes (rows, columns)") for a \(kindName) part", line: shapeNode.line)
+                }
+                spec.shape = sizes
+            }
             switch kindName {
             case "integer": kind = .integer(spec)
             case "real":
@@ -164,7 +220,7 @@ public enum ProblemLoader {
                 throw fields.error("part `\(id)`: `options` must list at least two choices")
             }
             guard Set(options).count == options.count else { throw fields.error("part `\(id)`: `options` repeats a choice") }
-            let answerNode = try fields.require("answer")
+            let answerNode = withheld ? YAMLTree.sequence([], line: node.line) : try fields.require("answer")
             let correct: [String]
             switch answerNode {
             case .scalar(let text, _, _): correct = [text]
@@ -176,7 +232,7 @@ public enum ProblemLoader {
                 throw fields.error("part `\(id)`: answer `\(answer)` is not one of the options", line: answerNode.line)
             }
             if kindName == "choice" {
-                guard correct.count == 1 else { throw fields.error("part `\(id)`: a choice part has exactly one answer") }
+                guard correct.count == 1 || withheld else { throw fields.error("part `\(id)`: a choice part has exactly one answer") }
                 kind = .choice(ChoiceSpec(options: options, correct: correct))
             } else {
                 kind = .multipleChoice(ChoiceSpec(options: options, correct: correct))
@@ -189,7 +245,10 @@ public enum ProblemLoader {
         }
         let mistakes = try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []
         try fields.rejectUnknownKeys()
-        return Part(id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint, line: node.line)
+        var part = Part(id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint, line: node.line)
+        part.immediateFeedback = immediate
+        part.answerWithheld = withheld
+        return part
     }
 
     static func readTolerance(_ fields: inout YAMLFields) throws -> Tolerance? {
@@ -289,9 +348,14 @@ public enum ProblemLoader {
             }
         }
         let seed = try fields.int("seed").map { UInt64(bitPattern: Int64($0)) } ?? defaultSeed(problemID, partID)
-        return SnippetSpec(
+        // As many hidden trials as public ones by default: final grading sees twice the inputs a student has seen.
+        let hiddenTrials = try fields.int("hidden-trials") ?? trials
+        guard (0...1000).contains(hiddenTrials) else { throw fields.error("part `\(partID)`: `hidden-trials` must be between 0 and 1000") }
+        var spec = SnippetSpec(
             signature: signature, trials: trials, tolerance: tolerance ?? Tolerance(rtol: 1e-9, atol: 1e-12),
             dimensions: dimensions, inputs: inputs, generator: generator, seed: seed)
+        spec.hiddenTrials = hiddenTrials
+        return spec
     }
 
     static func defaultSeed(_ problemID: String, _ partID: String) -> UInt64 {
@@ -355,6 +419,7 @@ extension Part {
         default: numeric = nil
         }
         if case .expression = numeric?.expected { return true }
+        if answerWithheld { return false }
         return mistakes.contains { mistake in
             if case .value(.expression) = mistake.match { return true }
             return false

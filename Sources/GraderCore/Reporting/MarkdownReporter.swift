@@ -10,7 +10,13 @@ public struct MarkdownReporter: Reporter {
         var lines: [String] = []
         lines.append("# \(escape(report.assignment)) feedback: \(escape(report.submission))")
         lines.append("")
-        lines.append("**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
+        if report.checks == .public {
+            lines.append("**\(report.publicChecksSummary.prefix(1).uppercased() + report.publicChecksSummary.dropFirst()).**")
+            lines.append("")
+            lines.append("_Public checks only: parts marked ⏳ and the hidden trials of every function are graded at final grading._")
+        } else {
+            lines.append("**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
+        }
         lines.append("")
         for warning in report.warnings { lines.append("> \(escape(warning))") }
         if !report.warnings.isEmpty { lines.append("") }
@@ -28,13 +34,18 @@ public struct MarkdownReporter: Reporter {
             }
             for part in problem.parts {
                 lines.append("")
-                let mark = part.status == .passed ? "✅" : (part.status == .partial ? "🟡" : (part.status == .skipped ? "⏭️" : "❌"))
+                let marks: [PartGrade.Status: String] = [.passed: "✅", .partial: "🟡", .skipped: "⏭️", .pending: "⏳"]
+                let mark = marks[part.status] ?? "❌"
                 lines.append("### \(mark) `\(part.id)` (\(part.kind)): \(NumberFormatting.score(part.score)) / \(NumberFormatting.score(part.maxScore))")
                 lines.append("")
                 lines.append(escape(part.message.prefix(1).uppercased() + part.message.dropFirst()) + ".")
                 if let mistake = part.mistake {
                     lines.append("")
                     lines.append("**Likely mistake:** \(escape(mistake))")
+                }
+                if let flag = part.flag {
+                    lines.append("")
+                    lines.append("**Flagged for review (`\(flag.reason.rawValue)`):** \(escape(flag.detail)).")
                 }
                 for detail in part.details {
                     lines.append("")

@@ -28,18 +28,24 @@ public struct TerminalReporter: Reporter {
         for (row, part) in zip(rows, report.allParts) {
             out.append(line(row, statusColor: colorCode(part.status)))
         }
-        out.append(bold("  total: \(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"))
+        if report.checks == .public {
+            out.append(bold("  " + report.publicChecksSummary))
+            out.append("  (public checks only: hidden trials and answer keys come at final grading)")
+        } else {
+            out.append(bold("  total: \(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"))
+        }
         let limited = report.problems.filter { $0.limits != nil }
         if let first = limited.first?.limits, limited.allSatisfy({ $0.limits == first }) {
             out.append("  limits per function: \(first.summary)")
         } else {
             for problem in limited { out.append("  limits for \(problem.id): \(problem.limits!.summary)") }
         }
-        let problems = report.allParts.filter { $0.status != .passed && $0.status != .skipped }
+        let problems = report.allParts.filter { $0.status != .passed && $0.status != .skipped && $0.status != .pending }
         if !problems.isEmpty { out.append("") }
         for part in problems {
             out.append(paint("\(part.problem).\(part.id)", colorCode(part.status)) + ": " + ReportText.clean(part.message, limit: 400))
             if let mistake = part.mistake { out.append("    likely mistake: " + ReportText.clean(mistake, limit: 600)) }
+            if let flag = part.flag { out.append(paint("    flagged (\(flag.reason.rawValue)): ", 35) + flag.detail) }
             for detail in part.details.prefix(6) {
                 out.append(ReportText.clean(detail, limit: 800).split(separator: "\n", omittingEmptySubsequences: false)
                     .map { "    " + $0 }.joined(separator: "\n"))
@@ -54,6 +60,7 @@ public struct TerminalReporter: Reporter {
         case .partial, .missing: return 33
         case .failed, .error: return 31
         case .skipped: return 90
+        case .pending: return 36
         }
     }
 

@@ -58,6 +58,14 @@ struct YAMLFields {
         return value
     }
 
+    mutating func bool(_ key: String) throws -> Bool? {
+        guard let node = node(key) else { return nil }
+        guard case .scalar(let text, false, _) = node, let value = ["true": true, "false": false][text] else {
+            throw error("`\(key)` must be true or false, found \(node.kindDescription)", line: node.line)
+        }
+        return value
+    }
+
     mutating func strings(_ key: String) throws -> [String]? {
         guard let node = node(key) else { return nil }
         guard case .sequence(let items, _) = node else { throw error("`\(key)` must be a list, found \(node.kindDescription)", line: node.line) }

@@ -145,3 +145,48 @@ extension Node {
         }
     }
 }
+
+extension YAMLTree {
+    /// The tree as YAML text, through Yams' emitter: quoted scalars stay quoted (multi-line ones as literal
+    /// blocks), lists of plain values are written inline.
+    public func yamlText() throws -> String {
+        try Yams.serialize(node: yamsNode, width: -1, allowUnicode: true)
+    }
+
+    private var yamsNode: Node {
+        switch self {
+        case .scalar(let text, let quoted, _):
+            let style: Node.Scalar.Style = !quoted ? .any : (text.contains("\n") ? .literal : .doubleQuoted)
+            return .scalar(Node.Scalar(text, .implicit, style))
+        case .sequence(let items, _):
+            let inline = items.allSatisfy { if case .scalar(let text, _, _) = $0 { return !text.contains("\n") } else { return false } }
+                || items.allSatisfy { if case .sequence = $0 { return true } else { return false } }
+            return .sequence(Node.Sequence(items.map(\.yamsNode), .implicit, inline ? .flow : .block))
+        case .mapping(let entries, _):
+            return .mapping(Node.Mapping(entries.map { (Node.scalar(Node.Scalar($0.key)), $0.value.yamsNode) }, .implicit, .block))
+        }
+    }
+
+    /// The value of `key` in a mapping, if any.
+    public subscript(key: String) -> YAMLTree? {
+        guard case .mapping(let entries, _) = self else { return nil }
+        return entries.first { $0.key == key }?.value
+    }
+
+    /// A mapping without `keys`, with `replacements` set (in place when present, else appended).
+    public func updating(removing keys: Set<String> = [], setting replacements: [(key: String, value: YAMLTree)] = []) -> YAMLTree {
+        guard case .mapping(var entries, let line) = self else { return self }
+        entries.removeAll { keys.contains($0.key) }
+        for (key, value) in replacements {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                entries[index].value = value
+            } else {
+                entries.append((key, value, line))
+            }
+        }
+        return .mapping(entries, line: line)
+    }
+
+    /// A plain scalar or a list of them, for values a program writes.
+    public static func plain(_ text: String) -> YAMLTree { .scalar(text, quoted: false, line: 0) }
+}
