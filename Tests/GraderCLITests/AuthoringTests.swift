@@ -101,7 +101,7 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
             try FifthProblem.edit(fifth.definition) {
                 $0 + "      - implementation: gradientWithoutShift\n        feedback: Subtract max(z) before exp so that it cannot overflow.\n"
             }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "implementation: gradientWithoutShift", in: fifth.definition)): error: part `crossEntropyGradient`: the mistake `gradientWithoutShift` gives the reference's outputs on all 10 trials"
+            return "\(fifth.definition):\(try FifthProblem.line(of: "implementation: gradientWithoutShift", in: fifth.definition)): error: part `crossEntropyGradient`: the mistake `gradientWithoutShift` gives the reference's outputs on all 10 public and 10 hidden trials"
         },
         BrokenDefinition(name: "an infinite wall-clock limit") { fifth in
             try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "parts:", with: "limits:\n  wall-seconds: .inf\nparts:") }

@@ -52,7 +52,7 @@ struct EndToEndTests {
         #expect((parts["parameter-counts.resnext-split"]?["mistake"] as? String)?.contains("grouped") == true)
         #expect((parts["parameter-counts.conv2dParameterCount"]?["mistake"] as? String)?.contains("bias") == true)
         #expect(feedback.contains("identity term sits on the off-diagonal"))
-        #expect(feedback.contains("First failing input"))
+        #expect(feedback.contains("First failing public input"))
     }
 
     @Test("bob's compile error costs only its problem's snippets; type slips and wrong signatures are explained")

@@ -100,6 +100,13 @@ public struct ProblemValidator: Sendable {
                     issue(mistake.line, "part `\(part.id)`: this mistake's value \(known.value.literal(as: part.kind.valueType!)) is accepted by the part's tolerance (\(spec.tolerance)); students who make it get full marks and never see its feedback")
                 }
             case .snippet(let spec):
+                if spec.hiddenTrials == 0, session.problems.role.gradesFinally {
+                    var warning = ValidationIssue(
+                        file: definition, line: part.line,
+                        message: "part `\(part.id)`: `hidden-trials: 0`, so final grades rest on the public trials alone, whose expected outputs the student kit holds: a table of them earns full marks")
+                    warning.isWarning = true
+                    issues.append(warning)
+                }
                 guard let expectation = reference.snippets[part.id] else { continue }
                 for (trial, value) in expectation.expected.enumerated() {
                     if let problemText = Self.nonFinite(value) {
@@ -120,7 +127,7 @@ public struct ProblemValidator: Sendable {
                         return !ValueComparison.matches(expected: expected, got: got, tolerance: spec.tolerance)
                     }
                     if !caught, case .implementation(let function) = mistake.match {
-                        issue(mistake.line, "part `\(part.id)`: the mistake `\(function)` gives the reference's outputs on all \(expectation.trials.count) trials; the trials never exercise it or the tolerance accepts it")
+                        issue(mistake.line, "part `\(part.id)`: the mistake `\(function)` gives the reference's outputs on all \(Self.trialCount(expectation)); the trials never exercise it or the tolerance accepts it")
                     }
                 }
             case .choice, .multipleChoice:
@@ -164,6 +171,12 @@ public struct ProblemValidator: Sendable {
     }
 
     /// "nan" or "an infinity" when `value` holds one.
+    /// "12 trials", or "12 public and 12 hidden trials".
+    static func trialCount(_ expectation: SnippetExpectation) -> String {
+        let hidden = expectation.trials.count - expectation.publicCount
+        return hidden == 0 ? "\(expectation.publicCount) trials" : "\(expectation.publicCount) public and \(hidden) hidden trials"
+    }
+
     static func nonFinite(_ value: SnippetValue) -> String? {
         let numbers = PatternHints.flatten(value)
         if numbers.contains(where: \.isNaN) { return "nan" }
