@@ -8,6 +8,8 @@
 #
 # Usage: scripts/benchmark-batch.sh [N] [answers-only-N]      (defaults: 200 and 10000)
 # Needs: a release build (built if missing), GNU time (/usr/bin/time), bubblewrap for the sandbox.
+# BASELINE=<another grader binary> also times that binary's optimized cold run on the same class, right after this
+# one's, and prints the ratio: a change's cost, measured in one run on one machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}
@@ -59,7 +61,7 @@ done
 # One timed batch run; prints "seconds peak-kilobytes".
 run() {
   local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$GRADER" batch "$@" --out "$out" --quiet >/dev/null
+  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$GRADER" batch "$@" --out "$out" --quiet >/dev/null 2>&1
   cat "$WORK/time.txt"
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", n / s }'; }
@@ -74,6 +76,14 @@ read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
 echo "warm rerun (nothing changed):                        ${warm} s, $(rate "$N" "$warm") students/s, peak ${warm_kb} KB"
 if cmp -s "$WORK/out-naive/gradebook.csv" "$WORK/out-opt/gradebook.csv"; then same=identical; else same=DIFFERENT; fi
 echo "optimized / naive: $(ratio "$naive" "$cold")x   warm / cold: $(ratio "$cold" "$warm")x   gradebooks of the two paths: $same"
+if [ -n "${BASELINE:-}" ]; then
+  read -r base base_kb < <(GRADER=$BASELINE run "$WORK/out-base" "$CLASS" --cache "$WORK/cache-base")
+  read -r again again_kb < <(run "$WORK/out-again" "$CLASS" --cache "$WORK/cache-again")
+  echo "baseline  ($BASELINE, optimized, empty cache): ${base} s, peak ${base_kb} KB"
+  echo "this build again (optimized, empty cache):          ${again} s, peak ${again_kb} KB"
+  echo "this build / baseline: $(ratio "$cold" "$base")x, then $(ratio "$again" "$base")x"
+fi
+
 
 ANSWERS=$WORK/answers-class
 mkdir -p "$ANSWERS"

@@ -240,6 +240,34 @@ struct AssignmentKitTests {
         #expect(reassign.status == 2 && reassign.stderr.contains("student kit"))
     }
 
+    @Test("the CI examples run the public checks against the kit in the student's repository, never the references")
+    func ciExamples() throws {
+        let kit = try Self.kit.get()
+        let repository = try CLI.referenceCopy("student-repository")
+        try FileManager.default.copyItem(atPath: kit + "/student", toPath: repository + "/kit")
+        for path in ["github-actions.yml", "gitlab-ci.yml"] {
+            let file = CLI.root + "/examples/ci/" + path
+            let tree = try YAMLReader.parse(try String(contentsOfFile: file, encoding: .utf8), file: file)
+            var scripts: [String] = []
+            if case .sequence(let steps, _)? = CheckTests.mapping(CheckTests.mapping(CheckTests.mapping(tree, "jobs"), "grade"), "steps") {
+                scripts += steps.compactMap { CheckTests.text(CheckTests.mapping($0, "run")) }
+            }
+            if case .sequence(let lines, _)? = CheckTests.mapping(CheckTests.mapping(tree, "grade"), "script") {
+                scripts += lines.compactMap { CheckTests.text($0) }
+            }
+            let command = try #require(scripts.lazy.compactMap(CheckTests.checkCommand(in:)).first, "\(path): no grader check")
+            let problems = command.firstIndex(of: "--problems").map { command[$0 + 1] }
+            #expect(problems == "kit", "\(path) checks against \(problems ?? "the default problems folder, which holds the references")")
+            // Run it as the workflow would, from the repository root.
+            var arguments = command.map { $0 == "." ? repository : $0 }
+            for option in ["--problems"] { if let index = arguments.firstIndex(of: option) { arguments[index + 1] = repository + "/kit" } }
+            for option in ["--junit", "--feedback"] { if let index = arguments.firstIndex(of: option) { arguments[index + 1] = CLI.temporary("ci-\(path)-\(option.dropFirst(2))") } }
+            let run = try CLI.grader(arguments)
+            #expect(run.status == 0, "\(path): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("check passed: public checks passed: 5 of 5 parts; 7 parts are graded at final grading"))
+        }
+    }
+
     @Test("Gradescope's run_autograder grades /autograder/submission and writes a results.json with Gradescope's fields")
     func gradescope() throws {
         let zip = try Self.kit.get() + "/gradescope/autograder.zip"
