@@ -60,7 +60,7 @@ struct Assign: ParsableCommand {
         print("\(session.problems.title): kit written to \(out)")
         print("  student kit:  \(written.student)  (share with students: no reference code, no answer keys)")
         print("  autograder:   \(written.autograder)  (keep private: references, answer keys, the secret)")
-        if let zip = written.gradescopeZip { print("  Gradescope:   \(zip)") }
+        if let zip = written.gradescopeZip { print("  Gradescope:   \(zip)  (keep private: it holds the autograder folder)") }
         print("  \(written.publicTrials) public trials with expected outputs; \(written.hiddenTrials) hidden trials at final grading")
         print("  \(written.withheldParts) answer parts graded at final grading; \(written.immediateParts) with immediate feedback")
         print(written.keptSecret ? "  secret: kept (hidden trials unchanged)" : "  secret: new")

@@ -48,6 +48,8 @@ struct AssignmentKitTests {
             let text = try String(contentsOfFile: "\(student)/\(file)", encoding: .utf8)
             for needle in forbidden { #expect(!text.contains(needle), "\(file) contains \(needle)") }
         }
+        // A withheld part's hint speaks of its value, and public checks never judge the value.
+        #expect(!(try String(contentsOfFile: student + "/dropout-equivalence/problem.yaml", encoding: .utf8)).contains("positive homogeneity"))
         // What it must hold: the signatures and the public trials' expected outputs.
         let handout = try String(contentsOfFile: student + "/HANDOUT.md", encoding: .utf8)
         #expect(handout.contains("func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double])"))
@@ -175,6 +177,31 @@ struct AssignmentKitTests {
         #expect(flags.first?["reason"] as? String == "public-only")
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         #expect(html.contains("<h2>Flagged for review</h2>") && html.contains("variance-recursion.outputVariance"))
+
+        // One deliberately wrong entry does not dodge the flag: it follows the gap between public and hidden.
+        try Self.writeOutputVariance(folder, body: table.dropLast().joined(separator: "\n") + "\n    return 0")
+        _ = try CLI.grader(["grade", folder, "--problems", kit + "/autograder", "--json", json])
+        let dodge = CLI.parts(try CLI.json(json))["variance-recursion.outputVariance"]!
+        #expect((dodge["flag"] as? [String: Any])?["reason"] as? String == "public-only", "\(dodge)")
+    }
+
+    @Test("hidden trials: as many as asked, none equal to a public trial, and a different set for a different secret")
+    func hiddenTrialsAreFresh() throws {
+        let problems = try ProblemLoader.load(directory: CLI.root + "/problems")
+        for problem in problems.problems {
+            for part in problem.snippetParts {
+                guard case .snippet(let spec) = part.kind else { continue }
+                let visible = Set(InputGenerators.trials(for: spec).map(WireFormat.line))
+                let first = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64))
+                let second = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "b", count: 64))
+                #expect(first.count == spec.hiddenTrials, "\(part.id)")
+                #expect(first.allSatisfy { !visible.contains(WireFormat.line($0)) }, "\(part.id): a hidden trial equals a public one")
+                #expect(Set(first.map(WireFormat.line)).count == first.count)
+                #expect(first.map(WireFormat.line) != second.map(WireFormat.line), "\(part.id): the secret does not change the hidden trials")
+                // Reproducible: final grading on another machine draws the same.
+                #expect(first.map(WireFormat.line) == InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64)).map(WireFormat.line))
+            }
+        }
     }
 
     @Test("a correct solution in another style passes every hidden trial and is never flagged")
@@ -279,6 +306,9 @@ struct AssignmentKitTests {
                        "grader/Package.swift", "grader/Sources/grader/Grader.swift", "grader/Sources/grader-launch/main.c"] {
             #expect(unpacked.contains(needed), "the zip has no \(needed)")
         }
+        #expect(unpacked.contains("grader/Tests/GraderCoreTests/TrialPinTests.swift"), "Package.swift declares the test targets")
+        let secretMode = try FileManager.default.attributesOfItem(atPath: root + "/source/autograder/secret")[.posixPermissions] as? Int
+        #expect(secretMode == 0o600, "the secret unpacks readable by others: \(String(secretMode ?? 0, radix: 8))")
         #expect(FileManager.default.isExecutableFile(atPath: root + "/source/run_autograder"))
         #expect(FileManager.default.isExecutableFile(atPath: root + "/source/setup.sh"))
         // A student who uploaded their folder, not its contents.

@@ -17,15 +17,15 @@ public enum InputGenerators {
     /// exhausted by the public trials.
     public static func hiddenTrials(for spec: SnippetSpec, problem: String, part: String, secret: String?) -> [[SnippetValue]] {
         guard spec.hiddenTrials > 0 else { return [] }
-        var hasher = SHA256Hasher()
-        hasher.update(field: secret ?? "grader: no secret, practice hidden trials")
-        hasher.update(field: "hidden/\(problem)/\(part)")
-        let digest = hasher.hexDigest()
-        var random = SeededGenerator(seed: UInt64(digest.prefix(16), radix: 16)!)
-        let seen = Set(trials(for: spec).map(WireFormat.line))
+        var lines = Set(trials(for: spec).map(WireFormat.line))
         var drawn: [[SnippetValue]] = []
-        var lines = seen
-        for _ in 0..<(spec.hiddenTrials * 20) where drawn.count < spec.hiddenTrials {
+        for attempt in 0..<(spec.hiddenTrials * 20) where drawn.count < spec.hiddenTrials {
+            // Each draw from its own SHA-256 of the secret: one hidden input, even if code leaks it, says nothing
+            // about the generator's state, and so nothing about the other hidden inputs.
+            var hasher = SHA256Hasher()
+            hasher.update(field: secret ?? "grader: no secret, practice hidden trials")
+            hasher.update(field: "hidden/\(problem)/\(part)/\(attempt)")
+            var random = SeededGenerator(seed: UInt64(hasher.hexDigest().prefix(16), radix: 16)!)
             let candidate = trial(spec, &random)
             if lines.insert(WireFormat.line(candidate)).inserted { drawn.append(candidate) }
         }

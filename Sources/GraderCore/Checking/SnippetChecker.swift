@@ -156,16 +156,27 @@ struct SnippetChecker {
         let entry = prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
         let publicRun: EntryRun
         let hiddenRun: EntryRun?
+        var skippedHidden = false
         do {
             publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
                                          trials: Array(expectation.trials.prefix(publicCount)), limits: limits)
-            hiddenRun = hiddenCount == 0 ? nil : try EntryRun.run(
+            // A function that cannot finish a single public trial within its time limits (an endless loop) would
+            // only spend the same time again on the hidden ones: they are not run, and count as failed.
+            skippedHidden = hiddenCount > 0 && (publicRun.failureKind?.isTimeLimit ?? false) && publicRun.outputs.allSatisfy { $0 == nil }
+            hiddenRun = hiddenCount == 0 || skippedHidden ? nil : try EntryRun.run(
                 sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
                 trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits)
         } catch {
             return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)")
         }
-        let outputs = publicRun.outputs + (hiddenRun?.outputs ?? [])
+        if publicRun.failureKind == .graderError || hiddenRun?.failureKind == .graderError {
+            // The sandbox could not start the code: nothing is known about the student's function.
+            let failure = publicRun.failureKind == .graderError ? publicRun.failure : "the sandbox could not start the hidden trials"
+            return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
+                             message: "the grader could not run the function: \(failure ?? "sandbox failure")",
+                             details: ["This is not a fault of the submission; grade it again once the sandbox works."])
+        }
+        let outputs = publicRun.outputs + (hiddenRun?.outputs ?? Array(repeating: nil, count: hiddenCount))
         var failing: [Int] = []
         var firstDifference: (trial: Int, difference: ValueComparison.Difference?)?
         for trial in 0..<expectation.trials.count {
@@ -201,8 +212,10 @@ struct SnippetChecker {
             : "public trials: \(tally.publicPassed) of \(publicCount) passed; hidden trials: \(tally.hiddenPassed!) of \(hiddenCount) passed"
         if let failure = publicRun.failure { message += ": \(failure)" }
         if let hiddenRun, hiddenRun.failure != nil {
-            message += "; on a hidden trial the code \(Self.hiddenFailureText(hiddenRun.failureKind))"
+            // Which way it stopped is not said: code that sees a hidden input could choose it to signal the input.
+            message += "; on a hidden trial the code stopped before finishing (a crash, a limit or the time limit)"
         }
+        if skippedHidden { message += "; the hidden trials were not run, since no public trial finished within the limits" }
         message += later
         var pattern: String?
         if let (trial, difference) = firstDifference {
@@ -247,17 +260,17 @@ struct SnippetChecker {
         let passed = expectation.trials.count - failing.count
         let status: PartGrade.Status = stopped && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
         var grade = PartGrade(problem: problem.id, part: part, status: status,
-                              outcome: status == .error ? publicRun.failureKind ?? hiddenRun?.failureKind ?? .crash : nil,
+                              outcome: status == .error ? publicRun.failureKind ?? .crash : nil,
                               score: score, message: message, details: details, mistake: mistake)
         if !publicRun.printed.isEmpty && publicRun.failure != nil { grade.output = publicRun.printed }
         grade.trials = tally
-        if let hiddenTotal = tally.hiddenTotal, tally.publicPassed == publicCount,
-            Double(hiddenFailing) > session.options.flagThreshold * Double(hiddenTotal)
+        if let hiddenTotal = tally.hiddenTotal, let hiddenPassed = tally.hiddenPassed, hiddenTotal > 0,
+            Double(tally.publicPassed) / Double(publicCount) - Double(hiddenPassed) / Double(hiddenTotal) > session.options.flagThreshold
         {
             grade.flag = PartGrade.Flag(
                 reason: .publicOnly,
-                detail: "passes all \(publicCount) public trials but fails \(hiddenFailing) of \(hiddenTotal) hidden trials")
-            grade.details.append("Flagged for your instructor's review: it passes every public trial but fails most hidden ones, the pattern of answers written for the public checks rather than computed.")
+                detail: "passes \(tally.publicPassed) of \(publicCount) public trials but only \(hiddenPassed) of \(hiddenTotal) hidden trials")
+            grade.details.append("Flagged for your instructor's review: it passes far more public trials than hidden ones, the pattern of answers written for the public checks rather than computed.")
         }
         return grade
     }
@@ -275,15 +288,4 @@ struct SnippetChecker {
         return points * (publicFraction + 2 * hiddenFraction) / 3
     }
 
-    /// What went wrong on a hidden trial, in words that reveal nothing the code printed.
-    static func hiddenFailureText(_ kind: PartGrade.Outcome?) -> String {
-        switch kind {
-        case .timeout: return "ran over the wall-clock limit"
-        case .cpuLimit: return "ran over the CPU-time limit"
-        case .memoryLimit: return "ran out of memory"
-        case .outputLimit: return "printed more than the output limit"
-        case .tampered: return "wrote to the result channel"
-        default: return "crashed or exited early"
-        }
-    }
 }

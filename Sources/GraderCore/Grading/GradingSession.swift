@@ -18,7 +18,8 @@ public struct GradingOptions: Sendable {
     /// Reuse the grade of a problem whose definition, limits and the student's files for it are unchanged
     /// (`<cache>/results/`); a batch run resumes this way. Off for single gradings, which always run the code.
     public var cachesResults = false
-    /// A part that passes every public trial is flagged when more than this fraction of its hidden trials fail.
+    /// A part is flagged when the fraction of public trials it passes exceeds the fraction of hidden trials it
+    /// passes by more than this (a table of the public outputs: 1 - 0; a correct function: 1 - 1).
     public var flagThreshold = 0.5
 
     public init() {}
@@ -193,6 +194,8 @@ public final class GradingSession: @unchecked Sendable {
         if let cached = cachedGrade(problem: problem, submission: submission) { return cached }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
         let grade = try gradeUncached(problem: problem, submission: submission, prebuilt: prebuilt)
+        // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again.
+        guard !grade.parts.contains(where: { $0.outcome == .graderError }) else { return grade }
         if let data = try? JSONEncoder().encode(grade) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
         return grade
     }

@@ -36,8 +36,8 @@ struct ReferenceResults: Sendable {
             let expected: [SnippetValue]
             let mistakeFeedback: [String]
             let mistakeOutputs: [[SnippetValue?]]
-            /// How many trials are public; `nil` when all are.
-            let publicCount: Int?
+            /// How many trials are public (the first ones); the rest are hidden.
+            let publicCount: Int
         }
 
         let answerKeys: [String: Key]
@@ -66,7 +66,7 @@ struct ReferenceResults: Sendable {
             SnippetExpectation(
                 trials: expectation.trials, expected: expectation.expected,
                 mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map { (feedback: $0.0, outputs: $0.1) },
-                publicCount: expectation.publicCount ?? expectation.trials.count)
+                publicCount: expectation.publicCount)
         }
     }
 }

@@ -54,7 +54,15 @@ public struct AssignmentKit {
         if !existing.isEmpty && !force {
             throw GraderError.usage("\(folder) already exists; pass --force to rebuild the kit (its secret, and so its hidden trials, are kept)")
         }
-        let earlierSecret = try? ProblemLoader.readSecret(directory: folder + "/autograder", role: .autograder)
+        var earlierSecret: String?
+        if fileManager.fileExists(atPath: folder + "/autograder/" + ProblemLoader.secretFileName) {
+            do {
+                earlierSecret = try ProblemLoader.readSecret(directory: folder + "/autograder", role: .autograder)
+            } catch let error as ProblemDefinitionError {
+                // A new secret would silently change the hidden trials of grades already given.
+                throw GraderError.usage("the earlier kit's secret cannot be kept: \(error); fix or remove it")
+            }
+        }
         let secret = earlierSecret ?? problems.secret ?? Self.newSecret()
         let staging = "\(folder).assign-\(getpid())"
         try? fileManager.removeItem(atPath: staging)
@@ -70,7 +78,7 @@ public struct AssignmentKit {
             let target = "\(staging)/student/\(problem.id)"
             try Reporters.write(try studentDefinition(problem, reference: reference).yamlText(), to: target + "/problem.yaml")
             if !problem.snippetParts.isEmpty {
-                try Reporters.write(PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
+                try Reporters.write(try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
             }
             for part in problem.parts {
                 if case .snippet(let spec) = part.kind {
@@ -99,6 +107,15 @@ public struct AssignmentKit {
         try Reporters.write(secret + "\n", to: secretPath)
         chmod(secretPath, 0o600)
         _ = try Self.load("\(staging)/autograder", as: "autograder folder")
+        for problem in kit.problems { _ = try PublicTrials.load(problem: problem) }
+        // The hidden trials' expected outputs, computed now with the kit's secret: a reference that fails on them
+        // must stop `assign`, not every submission on Gradescope.
+        var options = session.options
+        options.problemsDirectory = "\(staging)/autograder"
+        options.only = nil
+        let final = try GradingSession(options: options)
+        defer { final.close() }
+        for problem in final.problems.problems { _ = try final.referenceResults(for: problem) }
 
         if let graderSource {
             try GradescopePackage(autograder: "\(staging)/autograder", graderSource: graderSource)
@@ -176,10 +193,11 @@ public struct AssignmentKit {
                     if case .matrix = part.kind, let size = key?.expected.flatMap(ValueComparison.dimensions) {
                         setting.append(("shape", .sequence(size.map { .plain("\($0)") }, line: 0)))
                     }
-                    parts.append(node.updating(removing: ["answer", "expression", "mistakes"], setting: setting))
+                    // A hint is feedback on a wrong value, which public checks never judge; it may speak of the value.
+                    parts.append(node.updating(removing: ["answer", "expression", "mistakes", "hint"], setting: setting))
                 }
             case .choice, .multipleChoice:
-                parts.append(part.immediateFeedback ? node : node.updating(removing: ["answer"]))
+                parts.append(part.immediateFeedback ? node : node.updating(removing: ["answer", "hint"]))
             }
         }
         return tree.updating(setting: [("parts", .sequence(parts, line: line))])

@@ -30,11 +30,11 @@ struct GradescopePackage {
         } catch {
             throw GraderError.io(path: path, reason: "cannot create the zip: \(error)")
         }
-        func add(_ name: String, _ data: Data, executable: Bool = false) throws {
+        func add(_ name: String, _ data: Data, executable: Bool = false, secret: Bool = false) throws {
             do {
                 try archive.addEntry(
                     with: name, type: .file, uncompressedSize: Int64(data.count), modificationDate: Self.entryDate,
-                    permissions: executable ? 0o755 : 0o644, compressionMethod: .deflate
+                    permissions: executable ? 0o755 : (secret ? 0o600 : 0o644), compressionMethod: .deflate
                 ) { position, size in data.subdata(in: Int(position)..<Int(position) + size) }
             } catch {
                 throw GraderError.io(path: path, reason: "cannot add \(name) to the zip: \(error)")
@@ -43,11 +43,13 @@ struct GradescopePackage {
         try add("setup.sh", Data(Self.setupScript.utf8), executable: true)
         try add("run_autograder", Data(Self.runScript.utf8), executable: true)
         for file in try Self.files(under: autograder) {
-            try add("autograder/" + file, try Data(contentsOf: URL(fileURLWithPath: autograder + "/" + file)))
+            try add("autograder/" + file, try Data(contentsOf: URL(fileURLWithPath: autograder + "/" + file)), secret: true)
         }
         var sources = ["Package.swift"]
         if fileManager.fileExists(atPath: graderSource + "/Package.resolved") { sources.append("Package.resolved") }
         sources += try Self.files(under: graderSource + "/Sources").map { "Sources/" + $0 }
+        // Package.swift declares the test targets, and SwiftPM refuses a package whose target folders are missing.
+        sources += try Self.files(under: graderSource + "/Tests").map { "Tests/" + $0 }
         for file in sources {
             try add("grader/" + file, try Data(contentsOf: URL(fileURLWithPath: graderSource + "/" + file)))
         }
@@ -94,10 +96,14 @@ struct GradescopePackage {
         tar -xzf /tmp/swift.tar.gz -C /opt/swift --strip-components=1
         rm /tmp/swift.tar.gz
         export PATH=/opt/swift/usr/bin:$PATH
-        cd "$(dirname "$0")/grader"
+        here="$(cd "$(dirname "$0")" && pwd)"
+        # Student code runs as another user; it must not read the references, the answer keys or the secret. (The
+        # grader itself stays readable: the sandbox runs its launcher as that user.)
+        chmod -R go-rwx "$here/autograder"
+        cd "$here/grader"
         swift build -c release
-        # The grader's compile cache, warmed once: the first submission then grades as fast as the rest.
-        ./.build/release/grader validate ../autograder >/dev/null || true
+        # Checks the autograder folder (references compile and run) and warms the compile cache.
+        ./.build/release/grader validate ../autograder
 
         """
 
@@ -120,6 +126,8 @@ struct GradescopePackage {
             submission=$(dirname "$found")
           fi
         fi
+        # Student code runs as another user; it must not read the references, the answer keys or the secret.
+        chmod -R go-rwx "$source/autograder"
         mkdir -p "$root/results"
         exec "$grader" grade "$submission" --problems "$source/autograder" --gradescope "$root/results/results.json" --quiet
 

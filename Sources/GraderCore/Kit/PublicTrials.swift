@@ -13,18 +13,23 @@ public enum PublicTrials {
     }
 
     /// The public part of `reference`'s snippet expectations for `problem`, as the kit file's text.
-    static func render(_ reference: ReferenceResults, problem: Problem) -> String {
+    static func render(_ reference: ReferenceResults, problem: Problem) throws -> String {
         var parts: [String: ReferenceResults.Stored.Expectation] = [:]
         for part in problem.snippetParts {
             guard let expectation = reference.snippets[part.id]?.publicOnly else { continue }
             parts[part.id] = ReferenceResults.Stored.Expectation(
                 trials: expectation.trials, expected: expectation.expected, mistakeFeedback: expectation.mistakes.map(\.feedback),
-                mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: nil)
+                mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: expectation.trials.count)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(File(parts: parts))) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // A known mistake may overflow: its infinities and NaNs are written as strings, which JSON has no number for.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return String(decoding: try encoder.encode(File(parts: parts)), as: UTF8.self) + "\n"
+        } catch {
+            throw GraderError.io(path: problem.definitionPath, reason: "cannot write its public trials: \(error)")
+        }
     }
 
     /// The expectations of `problem`'s snippet parts, read from the kit file next to its `problem.yaml`.
@@ -39,7 +44,9 @@ public enum PublicTrials {
         guard !problem.snippetParts.isEmpty else { return results }
         guard let data = FileManager.default.contents(atPath: path) else { throw broken("cannot be read") }
         let file: File
-        do { file = try JSONDecoder().decode(File.self, from: data) } catch { throw broken("is not a public-trials file (\(error))") }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { file = try decoder.decode(File.self, from: data) } catch { throw broken("is not a public-trials file (\(error))") }
         guard file.format == 1 else { throw broken("has format \(file.format); this grader reads format 1") }
         for part in problem.snippetParts {
             guard let stored = file.parts[part.id] else { throw broken("has no trials for part `\(part.id)`") }

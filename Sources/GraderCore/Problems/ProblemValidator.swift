@@ -108,6 +108,14 @@ public struct ProblemValidator: Sendable {
                     issues.append(warning)
                 }
                 guard let expectation = reference.snippets[part.id] else { continue }
+                let hiddenDrawn = expectation.trials.count - expectation.publicCount
+                if session.problems.role.gradesFinally, hiddenDrawn < spec.hiddenTrials {
+                    var warning = ValidationIssue(
+                        file: definition, line: part.line,
+                        message: "part `\(part.id)`: only \(hiddenDrawn) of \(spec.hiddenTrials) hidden trials could be drawn unlike every public trial: the inputs' space is nearly exhausted, so the public trials' outputs are nearly the whole answer")
+                    warning.isWarning = true
+                    issues.append(warning)
+                }
                 for (trial, value) in expectation.expected.enumerated() {
                     if let problemText = Self.nonFinite(value) {
                         issue(part.line, "part `\(part.id)`: the reference returns \(problemText) on trial \(trial + 1); no student output can match it")
