@@ -45,8 +45,8 @@ struct BatchTests {
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         #expect(gradebook == """
             student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,total\r
-            alice,4,5,0.11,1.75,10.86\r
-            bob,1,0,3,1.29,5.29\r
+            alice,4,5,0.78,1.67,11.44\r
+            bob,1,0,3,1.38,5.38\r
             empty,0,0,0,0,0\r
             "o""brien, pat",5,5,11,5,26\r
             reference,5,5,11,5,26\r
@@ -63,7 +63,7 @@ struct BatchTests {
         #expect(html.contains("href=\"o%22brien%2C%20pat/feedback.md\""))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
         let gradescope = try CLI.json(out + "/alice/gradescope/results.json")
-        #expect(abs((gradescope["score"] as? Double ?? 0) - 10.86) < 0.01 && gradescope["max_score"] as? Double == 26)
+        #expect(abs((gradescope["score"] as? Double ?? 0) - 11.44) < 0.01 && gradescope["max_score"] as? Double == 26)
         let tests = gradescope["tests"] as? [[String: Any]] ?? []
         #expect(tests.count == 12)
         #expect(tests.allSatisfy { ["name", "score", "max_score", "status", "output", "visibility"].allSatisfy($0.keys.contains) })

@@ -13,7 +13,7 @@ struct CheckTests {
         #expect(passed.stdout.hasSuffix("check passed: every part at full marks (26/26)\n"))
         let failed = try CLI.grader(["check", "submissions/bob", "--quiet"])
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("check failed: 10 parts short of full marks (5.29/26)"))
+        #expect(failed.stdout.contains("check failed: 10 parts short of full marks (5.38/26)"))
         #expect(!failed.stdout.contains("::error"), "annotations outside GitHub Actions")
         #expect(try CLI.grader(["check", "submissions/alice", "--min-score", "10.8", "--quiet"]).status == 0)
         let below = try CLI.grader(["check", "submissions/alice", "--min-score", "20", "--quiet"])
