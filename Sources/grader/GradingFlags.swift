@@ -33,7 +33,7 @@ struct GradingFlags: ParsableArguments {
     @Flag(name: .long, help: "Do not use namespaces even where available (rlimits and timeouts only).")
     var noNamespaces = false
 
-    @Option(name: .customLong("flag-threshold"), help: ArgumentHelp("Flag a part that passes every public trial when more than this fraction of its hidden trials fail (default 0.5).", valueName: "fraction"))
+    @Option(name: .customLong("flag-threshold"), help: ArgumentHelp("Flag a part when the share of public trials it passes exceeds the share of hidden trials by more than this (default 0.5).", valueName: "fraction"))
     var flagThreshold: Double?
 
     func validate() throws {

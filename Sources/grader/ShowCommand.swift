@@ -23,6 +23,6 @@ struct Show: ParsableCommand {
             printError("error: no problem `\(problemID)` (problems: \(known))")
             throw ExitCode(2)
         }
-        print(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), role: problems.role), terminator: "")
+        print(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits)), terminator: "")
     }
 }

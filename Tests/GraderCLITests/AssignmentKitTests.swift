@@ -223,12 +223,9 @@ struct AssignmentKitTests {
 
     @Test("a part may opt in to immediate feedback: its key goes into the kit and the handout says so")
     func immediateFeedback() throws {
-        let problems = CLI.temporary("practice-problems-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: CLI.root + "/problems", toPath: problems)
-        let definition = problems + "/parameter-counts/problem.yaml"
-        let text = try String(contentsOfFile: definition, encoding: .utf8)
-        try text.replacingOccurrences(of: "  - id: mlp\n    kind: integer\n", with: "  - id: mlp\n    kind: integer\n    immediate-feedback: true\n")
-            .write(toFile: definition, atomically: true, encoding: .utf8)
+        let problems = try CLI.problemsCopy("practice-problems", editing: "parameter-counts") {
+            $0.replacingOccurrences(of: "  - id: mlp\n    kind: integer\n", with: "  - id: mlp\n    kind: integer\n    immediate-feedback: true\n")
+        }
         let kit = CLI.temporary("practice-kit-\(UInt32.random(in: 0...UInt32.max))")
         let assign = try CLI.grader(["assign", "--problems", problems, "--out", kit, "--no-gradescope"])
         #expect(assign.status == 0, "\(assign.stderr)")
@@ -246,7 +243,7 @@ struct AssignmentKitTests {
         _ = try CLI.grader(["grade", folder, "--problems", kit + "/student", "--json", json])
         let mlp = CLI.parts(try CLI.json(json))["parameter-counts.mlp"]
         #expect(mlp?["status"] as? String == "failed" && (mlp?["mistake"] as? String)?.contains("bias") == true)
-        // No flag for immediate feedback: the kit for the same problems must not hold the keys of other parts.
+        // --no-gradescope writes no zip.
         #expect(!FileManager.default.fileExists(atPath: kit + "/gradescope"))
     }
 

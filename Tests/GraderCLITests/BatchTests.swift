@@ -127,12 +127,9 @@ struct BatchTests {
         let afterEdit = Self.resultFiles(cache)
         #expect(afterEdit.subtracting(initial).count == 1)
 
-        let problems = root + "-problems"
-        try FileManager.default.copyItem(atPath: CLI.root + "/problems", toPath: problems)
-        let definition = problems + "/parameter-counts/problem.yaml"
-        let text = try String(contentsOfFile: definition, encoding: .utf8)
-        try text.replacingOccurrences(of: "Every convolution has a bias;", with: "Each convolution has a bias;")
-            .write(toFile: definition, atomically: true, encoding: .utf8)
+        let problems = try CLI.problemsCopy("", at: root + "-problems", editing: "parameter-counts") {
+            $0.replacingOccurrences(of: "Every convolution has a bias;", with: "Each convolution has a bias;")
+        }
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--problems", problems, "--quiet"]).status == 0)
         #expect(Self.resultFiles(cache).subtracting(afterEdit).count == 3, "only parameter-counts, for the three distinct submissions")
         #expect(try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains("Each convolution has a bias;"))

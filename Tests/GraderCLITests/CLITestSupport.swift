@@ -154,6 +154,16 @@ enum CLI {
         return result
     }
 
+    /// A copy of the bundled `problems/` at `folder` (a fresh scratch folder named after `name` when `nil`), with
+    /// `problem`'s `problem.yaml` rewritten by `edit`; returns the folder.
+    static func problemsCopy(_ name: String, at folder: String? = nil, editing problem: String, _ edit: (String) -> String) throws -> String {
+        let problems = folder ?? temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: root + "/problems", toPath: problems)
+        let definition = problems + "/\(problem)/problem.yaml"
+        try edit(try String(contentsOfFile: definition, encoding: .utf8)).write(toFile: definition, atomically: true, encoding: .utf8)
+        return problems
+    }
+
     /// A copy of `submissions/reference` in a fresh folder whose name ends with `name`.
     static func referenceCopy(_ name: String) throws -> String {
         let folder = temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")

@@ -111,11 +111,9 @@ struct EndToEndTests {
 
     @Test("limits come from the defaults, then problem.yaml, then the command line, and every report prints them")
     func limits() throws {
-        let problems = CLI.temporary("limits-problems-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: CLI.root + "/problems", toPath: problems)
-        let definition = problems + "/variance-recursion/problem.yaml"
-        let text = try String(contentsOfFile: definition, encoding: .utf8)
-        try (text + "limits:\n  wall-seconds: 2\n  memory-mb: 512\n").write(toFile: definition, atomically: true, encoding: .utf8)
+        let problems = try CLI.problemsCopy("limits-problems", editing: "variance-recursion") {
+            $0 + "limits:\n  wall-seconds: 2\n  memory-mb: 512\n"
+        }
         for (extra, memory) in [([String](), 512), (["--memory", "256"], 256)] {
             let junit = problems + ".xml", json = problems + ".json", feedback = problems + ".md"
             let run = try CLI.grader(["grade", "submissions/reference", "--problems", problems, "--junit", junit, "--json", json, "--feedback", feedback] + extra)

@@ -124,7 +124,7 @@ public struct ClassSummary: Sendable, Codable {
     public let timedOut: [String]
     /// Students with a Swift file that did not compile.
     public let compileErrors: [String]
-    /// Parts flagged for review (passing the public trials but failing the hidden ones), by student.
+    /// Parts flagged for review (passing far more public trials than hidden ones), by student.
     public let flags: [Flag]
     /// Set only when `SOURCE_DATE_EPOCH` is: the reports are otherwise byte-identical for the same inputs.
     public let generated: String?
@@ -175,10 +175,12 @@ public struct ClassSummary: Sendable, Codable {
         timedOut = report.students.filter { $0.report.allParts.contains { $0.outcome.isTimeLimit } }.map(\.id)
         compileErrors = report.students.filter { $0.report.allParts.contains { $0.outcome.isCompileFailure } }.map(\.id)
         flags = report.students.flatMap { student in
-            student.report.flaggedParts.map { part in
-                Flag(student: student.id, part: "\(part.problem).\(part.id)", reason: part.flag!.reason, detail: part.flag!.detail,
-                     publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
-                     hiddenTrials: part.trials.flatMap { tally in tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" } })
+            student.report.allParts.compactMap { part in
+                part.flag.map { flag in
+                    Flag(student: student.id, part: "\(part.problem).\(part.id)", reason: flag.reason, detail: flag.detail,
+                         publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
+                         hiddenTrials: part.trials.flatMap { tally in tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" } })
+                }
             }
         }
         unsandboxed = report.students.first { $0.report.sandbox.mode == .rlimitsOnly }?.report.sandbox.note

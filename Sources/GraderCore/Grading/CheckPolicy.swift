@@ -12,14 +12,13 @@ public struct CheckPolicy: Sendable {
             let passed = report.score >= minimumScore - 1e-9
             return (passed, "check \(passed ? "passed" : "failed"): total \(total), \(passed ? "at least" : "below") the minimum of \(NumberFormatting.score(minimumScore))")
         }
-        let short = report.allParts.filter { $0.status != .passed && $0.status != .skipped && $0.status != .pending }
+        let short = report.allParts.filter(\.status.needsWork)
+        let names = short.prefix(5).map { "\($0.problem).\($0.id)" }.joined(separator: ", ")
         if report.checks == .public {
             if short.isEmpty { return (true, "check passed: \(report.publicChecksSummary)") }
-            let names = short.prefix(5).map { "\($0.problem).\($0.id)" }.joined(separator: ", ")
             return (false, "check failed: \(report.publicChecksSummary); failing: \(names)\(short.count > 5 ? ", ..." : "")")
         }
         if short.isEmpty { return (true, "check passed: every part at full marks (\(total))") }
-        let names = short.prefix(5).map { "\($0.problem).\($0.id)" }.joined(separator: ", ")
         return (false, "check failed: \(short.count) part\(short.count == 1 ? "" : "s") short of full marks (\(total)): \(names)\(short.count > 5 ? ", ..." : "")")
     }
 }

@@ -30,9 +30,6 @@ public struct GradeReport: Sendable, Codable, Equatable {
     /// Every part of every problem, in order.
     public var allParts: [PartGrade] { problems.flatMap(\.parts) }
 
-    /// The parts flagged for an instructor's review, in order.
-    public var flaggedParts: [PartGrade] { allParts.filter { $0.flag != nil } }
-
     /// What public checks said, for a student kit: parts checked now and passed, parts checked now, and parts
     /// graded at final grading.
     public var publicChecks: (passed: Int, checked: Int, later: Int) {
@@ -81,6 +78,9 @@ public struct PartGrade: Sendable, Codable, Equatable {
         case skipped
         /// Checked for form only; the value is graded at final grading (a student kit has no answer key).
         case pending
+
+        /// Graded now and short of full marks: what a student must still fix (not skipped, not pending).
+        public var needsWork: Bool { ![.passed, .skipped, .pending].contains(self) }
     }
 
     /// What happened, typed: reporters and the class summary read this, never the message text.
@@ -162,8 +162,8 @@ public struct PartGrade: Sendable, Codable, Equatable {
     /// Why a part is flagged for an instructor's review.
     public struct Flag: Sendable, Codable, Equatable {
         public enum Reason: String, Sendable, Codable {
-            /// Every public trial passes, most hidden trials fail: the signature of answers hard-coded for the
-            /// public checks (or of a bug the public trials missed).
+            /// Far more public trials pass than hidden ones: the signature of answers hard-coded for the public
+            /// checks (or of a bug the public trials missed).
             case publicOnly = "public-only"
         }
 

@@ -93,7 +93,7 @@ public struct AssignmentKit {
         }
         try Reporters.write(try assignment.updating(setting: [("kit", .plain("student"))]).yamlText(), to: "\(staging)/student/assignment.yaml")
         let kit = try Self.load("\(staging)/student", as: "student kit")
-        let handouts = kit.problems.map { Handout.markdown($0, limits: SandboxLimits().applying($0.limits), role: .student) }
+        let handouts = kit.problems.map { Handout.markdown($0, limits: SandboxLimits().applying($0.limits)) }
         try Reporters.write(handouts.joined(separator: "\n"), to: "\(staging)/student/HANDOUT.md")
 
         // The autograder folder: the instructor's problem folders as they are, and the secret.
@@ -187,11 +187,12 @@ public struct AssignmentKit {
                     parts.append(node.updating(removing: ["expression", "mistakes"], setting: setting))
                 } else {
                     var setting: [(key: String, value: YAMLTree)] = []
-                    if case .vector = part.kind, let size = key?.expected.flatMap(ValueComparison.dimensions) {
-                        setting.append(("shape", .sequence(size.map { .plain("\($0)") }, line: 0)))
-                    }
-                    if case .matrix = part.kind, let size = key?.expected.flatMap(ValueComparison.dimensions) {
-                        setting.append(("shape", .sequence(size.map { .plain("\($0)") }, line: 0)))
+                    switch part.kind {
+                    case .vector, .matrix:
+                        if let size = key?.expected.flatMap(ValueComparison.dimensions) {
+                            setting.append(("shape", .sequence(size.map { .plain("\($0)") }, line: 0)))
+                        }
+                    default: break
                     }
                     // A hint is feedback on a wrong value, which public checks never judge; it may speak of the value.
                     parts.append(node.updating(removing: ["answer", "expression", "mistakes", "hint"], setting: setting))

@@ -2,10 +2,7 @@
 /// signatures to implement. It never shows an answer, a hint or a known mistake.
 public enum Handout {
     /// The handout of `problem` in Markdown.
-    ///
-    /// - Parameter role: Whose folder the problem comes from; a student kit's handout says what is checked now and
-    ///   what at final grading.
-    public static func markdown(_ problem: Problem, limits: SandboxLimits, role: ProblemSet.Role = .instructor) -> String {
+    public static func markdown(_ problem: Problem, limits: SandboxLimits) -> String {
         var lines = ["# \(problem.title)", "", "Problem `\(problem.id)`, \(NumberFormatting.score(problem.maxScore)) points.", ""]
         if !problem.statement.isEmpty { lines += [problem.statement.trimmingWhitespace(), ""] }
         for part in problem.parts {

@@ -13,7 +13,7 @@ public struct GitHubReporter: Reporter {
         for warning in report.warnings {
             lines.append("::warning title=grader::\(Self.data(ReportText.clean(warning, limit: 1000)))")
         }
-        for part in report.allParts where part.status != .passed && part.status != .skipped && part.status != .pending {
+        for part in report.allParts where part.status.needsWork {
             var properties: [String] = []
             if let file = part.file { properties.append("file=" + Self.property(Self.join(report.submission, file))) }
             if let line = part.line { properties.append("line=\(line)") }

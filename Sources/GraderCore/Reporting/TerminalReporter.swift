@@ -40,7 +40,7 @@ public struct TerminalReporter: Reporter {
         } else {
             for problem in limited { out.append("  limits for \(problem.id): \(problem.limits!.summary)") }
         }
-        let problems = report.allParts.filter { $0.status != .passed && $0.status != .skipped && $0.status != .pending }
+        let problems = report.allParts.filter(\.status.needsWork)
         if !problems.isEmpty { out.append("") }
         for part in problems {
             out.append(paint("\(part.problem).\(part.id)", colorCode(part.status)) + ": " + ReportText.clean(part.message, limit: 400))
