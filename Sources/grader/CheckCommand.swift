@@ -37,7 +37,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let session = try grading.session(only: reports.only)
         defer { session.close() }
-        let report = try grade(folder, in: session)
+        let report = try grade(folder, in: session, student: reports.student)
         try reports.write(report)
         let verdict = CheckPolicy(minimumScore: minScore).verdict(report)
         let environment = ProcessInfo.processInfo.environment

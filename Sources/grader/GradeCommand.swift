@@ -23,7 +23,7 @@ struct Grade: ParsableCommand {
     func run() throws {
         let session = try grading.session(only: reports.only)
         defer { session.close() }
-        let report = try grade(folder, in: session)
+        let report = try grade(folder, in: session, student: reports.student)
         try reports.write(report)
         if !reports.quiet { print(terminalSummary(report), terminator: "") }
     }

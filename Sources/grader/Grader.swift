@@ -12,12 +12,14 @@ struct Grader: ParsableCommand {
             <problem-id>.swift per problem with functions. Problems are read from ./problems unless --problems is given.
 
             Examples:
-              grader init submissions/alice          create answers.yaml and the .swift files to fill in
+              grader init submissions/alice --student alice   answers.yaml, .swift files and alice's HANDOUT.md
               grader grade submissions/alice         grade the folder and print a summary
               grader grade submissions/alice --junit report.xml --feedback feedback.md --json results.json
               grader check . --junit report.xml      for CI: exit 1 unless every part gets full marks
               grader list                            show every problem, part, kind and points
               grader show residual-jacobians         print one problem as the student's handout (Markdown)
+              grader show residual-jacobians --student alice   alice's own numbers
+              grader answers --student alice         alice's answer key, as an answers.yaml (instructors, TAs)
               grader validate problems               check problem definitions (for instructors)
               grader batch submissions --out reports grade a whole class: gradebook, summary, overview page
               grader assign --out kit                student kit, autograder folder and Gradescope zip (instructors)
@@ -25,7 +27,7 @@ struct Grader: ParsableCommand {
             Students check their work against the student kit (`--problems kit/student`): public trials, and the
             form of every answer. Final grades come from the autograder folder: answer keys, and hidden trials.
             """,
-        subcommands: [Grade.self, Check.self, Batch.self, Merge.self, Assign.self, List.self, Show.self, Init.self, Validate.self],
+        subcommands: [Grade.self, Check.self, Batch.self, Merge.self, Assign.self, List.self, Show.self, Init.self, Answers.self, Validate.self],
         defaultSubcommand: nil
     )
 
@@ -74,7 +76,11 @@ struct List: ParsableCommand {
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a submission folder with every answer key and every function signature to fill in.",
-        discussion: "Existing files are kept unless --force is given. The generated functions compile and fail until implemented.")
+        discussion: """
+            Existing files are kept unless --force is given. The generated functions compile and fail until implemented.
+            With --student ID, answers.yaml starts with `student: ID` (whose numbers the answers are graded against)
+            and HANDOUT.md holds the student's own handout; with the student kit, add the --variant-key you were given.
+            """)
 
     @Argument(help: ArgumentHelp("The folder to create.", valueName: "folder"))
     var folder: String
@@ -84,9 +90,20 @@ struct Init: ParsableCommand {
     @Flag(name: .long, help: "Overwrite files that already exist.")
     var force = false
 
+    @OptionGroup var variantOptions: VariantOptions
+
     func run() throws {
         let problems = try loadProblems(problemOptions.problems)
-        let result = try Scaffold.write(problems: problems, to: folder, overwrite: force)
+        var handout: String?
+        if variantOptions.student != nil || variantOptions.variantKey != nil {
+            var pages: [String] = []
+            for problem in problems.problems {
+                let variant = try variantOptions.variant(of: problem, in: problems)
+                pages.append(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant))
+            }
+            handout = pages.joined(separator: "\n")
+        }
+        let result = try Scaffold.write(problems: problems, to: folder, overwrite: force, student: variantOptions.student, handout: handout)
         for name in result.written { print("created \((folder as NSString).appendingPathComponent(name))") }
         for name in result.kept { print("kept    \((folder as NSString).appendingPathComponent(name)) (exists; --force to overwrite)") }
         print("Next: fill in the answers and functions, then run `grader grade \(folder)`.")

@@ -104,6 +104,13 @@ struct ReportFlags: ParsableArguments {
     @Flag(name: .long, help: "Print no summary (reports are still written).")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Grade as this student: picks the student's variant of the numbers (default: `student:` in answers.yaml).", valueName: "id"))
+    var student: String?
+
+    func validate() throws {
+        if let student { try validateStudentID(student) }
+    }
+
     /// Writes every requested report file; a file that cannot be written is exit status 2.
     func write(_ report: GradeReport) throws {
         let targets: [(String?, any Reporter)] = [
@@ -121,10 +128,17 @@ struct ReportFlags: ParsableArguments {
     }
 }
 
-/// Grades `folder` in `session`, exiting 2 when the grader itself or a reference fails.
-func grade(_ folder: String, in session: GradingSession) throws -> GradeReport {
+/// Refuses a `--student` that cannot be a student id.
+func validateStudentID(_ student: String) throws {
+    guard Submission.isStudentID(student) else {
+        throw ValidationError("--student \(student): a student id is 1 to 100 letters, digits, `.`, `_`, `-` or `@`")
+    }
+}
+
+/// Grades `folder` in `session` (as `student`, when given), exiting 2 when the grader itself or a reference fails.
+func grade(_ folder: String, in session: GradingSession, student: String? = nil) throws -> GradeReport {
     do {
-        return try session.grade(folder: folder)
+        return try session.grade(folder: folder, student: student)
     } catch let error as GraderError {
         printError("error: \(error)")
         throw ExitCode(2)

@@ -1,6 +1,29 @@
 import ArgumentParser
 import GraderCore
 
+/// Whose variant of the numbers a handout shows.
+struct VariantOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Show this student's own numbers (instructor and autograder folders compute them from the secret).", valueName: "id"))
+    var student: String?
+
+    @Option(name: .long, help: ArgumentHelp("With the student kit: the variant key your instructor gave you, which gives your own numbers.", valueName: "key"))
+    var variantKey: String?
+
+    func validate() throws {
+        if let student { try validateStudentID(student) }
+    }
+
+    /// The variant of `problem` these options name, exiting 2 with the reason when they cannot give one.
+    func variant(of problem: Problem, in problems: ProblemSet) throws -> Handout.Variant? {
+        do {
+            return try problems.handoutVariant(of: problem, student: student, key: variantKey)
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a problem as the student's handout, in Markdown.",
@@ -8,13 +31,21 @@ struct Show: ParsableCommand {
             The statement, every part with its points, how its answer is written in answers.yaml, and the exact
             signatures to implement in <problem-id>.swift. Answers, hints and known mistakes are never shown.
 
-            Example: grader show residual-jacobians > handout.md
+            Problems with `parameters` give each student their own numbers. --student ID shows that student's
+            (instructors: the handout then carries the student's variant key); with the student kit, --variant-key
+            KEY shows the numbers of the key you were given.
+
+            Examples:
+              grader show residual-jacobians > handout.md
+              grader show residual-jacobians --student alice
+              grader show residual-jacobians --problems kit/student --variant-key 0123456789abcdef0123456789abcdef
             """)
 
     @Argument(help: ArgumentHelp("The problem's id (see `grader list`).", valueName: "problem-id"))
     var problemID: String
 
     @OptionGroup var problemOptions: ProblemOptions
+    @OptionGroup var variantOptions: VariantOptions
 
     func run() throws {
         let problems = try loadProblems(problemOptions.problems)
@@ -23,6 +54,39 @@ struct Show: ParsableCommand {
             printError("error: no problem `\(problemID)` (problems: \(known))")
             throw ExitCode(2)
         }
-        print(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits)), terminator: "")
+        let variant = try variantOptions.variant(of: problem, in: problems)
+        print(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant), terminator: "")
+    }
+}
+
+struct Answers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a student's answer key, as an answers.yaml (instructors and TAs).",
+        discussion: """
+            Every answer part's expected value for the student's own variant of the numbers, with the known mistakes
+            as comments, in the form of answers.yaml: graded as that student, it gets full marks on every answer
+            part. Needs the full problems (reference code); the student kit has no answer key.
+
+            Example: grader answers --student alice > alice-key.yaml
+            """)
+
+    @OptionGroup var grading: GradingFlags
+
+    @Option(name: .long, help: ArgumentHelp("The student whose key to print (default: the handout's own numbers, id `reference`).", valueName: "id"))
+    var student: String?
+
+    func validate() throws {
+        if let student { try validateStudentID(student) }
+    }
+
+    func run() throws {
+        let session = try grading.session()
+        defer { session.close() }
+        do {
+            print(try AnswerSheet.render(session: session, student: student ?? Variants.referenceStudent), terminator: "")
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
     }
 }

@@ -5,24 +5,23 @@ func conv2dParameterCount(inChannels: Int, outChannels: Int, kernelSize: Int, gr
     outChannels * (inChannels / groups) * kernelSize * kernelSize + (bias ? outChannels : 0)
 }
 
-func resnextNaiveBlock(bias: Bool) -> Int {
-    conv2dParameterCount(inChannels: 256, outChannels: 128, kernelSize: 1, groups: 1, bias: bias)
-        + conv2dParameterCount(inChannels: 128, outChannels: 128, kernelSize: 3, groups: 1, bias: bias)
-        + conv2dParameterCount(inChannels: 128, outChannels: 256, kernelSize: 1, groups: 1, bias: bias)
+/// The bottleneck block: 1x1 conv channels->width, 3x3 conv width->width, 1x1 conv width->channels.
+func resnextNaiveBlock(channels: Int, width: Int, bias: Bool) -> Int {
+    conv2dParameterCount(inChannels: channels, outChannels: width, kernelSize: 1, groups: 1, bias: bias)
+        + conv2dParameterCount(inChannels: width, outChannels: width, kernelSize: 3, groups: 1, bias: bias)
+        + conv2dParameterCount(inChannels: width, outChannels: channels, kernelSize: 1, groups: 1, bias: bias)
 }
 
-/// One of the 32 paths of the split block.
-func resnextPath(bias: Bool) -> Int {
-    conv2dParameterCount(inChannels: 256, outChannels: 4, kernelSize: 1, groups: 1, bias: bias)
-        + conv2dParameterCount(inChannels: 4, outChannels: 4, kernelSize: 3, groups: 1, bias: bias)
-        + conv2dParameterCount(inChannels: 4, outChannels: 256, kernelSize: 1, groups: 1, bias: bias)
+/// One path of the split block, `width` channels wide.
+func resnextPath(channels: Int, width: Int, bias: Bool) -> Int {
+    resnextNaiveBlock(channels: channels, width: width, bias: bias)
 }
 
-/// The grouped-convolution form of the split block (a known wrong answer for the 32 separate paths).
-func resnextGroupedBlock() -> Int {
-    conv2dParameterCount(inChannels: 256, outChannels: 128, kernelSize: 1, groups: 1, bias: true)
-        + conv2dParameterCount(inChannels: 128, outChannels: 128, kernelSize: 3, groups: 32, bias: true)
-        + conv2dParameterCount(inChannels: 128, outChannels: 256, kernelSize: 1, groups: 1, bias: true)
+/// The grouped-convolution form of the split block (a known wrong answer for the separate paths).
+func resnextGroupedBlock(channels: Int, width: Int, cardinality: Int) -> Int {
+    conv2dParameterCount(inChannels: channels, outChannels: width, kernelSize: 1, groups: 1, bias: true)
+        + conv2dParameterCount(inChannels: width, outChannels: width, kernelSize: 3, groups: cardinality, bias: true)
+        + conv2dParameterCount(inChannels: width, outChannels: channels, kernelSize: 1, groups: 1, bias: true)
 }
 
 /// Parameters of a stack of linear layers with the given widths.

@@ -18,14 +18,6 @@ func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -
     backpropagate(weights: weights, biases: biases, x: x, reluDerivative: { $0 > 0 ? 1 : 0 })
 }
 
-/// The gradients of the handout network, which define the answers to gradient-b1 and gradient-A2.
-func handoutGradients() -> (weights: [[[Double]]], biases: [[Double]]) {
-    residualGradients(weights: handoutWeights, biases: handoutBiases, x: [1, -1])
-}
-
-let handoutWeights: [[[Double]]] = [[[0.5, -1.0], [1.5, 0.25]], [[1.0, -0.5], [-2.0, 0.75]], [[2.0, -1.0]]]
-let handoutBiases: [[Double]] = [[0.1, -0.2], [0.0, 0.3], [0.5]]
-
 func preActivation(_ A: [[Double]], _ b: [Double], _ y: [Double]) -> [Double] {
     A.indices.map { i in zip(A[i], y).reduce(b[i]) { $0 + $1.0 * $1.1 } }
 }
@@ -80,8 +72,4 @@ func jacobianIgnoringReluDerivative(A: [[Double]], b: [Double], y: [Double]) -> 
 
 func gradientsIgnoringReluDerivative(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]]) {
     backpropagate(weights: weights, biases: biases, x: x, reluDerivative: { _ in 1 })
-}
-
-func handoutGradientsIgnoringRelu() -> (weights: [[[Double]]], biases: [[Double]]) {
-    gradientsIgnoringReluDerivative(weights: handoutWeights, biases: handoutBiases, x: [1, -1])
 }

@@ -75,7 +75,10 @@ public struct BatchRunner: Sendable {
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
         let students = try self.students()
         let submissions = parallelMap(count: students.count, width: options.jobs) { index in
-            Submission.load(folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
+            // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another variant.
+            var submission = Submission.load(folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
+            submission.student = students[index]
+            return submission
         }
         // What each student still needs graded, found once; then references for those problems, in parallel.
         let pending: [[Problem]] = parallelMap(count: submissions.count, width: options.jobs) { index in
@@ -83,6 +86,8 @@ public struct BatchRunner: Sendable {
         }
         let needed = session.problems.problems.filter { problem in pending.contains { $0.contains { $0.id == problem.id } } }
         session.prepareReferences(needed, width: options.jobs)
+        // Every student's variant of the numbers at once: one reference run per answer expression for the class.
+        try session.prepareVariants(for: submissions)
         let prebuilt = options.sharedCompile ? sharedCompile(submissions, pending: pending) : submissions.map { _ in nil }
         let done = Locked(0)
         let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) { index in

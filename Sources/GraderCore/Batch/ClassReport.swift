@@ -94,8 +94,8 @@ public struct ClassSummary: Sendable, Codable {
     /// A part flagged for the instructor's review.
     public struct Flag: Sendable, Codable, Equatable {
         public let student: String
-        /// `problem-id.part-id`.
-        public let part: String
+        /// `problem-id.part-id`; absent for a flag about the whole submission.
+        public let part: String?
         public let reason: PartGrade.Flag.Reason
         public let detail: String
         public let publicTrials: String?
@@ -175,7 +175,13 @@ public struct ClassSummary: Sendable, Codable {
         timedOut = report.students.filter { $0.report.allParts.contains { $0.outcome.isTimeLimit } }.map(\.id)
         compileErrors = report.students.filter { $0.report.allParts.contains { $0.outcome.isCompileFailure } }.map(\.id)
         flags = report.students.flatMap { student in
-            student.report.allParts.compactMap { part in
+            let declared = student.report.declaredStudent.flatMap { declared -> Flag? in
+                guard declared != student.id else { return nil }
+                return Flag(student: student.id, part: nil, reason: .studentIDMismatch,
+                            detail: "answers.yaml says `student: \(declared)`, but the folder is `\(student.id)`: graded as `\(student.id)`. Answers copied from \(declared), or a mislabelled folder?",
+                            publicTrials: nil, hiddenTrials: nil)
+            }
+            return (declared.map { [$0] } ?? []) + student.report.allParts.compactMap { part in
                 part.flag.map { flag in
                     Flag(student: student.id, part: "\(part.problem).\(part.id)", reason: flag.reason, detail: flag.detail,
                          publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },

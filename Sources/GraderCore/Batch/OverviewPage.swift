@@ -100,9 +100,9 @@ struct OverviewPage {
     func flagged() -> String {
         if summary.flags.isEmpty { return "<p class=\"muted\">No part was flagged.</p>" }
         let rows = summary.flags.map { flag in
-            "<tr><td class=\"id\"><a href=\"\(link(flag.student))/feedback.md\">\(escape(flag.student))</a></td><td class=\"id\">\(escape(flag.part))</td><td>\(escape(flag.reason.rawValue))</td><td class=\"num\">\(escape(flag.publicTrials ?? "–"))</td><td class=\"num\">\(escape(flag.hiddenTrials ?? "–"))</td></tr>"
+            "<tr><td class=\"id\"><a href=\"\(link(flag.student))/feedback.md\">\(escape(flag.student))</a></td><td class=\"id\">\(escape(flag.part ?? "(whole submission)"))</td><td title=\"\(escape(flag.detail))\">\(escape(flag.reason.rawValue))</td><td class=\"num\">\(escape(flag.publicTrials ?? "–"))</td><td class=\"num\">\(escape(flag.hiddenTrials ?? "–"))</td></tr>"
         }
-        return "<p class=\"muted\">Far more public trials pass than hidden ones: the pattern of outputs looked up for the public checks instead of computed. Read the code before deciding.</p><table><thead><tr><th>student</th><th>part</th><th>reason</th><th class=\"num\">public passed</th><th class=\"num\">hidden passed</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+        return "<p class=\"muted\"><code>public-only</code>: far more public trials pass than hidden ones, the pattern of outputs looked up for the public checks instead of computed. <code>student-id-mismatch</code>: the folder's name and the <code>student:</code> in its answers.yaml differ. Read the work before deciding.</p><table><thead><tr><th>student</th><th>part</th><th>reason</th><th class=\"num\">public passed</th><th class=\"num\">hidden passed</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
     }
 
     func problemStudents() -> String {

@@ -18,6 +18,10 @@ public struct GradeReport: Sendable, Codable, Equatable {
     /// Which checks ran: `public` with a student kit (public trials, answer forms), `final` with the full
     /// problems or the autograder folder (answer keys, public and hidden trials).
     public var checks: Checks = .final
+    /// The student id the submission was graded as, which picked its variant of the numbers.
+    public var student: String?
+    /// What `student:` in `answers.yaml` said, when it said anything.
+    public var declaredStudent: String?
 
     /// Which checks a grading ran.
     public enum Checks: String, Sendable, Codable {
@@ -165,6 +169,9 @@ public struct PartGrade: Sendable, Codable, Equatable {
             /// Far more public trials pass than hidden ones: the signature of answers hard-coded for the public
             /// checks (or of a bug the public trials missed).
             case publicOnly = "public-only"
+            /// A batch folder's name and the `student:` its answers.yaml declares differ: answers copied from
+            /// another student, or a mislabelled folder.
+            case studentIDMismatch = "student-id-mismatch"
         }
 
         public var reason: Reason

@@ -53,6 +53,8 @@ public final class GradingSession: @unchecked Sendable {
     let builder: SnippetBuilder
     public let sandbox: Sandbox
     private let references = Locked([String: Result<ReferenceResults, GraderError>]())
+    /// Answer keys of students' variants, by problem id and the variant's digest.
+    private let variantKeys = Locked([String: [String: AnswerKey]]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     private let referenceLocks: [String: NSLock]
@@ -155,8 +157,13 @@ public final class GradingSession: @unchecked Sendable {
     ///
     /// Throws only for faults of the grader or the problem definitions (a broken reference); anything wrong with
     /// the submission becomes part grades and warnings.
-    public func grade(folder: String) throws -> GradeReport {
-        try grade(submission: Submission.load(folder: folder, problems: problems), prebuilt: nil)
+    ///
+    /// - Parameter student: The student id that picks the variant of the numbers (`--student`); `nil` takes
+    ///   `student:` from `answers.yaml`.
+    public func grade(folder: String, student: String? = nil) throws -> GradeReport {
+        var submission = Submission.load(folder: folder, problems: problems)
+        if let student { submission.student = student }
+        return try grade(submission: submission, prebuilt: nil)
     }
 
     /// Grades a loaded submission, running its functions from `prebuilt` where the shared compile built them.
@@ -170,6 +177,16 @@ public final class GradingSession: @unchecked Sendable {
         if sandbox.status.mode == .rlimitsOnly { warnings.append("warning: \(sandbox.status.note)") }
         if problems.role == .instructor, problems.secret == nil, problems.problems.contains(where: { !$0.snippetParts.isEmpty }) {
             warnings.append("note: hidden trials were drawn without a secret, so anyone with the grader could draw them too; for final grades, grade with the autograder folder `grader assign` writes")
+        }
+        if problems.role.gradesFinally, problems.problems.contains(where: { !$0.parameters.isEmpty }) {
+            if submission.student == nil {
+                warnings.append("note: no student id (give `--student ID`, or `student: <your id>` in answers.yaml), so the numbers were checked against the handout's own values, not your variant")
+            } else if problems.secret == nil, submission.student != Variants.referenceStudent {
+                warnings.append("note: without the assignment's secret, each student's variant of the numbers comes from the id alone: fine for practice, not for final grades")
+            }
+        }
+        if let declared = submission.declaredStudent, let student = submission.student, declared != student {
+            warnings.append("warning: answers.yaml says `student: \(declared)`, but this submission is graded as `\(student)`; the numbers checked are \(student)'s")
         }
         let list = problems.problems
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
@@ -185,7 +202,15 @@ public final class GradingSession: @unchecked Sendable {
         return GradeReport(
             graderVersion: graderVersion, assignment: problems.title, submission: folder,
             score: grades.reduce(0) { $0 + $1.score }, maxScore: grades.reduce(0) { $0 + $1.maxScore }, problems: grades,
-            warnings: warnings, sandbox: sandbox.status, limits: limits, checks: problems.role.gradesFinally ? .final : .public)
+            warnings: warnings, sandbox: sandbox.status, limits: limits, checks: problems.role.gradesFinally ? .final : .public,
+            student: submission.student, declaredStudent: submission.declaredStudent)
+    }
+
+    /// The variant of `problem` a submission is graded against: its student's, in final grading; a student kit
+    /// holds no keys, so there it is the handout's own.
+    func variant(of problem: Problem, for submission: Submission) throws -> ParameterValues {
+        guard problems.role.gradesFinally else { return .none }
+        return try problem.variant(student: submission.student, secret: problems.secret)
     }
 
     func grade(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrade {
@@ -221,6 +246,7 @@ public final class GradingSession: @unchecked Sendable {
         var hasher = SHA256Hasher()
         hasher.update(field: definitionDigests[problem.id] ?? "")
         hasher.update(field: submission.answersProblem ?? "")
+        hasher.update(field: (try? variant(of: problem, for: submission).digest) ?? "no variant")
         hasher.update(field: submission.answers[problem.id].map { $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";") } ?? "-")
         if !problem.snippetParts.isEmpty {
             switch Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
@@ -232,8 +258,11 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     func gradeUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrade {
+        let variant = try self.variant(of: problem, for: submission)
         let selected = problem.parts.filter { options.selects(problem, $0) }
-        let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem)
+        let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem, variant: variant)
+        // From here on, texts as this student's handout shows them.
+        let problem = problem.instantiated(variant)
         var grades: [String: PartGrade] = [:]
         for part in selected where !part.kind.isSnippet {
             let answer = submission.answers[problem.id]?[part.id]
@@ -266,6 +295,60 @@ public final class GradingSession: @unchecked Sendable {
         return ProblemGrade(
             id: problem.id, title: problem.title, score: parts.reduce(0) { $0 + $1.score },
             maxScore: problem.maxScore, parts: parts, limits: problem.parts.contains(where: \.kind.isSnippet) ? limits(for: problem) : nil)
+    }
+
+    /// The reference's results for one student's variant of `problem`: the snippet expectations, and the answer
+    /// keys of the variant.
+    func referenceResults(for problem: Problem, variant: ParameterValues) throws -> ReferenceResults {
+        var results = try referenceResults(for: problem)
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant.digest != (try problem.variant(key: nil)).digest else {
+            return results
+        }
+        try prepareVariants([variant], of: problem)
+        guard let keys = variantKeys.withLock({ $0["\(problem.id)/\(variant.digest)"] }) else {
+            throw GraderError.referenceBroken(problem: problem.id, detail: "the answer keys of a variant were not computed")
+        }
+        results.answerKeys = keys
+        return results
+    }
+
+    /// Computes the answer keys of every variant of `problem` not yet known, in one run of the reference per
+    /// answer expression (a trial per variant), and keeps them in memory and in the cache.
+    public func prepareVariants(_ variants: [ParameterValues], of problem: Problem) throws {
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return }
+        let lock = referenceLocks[problem.id] ?? NSLock()
+        lock.lock()
+        defer { lock.unlock() }
+        var seen = Set<String>()
+        var missing: [ParameterValues] = []
+        for variant in variants where seen.insert(variant.digest).inserted {
+            let key = "\(problem.id)/\(variant.digest)"
+            if variantKeys.withLock({ $0[key] }) != nil { continue }
+            let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variant-\(variant.digest).json"
+            if keepsFilesFromStudents, let data = FileManager.default.contents(atPath: path),
+                let stored = try? JSONDecoder().decode([String: ReferenceResults.Stored.Key].self, from: data)
+            {
+                variantKeys.withLock { $0[key] = stored.mapValues(AnswerKey.init) }
+                continue
+            }
+            missing.append(variant)
+        }
+        guard !missing.isEmpty else { return }
+        let computed = try ReferenceRunner(session: self, problem: problem).answerKeys(for: missing)
+        for (variant, keys) in zip(missing, computed) {
+            variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
+            let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variant-\(variant.digest).json"
+            if keepsFilesFromStudents, let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init)) {
+                try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+            }
+        }
+    }
+
+    /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.
+    public func prepareVariants(for submissions: [Submission]) throws {
+        for problem in problems.problems where !problem.parameters.isEmpty {
+            try prepareVariants(submissions.map { try variant(of: problem, for: $0) }, of: problem)
+        }
     }
 
     /// The reference's answers and snippet outputs for `problem`, computed once per session.

@@ -46,9 +46,7 @@ struct ReferenceResults: Sendable {
 
     var stored: Stored {
         Stored(
-            answerKeys: answerKeys.mapValues { key in
-                Stored.Key(expected: key.expected, mistakeValues: key.mistakes.map(\.value), mistakeFeedback: key.mistakes.map(\.feedback))
-            },
+            answerKeys: answerKeys.mapValues(Stored.Key.init),
             snippets: snippets.mapValues { expectation in
                 Stored.Expectation(
                     trials: expectation.trials, expected: expectation.expected, mistakeFeedback: expectation.mistakes.map(\.feedback),
@@ -59,9 +57,7 @@ struct ReferenceResults: Sendable {
     init() {}
 
     init(_ stored: Stored) {
-        answerKeys = stored.answerKeys.mapValues { key in
-            AnswerKey(expected: key.expected, mistakes: Array(zip(key.mistakeValues, key.mistakeFeedback)).map { (value: $0.0, feedback: $0.1) })
-        }
+        answerKeys = stored.answerKeys.mapValues(AnswerKey.init)
         snippets = stored.snippets.mapValues { expectation in
             SnippetExpectation(
                 trials: expectation.trials, expected: expectation.expected,
@@ -71,13 +67,91 @@ struct ReferenceResults: Sendable {
     }
 }
 
+extension ReferenceResults.Stored.Key {
+    init(_ key: AnswerKey) {
+        self.init(expected: key.expected, mistakeValues: key.mistakes.map(\.value), mistakeFeedback: key.mistakes.map(\.feedback))
+    }
+}
+
+extension AnswerKey {
+    init(_ stored: ReferenceResults.Stored.Key) {
+        self.init(expected: stored.expected, mistakes: zip(stored.mistakeValues, stored.mistakeFeedback).map { (value: $0.0, feedback: $0.1) })
+    }
+}
+
 /// Compiles a problem's `reference.swift` and runs it, exactly like a student's snippet, to get the answers.
 struct ReferenceRunner {
     let session: GradingSession
     let problem: Problem
 
+    /// The snippet expectations, and the answer keys of the handout's own numbers.
     func run() throws -> ReferenceResults {
         if session.problems.role == .student { return try kitResults() }
+        let binary = try build()
+        var results = ReferenceResults()
+        for part in problem.parts {
+            guard case .snippet(let spec) = part.kind else { continue }
+            // Public and hidden trials in one run of the trusted reference; students' code meets them apart.
+            let publicTrials = InputGenerators.trials(for: spec)
+            let trials = publicTrials + InputGenerators.hiddenTrials(
+                for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
+            let type = spec.signature.returnType
+            let expected = try evaluate(binary, spec.signature.name, type: type, trials: trials)
+            var mistakes: [(feedback: String, outputs: [SnippetValue?])] = []
+            for mistake in part.mistakes {
+                guard case .implementation(let function) = mistake.match else { continue }
+                mistakes.append((mistake.feedback, try evaluate(binary, function, type: type, trials: trials)))
+            }
+            results.snippets[part.id] = SnippetExpectation(
+                trials: trials, expected: expected, mistakes: mistakes, publicCount: publicTrials.count)
+        }
+        let defaults = try problem.variant(key: nil)
+        results.answerKeys = try answerKeys(for: [defaults], binary: binary)[0]
+        return results
+    }
+
+    /// The answer keys of each variant, every expression evaluated once for all of them: one run of the reference
+    /// per expression, with a trial per variant, however many students there are.
+    func answerKeys(for variants: [ParameterValues], binary prebuilt: String? = nil) throws -> [[String: AnswerKey]] {
+        guard !variants.isEmpty else { return [] }
+        let binary = try prebuilt ?? build()
+        let trials = variants.map(\.values)
+        var keys = [[String: AnswerKey]](repeating: [:], count: variants.count)
+        for part in problem.parts {
+            switch part.kind {
+            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+                let type = part.kind.valueType!
+                func values(_ source: ExpectedValue, entry: String) throws -> [SnippetValue] {
+                    switch source {
+                    case .literal(let value): return variants.map { _ in value }
+                    case .expression: return try evaluate(binary, entry, type: type, trials: trials)
+                    case .withheld: throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)` has no answer key here")
+                    }
+                }
+                let expected = try values(spec.expected, entry: "answer:\(part.id)")
+                var mistakes: [(values: [SnippetValue], feedback: String)] = []
+                for (index, mistake) in part.mistakes.enumerated() {
+                    if case .value(let source) = mistake.match {
+                        mistakes.append((try values(source, entry: "mistake:\(part.id):\(index)"), mistake.feedback))
+                    }
+                }
+                for (index, variant) in variants.enumerated() {
+                    keys[index][part.id] = AnswerKey(
+                        expected: expected[index], mistakes: mistakes.map { (value: $0.values[index], feedback: variant.fill($0.feedback)) })
+                }
+            case .snippet:
+                break
+            default:
+                for index in variants.indices { keys[index][part.id] = AnswerKey(expected: nil) }
+            }
+        }
+        return keys
+    }
+
+    /// The reference compiled with an entry per snippet function, known mistake and answer expression (cached by
+    /// content, so a second call costs a hash); empty when nothing needs code.
+    private func build() throws -> String {
+        let bindings = problem.parameters.parameters.map { FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type) }
         var entries: [HarnessEntry] = []
         for part in problem.parts {
             switch part.kind {
@@ -89,80 +163,40 @@ struct ReferenceRunner {
                     }
                 }
             case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+                let type = part.kind.valueType!
                 if case .expression(let text) = spec.expected {
-                    entries.append(.expression(text, type: part.kind.valueType!, name: "answer:\(part.id)"))
+                    entries.append(.expression(text, type: type, name: "answer:\(part.id)", bindings: bindings))
                 }
                 for (index, mistake) in part.mistakes.enumerated() {
                     if case .value(.expression(let text)) = mistake.match {
-                        entries.append(.expression(text, type: part.kind.valueType!, name: "mistake:\(part.id):\(index)"))
+                        entries.append(.expression(text, type: type, name: "mistake:\(part.id):\(index)", bindings: bindings))
                     }
                 }
             default: break
             }
         }
-        var binary = ""
-        if !entries.isEmpty {
-            let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
-            switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries) {
-            case .built(let path): binary = path
-            case .failed(let diagnostics, let log):
-                let shown = diagnostics.isEmpty ? log : diagnostics.map { d in
-                    d.line.map { "reference.swift:\($0): \(d.message)" } ?? "in `\(d.entry ?? "harness")`: \(d.message)"
-                }.joined(separator: "\n")
-                throw GraderError.referenceBroken(problem: problem.id, detail: "it does not compile:\n\(shown)")
-            case .timedOut(let seconds):
-                throw GraderError.referenceBroken(problem: problem.id, detail: "compiling it took over \(seconds) s")
-            }
+        guard !entries.isEmpty else { return "" }
+        let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
+        switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries) {
+        case .built(let path): return path
+        case .failed(let diagnostics, let log):
+            let shown = diagnostics.isEmpty ? log : diagnostics.map { d in
+                d.line.map { "reference.swift:\($0): \(d.message)" } ?? "in `\(d.entry ?? "harness")`: \(d.message)"
+            }.joined(separator: "\n")
+            throw GraderError.referenceBroken(problem: problem.id, detail: "it does not compile:\n\(shown)")
+        case .timedOut(let seconds):
+            throw GraderError.referenceBroken(problem: problem.id, detail: "compiling it took over \(seconds) s")
         }
-        let limits = session.limits(for: problem)
-        /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
-        func evaluate(_ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws -> [SnippetValue] {
-            let run = try EntryRun.run(
-                sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials, limits: limits)
-            if let failure = run.failure {
-                throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")
-            }
-            return run.outputs.map { $0! }
+    }
+
+    /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
+    private func evaluate(_ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws -> [SnippetValue] {
+        let run = try EntryRun.run(
+            sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials, limits: session.limits(for: problem))
+        if let failure = run.failure {
+            throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")
         }
-        var results = ReferenceResults()
-        for part in problem.parts {
-            switch part.kind {
-            case .snippet(let spec):
-                // Public and hidden trials in one run of the trusted reference; students' code meets them apart.
-                let publicTrials = InputGenerators.trials(for: spec)
-                let trials = publicTrials + InputGenerators.hiddenTrials(
-                    for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
-                let type = spec.signature.returnType
-                let expected = try evaluate(spec.signature.name, type: type, trials: trials)
-                var mistakes: [(feedback: String, outputs: [SnippetValue?])] = []
-                for mistake in part.mistakes {
-                    guard case .implementation(let function) = mistake.match else { continue }
-                    mistakes.append((mistake.feedback, try evaluate(function, type: type, trials: trials)))
-                }
-                results.snippets[part.id] = SnippetExpectation(
-                    trials: trials, expected: expected, mistakes: mistakes, publicCount: publicTrials.count)
-            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
-                let type = part.kind.valueType!
-                func value(_ source: ExpectedValue, entry: String) throws -> SnippetValue {
-                    switch source {
-                    case .literal(let value): return value
-                    case .expression: return try evaluate(entry, type: type, trials: [[]])[0]
-                    case .withheld: throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)` has no answer key here")
-                    }
-                }
-                let expected = try value(spec.expected, entry: "answer:\(part.id)")
-                var mistakes: [(value: SnippetValue, feedback: String)] = []
-                for (index, mistake) in part.mistakes.enumerated() {
-                    if case .value(let source) = mistake.match {
-                        mistakes.append((try value(source, entry: "mistake:\(part.id):\(index)"), mistake.feedback))
-                    }
-                }
-                results.answerKeys[part.id] = AnswerKey(expected: expected, mistakes: mistakes)
-            default:
-                results.answerKeys[part.id] = AnswerKey(expected: nil)
-            }
-        }
-        return results
+        return run.outputs.map { $0! }
     }
 
     /// A student kit's results, with no code run: its public trials, and the literal keys of its parts with

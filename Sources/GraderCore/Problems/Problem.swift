@@ -55,6 +55,9 @@ public struct Problem: Sendable {
     /// The total `points:` the definition states, if it states one, with its line; `grader validate` checks it
     /// against the parts.
     public var declaredPoints: (value: Double, line: Int)?
+    /// The numbers that differ per student (`parameters:` and `constraints:`); empty when every student gets the
+    /// same problem.
+    public var parameters = ParameterSpace()
 
     public var maxScore: Double { parts.reduce(0) { $0 + $1.points } }
     public var snippetParts: [Part] { parts.filter { $0.kind.isSnippet } }
@@ -120,6 +123,14 @@ public enum PartKind: Sendable {
 
     /// This kind's name as `problem.yaml` writes it.
     public var name: String { kindName.rawValue }
+
+    /// The tolerance of a numeric kind (integer, real, vector, matrix).
+    public var numericTolerance: Tolerance? {
+        switch self {
+        case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec): return spec.tolerance
+        default: return nil
+        }
+    }
 
     /// The Swift type an expression answer of this kind evaluates to.
     public var valueType: SwiftType? {

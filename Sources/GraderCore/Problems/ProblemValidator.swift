@@ -37,6 +37,82 @@ public struct ProblemValidator: Sendable {
 
     public init(session: GradingSession) { self.session = session }
 
+    /// Draws checked by `grader validate` to estimate how often a problem's constraints are met.
+    static let constraintSamples = 2000
+    /// Students' variants whose answer keys `grader validate` computes, to check the known mistakes on each.
+    static let variantSamples = 20
+
+    /// The parameters' issues: default values that break a constraint, constraints met too rarely for every
+    /// student to get a variant, and variants on which a known mistake has the right answer.
+    func checkParameters(_ problem: Problem) -> [ValidationIssue] {
+        guard !problem.parameters.isEmpty else { return [] }
+        var issues: [ValidationIssue] = []
+        let space = problem.parameters
+        if let defaults = try? space.defaults(), let broken = space.brokenConstraint(defaults) {
+            issues.append(ValidationIssue(
+                file: problem.definitionPath, line: broken.line,
+                message: "the handout's own numbers (the `default` values) break the constraint `\(broken.text)`"))
+        }
+        // How often each constraint, and all of them together, hold on fresh draws.
+        var random = SeededGenerator(seed: 2026, salt: "validate/\(problem.id)")
+        var held = [Int](repeating: 0, count: space.constraints.count)
+        var accepted = 0
+        for _ in 0..<Self.constraintSamples {
+            var values = ParameterValues(isDefault: false)
+            var complete = true
+            for parameter in space.parameters {
+                if case .derived = parameter.source {
+                    guard let value = try? space.derive(parameter, from: values) else { complete = false; break }
+                    values.append(parameter.name, value)
+                } else {
+                    values.append(parameter.name, parameter.draw(&random))
+                }
+            }
+            guard complete else { continue }
+            let evaluator = MathEvaluator(variables: values.mathVariables)
+            var all = true
+            for (index, constraint) in space.constraints.enumerated() {
+                if case .scalar(let holds)? = try? evaluator.evaluate(constraint.expression), holds != 0, !holds.isNaN {
+                    held[index] += 1
+                } else {
+                    all = false
+                }
+            }
+            if all { accepted += 1 }
+        }
+        let rate = Double(accepted) / Double(Self.constraintSamples)
+        // With rate p, a student gets no variant with probability (1 - p)^maxDraws: below 5%, that nears 1 in 10^22.
+        if rate < 0.05 {
+            let rarest = zip(space.constraints, held).min { $0.1 < $1.1 }
+            let detail = rarest.map { " (the rarest, `\($0.0.text)`, alone holds in \($0.1) of \(Self.constraintSamples))" } ?? ""
+            issues.append(ValidationIssue(
+                file: problem.definitionPath, line: rarest?.0.line,
+                message: "only \(accepted) of \(Self.constraintSamples) draws of the parameters meet every constraint\(detail); a student's variant is given up after \(ParameterSpace.maxDraws) draws, so widen the generators or relax the constraints",
+                isWarning: accepted > 0))
+            if accepted == 0 { return issues }
+        }
+        // Every known mistake must stay wrong on students' variants, not only on the handout's own numbers.
+        let variants = (0..<Self.variantSamples).compactMap { try? problem.variant(student: "validate-\($0)", secret: session.problems.secret) }
+        do {
+            try session.prepareVariants(variants, of: problem)
+            for variant in variants {
+                let keys = try session.referenceResults(for: problem, variant: variant).answerKeys
+                for part in problem.parts {
+                    guard let tolerance = part.kind.numericTolerance, let key = keys[part.id], let expected = key.expected else { continue }
+                    for known in key.mistakes where ValueComparison.matches(expected: expected, got: known.value, tolerance: tolerance) {
+                        issues.append(ValidationIssue(
+                            file: problem.definitionPath, line: part.line,
+                            message: "part `\(part.id)`: for the variant \(variant), a known mistake gives the right answer \(expected.swiftLiteral); add a constraint that keeps the mistake distinct"))
+                        return issues
+                    }
+                }
+            }
+        } catch {
+            issues.append(ValidationIssue(file: problem.referencePath, line: nil, message: "on students' variants: \(error)"))
+        }
+        return issues
+    }
+
     /// Runs every check; `referenceSubmission` is a folder that must get full marks (`nil` skips that check).
     public func validate(referenceSubmission: String?) -> ValidationReport {
         let set = session.problems
@@ -76,6 +152,7 @@ public struct ProblemValidator: Sendable {
         if let declared = problem.declaredPoints, abs(declared.value - problem.maxScore) > 1e-9 {
             issue(declared.line, "`points: \(NumberFormatting.score(declared.value))` but the parts add up to \(NumberFormatting.score(problem.maxScore))")
         }
+        issues += checkParameters(problem)
         let reference: ReferenceResults
         do {
             reference = try session.referenceResults(for: problem)

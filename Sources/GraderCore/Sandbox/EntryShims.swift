@@ -25,6 +25,12 @@ enum EntryShims {
             }.joined(separator: ", ") + ")"
             lines.append("@_silgen_name(\"\(symbol(index))\")")
             lines.append("func \(namePrefix)\(index)(\(parameters.joined(separator: ", "))) -> \(entry.returnType.qualified) {")
+            if entry.expression != nil {
+                // An expression sees its inputs by name: the problem's parameters of this trial's variant.
+                for (position, parameter) in entry.parameters.enumerated() {
+                    lines.append("    let \(parameter.name) = __grader_a\(position)")
+                }
+            }
             lines.append("    return \(call)")
             lines.append("}")
             ranges.append(first...lines.count)

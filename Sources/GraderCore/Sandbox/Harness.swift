@@ -17,9 +17,10 @@ public struct HarnessEntry: Sendable, Equatable {
             expression: nil, function: function ?? signature.name)
     }
 
-    /// An entry that evaluates a Swift expression with no inputs, for answers defined by the reference.
-    public static func expression(_ text: String, type: SwiftType, name: String) -> HarnessEntry {
-        HarnessEntry(name: name, parameters: [], returnType: type, expression: text, function: "")
+    /// An entry that evaluates a Swift expression, for answers defined by the reference; each trial's inputs are
+    /// bound to the names of `bindings` (a problem's parameters), which the expression may use.
+    public static func expression(_ text: String, type: SwiftType, name: String, bindings: [FunctionSignature.Parameter] = []) -> HarnessEntry {
+        HarnessEntry(name: name, parameters: bindings, returnType: type, expression: text, function: "")
     }
 }
 

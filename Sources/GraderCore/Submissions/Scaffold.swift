@@ -3,8 +3,11 @@ import Foundation
 /// Creates a submission folder a student can start from: every answer key and every function signature.
 public enum Scaffold {
     /// The files of a fresh submission, by file name.
-    public static func files(for problems: ProblemSet) -> [(name: String, contents: String)] {
+    public static func files(for problems: ProblemSet, student: String? = nil) -> [(name: String, contents: String)] {
         var answers = ["# Answers for \(problems.title). Replace each `null` with your answer; see `grader list` for the parts.", ""]
+        if let student {
+            answers += ["# Your student id: your answers are graded against your own variant of the numbers (HANDOUT.md).", "\(Submission.studentKey): \(student)", ""]
+        }
         var files: [(String, String)] = []
         for problem in problems.problems {
             let parts = problem.answerParts
@@ -34,11 +37,17 @@ public enum Scaffold {
     }
 
     /// Writes the scaffold into `folder`, leaving existing files alone unless `overwrite`; returns what it wrote.
-    public static func write(problems: ProblemSet, to folder: String, overwrite: Bool) throws -> (written: [String], kept: [String]) {
+    ///
+    /// - Parameters:
+    ///   - student: Written into `answers.yaml` as `student:`.
+    ///   - handout: Written as `HANDOUT.md`: the student's own handout.
+    public static func write(
+        problems: ProblemSet, to folder: String, overwrite: Bool, student: String? = nil, handout: String? = nil
+    ) throws -> (written: [String], kept: [String]) {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var written: [String] = []
         var kept: [String] = []
-        for file in files(for: problems) {
+        for file in files(for: problems, student: student) + (handout.map { [("HANDOUT.md", $0)] } ?? []) {
             let path = (folder as NSString).appendingPathComponent(file.name)
             if FileManager.default.fileExists(atPath: path) && !overwrite {
                 kept.append(file.name)

@@ -12,12 +12,18 @@ public struct Submission: Sendable {
     /// Why `answers.yaml` could not be used, if it could not (shown on every answer part).
     public let answersProblem: String?
     public let warnings: [String]
+    /// The student this submission is graded as, which picks the variant of the numbers: `--student`, else
+    /// `student:` in `answers.yaml`; in a batch, the folder's name.
+    public var student: String?
+    /// What `student:` in `answers.yaml` says, if anything.
+    public var declaredStudent: String?
 
     /// Reads the submission in `folder`, checking its answers against the problems' ids.
     public static func load(folder: String, problems: ProblemSet) -> Submission {
         var warnings: [String] = []
         var answers: [String: [String: YAMLTree]] = [:]
         var problem: String?
+        var declared: String?
         switch readFile(named: answersFileName, in: folder) {
         case .failure(let failure):
             problem = failure.message
@@ -27,7 +33,7 @@ public struct Submission: Sendable {
                     throw YAMLReadError(file: answersFileName, line: nil, message: "is not UTF-8 text")
                 }
                 if let tree = try YAMLReader.parse(text, file: answersFileName) {
-                    answers = try organise(tree, problems: problems, warnings: &warnings)
+                    answers = try organise(tree, problems: problems, warnings: &warnings, student: &declared)
                 } else {
                     problem = "\(answersFileName) is empty"
                 }
@@ -37,16 +43,30 @@ public struct Submission: Sendable {
                 problem = "\(answersFileName): \(error)"
             }
         }
-        return Submission(folder: folder, answers: answers, answersProblem: problem, warnings: warnings)
+        return Submission(
+            folder: folder, answers: answers, answersProblem: problem, warnings: warnings, student: declared, declaredStudent: declared)
     }
 
-    private static func organise(_ tree: YAMLTree, problems: ProblemSet, warnings: inout [String]) throws -> [String: [String: YAMLTree]] {
+    /// The key in `answers.yaml` that names the student, whose variant of the numbers the answers are for.
+    public static let studentKey = "student"
+
+    private static func organise(
+        _ tree: YAMLTree, problems: ProblemSet, warnings: inout [String], student: inout String?
+    ) throws -> [String: [String: YAMLTree]] {
         guard case .mapping(let entries, _) = tree else {
             throw YAMLReadError(file: answersFileName, line: tree.line,
                                 message: "must map problem ids to their answers (`parameter-counts:` then `  mlp: 4353`), found \(tree.kindDescription)")
         }
         var result: [String: [String: YAMLTree]] = [:]
         for entry in entries {
+            if entry.key == studentKey, problems.problem(entry.key) == nil {
+                if case .scalar(let text, _, _) = entry.value, case let id = text.trimmingWhitespace(), Self.isStudentID(id) {
+                    student = id
+                } else {
+                    warnings.append("\(answersFileName):\(entry.line): `student:` must be your student id (letters, digits, `.`, `_`, `-`, `@`; at most 100 characters); ignored")
+                }
+                continue
+            }
             guard let problem = problems.problem(entry.key) else {
                 let known = problems.problems.map(\.id).joined(separator: ", ")
                 warnings.append("\(answersFileName):\(entry.line): unknown problem `\(entry.key)` ignored (problems: \(known))")
@@ -74,6 +94,12 @@ public struct Submission: Sendable {
             result[entry.key] = byPart
         }
         return result
+    }
+
+    /// Whether `text` can be a student id: 1 to 100 letters, digits, `.`, `_`, `-` or `@`, not starting with `.`.
+    public static func isStudentID(_ text: String) -> Bool {
+        guard let first = text.first, first != ".", text.count <= 100 else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }
     }
 
     /// Why a file of the submission could not be read.

@@ -1,0 +1,53 @@
+/// A student's answer key written as an `answers.yaml`, for instructors and TAs.
+public enum AnswerSheet {
+    /// Every answer part's expected value for `student`'s variant, with the parameters and the known mistakes as
+    /// comments; graded as that student, the sheet gets full marks on every answer part.
+    public static func render(session: GradingSession, student: String) throws -> String {
+        let problems = session.problems
+        guard problems.role.gradesFinally else {
+            throw GraderError.usage("the student kit holds no answer key; use the instructor's problems or the autograder folder (--problems)")
+        }
+        var lines = ["# The answer key of \(problems.title) for student `\(student)`: for instructors and TAs, never for students."]
+        if problems.problems.contains(where: { !$0.parameters.isEmpty }) {
+            if student == Variants.referenceStudent {
+                lines.append("# The handout's own numbers (the id `\(Variants.referenceStudent)`).")
+            } else if problems.secret == nil {
+                lines.append("# A practice variant: without the assignment's secret, the numbers follow from the id alone.")
+            } else {
+                lines.append("# Variant key (the student kit needs it for this student's handout): \(Variants.key(student: student, secret: problems.secret))")
+            }
+        }
+        lines.append("\(Submission.studentKey): \(student)")
+        for problem in problems.problems where !problem.answerParts.isEmpty {
+            let variant = try problem.variant(student: student, secret: problems.secret)
+            let results = try session.referenceResults(for: problem, variant: variant)
+            lines += ["", "\(problem.id):"]
+            if !variant.names.isEmpty { lines.append("  # \(variant.description)") }
+            for part in problem.answerParts {
+                switch part.kind {
+                case .choice(let spec):
+                    lines.append("  \(part.id): \(spec.correct.first ?? "null")")
+                case .multipleChoice(let spec):
+                    lines.append("  \(part.id): [\(spec.correct.joined(separator: ", "))]")
+                default:
+                    guard let key = results.answerKeys[part.id], let expected = key.expected else {
+                        lines.append("  \(part.id): null  # no key in this folder")
+                        continue
+                    }
+                    lines.append("  \(part.id): \(expected.swiftLiteral)")
+                    for mistake in key.mistakes {
+                        lines.append("  #   known mistake \(mistake.value.swiftLiteral): \(firstSentence(of: mistake.feedback))")
+                    }
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The feedback's first sentence, on one line.
+    static func firstSentence(of text: String) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        guard let end = flat.range(of: ". ") else { return flat }
+        return String(flat[..<end.lowerBound]) + "."
+    }
+}

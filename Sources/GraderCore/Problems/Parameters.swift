@@ -1,0 +1,313 @@
+import Foundation
+
+/// A named value of a problem that differs from student to student (`parameters:` in `problem.yaml`): drawn from
+/// a generator, or computed from the parameters before it.
+public struct ProblemParameter: Sendable {
+    public let name: String
+    /// The Swift type the reference's answer expressions see: `Int`, `Double`, `[Int]`, `[Double]`, `[[Double]]`...
+    public let type: SwiftType
+    public let source: Source
+    /// Sizes of the array levels (`[2]` a vector, `[2, 2]` a matrix); empty for a number or a whole-value choice.
+    public let shape: [Int]
+    /// Whether a drawn entry may never be 0.
+    public let nonzero: Bool
+    /// The handout's own value: the variant of the student id `reference`, and of a grading with no student id.
+    public let defaultValue: SnippetValue?
+    /// The line of `problem.yaml` that declares it.
+    public var line: Int = 0
+
+    /// Where a parameter's value comes from.
+    public enum Source: Sendable {
+        /// One of these values; with a `shape`, each entry is one of them.
+        case choices([SnippetValue])
+        /// A whole number in the range (each entry, with a `shape`).
+        case integers(ClosedRange<Int>)
+        /// A multiple of `step` in the range (each entry, with a `shape`).
+        case reals(ClosedRange<Double>, step: Double)
+        /// A math expression over the parameters declared before it; `integer` when it must be a whole number.
+        case derived(MathExpression, text: String, integer: Bool)
+    }
+
+    /// Draws a value from the generator; derived parameters are computed by `ParameterSpace.draw`.
+    func draw(_ random: inout SeededGenerator) -> SnippetValue {
+        func entry() -> SnippetValue {
+            while true {
+                let value: SnippetValue
+                switch source {
+                case .choices(let options): value = options[random.int(in: 0...(options.count - 1))]
+                case .integers(let range): value = .int(random.int(in: range))
+                case .reals(let range, let step):
+                    let steps = Int(((range.upperBound - range.lowerBound) / step).rounded(.down))
+                    value = .double(range.lowerBound + Double(random.int(in: 0...steps)) * step)
+                case .derived: return .int(0)
+                }
+                if !nonzero || value.number != 0 { return value }
+            }
+        }
+        func filled(_ sizes: ArraySlice<Int>) -> SnippetValue {
+            guard let size = sizes.first else { return entry() }
+            return .array((0..<size).map { _ in filled(sizes.dropFirst()) })
+        }
+        return filled(shape[...])
+    }
+}
+
+/// A condition every variant must meet (`constraints:` in `problem.yaml`), such as `min(A2*(A1*x + b1) + b2) < 0`.
+public struct ParameterConstraint: Sendable {
+    public let text: String
+    public let expression: MathExpression
+    public var line: Int = 0
+}
+
+/// A problem's parameters and constraints: how each student's variant of the numbers is drawn.
+public struct ParameterSpace: Sendable {
+    public var parameters: [ProblemParameter] = []
+    public var constraints: [ParameterConstraint] = []
+    /// Draws tried before a student's variant is given up on (rejection sampling): `grader validate` warns well
+    /// before a constraint is this rarely met.
+    public static let maxDraws = 1000
+
+    public init(parameters: [ProblemParameter] = [], constraints: [ParameterConstraint] = []) {
+        self.parameters = parameters
+        self.constraints = constraints
+    }
+
+    public var isEmpty: Bool { parameters.isEmpty }
+
+    /// The handout's own values, with derived parameters computed from them.
+    public func defaults() throws(MathExpressionError) -> ParameterValues {
+        var values = ParameterValues(isDefault: true)
+        for parameter in parameters {
+            if case .derived = parameter.source {
+                values.append(parameter.name, try derive(parameter, from: values))
+            } else if let value = parameter.defaultValue {
+                values.append(parameter.name, value)
+            }
+        }
+        return values
+    }
+
+    /// The value of a derived parameter given the ones before it; a whole number when it must be one.
+    func derive(_ parameter: ProblemParameter, from values: ParameterValues) throws(MathExpressionError) -> SnippetValue {
+        guard case .derived(let expression, _, let integer) = parameter.source else { return .int(0) }
+        let result = try MathEvaluator(variables: values.mathVariables).evaluate(expression)
+        guard case .scalar(let number) = result else {
+            throw MathExpressionError(message: "`\(parameter.name)` must be a number, found \(result.shapeDescription)", column: nil)
+        }
+        if integer {
+            guard number == number.rounded(), abs(number) < 1e15 else {
+                throw MathExpressionError(message: "`\(parameter.name)` must be a whole number, found \(NumberFormatting.compact(number))", column: nil)
+            }
+            return .int(Int(number))
+        }
+        return .double(number)
+    }
+
+    /// The first constraint `values` break, or `nil` when they meet every one; a constraint that cannot be evaluated
+    /// counts as broken.
+    public func brokenConstraint(_ values: ParameterValues) -> ParameterConstraint? {
+        let evaluator = MathEvaluator(variables: values.mathVariables)
+        return constraints.first { constraint in
+            guard case .scalar(let holds)? = try? evaluator.evaluate(constraint.expression) else { return true }
+            return holds == 0 || holds.isNaN
+        }
+    }
+
+    /// One draw of every parameter from `random`; `nil` when a derived value cannot be computed or a constraint fails.
+    public func drawOnce(_ random: inout SeededGenerator) -> ParameterValues? {
+        var values = ParameterValues(isDefault: false)
+        for parameter in parameters {
+            if case .derived = parameter.source {
+                guard let value = try? derive(parameter, from: values) else { return nil }
+                values.append(parameter.name, value)
+            } else {
+                values.append(parameter.name, parameter.draw(&random))
+            }
+        }
+        return brokenConstraint(values) == nil ? values : nil
+    }
+
+    /// The variant drawn for a variant key: each try from its own SHA-256 of the key, the first that meets every
+    /// constraint; `nil` when none of `maxDraws` tries does.
+    public func draw(problem: String, key: String) -> ParameterValues? {
+        for attempt in 0..<Self.maxDraws {
+            var hasher = SHA256Hasher()
+            hasher.update(field: key)
+            hasher.update(field: "parameters/\(problem)/\(attempt)")
+            var random = SeededGenerator(seed: UInt64(hasher.hexDigest().prefix(16), radix: 16)!)
+            if let values = drawOnce(&random) { return values }
+        }
+        return nil
+    }
+}
+
+/// One student's values of a problem's parameters, in the order `problem.yaml` declares them.
+public struct ParameterValues: Sendable, Hashable, CustomStringConvertible {
+    public private(set) var names: [String] = []
+    public private(set) var values: [SnippetValue] = []
+    /// Whether these are the handout's own values (the id `reference`, or no id).
+    public var isDefault: Bool
+
+    /// No parameters: the values of a problem that does not vary.
+    public static let none = ParameterValues(isDefault: true)
+
+    public init(isDefault: Bool) { self.isDefault = isDefault }
+
+    mutating func append(_ name: String, _ value: SnippetValue) {
+        names.append(name)
+        values.append(value)
+    }
+
+    /// The value of `name`, if it is one of these parameters.
+    public subscript(name: String) -> SnippetValue? {
+        names.firstIndex(of: name).map { values[$0] }
+    }
+
+    /// The values for math expressions (constraints and derived parameters).
+    var mathVariables: [String: MathValue] {
+        var variables: [String: MathValue] = [:]
+        for (name, value) in zip(names, values) { variables[name] = MathValue(value) }
+        return variables
+    }
+
+    /// A stable digest of the values, for cache keys.
+    public var digest: String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: names.joined(separator: ","))
+        hasher.update(field: WireFormat.line(values))
+        return hasher.hexDigest()
+    }
+
+    /// `name = value` pairs, as the answer key and reports print them.
+    public var description: String {
+        zip(names, values).map { "\($0) = \($1.swiftLiteral)" }.joined(separator: ", ")
+    }
+
+    /// `text` with every `{{name}}` replaced by the parameter's value, written as in Swift (`[1, -1]`, `0.5`).
+    public func fill(_ text: String) -> String {
+        guard !names.isEmpty, text.contains("{{") else { return text }
+        var result = text
+        for (name, value) in zip(names, values) {
+            result = result.replacingOccurrences(of: "{{\(name)}}", with: value.swiftLiteral)
+        }
+        return result
+    }
+
+    public static func == (left: ParameterValues, right: ParameterValues) -> Bool {
+        left.names == right.names && left.values == right.values
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(names)
+        hasher.combine(WireFormat.line(values))
+    }
+}
+
+/// Who gets which variant: the variant key of a student id, and the placeholders a text may use.
+public enum Variants {
+    /// The student id whose variant is the handout's own numbers (the bundled full-marks submission's).
+    public static let referenceStudent = "reference"
+
+    /// The variant key of `student`: a digest of the assignment's secret and the id, so that only the instructor
+    /// (and the student given it) can compute the variant; without a secret, of the id alone (practice).
+    public static func key(student: String, secret: String?) -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: secret ?? "grader: no secret, practice variants")
+        hasher.update(field: "variant-key/\(student)")
+        return String(hasher.hexDigest().prefix(32))
+    }
+
+    /// Whether `text` is a variant key as `key(student:secret:)` writes it.
+    public static func isKey(_ text: String) -> Bool {
+        text.count == 32 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// The `{{name}}` placeholders in `text`, in order.
+    static func placeholders(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            names.append(String(rest[open.upperBound..<close.lowerBound]).trimmingWhitespace())
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+}
+
+extension Problem {
+    /// The variant of this problem for a student (`nil`: no id given), from the assignment's secret; the
+    /// handout's own numbers for the id `reference` and for no id.
+    public func variant(student: String?, secret: String?) throws -> ParameterValues {
+        if parameters.isEmpty { return .none }
+        guard let student, student != Variants.referenceStudent else { return try variant(key: nil) }
+        return try variant(key: Variants.key(student: student, secret: secret))
+    }
+
+    /// The variant for a variant key (`nil`: the handout's own numbers).
+    public func variant(key: String?) throws -> ParameterValues {
+        if parameters.isEmpty { return .none }
+        guard let key else {
+            do { return try parameters.defaults() } catch {
+                throw GraderError.referenceBroken(problem: id, detail: "its parameters' default values: \(error)")
+            }
+        }
+        guard let values = parameters.draw(problem: id, key: key) else {
+            throw GraderError.referenceBroken(
+                problem: id, detail: "no draw of its parameters met every constraint in \(ParameterSpace.maxDraws) tries; `grader validate` shows how often each is met")
+        }
+        return values
+    }
+
+    /// The problem as a student with these values reads it: every `{{name}}` in the statement, prompts, hints and
+    /// feedback replaced by its value.
+    public func instantiated(_ values: ParameterValues) -> Problem {
+        guard !values.names.isEmpty else { return self }
+        var copy = Problem(
+            id: id, title: title, statement: values.fill(statement), definitionPath: definitionPath, referencePath: referencePath,
+            parts: parts.map { $0.instantiated(values) }, limits: limits)
+        copy.declaredPoints = declaredPoints
+        copy.parameters = parameters
+        return copy
+    }
+}
+
+extension Part {
+    /// The part with `{{name}}` placeholders in its texts filled in.
+    func instantiated(_ values: ParameterValues) -> Part {
+        var copy = Part(
+            id: id, prompt: values.fill(prompt), points: points, kind: kind,
+            mistakes: mistakes.map { KnownMistake(match: $0.match, feedback: values.fill($0.feedback), line: $0.line) },
+            hint: hint.map(values.fill), line: line)
+        copy.immediateFeedback = immediateFeedback
+        copy.answerWithheld = answerWithheld
+        return copy
+    }
+}
+
+extension ProblemSet {
+    /// The numbers a student's handout of `problem` shows: from the student id with the secret (instructor and
+    /// autograder folders), or from the variant key the student was given (student kit); `nil` when the problem
+    /// does not vary or no student is named.
+    public func handoutVariant(of problem: Problem, student: String?, key: String?) throws -> Handout.Variant? {
+        guard !problem.parameters.isEmpty, student != nil || key != nil else { return nil }
+        if student == Variants.referenceStudent, key == nil {
+            return Handout.Variant(student: student, key: nil, values: try problem.variant(key: nil), practice: false)
+        }
+        let resolved: String
+        if role == .student {
+            guard let key else {
+                throw GraderError.usage("the student kit holds no secret, so it cannot compute a student's numbers: give the variant key your instructor sent you (--variant-key KEY)")
+            }
+            resolved = key
+        } else if let student {
+            resolved = Variants.key(student: student, secret: secret)
+            if let key, key != resolved { throw GraderError.usage("--variant-key \(key) is not the variant key of student `\(student)`") }
+        } else {
+            resolved = key!
+        }
+        guard Variants.isKey(resolved) else { throw GraderError.usage("--variant-key \(resolved): a variant key is 32 lowercase hex digits") }
+        let practice = role != .student && secret == nil
+        return Handout.Variant(student: student, key: practice ? nil : resolved, values: try problem.variant(key: resolved), practice: practice)
+    }
+}
