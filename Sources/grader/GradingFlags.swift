@@ -131,7 +131,7 @@ struct ReportFlags: ParsableArguments {
 /// Refuses a `--student` that cannot be a student id.
 func validateStudentID(_ student: String) throws {
     guard Submission.isStudentID(student) else {
-        throw ValidationError("--student \(student): a student id is 1 to 100 letters, digits, `.`, `_`, `-` or `@`")
+        throw ValidationError("--student \(student): a student id is 1 to 100 characters, with no control character, no `/` and no space at either end")
     }
 }
 

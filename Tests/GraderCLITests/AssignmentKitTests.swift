@@ -124,7 +124,7 @@ struct AssignmentKitTests {
         let root = CLI.temporary("attack-class-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let folder = root + "/mallory"
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        try CLI.fullMarksCopy(at: folder, problems: kit + "/autograder")
         // The attack of the issue: run the public checks, read the first failing input and its expected output from
         // the feedback, add one line to the table, repeat.
         var table: [String] = []
@@ -167,7 +167,7 @@ struct AssignmentKitTests {
 
         // The class view: summary.json's flags and a section of index.html.
         let out = CLI.temporary("attack-reports-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/honest")
+        try CLI.fullMarksCopy(at: root + "/honest", problems: kit + "/autograder")
         let batch = try CLI.grader(["batch", root, "--problems", kit + "/autograder", "--out", out, "--quiet", "--allow-unsandboxed"])
         #expect(batch.status == 0, "\(batch.stderr)")
         let summary = try CLI.json(out + "/summary.json")

@@ -11,7 +11,7 @@ struct BatchTests {
         for student in ["reference", "alice", "bob"] {
             try FileManager.default.copyItem(atPath: CLI.root + "/submissions/\(student)", toPath: root + "/\(student)")
         }
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/o\"brien, pat")
+        try CLI.fullMarksCopy(at: root + "/o\"brien, pat")
         try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
         return root
     }
@@ -91,7 +91,7 @@ struct BatchTests {
             let marker = "MARKER_\(index)_\(UInt32.random(in: 0...UInt32.max))"
             markers.append(marker)
             let folder = "\(root)/student\(index)"
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+            try CLI.fullMarksCopy(at: folder)
             let file = folder + "/variance-recursion.swift"
             let source = try String(contentsOfFile: file, encoding: .utf8)
             try (source + "\nlet signature = \"\(marker)\"\nfunc helper() -> String { signature }\n").write(toFile: file, atomically: true, encoding: .utf8)
@@ -115,8 +115,9 @@ struct BatchTests {
         let cache = root + "-cache", out = root + "-out"
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         let initial = Self.resultFiles(cache)
-        // Reference and o"brien hand in the same files, graded once; `empty` runs no code: 3 distinct x 4 problems.
-        #expect(initial.count == 12)
+        // Reference and o"brien hand in the same Swift files but their own numbers (and answers.yaml); `empty` runs
+        // no code: 4 x 4.
+        #expect(initial.count == 16)
 
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         #expect(Self.resultFiles(cache) == initial, "an unchanged rerun graded something again")
@@ -131,7 +132,7 @@ struct BatchTests {
             $0.replacingOccurrences(of: "Every convolution has a bias;", with: "Each convolution has a bias;")
         }
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--problems", problems, "--quiet"]).status == 0)
-        #expect(Self.resultFiles(cache).subtracting(afterEdit).count == 3, "only parameter-counts, for the three distinct submissions")
+        #expect(Self.resultFiles(cache).subtracting(afterEdit).count == 4, "only parameter-counts, for the four students who run code")
         #expect(try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains("Each convolution has a bias;"))
     }
 
@@ -139,7 +140,7 @@ struct BatchTests {
     func resumesAfterInterruption() throws {
         let root = try Self.makeClass("interrupted")
         // Graded last (ids sort by bytes) and slow: it sleeps until the wall-clock limit.
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/zz-sleeper")
+        try CLI.fullMarksCopy(at: root + "/zz-sleeper")
         try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double { while true { sleep(100) } }\n"
             .write(toFile: root + "/zz-sleeper/variance-recursion.swift", atomically: true, encoding: .utf8)
         for problem in ["dropout-equivalence", "residual-jacobians", "parameter-counts"] {
@@ -158,15 +159,15 @@ struct BatchTests {
         let deadline = Date().addingTimeInterval(120)
         // Students go one at a time and a student's problems in order: when the sleeper's first problem is cached,
         // its second (the sleeping one) is running.
-        // Reference and o"brien are graded once (same files): 3 x 4 grades, then the sleeper's first problem.
-        while Self.resultFiles(cache).count < 13 && Date() < deadline && process.isRunning { usleep(50_000) }
+        // 4 x 4 grades (as in the test above), then the sleeper's first problem.
+        while Self.resultFiles(cache).count < 17 && Date() < deadline && process.isRunning { usleep(50_000) }
         usleep(500_000)
         #expect(process.isRunning, "the batch finished before it could be interrupted")
         // SIGKILL, the hardest interruption (the test runner may ignore SIGINT and SIGTERM, which its children inherit).
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let before = Self.resultFiles(cache)
-        #expect(before.count == 13, "\(before.count) grades cached when interrupted")
+        #expect(before.count == 17, "\(before.count) grades cached when interrupted")
         #expect(!FileManager.default.fileExists(atPath: out + "/gradebook.csv"))
 
         let rerun = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--timeout", "4"])
@@ -179,7 +180,7 @@ struct BatchTests {
     func typedOutcomes() throws {
         let root = try Self.makeClass("outcomes")
         for (student, body) in [("liar", "fatalError(\"timed out after 10 s (wall-clock limit)\")"), ("sleeper", "while true { sleep(100) }")] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: root + "/" + student)
+            try CLI.fullMarksCopy(at: root + "/" + student)
             try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double { \(body) }\n"
                 .write(toFile: "\(root)/\(student)/variance-recursion.swift", atomically: true, encoding: .utf8)
         }
@@ -245,7 +246,7 @@ struct BatchTests {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for index in 1...5 {
             let folder = root + "/classmate-\(index)"
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+            try CLI.fullMarksCopy(at: folder)
             // Each classmate's files differ, so each is its own unit in the shared call.
             for file in ["residual-jacobians.swift", "variance-recursion.swift"] {
                 let path = folder + "/" + file
@@ -253,7 +254,7 @@ struct BatchTests {
             }
         }
         let saboteur = root + "/saboteur"
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: saboteur)
+        try CLI.fullMarksCopy(at: saboteur)
         let path = saboteur + "/" + sabotage.file
         var own = try String(contentsOfFile: path, encoding: .utf8)
         if sabotage.qualified { own = own.replacingOccurrences(of: "Double", with: "Swift.Double") }

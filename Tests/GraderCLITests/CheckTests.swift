@@ -33,7 +33,7 @@ struct CheckTests {
         #expect(annotations.count == 10)
         // The compile error, at its line; a wrong answer, at its key in answers.yaml; a failing function, at its declaration.
         #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/dropout-equivalence.swift,line=4,title=dropout-equivalence.invertedDropout 0/2::compile error") })
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/answers.yaml,line=6,title=variance-recursion.output-variance 0/2::") })
+        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/answers.yaml,line=9,title=variance-recursion.output-variance 0/2::") })
         #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/variance-recursion.swift,line=4,title=variance-recursion.outputVariance 0/3::") })
         #expect(annotations.allSatisfy { !$0.dropFirst(2).contains("\n") && $0.contains("::") })
         let written = try String(contentsOfFile: summary, encoding: .utf8)

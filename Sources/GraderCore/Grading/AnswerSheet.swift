@@ -17,7 +17,7 @@ public enum AnswerSheet {
                 lines.append("# Variant key (the student kit needs it for this student's handout): \(Variants.key(student: student, secret: problems.secret))")
             }
         }
-        lines.append("\(Submission.studentKey): \(student)")
+        lines.append("\(Submission.studentKey): \(yamlScalar(student))")
         for problem in problems.problems where !problem.answerParts.isEmpty {
             let variant = try problem.variant(student: student, secret: problems.secret)
             let results = try session.referenceResults(for: problem, variant: variant)
@@ -34,14 +34,42 @@ public enum AnswerSheet {
                         lines.append("  \(part.id): null  # no key in this folder")
                         continue
                     }
-                    lines.append("  \(part.id): \(expected.swiftLiteral)")
+                    lines.append("  \(part.id): \(literal(expected))")
                     for mistake in key.mistakes {
-                        lines.append("  #   known mistake \(mistake.value.swiftLiteral): \(firstSentence(of: mistake.feedback))")
+                        lines.append("  #   known mistake \(literal(mistake.value)): \(firstSentence(of: mistake.feedback))")
                     }
                 }
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The value as YAML flow, with -0 written as 0 (equal under every tolerance, and less puzzling).
+    static func literal(_ value: SnippetValue) -> String {
+        func positiveZero(_ value: SnippetValue) -> SnippetValue {
+            switch value {
+            case .double(let number) where number == 0: return .double(0)
+            case .array(let items): return .array(items.map(positiveZero))
+            case .tuple(let items): return .tuple(items.map(positiveZero))
+            default: return value
+            }
+        }
+        return positiveZero(value).swiftLiteral
+    }
+
+    /// `text` as a YAML scalar: plain when it is safe, else double-quoted (JSON's escapes are YAML's).
+    static func yamlScalar(_ text: String) -> String {
+        if text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }), text.first?.isLetter == true {
+            return text
+        }
+        let escaped = text.unicodeScalars.map { scalar -> String in
+            switch scalar {
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            default: return String(scalar)
+            }
+        }.joined()
+        return "\"\(escaped)\""
     }
 
     /// The feedback's first sentence, on one line.

@@ -74,6 +74,12 @@ public struct ParameterSpace: Sendable {
 
     public var isEmpty: Bool { parameters.isEmpty }
 
+    /// Whether the Swift expression `text` names one of the parameters.
+    func isUsed(in text: String) -> Bool {
+        let words = text.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init)
+        return parameters.contains { words.contains($0.name) }
+    }
+
     /// The handout's own values, with derived parameters computed from them.
     public func defaults() throws(MathExpressionError) -> ParameterValues {
         var values = ParameterValues(isDefault: true)

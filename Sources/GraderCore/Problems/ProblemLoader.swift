@@ -152,7 +152,7 @@ public enum ProblemLoader {
         problem.declaredPoints = declaredPoints
         problem.parameters = parameters
         try checkPlaceholders(problem, fields: fields)
-        for part in parts where part.immediateFeedback && !parameters.isEmpty && part.needsReference {
+        for part in parts where part.immediateFeedback && part.expressions.contains(where: { parameters.isUsed(in: $0) }) {
             throw YAMLReadError(file: file, line: part.line, message: "part `\(part.id)`: a practice part (`immediate-feedback`) cannot have an expression answer in a problem whose numbers vary per student: the kit would give every student the same key")
         }
         return problem
@@ -570,6 +570,18 @@ public enum ProblemLoader {
 }
 
 extension Part {
+    /// The Swift expressions of the part's answer and known mistakes.
+    var expressions: [String] {
+        var texts: [String] = []
+        switch kind {
+        case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
+            if case .expression(let text) = spec.expected { texts.append(text) }
+        default: break
+        }
+        for mistake in mistakes { if case .value(.expression(let text)) = mistake.match { texts.append(text) } }
+        return texts
+    }
+
     /// Whether checking this part needs the reference implementation (an expression answer or mistake).
     var needsReference: Bool {
         let numeric: NumericSpec?

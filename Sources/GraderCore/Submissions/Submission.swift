@@ -63,7 +63,7 @@ public struct Submission: Sendable {
                 if case .scalar(let text, _, _) = entry.value, case let id = text.trimmingWhitespace(), Self.isStudentID(id) {
                     student = id
                 } else {
-                    warnings.append("\(answersFileName):\(entry.line): `student:` must be your student id (letters, digits, `.`, `_`, `-`, `@`; at most 100 characters); ignored")
+                    warnings.append("\(answersFileName):\(entry.line): `student:` must be your student id (at most 100 characters, no control characters, no `/`); ignored")
                 }
                 continue
             }
@@ -96,10 +96,13 @@ public struct Submission: Sendable {
         return result
     }
 
-    /// Whether `text` can be a student id: 1 to 100 letters, digits, `.`, `_`, `-` or `@`, not starting with `.`.
+    /// Whether `text` can be a student id: 1 to 100 characters, none of them a control character or a `/`, and
+    /// no space at either end (a batch takes folder names as ids, so the same rule as for file names, nearly).
     public static func isStudentID(_ text: String) -> Bool {
-        guard let first = text.first, first != ".", text.count <= 100 else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }
+        guard let first = text.first, let last = text.last, !first.isWhitespace, !last.isWhitespace, text.count <= 100,
+            text != ".", text != ".."
+        else { return false }
+        return text.unicodeScalars.allSatisfy { $0.properties.generalCategory != .control && $0 != "/" }
     }
 
     /// Why a file of the submission could not be read.
