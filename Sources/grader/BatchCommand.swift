@@ -49,6 +49,8 @@ struct Batch: ParsableCommand {
     @Flag(name: .long, help: "Grade even without the namespace sandbox (every report says so; not for final grades).")
     var allowUnsandboxed = false
 
+    @OptionGroup var similarity: SimilarityFlags
+
     @OptionGroup var grading: GradingFlags
 
     func validate() throws {
@@ -78,6 +80,7 @@ struct Batch: ParsableCommand {
         batch.shard = shard.flatMap(Shard.init(parsing:))
         batch.gradescope = gradescope
         batch.sharedCompile = !compileOneByOne
+        batch.similarityThreshold = similarity.threshold
         let progress = BatchProgress(isTerminal: isatty(2) == 1)
         let report: ClassReport
         do {
@@ -91,8 +94,30 @@ struct Batch: ParsableCommand {
         let summary = report.summary()
         if session.sandbox.status.mode == .rlimitsOnly { printError("warning: \(session.sandbox.status.note)") }
         print("\(summary.students) students graded\(batch.shard.map { " (shard \($0))" } ?? ""): mean \(NumberFormatting.score(summary.mean))/\(NumberFormatting.score(summary.maxScore)), \(summary.fullMarks) with full marks, \(summary.timedOut.count) timed out, \(summary.compileErrors.count) with compile errors")
+        if !summary.similarity.isEmpty {
+            print("similar code: \(summary.similarity.count) pair\(summary.similarity.count == 1 ? "" : "s") of students at \(NumberFormatting.score(summary.similarityThreshold * 100))% or more (summary.json `similarity`, index.html)")
+        }
         print("reports: \(out)/gradebook.csv, \(out)/summary.json, \(out)/index.html, \(out)/<student>/")
     }
+}
+
+/// Whether and from which score a batch lists pairs of students whose code is alike.
+struct SimilarityFlags: ParsableArguments {
+    @Option(name: .customLong("similarity-threshold"), help: ArgumentHelp("List pairs of students whose code for a problem shares at least this fraction of fingerprints (default \(NumberFormatting.compact(SimilarityDetector.defaultThreshold))).", valueName: "fraction"))
+    var similarityThreshold: Double?
+
+    @Flag(name: .customLong("no-similarity"), help: "Compare no code between students.")
+    var noSimilarity = false
+
+    func validate() throws {
+        if let similarityThreshold, !(similarityThreshold > 0 && similarityThreshold <= 1) {
+            throw ValidationError("--similarity-threshold must be above 0 and at most 1")
+        }
+        if noSimilarity, similarityThreshold != nil { throw ValidationError("--no-similarity and --similarity-threshold contradict each other") }
+    }
+
+    /// The threshold, or `nil` when no code is compared.
+    var threshold: Double? { noSimilarity ? nil : similarityThreshold ?? SimilarityDetector.defaultThreshold }
 }
 
 struct Merge: ParsableCommand {
@@ -110,6 +135,9 @@ struct Merge: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Where the merged reports go.", valueName: "dir"))
     var out: String
+
+    @OptionGroup var problemOptions: ProblemOptions
+    @OptionGroup var similarity: SimilarityFlags
 
     func run() throws {
         var students: [(id: String, report: GradeReport)] = []
@@ -129,7 +157,16 @@ struct Merge: ParsableCommand {
                     }
                 }
             }
-            try ClassReport(students: students).write(to: out)
+            var similar = ClassSimilarity()
+            if let threshold = similarity.threshold {
+                // The shards' copies of each student's code, compared as one run compares them.
+                let problems = try loadProblems(problemOptions.problems)
+                similar = ClassSimilarity(problems: problems, students: students.map(\.id), threshold: threshold) { student, problem in
+                    ClassSimilarity.text(of: "\(problem.id).swift", in: "\(out)/\(student)/\(ClassSimilarity.codeFolder)")
+                }
+            }
+            try ClassReport(students: students, similarity: similar, similarityThreshold: similarity.threshold ?? SimilarityDetector.defaultThreshold)
+                .write(to: out)
         } catch let error as GraderError {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -38,6 +38,8 @@ public struct BatchOptions: Sendable {
     public var gradescope = false
     /// Compile many students' files per compiler call (`BatchCompiler`); off, every file is compiled on its own.
     public var sharedCompile = true
+    /// The similarity score from which a pair of students is listed; `nil` compares no code.
+    public var similarityThreshold: Double? = SimilarityDetector.defaultThreshold
 
     public init(root: String, output: String) {
         self.root = root
@@ -108,7 +110,14 @@ public struct BatchRunner: Sendable {
         }
         // A broken reference or an unwritable output folder is the grader's fault, not a student's: stop loudly.
         let reports = try results.map { try $0.get() }
-        let classReport = ClassReport(students: Array(zip(students, reports)), shard: options.shard)
+        var similarity = ClassSimilarity()
+        if let threshold = options.similarityThreshold {
+            let code = try keepCode(students: students)
+            similarity = ClassSimilarity(problems: session.problems, students: students, threshold: threshold) { code[$0]?[$1.id] }
+        }
+        let classReport = ClassReport(
+            students: Array(zip(students, reports)), shard: options.shard, similarity: similarity,
+            similarityThreshold: options.similarityThreshold ?? SimilarityDetector.defaultThreshold)
         try classReport.write(to: options.output)
         return classReport
     }
@@ -127,6 +136,26 @@ public struct BatchRunner: Sendable {
         let compiler = BatchCompiler(
             builder: session.builder, problems: session.problems, compileSeconds: session.limits.compileSeconds, jobs: options.jobs)
         return compiler.build(files)
+    }
+
+    /// Copies each student's Swift files into `<out>/<student>/code/` (where `grader merge` compares them) and
+    /// returns their texts, by student and problem.
+    func keepCode(students: [String]) throws -> [String: [String: String]] {
+        let problems = session.problems.problems.filter { !$0.snippetParts.isEmpty }
+        let texts: [[String: String]] = parallelMap(count: students.count, width: options.jobs) { index in
+            let folder = (options.root as NSString).appendingPathComponent(students[index])
+            var files: [String: String] = [:]
+            for problem in problems { files[problem.id] = ClassSimilarity.text(of: problem.snippetFileName, in: folder) }
+            return files
+        }
+        var code: [String: [String: String]] = [:]
+        for (student, files) in zip(students, texts) {
+            code[student] = files
+            let folder = "\(options.output)/\(student)/\(ClassSimilarity.codeFolder)"
+            try? FileManager.default.removeItem(atPath: folder)
+            for (problem, text) in files { try Reporters.write(text, to: "\(folder)/\(problem).swift") }
+        }
+        return code
     }
 
     /// Writes one student's JUnit, feedback and results (and the Gradescope file when asked).

@@ -2,21 +2,31 @@ import Foundation
 
 /// A graded class: every student's report, and what the instructor reads about the whole class.
 ///
-/// Built only from the students' reports, so a merge of shard outputs builds exactly what one run would.
+/// Built from the students' reports and the code they handed in, both of which a batch keeps in each student's
+/// output folder, so a merge of shard outputs builds exactly what one run would.
 public struct ClassReport: Sendable {
     public let students: [(id: String, report: GradeReport)]
     public let shard: Shard?
+    /// Pairs of students whose code for a problem is alike.
+    public var similarity: ClassSimilarity
+    /// The score from which a pair is listed.
+    public var similarityThreshold: Double
 
-    public init(students: [(id: String, report: GradeReport)], shard: Shard? = nil) {
+    public init(
+        students: [(id: String, report: GradeReport)], shard: Shard? = nil, similarity: ClassSimilarity = ClassSimilarity(),
+        similarityThreshold: Double = SimilarityDetector.defaultThreshold
+    ) {
         self.students = students.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         self.shard = shard
+        self.similarity = similarity
+        self.similarityThreshold = similarityThreshold
     }
 
     /// Writes `gradebook.csv`, `summary.json` and `index.html` into `folder`.
     public func write(to folder: String) throws {
         try Reporters.write(gradebook(), to: folder + "/gradebook.csv")
         try Reporters.write(summaryJSON(), to: folder + "/summary.json")
-        try Reporters.write(OverviewPage(summary: summary(), students: students).html(), to: folder + "/index.html")
+        try Reporters.write(OverviewPage(summary: summary(), students: students, sources: similarity.sources).html(), to: folder + "/index.html")
     }
 
     /// Problem ids and titles in handout order, from the first report (every report has every problem).
@@ -124,8 +134,14 @@ public struct ClassSummary: Sendable, Codable {
     public let timedOut: [String]
     /// Students with a Swift file that did not compile.
     public let compileErrors: [String]
-    /// Parts flagged for review (passing far more public trials than hidden ones), by student.
+    /// Parts flagged for review (passing far more public trials than hidden ones), and submissions whose
+    /// `student:` is not their folder's name, by student.
     public let flags: [Flag]
+    /// Pairs of students whose Swift files for a problem are alike (winnowed fingerprints, starter code
+    /// subtracted), highest score first.
+    public let similarity: [SimilarityMatch]
+    /// The score from which a pair is listed in `similarity`.
+    public let similarityThreshold: Double
     /// Set only when `SOURCE_DATE_EPOCH` is: the reports are otherwise byte-identical for the same inputs.
     public let generated: String?
     /// Set when any student was graded without the namespace sandbox: what that mode could not promise.
@@ -189,6 +205,8 @@ public struct ClassSummary: Sendable, Codable {
                 }
             }
         }
+        similarity = report.similarity.matches
+        similarityThreshold = report.similarityThreshold
         unsandboxed = report.students.first { $0.report.sandbox.mode == .rlimitsOnly }?.report.sandbox.note
         generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map {
             ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0))

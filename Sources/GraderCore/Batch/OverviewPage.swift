@@ -2,6 +2,8 @@
 struct OverviewPage {
     let summary: ClassSummary
     let students: [(id: String, report: GradeReport)]
+    /// The files the similarity matches point into, by student and problem.
+    var sources: [String: [String: String]] = [:]
 
     func html() -> String {
         var body: [String] = []
@@ -13,6 +15,7 @@ struct OverviewPage {
         body.append("<section><h2>Full marks by part</h2>\(passRates())</section>")
         body.append("<section><h2>Most common known mistakes</h2>\(mistakes())</section>")
         body.append("<section><h2>Flagged for review</h2>\(flagged())</section>")
+        body.append("<section><h2>Similar code</h2>\(similarCode())</section>")
         body.append("<section><h2>Timed out or did not compile</h2>\(problemStudents())</section>")
         body.append("<section><h2>Students</h2>\(studentTable())</section>")
         return """
@@ -34,6 +37,9 @@ struct OverviewPage {
             td.id { white-space: nowrap; }
             svg text { font-family: inherit; font-size: 12px; fill: #1f2328; }
             .muted { color: #57606a; }
+            .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6rem; margin: 0.4rem 0 1rem; }
+            .pair pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.4rem; margin: 0; overflow-x: auto; font-size: 0.8rem; }
+            .pair h3 { font-size: 0.85rem; margin: 0 0 0.2rem; }
             </style>
             </head>
             <body>
@@ -103,6 +109,44 @@ struct OverviewPage {
             "<tr><td class=\"id\"><a href=\"\(link(flag.student))/feedback.md\">\(escape(flag.student))</a></td><td class=\"id\">\(escape(flag.part ?? "(whole submission)"))</td><td title=\"\(escape(flag.detail))\">\(escape(flag.reason.rawValue))</td><td class=\"num\">\(escape(flag.publicTrials ?? "–"))</td><td class=\"num\">\(escape(flag.hiddenTrials ?? "–"))</td></tr>"
         }
         return "<p class=\"muted\"><code>public-only</code>: far more public trials pass than hidden ones, the pattern of outputs looked up for the public checks instead of computed. <code>student-id-mismatch</code>: the folder's name and the <code>student:</code> in its answers.yaml differ. Read the work before deciding.</p><table><thead><tr><th>student</th><th>part</th><th>reason</th><th class=\"num\">public passed</th><th class=\"num\">hidden passed</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+    }
+
+    /// Pairs whose code is alike, each with its matching regions side by side.
+    func similarCode() -> String {
+        let threshold = score(summary.similarityThreshold * 100)
+        guard !summary.similarity.isEmpty else {
+            return "<p class=\"muted\">No pair of students shares \(threshold)% or more of a problem's code (beyond the starter code).</p>"
+        }
+        var html = "<p class=\"muted\">Pairs whose Swift files for a problem share at least \(threshold)% of their fingerprints: tokens with names, comments and layout ignored, the starter code subtracted. Alike is not copied: read both before deciding.</p>"
+        html += "<table><thead><tr><th>problem</th><th>students</th><th class=\"num\">score</th></tr></thead><tbody>"
+        for match in summary.similarity {
+            let names = match.students.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(separator: " and ")
+            html += "<tr><td class=\"id\">\(escape(match.problem))</td><td>\(names)</td><td class=\"num\">\(score(match.score * 100))%</td></tr>"
+        }
+        html += "</tbody></table>"
+        for match in summary.similarity where match.students.count == 2 {
+            let (a, b) = (match.students[0], match.students[1])
+            html += "<details><summary>\(escape(match.problem)): \(escape(a)) and \(escape(b)), \(match.lines.count) matching region\(match.lines.count == 1 ? "" : "s")</summary>"
+            for region in match.lines {
+                html += "<div class=\"pair\">"
+                html += excerpt(student: a, problem: match.problem, lines: region.a)
+                html += excerpt(student: b, problem: match.problem, lines: region.b)
+                html += "</div>"
+            }
+            html += "</details>"
+        }
+        return html
+    }
+
+    /// Lines `first...last` of a student's file, numbered.
+    func excerpt(student: String, problem: String, lines range: [Int]) -> String {
+        let first = range.first ?? 1, last = range.last ?? first
+        let fileLines = (sources[student]?[problem] ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        let shown = (max(1, first)...max(first, min(last, fileLines.count))).compactMap { number -> String? in
+            guard fileLines.indices.contains(number - 1) else { return nil }
+            return String(format: "%4d  ", number) + escape(String(fileLines[number - 1]))
+        }
+        return "<div><h3>\(escape(student)), lines \(first)–\(last)</h3><pre>\(shown.joined(separator: "\n"))</pre></div>"
     }
 
     func problemStudents() -> String {

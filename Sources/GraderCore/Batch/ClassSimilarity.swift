@@ -1,0 +1,40 @@
+import Foundation
+
+/// The similarity of a class's Swift files: every pair of students compared per problem, with the starter code
+/// that `grader init` writes subtracted, and the files the matches point into, for the overview's side-by-side view.
+public struct ClassSimilarity: Sendable {
+    /// Pairs at or above the threshold, highest score first.
+    public var matches: [SimilarityMatch] = []
+    /// The text of each file a match points into, by student and problem.
+    public var sources: [String: [String: String]] = [:]
+
+    /// The folder, inside each student's output folder, that keeps a copy of the Swift files compared, so that
+    /// `grader merge` compares students of different shards as one run would.
+    public static let codeFolder = "code"
+
+    public init() {}
+
+    /// Compares the snippet files of every pair of `students` for each problem with snippet parts.
+    ///
+    /// - Parameter file: The text of a student's file for a problem, `nil` when there is none.
+    public init(problems: ProblemSet, students: [String], threshold: Double, file: (String, Problem) -> String?) {
+        let scaffold = Dictionary(Scaffold.files(for: problems).map { ($0.name, $0.contents) }, uniquingKeysWith: { first, _ in first })
+        for problem in problems.problems where !problem.snippetParts.isEmpty {
+            var files: [String: String] = [:]
+            for student in students { files[student] = file(student, problem) }
+            let found = SimilarityDetector.compare(
+                problem: problem.id, files: files, base: scaffold[problem.snippetFileName], threshold: threshold)
+            for match in found {
+                for student in match.students { sources[student, default: [:]][problem.id] = files[student] }
+            }
+            matches += found
+        }
+        matches.sort { ($1.score, $0.problem, $0.students.joined(separator: "\n")) < ($0.score, $1.problem, $1.students.joined(separator: "\n")) }
+    }
+
+    /// The text of a submission's file, as the similarity report reads it (invalid UTF-8 repaired).
+    public static func text(of name: String, in folder: String) -> String? {
+        guard case .success(let bytes) = Submission.readFile(named: name, in: folder) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
