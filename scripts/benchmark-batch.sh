@@ -3,7 +3,9 @@
 #   - students per second for the naive path (one compiler call per file, empty caches) and the optimized path
 #     (shared compiler calls, empty caches), and their ratio;
 #   - a warm rerun with nothing changed, and its speed-up over the optimized cold run;
-#   - 10,000 answers-only submissions;
+#   - the similarity report's cost: a warm rerun with and without it (it runs in full on every batch);
+#   - 10,000 answers-only submissions, each with its own numbers (a class with variants: every student's answer
+#     keys come from one reference run per answer expression);
 #   - peak memory (GNU time's maximum resident set size: the largest of the grader and each process it waited for).
 #
 # Usage: scripts/benchmark-batch.sh [N] [answers-only-N]      (defaults: 200 and 10000)
@@ -41,7 +43,8 @@ for i in $(seq 1 "$N"); do
     cp "$WORK/scaffold"/* "$dir/"
     continue
   fi
-  cp "submissions/$source/answers.yaml" "$dir/"
+  # The folder's name is the student: drop the bundled file's `student:`, as a student's own file would differ.
+  grep -v '^student:' "submissions/$source/answers.yaml" > "$dir/answers.yaml"
   for file in submissions/$source/*.swift; do
     { echo "// $id"; cat "$file"; } > "$dir/$(basename "$file")"
   done
@@ -74,6 +77,11 @@ read -r cold cold_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
 echo "optimized (shared compiler calls, empty cache):      ${cold} s, $(rate "$N" "$cold") students/s, peak ${cold_kb} KB"
 read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
 echo "warm rerun (nothing changed):                        ${warm} s, $(rate "$N" "$warm") students/s, peak ${warm_kb} KB"
+read -r nosim nosim_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --no-similarity)
+echo "warm rerun without the similarity report:            ${nosim} s, peak ${nosim_kb} KB"
+awk -v w="$warm" -v n="$nosim" -v c="$cold" 'BEGIN { printf "similarity report: %.2f s, %.1f%% of the optimized cold run\n", w - n, 100 * (w - n) / c }'
+# The last run wrote no similarity; write it again so that the gradebooks compared below come from the same options.
+run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" >/dev/null
 if cmp -s "$WORK/out-naive/gradebook.csv" "$WORK/out-opt/gradebook.csv"; then same=identical; else same=DIFFERENT; fi
 echo "optimized / naive: $(ratio "$naive" "$cold")x   warm / cold: $(ratio "$cold" "$warm")x   gradebooks of the two paths: $same"
 if [ -n "${BASELINE:-}" ]; then
@@ -90,7 +98,12 @@ mkdir -p "$ANSWERS"
 for i in $(seq 1 "$ANSWERS_ONLY"); do
   d=$ANSWERS/$(printf "s%05d" "$i")
   mkdir "$d"
-  if [ $((i % 3)) -eq 0 ]; then cp submissions/bob/answers.yaml "$d/"; else cp submissions/reference/answers.yaml "$d/"; fi
+  if [ $((i % 3)) -eq 0 ]; then source=bob; else source=reference; fi
+  grep -v '^student:' "submissions/$source/answers.yaml" > "$d/answers.yaml"
 done
 read -r answers answers_kb < <(run "$WORK/out-answers" "$ANSWERS" --cache "$WORK/cache-answers")
-echo "answers only: $ANSWERS_ONLY submissions in ${answers} s ($(rate "$ANSWERS_ONLY" "$answers") students/s), peak ${answers_kb} KB"
+echo "answers only, each student's own numbers: $ANSWERS_ONLY submissions in ${answers} s ($(rate "$ANSWERS_ONLY" "$answers") students/s), peak ${answers_kb} KB"
+if [ -n "${BASELINE:-}" ]; then
+  read -r answers_base answers_base_kb < <(GRADER=$BASELINE run "$WORK/out-answers-base" "$ANSWERS" --cache "$WORK/cache-answers-base")
+  echo "answers only, baseline: ${answers_base} s, peak ${answers_base_kb} KB; this build / baseline: $(ratio "$answers" "$answers_base")x"
+fi

@@ -129,7 +129,13 @@ struct GradescopePackage {
         # Student code runs as another user; it must not read the references, the answer keys or the secret.
         chmod -R go-rwx "$source/autograder"
         mkdir -p "$root/results"
-        exec "$grader" grade "$submission" --problems "$source/autograder" --gradescope "$root/results/results.json" --quiet
+        # Whose numbers: the submitter's roster SID, else their email, from Gradescope's metadata (the same id the
+        # instructor gives `grader show --student`); without metadata, `student:` in answers.yaml.
+        student=""
+        if [ -f "$root/submission_metadata.json" ] && command -v python3 >/dev/null; then
+          student=$(python3 -c 'import json, sys; u = (json.load(open(sys.argv[1])).get("users") or [{}])[0]; print(u.get("sid") or u.get("email") or "")' "$root/submission_metadata.json" 2>/dev/null || true)
+        fi
+        exec "$grader" grade "$submission" --problems "$source/autograder" --gradescope "$root/results/results.json" --quiet ${student:+--student "$student"}
 
         """
 }
