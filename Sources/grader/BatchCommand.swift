@@ -125,7 +125,9 @@ struct Merge: ParsableCommand {
         abstract: "Combine the outputs of sharded batch runs into one gradebook, summary and overview.",
         discussion: """
             Copies every student's reports from the shard folders into --out and writes the same gradebook.csv,
-            summary.json and index.html that one unsharded run would. A student found in two shards is an error.
+            summary.json and index.html that one unsharded run would, including the similarity report across shards
+            (from each student's code/ copy; --problems names the problems, for the starter code to subtract). A
+            student found in two shards is an error.
 
             Example: grader merge shard-1 shard-2 shard-3 shard-4 --out reports
             """)
@@ -160,9 +162,16 @@ struct Merge: ParsableCommand {
             var similar = ClassSimilarity()
             if let threshold = similarity.threshold {
                 // The shards' copies of each student's code, compared as one run compares them.
-                let problems = try loadProblems(problemOptions.problems)
-                similar = ClassSimilarity(problems: problems, students: students.map(\.id), threshold: threshold) { student, problem in
-                    ClassSimilarity.text(of: "\(problem.id).swift", in: "\(out)/\(student)/\(ClassSimilarity.codeFolder)")
+                if let problems = try? ProblemLoader.load(directory: problemOptions.problems) {
+                    let withoutCode = students.map(\.id).filter { !FileManager.default.fileExists(atPath: "\(out)/\($0)/\(ClassSimilarity.codeFolder)") }
+                    if !withoutCode.isEmpty {
+                        printError("warning: \(withoutCode.count) students have no code/ folder (a shard run with --no-similarity, or an older grader), so their code is not compared: \(withoutCode.prefix(5).joined(separator: ", "))\(withoutCode.count > 5 ? ", ..." : "")")
+                    }
+                    similar = ClassSimilarity(problems: problems, students: students.map(\.id), threshold: threshold) { student, problem in
+                        ClassSimilarity.text(of: "\(problem.id).swift", in: "\(out)/\(student)/\(ClassSimilarity.codeFolder)")
+                    }
+                } else {
+                    printError("warning: no problems folder at \(problemOptions.problems) (--problems), so the students' code is not compared for similarity")
                 }
             }
             try ClassReport(students: students, similarity: similar, similarityThreshold: similarity.threshold ?? SimilarityDetector.defaultThreshold)

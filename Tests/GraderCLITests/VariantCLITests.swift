@@ -77,6 +77,18 @@ struct VariantCLITests {
         let noKey = try CLI.grader(["answers", "--student", "alice", "--problems", kit + "/student"])
         #expect(noKey.status == 2 && noKey.stderr.contains("no answer key"))
 
+        // The handout's own answers, claimed with `student: reference` (or with no id), earn nothing where the
+        // numbers vary: only the instructor grades as `reference`.
+        let claimed = CLI.temporary("claimed.json")
+        _ = try CLI.grader(["grade", CLI.root + "/submissions/reference", "--problems", kit + "/autograder", "--json", claimed])
+        let claimedParts = CLI.parts(try CLI.json(claimed))
+        for id in Self.variantParts {
+            #expect(claimedParts[id]?["score"] as? Double == 0 && (claimedParts[id]?["message"] as? String)?.contains("no student id") == true, "\(id)")
+        }
+        #expect(claimedParts["parameter-counts.mlp"]?["status"] as? String == "passed")
+        _ = try CLI.grader(["grade", CLI.root + "/submissions/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", claimed])
+        #expect(try CLI.json(claimed)["score"] as? Double == 26)
+
         // init writes the student's handout and id; the answer key, handed in, gets full marks at final grading.
         let folder = CLI.temporary("init-\(UInt32.random(in: 0...UInt32.max))")
         let initRun = try CLI.grader(["init", folder, "--student", "alice", "--variant-key", variantKey, "--problems", kit + "/student"])
@@ -104,6 +116,14 @@ struct VariantCLITests {
             $0.replacingOccurrences(of: "  - \"norm(A1*x + b1) > 0\"", with: "  - \"norm(A1*x + b1) > 0\"\n  - \"sum(A1) > 5.5\"")
                 .replacingOccurrences(of: "default: [[0.5, -1.0], [1.5, 0.25]]", with: "default: [[2.0, 2.0], [2.0, 2.0]]")
         }
+        let keyword = try CLI.problemsCopy("keyword", editing: "variance-recursion") {
+            $0.replacingOccurrences(of: "  widths: {choices", with: "  in: {choices: [1], default: 1}\n  widths: {choices")
+        }
+        #expect(try CLI.grader(["validate", keyword]).stdout.contains("not a Swift keyword"))
+        let spaced = try CLI.problemsCopy("spaced", editing: "variance-recursion") {
+            $0.replacingOccurrences(of: "for widths {{widths}}", with: "for widths {{ widths }}")
+        }
+        #expect(try CLI.grader(["validate", spaced]).stdout.contains("no spaces"))
         let rareRun = try CLI.grader(["validate", rare])
         #expect(rareRun.stdout.contains("warning: only") && rareRun.stdout.contains("sum(A1) > 5.5"), "\(rareRun.stdout)")
     }

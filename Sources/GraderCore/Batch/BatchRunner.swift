@@ -80,6 +80,7 @@ public struct BatchRunner: Sendable {
             // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another variant.
             var submission = Submission.load(folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
             submission.student = students[index]
+            submission.studentFromOutside = true
             return submission
         }
         // What each student still needs graded, found once; then references for those problems, in parallel.

@@ -124,7 +124,8 @@ struct OverviewPage {
             html += "<tr><td class=\"id\">\(escape(match.problem))</td><td>\(names)</td><td class=\"num\">\(score(match.score * 100))%</td></tr>"
         }
         html += "</tbody></table>"
-        for match in summary.similarity where match.students.count == 2 {
+        // Side by side for the 50 highest pairs; the table above lists them all.
+        for match in summary.similarity.prefix(50) where match.students.count == 2 {
             let (a, b) = (match.students[0], match.students[1])
             html += "<details><summary>\(escape(match.problem)): \(escape(a)) and \(escape(b)), \(match.lines.count) matching region\(match.lines.count == 1 ? "" : "s")</summary>"
             for region in match.lines {
@@ -141,8 +142,9 @@ struct OverviewPage {
     /// Lines `first...last` of a student's file, numbered.
     func excerpt(student: String, problem: String, lines range: [Int]) -> String {
         let first = range.first ?? 1, last = range.last ?? first
-        let fileLines = (sources[student]?[problem] ?? "").split(separator: "\n", omittingEmptySubsequences: false)
-        let shown = (max(1, first)...max(first, min(last, fileLines.count))).compactMap { number -> String? in
+        let fileLines = (sources[student]?[problem] ?? "").split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        // At most 80 lines a region: the page stays readable, and a huge copied file cannot swell it.
+        let shown = (max(1, first)...max(first, min(last, fileLines.count, first + 79))).compactMap { number -> String? in
             guard fileLines.indices.contains(number - 1) else { return nil }
             return String(format: "%4d  ", number) + escape(String(fileLines[number - 1]))
         }

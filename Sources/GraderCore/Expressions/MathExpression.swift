@@ -68,7 +68,11 @@ struct MathParser {
     /// Nesting depth, bounded so that a hostile `((((...` cannot exhaust the stack.
     private var depth = 0
     static let maxDepth = 200
-    static let maxLength = 10_000
+    static let maxLength = 2_000
+    /// Binary operators and postfix transposes, bounded too: each adds a level to the tree, which is walked
+    /// recursively.
+    private var operators = 0
+    static let maxOperators = 200
 
     init(_ text: String) { characters = Array(text) }
 
@@ -121,14 +125,22 @@ struct MathParser {
         return left
     }
 
+    /// Counts one more operator, failing beyond `maxOperators`.
+    private mutating func countOperator() throws(MathExpressionError) {
+        operators += 1
+        guard operators <= Self.maxOperators else { throw error("the expression has more than \(Self.maxOperators) operators") }
+    }
+
     private mutating func sum() throws(MathExpressionError) -> MathExpression {
         var result = try product()
         while true {
             skipSpaces()
             let column = position + 1
             if take("+") {
+                try countOperator()
                 result = .binary(.add, result, try product(), column: column)
             } else if take("-") {
+                try countOperator()
                 result = .binary(.subtract, result, try product(), column: column)
             } else {
                 return result
@@ -142,15 +154,19 @@ struct MathParser {
             skipSpaces()
             let column = position + 1
             if take(".*") {
+                try countOperator()
                 result = .binary(.elementwise, result, try unary(), column: column)
             } else if take("*") {
+                try countOperator()
                 result = .binary(.multiply, result, try unary(), column: column)
             } else if take("/") {
+                try countOperator()
                 result = .binary(.divide, result, try unary(), column: column)
             } else if case .number = result, position < characters.count,
                 characters[position].isLetter || characters[position] == "("
             {
                 // `2X` and `2(X + Y)`: a number written before a name or a parenthesis multiplies it.
+                try countOperator()
                 result = .binary(.multiply, result, try unary(), column: column)
             } else {
                 return result
@@ -171,12 +187,16 @@ struct MathParser {
             skipSpaces()
             let column = position + 1
             guard take("^") else { return result }
+            try countOperator()
             skipSpaces()
             // `X^T` transposes (`X^T^2` squares the transpose); any other exponent is a unary expression.
             if peek("T"), !(position + 1 < characters.count && Self.continuesName(characters[position + 1])) {
                 position += 1
                 result = .transpose(result)
-                while take("'") { result = .transpose(result) }
+                while take("'") {
+                    try countOperator()
+                    result = .transpose(result)
+                }
             } else {
                 let exponent = try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary() }
                 result = .power(result, exponent, column: column)
@@ -192,7 +212,12 @@ struct MathParser {
         var result = try primary()
         while true {
             skipSpaces()
-            if take("'") { result = .transpose(result) } else { return result }
+            if take("'") {
+                try countOperator()
+                result = .transpose(result)
+            } else {
+                return result
+            }
         }
     }
 

@@ -162,7 +162,10 @@ public final class GradingSession: @unchecked Sendable {
     ///   `student:` from `answers.yaml`.
     public func grade(folder: String, student: String? = nil) throws -> GradeReport {
         var submission = Submission.load(folder: folder, problems: problems)
-        if let student { submission.student = student }
+        if let student {
+            submission.student = student
+            submission.studentFromOutside = true
+        }
         return try grade(submission: submission, prebuilt: nil)
     }
 
@@ -179,7 +182,9 @@ public final class GradingSession: @unchecked Sendable {
             warnings.append("note: hidden trials were drawn without a secret, so anyone with the grader could draw them too; for final grades, grade with the autograder folder `grader assign` writes")
         }
         if problems.role.gradesFinally, problems.problems.contains(where: { !$0.parameters.isEmpty }) {
-            if submission.student == nil {
+            if studentUnknown(submission) {
+                warnings.append("warning: no student id (`student: <your id>` in answers.yaml, or the grader's --student), so your own numbers are unknown: the answers that depend on them were not graded and score 0")
+            } else if submission.student == nil {
                 warnings.append("note: no student id (give `--student ID`, or `student: <your id>` in answers.yaml), so the numbers were checked against the handout's own values, not your variant")
             } else if problems.secret == nil, submission.student != Variants.referenceStudent {
                 warnings.append("note: without the assignment's secret, each student's variant of the numbers comes from the id alone: fine for practice, not for final grades")
@@ -204,6 +209,15 @@ public final class GradingSession: @unchecked Sendable {
             score: grades.reduce(0) { $0 + $1.score }, maxScore: grades.reduce(0) { $0 + $1.maxScore }, problems: grades,
             warnings: warnings, sandbox: sandbox.status, limits: limits, checks: problems.role.gradesFinally ? .final : .public,
             student: submission.student, declaredStudent: submission.declaredStudent)
+    }
+
+    /// Whether final grading with the assignment's secret cannot tell whose numbers the submission answers: no
+    /// student id, or the id `reference` (the handout's own numbers) claimed in `answers.yaml` rather than given by
+    /// the instructor. Copying the handout's answers must not pass for anyone's own work.
+    func studentUnknown(_ submission: Submission) -> Bool {
+        guard problems.role.gradesFinally, problems.secret != nil else { return false }
+        guard let student = submission.student else { return true }
+        return student == Variants.referenceStudent && !submission.studentFromOutside
     }
 
     /// The variant of `problem` a submission is graded against: its student's, in final grading; a student kit
@@ -247,6 +261,7 @@ public final class GradingSession: @unchecked Sendable {
         hasher.update(field: definitionDigests[problem.id] ?? "")
         hasher.update(field: submission.answersProblem ?? "")
         hasher.update(field: (try? variant(of: problem, for: submission).digest) ?? "no variant")
+        hasher.update(field: studentUnknown(submission) ? "student unknown" : "student known")
         hasher.update(field: submission.answers[problem.id].map { $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";") } ?? "-")
         if !problem.snippetParts.isEmpty {
             switch Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
@@ -264,7 +279,15 @@ public final class GradingSession: @unchecked Sendable {
         // From here on, texts as this student's handout shows them.
         let problem = problem.instantiated(variant)
         var grades: [String: PartGrade] = [:]
+        let unknown = studentUnknown(submission)
         for part in selected where !part.kind.isSnippet {
+            if unknown, part.expressions.contains(where: problem.parameters.isUsed) {
+                grades[part.id] = PartGrade(
+                    problem: problem.id, part: part, status: .failed, score: 0,
+                    message: "not graded: no student id, so your own numbers are unknown",
+                    details: ["Name yourself with `student: <your id>` at the top of answers.yaml (`grader init --student` writes it); the handout's own numbers are not yours."])
+                continue
+            }
             let answer = submission.answers[problem.id]?[part.id]
             if answer == nil, let problemText = submission.answersProblem {
                 grades[part.id] = PartGrade(problem: problem.id, part: part, status: .missing, score: 0,

@@ -31,6 +31,7 @@ public struct ProblemParameter: Sendable {
     /// Draws a value from the generator; derived parameters are computed by `ParameterSpace.draw`.
     func draw(_ random: inout SeededGenerator) -> SnippetValue {
         func entry() -> SnippetValue {
+            var attempts = 0
             while true {
                 let value: SnippetValue
                 switch source {
@@ -41,7 +42,9 @@ public struct ProblemParameter: Sendable {
                     value = .double(range.lowerBound + Double(random.int(in: 0...steps)) * step)
                 case .derived: return .int(0)
                 }
-                if !nonzero || value.number != 0 { return value }
+                // Bounded: the loader makes sure a non-zero value exists, and a draw never hangs on a mistake.
+                attempts += 1
+                if !nonzero || value.number != 0 || attempts > 10_000 { return value }
             }
         }
         func filled(_ sizes: ArraySlice<Int>) -> SnippetValue {
@@ -234,7 +237,7 @@ public enum Variants {
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
             guard let close = rest[open.upperBound...].range(of: "}}") else { break }
-            names.append(String(rest[open.upperBound..<close.lowerBound]).trimmingWhitespace())
+            names.append(String(rest[open.upperBound..<close.lowerBound]))
             rest = rest[close.upperBound...]
         }
         return names

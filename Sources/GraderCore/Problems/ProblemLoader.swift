@@ -167,7 +167,7 @@ public enum ProblemLoader {
             }
             for entry in entries {
                 guard isParameterName(entry.key) else {
-                    throw fields.error("parameter `\(entry.key)`: a name is letters, digits and `_`, starting with a letter (and not `I`, the identity)", line: entry.line)
+                    throw fields.error("parameter `\(entry.key)`: a name is letters, digits and `_`, starting with a letter; not `I` or `T` (identity, transpose) and not a Swift keyword or standard type", line: entry.line)
                 }
                 guard !space.parameters.contains(where: { $0.name == entry.key }) else {
                     throw fields.error("parameter `\(entry.key)` is declared twice", line: entry.line)
@@ -198,8 +198,18 @@ public enum ProblemLoader {
         return space
     }
 
+    /// Names a parameter may not take: `I` and `T` mean the identity and the transpose in math expressions, and
+    /// each parameter becomes a Swift constant of its name.
+    static let reservedNames: Set<String> = [
+        "I", "T", "as", "associatedtype", "break", "case", "catch", "class", "continue", "default", "defer", "deinit", "do",
+        "else", "enum", "extension", "fallthrough", "false", "fileprivate", "for", "func", "guard", "if", "import", "in", "init",
+        "inout", "internal", "is", "let", "nil", "open", "operator", "private", "protocol", "public", "repeat", "rethrows",
+        "return", "self", "Self", "static", "struct", "subscript", "super", "switch", "throw", "throws", "true", "try",
+        "typealias", "var", "where", "while", "Any", "Int", "Double", "Bool", "String", "Array", "Swift", "some", "any",
+    ]
+
     static func isParameterName(_ name: String) -> Bool {
-        guard let first = name.first, first.isLetter, first.isASCII, name != "I" else { return false }
+        guard let first = name.first, first.isLetter, first.isASCII, !reservedNames.contains(name), !name.hasPrefix("__") else { return false }
         return name.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII }
     }
 
@@ -262,6 +272,9 @@ public enum ProblemLoader {
             }
             scalar = .double
             source = .reals(reals, step: step)
+            if try fields.bool("nonzero") == true, reals.lowerBound == 0, reals.upperBound < step {
+                throw fields.error("\(what): `nonzero` leaves no value in the range (its only multiple of `step` is 0)")
+            }
         } else {
             throw fields.error("\(what) needs a generator: `choices: [...]`, `integer: [low, high]`, `real: [low, high]` (with `step`), or `value: <expression>`")
         }
@@ -300,13 +313,20 @@ public enum ProblemLoader {
         for part in problem.parts {
             texts.append((part.prompt, part.line))
             if let hint = part.hint { texts.append((hint, part.line)) }
-            texts += part.mistakes.map { ($0.feedback, $0.line) }
+            if part.kind.isSnippet {
+                // A snippet's mistakes are matched on random trials, not on the student's numbers.
+                for mistake in part.mistakes where !Variants.placeholders(in: mistake.feedback).isEmpty {
+                    throw fields.error("part `\(part.id)`: a function's mistake feedback cannot use `{{...}}`: its trials are not the student's numbers", line: mistake.line)
+                }
+            } else {
+                texts += part.mistakes.map { ($0.feedback, $0.line) }
+            }
         }
         let names = Set(problem.parameters.parameters.map(\.name))
         for (text, line) in texts {
             for name in Variants.placeholders(in: text) where !names.contains(name) {
                 let known = names.isEmpty ? "this problem has no `parameters`" : "parameters: " + names.sorted().joined(separator: ", ")
-                throw fields.error("`{{\(name)}}` names no parameter (\(known))", line: line)
+                throw fields.error("`{{\(name)}}` names no parameter (\(known); write the name alone between the braces, no spaces)", line: line)
             }
         }
     }

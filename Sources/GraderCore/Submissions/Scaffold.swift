@@ -6,7 +6,7 @@ public enum Scaffold {
     public static func files(for problems: ProblemSet, student: String? = nil) -> [(name: String, contents: String)] {
         var answers = ["# Answers for \(problems.title). Replace each `null` with your answer; see `grader list` for the parts.", ""]
         if let student {
-            answers += ["# Your student id: your answers are graded against your own variant of the numbers (HANDOUT.md).", "\(Submission.studentKey): \(student)", ""]
+            answers += ["# Your student id: your answers are graded against your own variant of the numbers (HANDOUT.md).", "\(Submission.studentKey): \(AnswerSheet.yamlScalar(student))", ""]
         }
         var files: [(String, String)] = []
         for problem in problems.problems {

@@ -17,6 +17,9 @@ public struct Submission: Sendable {
     public var student: String?
     /// What `student:` in `answers.yaml` says, if anything.
     public var declaredStudent: String?
+    /// Whether `student` was given from outside the folder (`--student`, a batch folder's name, Gradescope's
+    /// roster) rather than read from `answers.yaml`.
+    public var studentFromOutside = false
 
     /// Reads the submission in `folder`, checking its answers against the problems' ids.
     public static func load(folder: String, problems: ProblemSet) -> Submission {
