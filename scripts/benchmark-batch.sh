@@ -11,7 +11,8 @@
 # Usage: scripts/benchmark-batch.sh [N] [answers-only-N]      (defaults: 200 and 10000)
 # Needs: a release build (built if missing), GNU time (/usr/bin/time), bubblewrap for the sandbox.
 # BASELINE=<another grader binary> also times that binary's optimized cold run on the same class, right after this
-# one's, and prints the ratio: a change's cost, measured in one run on one machine.
+# one's, and prints the ratio: a change's cost, measured in one run on one machine. BASELINE_PROBLEMS=<folder> gives
+# it the problems in its own format (a worktree's problems/, say). SKIP_NAIVE=1 skips the naive run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}
@@ -71,8 +72,10 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 echo "class: $N students, $(find "$CLASS" -name '*.swift' | wc -l) Swift files; machine: $(nproc) cores"
-read -r naive naive_kb < <(run "$WORK/out-naive" "$CLASS" --cache "$WORK/cache-naive" --compile-one-by-one --no-result-cache)
-echo "naive     (one compiler call per file, empty cache): ${naive} s, $(rate "$N" "$naive") students/s, peak ${naive_kb} KB"
+if [ -z "${SKIP_NAIVE:-}" ]; then
+  read -r naive naive_kb < <(run "$WORK/out-naive" "$CLASS" --cache "$WORK/cache-naive" --compile-one-by-one --no-result-cache)
+  echo "naive     (one compiler call per file, empty cache): ${naive} s, $(rate "$N" "$naive") students/s, peak ${naive_kb} KB"
+fi
 read -r cold cold_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
 echo "optimized (shared compiler calls, empty cache):      ${cold} s, $(rate "$N" "$cold") students/s, peak ${cold_kb} KB"
 read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
@@ -82,10 +85,12 @@ echo "warm rerun without the similarity report:            ${nosim} s, peak ${no
 awk -v w="$warm" -v n="$nosim" -v c="$cold" 'BEGIN { printf "similarity report: %.2f s, %.1f%% of the optimized cold run\n", w - n, 100 * (w - n) / c }'
 # The last run wrote no similarity; write it again so that the gradebooks compared below come from the same options.
 run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" >/dev/null
-if cmp -s "$WORK/out-naive/gradebook.csv" "$WORK/out-opt/gradebook.csv"; then same=identical; else same=DIFFERENT; fi
-echo "optimized / naive: $(ratio "$naive" "$cold")x   warm / cold: $(ratio "$cold" "$warm")x   gradebooks of the two paths: $same"
+if [ -z "${SKIP_NAIVE:-}" ]; then
+  if cmp -s "$WORK/out-naive/gradebook.csv" "$WORK/out-opt/gradebook.csv"; then same=identical; else same=DIFFERENT; fi
+  echo "optimized / naive: $(ratio "$naive" "$cold")x   warm / cold: $(ratio "$cold" "$warm")x   gradebooks of the two paths: $same"
+fi
 if [ -n "${BASELINE:-}" ]; then
-  read -r base base_kb < <(GRADER=$BASELINE run "$WORK/out-base" "$CLASS" --cache "$WORK/cache-base")
+  read -r base base_kb < <(GRADER=$BASELINE run "$WORK/out-base" "$CLASS" --cache "$WORK/cache-base" --problems "${BASELINE_PROBLEMS:-problems}")
   read -r again again_kb < <(run "$WORK/out-again" "$CLASS" --cache "$WORK/cache-again")
   echo "baseline  ($BASELINE, optimized, empty cache): ${base} s, peak ${base_kb} KB"
   echo "this build again (optimized, empty cache):          ${again} s, peak ${again_kb} KB"
@@ -104,6 +109,6 @@ done
 read -r answers answers_kb < <(run "$WORK/out-answers" "$ANSWERS" --cache "$WORK/cache-answers")
 echo "answers only, each student's own numbers: $ANSWERS_ONLY submissions in ${answers} s ($(rate "$ANSWERS_ONLY" "$answers") students/s), peak ${answers_kb} KB"
 if [ -n "${BASELINE:-}" ]; then
-  read -r answers_base answers_base_kb < <(GRADER=$BASELINE run "$WORK/out-answers-base" "$ANSWERS" --cache "$WORK/cache-answers-base")
+  read -r answers_base answers_base_kb < <(GRADER=$BASELINE run "$WORK/out-answers-base" "$ANSWERS" --cache "$WORK/cache-answers-base" --problems "${BASELINE_PROBLEMS:-problems}")
   echo "answers only, baseline: ${answers_base} s, peak ${answers_base_kb} KB; this build / baseline: $(ratio "$answers" "$answers_base")x"
 fi
