@@ -82,7 +82,8 @@ struct AssignmentKitTests {
                 #expect(part["score"] as? Double == 0)
             }
         }
-        let final = try CLI.grader(["grade", "submissions/reference", "--problems", kit + "/autograder", "--json", json])
+        // The instructor's own full-marks submission: only the instructor grades as `reference`.
+        let final = try CLI.grader(["grade", "submissions/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", json])
         #expect(final.status == 0 && final.stdout.contains("total: 26/26"), "\(final.stdout)\(final.stderr)")
         #expect(!final.stdout.contains("without a secret"))
         for (id, part) in CLI.parts(try CLI.json(json)) where part["kind"] as? String == "snippet" {
@@ -216,7 +217,7 @@ struct AssignmentKitTests {
             }
             """.write(toFile: folder + "/variance-recursion.swift", atomically: true, encoding: .utf8)
         let json = CLI.temporary("other-style.json")
-        let run = try CLI.grader(["grade", folder, "--problems", kit + "/autograder", "--json", json])
+        let run = try CLI.grader(["grade", folder, "--problems", kit + "/autograder", "--student", "reference", "--json", json])
         #expect(run.status == 0 && run.stdout.contains("total: 26/26"), "\(run.stdout)")
         #expect(CLI.parts(try CLI.json(json)).values.allSatisfy { $0["flag"] == nil })
     }

@@ -238,11 +238,11 @@ public struct ProblemValidator: Sendable {
         return issues
     }
 
-    /// Grades `folder` and reports every part short of full marks.
+    /// Grades `folder` as the id `reference` (the handout's own numbers) and reports every part short of full marks.
     func checkFullMarks(_ folder: String, into report: inout ValidationReport) -> [ValidationIssue] {
         let grade: GradeReport
         do {
-            grade = try session.grade(folder: folder)
+            grade = try session.grade(folder: folder, student: Variants.referenceStudent)
         } catch {
             return [ValidationIssue(file: folder, line: nil, message: "grading the reference submission failed: \(error)")]
         }
