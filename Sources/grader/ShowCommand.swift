@@ -58,35 +58,3 @@ struct Show: ParsableCommand {
         print(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant), terminator: "")
     }
 }
-
-struct Answers: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print a student's answer key, as an answers.yaml (instructors and TAs).",
-        discussion: """
-            Every answer part's expected value for the student's own variant of the numbers, with the known mistakes
-            as comments, in the form of answers.yaml: graded as that student, it gets full marks on every answer
-            part. Needs the full problems (reference code); the student kit has no answer key.
-
-            Example: grader answers --student alice > alice-key.yaml
-            """)
-
-    @OptionGroup var grading: GradingFlags
-
-    @Option(name: .long, help: ArgumentHelp("The student whose key to print (default: the handout's own numbers, id `reference`).", valueName: "id"))
-    var student: String?
-
-    func validate() throws {
-        if let student { try validateStudentID(student) }
-    }
-
-    func run() throws {
-        let session = try grading.session()
-        defer { session.close() }
-        do {
-            print(try AnswerSheet.render(session: session, student: student ?? Variants.referenceStudent), terminator: "")
-        } catch let error as GraderError {
-            printError("error: \(error)")
-            throw ExitCode(2)
-        }
-    }
-}

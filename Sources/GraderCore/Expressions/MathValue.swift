@@ -21,17 +21,6 @@ public enum MathValue: Sendable, Equatable {
         rows == 1 && columns == 1 ? .scalar(entries[0]) : .matrix(rows: rows, columns: columns, entries: entries)
     }
 
-    /// The value as a number, vector or matrix of the grader's wire values; `nil` for an identity of no known size.
-    public var snippetValue: SnippetValue? {
-        switch self {
-        case .scalar(let value): return .double(value)
-        case .matrix(let rows, let columns, let entries):
-            if columns == 1 { return .array(entries.map { .double($0) }) }
-            return .array((0..<rows).map { row in .array((0..<columns).map { .double(entries[row * columns + $0]) }) })
-        case .identity: return nil
-        }
-    }
-
     /// Every entry, row by row (one for a scalar).
     public var entries: [Double] {
         switch self {

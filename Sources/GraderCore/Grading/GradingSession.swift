@@ -324,7 +324,7 @@ public final class GradingSession: @unchecked Sendable {
     /// keys of the variant.
     func referenceResults(for problem: Problem, variant: ParameterValues) throws -> ReferenceResults {
         var results = try referenceResults(for: problem)
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant.digest != (try problem.variant(key: nil)).digest else {
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try problem.variant(key: nil)) else {
             return results
         }
         try prepareVariants([variant], of: problem)
@@ -347,8 +347,7 @@ public final class GradingSession: @unchecked Sendable {
         for variant in variants where seen.insert(variant.digest).inserted {
             let key = "\(problem.id)/\(variant.digest)"
             if variantKeys.withLock({ $0[key] }) != nil { continue }
-            let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variant-\(variant.digest).json"
-            if keepsFilesFromStudents, let data = FileManager.default.contents(atPath: path),
+            if keepsFilesFromStudents, let data = FileManager.default.contents(atPath: variantKeysPath(problem, variant)),
                 let stored = try? JSONDecoder().decode([String: ReferenceResults.Stored.Key].self, from: data)
             {
                 variantKeys.withLock { $0[key] = stored.mapValues(AnswerKey.init) }
@@ -360,11 +359,15 @@ public final class GradingSession: @unchecked Sendable {
         let computed = try ReferenceRunner(session: self, problem: problem).answerKeys(for: missing)
         for (variant, keys) in zip(missing, computed) {
             variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
-            let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variant-\(variant.digest).json"
             if keepsFilesFromStudents, let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init)) {
-                try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+                try? Reporters.write(String(decoding: data, as: UTF8.self), to: variantKeysPath(problem, variant))
             }
         }
+    }
+
+    /// Where the answer keys of one variant are cached, next to the problem's reference results.
+    private func variantKeysPath(_ problem: Problem, _ variant: ParameterValues) -> String {
+        "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variant-\(variant.digest).json"
     }
 
     /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.

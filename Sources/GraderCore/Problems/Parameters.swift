@@ -25,7 +25,7 @@ public struct ProblemParameter: Sendable {
         /// A multiple of `step` in the range (each entry, with a `shape`).
         case reals(ClosedRange<Double>, step: Double)
         /// A math expression over the parameters declared before it; `integer` when it must be a whole number.
-        case derived(MathExpression, text: String, integer: Bool)
+        case derived(MathExpression, integer: Bool)
     }
 
     /// Draws a value from the generator; derived parameters are computed by `ParameterSpace.draw`.
@@ -98,7 +98,7 @@ public struct ParameterSpace: Sendable {
 
     /// The value of a derived parameter given the ones before it; a whole number when it must be one.
     func derive(_ parameter: ProblemParameter, from values: ParameterValues) throws(MathExpressionError) -> SnippetValue {
-        guard case .derived(let expression, _, let integer) = parameter.source else { return .int(0) }
+        guard case .derived(let expression, let integer) = parameter.source else { return .int(0) }
         let result = try MathEvaluator(variables: values.mathVariables).evaluate(expression)
         guard case .scalar(let number) = result else {
             throw MathExpressionError(message: "`\(parameter.name)` must be a number, found \(result.shapeDescription)", column: nil)
@@ -112,18 +112,21 @@ public struct ParameterSpace: Sendable {
         return .double(number)
     }
 
-    /// The first constraint `values` break, or `nil` when they meet every one; a constraint that cannot be evaluated
-    /// counts as broken.
-    public func brokenConstraint(_ values: ParameterValues) -> ParameterConstraint? {
-        let evaluator = MathEvaluator(variables: values.mathVariables)
-        return constraints.first { constraint in
-            guard case .scalar(let holds)? = try? evaluator.evaluate(constraint.expression) else { return true }
-            return holds == 0 || holds.isNaN
-        }
+    /// Whether `constraint` holds for `values`; one that cannot be evaluated does not.
+    func holds(_ constraint: ParameterConstraint, _ evaluator: MathEvaluator) -> Bool {
+        guard case .scalar(let value)? = try? evaluator.evaluate(constraint.expression) else { return false }
+        return value != 0 && !value.isNaN
     }
 
-    /// One draw of every parameter from `random`; `nil` when a derived value cannot be computed or a constraint fails.
-    public func drawOnce(_ random: inout SeededGenerator) -> ParameterValues? {
+    /// The first constraint `values` break, or `nil` when they meet every one.
+    public func brokenConstraint(_ values: ParameterValues) -> ParameterConstraint? {
+        let evaluator = MathEvaluator(variables: values.mathVariables)
+        return constraints.first { !holds($0, evaluator) }
+    }
+
+    /// One draw of every parameter from `random`, constraints not checked; `nil` when a derived value cannot be
+    /// computed.
+    func drawValues(_ random: inout SeededGenerator) -> ParameterValues? {
         var values = ParameterValues(isDefault: false)
         for parameter in parameters {
             if case .derived = parameter.source {
@@ -133,6 +136,12 @@ public struct ParameterSpace: Sendable {
                 values.append(parameter.name, parameter.draw(&random))
             }
         }
+        return values
+    }
+
+    /// One draw of every parameter from `random`; `nil` when a derived value cannot be computed or a constraint fails.
+    public func drawOnce(_ random: inout SeededGenerator) -> ParameterValues? {
+        guard let values = drawValues(&random) else { return nil }
         return brokenConstraint(values) == nil ? values : nil
     }
 

@@ -227,7 +227,7 @@ public enum ProblemLoader {
             try fields.rejectUnknownKeys()
             return ProblemParameter(
                 name: name, type: typeName == "integer" ? .int : .double,
-                source: .derived(expression, text: text, integer: typeName == "integer"), shape: [], nonzero: false, defaultValue: nil)
+                source: .derived(expression, integer: typeName == "integer"), shape: [], nonzero: false, defaultValue: nil)
         }
         var shape: [Int] = []
         if let shapeNode = fields.node("shape") {

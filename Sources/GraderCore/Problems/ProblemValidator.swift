@@ -58,25 +58,11 @@ public struct ProblemValidator: Sendable {
         var held = [Int](repeating: 0, count: space.constraints.count)
         var accepted = 0
         for _ in 0..<Self.constraintSamples {
-            var values = ParameterValues(isDefault: false)
-            var complete = true
-            for parameter in space.parameters {
-                if case .derived = parameter.source {
-                    guard let value = try? space.derive(parameter, from: values) else { complete = false; break }
-                    values.append(parameter.name, value)
-                } else {
-                    values.append(parameter.name, parameter.draw(&random))
-                }
-            }
-            guard complete else { continue }
+            guard let values = space.drawValues(&random) else { continue }
             let evaluator = MathEvaluator(variables: values.mathVariables)
             var all = true
             for (index, constraint) in space.constraints.enumerated() {
-                if case .scalar(let holds)? = try? evaluator.evaluate(constraint.expression), holds != 0, !holds.isNaN {
-                    held[index] += 1
-                } else {
-                    all = false
-                }
+                if space.holds(constraint, evaluator) { held[index] += 1 } else { all = false }
             }
             if all { accepted += 1 }
         }
