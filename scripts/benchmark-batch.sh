@@ -17,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}
 ANSWERS_ONLY=${2:-10000}
+# The assignment the class hands in (the bundled HW6).
+PROBLEMS=${PROBLEMS:-problems/hw6}
 GRADER=${GRADER:-.build/release/grader}
 if [ ! -x "$GRADER" ]; then swift build -c release >/dev/null; fi
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (/usr/bin/time; apt-get install time)" >&2; exit 2; }
@@ -25,7 +27,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/grader-bench-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 CLASS=$WORK/class
 mkdir -p "$CLASS"
-"$GRADER" init "$WORK/scaffold" >/dev/null
+"$GRADER" init "$WORK/scaffold" --problems "$PROBLEMS" >/dev/null
 
 # A class of N students: 55% correct, 25% wrong (alice's and bob's mistakes), 8% with a file that does not
 # compile, 10% who handed in the untouched scaffold, 2% hostile (an infinite loop, 4 MB of output). Every file but
@@ -45,13 +47,13 @@ for i in $(seq 1 "$N"); do
     continue
   fi
   # The folder's name is the student: drop the bundled file's `student:`, as a student's own file would differ.
-  grep -v '^student:' "submissions/$source/answers.yaml" > "$dir/answers.yaml"
-  for file in submissions/$source/*.swift; do
+  grep -v '^student:' "submissions/hw6/$source/answers.yaml" > "$dir/answers.yaml"
+  for file in submissions/hw6/$source/*.swift; do
     { echo "// $id"; cat "$file"; } > "$dir/$(basename "$file")"
   done
   if [ $bucket -eq 9 ] || [ $bucket -eq 21 ]; then
     # A syntax error in an otherwise correct file.
-    { echo "// $id"; cat submissions/reference/variance-recursion.swift; echo "func broken( {"; } > "$dir/variance-recursion.swift"
+    { echo "// $id"; cat submissions/hw6/reference/variance-recursion.swift; echo "func broken( {"; } > "$dir/variance-recursion.swift"
   fi
   if [ $bucket -eq 49 ]; then
     if [ $((i % 100)) -eq 49 ]; then
@@ -73,25 +75,25 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
 echo "class: $N students, $(find "$CLASS" -name '*.swift' | wc -l) Swift files; machine: $(nproc) cores"
 if [ -z "${SKIP_NAIVE:-}" ]; then
-  read -r naive naive_kb < <(run "$WORK/out-naive" "$CLASS" --cache "$WORK/cache-naive" --compile-one-by-one --no-result-cache)
+  read -r naive naive_kb < <(run "$WORK/out-naive" "$CLASS" --cache "$WORK/cache-naive" --problems "$PROBLEMS" --compile-one-by-one --no-result-cache)
   echo "naive     (one compiler call per file, empty cache): ${naive} s, $(rate "$N" "$naive") students/s, peak ${naive_kb} KB"
 fi
-read -r cold cold_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
+read -r cold cold_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS")
 echo "optimized (shared compiler calls, empty cache):      ${cold} s, $(rate "$N" "$cold") students/s, peak ${cold_kb} KB"
-read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt")
+read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS")
 echo "warm rerun (nothing changed):                        ${warm} s, $(rate "$N" "$warm") students/s, peak ${warm_kb} KB"
-read -r nosim nosim_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --no-similarity)
+read -r nosim nosim_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS" --no-similarity)
 echo "warm rerun without the similarity report:            ${nosim} s, peak ${nosim_kb} KB"
 awk -v w="$warm" -v n="$nosim" -v c="$cold" 'BEGIN { printf "similarity report: %.2f s, %.1f%% of the optimized cold run\n", w - n, 100 * (w - n) / c }'
 # The last run wrote no similarity; write it again so that the gradebooks compared below come from the same options.
-run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" >/dev/null
+run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS" >/dev/null
 if [ -z "${SKIP_NAIVE:-}" ]; then
   if cmp -s "$WORK/out-naive/gradebook.csv" "$WORK/out-opt/gradebook.csv"; then same=identical; else same=DIFFERENT; fi
   echo "optimized / naive: $(ratio "$naive" "$cold")x   warm / cold: $(ratio "$cold" "$warm")x   gradebooks of the two paths: $same"
 fi
 if [ -n "${BASELINE:-}" ]; then
   read -r base base_kb < <(GRADER=$BASELINE run "$WORK/out-base" "$CLASS" --cache "$WORK/cache-base" --problems "${BASELINE_PROBLEMS:-problems}")
-  read -r again again_kb < <(run "$WORK/out-again" "$CLASS" --cache "$WORK/cache-again")
+  read -r again again_kb < <(run "$WORK/out-again" "$CLASS" --cache "$WORK/cache-again" --problems "$PROBLEMS")
   echo "baseline  ($BASELINE, optimized, empty cache): ${base} s, peak ${base_kb} KB"
   echo "this build again (optimized, empty cache):          ${again} s, peak ${again_kb} KB"
   echo "this build / baseline: $(ratio "$cold" "$base")x, then $(ratio "$again" "$base")x"
@@ -104,9 +106,9 @@ for i in $(seq 1 "$ANSWERS_ONLY"); do
   d=$ANSWERS/$(printf "s%05d" "$i")
   mkdir "$d"
   if [ $((i % 3)) -eq 0 ]; then source=bob; else source=reference; fi
-  grep -v '^student:' "submissions/$source/answers.yaml" > "$d/answers.yaml"
+  grep -v '^student:' "submissions/hw6/$source/answers.yaml" > "$d/answers.yaml"
 done
-read -r answers answers_kb < <(run "$WORK/out-answers" "$ANSWERS" --cache "$WORK/cache-answers")
+read -r answers answers_kb < <(run "$WORK/out-answers" "$ANSWERS" --cache "$WORK/cache-answers" --problems "$PROBLEMS")
 echo "answers only, each student's own numbers: $ANSWERS_ONLY submissions in ${answers} s ($(rate "$ANSWERS_ONLY" "$answers") students/s), peak ${answers_kb} KB"
 if [ -n "${BASELINE:-}" ]; then
   read -r answers_base answers_base_kb < <(GRADER=$BASELINE run "$WORK/out-answers-base" "$ANSWERS" --cache "$WORK/cache-answers-base" --problems "${BASELINE_PROBLEMS:-problems}")

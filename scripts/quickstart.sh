@@ -13,5 +13,5 @@ grader_need_command bwrap bubblewrap "the namespace sandbox for student code; wi
 
 echo "==> swift build" >&2
 swift build
-echo "==> .build/debug/grader grade submissions/reference" >&2
-.build/debug/grader grade submissions/reference
+echo "==> .build/debug/grader grade submissions/hw6/reference" >&2
+.build/debug/grader grade submissions/hw6/reference

@@ -61,7 +61,7 @@ struct Batch: ParsableCommand {
         var flags = grading
         let jobs = flags.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         flags.jobs = 1  // parallel across students, not across one student's problems
-        let session = try flags.session { $0.cachesResults = !noResultCache }
+        let session = try flags.session(submissions: [root]) { $0.cachesResults = !noResultCache }
         defer { session.close() }
         if session.problems.role == .student {
             printError("error: \(session.problems.directory) is a student kit: it has no answer keys and no hidden trials, so it cannot give grades; batch-grade with the autograder folder `grader assign` wrote")
@@ -162,7 +162,9 @@ struct Merge: ParsableCommand {
             var similar = ClassSimilarity()
             if let threshold = similarity.threshold {
                 // The shards' copies of each student's code, compared as one run compares them.
-                if let problems = try? ProblemLoader.load(directory: problemOptions.problems) {
+                if let folder = try? problemOptions.folder(submissions: students.prefix(20).map { "\(out)/\($0.id)/\(ClassSimilarity.codeFolder)" }),
+                    let problems = try? ProblemLoader.load(directory: folder)
+                {
                     let withoutCode = students.map(\.id).filter { !FileManager.default.fileExists(atPath: "\(out)/\($0)/\(ClassSimilarity.codeFolder)") }
                     if !withoutCode.isEmpty {
                         printError("warning: \(withoutCode.count) students have no code/ folder (a shard run with --no-similarity, or an older grader), so their code is not compared: \(withoutCode.prefix(5).joined(separator: ", "))\(withoutCode.count > 5 ? ", ..." : "")")

@@ -35,7 +35,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let session = try grading.session(only: reports.only)
+        let session = try grading.session(only: reports.only, submissions: [folder])
         defer { session.close() }
         let report = try grade(folder, in: session, student: reports.student)
         try reports.write(report)

@@ -49,17 +49,58 @@ struct Grader: ParsableCommand {
 
 /// Options shared by commands that read the problems.
 struct ProblemOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The problems folder.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("The problems: one assignment's folder (problems/hw6), or a folder of assignments (default ./problems).", valueName: "dir"))
     var problems = "problems"
+
+    @Option(name: .long, help: ArgumentHelp("The assignment to use in a folder of assignments (see `grader list`); by default the one whose problems the submission answers.", valueName: "name"))
+    var assignment: String?
+
+    /// The assignment folder to read: `--problems` itself, or the assignment in it that `--assignment`, the
+    /// submissions' files or the one problem asked for (`problem`) pick; exit status 2 when none is picked.
+    func folder(submissions: [String] = [], problem: String? = nil) throws -> String {
+        do {
+            if let problem, assignment == nil {
+                let holding = Course.assignments(in: problems).filter {
+                    FileManager.default.fileExists(atPath: "\(problems)/\($0)/\(problem)/problem.yaml")
+                }
+                if holding.count == 1 { return (problems as NSString).appendingPathComponent(holding[0]) }
+            }
+            return try Course.assignmentFolder(problems, assignment: assignment, submissions: submissions)
+        } catch let error as Course.ChoiceError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the problems, their parts, answer kinds and points.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the assignments, or one assignment's problems, parts, answer kinds and points.",
+        discussion: """
+            In a folder of assignments (./problems by default) without --assignment, lists the assignments; with
+            --assignment NAME, or --problems naming one assignment's folder, lists its problems and parts.
+            """)
 
     @OptionGroup var problemOptions: ProblemOptions
 
     func run() throws {
-        let problems = try loadProblems(problemOptions.problems)
+        let course = Course.assignments(in: problemOptions.problems)
+        if problemOptions.assignment == nil, course.count > 1 {
+            print("\(course.count) assignments in \(problemOptions.problems):")
+            for name in course {
+                let folder = (problemOptions.problems as NSString).appendingPathComponent(name)
+                if let problems = try? ProblemLoader.load(directory: folder) {
+                    print("  \(name)  \(problems.title): \(problems.problems.count) problems, \(NumberFormatting.score(problems.maxScore)) points")
+                    print("      \(problems.problems.map(\.id).joined(separator: ", "))")
+                } else {
+                    print("  \(name)  (broken definitions: run `grader validate \(folder)`)")
+                }
+            }
+            print("")
+            print("One assignment's parts: grader list --assignment \(course[0])")
+            return
+        }
+        let problems = try loadProblems(try problemOptions.folder())
         print("\(problems.title): \(problems.problems.count) problems, \(NumberFormatting.score(problems.maxScore)) points")
         for problem in problems.problems {
             print("")
@@ -93,7 +134,7 @@ struct Init: ParsableCommand {
     @OptionGroup var variantOptions: VariantOptions
 
     func run() throws {
-        let problems = try loadProblems(problemOptions.problems)
+        let problems = try loadProblems(try problemOptions.folder())
         var handout: String?
         if variantOptions.student != nil || variantOptions.variantKey != nil {
             var pages: [String] = []

@@ -62,8 +62,10 @@ struct GradingFlags: ParsableArguments {
     /// Opens a grading session, turning broken definitions and grader faults into exit status 2.
     ///
     /// - Parameter adjust: Changes to the options these flags give (a batch caches results, for instance).
-    func session(only: [String] = [], adjust: (inout GradingOptions) -> Void = { _ in }) throws -> GradingSession {
+    /// - Parameter submissions: The folders to be graded, which pick the assignment in a folder of assignments.
+    func session(only: [String] = [], submissions: [String] = [], adjust: (inout GradingOptions) -> Void = { _ in }) throws -> GradingSession {
         var options = self.options
+        options.problemsDirectory = try problemOptions.folder(submissions: submissions)
         if !only.isEmpty { options.only = Set(only) }
         adjust(&options)
         do {

@@ -48,7 +48,7 @@ struct Show: ParsableCommand {
     @OptionGroup var variantOptions: VariantOptions
 
     func run() throws {
-        let problems = try loadProblems(problemOptions.problems)
+        let problems = try loadProblems(try problemOptions.folder(problem: problemID))
         guard let problem = problems.problem(problemID) else {
             let known = problems.problems.map(\.id).joined(separator: ", ")
             printError("error: no problem `\(problemID)` (problems: \(known))")

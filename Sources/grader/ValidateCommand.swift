@@ -15,10 +15,10 @@ struct Validate: ParsableCommand {
             The format is documented in docs/problem-format.md.
             """)
 
-    @Argument(help: ArgumentHelp("The problems folder (default: ./problems).", valueName: "problems-dir"))
+    @Argument(help: ArgumentHelp("An assignment's problems folder, or a folder of assignments, each validated (default: ./problems).", valueName: "problems-dir"))
     var directory: String?
 
-    @Option(name: .customLong("reference-submission"), help: ArgumentHelp("A submission that must get full marks (default: submissions/reference next to the problems folder, if it exists).", valueName: "folder"))
+    @Option(name: .customLong("reference-submission"), help: ArgumentHelp("A submission that must get full marks (default: submissions/<assignment>/reference beside the folder of assignments, if it exists).", valueName: "folder"))
     var referenceSubmission: String?
 
     @Flag(name: .customLong("no-reference-submission"), help: "Do not grade a reference submission.")
@@ -27,9 +27,35 @@ struct Validate: ParsableCommand {
     @OptionGroup var grading: GradingFlags
 
     func run() throws {
-        var flags = grading
-        if let directory { flags.problemOptions.problems = directory }
-        var options = flags.options
+        let root = directory ?? grading.problemOptions.problems
+        let course = grading.problemOptions.assignment == nil ? Course.assignments(in: root) : []
+        guard course.count > 1 else {
+            var flags = grading
+            flags.problemOptions.problems = root
+            if try !validate(try flags.problemOptions.folder()) { throw ExitCode(1) }
+            return
+        }
+        // A folder of assignments: each is validated with its own reference submission.
+        if referenceSubmission != nil {
+            printError("error: --reference-submission needs one assignment: add --assignment NAME")
+            throw ExitCode(2)
+        }
+        var failed: [String] = []
+        for name in course {
+            print("== \(name)")
+            if try !validate((root as NSString).appendingPathComponent(name)) { failed.append(name) }
+        }
+        if !failed.isEmpty {
+            print("validation failed for \(failed.joined(separator: ", ")) of \(course.count) assignments")
+            throw ExitCode(1)
+        }
+        print("validation passed: \(course.count) assignments")
+    }
+
+    /// Validates the assignment in `folder`, printing what it finds; whether everything held.
+    func validate(_ folder: String) throws -> Bool {
+        var options = grading.options
+        options.problemsDirectory = folder
         options.jobs = max(1, options.jobs)
         let session: GradingSession
         do {
@@ -37,13 +63,13 @@ struct Validate: ParsableCommand {
         } catch let error as ProblemDefinitionError {
             for message in error.messages { print(message.contains(": error: ") ? message : message.replacingFirst(": ", with: ": error: ")) }
             print("validation failed: \(error.messages.count) problem\(error.messages.count == 1 ? "" : "s") in the definitions")
-            throw ExitCode(1)
+            return false
         } catch let error as GraderError {
             printError("error: \(error)")
             throw ExitCode(2)
         }
         defer { session.close() }
-        let submission = noReferenceSubmission ? nil : (referenceSubmission ?? defaultReferenceSubmission(flags.problemOptions.problems))
+        let submission = noReferenceSubmission ? nil : (referenceSubmission ?? defaultReferenceSubmission(folder))
         if let referenceSubmission, !FileManager.default.fileExists(atPath: referenceSubmission) {
             printError("error: --reference-submission \(referenceSubmission): no such folder")
             throw ExitCode(2)
@@ -57,22 +83,27 @@ struct Validate: ParsableCommand {
         if let folder = report.referenceSubmission, let score = report.referenceScore {
             print("reference submission \(folder): \(NumberFormatting.score(score.score))/\(NumberFormatting.score(score.max))")
         } else if submission == nil && !noReferenceSubmission {
-            print("no reference submission graded (none at submissions/reference; pass --reference-submission)")
+            print("no reference submission graded (none at submissions/<assignment>/reference; pass --reference-submission)")
         }
         if report.passed {
             print("validation passed: \(report.problems.count) problems, \(NumberFormatting.score(session.problems.maxScore)) points")
-        } else {
-            let errors = report.issues.filter { !$0.isWarning }.count
-            print("validation failed: \(errors) problem\(errors == 1 ? "" : "s")")
-            throw ExitCode(1)
+            return true
         }
+        let errors = report.issues.filter { !$0.isWarning }.count
+        print("validation failed: \(errors) problem\(errors == 1 ? "" : "s")")
+        return false
     }
 
-    /// `submissions/reference` beside the problems folder, when it exists.
+    /// The reference submission of the assignment in `problems`: `submissions/<assignment>/reference` beside the
+    /// folder of assignments (`problems/hw6` -> `submissions/hw6/reference`), or `submissions/reference` beside
+    /// a lone assignment folder; `nil` when neither exists.
     func defaultReferenceSubmission(_ problems: String) -> String? {
-        let parent = (URL(fileURLWithPath: problems).standardizedFileURL.deletingLastPathComponent().path as NSString)
-        let candidate = parent.appendingPathComponent("submissions/reference")
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+        let url = URL(fileURLWithPath: problems).standardizedFileURL
+        let candidates = [
+            url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("submissions/\(url.lastPathComponent)/reference").path,
+            url.deletingLastPathComponent().appendingPathComponent("submissions/reference").path,
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 }
 

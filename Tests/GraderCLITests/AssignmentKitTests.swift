@@ -66,7 +66,7 @@ struct AssignmentKitTests {
     func referencePassesBoth() throws {
         let kit = try Self.kit.get()
         let json = CLI.temporary("kit-reference.json"), junit = CLI.temporary("kit-reference.xml")
-        let check = try CLI.grader(["check", "submissions/reference", "--problems", kit + "/student", "--json", json, "--junit", junit])
+        let check = try CLI.grader(["check", "submissions/hw6/reference", "--problems", kit + "/student", "--json", json, "--junit", junit])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("public checks passed: 5 of 5 parts; 7 parts are graded at final grading"))
         #expect(!check.stdout.contains("total:"))
@@ -83,7 +83,7 @@ struct AssignmentKitTests {
             }
         }
         // The instructor's own full-marks submission: only the instructor grades as `reference`.
-        let final = try CLI.grader(["grade", "submissions/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", json])
+        let final = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", json])
         #expect(final.status == 0 && final.stdout.contains("total: 26/26"), "\(final.stdout)\(final.stderr)")
         #expect(!final.stdout.contains("without a secret"))
         for (id, part) in CLI.parts(try CLI.json(json)) where part["kind"] as? String == "snippet" {
@@ -188,7 +188,7 @@ struct AssignmentKitTests {
 
     @Test("hidden trials: as many as asked, none equal to a public trial, and a different set for a different secret")
     func hiddenTrialsAreFresh() throws {
-        let problems = try ProblemLoader.load(directory: CLI.root + "/problems")
+        let problems = try ProblemLoader.load(directory: CLI.root + "/problems/hw6")
         for problem in problems.problems {
             for part in problem.snippetParts {
                 guard case .snippet(let spec) = part.kind else { continue }
@@ -236,7 +236,7 @@ struct AssignmentKitTests {
         #expect(kitDefinition.contains("answer: 4224"), "the mistake without biases, as a value with its feedback")
         #expect(try String(contentsOfFile: kit + "/student/HANDOUT.md", encoding: .utf8).contains("Practice part"))
         let json = CLI.temporary("practice.json")
-        _ = try CLI.grader(["grade", "submissions/reference", "--problems", kit + "/student", "--json", json])
+        _ = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", kit + "/student", "--json", json])
         #expect(CLI.parts(try CLI.json(json))["parameter-counts.mlp"]?["status"] as? String == "passed")
         let folder = try CLI.referenceCopy("practice-wrong")
         let answers = try String(contentsOfFile: folder + "/answers.yaml", encoding: .utf8).replacingOccurrences(of: "mlp: 4353", with: "mlp: 4224")
@@ -259,7 +259,7 @@ struct AssignmentKitTests {
         #expect(again.status == 0 && again.stdout.contains("secret: kept"))
         #expect(try String(contentsOfFile: kit + "/autograder/secret", encoding: .utf8) == secret)
         // A student kit cannot be graded as a class, nor assigned again.
-        let batch = try CLI.grader(["batch", "submissions", "--problems", kit + "/student", "--out", CLI.temporary("kit-batch"), "--allow-unsandboxed"])
+        let batch = try CLI.grader(["batch", "submissions/hw6", "--problems", kit + "/student", "--out", CLI.temporary("kit-batch"), "--allow-unsandboxed"])
         #expect(batch.status == 2 && batch.stderr.contains("student kit"))
         let reassign = try CLI.grader(["assign", "--problems", kit + "/student", "--out", CLI.temporary("kit-of-kit")])
         #expect(reassign.status == 2 && reassign.stderr.contains("student kit"))
@@ -311,7 +311,7 @@ struct AssignmentKitTests {
         #expect(FileManager.default.isExecutableFile(atPath: root + "/source/setup.sh"))
         // A student who uploaded their folder, not its contents.
         try FileManager.default.createDirectory(atPath: root + "/submission", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/alice", toPath: root + "/submission/hw6")
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/alice", toPath: root + "/submission/hw6")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [root + "/source/run_autograder"]

@@ -19,7 +19,7 @@ struct FifthProblem {
         problems = base + "/problems"
         submission = base + "/reference"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: CLI.root + "/problems", toPath: problems)
+        try FileManager.default.copyItem(atPath: CLI.root + "/problems/hw6", toPath: problems)
         try FileManager.default.copyItem(atPath: Self.fixture + "/\(Self.id)", toPath: problems + "/\(Self.id)")
         if listed {
             try Self.edit(assignment) {
@@ -27,7 +27,7 @@ struct FifthProblem {
                     .replacingOccurrences(of: "points: 26", with: "points: 36")
             }
         }
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: submission)
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: submission)
         if answered {
             try FileManager.default.copyItem(atPath: Self.fixture + "/submission/\(Self.id).swift", toPath: submission + "/\(Self.id).swift")
             let answers = try String(contentsOfFile: Self.fixture + "/submission/answers.yaml", encoding: .utf8)

@@ -9,7 +9,7 @@ struct BatchTests {
         let root = CLI.temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for student in ["reference", "alice", "bob"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/\(student)", toPath: root + "/\(student)")
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/\(student)", toPath: root + "/\(student)")
         }
         try CLI.fullMarksCopy(at: root + "/o\"brien, pat")
         try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)

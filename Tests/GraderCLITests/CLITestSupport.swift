@@ -159,16 +159,16 @@ enum CLI {
     /// `problem`'s `problem.yaml` rewritten by `edit`; returns the folder.
     static func problemsCopy(_ name: String, at folder: String? = nil, editing problem: String, _ edit: (String) -> String) throws -> String {
         let problems = folder ?? temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: root + "/problems", toPath: problems)
+        try FileManager.default.copyItem(atPath: root + "/problems/hw6", toPath: problems)
         let definition = problems + "/\(problem)/problem.yaml"
         try edit(try String(contentsOfFile: definition, encoding: .utf8)).write(toFile: definition, atomically: true, encoding: .utf8)
         return problems
     }
 
-    /// Copies `submissions/reference` to `folder` with the answer key of the student the folder names (a batch's
+    /// Copies `submissions/hw6/reference` to `folder` with the answer key of the student the folder names (a batch's
     /// id) as its answers.yaml, so that the copy gets full marks as that student in the variant of `problems`.
-    static func fullMarksCopy(at folder: String, problems: String = root + "/problems") throws {
-        try FileManager.default.copyItem(atPath: root + "/submissions/reference", toPath: folder)
+    static func fullMarksCopy(at folder: String, problems: String = root + "/problems/hw6") throws {
+        try FileManager.default.copyItem(atPath: root + "/submissions/hw6/reference", toPath: folder)
         let student = (folder as NSString).lastPathComponent
         let sheet: String
         if let known = answerSheets.withLock({ $0[problems + "\u{0}" + student] }) {
@@ -185,10 +185,10 @@ enum CLI {
     /// Answer sheets already printed, by problems folder and student.
     private static let answerSheets = Mutex([String: String]())
 
-    /// A copy of `submissions/reference` in a fresh folder whose name ends with `name`.
+    /// A copy of `submissions/hw6/reference` in a fresh folder whose name ends with `name`.
     static func referenceCopy(_ name: String) throws -> String {
         let folder = temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: root + "/submissions/reference", toPath: folder)
+        try FileManager.default.copyItem(atPath: root + "/submissions/hw6/reference", toPath: folder)
         return folder
     }
 }

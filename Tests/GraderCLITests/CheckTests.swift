@@ -8,18 +8,18 @@ import Testing
 struct CheckTests {
     @Test("exit 0 at full marks, 1 short of them or below --min-score, 2 for usage errors")
     func exitCodes() throws {
-        let passed = try CLI.grader(["check", "submissions/reference"])
+        let passed = try CLI.grader(["check", "submissions/hw6/reference"])
         #expect(passed.status == 0)
         #expect(passed.stdout.hasSuffix("check passed: every part at full marks (26/26)\n"))
-        let failed = try CLI.grader(["check", "submissions/bob", "--quiet"])
+        let failed = try CLI.grader(["check", "submissions/hw6/bob", "--quiet"])
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("check failed: 10 parts short of full marks (5.38/26)"))
         #expect(!failed.stdout.contains("::error"), "annotations outside GitHub Actions")
-        #expect(try CLI.grader(["check", "submissions/alice", "--min-score", "10.8", "--quiet"]).status == 0)
-        let below = try CLI.grader(["check", "submissions/alice", "--min-score", "20", "--quiet"])
+        #expect(try CLI.grader(["check", "submissions/hw6/alice", "--min-score", "10.8", "--quiet"]).status == 0)
+        let below = try CLI.grader(["check", "submissions/hw6/alice", "--min-score", "20", "--quiet"])
         #expect(below.status == 1 && below.stdout.contains("below the minimum of 20"))
-        #expect(try CLI.grader(["check", "submissions/alice", "--min-score", "-1"]).status == 2)
-        #expect(try CLI.grader(["check", "submissions/alice", "--problems", "/nonexistent"]).status == 2)
+        #expect(try CLI.grader(["check", "submissions/hw6/alice", "--min-score", "-1"]).status == 2)
+        #expect(try CLI.grader(["check", "submissions/hw6/alice", "--problems", "/nonexistent"]).status == 2)
     }
 
     @Test("on GitHub Actions: annotations at the student's file and line, and the feedback in the job summary")
@@ -27,17 +27,17 @@ struct CheckTests {
         let summary = CLI.temporary("step-summary-\(UInt32.random(in: 0...UInt32.max)).md")
         try "# earlier step\n".write(toFile: summary, atomically: true, encoding: .utf8)
         let run = try CLI.grader(
-            ["check", "submissions/bob", "--quiet"], environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+            ["check", "submissions/hw6/bob", "--quiet"], environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
         #expect(run.status == 1)
         let annotations = run.stdout.split(separator: "\n").filter { $0.hasPrefix("::error ") }
         #expect(annotations.count == 10)
         // The compile error, at its line; a wrong answer, at its key in answers.yaml; a failing function, at its declaration.
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/dropout-equivalence.swift,line=4,title=dropout-equivalence.invertedDropout 0/2::compile error") })
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/answers.yaml,line=9,title=variance-recursion.output-variance 0/2::") })
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/bob/variance-recursion.swift,line=4,title=variance-recursion.outputVariance 0/3::") })
+        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/hw6/bob/dropout-equivalence.swift,line=4,title=dropout-equivalence.invertedDropout 0/2::compile error") })
+        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/hw6/bob/answers.yaml,line=9,title=variance-recursion.output-variance 0/2::") })
+        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/hw6/bob/variance-recursion.swift,line=4,title=variance-recursion.outputVariance 0/3::") })
         #expect(annotations.allSatisfy { !$0.dropFirst(2).contains("\n") && $0.contains("::") })
         let written = try String(contentsOfFile: summary, encoding: .utf8)
-        #expect(written.hasPrefix("# earlier step\n# HW6 feedback: submissions/bob"))
+        #expect(written.hasPrefix("# earlier step\n# HW6 feedback: submissions/hw6/bob"))
         #expect(written.contains("**check failed: 10 parts short of full marks"))
     }
 
@@ -45,7 +45,7 @@ struct CheckTests {
     func junitparser(_ submission: String) throws {
         try CLI.requireTool("python3", install: "sudo apt-get install python3 python3-pip", for: "the junitparser check")
         let junit = CLI.temporary("junitparser-\(submission).xml"), json = CLI.temporary("junitparser-\(submission).json")
-        _ = try CLI.grader(["check", "submissions/\(submission)", "--junit", junit, "--json", json, "--quiet"])
+        _ = try CLI.grader(["check", "submissions/hw6/\(submission)", "--junit", junit, "--json", json, "--quiet"])
         let script = """
             import json, sys
             from junitparser import JUnitXml, Failure, Error, Skipped

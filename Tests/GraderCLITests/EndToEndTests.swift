@@ -7,7 +7,7 @@ struct EndToEndTests {
     /// Grades `submission` and returns the parsed JSON results plus the run itself; checks the JUnit against the schema.
     static func grade(_ submission: String, extra: [String] = []) throws -> (json: [String: Any], run: CLI.Run, feedback: String) {
         let junit = CLI.temporary("\(submission).xml"), json = CLI.temporary("\(submission).json"), feedback = CLI.temporary("\(submission).md")
-        let run = try CLI.grader(["grade", "submissions/\(submission)", "--junit", junit, "--json", json, "--feedback", feedback] + extra)
+        let run = try CLI.grader(["grade", "submissions/hw6/\(submission)", "--junit", junit, "--json", json, "--feedback", feedback] + extra)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(junit), "JUnit for \(submission) does not validate")
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
@@ -100,7 +100,7 @@ struct EndToEndTests {
     @Test("--only grades the selected part and reports every other part as skipped")
     func only() throws {
         let junit = CLI.temporary("only.xml"), json = CLI.temporary("only.json")
-        let run = try CLI.grader(["grade", "submissions/reference", "--only", "variance-recursion.outputVariance", "--junit", junit, "--json", json])
+        let run = try CLI.grader(["grade", "submissions/hw6/reference", "--only", "variance-recursion.outputVariance", "--junit", junit, "--json", json])
         #expect(run.status == 0)
         #expect(try CLI.validate(junit))
         let parts = CLI.parts(try CLI.json(json))
@@ -116,7 +116,7 @@ struct EndToEndTests {
         }
         for (extra, memory) in [([String](), 512), (["--memory", "256"], 256)] {
             let junit = problems + ".xml", json = problems + ".json", feedback = problems + ".md"
-            let run = try CLI.grader(["grade", "submissions/reference", "--problems", problems, "--junit", junit, "--json", json, "--feedback", feedback] + extra)
+            let run = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", problems, "--junit", junit, "--json", json, "--feedback", feedback] + extra)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(try CLI.validate(junit))
             let report = try CLI.json(json)
@@ -133,7 +133,7 @@ struct EndToEndTests {
 
     @Test("usage and definition errors exit 2 with a message naming the file")
     func errors() throws {
-        let missing = try CLI.grader(["grade", "submissions/reference", "--problems", "/nonexistent"])
+        let missing = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", "/nonexistent"])
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent"))
         let folder = CLI.temporary("broken-problems/p1")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -141,7 +141,7 @@ struct EndToEndTests {
         let broken = try CLI.grader(["list", "--problems", (folder as NSString).deletingLastPathComponent])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("problem.yaml:7: unknown key `tollerance`"), "\(broken.stderr)")
-        let badOnly = try CLI.grader(["grade", "submissions/reference", "--only", "nope"])
+        let badOnly = try CLI.grader(["grade", "submissions/hw6/reference", "--only", "nope"])
         #expect(badOnly.status == 2)
     }
 

@@ -11,7 +11,7 @@ struct GraderKillTests {
         let marker = "9\(Int.random(in: 100_000...999_999)).5"  // a valid `sleep` duration, short enough for comm
         let folder = try CLI.referenceCopy("killed")
         let fixture = try String(contentsOfFile: "\(CLI.fixtures)/snippets/sleep-with-session-child.swift", encoding: .utf8)
-        let reference = try String(contentsOfFile: CLI.root + "/submissions/reference/residual-jacobians.swift", encoding: .utf8)
+        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
         let source = fixture.replacingOccurrences(of: "@@MARKER@@", with: marker) + "\n"
             + reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
         try source.write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
@@ -77,7 +77,7 @@ struct GraderKillTests {
         let start = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")[19]
         try "\(getpid()) \(start)\n".write(toFile: live + "/.owner", atomically: true, encoding: .utf8)
         try "\(getpid()) 1\n".write(toFile: dead + "/.owner", atomically: true, encoding: .utf8)  // same pid, other start: reused
-        let run = try CLI.grader(["grade", "submissions/reference", "--only", "parameter-counts.mlp"], environment: ["TMPDIR": temporary])
+        let run = try CLI.grader(["grade", "submissions/hw6/reference", "--only", "parameter-counts.mlp"], environment: ["TMPDIR": temporary])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: live))
         #expect(FileManager.default.fileExists(atPath: unclaimed), "a folder without an owner record may be being created")

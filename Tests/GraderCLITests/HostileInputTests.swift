@@ -82,7 +82,7 @@ struct HostileInput: Sendable, CustomTestStringConvertible {
         HostileInput(name: "CRLF line ends", setup: answers("crlf")),
         HostileInput(name: "answers.yaml links outside the folder", setup: { folder in
             try replace("answers.yaml", in: folder)
-            try FileManager.default.createSymbolicLink(atPath: folder + "/answers.yaml", withDestinationPath: CLI.root + "/submissions/reference/answers.yaml")
+            try FileManager.default.createSymbolicLink(atPath: folder + "/answers.yaml", withDestinationPath: CLI.root + "/submissions/hw6/reference/answers.yaml")
         }, otherAnswers: ("missing", "symbolic link to a file outside the submission folder")),
         HostileInput(name: "a snippet file links outside the folder", setup: { folder in
             try replace("variance-recursion.swift", in: folder)
@@ -200,7 +200,7 @@ struct HostileInputTests {
     @Test("names with spaces and non-ASCII characters, in the folder and in the path")
     func unusualNames() throws {
         let folder = CLI.temporary("Zoë O'Brien 学生 \(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: folder)
         let junit = folder + "/report with spaces.xml", json = folder + "/résultats.json"
         let run = try CLI.grader(["grade", folder, "--junit", junit, "--json", json])
         #expect(run.status == 0, "\(run.stderr)")
@@ -219,7 +219,7 @@ struct HostileInputTests {
         let base = CLI.temporary("nobody-plain-\(UInt32.random(in: 0...UInt32.max))")
         let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
         for path in [base, cache, home] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: folder)
         if asRoot { for path in [base, cache, home] { chown(path, 65534, 65534) } }
         chmod(CLI.temporary(""), 0o755)
         let json = base + "/results.json"
@@ -248,7 +248,7 @@ struct HostileInputTests {
         for path in [base, cache, home] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/reference", toPath: folder)
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: folder)
         if asRoot { for path in [base, cache, home] { chown(path, 65534, 65534) } }
         chmod(CLI.temporary(""), 0o755)
         chmod(folder + "/answers.yaml", 0o000)

@@ -154,7 +154,7 @@ struct HostileSnippetTests {
         defer { listener.close() }
 
         let readable = [
-            CLI.root + "/submissions/alice/answers.yaml", CLI.root + "/problems/residual-jacobians/reference.swift",
+            CLI.root + "/submissions/hw6/alice/answers.yaml", CLI.root + "/problems/hw6/residual-jacobians/reference.swift",
             CLI.binary, canary,
         ]
         var source: String
@@ -175,7 +175,7 @@ struct HostileSnippetTests {
         if hostile.fixture == "invalid-utf8" { bytes = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/invalid-utf8.swift")) }
         // The reference submission's file follows, its layer Jacobian renamed: `residualGradients` is still there to be
         // graded, and `correctLayerJacobian` is what a fixture returns when its attack came to nothing.
-        let reference = try String(contentsOfFile: CLI.root + "/submissions/reference/residual-jacobians.swift", encoding: .utf8)
+        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
         let helpers = reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
         try #require(helpers != reference)
         bytes += Data(("\n" + helpers).utf8)

@@ -37,14 +37,14 @@ struct VariantCLITests {
     @Test("known mistakes follow the variant: alice's relu' and bias slips are named on her own numbers")
     func mistakesFollowTheVariant() throws {
         let json = CLI.temporary("alice-variant.json")
-        #expect(try CLI.grader(["grade", CLI.root + "/submissions/alice", "--json", json]).status == 0)
+        #expect(try CLI.grader(["grade", CLI.root + "/submissions/hw6/alice", "--json", json]).status == 0)
         let parts = CLI.parts(try CLI.json(json))
         #expect((parts["residual-jacobians.gradient-b1"]?["mistake"] as? String)?.contains("relu' taken as 1") == true)
         #expect((parts["residual-jacobians.gradient-A2"]?["mistake"] as? String)?.contains("inactive unit") == true)
         #expect((parts["parameter-counts.resnext-naive"]?["mistake"] as? String)?.contains("leaves the biases out") == true)
         #expect((parts["parameter-counts.resnext-split"]?["mistake"] as? String)?.contains("grouped-convolution block") == true)
         // Her numbers are not the handout's own: the same answers as `reference` name no mistake.
-        let asReference = try CLI.grader(["grade", CLI.root + "/submissions/alice", "--student", "reference", "--json", json])
+        let asReference = try CLI.grader(["grade", CLI.root + "/submissions/hw6/alice", "--student", "reference", "--json", json])
         #expect(asReference.status == 0)
         #expect(CLI.parts(try CLI.json(json))["residual-jacobians.gradient-b1"]?["mistake"] == nil)
     }
@@ -80,13 +80,13 @@ struct VariantCLITests {
         // The handout's own answers, claimed with `student: reference` (or with no id), earn nothing where the
         // numbers vary: only the instructor grades as `reference`.
         let claimed = CLI.temporary("claimed.json")
-        _ = try CLI.grader(["grade", CLI.root + "/submissions/reference", "--problems", kit + "/autograder", "--json", claimed])
+        _ = try CLI.grader(["grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--json", claimed])
         let claimedParts = CLI.parts(try CLI.json(claimed))
         for id in Self.variantParts {
             #expect(claimedParts[id]?["score"] as? Double == 0 && (claimedParts[id]?["message"] as? String)?.contains("no student id") == true, "\(id)")
         }
         #expect(claimedParts["parameter-counts.mlp"]?["status"] as? String == "passed")
-        _ = try CLI.grader(["grade", CLI.root + "/submissions/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", claimed])
+        _ = try CLI.grader(["grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", claimed])
         #expect(try CLI.json(claimed)["score"] as? Double == 26)
 
         // init writes the student's handout and id; the answer key, handed in, gets full marks at final grading.
@@ -157,7 +157,7 @@ struct VariantCLITests {
         let root = CLI.temporary("similar-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for student in ["alice", "bob"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/\(student)", toPath: root + "/" + student)
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/\(student)", toPath: root + "/" + student)
         }
         try CLI.fullMarksCopy(at: root + "/original")
         try CLI.fullMarksCopy(at: root + "/copier")

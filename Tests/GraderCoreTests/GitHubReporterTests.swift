@@ -7,7 +7,7 @@ struct GitHubReporterTests {
     func escaping() {
         #expect(GitHubReporter.data("50% done\r\nnext") == "50%25 done%0D%0Anext")
         #expect(GitHubReporter.property("a:b,c") == "a%3Ab%2Cc")
-        #expect(GitHubReporter.join("./submissions/bob/", "answers.yaml") == "submissions/bob/answers.yaml")
+        #expect(GitHubReporter.join("./submissions/hw6/bob/", "answers.yaml") == "submissions/hw6/bob/answers.yaml")
         #expect(GitHubReporter.join(".", "answers.yaml") == "answers.yaml")
     }
 

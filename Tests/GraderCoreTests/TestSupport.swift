@@ -10,7 +10,7 @@ enum TestSupport {
     /// One session for all tests: the reference binaries are compiled once.
     static let session: GradingSession = {
         var options = GradingOptions()
-        options.problemsDirectory = packageRoot + "/problems"
+        options.problemsDirectory = packageRoot + "/problems/hw6"
         options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
         return try! GradingSession(options: options)
     }()
