@@ -15,6 +15,14 @@ enum TestSupport {
         return try! GradingSession(options: options)
     }()
 
+    /// A session on the second assignment, `problems/calculus-backprop`.
+    static let calculusSession: GradingSession = {
+        var options = GradingOptions()
+        options.problemsDirectory = packageRoot + "/problems/calculus-backprop"
+        options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
+        return try! GradingSession(options: options)
+    }()
+
     /// Doubles as wire values.
     static func vector(_ values: [Double]) -> SnippetValue { .array(values.map(SnippetValue.double)) }
     static func matrix(_ rows: [[Double]]) -> SnippetValue { .array(rows.map(vector)) }

@@ -22,6 +22,7 @@ public enum AnswerCheckers {
         switch kind {
         case .integer, .real, .vector, .matrix: return NumericChecker()
         case .choice, .multipleChoice: return ChoiceChecker()
+        case .formula: return FormulaChecker()
         case .snippet: return nil
         }
     }
@@ -41,6 +42,9 @@ public enum AnswerCheckers {
         case .choice(let spec): return "one of \(spec.options.map { "`\($0)`" }.joined(separator: ", "))"
         case .multipleChoice(let spec):
             return "a list of the options that apply, from \(spec.options.map { "`\($0)`" }.joined(separator: ", "))"
+        case .formula(let spec):
+            let variables = spec.variables.map { "`\($0.name)` (\($0.shapeDescription))" }.joined(separator: ", ")
+            return "a formula in \(variables), e.g. `\(part.id): \"2*\(spec.variables.first?.name ?? "x")^T\"` (vectors are columns; `^T` or `'` transposes, `*` multiplies matrices, `.*` entry by entry)"
         case .snippet(let spec): return "`\(spec.signature.text)`"
         }
     }

@@ -2,13 +2,14 @@
 public enum InputGenerators {
     /// Generators for arguments whose shapes depend on each other, referenced by name from `problem.yaml`.
     public static let named: [String: @Sendable (SnippetSpec, inout SeededGenerator, [String: Int]) -> [SnippetValue]] = [
-        "residual-network": residualNetwork
+        "residual-network": residualNetwork,
+        "mlp": multilayerPerceptron,
     ]
 
     /// The arguments of every public trial of a snippet part, drawn from the part's seed (the same on every run).
     public static func trials(for spec: SnippetSpec) -> [[SnippetValue]] {
         var random = SeededGenerator(seed: spec.seed)
-        return (0..<spec.trials).map { _ in trial(spec, &random) }
+        return (0..<spec.trials).map { _ in trial(spec, &random) } + spec.stabilityTrials
     }
 
     /// The arguments of the hidden trials of part `part` of problem `problem`: drawn from `secret` (or, without
@@ -50,9 +51,15 @@ public enum InputGenerators {
         _ type: SwiftType, _ input: InputSpec, shape: ArraySlice<DimensionExpression>, dimensions: [String: Int],
         random: inout SeededGenerator
     ) -> SnippetValue {
+        if !input.choices.isEmpty, type.rank == 0, !type.isTuple {
+            let choice = input.choices[random.int(in: 0...(input.choices.count - 1))]
+            if type == .double, case .int(let whole) = choice { return .double(Double(whole)) }
+            return choice
+        }
         switch type {
         case .int:
             if let value = input.value?.evaluate(dimensions) { return .int(value) }
+            if let below = input.below?.evaluate(dimensions) { return .int(random.int(in: 0...max(0, below - 1))) }
             let low = Int(input.range.lowerBound.rounded(.up))
             let high = max(low, Int(input.range.upperBound.rounded(.down)))
             return .int(random.int(in: low...high))
@@ -60,6 +67,8 @@ public enum InputGenerators {
             return .double(roundedDraw(in: input.range, random: &random))
         case .bool:
             return .bool(random.unitInterval() < input.probability)
+        case .string:
+            return .string("")
         case .array(let element):
             let count = shape.first?.evaluate(dimensions) ?? 0
             return .array((0..<count).map { _ in
@@ -75,6 +84,38 @@ public enum InputGenerators {
         let value = random.double(in: range)
         let rounded = (value * 64).rounded() / 64
         return min(max(rounded, range.lowerBound), range.upperBound)
+    }
+
+    /// A multilayer perceptron of DESIGN section 4b: `weights` and `biases` of `layers` layers (`weights[l]` maps
+    /// layer l's outputs to layer l+1's, rows = outputs), `width` units in each hidden layer, an input `x` of
+    /// `inputWidth` and a `target` of `outputWidth`. Every number is drawn at full precision from the range of
+    /// `inputs.weights` (default [-1, 1]), not rounded, so that no pre-activation sits exactly on relu's kink, where
+    /// central differences would be meaningless. Other parameters (the activation) are drawn from their `inputs`.
+    static func multilayerPerceptron(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int]) -> [SnippetValue] {
+        let layers = max(1, dimensions["layers"] ?? 2)
+        let width = max(1, dimensions["width"] ?? 3)
+        let inputWidth = max(1, dimensions["inputWidth"] ?? 2)
+        let outputWidth = max(1, dimensions["outputWidth"] ?? 1)
+        let range = spec.inputs["weights"]?.range ?? -1.0...1.0
+        func vector(_ count: Int) -> SnippetValue { .array((0..<count).map { _ in .double(random.double(in: range)) }) }
+        let sizes = [inputWidth] + Array(repeating: width, count: layers - 1) + [outputWidth]
+        var weights: [SnippetValue] = []
+        var biases: [SnippetValue] = []
+        for layer in 0..<layers {
+            weights.append(.array((0..<sizes[layer + 1]).map { _ in vector(sizes[layer]) }))
+            biases.append(vector(sizes[layer + 1]))
+        }
+        return spec.signature.parameters.map { parameter in
+            switch parameter.name {
+            case "weights": return .array(weights)
+            case "biases": return .array(biases)
+            case "x": return vector(inputWidth)
+            case "target": return vector(outputWidth)
+            default:
+                let input = spec.inputs[parameter.name] ?? InputSpec(shape: [], range: range, value: nil, probability: 0.5)
+                return draw(parameter.type, input, shape: ArraySlice(input.shape), dimensions: dimensions, random: &random)
+            }
+        }
     }
 
     /// A residual network of DESIGN section 4: `x` of width `inputWidth`, layer 1 maps it to `width`, `depth - 2`

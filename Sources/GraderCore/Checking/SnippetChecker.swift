@@ -177,16 +177,39 @@ struct SnippetChecker {
                              details: ["This is not a fault of the submission; grade it again once the sandbox works."])
         }
         let outputs = publicRun.outputs + (hiddenRun?.outputs ?? Array(repeating: nil, count: hiddenCount))
+        // A property check (`check:`) judges each output by what it must satisfy; without the reference (a student
+        // kit) the reference's output stands in for it.
+        var checkMessages: [String?]?
+        if spec.propertyCheck != nil, session.problems.role.gradesFinally {
+            do {
+                checkMessages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: expectation.trials, outputs: outputs)
+            } catch {
+                return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
+                                 message: "the grader could not run the property check: \(error)",
+                                 details: ["This is not a fault of the submission; tell your instructor."])
+            }
+        }
         var failing: [Int] = []
         var firstDifference: (trial: Int, difference: ValueComparison.Difference?)?
+        var firstCheckMessage: String?
         for trial in 0..<expectation.trials.count {
             guard let got = outputs[trial] else {
                 failing.append(trial)
                 if firstDifference == nil, trial < publicCount { firstDifference = (trial, nil) }
                 continue
             }
+            if let checkMessages {
+                if let message = checkMessages[trial], !message.isEmpty {
+                    failing.append(trial)
+                    if firstDifference == nil, trial < publicCount {
+                        firstDifference = (trial, nil)
+                        firstCheckMessage = message
+                    }
+                }
+                continue
+            }
             if let difference = ValueComparison.firstDifference(expected: expectation.expected[trial], got: got,
-                                                                tolerance: spec.tolerance, type: type) {
+                                                                tolerance: spec.tolerance(forExpected: expectation.expected[trial]), type: type) {
                 failing.append(trial)
                 if firstDifference == nil, trial < publicCount { firstDifference = (trial, difference) }
             }
@@ -226,7 +249,13 @@ struct SnippetChecker {
             let small = input.reduce(0) { $0 + $1.scalarCount } <= 60
             details.append(small ? "First failing public input (trial \(trial + 1)): `\(call)`" : "First failing public input: trial \(trial + 1) (too large to show)")
             let expected = expectation.expected[trial]
-            if let difference {
+            if let firstCheckMessage {
+                details.append("The check of what the output must satisfy says: \(ReportText.clean(firstCheckMessage, limit: 500))")
+                if expected.scalarCount <= 40, let got = outputs[trial] {
+                    details.append("One right output: `\(expected.literal(as: type))`")
+                    details.append("Got:      `\(got.literal(as: type))`")
+                }
+            } else if let difference {
                 if expected.scalarCount <= 40, let got = outputs[trial] {
                     details.append("Expected: `\(expected.literal(as: type))`")
                     details.append("Got:      `\(got.literal(as: type))`")
@@ -235,7 +264,7 @@ struct SnippetChecker {
                 if difference.isShape {
                     details.append("Wrong shape\(place): \(difference.reason).")
                 } else if let error = difference.error, let allowed = difference.allowed {
-                    details.append("Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \(spec.tolerance) allows \(NumberFormatting.compact(allowed)).")
+                    details.append("Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \(spec.tolerance(forExpected: expected)) allows \(NumberFormatting.compact(allowed)).")
                 } else {
                     details.append("Differs\(place): \(difference.reason).")
                 }
@@ -249,12 +278,17 @@ struct SnippetChecker {
             details.append("Every public trial passes, but \(hiddenFailing) of \(hiddenCount) hidden trials fail. Hidden trials are fresh inputs drawn for final grading; their inputs and expected outputs are never shown. Test the function on inputs of your own, including the edge cases of the handout.")
         }
         if hiddenCount > 0 { details.append(Self.rule) }
-        let mistake = expectation.mistakes.first { candidate in
+        var mistake = expectation.mistakes.first { candidate in
             failing.allSatisfy { trial in
                 guard let got = outputs[trial], let value = candidate.outputs[trial] else { return false }
-                return ValueComparison.matches(expected: value, got: got, tolerance: spec.tolerance)
+                return ValueComparison.matches(expected: value, got: got, tolerance: spec.tolerance(forExpected: value))
             }
         }?.feedback
+        if mistake == nil, let overflow = part.mistakes.first(where: { if case .nonFinite = $0.match { return true } else { return false } }),
+            failing.allSatisfy({ trial in outputs[trial].map { CentralDifferences.leaves($0).contains { !$0.isFinite } } ?? false })
+        {
+            mistake = overflow.feedback
+        }
         if let pattern { details.append(pattern) }
         let stopped = publicRun.failure != nil || hiddenRun?.failure != nil
         let passed = expectation.trials.count - failing.count

@@ -48,6 +48,10 @@ public enum ValueComparison {
                     : "got \(NumberFormatting.shortest(b)) where a finite number was expected"
                 record(Difference(path: path, reason: reason, error: error, allowed: tolerance.allowance(for: a), isShape: false))
             }
+        case let (.string(a), .string(b)):
+            if a != b {
+                record(Difference(path: path, reason: "expected \(SnippetValue.quoted(a)), got \(SnippetValue.quoted(String(b.prefix(100))))", error: nil, allowed: nil, isShape: false))
+            }
         case let (.bool(a), .bool(b)):
             if a != b { record(Difference(path: path, reason: "expected \(a), got \(b)", error: nil, allowed: nil, isShape: false)) }
         case let (.array(a), .array(b)):
@@ -160,7 +164,7 @@ public enum PatternHints {
         switch value {
         case .double(let x): return [x]
         case .int(let x): return [Double(x)]
-        case .bool: return []
+        case .bool, .string: return []
         case .array(let values), .tuple(let values): return values.flatMap(flatten)
         }
     }

@@ -96,7 +96,15 @@ struct ReferenceRunner {
             let trials = publicTrials + InputGenerators.hiddenTrials(
                 for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
             let type = spec.signature.returnType
-            let expected = try evaluate(binary, spec.signature.name, type: type, trials: trials)
+            let expected: [SnippetValue]
+            if let gradient = spec.gradientOf {
+                // No reference gradient: central differences of the function it is the gradient of.
+                let differences = CentralDifferences(check: gradient, parameters: spec.signature.parameters)
+                let values = try evaluate(binary, Self.lossEntry(part.id), type: .double, trials: differences.perturbedInputs(trials))
+                expected = differences.gradients(trials, values: values)
+            } else {
+                expected = try evaluate(binary, spec.signature.name, type: type, trials: trials)
+            }
             var mistakes: [(feedback: String, outputs: [SnippetValue?])] = []
             for mistake in part.mistakes {
                 guard case .implementation(let function) = mistake.match else { continue }
@@ -150,13 +158,29 @@ struct ReferenceRunner {
 
     /// The reference compiled with an entry per snippet function, known mistake and answer expression (cached by
     /// content, so a second call costs a hash); empty when nothing needs code.
-    private func build() throws -> String {
+    func build() throws -> String {
         let bindings = problem.parameters.parameters.map { FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type) }
+        let read = Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent)
+        let text = (try? read.get()).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var entries: [HarnessEntry] = []
         for part in problem.parts {
             switch part.kind {
             case .snippet(let spec):
-                entries.append(.call(spec.signature))
+                let named = [spec.gradientOf.map { ("gradient-of", $0.function) }, spec.propertyCheck.map { ("check", $0) }].compactMap { $0 }
+                for (key, function) in named where SnippetChecker.declarationLine(of: function, in: text) == nil {
+                    throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)`: `\(key)` names `\(function)`, which reference.swift does not define")
+                }
+                if let gradient = spec.gradientOf {
+                    entries.append(HarnessEntry(name: Self.lossEntry(part.id), parameters: spec.signature.parameters, returnType: .double,
+                                                expression: nil, function: gradient.function))
+                } else {
+                    entries.append(.call(spec.signature))
+                }
+                if let check = spec.propertyCheck {
+                    let output = FunctionSignature.Parameter(label: "output", name: "output", type: spec.signature.returnType)
+                    entries.append(HarnessEntry(name: Self.checkEntry(part.id), parameters: spec.signature.parameters + [output],
+                                                returnType: .string, expression: nil, function: check))
+                }
                 for mistake in part.mistakes {
                     if case .implementation(let function) = mistake.match, !entries.contains(where: { $0.name == function }) {
                         entries.append(.call(spec.signature, function: function))
@@ -176,7 +200,7 @@ struct ReferenceRunner {
             }
         }
         guard !entries.isEmpty else { return "" }
-        let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
+        let source = try read.get()
         switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries) {
         case .built(let path): return path
         case .failed(let diagnostics, let log):
@@ -187,6 +211,26 @@ struct ReferenceRunner {
         case .timedOut(let seconds):
             throw GraderError.referenceBroken(problem: problem.id, detail: "compiling it took over \(seconds) s")
         }
+    }
+
+    /// The entry of the function a gradient-checked part differentiates.
+    static func lossEntry(_ part: String) -> String { "gradient-of:\(part)" }
+
+    /// The entry of a property-checked part's predicate.
+    static func checkEntry(_ part: String) -> String { "check:\(part)" }
+
+    /// The messages of `part`'s property check on `outputs` (`""` where an output passes; `nil` where there is no
+    /// output to check), from one run of the reference's predicate.
+    func propertyCheck(_ part: Part, trials: [[SnippetValue]], outputs: [SnippetValue?]) throws -> [String?] {
+        let checked = outputs.indices.filter { outputs[$0] != nil }
+        guard !checked.isEmpty else { return outputs.map { _ in nil } }
+        let binary = try build()
+        let messages = try evaluate(binary, Self.checkEntry(part.id), type: .string, trials: checked.map { trials[$0] + [outputs[$0]!] })
+        var result = [String?](repeating: nil, count: outputs.count)
+        for (index, trial) in checked.enumerated() {
+            if case .string(let message) = messages[index] { result[trial] = message }
+        }
+        return result
     }
 
     /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.

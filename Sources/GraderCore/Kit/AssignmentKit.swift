@@ -176,6 +176,9 @@ public struct AssignmentKit {
             switch part.kind {
             case .snippet:
                 parts.append(node.updating(removing: ["mistakes"]))
+            case .formula:
+                // The variables and their shapes stay, so that a formula's form can be checked; the answer does not.
+                parts.append(part.immediateFeedback ? node : node.updating(removing: ["answer", "mistakes", "hint"]))
             case .integer, .real, .vector, .matrix:
                 if part.immediateFeedback, let expected = key?.expected {
                     var setting: [(key: String, value: YAMLTree)] = [("answer", Self.tree(expected))]
@@ -210,6 +213,7 @@ public struct AssignmentKit {
         case .int(let number): return .plain("\(number)")
         case .double(let number): return .plain("\(number)")
         case .bool(let flag): return .plain(flag ? "true" : "false")
+        case .string(let text): return .scalar(text, quoted: true, line: 0)
         case .array(let items), .tuple(let items): return .sequence(items.map(tree), line: 0)
         }
     }

@@ -93,6 +93,8 @@ public enum PartKind: Sendable {
     case matrix(NumericSpec)
     case choice(ChoiceSpec)
     case multipleChoice(ChoiceSpec)
+    /// A math expression over declared variables, checked at random points (`FormulaChecker`).
+    case formula(FormulaSpec)
     case snippet(SnippetSpec)
 
     public var isSnippet: Bool {
@@ -105,6 +107,7 @@ public enum PartKind: Sendable {
     public enum Name: String, Sendable, Codable, CaseIterable {
         case integer, real, vector, matrix, choice
         case multipleChoice = "multiple-choice"
+        case formula
         case snippet
     }
 
@@ -117,6 +120,7 @@ public enum PartKind: Sendable {
         case .matrix: return .matrix
         case .choice: return .choice
         case .multipleChoice: return .multipleChoice
+        case .formula: return .formula
         case .snippet: return .snippet
         }
     }
@@ -139,7 +143,7 @@ public enum PartKind: Sendable {
         case .real: return .double
         case .vector: return .array(.double)
         case .matrix: return .array(.array(.double))
-        case .choice, .multipleChoice, .snippet: return nil
+        case .choice, .multipleChoice, .formula, .snippet: return nil
         }
     }
 }
@@ -176,6 +180,10 @@ public struct KnownMistake: Sendable {
         case value(ExpectedValue)
         /// A snippet whose outputs equal those of this function in `reference.swift`.
         case implementation(String)
+        /// A snippet whose every failing trial returned inf or NaN somewhere (`non-finite: true`): an overflow.
+        case nonFinite
+        /// A formula equal to this one at the trial points.
+        case formula(String)
     }
 
     public let match: Match
@@ -199,6 +207,39 @@ public struct SnippetSpec: Sendable {
     public let seed: UInt64
     /// Trials drawn at final grading from the assignment's secret, never shown to students (`hidden-trials`).
     public var hiddenTrials: Int = 0
+    /// Inputs written out in `problem.yaml` (`stability-trials`), extreme ones such as logits of +-1000, run after
+    /// the drawn public trials and public like them.
+    public var stabilityTrials: [[SnippetValue]] = []
+    /// A gradient judged against central differences of a function of `reference.swift` (`gradient-of`),
+    /// instead of against a reference implementation of the gradient.
+    public var gradientOf: GradientCheck? = nil
+    /// A predicate of `reference.swift` that accepts or rejects an output (`check`), for answers that are right in
+    /// more than one way; the reference implementation's output is still shown as an example.
+    public var propertyCheck: String? = nil
+}
+
+/// A snippet that returns the gradient of a scalar function of `reference.swift` with respect to some arguments.
+///
+/// The function takes the snippet's own parameters and returns `Double`. The expected gradient is central
+/// differences, entry by entry: (f(x + h e_i) - f(x - h e_i)) / 2h with h = `relativeStep` * max(1, |x_i|).
+public struct GradientCheck: Sendable {
+    public let function: String
+    /// The parameters differentiated, in the order of the snippet's returned tuple (or the one gradient returned).
+    public let arguments: [String]
+    public var relativeStep: Double = GradientCheck.defaultStep
+
+    /// 1e-6: central differences then err by about h^2 |f'''| + 1e-16 |f| / h, near 1e-10 for the smooth losses of
+    /// the handouts, far inside the tolerances of 1e-6 that gradient-checked parts use.
+    public static let defaultStep = 1e-6
+
+    /// Whether central differences can produce a value of `type`: a Double, or arrays of them.
+    public static func isDifferentiable(_ type: SwiftType) -> Bool {
+        switch type {
+        case .double: return true
+        case .array(let element): return isDifferentiable(element)
+        default: return false
+        }
+    }
 }
 
 /// How one argument of a snippet is drawn at random.
@@ -211,6 +252,11 @@ public struct InputSpec: Sendable {
     public let value: DimensionExpression?
     /// For booleans: the probability of `true`.
     public let probability: Double
+    /// Values drawn from, with equal chances, for each scalar entry (`choices: [relu, tanh]`, `[0, 1]`); empty
+    /// when the range is used.
+    public var choices: [SnippetValue] = []
+    /// For integers: drawn from 0 to this dimension expression minus 1 (`below: n`, a class label).
+    public var below: DimensionExpression? = nil
 }
 
 /// A product of dimension names and whole numbers, such as `n`, `4` or `g*a`.

@@ -335,6 +335,7 @@ public enum ProblemLoader {
     static let partKeys: Set<String> = [
         "id", "kind", "points", "prompt", "hint", "rtol", "atol", "significant-figures", "answer", "expression", "options",
         "mistakes", "signature", "trials", "dimensions", "inputs", "generator", "seed", "hidden-trials", "immediate-feedback", "shape",
+        "variables", "gradient-of", "check", "stability-trials",
     ]
 
     static func readLimits(_ node: YAMLTree, file: String) throws -> LimitOverrides {
@@ -416,11 +417,13 @@ public enum ProblemLoader {
             } else {
                 kind = .multipleChoice(ChoiceSpec(options: options, correct: correct))
             }
+        case "formula":
+            kind = .formula(try readFormula(&fields, partID: id, problemID: problemID, tolerance: tolerance, withheld: withheld))
         case "snippet":
             kind = .snippet(try readSnippet(&fields, partID: id, problemID: problemID, tolerance: tolerance))
         default:
             throw fields.error(
-                "part `\(id)`: unknown kind `\(kindName)` (integer, real, vector, matrix, choice, multiple-choice, snippet)")
+                "part `\(id)`: unknown kind `\(kindName)` (integer, real, vector, matrix, choice, multiple-choice, formula, snippet)")
         }
         let mistakes = try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []
         try fields.rejectUnknownKeys()
@@ -469,7 +472,20 @@ public enum ProblemLoader {
             let feedback = try fields.requireString("feedback")
             let match: KnownMistake.Match
             if case .snippet = kind {
-                match = .implementation(try fields.requireString("implementation"))
+                if try fields.bool("non-finite") == true {
+                    match = .nonFinite
+                } else {
+                    guard let function = try fields.string("implementation") else {
+                        throw fields.error("part `\(partID)`: a function's mistake needs `implementation: <function in reference.swift>` or `non-finite: true`")
+                    }
+                    match = .implementation(function)
+                }
+            } else if case .formula(let spec) = kind {
+                let text = try fields.requireString("formula")
+                do { _ = try FormulaParsing.formula(text, variables: spec.variables) } catch {
+                    throw fields.error("part `\(partID)`: mistake `\(text)`: \(error)", line: item.line)
+                }
+                match = .formula(text)
             } else if case .choice = kind {
                 throw fields.error("part `\(partID)`: choice parts explain mistakes per option; use `hint`")
             } else if case .multipleChoice = kind {
@@ -495,16 +511,7 @@ public enum ProblemLoader {
         }
         let trials = try fields.int("trials") ?? 10
         guard (1...1000).contains(trials) else { throw fields.error("part `\(partID)`: `trials` must be between 1 and 1000") }
-        var dimensions: [(name: String, range: ClosedRange<Int>)] = []
-        if let node = fields.node("dimensions") {
-            guard case .mapping(let entries, _) = node else { throw fields.error("`dimensions` must map names to [low, high]", line: node.line) }
-            for entry in entries {
-                guard let range = intRange(entry.value), range.lowerBound >= 0 else {
-                    throw fields.error("dimension `\(entry.key)` must be [low, high] with 0 <= low <= high", line: entry.line)
-                }
-                dimensions.append((entry.key, range))
-            }
-        }
+        let dimensions = try readDimensions(&fields)
         let generator = try fields.string("generator")
         var inputs: [String: InputSpec] = [:]
         if let node = fields.node("inputs") {
@@ -513,7 +520,7 @@ public enum ProblemLoader {
                 guard let parameter = signature.parameters.first(where: { $0.name == entry.key }) else {
                     throw fields.error("`inputs` names `\(entry.key)`, which is not a parameter of \(signature.name)", line: entry.line)
                 }
-                inputs[entry.key] = try readInput(entry.value, file: fields.file, parameter: parameter, dimensions: dimensions)
+                inputs[entry.key] = try readInput(entry.value, file: fields.file, parameter: parameter, dimensions: dimensions, generated: generator != nil)
             }
         }
         if let generator {
@@ -534,7 +541,142 @@ public enum ProblemLoader {
             signature: signature, trials: trials, tolerance: tolerance ?? Tolerance(rtol: 1e-9, atol: 1e-12),
             dimensions: dimensions, inputs: inputs, generator: generator, seed: seed)
         spec.hiddenTrials = hiddenTrials
+        if let node = fields.node("stability-trials") {
+            spec.stabilityTrials = try readExplicitTrials(node, fields: fields, signature: signature, partID: partID)
+        }
+        if let node = fields.node("gradient-of") {
+            spec.gradientOf = try readGradientCheck(node, file: fields.file, signature: signature, partID: partID)
+        }
+        if let check = try fields.string("check") {
+            guard isParameterName(check) else { throw fields.error("part `\(partID)`: `check` names a function of reference.swift, found `\(check)`") }
+            spec.propertyCheck = check
+        }
+        if spec.gradientOf != nil, spec.propertyCheck != nil {
+            throw fields.error("part `\(partID)`: give `gradient-of` or `check`, not both")
+        }
         return spec
+    }
+
+    /// The size names of `dimensions:`, each with its inclusive range.
+    static func readDimensions(_ fields: inout YAMLFields) throws -> [(name: String, range: ClosedRange<Int>)] {
+        var dimensions: [(name: String, range: ClosedRange<Int>)] = []
+        if let node = fields.node("dimensions") {
+            guard case .mapping(let entries, _) = node else { throw fields.error("`dimensions` must map names to [low, high]", line: node.line) }
+            for entry in entries {
+                guard let range = intRange(entry.value), range.lowerBound >= 0 else {
+                    throw fields.error("dimension `\(entry.key)` must be [low, high] with 0 <= low <= high", line: entry.line)
+                }
+                dimensions.append((entry.key, range))
+            }
+        }
+        return dimensions
+    }
+
+    /// `stability-trials:`, a list of inputs written out, each mapping every parameter to its value.
+    static func readExplicitTrials(_ node: YAMLTree, fields: YAMLFields, signature: FunctionSignature, partID: String) throws -> [[SnippetValue]] {
+        guard case .sequence(let items, _) = node, !items.isEmpty, items.count <= 100 else {
+            throw fields.error("part `\(partID)`: `stability-trials` must list 1 to 100 inputs, each mapping parameter names to values", line: node.line)
+        }
+        return try items.map { item in
+            var trial = try YAMLFields(item, file: fields.file, what: "a stability trial")
+            let values = try signature.parameters.map { parameter -> SnippetValue in
+                guard let valueNode = trial.node(parameter.name) else {
+                    throw trial.error("part `\(partID)`: a stability trial gives no `\(parameter.name)`", line: item.line)
+                }
+                switch AnswerParser.parse(valueNode, as: parameter.type) {
+                case .success(let value): return value
+                case .failure(let problem): throw trial.error("part `\(partID)`: stability trial `\(parameter.name)` \(problem.message)", line: valueNode.line)
+                }
+            }
+            try trial.rejectUnknownKeys()
+            return values
+        }
+    }
+
+    /// `gradient-of: {function: f, with-respect-to: [a, b]}`: the named arguments must be parameters whose types are
+    /// the snippet's returned gradients, in order (a tuple of them, or the one gradient).
+    static func readGradientCheck(_ node: YAMLTree, file: String, signature: FunctionSignature, partID: String) throws -> GradientCheck {
+        var fields = try YAMLFields(node, file: file, what: "`gradient-of`")
+        let function = try fields.requireString("function")
+        guard isParameterName(function) else { throw fields.error("part `\(partID)`: `gradient-of.function` must be a function name, found `\(function)`") }
+        guard let arguments = try fields.strings("with-respect-to"), !arguments.isEmpty else {
+            throw fields.error("part `\(partID)`: `gradient-of.with-respect-to` lists the parameters the gradient is taken with respect to")
+        }
+        var check = GradientCheck(function: function, arguments: arguments)
+        if let step = try fields.double("step") {
+            guard step > 0, step <= 1e-2 else { throw fields.error("part `\(partID)`: `gradient-of.step` must be in (0, 0.01]") }
+            check.relativeStep = step
+        }
+        try fields.rejectUnknownKeys()
+        var returned: [SwiftType]
+        if case .tuple(let elements) = signature.returnType { returned = elements.map(\.type) } else { returned = [signature.returnType] }
+        guard returned.count == arguments.count else {
+            throw fields.error("part `\(partID)`: `with-respect-to` names \(arguments.count) parameter\(arguments.count == 1 ? "" : "s") but \(signature.name) returns \(returned.count) value\(returned.count == 1 ? "" : "s")")
+        }
+        for (argument, type) in zip(arguments, returned) {
+            guard let parameter = signature.parameters.first(where: { $0.name == argument }) else {
+                throw fields.error("part `\(partID)`: `with-respect-to` names `\(argument)`, which is not a parameter of \(signature.name)")
+            }
+            guard parameter.type == type, GradientCheck.isDifferentiable(type) else {
+                throw fields.error("part `\(partID)`: the gradient with respect to `\(argument)` (\(parameter.type)) must have its shape, but \(signature.name) returns \(type) in its place")
+            }
+        }
+        return check
+    }
+
+    /// Reads a formula part: `variables` with shapes, `dimensions`, `answer` (a formula), `trials`.
+    static func readFormula(_ fields: inout YAMLFields, partID: String, problemID: String, tolerance: Tolerance?, withheld: Bool) throws -> FormulaSpec {
+        let dimensions = try readDimensions(&fields)
+        guard let node = fields.node("variables"), case .mapping(let entries, _) = node, !entries.isEmpty else {
+            throw fields.error("part `\(partID)`: a formula part needs `variables`, mapping each name to its shape (`X: {shape: [n, n]}`)")
+        }
+        let known = Set(dimensions.map(\.name))
+        var variables: [FormulaSpec.Variable] = []
+        for entry in entries {
+            var variable = try YAMLFields(entry.value, file: fields.file, what: "variable `\(entry.key)`")
+            guard isParameterName(entry.key), !MathEvaluator.functions.contains(where: { $0.name == entry.key }) else {
+                throw fields.error("part `\(partID)`: variable `\(entry.key)` must be a name (letters, digits, `_`), not `I`, `T` or a function", line: entry.line)
+            }
+            let shapeTexts = try variable.strings("shape") ?? []
+            guard shapeTexts.count <= 2 else { throw variable.error("variable `\(entry.key)`: `shape` is [] (scalar), [n] (column vector) or [m, n] (matrix)") }
+            let shape = try shapeTexts.map { text -> DimensionExpression in
+                let factors = text.split(separator: "*").map { String($0).trimmingWhitespace() }
+                for factor in factors where Int(factor) == nil && !known.contains(factor) {
+                    throw variable.error("variable `\(entry.key)`: `\(factor)` is neither a number nor one of the part's `dimensions`")
+                }
+                return DimensionExpression(factors: factors)
+            }
+            var range = -2.0...2.0
+            if let rangeNode = variable.node("range") {
+                guard case .sequence(let items, _) = rangeNode, items.count == 2, let low = YAMLScalars.double(items[0]),
+                    let high = YAMLScalars.double(items[1]), low.isFinite, high.isFinite, low <= high
+                else { throw variable.error("variable `\(entry.key)`: `range` must be [low, high] with finite low <= high", line: rangeNode.line) }
+                range = low...high
+            }
+            var choices: [Double] = []
+            if let choicesNode = variable.node("choices") {
+                guard case .sequence(let items, _) = choicesNode, !items.isEmpty,
+                    case let numbers = items.compactMap(YAMLScalars.double), numbers.count == items.count, numbers.allSatisfy(\.isFinite)
+                else { throw variable.error("variable `\(entry.key)`: `choices` must be a non-empty list of numbers", line: choicesNode.line) }
+                choices = numbers
+            }
+            try variable.rejectUnknownKeys()
+            variables.append(FormulaSpec.Variable(name: entry.key, shape: shape, range: range, choices: choices))
+        }
+        var answer: MathExpression?
+        var answerText: String?
+        if !withheld {
+            let text = try fields.requireString("answer")
+            do { answer = try FormulaParsing.formula(text, variables: variables) } catch {
+                throw fields.error("part `\(partID)`: `answer` \(error)", line: fields.line(of: "answer"))
+            }
+            answerText = text
+        }
+        let trials = try fields.int("trials") ?? 8
+        guard (1...100).contains(trials) else { throw fields.error("part `\(partID)`: `trials` must be between 1 and 100") }
+        let seed = try fields.int("seed").map { UInt64(bitPattern: Int64($0)) } ?? defaultSeed(problemID, partID)
+        return FormulaSpec(variables: variables, dimensions: dimensions, answer: answer, answerText: answerText, trials: trials,
+                           tolerance: tolerance ?? FormulaSpec.defaultTolerance, seed: seed)
     }
 
     static func defaultSeed(_ problemID: String, _ partID: String) -> UInt64 {
@@ -551,7 +693,8 @@ public enum ProblemLoader {
     }
 
     static func readInput(
-        _ node: YAMLTree, file: String, parameter: FunctionSignature.Parameter, dimensions: [(name: String, range: ClosedRange<Int>)]
+        _ node: YAMLTree, file: String, parameter: FunctionSignature.Parameter, dimensions: [(name: String, range: ClosedRange<Int>)],
+        generated: Bool = false
     ) throws -> InputSpec {
         var fields = try YAMLFields(node, file: file, what: "input `\(parameter.name)`")
         let known = Set(dimensions.map(\.name))
@@ -570,7 +713,8 @@ public enum ProblemLoader {
                 return try expression(text, line: item.line)
             }
         }
-        guard shape.count == parameter.type.rank else {
+        // A named generator draws the shapes itself; its inputs give ranges and choices only.
+        guard shape.count == parameter.type.rank || (generated && shape.isEmpty) else {
             throw fields.error(
                 "input `\(parameter.name)` is \(parameter.type) and needs a `shape` with \(parameter.type.rank) entries, found \(shape.count)")
         }
@@ -584,8 +728,30 @@ public enum ProblemLoader {
         let value = try fields.string("value").map { try expression($0, line: fields.line) }
         let probability = try fields.double("probability") ?? 0.5
         guard (0...1).contains(probability) else { throw fields.error("`probability` must be between 0 and 1") }
+        var scalar = parameter.type
+        while case .array(let element) = scalar { scalar = element }
+        var choices: [SnippetValue] = []
+        if let choicesNode = fields.node("choices") {
+            guard case .sequence(let items, _) = choicesNode, !items.isEmpty, !scalar.isTuple else {
+                throw fields.error("input `\(parameter.name)`: `choices` must be a non-empty list of \(scalar) values", line: choicesNode.line)
+            }
+            choices = try items.map { item in
+                switch AnswerParser.parse(item, as: scalar) {
+                case .success(let value): return value
+                case .failure(let problem): throw fields.error("input `\(parameter.name)`: a choice \(problem.message)", line: item.line)
+                }
+            }
+        }
+        let below = try fields.string("below").map { try expression($0, line: fields.line) }
+        if below != nil, scalar != .int { throw fields.error("input `\(parameter.name)`: `below` is for integers (a label below a dimension)") }
+        if scalar == .string, choices.isEmpty {
+            throw fields.error("input `\(parameter.name)` is text and needs `choices` (for example `choices: [linear, relu, tanh]`)")
+        }
         try fields.rejectUnknownKeys()
-        return InputSpec(shape: shape, range: range, value: value, probability: probability)
+        var input = InputSpec(shape: shape, range: range, value: value, probability: probability)
+        input.choices = choices
+        input.below = below
+        return input
     }
 }
 

@@ -162,6 +162,24 @@ public struct ProblemValidator: Sendable {
                 where ValueComparison.matches(expected: expected, got: known.value, tolerance: spec.tolerance) {
                     issue(mistake.line, "part `\(part.id)`: this mistake's value \(known.value.literal(as: part.kind.valueType!)) is accepted by the part's tolerance (\(spec.tolerance)); students who make it get full marks and never see its feedback")
                 }
+            case .formula(let spec):
+                guard let answer = spec.answer else { continue }
+                let points = spec.points()
+                let values = points.map { try? MathEvaluator(variables: $0).evaluate(answer) }
+                let defined = values.compactMap { $0 }.filter { $0.entries.allSatisfy(\.isFinite) }
+                if defined.count < max(1, points.count / 2) {
+                    issue(part.line, "part `\(part.id)`: the answer `\(spec.answerText ?? "")` is undefined (a shape error, inf or NaN) at \(points.count - defined.count) of \(points.count) trial points; check the variables' shapes and ranges")
+                }
+                for mistake in part.mistakes {
+                    guard case .formula(let text) = mistake.match, let wrong = try? MathExpression(parsing: text) else { continue }
+                    let caught = zip(points, values).contains { point, expected in
+                        guard let expected, let got = try? MathEvaluator(variables: point).evaluate(wrong) else { return true }
+                        return FormulaChecker.difference(expected: expected, got: got, tolerance: spec.tolerance) != nil
+                    }
+                    if !caught {
+                        issue(mistake.line, "part `\(part.id)`: the mistake `\(text)` equals the answer at every trial point; students who write it get full marks and never see its feedback (use non-symmetric matrices, more trials or wider dimensions)")
+                    }
+                }
             case .snippet(let spec):
                 if spec.hiddenTrials == 0, session.problems.role.gradesFinally {
                     var warning = ValidationIssue(
@@ -183,6 +201,17 @@ public struct ProblemValidator: Sendable {
                     if let problemText = Self.nonFinite(value) {
                         issue(part.line, "part `\(part.id)`: the reference returns \(problemText) on trial \(trial + 1); no student output can match it")
                         break
+                    }
+                }
+                if spec.propertyCheck != nil, session.problems.role.gradesFinally {
+                    do {
+                        let messages = try ReferenceRunner(session: session, problem: problem)
+                            .propertyCheck(part, trials: expectation.trials, outputs: expectation.expected)
+                        if let trial = messages.firstIndex(where: { $0 != "" }) {
+                            issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` rejects the reference's own output on trial \(trial + 1): \(messages[trial] ?? "no message")")
+                        }
+                    } catch {
+                        issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` could not run: \(error)")
                     }
                 }
                 let type = spec.signature.returnType
@@ -273,7 +302,7 @@ public struct ProblemValidator: Sendable {
         switch value {
         case .double(let x): return .double(x * factor)
         case .int(let x): return .int(x.multipliedReportingOverflow(by: Int(factor)).partialValue)
-        case .bool: return value
+        case .bool, .string: return value
         case .array(let values): return .array(values.map { scaled($0, by: factor) })
         case .tuple(let values): return .tuple(values.map { scaled($0, by: factor) })
         }

@@ -62,6 +62,7 @@ extension SwiftType {
         case .int: return "Swift.Int"
         case .double: return "Swift.Double"
         case .bool: return "Swift.Bool"
+        case .string: return "Swift.String"
         case .array(let element): return "Swift.Array<\(element.qualified)>"
         case .tuple(let elements):
             return "(" + elements.map { element in element.label.map { "\($0): \(element.type.qualified)" } ?? element.type.qualified }

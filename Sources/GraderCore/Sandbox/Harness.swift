@@ -73,6 +73,7 @@ public struct Harness: Sendable {
         case .int: return "__reader.int()"
         case .double: return "__reader.double()"
         case .bool: return "__reader.bool()"
+        case .string: return "__reader.string()"
         case .array(let element): return "__reader.array { (__reader: inout __GraderReader) in \(reader(element)) }"
         case .tuple(let elements): return "(" + elements.map { reader($0.type) }.joined(separator: ", ") + ")"
         }
@@ -117,6 +118,18 @@ enum HarnessRuntime {
                 return Double(bitPattern: bits)
             }
             mutating func bool() -> Bool { next() == "1" }
+            mutating func string() -> String {
+                let token = Array(next().utf8)
+                guard token.first == 115, token.count % 2 == 1 else { __graderFail("bad string in trial input") }
+                var bytes: [UInt8] = []
+                var index = 1
+                while index < token.count {
+                    guard let byte = UInt8(String(decoding: token[index..<index + 2], as: UTF8.self), radix: 16) else { __graderFail("bad string in trial input") }
+                    bytes.append(byte)
+                    index += 2
+                }
+                return String(decoding: bytes, as: UTF8.self)
+            }
             mutating func array<Element>(_ element: (inout __GraderReader) -> Element) -> [Element] {
                 let count = int()
                 var values: [Element] = []
@@ -138,6 +151,14 @@ enum HarnessRuntime {
         }
         extension Bool: __GraderWritable {
             func __graderWrite(_ writer: inout __GraderWriter) { writer.tokens.append(self ? "1" : "0") }
+        }
+        extension String: __GraderWritable {
+            func __graderWrite(_ writer: inout __GraderWriter) {
+                let digits = "0123456789abcdef".utf8.map { $0 }
+                var token: [UInt8] = [115]
+                for byte in self.utf8 { token.append(digits[Int(byte >> 4)]); token.append(digits[Int(byte & 15)]) }
+                writer.tokens.append(String(decoding: token, as: UTF8.self))
+            }
         }
         extension Array: __GraderWritable where Element: __GraderWritable {
             func __graderWrite(_ writer: inout __GraderWriter) {

@@ -42,6 +42,11 @@ public enum AnswerParser {
                 throw AnswerProblem(message: "must be true or false\(place), found \(node.kindDescription)")
             }
             return .bool(text.lowercased() == "true")
+        case .string:
+            guard case .scalar(let text, _, _) = node, !node.isNull else {
+                throw AnswerProblem(message: "must be text\(place), found \(node.kindDescription)")
+            }
+            return .string(text)
         case .array(let element):
             guard case .sequence(let items, _) = node else {
                 let noun = element.rank > 0 ? "a list of rows" : "a list"

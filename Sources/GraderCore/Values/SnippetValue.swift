@@ -3,6 +3,7 @@ public indirect enum SnippetValue: Sendable, Equatable, Codable {
     case int(Int)
     case double(Double)
     case bool(Bool)
+    case string(String)
     case array([SnippetValue])
     case tuple([SnippetValue])
 
@@ -12,6 +13,7 @@ public indirect enum SnippetValue: Sendable, Equatable, Codable {
         case .int(let value): return String(value)
         case .double(let value): return NumberFormatting.shortest(value)
         case .bool(let value): return value ? "true" : "false"
+        case .string(let value): return Self.quoted(value)
         case .array(let values): return "[" + values.map(\.swiftLiteral).joined(separator: ", ") + "]"
         case .tuple(let values): return "(" + values.map(\.swiftLiteral).joined(separator: ", ") + ")"
         }
@@ -20,9 +22,24 @@ public indirect enum SnippetValue: Sendable, Equatable, Codable {
     /// How many scalars the value holds, to decide whether it is small enough to print.
     public var scalarCount: Int {
         switch self {
-        case .int, .double, .bool: return 1
+        case .int, .double, .bool, .string: return 1
         case .array(let values), .tuple(let values): return values.reduce(0) { $0 + $1.scalarCount }
         }
+    }
+
+    /// `text` as a Swift string literal, with quotes, backslashes and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7f { result += "\\u{\(String(scalar.value, radix: 16))}" } else { result.unicodeScalars.append(scalar) }
+            }
+        }
+        return result + "\""
     }
 
     /// The value with its tuple labels, as `(weights: ..., biases: ...)`, where the type names them.
@@ -40,7 +57,7 @@ public indirect enum SnippetValue: Sendable, Equatable, Codable {
 /// The line format values travel in between the grader and a snippet process: exact, and readable by tiny code.
 ///
 /// Doubles are written as the 16 hex digits of their bit pattern so nothing is lost; integers in decimal;
-/// booleans as 0 or 1; an array as its count followed by its elements; a tuple as its elements in order.
+/// booleans as 0 or 1; a string as `s` and the hex digits of its UTF-8 bytes; an array as its count followed by its elements; a tuple as its elements in order.
 public enum WireFormat {
     /// Appends the tokens of `value` to `tokens`.
     public static func encode(_ value: SnippetValue, into tokens: inout [String]) {
@@ -48,6 +65,7 @@ public enum WireFormat {
         case .int(let value): tokens.append(String(value))
         case .double(let value): tokens.append(hex(value.bitPattern))
         case .bool(let value): tokens.append(value ? "1" : "0")
+        case .string(let value): tokens.append("s" + value.utf8.map { hexByte($0) }.joined())
         case .array(let values):
             tokens.append(String(values.count))
             for element in values { encode(element, into: &tokens) }
@@ -84,6 +102,17 @@ public enum WireFormat {
             case "1": return .bool(true)
             default: return nil
             }
+        case .string:
+            guard let token = next(), token.first == "s", token.count % 2 == 1, token.count <= 2 * maxCount + 1 else { return nil }
+            var bytes: [UInt8] = []
+            var index = token.index(after: token.startIndex)
+            while index < token.endIndex {
+                let end = token.index(index, offsetBy: 2)
+                guard let byte = UInt8(token[index..<end], radix: 16) else { return nil }
+                bytes.append(byte)
+                index = end
+            }
+            return .string(String(decoding: bytes, as: UTF8.self))
         case .array(let element):
             guard let count = next().flatMap({ Int($0) }), count >= 0, count <= maxCount else { return nil }
             var values: [SnippetValue] = []
@@ -101,6 +130,11 @@ public enum WireFormat {
             }
             return .tuple(values)
         }
+    }
+
+    private static func hexByte(_ byte: UInt8) -> String {
+        let digits = String(byte, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
     }
 
     private static func hex(_ bits: UInt64) -> String {

@@ -3,13 +3,15 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
     case int
     case double
     case bool
+    /// Text, such as an activation's name (`"relu"`).
+    case string
     case array(SwiftType)
     /// A tuple; labels are `nil` where the tuple element has none.
     case tuple([(label: String?, type: SwiftType)])
 
     public static func == (lhs: SwiftType, rhs: SwiftType) -> Bool {
         switch (lhs, rhs) {
-        case (.int, .int), (.double, .double), (.bool, .bool): return true
+        case (.int, .int), (.double, .double), (.bool, .bool), (.string, .string): return true
         case let (.array(a), .array(b)): return a == b
         case let (.tuple(a), .tuple(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.label == $1.label && $0.type == $1.type }
@@ -22,6 +24,7 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
         case .int: return "Int"
         case .double: return "Double"
         case .bool: return "Bool"
+        case .string: return "String"
         case .array(let element): return "[\(element)]"
         case .tuple(let elements):
             let inner = elements.map { element in
@@ -29,6 +32,12 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
             }
             return "(\(inner.joined(separator: ", ")))"
         }
+    }
+
+    /// Whether this is a tuple.
+    public var isTuple: Bool {
+        if case .tuple = self { return true }
+        return false
     }
 
     /// How many array levels wrap the scalar at the bottom (`[[Double]]` has rank 2).
@@ -165,7 +174,8 @@ struct TypeScanner {
         case "Int": return .int
         case "Double": return .double
         case "Bool": return .bool
-        case let other?: throw fail("unsupported type `\(other)` (use Int, Double, Bool, arrays and tuples of them)")
+        case "String": return .string
+        case let other?: throw fail("unsupported type `\(other)` (use Int, Double, Bool, String, arrays and tuples of them)")
         case nil: throw fail("expected a type")
         }
     }

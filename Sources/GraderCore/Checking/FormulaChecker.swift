@@ -1,0 +1,276 @@
+import Foundation
+
+/// A formula answer's variables, the reference formula and the random points both are evaluated at.
+public struct FormulaSpec: Sendable {
+    /// One variable a formula may use, with its shape in dimension names (`[]` scalar, `[n]` column, `[m, n]`).
+    public struct Variable: Sendable {
+        public let name: String
+        public let shape: [DimensionExpression]
+        /// Entries are drawn uniformly from this range (rounded to 1/64), unless `choices` is not empty.
+        public let range: ClosedRange<Double>
+        /// Values each entry is drawn from, with equal chances (`[0, 1]` for labels).
+        public let choices: [Double]
+
+        public init(name: String, shape: [DimensionExpression], range: ClosedRange<Double> = -2...2, choices: [Double] = []) {
+            self.name = name
+            self.shape = shape
+            self.range = range
+            self.choices = choices
+        }
+
+        /// The shape as a formula writer says it: `scalar`, `vector of n`, `m×n matrix`.
+        public var shapeDescription: String {
+            switch shape.count {
+            case 0: return "a scalar"
+            case 1: return "a column vector of \(shape[0]) entries"
+            default: return "a \(shape[0])×\(shape[1]) matrix"
+            }
+        }
+    }
+
+    public let variables: [Variable]
+    /// Size names drawn at each trial, each from its inclusive range.
+    public let dimensions: [(name: String, range: ClosedRange<Int>)]
+    /// The right formula; `nil` in a student kit, which checks a formula's form only.
+    public let answer: MathExpression?
+    public let answerText: String?
+    /// How many random points a formula is evaluated at.
+    public let trials: Int
+    /// Applied entry by entry, with the relative part scaled by the largest entry of the expected value (see
+    /// `FormulaChecker`).
+    public let tolerance: Tolerance
+    public let seed: UInt64
+
+    public init(
+        variables: [Variable], dimensions: [(name: String, range: ClosedRange<Int>)], answer: MathExpression?, answerText: String?,
+        trials: Int = 8, tolerance: Tolerance = FormulaSpec.defaultTolerance, seed: UInt64
+    ) {
+        self.variables = variables
+        self.dimensions = dimensions
+        self.answer = answer
+        self.answerText = answerText
+        self.trials = trials
+        self.tolerance = tolerance
+        self.seed = seed
+    }
+
+    /// rtol 1e-6, atol 1e-9: two spellings of one formula differ by rounding only, a wrong formula by far more.
+    public static let defaultTolerance = Tolerance(rtol: 1e-6, atol: 1e-9)
+
+    /// The variables' values at each trial point, drawn from the seed: the same points on every run and machine.
+    public func points(symmetric: Bool = false) -> [[String: MathValue]] {
+        var random = SeededGenerator(seed: seed)
+        return (0..<trials).map { _ in
+            var sizes: [String: Int] = [:]
+            for dimension in dimensions { sizes[dimension.name] = random.int(in: dimension.range) }
+            var values: [String: MathValue] = [:]
+            for variable in variables {
+                let counts = variable.shape.map { $0.evaluate(sizes) ?? 1 }
+                let rows = counts.first ?? 1
+                let columns = counts.count > 1 ? counts[1] : 1
+                var entries = (0..<(rows * columns)).map { _ -> Double in
+                    if !variable.choices.isEmpty { return variable.choices[random.int(in: 0...(variable.choices.count - 1))] }
+                    return InputGenerators.roundedDraw(in: variable.range, random: &random)
+                }
+                if symmetric, counts.count == 2, rows == columns {
+                    for i in 0..<rows { for j in 0..<i { entries[i * columns + j] = entries[j * columns + i] } }
+                }
+                values[variable.name] = counts.isEmpty ? .scalar(entries[0]) : .make(rows: rows, columns: columns, entries: entries)
+            }
+            return values
+        }
+    }
+}
+
+/// Checks a formula answer (`kind: formula`): it parses, names only the part's variables, and equals the
+/// reference formula at seeded random points, shapes drawn anew at each point.
+///
+/// Evaluating at random points (as WeBWorK and PrairieLearn do) accepts every spelling of the right formula,
+/// `2*X^T`, `2*X'` and `transpose(2*X)` alike, and rejects a formula right only on special inputs: the points'
+/// matrices are not symmetric, so `2*X` fails where `2*X^T` is asked. Entry by entry, a value passes when
+/// |got - expected| <= atol + rtol * max(|expected|, largest |entry| of the expected value): spellings differ by
+/// rounding relative to the size of the whole answer, not of each entry.
+public struct FormulaChecker: AnswerChecker {
+    public func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
+        guard case .formula(let spec) = part.kind else {
+            return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "not a formula part")
+        }
+        let form = AnswerCheckers.expectedForm(part)
+        guard let answer, !answer.isNull else {
+            return PartGrade(problem: problem, part: part, status: .missing, score: 0,
+                             message: "no answer given", details: ["Add `\(part.id)` under `\(problem):` in answers.yaml: \(form)."])
+        }
+        guard case .scalar(let raw, _, _) = answer else {
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "answer must be a formula written as text, found \(answer.kindDescription)", details: ["Expected \(form)."])
+        }
+        let text = raw.trimmingWhitespace()
+        let formula: MathExpression
+        do {
+            formula = try MathExpression(parsing: text)
+        } catch {
+            var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
+            if let column = error.column, text.count <= 200 {
+                details.append("```\n\(text)\n\(String(repeating: " ", count: max(0, column - 1)))^\n```")
+            }
+            details.append("Expected \(form).")
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "the formula does not parse: \(error)", details: details)
+        }
+        let known = Set(spec.variables.map(\.name))
+        let unknown = formula.names.filter { !known.contains($0) && $0 != "I" }
+        if !unknown.isEmpty {
+            let names = unknown.map { "`\($0)`" }.joined(separator: ", ")
+            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                             message: "unknown name\(unknown.count == 1 ? "" : "s") \(names) in the formula",
+                             details: ["The formula may use \(variableList(spec)), `I` (the identity) and the functions \(MathEvaluator.functions.map(\.name).joined(separator: ", "))."])
+        }
+        let points = spec.points()
+        guard let reference = spec.answer else {
+            // A student kit: the form is checked on the first point, the value at final grading.
+            if let point = points.first, let problem_ = shapeProblem(formula, at: point, spec: spec) {
+                return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: problem_.message, details: problem_.details)
+            }
+            return .pending(problem: problem, part: part, reading: "`\(ReportText.clean(text, limit: 300))`")
+        }
+        var failing: [(trial: Int, reason: String, details: [String])] = []
+        var compared = 0
+        for (trial, point) in points.enumerated() {
+            guard let expected = try? MathEvaluator(variables: point).evaluate(reference), expected.entries.allSatisfy(\.isFinite) else {
+                continue  // the reference is undefined here (a singular matrix): the point decides nothing
+            }
+            compared += 1
+            if let shape = shapeProblem(formula, at: point, spec: spec) {
+                return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: shape.message, details: shape.details)
+            }
+            let got = (try? MathEvaluator(variables: point).evaluate(formula)) ?? .scalar(.nan)
+            if let difference = Self.difference(expected: expected, got: got, tolerance: spec.tolerance) {
+                failing.append((trial, difference, []))
+            }
+        }
+        if compared == 0 {
+            return PartGrade(problem: problem, part: part, status: .error, outcome: .graderError, score: 0,
+                             message: "the reference formula is undefined at every trial point; tell your instructor")
+        }
+        if failing.isEmpty {
+            return PartGrade(problem: problem, part: part, status: .passed, score: part.points,
+                             message: "correct: equal to the answer at \(compared) random points")
+        }
+        var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
+        let first = failing[0]
+        let point = points[first.trial]
+        details.append("At random point \(first.trial + 1) (\(pointDescription(point, spec: spec))): \(first.reason).")
+        let mistake = part.mistakes.first { mistake in
+            guard case .formula(let mistakeText) = mistake.match, let wrong = try? MathExpression(parsing: mistakeText) else { return false }
+            return points.allSatisfy { point in
+                guard let expected = try? MathEvaluator(variables: point).evaluate(wrong),
+                    let got = try? MathEvaluator(variables: point).evaluate(formula)
+                else { return false }
+                return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
+            }
+        }?.feedback
+        if mistake == nil, spec.variables.contains(where: { $0.shape.count == 2 }) {
+            let symmetric = spec.points(symmetric: true)
+            let agrees = symmetric.allSatisfy { point in
+                guard let expected = try? MathEvaluator(variables: point).evaluate(reference),
+                    let got = try? MathEvaluator(variables: point).evaluate(formula)
+                else { return false }
+                return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
+            }
+            if agrees {
+                details.append("Your formula agrees with the answer when the matrices are symmetric, but not in general: check where a transpose belongs.")
+            }
+        }
+        return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                         message: "the formula differs from the answer at \(failing.count) of \(compared) random points",
+                         details: details, mistake: mistake)
+    }
+
+    /// Why `formula` cannot be evaluated at `point` (shapes that do not conform, a wrong result shape), with the
+    /// shapes of that point; `nil` when it evaluates to a value of the expected shape.
+    private func shapeProblem(_ formula: MathExpression, at point: [String: MathValue], spec: FormulaSpec) -> (message: String, details: [String])? {
+        let shapes = "Shapes at this point: " + spec.variables.map { "\($0.name) is \(point[$0.name]?.shapeDescription ?? "?")" }.joined(separator: ", ") + "."
+        let got: MathValue
+        do {
+            got = try MathEvaluator(variables: point).evaluate(formula)
+        } catch {
+            return ("the formula cannot be evaluated: \(error)", [shapes, "Vectors are columns (n×1): write `w^T*x` for a dot product and `X*w` for a matrix times a vector."])
+        }
+        if let answer = spec.answer, let expected = try? MathEvaluator(variables: point).evaluate(answer),
+            let mismatch = Self.shapeMismatch(expected: expected, got: got)
+        {
+            return ("wrong shape: the formula gives \(mismatch.got) where the answer is \(mismatch.expected)", [shapes])
+        }
+        return nil
+    }
+
+    /// The two shapes, described, when `got` cannot be compared with `expected` entry by entry.
+    static func shapeMismatch(expected: MathValue, got: MathValue) -> (expected: String, got: String)? {
+        switch (expected, got) {
+        case (.matrix(let rows, let columns, _), .matrix(let gotRows, let gotColumns, _)) where rows != gotRows || columns != gotColumns:
+            return (expected.shapeDescription, got.shapeDescription)
+        case (.scalar, .matrix), (.matrix, .scalar):
+            return (expected.shapeDescription, got.shapeDescription)
+        default:
+            return nil
+        }
+    }
+
+    /// How `got` differs from `expected` beyond `tolerance`, in words; `nil` when it does not.
+    static func difference(expected: MathValue, got: MathValue, tolerance: Tolerance) -> String? {
+        if let mismatch = shapeMismatch(expected: expected, got: got) {
+            return "the formula gives \(mismatch.got) where the answer is \(mismatch.expected)"
+        }
+        var expectedEntries = expected.entries
+        var gotEntries = got.entries
+        // The identity (`I` alone) takes the size of the value it is compared with.
+        if case .identity(let c) = got, case .matrix(let rows, let columns, _) = expected, rows == columns {
+            gotEntries = (0..<(rows * rows)).map { $0 / rows == $0 % rows ? c : 0 }
+        }
+        if case .identity(let c) = expected, case .matrix(let rows, let columns, _) = got, rows == columns {
+            expectedEntries = (0..<(rows * rows)).map { $0 / rows == $0 % rows ? c : 0 }
+        }
+        guard expectedEntries.count == gotEntries.count else { return "the formula gives a value of another size" }
+        let scale = expectedEntries.map(abs).max() ?? 0
+        for (index, (want, have)) in zip(expectedEntries, gotEntries).enumerated() {
+            guard have.isFinite else { return "entry \(index + 1) is \(NumberFormatting.shortest(have))" }
+            let allowed = tolerance.atol + tolerance.rtol * max(abs(want), scale)
+            if !(abs(have - want) <= allowed) {
+                return "entry \(index + 1) (row-major) is \(NumberFormatting.compact(have)) where the answer gives \(NumberFormatting.compact(want))"
+            }
+        }
+        return nil
+    }
+
+    private func variableList(_ spec: FormulaSpec) -> String {
+        spec.variables.map { "`\($0.name)` (\($0.shapeDescription))" }.joined(separator: ", ")
+    }
+
+    /// The point's values when they are small, else its shapes.
+    private func pointDescription(_ point: [String: MathValue], spec: FormulaSpec) -> String {
+        spec.variables.map { variable -> String in
+            guard let value = point[variable.name] else { return variable.name }
+            if value.entries.count <= 9, case .matrix(let rows, let columns, let entries) = value {
+                let text = (0..<rows).map { row in
+                    "[" + (0..<columns).map { NumberFormatting.shortest(entries[row * columns + $0]) }.joined(separator: ", ") + "]"
+                }
+                return "\(variable.name) = " + (columns == 1 ? "[" + entries.map(NumberFormatting.shortest).joined(separator: ", ") + "]^T" : "[" + text.joined(separator: ", ") + "]")
+            }
+            if case .scalar(let x) = value { return "\(variable.name) = \(NumberFormatting.shortest(x))" }
+            return "\(variable.name) \(value.shapeDescription)"
+        }.joined(separator: ", ")
+    }
+}
+
+/// Reading a formula written in a problem definition.
+enum FormulaParsing {
+    /// `text` parsed, with every name one of `variables` (or `I`).
+    static func formula(_ text: String, variables: [FormulaSpec.Variable]) throws -> MathExpression {
+        let expression = try MathExpression(parsing: text)
+        let known = Set(variables.map(\.name))
+        if let unknown = expression.names.first(where: { !known.contains($0) && $0 != "I" }) {
+            throw MathExpressionError(message: "`\(unknown)` is not one of the part's variables (\(variables.map(\.name).joined(separator: ", ")))", column: nil)
+        }
+        return expression
+    }
+}
