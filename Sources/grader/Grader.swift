@@ -64,6 +64,10 @@ struct ProblemOptions: ParsableArguments {
                     FileManager.default.fileExists(atPath: "\(problems)/\($0)/\(problem)/problem.yaml")
                 }
                 if holding.count == 1 { return (problems as NSString).appendingPathComponent(holding[0]) }
+                let course = Course.assignments(in: problems)
+                if holding.isEmpty, course.count > 1 {
+                    throw Course.ChoiceError(description: "no problem `\(problem)` in any assignment of \(problems) (\(course.joined(separator: ", ")); see `grader list`)")
+                }
             }
             return try Course.assignmentFolder(problems, assignment: assignment, submissions: submissions)
         } catch let error as Course.ChoiceError {

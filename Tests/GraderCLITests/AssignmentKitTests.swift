@@ -10,7 +10,7 @@ struct AssignmentKitTests {
     /// One kit for the suite, built from the bundled problems.
     static let kit: Result<String, Error> = Result {
         let folder = CLI.temporary("kit-\(UInt32.random(in: 0...UInt32.max))")
-        let run = try CLI.grader(["assign", "--out", folder])
+        let run = try CLI.grader(["assign", "--assignment", "hw6", "--out", folder])
         guard run.status == 0 else { throw KitError(message: "grader assign failed: \(run.stderr)") }
         return folder
     }
@@ -251,11 +251,11 @@ struct AssignmentKitTests {
     @Test("rebuilding a kit needs --force and keeps the secret")
     func rebuildKeepsSecret() throws {
         let kit = CLI.temporary("rebuild-kit-\(UInt32.random(in: 0...UInt32.max))")
-        #expect(try CLI.grader(["assign", "--out", kit, "--no-gradescope"]).status == 0)
+        #expect(try CLI.grader(["assign", "--assignment", "hw6", "--out", kit, "--no-gradescope"]).status == 0)
         let secret = try String(contentsOfFile: kit + "/autograder/secret", encoding: .utf8)
-        let refused = try CLI.grader(["assign", "--out", kit, "--no-gradescope"])
+        let refused = try CLI.grader(["assign", "--assignment", "hw6", "--out", kit, "--no-gradescope"])
         #expect(refused.status == 2 && refused.stderr.contains("--force"))
-        let again = try CLI.grader(["assign", "--out", kit, "--no-gradescope", "--force"])
+        let again = try CLI.grader(["assign", "--assignment", "hw6", "--out", kit, "--no-gradescope", "--force"])
         #expect(again.status == 0 && again.stdout.contains("secret: kept"))
         #expect(try String(contentsOfFile: kit + "/autograder/secret", encoding: .utf8) == secret)
         // A student kit cannot be graded as a class, nor assigned again.

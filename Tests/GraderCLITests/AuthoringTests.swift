@@ -127,13 +127,18 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
 /// `grader validate`, `grader show` and the problem format as an instructor uses them.
 @Suite("problem authoring")
 struct AuthoringTests {
-    @Test("validate passes on the bundled problems and grades the reference submission at full marks")
+    @Test("validate passes on both bundled assignments and grades each reference submission at full marks")
     func validateBundled() throws {
         let run = try CLI.grader(["validate"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("reference submission"))
-        #expect(run.stdout.contains("26/26"))
-        #expect(run.stdout.hasSuffix("validation passed: 4 problems, 26 points\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("== hw6\n") && run.stdout.contains("== calculus-backprop\n"))
+        #expect(run.stdout.contains("submissions/hw6/reference: 26/26"), "\(run.stdout)")
+        #expect(run.stdout.contains("submissions/calculus-backprop/reference: 40/40"), "\(run.stdout)")
+        #expect(run.stdout.contains("validation passed: 4 problems, 26 points\n"))
+        #expect(run.stdout.contains("validation passed: 9 problems, 40 points\n"))
+        #expect(run.stdout.hasSuffix("validation passed: 2 assignments\n"), "\(run.stdout)")
+        let one = try CLI.grader(["validate", "--assignment", "hw6"])
+        #expect(one.status == 0 && one.stdout.hasSuffix("validation passed: 4 problems, 26 points\n"), "\(one.stdout)")
     }
 
     @Test("an instructor adds a fifth problem by following docs/problem-format.md")

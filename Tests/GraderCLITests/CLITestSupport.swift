@@ -157,9 +157,11 @@ enum CLI {
 
     /// A copy of the bundled `problems/` at `folder` (a fresh scratch folder named after `name` when `nil`), with
     /// `problem`'s `problem.yaml` rewritten by `edit`; returns the folder.
-    static func problemsCopy(_ name: String, at folder: String? = nil, editing problem: String, _ edit: (String) -> String) throws -> String {
+    static func problemsCopy(
+        _ name: String, at folder: String? = nil, assignment: String = "hw6", editing problem: String, _ edit: (String) -> String
+    ) throws -> String {
         let problems = folder ?? temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: root + "/problems/hw6", toPath: problems)
+        try FileManager.default.copyItem(atPath: root + "/problems/\(assignment)", toPath: problems)
         let definition = problems + "/\(problem)/problem.yaml"
         try edit(try String(contentsOfFile: definition, encoding: .utf8)).write(toFile: definition, atomically: true, encoding: .utf8)
         return problems

@@ -79,9 +79,9 @@ struct EndToEndTests {
     @Test("a freshly initialised folder compiles and fails every part, and init keeps existing files")
     func initScaffold() throws {
         let folder = CLI.temporary("fresh-\(UInt32.random(in: 0...UInt32.max))")
-        let created = try CLI.grader(["init", folder])
+        let created = try CLI.grader(["init", folder, "--assignment", "hw6"])
         #expect(created.status == 0 && created.stdout.contains("answers.yaml"))
-        let again = try CLI.grader(["init", folder])
+        let again = try CLI.grader(["init", folder, "--assignment", "hw6"])
         #expect(again.stdout.contains("kept"))
         let json = CLI.temporary("fresh.json")
         let run = try CLI.grader(["grade", folder, "--json", json])

@@ -127,7 +127,7 @@ struct HostileInputTests {
         let folder = try CLI.referenceCopy("input")
         try hostile.setup(folder)
         let junit = folder + ".xml", json = folder + ".json"
-        let run = try CLI.grader(["grade", folder, "--junit", junit, "--json", json])
+        let run = try CLI.grader(["grade", folder, "--assignment", "hw6", "--junit", junit, "--json", json])
         print("hostile input \(hostile.name): exit \(run.status), \(String(format: "%.2f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(junit))

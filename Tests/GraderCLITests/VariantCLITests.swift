@@ -61,7 +61,7 @@ struct VariantCLITests {
 
         // With a kit: the autograder folder knows the secret, the student kit only what the student is given.
         let kit = CLI.temporary("variant-kit-\(UInt32.random(in: 0...UInt32.max))")
-        #expect(try CLI.grader(["assign", "--out", kit, "--no-gradescope"]).status == 0)
+        #expect(try CLI.grader(["assign", "--assignment", "hw6", "--out", kit, "--no-gradescope"]).status == 0)
         let key = try CLI.grader(["answers", "--student", "alice", "--problems", kit + "/autograder"])
         #expect(key.status == 0, "\(key.stderr)")
         let variantKey = try #require(key.stdout.split(separator: "\n").first { $0.contains("Variant key") }?.split(separator: " ").last.map(String.init))
@@ -171,7 +171,7 @@ struct VariantCLITests {
             try FileManager.default.copyItem(atPath: "\(root)/alice/\(problem).swift", toPath: "\(root)/copier/\(problem).swift")
         }
         for student in ["scaffold-1", "scaffold-2"] {
-            #expect(try CLI.grader(["init", root + "/" + student, "--student", student]).status == 0)
+            #expect(try CLI.grader(["init", root + "/" + student, "--student", student, "--assignment", "hw6"]).status == 0)
         }
         // answers.yaml copied from a classmate: flagged, whatever the code.
         try FileManager.default.copyItem(atPath: root + "/alice/answers.yaml", toPath: root + "/scaffold-2/answers.yaml.tmp")

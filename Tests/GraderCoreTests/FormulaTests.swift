@@ -91,6 +91,20 @@ import Testing
         #expect(Self.grade("matrix-derivatives", "trace-square", "0").score == 0)
     }
 
+    @Test("hostile formulas fail with a message, quickly, and never crash the grader", arguments: [
+        String(repeating: "(", count: 5000) + "X" + String(repeating: ")", count: 5000),
+        String(repeating: "X+", count: 3000) + "X",
+        "X^1000000", "X^-1000000", "X^0.5", "inv(X - X)", "exp(exp(exp(exp(X))))", "log(0*X)", "1/0*X", "X^T^T^T^T'",
+        "tr(X)^(10^300)", "sum(X)/0", "2*X\u{0}", "2*X^T; rm -rf /", "\"2*X^T\"",
+    ])
+    func hostileFormulas(formula: String) {
+        let start = Date()
+        let grade = Self.grade("matrix-derivatives", "trace-square", formula)
+        #expect(grade.score == 0 || formula == "X^T^T^T^T'", "\(formula.prefix(40)): \(grade.message)")
+        #expect(!grade.message.isEmpty)
+        #expect(Date().timeIntervalSince(start) < 5, "\(formula.prefix(40)) took too long")
+    }
+
     // MARK: - The answers, against central differences
 
     /// Central differences of `f` with respect to every entry of the variable `name` at `point`.

@@ -24,6 +24,8 @@ public enum Course {
     /// Why no assignment could be chosen.
     public struct ChoiceError: Error, CustomStringConvertible, Sendable {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// The assignment folder a command uses: `folder` itself when it is one, else `folder/assignment`, else the

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+/// The second assignment end to end: its reference gets full marks, carol's and dan's realistic mistakes get their
+/// targeted feedback (the two seed-student mistakes of DESIGN 4b among them), commands pick the assignment, and
+/// validate rejects a gradient check it cannot run.
+@Suite("calculus-backprop, end to end")
+struct CalculusCLITests {
+    /// Grades `submission` (auto-detecting the assignment) and returns its parts by `problem.part`.
+    static func grade(_ submission: String, _ extra: [String] = []) throws -> (parts: [String: [String: Any]], junit: String, run: CLI.Run) {
+        let json = CLI.temporary("calculus-\(UInt32.random(in: 0...UInt32.max)).json")
+        let junit = json + ".xml"
+        let run = try CLI.grader(["grade", submission, "--json", json, "--junit", junit] + extra)
+        #expect(run.status == 0, "\(run.stderr)")
+        return (CLI.parts(try CLI.json(json)), junit, run)
+    }
+
+    @Test("the reference submission gets 40/40, found from its files among the assignments")
+    func referenceFullMarks() throws {
+        let (parts, junit, run) = try Self.grade("submissions/calculus-backprop/reference")
+        #expect(parts.count == 17)
+        for (id, part) in parts { #expect(part["status"] as? String == "passed", "\(id): \(part["message"] ?? "")") }
+        #expect(run.stdout.contains("total: 40/40"))
+        #expect(try CLI.validate(junit))
+    }
+
+    @Test("carol's and dan's mistakes are named, the two seed-student mistakes included", arguments: [
+        ("carol", "matrix-derivatives.trace-square", "2 X is the derivative only when X is symmetric"),
+        ("carol", "matrix-derivatives.frobenius", "B^T is the derivative of tr(A B)"),
+        ("carol", "logistic-regression.l2LogisticGradient", "leaves out the regulariser"),
+        ("carol", "residual-sigmoid-network.residualNetworkGradients", "sigmoid'(w2_j h_j)"),
+        ("carol", "softmax-cross-entropy.crossEntropyLoss", "inf or NaN for large logits"),
+        ("dan", "matrix-derivatives.trace-cube", "3 X^2 is the derivative only when X is symmetric"),
+        ("dan", "matrix-derivatives.quadratic-form", "2 X w is the derivative only when X is symmetric"),
+        ("dan", "bipolar-sigmoid.bipolarSigmoidGradient", "derivative of the logistic sigmoid"),
+        ("dan", "softmax-cross-entropy.crossEntropyGradient", "sign"),
+        ("dan", "skip-network.skipNetworkInputGradient", "w13 relu'(a2) w12 relu'(x)"),
+        ("dan", "backprop-mlp.mlpGradients", "leaves out the activation's derivative"),
+    ])
+    func targetedFeedback(student: String, part: String, feedback: String) throws {
+        let (parts, _, _) = try Self.grade("submissions/calculus-backprop/\(student)")
+        let graded = try #require(parts[part])
+        #expect(graded["status"] as? String != "passed")
+        #expect((graded["mistake"] as? String)?.contains(feedback) == true, "\(part): \(graded["mistake"] ?? "no mistake named") / \(graded["message"] ?? "")")
+    }
+
+    @Test("carol's and dan's right parts pass, so feedback is not blanket")
+    func rightPartsPass() throws {
+        let carol = try Self.grade("submissions/calculus-backprop/carol").parts
+        for id in ["matrix-derivatives.trace-cube", "least-squares.maximumLikelihoodWeights", "backprop-mlp.mlpGradients", "skip-network.skipNetworkInputGradient"] {
+            #expect(carol[id]?["status"] as? String == "passed", "carol \(id)")
+        }
+        let dan = try Self.grade("submissions/calculus-backprop/dan").parts
+        for id in ["matrix-derivatives.trace-square", "least-squares.closed-form", "least-squares.maximumLikelihoodWeights", "residual-sigmoid-network.residualNetworkGradients"] {
+            #expect(dan[id]?["status"] as? String == "passed", "dan \(id)")
+        }
+    }
+
+    @Test("a least-squares answer the normal equations accept passes the property check; one they reject gets its message")
+    func propertyCheck() throws {
+        let folder = CLI.temporary("normal-equations-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: folder)
+        // Another right method: gradient descent run to convergence, not the closed form.
+        let iterative = """
+            func maximumLikelihoodWeights(X: [[Double]], y: [Double]) -> [Double] {
+                let n = X[0].count
+                var gram = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+                var rhs = [Double](repeating: 0, count: n)
+                for (row, target) in zip(X, y) {
+                    for i in 0..<n { rhs[i] += row[i] * target; for j in 0..<n { gram[i][j] += row[i] * row[j] } }
+                }
+                // Gauss-Seidel on the normal equations until they hold.
+                var w = [Double](repeating: 0, count: n)
+                for _ in 0..<200_000 {
+                    for i in 0..<n {
+                        var s = rhs[i]
+                        for j in 0..<n where j != i { s -= gram[i][j] * w[j] }
+                        w[i] = s / gram[i][i]
+                    }
+                }
+                return w
+            }
+            """
+        try iterative.write(toFile: folder + "/least-squares.swift", atomically: true, encoding: .utf8)
+        let passed = try Self.grade(folder, ["--only", "least-squares"]).parts
+        #expect(passed["least-squares.maximumLikelihoodWeights"]?["status"] as? String == "passed", "\(passed["least-squares.maximumLikelihoodWeights"] ?? [:])")
+        let off = "func maximumLikelihoodWeights(X: [[Double]], y: [Double]) -> [Double] { Array(repeating: 0.5, count: X[0].count) }\n"
+        try off.write(toFile: folder + "/least-squares.swift", atomically: true, encoding: .utf8)
+        let failed = try #require(try Self.grade(folder, ["--only", "least-squares"]).parts["least-squares.maximumLikelihoodWeights"])
+        #expect(failed["status"] as? String == "failed")
+        #expect((failed["details"] as? [String])?.contains { $0.contains("The check of what the output must satisfy says:") } == true, "\(failed)")
+    }
+
+    @Test("commands pick the assignment: list shows both, --assignment chooses, an unknown one or an empty folder is refused")
+    func choosingTheAssignment() throws {
+        let list = try CLI.grader(["list"])
+        #expect(list.stdout.contains("calculus-backprop") && list.stdout.contains("hw6") && list.stdout.contains("2 assignments"))
+        let one = try CLI.grader(["list", "--assignment", "calculus-backprop"])
+        #expect(one.stdout.contains("trace-square  [formula, 1 pt, in answers.yaml]"), "\(one.stdout)")
+        let viaFolder = try CLI.grader(["list", "--problems", "problems/calculus-backprop"])
+        #expect(viaFolder.stdout == one.stdout)
+        let unknown = try CLI.grader(["list", "--assignment", "hw7"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no assignment `hw7`") && unknown.stderr.contains("calculus-backprop, hw6"))
+        let empty = CLI.temporary("empty-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let undecided = try CLI.grader(["grade", empty])
+        #expect(undecided.status == 2 && undecided.stderr.contains("--assignment"), "\(undecided.stderr)")
+        let show = try CLI.grader(["show", "matrix-derivatives"])
+        #expect(show.status == 0 && show.stdout.contains("a formula in `X`"), "\(show.stdout)")
+        #expect(!show.stdout.contains("2*X^T\"") || show.stdout.contains("e.g."))
+        let hw6 = try CLI.grader(["grade", "submissions/hw6/alice"])
+        #expect(hw6.stdout.contains("total: 11.44/26"), "HW6 grades as before in its new place")
+    }
+
+    @Test("validate rejects a gradient check of a function the reference does not define, or of an argument of the wrong shape")
+    func validateGradientChecks() throws {
+        let missing = try CLI.problemsCopy("missing-loss", assignment: "calculus-backprop", editing: "backprop-mlp") {
+            $0.replacingOccurrences(of: "function: mlpLoss", with: "function: mlpLos")
+        }
+        let run = try CLI.grader(["validate", missing, "--no-reference-submission"])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("`gradient-of` names `mlpLos`, which reference.swift does not define"), "\(run.stdout)")
+        let wrongShape = try CLI.problemsCopy("wrong-shape", assignment: "calculus-backprop", editing: "backprop-mlp") {
+            $0.replacingOccurrences(of: "with-respect-to: [weights, biases]", with: "with-respect-to: [biases, weights]")
+        }
+        let shapeRun = try CLI.grader(["validate", wrongShape, "--no-reference-submission"])
+        #expect(shapeRun.status == 1)
+        #expect(shapeRun.stdout.contains("must have its shape"), "\(shapeRun.stdout)")
+        let notParameter = try CLI.problemsCopy("not-parameter", assignment: "calculus-backprop", editing: "backprop-mlp") {
+            $0.replacingOccurrences(of: "with-respect-to: [weights, biases]", with: "with-respect-to: [weights, bias]")
+        }
+        #expect(try CLI.grader(["validate", notParameter, "--no-reference-submission"]).stdout.contains("`bias`, which is not a parameter"))
+    }
+
+    @Test("the student kit of the second assignment: formulas are read for form and wait, functions run their public trials")
+    func studentKit() throws {
+        let kit = CLI.temporary("calculus-kit-\(UInt32.random(in: 0...UInt32.max))")
+        let assign = try CLI.grader(["assign", "--assignment", "calculus-backprop", "--out", kit, "--no-gradescope"])
+        #expect(assign.status == 0, "\(assign.stderr)")
+        let definition = try String(contentsOfFile: kit + "/student/matrix-derivatives/problem.yaml", encoding: .utf8)
+        #expect(!definition.contains("2*X^T") && !definition.contains("2*X'") && !definition.contains("feedback"), "the kit holds a formula answer")
+        #expect(!FileManager.default.fileExists(atPath: kit + "/student/backprop-mlp/reference.swift"))
+        let check = try Self.grade("submissions/calculus-backprop/reference", ["--problems", kit + "/student"]).parts
+        #expect(check["matrix-derivatives.trace-square"]?["status"] as? String == "pending")
+        #expect(check["backprop-mlp.mlpGradients"]?["status"] as? String == "passed")
+        #expect(check["softmax-cross-entropy.crossEntropyLoss"]?["status"] as? String == "passed")
+        let malformed = CLI.temporary("calculus-malformed-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: malformed)
+        try FifthProblem.edit(malformed + "/answers.yaml") { $0.replacingOccurrences(of: "trace-square: \"2*X'\"", with: "trace-square: \"2*X'(\"") }
+        let form = try Self.grade(malformed, ["--problems", kit + "/student"]).parts
+        #expect(form["matrix-derivatives.trace-square"]?["status"] as? String == "failed", "\(form["matrix-derivatives.trace-square"] ?? [:])")
+        let final = try Self.grade("submissions/calculus-backprop/reference", ["--problems", kit + "/autograder", "--student", "reference"])
+        #expect(final.run.stdout.contains("total: 40/40"), "\(final.run.stdout)")
+    }
+}

@@ -1,0 +1,39 @@
+// residual-sigmoid-network: the reference implementation, handed in as a student would.
+import Foundation
+
+/// dL/dh and dL/dW1 for z = sigmoid(W0 x), s = sigmoid(W1 z), h = x + s, g = sigmoid(w2 . h), L = 1/2 (g - y)^2.
+func residualNetworkGradients(
+    W0: [[Double]], W1: [[Double]], w2: [Double], x: [Double], y: Double
+) -> (h: [Double], W1: [[Double]]) {
+    let forward = residualSigmoidForward(W0: W0, W1: W1, w2: w2, x: x)
+    let g = forward.g
+    // One output sigmoid: dg/dh_j = sigmoid'(w2 . h) w2_j = g (1 - g) w2_j.
+    let gradientH = w2.map { (g - y) * g * (1 - g) * $0 }
+    return (gradientH, weightGradient(gradientH: gradientH, s: forward.s, z: forward.z, withSlope: true))
+}
+
+/// sigmoid(u) = 1 / (1 + e^-u), computed so that exp only sees non-positive arguments and never overflows.
+func stableSigmoid(_ u: Double) -> Double {
+    if u >= 0 { return 1 / (1 + exp(-u)) }
+    let e = exp(u)
+    return e / (1 + e)
+}
+
+/// The forward pass: the hidden layer z, the residual branch s, h = x + s and the output g.
+func residualSigmoidForward(
+    W0: [[Double]], W1: [[Double]], w2: [Double], x: [Double]
+) -> (z: [Double], s: [Double], h: [Double], g: Double) {
+    let z = W0.map { row in stableSigmoid(zip(row, x).reduce(0) { $0 + $1.0 * $1.1 }) }
+    let s = W1.map { row in stableSigmoid(zip(row, z).reduce(0) { $0 + $1.0 * $1.1 }) }
+    let h = zip(x, s).map { $0 + $1 }
+    let g = stableSigmoid(zip(w2, h).reduce(0) { $0 + $1.0 * $1.1 })
+    return (z, s, h, g)
+}
+
+/// dL/dW1[d][m] = dL/dh_d s_d (1 - s_d) z_m (without the factor s_d (1 - s_d) when `withSlope` is false).
+func weightGradient(gradientH: [Double], s: [Double], z: [Double], withSlope: Bool) -> [[Double]] {
+    gradientH.indices.map { d in
+        let delta = withSlope ? gradientH[d] * s[d] * (1 - s[d]) : gradientH[d]
+        return z.map { delta * $0 }
+    }
+}
