@@ -9,7 +9,7 @@ struct Answers: ParsableCommand {
             as comments, in the form of answers.yaml: graded as that student, it gets full marks on every answer
             part. Needs the full problems (reference code); the student kit has no answer key.
 
-            Example: grader answers --student alice > alice-key.yaml
+            Example: grader answers --assignment hw6 --student alice > alice-key.yaml
             """)
 
     @OptionGroup var grading: GradingFlags

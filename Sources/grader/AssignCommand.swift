@@ -20,9 +20,9 @@ struct Assign: ParsableCommand {
             given do not change. Reference code runs here, in the sandbox, to compute the public expected outputs.
 
             Examples:
-              grader assign --problems problems --out hw6-kit
-              grader check submissions/alice --problems hw6-kit/student
-              grader batch submissions --problems hw6-kit/autograder --out reports
+              grader assign --problems problems/hw6 --out hw6-kit
+              grader check submissions/hw6/alice --problems hw6-kit/student
+              grader batch submissions/hw6 --problems hw6-kit/autograder --out reports
             """)
 
     @Option(name: .long, help: ArgumentHelp("Where the kit goes.", valueName: "kit"))

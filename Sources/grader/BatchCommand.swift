@@ -20,9 +20,9 @@ struct Batch: ParsableCommand {
             then says so.
 
             Examples:
-              grader batch submissions --out reports
-              grader batch submissions --out reports --jobs 8 --gradescope
-              grader batch submissions --out shard-2 --shard 2/4     then: grader merge shard-* --out reports
+              grader batch submissions/hw6 --out reports
+              grader batch submissions/hw6 --out reports --jobs 8 --gradescope
+              grader batch submissions/hw6 --out shard-2 --shard 2/4     then: grader merge shard-* --out reports --assignment hw6
             """)
 
     @Argument(help: ArgumentHelp("The folder holding one sub-folder per student.", valueName: "root"))

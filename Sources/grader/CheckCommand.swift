@@ -18,7 +18,7 @@ struct Check: ParsableCommand {
 
             Examples:
               grader check . --junit report.xml --require-sandbox
-              grader check submissions/alice --min-score 20
+              grader check submissions/hw6/alice --min-score 20
             """)
 
     @Argument(help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))

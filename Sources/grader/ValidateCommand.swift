@@ -86,7 +86,7 @@ struct Validate: ParsableCommand {
             print("no reference submission graded (none at submissions/<assignment>/reference; pass --reference-submission)")
         }
         if report.passed {
-            print("validation passed: \(report.problems.count) problems, \(NumberFormatting.score(session.problems.maxScore)) points")
+            print("validation passed: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"), \(NumberFormatting.score(session.problems.maxScore)) points")
             return true
         }
         let errors = report.issues.filter { !$0.isWarning }.count

@@ -144,6 +144,10 @@ struct CalculusCLITests {
         #expect(check["matrix-derivatives.trace-square"]?["status"] as? String == "pending")
         #expect(check["backprop-mlp.mlpGradients"]?["status"] as? String == "passed")
         #expect(check["softmax-cross-entropy.crossEntropyLoss"]?["status"] as? String == "passed")
+        // The overflow's feedback stays in the kit: public checks explain inf and NaN on the extreme logits.
+        let carol = try Self.grade("submissions/calculus-backprop/carol", ["--problems", kit + "/student"]).parts
+        #expect((carol["softmax-cross-entropy.crossEntropyLoss"]?["mistake"] as? String)?.contains("inf or NaN") == true)
+        #expect(carol["residual-sigmoid-network.residualNetworkGradients"]?["mistake"] != nil, "implementation mistakes live on as public outputs")
         let malformed = CLI.temporary("calculus-malformed-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: malformed)
         try FifthProblem.edit(malformed + "/answers.yaml") { $0.replacingOccurrences(of: "trace-square: \"2*X'\"", with: "trace-square: \"2*X'(\"") }

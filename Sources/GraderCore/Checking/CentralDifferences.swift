@@ -1,7 +1,8 @@
 /// The expected output of a gradient-checked snippet: central differences of a scalar function of the reference.
 ///
 /// For every entry x_i of every argument differentiated, f is evaluated at x + h e_i and x - h e_i with
-/// h = `relativeStep` * max(1, |x_i|), and the entry of the gradient is (f(x + h e_i) - f(x - h e_i)) / 2h. The
+/// h = `relativeStep` * max(1, |x_i|), and the entry of the gradient is (f(x + h e_i) - f(x - h e_i)) divided by the
+/// step actually taken, (x_i + h) - (x_i - h), which is 2h up to rounding. The
 /// reference is run once on all the perturbed inputs of all trials.
 struct CentralDifferences {
     let check: GradientCheck
@@ -83,7 +84,7 @@ struct CentralDifferences {
 
 extension SnippetSpec {
     /// The tolerance a trial's output is judged with. A gradient checked by central differences is judged relative
-    /// to its largest entry: |got - expected| <= atol + rtol * max(|expected|, largest |entry| of the trial's
+    /// to its largest entry: |got - expected| <= atol + rtol * (|expected| + largest |entry| of the trial's
     /// gradient), since the differences err by about the step's share of the whole gradient, not of each entry.
     func tolerance(forExpected expected: SnippetValue) -> Tolerance {
         guard gradientOf != nil else { return tolerance }

@@ -82,7 +82,7 @@ public struct AssignmentKit {
             }
             for part in problem.parts {
                 if case .snippet(let spec) = part.kind {
-                    written.publicTrials += spec.trials
+                    written.publicTrials += spec.trials + spec.stabilityTrials.count
                     written.hiddenTrials += spec.hiddenTrials
                 } else if part.immediateFeedback {
                     written.immediateParts += 1
@@ -175,7 +175,18 @@ public struct AssignmentKit {
             let key = reference.answerKeys[part.id]
             switch part.kind {
             case .snippet:
-                parts.append(node.updating(removing: ["mistakes"]))
+                // An overflow's feedback names no function of the reference and gives no answer away: it stays, so
+                // that public checks explain inf and NaN on the extreme inputs.
+                let overflow: [YAMLTree]
+                if case .sequence(let items, _)? = node["mistakes"] {
+                    overflow = items.filter { item in
+                        if case .scalar(let flag, _, _)? = item["non-finite"] { return flag == "true" }
+                        return false
+                    }
+                } else {
+                    overflow = []
+                }
+                parts.append(node.updating(removing: ["mistakes"], setting: overflow.isEmpty ? [] : [("mistakes", .sequence(overflow, line: 0))]))
             case .formula:
                 // The variables and their shapes stay, so that a formula's form can be checked; the answer does not.
                 parts.append(part.immediateFeedback ? node : node.updating(removing: ["answer", "mistakes", "hint"]))

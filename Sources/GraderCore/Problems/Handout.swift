@@ -43,10 +43,12 @@ public enum Handout {
                 if !spec.stabilityTrials.isEmpty {
                     lines.append("Public checks include \(spec.stabilityTrials.count) inputs with extreme values, on which the result must stay finite and accurate.")
                 }
+                let judge = spec.gradientOf != nil ? "central differences" : "the reference"
+                let inputs = spec.stabilityTrials.isEmpty ? "\(spec.trials) random inputs" : "\(spec.trials) random and \(spec.stabilityTrials.count) written-out inputs"
                 if spec.hiddenTrials > 0 {
-                    lines.append("It must match the reference to \(spec.tolerance). Public checks run it on \(spec.trials) random inputs, shown with their expected outputs when they fail; final grading adds \(spec.hiddenTrials) hidden inputs, never shown. \(SnippetChecker.rule)")
+                    lines.append("It must match \(judge) to \(spec.tolerance). Public checks run it on \(inputs), shown with their expected outputs when they fail; final grading adds \(spec.hiddenTrials) hidden inputs, never shown. \(SnippetChecker.rule)")
                 } else {
-                    lines.append("It runs on \(spec.trials) random inputs and must match the reference to \(spec.tolerance); credit is per input.")
+                    lines.append("It runs on \(inputs) and must match \(judge) to \(spec.tolerance); credit is per input.")
                 }
             case .formula(let spec):
                 lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")

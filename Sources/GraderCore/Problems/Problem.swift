@@ -221,7 +221,8 @@ public struct SnippetSpec: Sendable {
 /// A snippet that returns the gradient of a scalar function of `reference.swift` with respect to some arguments.
 ///
 /// The function takes the snippet's own parameters and returns `Double`. The expected gradient is central
-/// differences, entry by entry: (f(x + h e_i) - f(x - h e_i)) / 2h with h = `relativeStep` * max(1, |x_i|).
+/// differences, entry by entry: (f(x + h e_i) - f(x - h e_i)) / 2h with h = `relativeStep` * max(1, |x_i|) (see
+/// `CentralDifferences`).
 public struct GradientCheck: Sendable {
     public let function: String
     /// The parameters differentiated, in the order of the snippet's returned tuple (or the one gradient returned).
