@@ -61,17 +61,7 @@ struct ProblemOptions: ParsableArguments {
     /// submissions' files or the one problem asked for (`problem`) pick; exit status 2 when none is picked.
     func folder(submissions: [String] = [], problem: String? = nil) throws -> String {
         do {
-            if let problem, assignment == nil {
-                let holding = Course.assignments(in: problems).filter {
-                    FileManager.default.fileExists(atPath: "\(problems)/\($0)/\(problem)/problem.yaml")
-                }
-                if holding.count == 1 { return (problems as NSString).appendingPathComponent(holding[0]) }
-                let course = Course.assignments(in: problems)
-                if holding.isEmpty, course.count > 1 {
-                    throw Course.ChoiceError(description: "no problem `\(problem)` in any assignment of \(problems) (\(course.joined(separator: ", ")); see `grader list`)")
-                }
-            }
-            return try Course.assignmentFolder(problems, assignment: assignment, submissions: submissions)
+            return try Course.assignmentFolder(problems, assignment: assignment, submissions: submissions, problem: problem)
         } catch let error as Course.ChoiceError {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -43,8 +43,7 @@ public enum AnswerCheckers {
         case .multipleChoice(let spec):
             return "a list of the options that apply, from \(spec.options.map { "`\($0)`" }.joined(separator: ", "))"
         case .formula(let spec):
-            let variables = spec.variables.map { "`\($0.name)` (\($0.shapeDescription))" }.joined(separator: ", ")
-            return "a formula in \(variables), e.g. `\(part.id): \"2*\(spec.variables.first?.name ?? "x")^T\"` (vectors are columns; `^T` or `'` transposes, `*` multiplies matrices, `.*` entry by entry)"
+            return "a formula in \(spec.variableList), e.g. `\(part.id): \"2*\(spec.variables.first?.name ?? "x")^T\"` (vectors are columns; `^T` or `'` transposes, `*` multiplies matrices, `.*` entry by entry)"
         case .snippet(let spec): return "`\(spec.signature.text)`"
         }
     }

@@ -13,7 +13,7 @@ struct CentralDifferences {
         var inputs: [[SnippetValue]] = []
         for trial in trials {
             for index in argumentIndices {
-                let entries = Self.leaves(trial[index])
+                let entries = PatternHints.flatten(trial[index])
                 for (position, x) in entries.enumerated() {
                     let h = step(x)
                     for sign in [1.0, -1.0] {
@@ -35,7 +35,7 @@ struct CentralDifferences {
         var next = 0
         return trials.map { trial in
             let gradients = argumentIndices.map { index -> SnippetValue in
-                let entries = Self.leaves(trial[index])
+                let entries = PatternHints.flatten(trial[index])
                 let slopes = entries.map { x -> Double in
                     let plus = values[next].number ?? .nan
                     let minus = values[next + 1].number ?? .nan
@@ -56,16 +56,8 @@ struct CentralDifferences {
 
     private func step(_ x: Double) -> Double { check.relativeStep * max(1, abs(x)) }
 
-    /// The doubles of `value`, depth first.
-    static func leaves(_ value: SnippetValue) -> [Double] {
-        switch value {
-        case .double(let x): return [x]
-        case .array(let items), .tuple(let items): return items.flatMap(leaves)
-        default: return []
-        }
-    }
-
-    /// `value` with its doubles replaced, depth first, by `entries`.
+    /// `value` with its doubles replaced, depth first (the order of `PatternHints.flatten`, which for the Double-only
+    /// arguments a gradient is taken of lists exactly the doubles), by `entries`.
     static func replacingLeaves(of value: SnippetValue, with entries: [Double]) -> SnippetValue {
         var index = 0
         func rebuild(_ value: SnippetValue) -> SnippetValue {
@@ -88,7 +80,7 @@ extension SnippetSpec {
     /// gradient), since the differences err by about the step's share of the whole gradient, not of each entry.
     func tolerance(forExpected expected: SnippetValue) -> Tolerance {
         guard gradientOf != nil else { return tolerance }
-        let largest = CentralDifferences.leaves(expected).map(abs).filter(\.isFinite).max() ?? 0
+        let largest = PatternHints.flatten(expected).map(abs).filter(\.isFinite).max() ?? 0
         var scaled = tolerance
         scaled.atol += tolerance.rtol * largest
         return scaled

@@ -54,6 +54,17 @@ public struct FormulaSpec: Sendable {
         self.seed = seed
     }
 
+    /// The variables as a student reads them: "`X` (a n×n matrix), `w` (a column vector of n entries)".
+    public var variableList: String {
+        variables.map { "`\($0.name)` (\($0.shapeDescription))" }.joined(separator: ", ")
+    }
+
+    /// The names `expression` uses that are neither one of `variables` nor `I`, in order of first use.
+    public static func unknownNames(in expression: MathExpression, variables: [Variable]) -> [String] {
+        let known = Set(variables.map(\.name))
+        return expression.names.filter { !known.contains($0) && $0 != "I" }
+    }
+
     /// rtol 1e-6, atol 1e-9: two spellings of one formula differ by rounding only, a wrong formula by far more.
     public static let defaultTolerance = Tolerance(rtol: 1e-6, atol: 1e-9)
 
@@ -117,35 +128,35 @@ public struct FormulaChecker: AnswerChecker {
             return PartGrade(problem: problem, part: part, status: .failed, score: 0,
                              message: "the formula does not parse: \(error)", details: details)
         }
-        let known = Set(spec.variables.map(\.name))
-        let unknown = formula.names.filter { !known.contains($0) && $0 != "I" }
+        let unknown = FormulaSpec.unknownNames(in: formula, variables: spec.variables)
         if !unknown.isEmpty {
             let names = unknown.map { "`\($0)`" }.joined(separator: ", ")
             return PartGrade(problem: problem, part: part, status: .failed, score: 0,
                              message: "unknown name\(unknown.count == 1 ? "" : "s") \(names) in the formula",
-                             details: ["The formula may use \(variableList(spec)), `I` (the identity) and the functions \(MathEvaluator.functions.map(\.name).joined(separator: ", "))."])
+                             details: ["The formula may use \(spec.variableList), `I` (the identity) and the functions \(MathEvaluator.functions.map(\.name).joined(separator: ", "))."])
         }
         let points = spec.points()
+        // The student's formula, evaluated once at each point.
+        let values = points.map { point in Result { () throws(MathExpressionError) in try MathEvaluator(variables: point).evaluate(formula) } }
         guard let reference = spec.answer else {
             // A student kit: the form is checked on the first point, the value at final grading.
-            if let point = points.first, let problem_ = shapeProblem(formula, at: point, spec: spec) {
+            if let point = points.first, let problem_ = shapeProblem(values[0], expected: nil, at: point, spec: spec) {
                 return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: problem_.message, details: problem_.details)
             }
             return .pending(problem: problem, part: part, reading: "`\(ReportText.clean(text, limit: 300))`")
         }
-        var failing: [(trial: Int, reason: String, details: [String])] = []
+        var failing: [(trial: Int, reason: String)] = []
         var compared = 0
         for (trial, point) in points.enumerated() {
             guard let expected = try? MathEvaluator(variables: point).evaluate(reference), expected.entries.allSatisfy(\.isFinite) else {
                 continue  // the reference is undefined here (a singular matrix): the point decides nothing
             }
             compared += 1
-            if let shape = shapeProblem(formula, at: point, spec: spec) {
+            if let shape = shapeProblem(values[trial], expected: expected, at: point, spec: spec) {
                 return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: shape.message, details: shape.details)
             }
-            let got = (try? MathEvaluator(variables: point).evaluate(formula)) ?? .scalar(.nan)
-            if let difference = Self.difference(expected: expected, got: got, tolerance: spec.tolerance) {
-                failing.append((trial, difference, []))
+            if let difference = Self.difference(expected: expected, got: (try? values[trial].get()) ?? .scalar(.nan), tolerance: spec.tolerance) {
+                failing.append((trial, difference))
             }
         }
         if compared == 0 {
@@ -162,10 +173,8 @@ public struct FormulaChecker: AnswerChecker {
         details.append("At random point \(first.trial + 1) (\(pointDescription(point, spec: spec))): \(first.reason).")
         let mistake = part.mistakes.first { mistake in
             guard case .formula(let mistakeText) = mistake.match, let wrong = try? MathExpression(parsing: mistakeText) else { return false }
-            return points.allSatisfy { point in
-                guard let expected = try? MathEvaluator(variables: point).evaluate(wrong),
-                    let got = try? MathEvaluator(variables: point).evaluate(formula)
-                else { return false }
+            return zip(points, values).allSatisfy { point, value in
+                guard let expected = try? MathEvaluator(variables: point).evaluate(wrong), let got = try? value.get() else { return false }
                 return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
             }
         }?.feedback
@@ -186,19 +195,19 @@ public struct FormulaChecker: AnswerChecker {
                          details: details, mistake: mistake)
     }
 
-    /// Why `formula` cannot be evaluated at `point` (shapes that do not conform, a wrong result shape), with the
-    /// shapes of that point; `nil` when it evaluates to a value of the expected shape.
-    private func shapeProblem(_ formula: MathExpression, at point: [String: MathValue], spec: FormulaSpec) -> (message: String, details: [String])? {
+    /// Why the formula's `value` at `point` is unusable (shapes that do not conform, or a shape other than the
+    /// `expected` value's), with the shapes of that point; `nil` when it is a value of the expected shape.
+    private func shapeProblem(
+        _ value: Result<MathValue, MathExpressionError>, expected: MathValue?, at point: [String: MathValue], spec: FormulaSpec
+    ) -> (message: String, details: [String])? {
         let shapes = "Shapes at this point: " + spec.variables.map { "\($0.name) is \(point[$0.name]?.shapeDescription ?? "?")" }.joined(separator: ", ") + "."
         let got: MathValue
-        do {
-            got = try MathEvaluator(variables: point).evaluate(formula)
-        } catch {
+        switch value {
+        case .success(let evaluated): got = evaluated
+        case .failure(let error):
             return ("the formula cannot be evaluated: \(error)", [shapes, "Vectors are columns (n×1): write `w^T*x` for a dot product and `X*w` for a matrix times a vector."])
         }
-        if let answer = spec.answer, let expected = try? MathEvaluator(variables: point).evaluate(answer),
-            let mismatch = Self.shapeMismatch(expected: expected, got: got)
-        {
+        if let expected, let mismatch = Self.shapeMismatch(expected: expected, got: got) {
             return ("wrong shape: the formula gives \(mismatch.got) where the answer is \(mismatch.expected)", [shapes])
         }
         return nil
@@ -242,10 +251,6 @@ public struct FormulaChecker: AnswerChecker {
         return nil
     }
 
-    private func variableList(_ spec: FormulaSpec) -> String {
-        spec.variables.map { "`\($0.name)` (\($0.shapeDescription))" }.joined(separator: ", ")
-    }
-
     /// The point's values when they are small, else its shapes.
     private func pointDescription(_ point: [String: MathValue], spec: FormulaSpec) -> String {
         spec.variables.map { variable -> String in
@@ -267,8 +272,7 @@ enum FormulaParsing {
     /// `text` parsed, with every name one of `variables` (or `I`).
     static func formula(_ text: String, variables: [FormulaSpec.Variable]) throws -> MathExpression {
         let expression = try MathExpression(parsing: text)
-        let known = Set(variables.map(\.name))
-        if let unknown = expression.names.first(where: { !known.contains($0) && $0 != "I" }) {
+        if let unknown = FormulaSpec.unknownNames(in: expression, variables: variables).first {
             throw MathExpressionError(message: "`\(unknown)` is not one of the part's variables (\(variables.map(\.name).joined(separator: ", ")))", column: nil)
         }
         return expression

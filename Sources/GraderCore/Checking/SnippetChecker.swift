@@ -285,7 +285,7 @@ struct SnippetChecker {
             }
         }?.feedback
         if mistake == nil, let overflow = part.mistakes.first(where: { if case .nonFinite = $0.match { return true } else { return false } }),
-            failing.allSatisfy({ trial in outputs[trial].map { CentralDifferences.leaves($0).contains { !$0.isFinite } } ?? false })
+            failing.allSatisfy({ trial in outputs[trial].map { PatternHints.flatten($0).contains { !$0.isFinite } } ?? false })
         {
             mistake = overflow.feedback
         }

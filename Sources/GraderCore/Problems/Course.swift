@@ -31,9 +31,18 @@ public enum Course {
     /// The assignment folder a command uses: `folder` itself when it is one, else `folder/assignment`, else the
     /// assignment whose problems `submissions` answer (their `<problem>.swift` files and `answers.yaml` keys).
     ///
-    /// - Parameter submissions: Submission folders, or a batch's folder of them (its sub-folders are looked at).
-    public static func assignmentFolder(_ folder: String, assignment: String?, submissions: [String] = []) throws -> String {
+    /// - Parameters:
+    ///   - submissions: Submission folders, or a batch's folder of them (its sub-folders are looked at).
+    ///   - problem: A problem id: without `assignment`, the one assignment that holds it is used.
+    public static func assignmentFolder(_ folder: String, assignment: String?, submissions: [String] = [], problem: String? = nil) throws -> String {
         let available = assignments(in: folder)
+        if let problem, assignment == nil, available.count > 1 {
+            let holding = available.filter { FileManager.default.fileExists(atPath: "\(folder)/\($0)/\(problem)/problem.yaml") }
+            if holding.count == 1 { return (folder as NSString).appendingPathComponent(holding[0]) }
+            if holding.isEmpty {
+                throw ChoiceError(description: "no problem `\(problem)` in any assignment of \(folder) (\(available.joined(separator: ", ")); see `grader list`)")
+            }
+        }
         if let assignment {
             if isAssignment(folder) {
                 let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent

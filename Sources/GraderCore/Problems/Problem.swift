@@ -266,6 +266,16 @@ public struct DimensionExpression: Sendable, CustomStringConvertible {
 
     public var description: String { factors.joined(separator: "*") }
 
+    /// The expression written as `g*a`: its factors, split at `*`.
+    public init(_ text: String) {
+        factors = text.split(separator: "*").map { String($0).trimmingWhitespace() }
+    }
+
+    /// The first factor that is neither a whole number nor one of `known`, if any.
+    public func unknownFactor(known: Set<String>) -> String? {
+        factors.first { Int($0) == nil && !known.contains($0) }
+    }
+
     /// Evaluates the expression with the dimensions drawn for a trial; `nil` names an unknown dimension.
     public func evaluate(_ dimensions: [String: Int]) -> Int? {
         var product = 1

@@ -239,10 +239,10 @@ public enum ProblemLoader {
         }
         func range(_ key: String) throws -> ClosedRange<Double>? {
             guard let rangeNode = fields.node(key) else { return nil }
-            guard case .sequence(let items, _) = rangeNode, items.count == 2, let low = YAMLScalars.double(items[0]),
-                let high = YAMLScalars.double(items[1]), low.isFinite, high.isFinite, low <= high
-            else { throw fields.error("\(what): `\(key)` must be [low, high] with finite low <= high", line: rangeNode.line) }
-            return low...high
+            guard let range = realRange(rangeNode) else {
+                throw fields.error("\(what): `\(key)` must be [low, high] with finite low <= high", line: rangeNode.line)
+            }
+            return range
         }
         let source: ProblemParameter.Source
         let scalar: SwiftType
@@ -608,7 +608,7 @@ public enum ProblemLoader {
             check.relativeStep = step
         }
         try fields.rejectUnknownKeys()
-        var returned: [SwiftType]
+        let returned: [SwiftType]
         if case .tuple(let elements) = signature.returnType { returned = elements.map(\.type) } else { returned = [signature.returnType] }
         guard returned.count == arguments.count else {
             throw fields.error("part `\(partID)`: `with-respect-to` names \(arguments.count) parameter\(arguments.count == 1 ? "" : "s") but \(signature.name) returns \(returned.count) value\(returned.count == 1 ? "" : "s")")
@@ -640,18 +640,18 @@ public enum ProblemLoader {
             let shapeTexts = try variable.strings("shape") ?? []
             guard shapeTexts.count <= 2 else { throw variable.error("variable `\(entry.key)`: `shape` is [] (scalar), [n] (column vector) or [m, n] (matrix)") }
             let shape = try shapeTexts.map { text -> DimensionExpression in
-                let factors = text.split(separator: "*").map { String($0).trimmingWhitespace() }
-                for factor in factors where Int(factor) == nil && !known.contains(factor) {
+                let expression = DimensionExpression(text)
+                if let factor = expression.unknownFactor(known: known) {
                     throw variable.error("variable `\(entry.key)`: `\(factor)` is neither a number nor one of the part's `dimensions`")
                 }
-                return DimensionExpression(factors: factors)
+                return expression
             }
             var range = -2.0...2.0
             if let rangeNode = variable.node("range") {
-                guard case .sequence(let items, _) = rangeNode, items.count == 2, let low = YAMLScalars.double(items[0]),
-                    let high = YAMLScalars.double(items[1]), low.isFinite, high.isFinite, low <= high
-                else { throw variable.error("variable `\(entry.key)`: `range` must be [low, high] with finite low <= high", line: rangeNode.line) }
-                range = low...high
+                guard let read = realRange(rangeNode) else {
+                    throw variable.error("variable `\(entry.key)`: `range` must be [low, high] with finite low <= high", line: rangeNode.line)
+                }
+                range = read
             }
             var choices: [Double] = []
             if let choicesNode = variable.node("choices") {
@@ -684,6 +684,14 @@ public enum ProblemLoader {
         return generator.next()
     }
 
+    /// `[low, high]` with finite numbers, low <= high; `nil` for anything else.
+    static func realRange(_ node: YAMLTree) -> ClosedRange<Double>? {
+        guard case .sequence(let items, _) = node, items.count == 2, let low = YAMLScalars.double(items[0]),
+            let high = YAMLScalars.double(items[1]), low.isFinite, high.isFinite, low <= high
+        else { return nil }
+        return low...high
+    }
+
     static func intRange(_ node: YAMLTree) -> ClosedRange<Int>? {
         guard case .sequence(let items, _) = node, items.count == 2,
             case .scalar(let low, _, _) = items[0], case .scalar(let high, _, _) = items[1],
@@ -699,11 +707,11 @@ public enum ProblemLoader {
         var fields = try YAMLFields(node, file: file, what: "input `\(parameter.name)`")
         let known = Set(dimensions.map(\.name))
         func expression(_ text: String, line: Int) throws -> DimensionExpression {
-            let factors = text.split(separator: "*").map { String($0).trimmingWhitespace() }
-            for factor in factors where Int(factor) == nil && !known.contains(factor) {
+            let expression = DimensionExpression(text)
+            if let factor = expression.unknownFactor(known: known) {
                 throw fields.error("input `\(parameter.name)`: `\(factor)` is neither a number nor a dimension", line: line)
             }
-            return DimensionExpression(factors: factors)
+            return expression
         }
         var shape: [DimensionExpression] = []
         if let shapeNode = fields.node("shape") {
@@ -720,10 +728,8 @@ public enum ProblemLoader {
         }
         var range = 0.0...1.0
         if let rangeNode = fields.node("range") {
-            guard case .sequence(let items, _) = rangeNode, items.count == 2, let low = YAMLScalars.double(items[0]),
-                let high = YAMLScalars.double(items[1]), low.isFinite, high.isFinite, low <= high
-            else { throw fields.error("`range` must be [low, high] with finite low <= high", line: rangeNode.line) }
-            range = low...high
+            guard let read = realRange(rangeNode) else { throw fields.error("`range` must be [low, high] with finite low <= high", line: rangeNode.line) }
+            range = read
         }
         let value = try fields.string("value").map { try expression($0, line: fields.line) }
         let probability = try fields.double("probability") ?? 0.5
