@@ -12,8 +12,22 @@
 //     --processes N        RLIMIT_NPROC (per user)
 //     --user UID:GID       drop to this user and group (no supplementary groups) before the exec; root only
 //     --parent PID         watch mode, for runs without a PID namespace (see below)
+//     --landlock           confine PROGRAM with Landlock (below); exit 125 where the kernel cannot
+//     --allow-read PATH    with --landlock: PROGRAM may read and execute under PATH (repeatable)
+//     --allow-write PATH   with --landlock: PROGRAM may also create, change and remove under PATH (repeatable)
+//   grader-launch --landlock-abi
+//     prints the Landlock ABI version the kernel offers (0: none) and exits 0
 //
-// Core dumps are always off. Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end
+// Core dumps are always off, and PROGRAM can never gain privileges (PR_SET_NO_NEW_PRIVS: a setuid program such as
+// su or mount runs without them).
+//
+// Landlock is for runs without namespaces, where PROGRAM would otherwise see the host's whole file system. The
+// kernel then refuses PROGRAM (and everything it starts) every file access outside the allowed paths: no read of
+// another submission, the grader's cache or the autograder's files, no file left behind in /tmp. Where the kernel's
+// Landlock ABI allows it, TCP connect and bind are refused too (ABI 4), and so are signals to processes outside
+// the sandbox and connections to abstract UNIX sockets (ABI 6).
+//
+// Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end
 // everything), the launcher applies the limits and replaces itself with PROGRAM.
 //
 // With --parent PID, the launcher stays: it becomes a child subreaper, so every process the student starts, even
@@ -33,7 +47,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,7 +72,8 @@ static void fail(const char *what) {
 
 static void usage(const char *problem) {
     fprintf(stderr, "grader-launch: %s\nusage: grader-launch [--cpu S] [--memory B] [--file-size B] [--open-files N] "
-                    "[--processes N] [--user UID:GID] [--parent PID] -- PROGRAM [ARGUMENTS...]\n", problem);
+                    "[--processes N] [--user UID:GID] [--parent PID] [--landlock [--allow-read P] [--allow-write P]] "
+                    "-- PROGRAM [ARGUMENTS...]\n", problem);
     exit(LAUNCH_FAILED);
 }
 
@@ -74,15 +93,106 @@ static void set_limit(int resource, rlim_t soft, rlim_t hard, const char *name) 
     if (setrlimit(resource, &limit) != 0) fail(name);
 }
 
+
+// Landlock, declared here rather than taken from <linux/landlock.h>: the build machine's headers may be older than
+// the kernel that runs the grader, and every number below is a stable kernel ABI.
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+enum {
+    LL_CREATE_RULESET_VERSION = 1,
+    LL_RULE_PATH_BENEATH = 1,
+    LL_FS_EXECUTE = 1 << 0, LL_FS_WRITE_FILE = 1 << 1, LL_FS_READ_FILE = 1 << 2, LL_FS_READ_DIR = 1 << 3,
+    LL_FS_REMOVE_DIR = 1 << 4, LL_FS_REMOVE_FILE = 1 << 5, LL_FS_MAKE_CHAR = 1 << 6, LL_FS_MAKE_DIR = 1 << 7,
+    LL_FS_MAKE_REG = 1 << 8, LL_FS_MAKE_SOCK = 1 << 9, LL_FS_MAKE_FIFO = 1 << 10, LL_FS_MAKE_BLOCK = 1 << 11,
+    LL_FS_MAKE_SYM = 1 << 12, LL_FS_REFER = 1 << 13, LL_FS_TRUNCATE = 1 << 14, LL_FS_IOCTL_DEV = 1 << 15,
+    LL_NET_BIND_TCP = 1 << 0, LL_NET_CONNECT_TCP = 1 << 1,
+    LL_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0, LL_SCOPE_SIGNAL = 1 << 1,
+};
+struct ll_ruleset_attr {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;  // ABI 4
+    uint64_t scoped;              // ABI 6
+};
+struct ll_path_beneath_attr {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} __attribute__((packed));
+
+/// The Landlock ABI version of the running kernel; 0 where there is none (an old kernel, Landlock disabled at
+/// boot, or a seccomp filter such as an old container runtime's that refuses the call).
+static int landlock_abi(void) {
+    long version = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+    return version < 0 ? 0 : (int)version;
+}
+
+enum { MAX_RULES = 32 };
+
+struct landlock_rules {
+    int enabled;
+    int count;
+    const char *paths[MAX_RULES];
+    int writable[MAX_RULES];
+};
+
+/// Confines this process and everything it starts to the allowed paths; fails (exit 125) rather than run
+/// PROGRAM unconfined. Only rights the kernel knows are handled: a right it does not know stays unrestricted,
+/// which the grader accounts for by the ABI version it reports.
+static void apply_landlock(const struct landlock_rules *rules) {
+    int abi = landlock_abi();
+    if (abi < 1) {
+        errno = ENOSYS;
+        fail("Landlock is not available");
+    }
+    uint64_t all_fs = (uint64_t)((LL_FS_MAKE_SYM << 1) - 1);
+    if (abi >= 2) all_fs |= LL_FS_REFER;
+    if (abi >= 3) all_fs |= LL_FS_TRUNCATE;
+    if (abi >= 5) all_fs |= LL_FS_IOCTL_DEV;
+    const uint64_t read_fs = LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
+    // The rights that make sense on a file (the rest are about directory entries).
+    const uint64_t file_rights = LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
+    struct ll_ruleset_attr attr = {all_fs, 0, 0};
+    size_t size = sizeof(uint64_t);
+    if (abi >= 4) {
+        attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;  // no rule allows any port
+        size = 2 * sizeof(uint64_t);
+    }
+    if (abi >= 6) {
+        attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+        size = sizeof attr;
+    }
+    int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+    if (ruleset < 0) fail("landlock_create_ruleset");
+    for (int i = 0; i < rules->count; i++) {
+        int fd = open(rules->paths[i], O_PATH | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT) continue;  // nothing there to allow
+            fail(rules->paths[i]);
+        }
+        struct stat info;
+        if (fstat(fd, &info) != 0) fail(rules->paths[i]);
+        uint64_t access = (rules->writable[i] ? all_fs : read_fs) & all_fs;
+        if (!S_ISDIR(info.st_mode)) access &= file_rights;
+        struct ll_path_beneath_attr rule = {access, fd};
+        if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &rule, 0) != 0) fail(rules->paths[i]);
+        close(fd);
+    }
+    if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) fail("landlock_restrict_self");
+    close(ruleset);
+}
+
 struct options {
     long long cpu, memory, file_size, open_files, processes;
     long long uid, gid;
     pid_t parent;
+    struct landlock_rules landlock;
     char **program;
 };
 
-/// In the process that becomes PROGRAM: the user, then the limits, then the parent-death signal (a change of user
-/// clears it, so it comes last), then exec. Never returns.
+/// In the process that becomes PROGRAM: the user, then the limits, no new privileges, Landlock, then the
+/// parent-death signal (a change of user clears it, so it comes last), then exec. Never returns.
 static void become_program(const struct options *options, pid_t expected_parent) {
     // The user first: the kernel refuses an exec right after a change of user when that user already runs more
     // processes than RLIMIT_NPROC allows, which would let one part's fork bomb stop a concurrent part from starting.
@@ -99,6 +209,8 @@ static void become_program(const struct options *options, pid_t expected_parent)
     if (options->file_size >= 0) set_limit(RLIMIT_FSIZE, (rlim_t)options->file_size, (rlim_t)options->file_size, "RLIMIT_FSIZE");
     if (options->open_files >= 0) set_limit(RLIMIT_NOFILE, (rlim_t)options->open_files, (rlim_t)options->open_files, "RLIMIT_NOFILE");
     if (options->processes >= 0) set_limit(RLIMIT_NPROC, (rlim_t)options->processes, (rlim_t)options->processes, "RLIMIT_NPROC");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");
+    if (options->landlock.enabled) apply_landlock(&options->landlock);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) fail("PR_SET_PDEATHSIG");
     // The parent may have died before the line above; then nothing would end this process.
     if (getppid() != expected_parent) _exit(LAUNCH_FAILED);
@@ -191,11 +303,19 @@ static int watch(const struct options *options) {
 }
 
 int main(int argc, char **argv) {
-    struct options options = {-1, -1, -1, -1, -1, -1, -1, 0, NULL};
+    struct options options;
+    memset(&options, 0, sizeof options);
+    options.cpu = options.memory = options.file_size = options.open_files = options.processes = -1;
+    options.uid = options.gid = -1;
+    if (argc == 2 && strcmp(argv[1], "--landlock-abi") == 0) {
+        printf("%d\n", landlock_abi());
+        return 0;
+    }
     int index = 1;
     for (; index < argc; index++) {
         const char *option = argv[index];
         if (strcmp(option, "--") == 0) { index++; break; }
+        if (strcmp(option, "--landlock") == 0) { options.landlock.enabled = 1; continue; }
         if (index + 1 >= argc) usage("an option is missing its value");
         const char *value = argv[++index];
         if (strcmp(option, "--cpu") == 0) options.cpu = (long long)parse_number(value, option);
@@ -204,7 +324,12 @@ int main(int argc, char **argv) {
         else if (strcmp(option, "--open-files") == 0) options.open_files = (long long)parse_number(value, option);
         else if (strcmp(option, "--processes") == 0) options.processes = (long long)parse_number(value, option);
         else if (strcmp(option, "--parent") == 0) options.parent = (pid_t)parse_number(value, option);
-        else if (strcmp(option, "--user") == 0) {
+        else if (strcmp(option, "--allow-read") == 0 || strcmp(option, "--allow-write") == 0) {
+            if (options.landlock.count == MAX_RULES) usage("too many --allow-read and --allow-write paths");
+            options.landlock.paths[options.landlock.count] = value;
+            options.landlock.writable[options.landlock.count] = strcmp(option, "--allow-write") == 0;
+            options.landlock.count++;
+        } else if (strcmp(option, "--user") == 0) {
             unsigned long long uid, gid;
             char extra;
             if (sscanf(value, "%llu:%llu%c", &uid, &gid, &extra) != 2) usage("--user needs UID:GID");

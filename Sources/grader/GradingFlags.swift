@@ -30,8 +30,11 @@ struct GradingFlags: ParsableArguments {
     @Flag(name: .long, help: "Fail instead of running student code without namespace isolation.")
     var requireSandbox = false
 
-    @Flag(name: .long, help: "Do not use namespaces even where available (rlimits and timeouts only).")
+    @Flag(name: .long, help: "Do not use namespaces even where available (the fallback: rlimits, a uid of its own as root, Landlock).")
     var noNamespaces = false
+
+    @Flag(name: .long, help: "In the fallback without namespaces, do not confine student code with Landlock either (to see what is left).")
+    var noLandlock = false
 
     @Option(name: .customLong("flag-threshold"), help: ArgumentHelp("Flag a part when the share of public trials it passes exceeds the share of hidden trials by more than this (default 0.5).", valueName: "fraction"))
     var flagThreshold: Double?
@@ -54,6 +57,7 @@ struct GradingFlags: ParsableArguments {
             wallSeconds: timeout, cpuSeconds: cpu, memoryMegabytes: memory, outputKilobytes: outputLimit, compileSeconds: compileTimeout)
         options.requireSandbox = requireSandbox
         options.disableNamespaces = noNamespaces
+        options.disableLandlock = noLandlock
         if let jobs { options.jobs = jobs }
         if let flagThreshold { options.flagThreshold = flagThreshold }
         return options

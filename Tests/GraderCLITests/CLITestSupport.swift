@@ -139,6 +139,21 @@ enum CLI {
         try requireTool("bwrap", install: "sudo apt-get install bubblewrap", for: "the namespace sandbox")
     }
 
+    /// Fails the calling test unless the kernel offers Landlock with TCP rules (ABI 4, Linux 6.7), which the fallback
+    /// without namespaces confines student code with.
+    static func requireLandlock() throws {
+        let launcher = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("grader-launch").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = ["--landlock-abi"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let abi = Int(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        try #require(abi >= 4, "this kernel offers Landlock ABI \(abi); the fallback tests expect 4 or later (Linux 6.7), as on the project's CI machines")
+    }
+
     /// The results JSON at `path`.
     static func json(_ path: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]

@@ -210,22 +210,29 @@ struct HostileInputTests {
         #expect((report["submission"] as? String)?.contains("Zoë O'Brien 学生") == true)
     }
 
-    /// Without namespaces, snippets run as the grader's own user when it is not root: then nothing on disk is out of
-    /// their reach, so the grader must keep reference outputs in memory, cache nothing, and say so.
-    @Test("as a non-root user without namespaces: no reference output or result reaches the disk, and the report says why")
-    func nonRootUnsandboxed() throws {
+    /// A submission folder, a cache and a home under a fresh folder that `nobody` owns when the tests run as root,
+    /// and the prefix that runs the grader as `nobody` then.
+    static func nobodyFolders(_ name: String) throws -> (base: String, folder: String, cache: String, home: String, prefix: [String]) {
         let asRoot = getuid() == 0
         if asRoot { try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody") }
-        let base = CLI.temporary("nobody-plain-\(UInt32.random(in: 0...UInt32.max))")
+        let base = CLI.temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
         let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
         for path in [base, cache, home] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: folder)
-        if asRoot { for path in [base, cache, home] { chown(path, 65534, 65534) } }
+        if asRoot { for path in [base, folder, cache, home] { chown(path, 65534, 65534) } }
         chmod(CLI.temporary(""), 0o755)
+        return (base, folder, cache, home, asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
+    }
+
+    /// Without namespaces or Landlock, snippets run as the grader's own user when it is not root: then nothing on
+    /// disk is out of their reach, so the grader must keep reference outputs in memory, cache nothing, and say so.
+    @Test("as a non-root user without namespaces or Landlock: no reference output or result reaches the disk, and the report says why")
+    func nonRootUnsandboxed() throws {
+        let (base, folder, cache, home, prefix) = try Self.nobodyFolders("nobody-plain")
         let json = base + "/results.json"
         let run = try CLI.grader(
-            ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces"], environment: ["HOME": home, "GRADER_CACHE": cache],
-            prefix: asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
+            ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces", "--no-landlock"], environment: ["HOME": home, "GRADER_CACHE": cache],
+            prefix: prefix)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
         #expect(report["score"] as? Double == 26)
@@ -233,6 +240,36 @@ struct HostileInputTests {
         #expect(note.contains("kept reference outputs in memory") && note.contains("not for final grades"), "\(note)")
         let kept = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String]) ?? []
         #expect(kept.isEmpty, "the cache holds \(kept.prefix(5))")
+    }
+
+    /// With Landlock, a snippet running as the grader's own user still sees no file outside its folder, the
+    /// toolchain and the system's: the grader keeps its cache, and a snippet that reads it finds nothing.
+    @Test("as a non-root user without namespaces, Landlock keeps the cache out of the snippet's reach")
+    func nonRootLandlock() throws {
+        try CLI.requireLandlock()
+        let (base, folder, cache, home, prefix) = try Self.nobodyFolders("nobody-landlock")
+        let attack = try String(contentsOfFile: CLI.fixtures + "/snippets/read-cache.swift", encoding: .utf8)
+            .replacingOccurrences(of: "@@CACHE@@", with: cache)
+        let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
+            .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        try (attack + "\n" + reference).write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        if getuid() == 0 { chown(folder + "/residual-jacobians.swift", 65534, 65534) }
+        let json = base + "/results.json"
+        // Twice: the second run finds the references the first cached, and must not read them either.
+        for _ in 0..<2 {
+            let run = try CLI.grader(
+                ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces"], environment: ["HOME": home, "GRADER_CACHE": cache],
+                prefix: prefix)
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try CLI.json(json)
+            let note = (report["sandbox"] as? [String: Any])?["note"] as? String ?? ""
+            #expect(note.contains("Landlock") && note.contains("not for final grades"), "\(note)")
+            let layer = CLI.parts(report)["residual-jacobians.residualLayerJacobian"] ?? [:]
+            #expect(layer["status"] as? String == "passed", "\(layer["message"] ?? "") \(layer["output"] ?? "")")
+            #expect(report["score"] as? Double == 26)
+        }
+        let kept = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String]) ?? []
+        #expect(kept.contains { $0.hasPrefix("references/") }, "the grader caches again once Landlock guards the cache")
     }
 
     /// Runs the grader as `nobody` (through `setpriv` when the tests run as root, else as the user running them),

@@ -17,6 +17,9 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     /// The whole file is refused (compile error, too large), so `residualGradients` is lost too.
     var wholeFile = false
     var extra: [String] = []
+    /// Grades with an empty cache, so that the references are computed during the run; its folder is made
+    /// beforehand, readable by everyone, as a CI job or a shared machine may have it.
+    var freshCache = false
 
     var testDescription: String { fixture }
 
@@ -60,9 +63,19 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
         // A frame forged with the right value, then a crash: counts for nothing.
         HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
+        // Linker options in the module's own autolink section: to read private files into the binary, to write any
+        // file as the grader's user. The link is the grader's alone and runs in the sandbox: the options are never
+        // read, no file is embedded or written, and the module, whose section the linker discards, does not link.
+        HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true),
+        // What reference work leaves within reach, and what one run leaves for the next.
+        HostileSnippet(fixture: "reference-binary", outcome: .passes, freshCache: true),
+        HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
+        HostileSnippet(fixture: "leftover-file", outcome: .passes),
+        HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
     ]
 
-    /// The cases rerun without namespaces: what the fallback still stops, and what it cannot.
+    /// The cases rerun without namespaces, with Landlock (the kernel here has it): the limits, the process cleanup,
+    /// the clean environment, and no file or TCP connection outside the run's own folder.
     static let fallback: [HostileSnippet] = [
         HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
         HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
@@ -70,12 +83,34 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
         HostileSnippet(fixture: "leave-process", outcome: .passes),
         HostileSnippet(fixture: "read-environment", outcome: .passes),
-        // Documented in SECURITY.md: without a mount namespace, files the sandbox user can read are readable.
-        HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED")),
+        HostileSnippet(fixture: "read-outside", outcome: .passes),
+        HostileSnippet(fixture: "write-outside", outcome: .passes),
+        HostileSnippet(fixture: "network-loopback", outcome: .passes),
+        HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true),
+        HostileSnippet(fixture: "reference-binary", outcome: .passes, freshCache: true),
+        HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
+        HostileSnippet(fixture: "leftover-file", outcome: .passes),
+        HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
         HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
         HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
         HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
         HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
+    ]
+
+    /// Without namespaces and without Landlock (an old kernel): what the uid of its own still stops, and what it
+    /// cannot. Files it writes in world-writable folders are removed after the run.
+    static let fallbackWithoutLandlock: [HostileSnippet] = [
+        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit"), extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "leave-process", outcome: .passes, extra: ["--no-landlock"]),
+        // Documented in SECURITY.md: without a mount namespace or Landlock, world-readable files are readable.
+        HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED"), extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "write-outside", outcome: .passes, extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true, extra: ["--no-landlock"]),
+        // The uid of its own and the sweep after each run keep reference binaries and one run's leftovers out of reach.
+        HostileSnippet(fixture: "reference-binary", outcome: .passes, extra: ["--no-landlock"], freshCache: true),
+        HostileSnippet(fixture: "read-cache", outcome: .passes, extra: ["--no-landlock"], freshCache: true),
+        HostileSnippet(fixture: "leftover-file", outcome: .passes, extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "leftover-ipc", outcome: .passes, extra: ["--no-landlock"]),
     ]
 }
 
@@ -87,6 +122,8 @@ struct HostileRun {
     let leftovers: [String]
     let filesOutside: [String]
     let connections: Int
+    /// The cache folder made for this run (`freshCache`).
+    let cache: String?
 }
 
 /// Grades submissions with one hostile function each and checks that only that function is lost, with a clear
@@ -100,12 +137,18 @@ struct HostileSnippetTests {
         try check(hostile, namespaces: true)
     }
 
-    @Test("without namespaces the limits, the process cleanup and the clean environment still hold", arguments: HostileSnippet.fallback)
+    @Test("without namespaces the limits, the process cleanup, the clean environment and Landlock still hold", arguments: HostileSnippet.fallback)
     func rlimitsOnly(_ hostile: HostileSnippet) throws {
+        try CLI.requireLandlock()
         try check(hostile, namespaces: false)
     }
 
-    private func check(_ hostile: HostileSnippet, namespaces: Bool) throws {
+    @Test("without namespaces or Landlock the limits, the cleanup and the uid of its own still hold", arguments: HostileSnippet.fallbackWithoutLandlock)
+    func withoutLandlock(_ hostile: HostileSnippet) throws {
+        try check(hostile, namespaces: false, confinesFiles: false)
+    }
+
+    private func check(_ hostile: HostileSnippet, namespaces: Bool, confinesFiles: Bool = true) throws {
         let result = try Self.run(hostile, namespaces: namespaces)
         let run = result.run
         let layer = result.parts[HostileSnippet.layer] ?? [:]
@@ -139,7 +182,11 @@ struct HostileSnippetTests {
         let xml = try String(contentsOfFile: result.junit, encoding: .utf8)
         #expect(!xml.contains("[[ATTACHMENT|") && !xml.contains("[[PROPERTY|"))
         #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
-        if namespaces { #expect(!xml.contains("LEAKED"), "the snippet read something outside its sandbox") }
+        if confinesFiles { #expect(!xml.contains("LEAKED"), "the snippet read something outside its sandbox") }
+        if let cache = result.cache {
+            let mode = (try FileManager.default.attributesOfItem(atPath: cache)[.posixPermissions] as? Int) ?? 0
+            #expect(mode == 0o700, "the cache folder, made readable by all before the run, has mode \(String(mode, radix: 8))")
+        }
     }
 
     /// Builds the submission, serves a loopback port, grades, then looks for survivors and escaped files.
@@ -149,6 +196,7 @@ struct HostileSnippetTests {
         let canary = CLI.temporary("canary-\(marker)")
         try "secret canary \(marker)".write(toFile: canary, atomically: true, encoding: .utf8)
         let secret = "s3cr3t-\(marker)"
+        let cache = CLI.temporary("cache-\(marker)")
         let outside = [CLI.temporary("escape-\(marker)"), folder + "/escape-\(marker)", "/tmp/escape-\(marker)", CLI.root + "/escape-\(marker)"]
         let listener = try LoopbackListener()
         defer { listener.close() }
@@ -168,7 +216,11 @@ struct HostileSnippetTests {
         let substitutions = [
             "@@MARKER@@": marker, "@@PORT@@": "\(listener.port)", "@@SECRET@@": secret,
             "@@SECRET_PATHS@@": readable.map { "\"\($0)\"" }.joined(separator: ", "),
+            "@@CACHE@@": cache,
             "@@WRITE_PATHS@@": outside.map { "\"\($0)\"" }.joined(separator: ", "),
+            "@@AUTOLINK@@": autolinkSection(
+                ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + readable + ["--format=elf"]
+                    + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], outside).map { $0 + $1 }),
         ]
         for (key, value) in substitutions { source = source.replacingOccurrences(of: key, with: value) }
         var bytes = Data(source.utf8)
@@ -184,11 +236,27 @@ struct HostileSnippetTests {
         let junit = folder + ".xml", json = folder + ".json"
         let arguments = ["grade", folder, "--junit", junit, "--json", json, "--timeout", "3", "--cpu", "1"]
             + (namespaces ? [] : ["--no-namespaces"]) + hostile.extra
-        let run = try CLI.grader(arguments, environment: ["GRADER_TEST_SECRET": secret])
+        var environment = ["GRADER_TEST_SECRET": secret]
+        if hostile.freshCache {
+            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            environment["GRADER_CACHE"] = cache
+        }
+        let run = try CLI.grader(arguments, environment: environment)
         let parts = (try? CLI.json(json)).map(CLI.parts) ?? [:]
         return HostileRun(
             run: run, parts: parts, junit: junit, leftovers: processes(containing: marker),
-            filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) }, connections: listener.acceptedConnections())
+            filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) }, connections: listener.acceptedConnections(),
+            cache: hostile.freshCache ? cache : nil)
+    }
+
+    /// A declaration that puts `options` in the object's autolink section, each ending in NUL, as Swift 6.3 allows
+    /// any file to: `swift-autolink-extract` hands them to the linker as arguments.
+    static func autolinkSection(_ options: [String]) -> String {
+        let bytes: [UInt8] = options.flatMap { Array($0.utf8) + [0] }
+        return """
+            @section(".swift1_autolink_entries") @used
+            let __linkerOptions: (\(bytes.map { _ in "UInt8" }.joined(separator: ", "))) = (\(bytes.map(String.init).joined(separator: ", ")))
+            """
     }
 
     /// Live processes whose command line or name holds `marker`.

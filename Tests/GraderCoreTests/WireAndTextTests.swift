@@ -34,7 +34,7 @@ struct WireAndTextTests {
         }.joined(separator: "\n")
         let entries = try signatures.map { HarnessEntry.call(try FunctionSignature(parsing: $0)) }
         let session = TestSupport.session
-        guard case .built(let binary) = try session.builder.build(fileName: "echo.swift", source: Array(source.utf8), entries: entries) else {
+        guard case .built(let binary) = try session.builder.build(fileName: "echo.swift", source: Array(source.utf8), entries: entries, owner: .trusted) else {
             Issue.record("the echo file did not build")
             return
         }
@@ -52,7 +52,7 @@ struct WireAndTextTests {
         ]
         for test in cases {
             let run = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: test.entry, returnType: test.type,
-                                       trials: test.trials, limits: SandboxLimits())
+                                       trials: test.trials, limits: SandboxLimits(), owner: .trusted)
             #expect(run.failure == nil, "\(test.entry): \(run.failure ?? "")")
             for (trial, input) in test.trials.enumerated() {
                 let expected = test.type.rank > 0 || test.entry != "echoMixed" ? input[0] : .tuple(input)

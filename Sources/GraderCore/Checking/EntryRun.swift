@@ -20,16 +20,17 @@ public struct EntryRun: Sendable {
     /// again on its own, and counts only if that run ends cleanly. An honest function that crashes on trial 8 keeps
     /// its first 7 trials; forged frames followed by a crash, a closed channel or a timeout count for nothing.
     static func run(
-        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits
+        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits,
+        owner: CodeOwner
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
-        var (result, clean) = try runOnce(sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits)
+        var (result, clean) = try runOnce(sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits, owner: owner)
         if clean { return result }
         let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
         result.outputs = result.outputs.map { _ in nil }
         for trial in claimed {
             let (solo, soloClean) = try runOnce(
-                sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]], limits: limits)
+                sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]], limits: limits, owner: owner)
             // A trial that passed in the full run but not alone is not the behaviour of an honest function: stop.
             guard soloClean, let value = solo.outputs.first ?? nil else { break }
             result.outputs[trial] = value
@@ -39,9 +40,9 @@ public struct EntryRun: Sendable {
 
     /// One sandboxed run on `lines`; `clean` when it exited 0 after the end frame with only well-formed frames.
     private static func runOnce(
-        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits
+        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits, owner: CodeOwner
     ) throws -> (run: EntryRun, clean: Bool) {
-        let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits)
+        let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits, owner: owner)
         var outputs = [SnippetValue?](repeating: nil, count: lines.count)
         var seen = Set<Int>()
         var done = false

@@ -33,7 +33,8 @@ struct SnippetChecker {
             let result: BuildResult
             do {
                 result = try session.builder.build(
-                    fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, timeLimit: limits.compileSeconds)
+                    fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, owner: .student,
+                    timeLimit: limits.compileSeconds)
             } catch {
                 return all(.error, .graderError, "the grader could not compile \(fileName): \(error)")
             }
@@ -159,13 +160,13 @@ struct SnippetChecker {
         var skippedHidden = false
         do {
             publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
-                                         trials: Array(expectation.trials.prefix(publicCount)), limits: limits)
+                                         trials: Array(expectation.trials.prefix(publicCount)), limits: limits, owner: .student)
             // A function that cannot finish a single public trial within its time limits (an endless loop) would
             // only spend the same time again on the hidden ones: they are not run, and count as failed.
             skippedHidden = hiddenCount > 0 && (publicRun.failureKind?.isTimeLimit ?? false) && publicRun.outputs.allSatisfy { $0 == nil }
             hiddenRun = hiddenCount == 0 || skippedHidden ? nil : try EntryRun.run(
                 sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
-                trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits)
+                trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits, owner: .student)
         } catch {
             return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)")
         }

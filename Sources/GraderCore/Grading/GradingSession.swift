@@ -10,6 +10,8 @@ public struct GradingOptions: Sendable {
     public var requireSandbox = false
     /// Run without namespaces even where they work (to see the fallback).
     public var disableNamespaces = false
+    /// In the fallback, do not confine student code with Landlock (to see what is left without it).
+    public var disableLandlock = false
     /// Problems compiled and run at the same time.
     public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// When set, only these problems (`variance-recursion`) or parts (`residual-jacobians.gradient-b1`) are graded;
@@ -58,31 +60,35 @@ public final class GradingSession: @unchecked Sendable {
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     private let referenceLocks: [String: NSLock]
-    /// Whether student code is kept away from the grader's files (namespaces, or a different user); when not, the
-    /// reference outputs never touch the disk.
+    /// Whether student code is kept away from the grader's files (namespaces, a different user, or Landlock); when
+    /// not, the reference outputs never touch the disk.
     public let keepsFilesFromStudents: Bool
 
     /// Loads the problems and prepares the compiler and the sandbox.
     ///
-    /// Without namespaces, student code runs as the grader's own user unless the grader is root (then as an unprivileged uid),
-    /// so it could read or rewrite anything the grader keeps on disk. In that case the session keeps reference
-    /// outputs in memory only, caches no results, and compiles into a private folder removed when it closes.
+    /// Without namespaces, student code runs as the grader's own user unless the grader is root (then as an
+    /// unprivileged uid); without Landlock as well, it could read or rewrite anything the grader keeps on disk. In
+    /// that case the session keeps reference outputs in memory only, caches no results, and compiles into a private
+    /// folder (module cache included) removed when it closes.
     public init(options requested: GradingOptions) throws {
         var options = requested
         problems = try ProblemLoader.load(directory: options.problemsDirectory)
         limits = SandboxLimits().applying(options.limits)
         let swiftc = try SnippetBuilder.findCompiler()
         sandbox = try Sandbox(
-            runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc), requireIsolation: options.requireSandbox,
-            disableNamespaces: options.disableNamespaces)
-        keepsFilesFromStudents = sandbox.status.mode == .namespaces || getuid() == 0
-        if !keepsFilesFromStudents {
-            options.cachesResults = false
-            options.cacheDirectory = try sandbox.privateFolder(named: "cache")
-        }
-        self.options = options
+            runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc), toolchain: SnippetBuilder.toolchainDirectory(of: swiftc),
+            requireIsolation: options.requireSandbox, disableNamespaces: options.disableNamespaces, disableLandlock: options.disableLandlock)
+        keepsFilesFromStudents = sandbox.keepsFilesFromStudents
+        var toolchainFolder: String?
         do {
-            builder = try SnippetBuilder(cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds, swiftc: swiftc)
+            if !keepsFilesFromStudents {
+                options.cachesResults = false
+                options.cacheDirectory = try sandbox.privateFolder(named: "cache")
+                toolchainFolder = try sandbox.privateFolder(named: "toolchain")
+            }
+            builder = try SnippetBuilder(
+                cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds, sandbox: sandbox, swiftc: swiftc,
+                toolchainFolder: toolchainFolder)
         } catch {
             sandbox.close()
             throw error
@@ -93,6 +99,7 @@ public final class GradingSession: @unchecked Sendable {
                 problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode, options: options,
                 role: problems.role, secret: problems.secret)
         }
+        self.options = options
         definitionDigests = digests
         referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
     }

@@ -201,7 +201,7 @@ struct ReferenceRunner {
         }
         guard !entries.isEmpty else { return "" }
         let source = try read.get()
-        switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries) {
+        switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries, owner: .trusted) {
         case .built(let path): return path
         case .failed(let diagnostics, let log):
             let shown = diagnostics.isEmpty ? log : diagnostics.map { d in
@@ -236,7 +236,8 @@ struct ReferenceRunner {
     /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
     private func evaluate(_ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws -> [SnippetValue] {
         let run = try EntryRun.run(
-            sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials, limits: session.limits(for: problem))
+            sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials, limits: session.limits(for: problem),
+            owner: .trusted)
         if let failure = run.failure {
             throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")
         }

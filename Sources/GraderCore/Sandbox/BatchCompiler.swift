@@ -197,7 +197,7 @@ struct BatchCompiler {
         let work = try TemporaryDirectory(prefix: "support", parent: builder.cacheDirectory + "/tmp")
         defer { work.remove() }
         _ = FileManager.default.createFile(atPath: work.path + "/__grader_support.swift", contents: Data(Self.supportSource.utf8))
-        let outcome = try builder.runCompiler(
+        let outcome = try builder.runTrustedCompiler(
             SnippetBuilder.flags + ["-wmo", "-parse-as-library", "-c", "__grader_support.swift", "-o", "support.o"], in: work.path,
             seconds: compileSeconds)
         guard outcome.succeeded, rename(work.path + "/support.o", path) == 0 else {
@@ -287,19 +287,22 @@ struct BatchCompiler {
         case failed(blamed: Set<String>)
     }
 
-    /// Compiles `units` in one whole-module call after the support file and moves each object into the cache.
+    /// Compiles `units` in one whole-module call after the support file, in the sandbox, and copies each object into
+    /// the cache.
     func compileShared(_ units: [(key: String, text: String)]) -> SharedOutcome {
-        guard let work = try? TemporaryDirectory(prefix: "batch", parent: builder.cacheDirectory + "/tmp") else { return .failed(blamed: []) }
-        defer { work.remove() }
-        _ = FileManager.default.createFile(atPath: "\(work.path)/__grader_support.swift", contents: Data(Self.supportSource.utf8))
-        for unit in units {
-            _ = FileManager.default.createFile(atPath: "\(work.path)/\(unit.key).swift", contents: Data(unit.text.utf8))
+        guard let space = try? builder.buildSpace(for: .student, prefix: "batch") else { return .failed(blamed: []) }
+        defer { space.close() }
+        do {
+            try space.add("__grader_support.swift", bytes: Array(Self.supportSource.utf8))
+            for unit in units { try space.add("\(unit.key).swift", bytes: Array(unit.text.utf8)) }
+        } catch {
+            return .failed(blamed: [])
         }
         let arguments = SnippetBuilder.flags + ["-wmo", "-num-threads", "2", "-parse-as-library", "-c", "__grader_support.swift"]
             + units.map { "\($0.key).swift" }
-        guard let outcome = try? builder.runCompiler(arguments, in: work.path, seconds: compileSeconds) else { return .failed(blamed: []) }
+        guard let outcome = try? builder.compile(arguments, in: space, seconds: compileSeconds) else { return .failed(blamed: []) }
         if outcome.succeeded {
-            for unit in units where rename("\(work.path)/\(unit.key).o", "\(objects)/\(unit.key).o") != 0 { markSingle(unit.key) }
+            for unit in units where (try? space.collect("\(unit.key).o", to: "\(objects)/\(unit.key).o")) != true { markSingle(unit.key) }
             return .built
         }
         let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
@@ -324,11 +327,20 @@ struct BatchCompiler {
             let target = units[function.problem.id].map { function.shimSymbol(unit: $0) } ?? "grader_missing"
             symbols.append("\(function.callSymbol)=\(target)")
         }
-        let objectPaths = [harness, support] + units.values.sorted().map { "\(objects)/\($0).o" }
-        guard let work = try? TemporaryDirectory(prefix: "link", parent: builder.cacheDirectory + "/tmp") else { return nil }
-        defer { work.remove() }
-        guard let linked = try? builder.link(objects: objectPaths, definitions: symbols, output: work.path + "/snippet", in: work.path),
-            linked, rename(work.path + "/snippet", binary) == 0
+        // The link runs in the sandbox, on copies of this student's objects and the grader's: nothing else is there.
+        guard let space = try? builder.buildSpace(for: .student, prefix: "link") else { return nil }
+        defer { space.close() }
+        let keys = units.values.sorted()
+        do {
+            try space.copy(harness, as: "harness.o")
+            try space.copy(support, as: "support.o")
+            for key in keys { try space.copy("\(objects)/\(key).o", as: "\(key).o") }
+        } catch {
+            return nil
+        }
+        let names = ["harness.o", "support.o"] + keys.map { "\($0).o" }
+        guard let linked = try? builder.link(objects: names, definitions: symbols, output: "snippet", in: space), linked,
+            (try? space.collect("snippet", to: binary, executable: true)) == true
         else { return nil }
         return PrebuiltBinary(path: binary, problems: covered)
     }

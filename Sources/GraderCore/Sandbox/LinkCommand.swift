@@ -1,7 +1,11 @@
 import Foundation
 
-/// The linker command the Swift driver would run for an executable, with the objects, the autolink file and the
-/// output as slots, so that many binaries can be linked without starting the driver and clang for each.
+/// The linker command the Swift driver would run for an executable, with the objects, the libraries and the output
+/// as slots, so that many binaries can be linked without starting the driver and clang for each.
+///
+/// Where the driver reads the libraries from the objects' autolink entries, which a student's module can fill with
+/// any linker option (`--format=binary <file>`, `--Map=<path>`), this command takes them from the grader: the
+/// libraries of the toolchain's own modules, `--as-needed` so that a binary loads only those it uses.
 struct LinkCommand: Sendable {
     let executable: String
     let autolinkExtract: String
@@ -9,13 +13,14 @@ struct LinkCommand: Sendable {
 
     static let firstObject = "GRADER_A.o", secondObject = "GRADER_B.o", autolinkSlot = "GRADER_AUTOLINK.o", outputSlot = "GRADER_OUT"
 
-    /// The linker's arguments for `objects`, the libraries listed in `autolinkFile`, and `output`.
-    func arguments(objects: [String], autolinkFile: String, output: String) -> [String] {
-        template.flatMap { argument -> [String] in
+    /// The linker's arguments for `objects`, `libraries` (`-lFoundation`, ...) and `output`. Dependent-library
+    /// sections of the objects are ignored too: the grader alone says what is linked.
+    func arguments(objects: [String], libraries: [String], output: String) -> [String] {
+        ["--no-dependent-libraries"] + template.flatMap { argument -> [String] in
             switch argument {
             case Self.firstObject: return objects
             case Self.secondObject: return []
-            case Self.autolinkSlot: return ["@" + autolinkFile]
+            case Self.autolinkSlot: return ["--as-needed"] + libraries + ["--no-as-needed"]
             case Self.outputSlot: return [output]
             default: return [argument]
             }

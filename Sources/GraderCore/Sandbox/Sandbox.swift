@@ -1,45 +1,12 @@
 import Foundation
 
-/// Limits applied to every snippet run; defaults, overridden per problem and then on the command line.
-public struct SandboxLimits: Sendable, Equatable, Codable {
-    public var wallSeconds: Double = 10
-    public var cpuSeconds: Int = 5
-    public var memoryMegabytes: Int = 1024
-    public var outputKilobytes: Int = 4096
-    public var compileSeconds: Double = 60
-    /// Bytes a snippet may write to files in its scratch space.
-    public var fileKilobytes: Int = 16384
-    public var openFiles: Int = 64
-    /// Processes and threads of the sandbox user; a correct snippet starts none. Memory per part is bounded by
-    /// `processes × memoryMegabytes`, so this stays small.
-    public var processes: Int = 8
-
-    public init() {}
-
-    /// The limits in words, as every report prints them.
-    public var summary: String {
-        "wall \(NumberFormatting.compact(wallSeconds)) s, CPU \(cpuSeconds) s, memory \(memoryMegabytes) MB, "
-            + "output \(outputKilobytes) KiB, compile \(NumberFormatting.compact(compileSeconds)) s"
-    }
-
-    /// These limits with the fields `overrides` sets replaced.
-    public func applying(_ overrides: LimitOverrides) -> SandboxLimits {
-        var limits = self
-        if let value = overrides.wallSeconds { limits.wallSeconds = value }
-        if let value = overrides.cpuSeconds { limits.cpuSeconds = value }
-        if let value = overrides.memoryMegabytes { limits.memoryMegabytes = value }
-        if let value = overrides.outputKilobytes { limits.outputKilobytes = value }
-        if let value = overrides.compileSeconds { limits.compileSeconds = value }
-        return limits
-    }
-}
-
 /// How isolated snippets run on this machine, found by probing once.
 public struct SandboxStatus: Sendable, Codable, Equatable {
     public enum Mode: String, Sendable, Codable {
         /// bubblewrap: own mount, PID, network, IPC and UTS namespaces, unprivileged uid, read-only system files.
         case namespaces
-        /// No namespaces: rlimits, a wall-clock timeout, a clean environment and a scratch folder only.
+        /// No namespaces: rlimits, a wall-clock timeout, a clean environment, a scratch folder, a uid of its own
+        /// (as root) and Landlock where the kernel has it; the note says which of these held.
         case rlimitsOnly = "rlimits-only"
     }
 
@@ -48,51 +15,72 @@ public struct SandboxStatus: Sendable, Codable, Equatable {
     public let note: String
 }
 
-/// Runs compiled snippets in isolation: bubblewrap namespaces when available, rlimits and timeouts otherwise.
+/// Runs compiled snippets, and the tools that read student code (the compiler, the linker), in isolation:
+/// bubblewrap namespaces when available, else `grader-launch` alone with rlimits, a uid of the run's own (as root)
+/// and Landlock (where the kernel has it).
 ///
 /// Why bubblewrap with a dynamically linked binary: measured on the 2-core build machine, a snippet that imports
 /// Foundation compiles in about 0.37 s dynamically against about 4.6 s with `-static-executable`, while starting
 /// under bubblewrap costs about 20 ms against about 9 ms for a static binary under `unshare --root`. Compilation
 /// dominates, so the dynamic binary wins by an order of magnitude per file.
 ///
-/// A class because it owns a staging folder for the run that must be removed exactly once (`close()`), and
-/// because staged binaries are shared between worker threads.
+/// Every confined process gets a folder of its own in the staging folder (`WorkFolder`), private to the uid it runs
+/// as; student code and trusted code never share a uid (`RunIdentities`), and without namespaces never run at the
+/// same time (`TrustGate`).
+///
+/// A class because it owns a staging folder for the run that must be removed exactly once (`close()`), and the
+/// uid pools every worker thread shares.
 public final class Sandbox: @unchecked Sendable {
     public let status: SandboxStatus
     private let bubblewrap: String?
-    /// `setpriv`, used when the grader runs as root so the sandbox runs as `nobody` even outside its namespace.
+    /// `setpriv`, used when the grader runs as root so the sandbox runs unprivileged even outside its namespace.
     private let setpriv: String?
     private let runtimeLibraries: String
+    /// The compiler's installation (`/opt/swift/usr`), which tools see read-only; `nil` when it is under `/usr`.
+    private let toolchain: String?
     /// `grader-launch`, staged: sets the limits before the student's binary is loaded, and in the fallback mode ties
-    /// every process of a run to the grader's life.
+    /// every process of a run to the grader's life and applies Landlock.
     private let launcher: String
     private let staging: TemporaryDirectory
-    private let staged = Locked([String: String]())
+    /// Work folders of builds and runs: traversable by every sandbox uid, each folder inside private to one.
+    private let workArea: String
+    private let identities = RunIdentities()
+    /// Trusted and student processes apart; only without namespaces, where they could see each other.
+    private let gate: TrustGate?
+    /// The Landlock ABI the fallback confines processes with; 0 when it does not (or with namespaces).
+    let landlockABI: Int
 
-    /// The uid inside the sandbox, and outside it when no uid of a run's own is free.
+    /// The uid inside the sandbox.
     static let sandboxUID = 65534
-    /// The first of the uids runs use outside the sandbox when the grader is root, far above any account's uid.
-    static let runUIDBase = 0x7FFF_0000
-    /// Free uids for runs going on at once (root only): each run gets one to itself, so that one run's processes
-    /// never count against another's RLIMIT_NPROC and a fork bomb in one student's part cannot stop a classmate's.
-    /// Which block of 64 a grader takes depends on its pid, so graders running at once rarely share uids.
-    private let freeRunUIDs = Locked((0..<64).map { Sandbox.runUIDBase + (Int(getpid()) % 1024) * 64 + $0 })
+    /// The system folders every confined process reads (those that exist here).
+    static let systemFolders = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"].filter { FileManager.default.fileExists(atPath: $0) }
 
-    /// Probes for bubblewrap and namespaces.
+    /// Probes for bubblewrap, namespaces and Landlock.
     ///
     /// - Parameters:
     ///   - runtimeLibraries: The Swift runtime folder the snippet binaries link against.
-    ///   - requireIsolation: Throw instead of falling back to rlimits only.
-    ///   - disableNamespaces: Skip the probe and use rlimits only (for testing the fallback).
-    public init(runtimeLibraries: String, requireIsolation: Bool, disableNamespaces: Bool = false) throws {
+    ///   - toolchain: The compiler's installation folder, read by the compiler and the linker.
+    ///   - requireIsolation: Throw instead of falling back to the launcher alone.
+    ///   - disableNamespaces: Skip the probe and use the fallback (for testing it).
+    ///   - disableLandlock: In the fallback, do not use Landlock (for testing what is left without it).
+    public init(
+        runtimeLibraries: String, toolchain: String? = nil, requireIsolation: Bool, disableNamespaces: Bool = false,
+        disableLandlock: Bool = false
+    ) throws {
         self.runtimeLibraries = runtimeLibraries
+        self.toolchain = toolchain.flatMap { $0.hasPrefix("/usr/") || $0 == "/usr" ? nil : $0 }
         let launcherSource = try Self.findLauncher()
         staging = try TemporaryDirectory(prefix: StagingFolders.prefix)
-        // Traversable but not listable: the sandbox user can open a staged binary only by its exact name.
+        // Traversable but not listable: a sandbox uid can enter only the folder it was given, by its exact name.
         chmod(staging.path, 0o711)
         StagingFolders.claim(staging.path)
         StagingFolders.removeStale(in: (staging.path as NSString).deletingLastPathComponent, keep: staging.path)
+        workArea = staging.path + "/work"
         do {
+            guard mkdir(workArea, 0o711) == 0 else {
+                throw GraderError.io(path: workArea, reason: "cannot create the sandbox's work folder: \(String(cString: strerror(errno)))")
+            }
+            chmod(workArea, 0o711)
             launcher = try Self.stage(launcherSource, into: staging.path, name: "grader-launch")
         } catch {
             staging.remove()
@@ -102,11 +90,13 @@ public final class Sandbox: @unchecked Sendable {
         let candidate = disableNamespaces ? nil : ProcessRunner.which("bwrap")
         var reason = disableNamespaces ? "namespaces disabled by --no-namespaces" : "bubblewrap (bwrap) is not installed"
         bubblewrap = candidate
-        if candidate != nil {
-            reason = Self.probe(bubblewrap: candidate!, setpriv: setpriv, runtimeLibraries: runtimeLibraries)
+        if let candidate {
+            reason = Self.probe(bubblewrap: candidate, setpriv: setpriv)
         }
         if candidate != nil && reason.isEmpty {
             status = SandboxStatus(mode: .namespaces, note: "")
+            landlockABI = 0
+            gate = nil
         } else {
             if requireIsolation {
                 staging.remove()
@@ -115,14 +105,34 @@ public final class Sandbox: @unchecked Sendable {
             // Without a PID namespace, a process that calls setsid() escapes the group kill; as subreaper the
             // grader inherits such orphans and kills them after each run.
             OrphanReaper.adopt()
-            let user = getuid() == 0
-                ? "as an unprivileged uid of its own, so it could read any world-readable file"
-                : "as the grader's own user, so it could read and change any file that user can, including what the grader keeps (the grader kept reference outputs in memory and cached nothing, but cannot vouch for these grades)"
-            status = SandboxStatus(
-                mode: .rlimitsOnly,
-                note: "no namespace sandbox (\(reason)): student code ran with rlimits, a timeout and a clean environment only, \(user), and it could use the network; not for final grades")
+            landlockABI = disableLandlock ? 0 : Self.landlockABI(launcher: launcher)
+            gate = TrustGate()
+            status = SandboxStatus(mode: .rlimitsOnly, note: Self.fallbackNote(reason: reason, landlockABI: landlockABI, disabled: disableLandlock))
         }
     }
+
+    /// What the fallback promises, for every report: which uid student code ran as and what it could reach.
+    static func fallbackNote(reason: String, landlockABI: Int, disabled: Bool) -> String {
+        let root = getuid() == 0
+        var held: [String] = ["rlimits", "a timeout", "a clean environment"]
+        held.append(root ? "a uid of its own" : "the grader's own uid")
+        var open: [String] = []
+        if landlockABI > 0 {
+            held.append("Landlock (ABI \(landlockABI)): no file outside its own folder, the toolchain and the system's")
+            if landlockABI < 4 { open.append("the network") } else { open.append("UDP and UNIX sockets") }
+            if landlockABI < 6 { open.append("signals to processes of its uid") }
+        } else {
+            let why = disabled ? "Landlock disabled by --no-landlock" : "no Landlock in this kernel"
+            open.append(root
+                ? "every world-readable file (\(why))"
+                : "every file of the grader's user, including what the grader keeps (\(why); the grader kept reference outputs in memory and cached nothing, but cannot vouch for these grades)")
+            open.append("the network")
+        }
+        return "no namespace sandbox (\(reason)): student code ran with \(held.joined(separator: ", ")); it could reach \(open.joined(separator: " and ")); not for final grades"
+    }
+
+    /// Whether student code in this sandbox is kept from the grader's files: namespaces, another uid, or Landlock.
+    public var keepsFilesFromStudents: Bool { status.mode == .namespaces || getuid() == 0 || landlockABI > 0 }
 
     /// `grader-launch` next to the running executable (the grader, or the test bundle in the same build folder),
     /// else on `PATH`.
@@ -136,6 +146,14 @@ public final class Sandbox: @unchecked Sendable {
             hint: "it is built with the grader (`swift build`) and must be installed next to the grader executable or on PATH; student code never runs without it")
     }
 
+    /// The Landlock ABI version the kernel offers, as the launcher sees it; 0 for none.
+    static func landlockABI(launcher: String) -> Int {
+        var request = ProcessRequest(executable: launcher, arguments: ["--landlock-abi"])
+        request.wallSeconds = 10
+        guard let outcome = try? ProcessRunner.run(request), outcome.succeeded else { return 0 }
+        return Int(String(decoding: outcome.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
     /// The launcher's options that set `limits` on the process it starts.
     static func launcherLimits(_ limits: SandboxLimits) -> [String] {
         [
@@ -144,28 +162,36 @@ public final class Sandbox: @unchecked Sendable {
         ]
     }
 
-    /// The bubblewrap arguments that isolate `binary` (visible inside as `/sandbox/snippet`, the launcher as
-    /// `/sandbox/launch`).
-    private func bubblewrapArguments(binary: String) -> [String] {
+    /// The launcher's options for a tool's limits (no CPU limit: the wall clock bounds a compile).
+    static func launcherLimits(_ limits: ToolLimits) -> [String] {
+        [
+            "--memory", "\(limits.memoryBytes)", "--file-size", "\(limits.fileBytes)", "--open-files", "\(limits.openFiles)",
+            "--processes", "\(limits.processes)",
+        ]
+    }
+
+    /// bubblewrap's arguments for an empty root with the system folders read-only, a fresh `/proc`, a minimal `/dev`
+    /// and a private `/tmp`; `extra` adds the job's own mounts (after `/tmp`, so they may lie inside it).
+    private func bubblewrapArguments(_ extra: [String]) -> [String] {
         var arguments = [
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
             "--uid", "\(Self.sandboxUID)", "--gid", "\(Self.sandboxUID)", "--hostname", "sandbox",
-            "--setenv", "SWIFT_BACKTRACE", "enable=no", "--setenv", "PATH", "/usr/bin:/bin",
-            "--ro-bind", "/usr", "/usr",
         ]
-        for path in ["/lib", "/lib64", "/lib32"] where FileManager.default.fileExists(atPath: path) {
-            arguments += ["--ro-bind", path, path]
+        for path in Self.systemFolders {
+            // A merged /usr makes /bin and /lib links into it: the same links inside.
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                arguments += ["--symlink", target, path]
+            } else {
+                arguments += ["--ro-bind", path, path]
+            }
         }
         if !runtimeLibraries.hasPrefix("/usr/") { arguments += ["--ro-bind", runtimeLibraries, runtimeLibraries] }
-        arguments += [
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", launcher, "/sandbox/launch",
-            "--ro-bind", binary, "/sandbox/snippet", "--chdir", "/tmp",
-        ]
-        return arguments
+        arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", launcher, "/sandbox/launch"]
+        return arguments + extra
     }
 
     /// Returns "" when a bubblewrap sandbox starts, else the reason it does not.
-    private static func probe(bubblewrap: String, setpriv: String?, runtimeLibraries: String) -> String {
+    private static func probe(bubblewrap: String, setpriv: String?) -> String {
         var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--ro-bind", "/usr", "/usr"]
         for path in ["/lib", "/lib64"] where FileManager.default.fileExists(atPath: path) { arguments += ["--ro-bind", path, path] }
         arguments += ["--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
@@ -182,40 +208,61 @@ public final class Sandbox: @unchecked Sendable {
         return "bubblewrap failed: \(message.isEmpty ? "exit \(outcome.termination)" : message)"
     }
 
-    /// Runs one entry of a compiled harness on `trials` (one line of wire tokens each) under `limits`.
-    ///
-    /// The limits are set by `grader-launch` before the student's binary is loaded, never by the harness: code in
-    /// the student's file (a shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
-    public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits) throws -> ProcessOutcome {
-        let stagedBinary = try stage(binary)
-        let runUID = getuid() == 0 ? freeRunUIDs.withLock { $0.popLast() } ?? Self.sandboxUID : Self.sandboxUID
-        defer { if runUID != Self.sandboxUID { freeRunUIDs.withLock { $0.append(runUID) } } }
+    /// A new work folder for `owner`'s build or run, with a uid of `owner`'s own when the grader is root.
+    func workFolder(for owner: CodeOwner, prefix: String) throws -> WorkFolder {
+        guard getuid() == 0 else { return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: nil, release: {}) }
+        let uid = identities.lease(owner)
+        let identities = self.identities
+        let sweeps = status.mode == .rlimitsOnly
+        let sweepFiles = sweeps && landlockABI == 0
+        do {
+            return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: uid) {
+                // Without namespaces, nothing the uid's processes left behind may reach whoever uses it next.
+                if sweepFiles { LeftoverSweep.files(of: uid) }
+                if sweeps { LeftoverSweep.ipcObjects(of: uid) }
+                identities.release(uid, of: owner)
+            }
+        } catch {
+            identities.release(uid, of: owner)
+            throw error
+        }
+    }
+
+    /// Wraps `command` (run in `folder`) in the sandbox: bubblewrap with `mounts`, or the launcher in watch mode
+    /// with the folder's uid and Landlock allowing `readable` and the folder.
+    private func confine(
+        _ command: [String], folder: WorkFolder, limits: [String], mounts: [String], readable: [String], writable: [String],
+        workingDirectory: String, environment: [String: String]
+    ) -> ProcessRequest {
         var request: ProcessRequest
-        var scratch: TemporaryDirectory?
         if status.mode == .namespaces, let bubblewrap {
-            let prefix = setpriv.map { [$0, "--reuid", "\(runUID)", "--regid", "\(runUID)", "--clear-groups", "--"] } ?? []
-            let command = prefix + [bubblewrap] + bubblewrapArguments(binary: stagedBinary)
-                + ["--", "/sandbox/launch"] + Self.launcherLimits(limits) + ["--", "/sandbox/snippet", entry]
-            request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+            let prefix = folder.uid.flatMap { uid in setpriv.map { [$0, "--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", "--"] } } ?? []
+            var settings = ["--chdir", workingDirectory]
+            for (key, value) in environment.sorted(by: { $0.key < $1.key }) { settings += ["--setenv", key, value] }
+            let full = prefix + [bubblewrap] + bubblewrapArguments(mounts + settings) + ["--", "/sandbox/launch"] + limits + ["--"] + command
+            request = ProcessRequest(executable: full[0], arguments: Array(full.dropFirst()))
         } else {
-            let folder = try TemporaryDirectory(prefix: "scratch", parent: staging.path)
-            scratch = folder
-            // As root, the launcher drops to the run's uid itself and stays root, so the student's code cannot kill it.
-            let user = getuid() == 0 ? ["--user", "\(runUID):\(runUID)"] : []
-            if !user.isEmpty { chown(folder.path, uid_t(runUID), gid_t(runUID)) }
-            let command = [launcher] + Self.launcherLimits(limits) + ["--parent", "\(getpid())"] + user + ["--", stagedBinary, entry]
-            request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
-            request.workingDirectory = folder.path
-            // The same clean environment bubblewrap's --clearenv/--setenv gives; none of the grader's variables.
-            request.environment = ["SWIFT_BACKTRACE=enable=no", "PATH=/usr/bin:/bin", "HOME=\(folder.path)", "TMPDIR=\(folder.path)"]
+            // As root, the launcher drops to the folder's uid itself and stays root, so the code cannot kill it.
+            var options = limits + ["--parent", "\(getpid())"]
+            if let uid = folder.uid { options += ["--user", "\(uid):\(uid)"] }
+            if landlockABI > 0 {
+                options.append("--landlock")
+                for path in Self.systemFolders + readable { options += ["--allow-read", path] }
+                for path in writable + [folder.path] { options += ["--allow-write", path] }
+            }
+            let full = [launcher] + options + ["--"] + command
+            request = ProcessRequest(executable: full[0], arguments: Array(full.dropFirst()))
+            request.workingDirectory = workingDirectory
+            request.environment = environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
         }
         // Stopping a run kills the launcher's (or bubblewrap's) children first and lets it exit once all are gone.
         request.stopsThroughChildren = true
-        defer { scratch?.remove() }
-        request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
-        request.wallSeconds = limits.wallSeconds
-        request.outputLimit = limits.outputKilobytes << 10
-        var outcome = try ProcessRunner.run(request)
+        return request
+    }
+
+    /// Runs `request` as `owner`'s process: without namespaces, never while the other kind runs.
+    private func execute(_ request: ProcessRequest, as owner: CodeOwner) throws -> ProcessOutcome {
+        var outcome = try gate.map { gate in try gate.pass(as: owner) { try ProcessRunner.run(request) } } ?? ProcessRunner.run(request)
         if status.mode == .rlimitsOnly { OrphanReaper.killOrphans() }
         // bubblewrap and the launcher report a child killed by signal n as exit status 128 + n, as shells do.
         if case .exited(let code) = outcome.termination, (129...159).contains(code) {
@@ -224,27 +271,72 @@ public final class Sandbox: @unchecked Sendable {
         return outcome
     }
 
-    /// Copies a cached binary into the staging folder, readable by the sandbox user, once per run.
-    private func stage(_ binary: String) throws -> String {
-        if let path = staged.withLock({ $0[binary] }) { return path }
-        let target = try Self.stage(binary, into: staging.path, name: URL(fileURLWithPath: binary).lastPathComponent)
-        staged.withLock { $0[binary] = target }
-        return target
+    /// Runs one entry of a compiled harness on `trials` (one line of wire tokens each) under `limits`.
+    ///
+    /// The binary is copied into a folder of the run's own, readable and executable only by the run's uid: no other
+    /// run, and no student's code at all when the binary is the reference's, can execute or read it. The limits are
+    /// set by `grader-launch` before the binary is loaded, never by the harness: code in the student's file (a
+    /// shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
+    public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner) throws -> ProcessOutcome {
+        let folder = try workFolder(for: owner, prefix: "run")
+        defer { folder.close() }
+        try folder.copy(binary, as: "snippet", executable: true)
+        let scratch = folder.path + "/scratch"
+        guard mkdir(scratch, 0o700) == 0, folder.uid.map({ chown(scratch, $0, $0) == 0 }) ?? true else {
+            throw GraderError.io(path: scratch, reason: "cannot create the run's scratch folder: \(String(cString: strerror(errno)))")
+        }
+        var request: ProcessRequest
+        if status.mode == .namespaces {
+            request = confine(
+                ["/sandbox/snippet", entry], folder: folder, limits: Self.launcherLimits(limits),
+                mounts: ["--ro-bind", folder.path + "/snippet", "/sandbox/snippet"], readable: [], writable: [],
+                workingDirectory: "/tmp", environment: ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin"])
+        } else {
+            // The same clean environment bubblewrap's --clearenv/--setenv gives; none of the grader's variables. The
+            // Swift runtime reads its arguments from /proc/self/cmdline: the process's own folder in /proc, no other.
+            request = confine(
+                [folder.path + "/snippet", entry], folder: folder, limits: Self.launcherLimits(limits), mounts: [],
+                readable: (runtimeLibraries.hasPrefix("/usr/") ? [] : [runtimeLibraries]) + ["/proc/self"], writable: [],
+                workingDirectory: scratch,
+                environment: ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch])
+        }
+        request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
+        request.wallSeconds = limits.wallSeconds
+        request.outputLimit = limits.outputKilobytes << 10
+        return try execute(request, as: owner)
+    }
+
+    /// Runs a tool that reads student code (the compiler, the linker) in `folder`, which it sees at its own path
+    /// and is the only place it may write; `readable` lists what it reads besides the system's folders and the
+    /// toolchain (the shared module cache, read-only).
+    func runTool(_ command: [String], in folder: WorkFolder, readable: [String], limits: ToolLimits) throws -> ProcessOutcome {
+        let environment = ["PATH": "/usr/bin:/bin", "HOME": folder.path, "TMPDIR": folder.path, "LANG": "C.UTF-8"]
+        let visible = (toolchain.map { [$0] } ?? []) + readable
+        var request: ProcessRequest
+        if status.mode == .namespaces {
+            let mounts = visible.flatMap { ["--ro-bind", $0, $0] } + ["--bind", folder.path, folder.path]
+            request = confine(
+                command, folder: folder, limits: Self.launcherLimits(limits), mounts: mounts, readable: [], writable: [],
+                workingDirectory: folder.path, environment: environment)
+        } else {
+            // The toolchain reads /proc/self (its own path, its open files); /dev/null is written by the driver.
+            request = confine(
+                command, folder: folder, limits: Self.launcherLimits(limits), mounts: [], readable: visible + ["/proc"],
+                writable: ["/dev/null"], workingDirectory: folder.path, environment: environment)
+        }
+        request.wallSeconds = limits.wallSeconds
+        request.outputLimit = limits.outputBytes
+        request.keptOutput = 256 << 10
+        return try execute(request, as: folder.owner)
     }
 
     /// Copies `binary` to `folder/name`, executable by anyone, atomically; returns the copy's path.
     private static func stage(_ binary: String, into folder: String, name: String) throws -> String {
         let target = "\(folder)/\(name)"
-        if !FileManager.default.fileExists(atPath: target) {
-            let temporary = target + ".tmp\(UInt32.random(in: 0...UInt32.max))"
-            do {
-                try FileManager.default.copyItem(atPath: binary, toPath: temporary)
-            } catch {
-                throw GraderError.io(path: binary, reason: "cannot stage it for the sandbox: \(error.localizedDescription)")
-            }
-            chmod(temporary, 0o755)
-            rename(temporary, target)
+        guard let bytes = WorkFolder.readRegularFile(binary, limit: WorkFolder.largestOutput) else {
+            throw GraderError.io(path: binary, reason: "cannot stage it for the sandbox")
         }
+        try WorkFolder.writeAtomically(bytes, to: target, mode: 0o755)
         return target
     }
 

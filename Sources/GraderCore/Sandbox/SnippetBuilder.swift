@@ -21,18 +21,21 @@ public enum BuildResult: Sendable {
 }
 
 /// Compiles a student's or reference file together with a generated harness, caching binaries by content hash.
+///
+/// Student code is compiled and linked in the sandbox (`Sandbox.runTool`): as an unprivileged uid of its own, in a
+/// folder that holds only its source, its shims and the objects it links with, under time and memory limits, with
+/// the toolchain and the module cache read-only and nothing else of the machine visible. The link command is the
+/// grader's alone: the libraries come from the toolchain's own modules (`ToolchainCache`), never from the autolink
+/// entries a module carries. Trusted code (references, the harness) is compiled directly, which also fills the
+/// module cache student compiles read.
 public struct SnippetBuilder: Sendable {
     public let swiftc: String
     public let cacheDirectory: String
     /// Identifies the compiler in cache keys so that a toolchain upgrade rebuilds everything.
     public let compilerVersion: String
     public let compileSeconds: Double
-    /// util-linux `prlimit`, which puts memory, file-size and core limits on the compiler when it is installed.
-    private let prlimit = ProcessRunner.which("prlimit")
-
-    /// Limits on the compiler process (besides its wall clock): 3 GB of address space (a normal compile peaks near
-    /// 130 MB resident), 256 MB per written file, no core dumps.
-    static let compilerLimits = ["--as=\(3 << 30)", "--fsize=\(256 << 20)", "--core=0"]
+    let sandbox: Sandbox
+    let toolchain: ToolchainCache
 
     /// Flags for every compile of student or reference code (module `Submission`).
     ///
@@ -62,21 +65,51 @@ public struct SnippetBuilder: Sendable {
         return resolved.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/swift/linux").path
     }
 
-    /// Finds `swiftc` and prepares the cache folder, readable and writable by this user only (the sandbox user, and
-    /// other users of the machine, must not read reference binaries or change what is cached).
-    public init(cacheDirectory: String, compileSeconds: Double, swiftc: String? = nil) throws {
+    /// The installation folder of `swiftc` (`/opt/swift/usr` for `/opt/swift/usr/bin/swiftc`): its tools, runtime
+    /// and headers, which the compiler and the linker read.
+    public static func toolchainDirectory(of swiftc: String) -> String {
+        URL(fileURLWithPath: swiftc).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// Finds `swiftc` and prepares the cache folder, readable and writable by this user only (the sandbox's uids,
+    /// and other users of the machine, must not read reference binaries and outputs or change what is cached).
+    ///
+    /// - Parameters:
+    ///   - cacheDirectory: Made private whoever created it; refused when it belongs to another user.
+    ///   - toolchainFolder: Where the module cache and library list live; `nil` takes the shared one for this user
+    ///     and compiler.
+    public init(cacheDirectory: String, compileSeconds: Double, sandbox: Sandbox, swiftc: String? = nil, toolchainFolder: String? = nil) throws {
         let compiler = try swiftc ?? Self.findCompiler()
         self.swiftc = compiler
         self.cacheDirectory = cacheDirectory
         self.compileSeconds = compileSeconds
-        let existed = FileManager.default.fileExists(atPath: cacheDirectory)
+        self.sandbox = sandbox
+        try Self.makePrivate(cacheDirectory)
         try FileManager.default.createDirectory(atPath: cacheDirectory + "/bin", withIntermediateDirectories: true)
-        if !existed { chmod(cacheDirectory, 0o700) }
         var request = ProcessRequest(executable: compiler, arguments: ["--version"])
         request.environment = Self.environment(temporary: NSTemporaryDirectory())
         request.wallSeconds = 30
         let outcome = try ProcessRunner.run(request)
         compilerVersion = String(decoding: outcome.stdout + outcome.stderr, as: UTF8.self)
+        toolchain = ToolchainCache(folder: try toolchainFolder ?? ToolchainCache.sharedFolder(compilerVersion: compilerVersion))
+    }
+
+    /// Creates `folder` or checks that it is this user's own, then makes it private (mode 0700): whoever created
+    /// it, no other uid may list or read what the grader caches there.
+    static func makePrivate(_ folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var info = stat()
+        guard stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw GraderError.io(path: folder, reason: "the grader's cache is not a folder")
+        }
+        guard info.st_uid == getuid() else {
+            throw GraderError.io(
+                path: folder,
+                reason: "the grader's cache belongs to uid \(info.st_uid), not to this user (uid \(getuid())), so it cannot be kept private; give a folder of your own with --cache or GRADER_CACHE")
+        }
+        guard chmod(folder, 0o700) == 0 else {
+            throw GraderError.io(path: folder, reason: "cannot make the grader's cache private: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The folder of the Swift runtime libraries a dynamically linked snippet loads.
@@ -89,8 +122,10 @@ public struct SnippetBuilder: Sendable {
     /// shared batch compile: one set of rules for both. Compiler errors in the file carry its line; errors in a shim
     /// carry the entry whose function does not exist or does not match.
     ///
-    /// - Parameter timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
-    public func build(fileName: String, source: [UInt8], entries: [HarnessEntry], timeLimit: Double? = nil) throws -> BuildResult {
+    /// - Parameters:
+    ///   - owner: Whose code this is: a student's is compiled and linked in the sandbox.
+    ///   - timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
+    public func build(fileName: String, source: [UInt8], entries: [HarnessEntry], owner: CodeOwner, timeLimit: Double? = nil) throws -> BuildResult {
         let compileSeconds = timeLimit ?? self.compileSeconds
         let symbol = { (index: Int) in "grader_entry_\(index)" }
         let shims = EntryShims.source(for: entries, symbol: symbol)
@@ -114,29 +149,25 @@ public struct SnippetBuilder: Sendable {
             return .failed(diagnostics: cached.diagnostics, log: cached.log)
         }
 
-        let work = try TemporaryDirectory(prefix: "build", parent: cacheDirectory + "/tmp")
-        defer { work.remove() }
+        let space = try buildSpace(for: owner, prefix: "build")
+        defer { space.close() }
         // The file exactly as written, and the shims in a second file of the same module: an unclosed brace in the
         // file is reported in the file, never in a shim.
-        _ = FileManager.default.createFile(atPath: "\(work.path)/\(fileName)", contents: Data(source))
-        _ = FileManager.default.createFile(atPath: "\(work.path)/\(Self.shimFileName)", contents: Data(shims.text.utf8))
-        let outcome = try runCompiler(arguments, in: work.path, seconds: compileSeconds)
+        try space.add(fileName, bytes: source)
+        try space.add(Self.shimFileName, bytes: Array(shims.text.utf8))
+        let outcome = try compile(arguments, in: space, seconds: compileSeconds)
         if outcome.timedOut { return .timedOut(seconds: compileSeconds) }
-        var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(of: work.path + "/", with: "")
+        var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(of: space.path + "/", with: "")
         var diagnostics: [CompilerDiagnostic] = []
-        if outcome.succeeded, FileManager.default.fileExists(atPath: "\(work.path)/unit.o") {
-            let harnessObject = try harnessObject(harness)
-            if try link(objects: [harnessObject, "\(work.path)/unit.o"], definitions: [], output: "\(work.path)/snippet", in: work.path),
-                FileManager.default.isExecutableFile(atPath: "\(work.path)/snippet")
+        if outcome.succeeded, space.hasFile("unit.o") {
+            try space.copy(try harnessObject(harness), as: "harness.o")
+            if try link(objects: ["harness.o", "unit.o"], definitions: [], output: "snippet", in: space),
+                try space.collect("snippet", to: binary, executable: true)
             {
-                // rename() is atomic: a concurrent grader sees either no binary or the whole one.
-                if rename("\(work.path)/snippet", binary) != 0 {
-                    throw GraderError.io(path: binary, reason: String(cString: strerror(errno)))
-                }
                 return .built(binary: binary)
             }
             // The file compiled but does not link with the harness: it defines `main`, or a symbol the harness has.
-            log = "\(fileName) compiled, but could not be linked into a program with the grader's harness: does it define `main` (`@main`) or a C symbol (`@_cdecl`, `@c`, `@_silgen_name`) the program already has?"
+            log = "\(fileName) compiled, but could not be linked into a program with the grader's harness: does it define `main` (`@main`) or a C symbol (`@_cdecl`, `@c`, `@_silgen_name`) the program already has, or import a module the grader does not link?"
         } else {
             diagnostics = Self.parseDiagnostics(log, fileName: fileName, shimLines: shims.lines, entries: entries)
         }
@@ -145,6 +176,27 @@ public struct SnippetBuilder: Sendable {
             try? data.write(to: URL(fileURLWithPath: failure), options: .atomic)
         }
         return .failed(diagnostics: diagnostics, log: log)
+    }
+
+    /// A folder to build `owner`'s code in: in the sandbox for a student's, a private one of the grader's otherwise.
+    func buildSpace(for owner: CodeOwner, prefix: String) throws -> BuildSpace {
+        switch owner {
+        case .student: return .confined(try sandbox.workFolder(for: .student, prefix: prefix), sandbox)
+        case .trusted: return .trusted(try TemporaryDirectory(prefix: prefix, parent: cacheDirectory + "/tmp"))
+        }
+    }
+
+    /// Runs the compiler with `arguments` in `space` and the shared module cache. A student's compile that finds
+    /// the module cache wanting (a module it must not write) has the cache warmed again and runs once more.
+    func compile(_ arguments: [String], in space: BuildSpace, seconds: Double) throws -> ProcessOutcome {
+        _ = try toolchain.libraries(self)
+        let command = [swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache]
+        let outcome = try space.run(command, readable: [toolchain.moduleCache], seconds: seconds, builder: self)
+        guard case .confined = space, !outcome.succeeded, !outcome.timedOut,
+            String(decoding: outcome.stderr, as: UTF8.self).contains(toolchain.moduleCache)
+        else { return outcome }
+        try toolchain.refresh(self)
+        return try space.run(command, readable: [toolchain.moduleCache], seconds: seconds, builder: self)
     }
 
     /// The object of `harness`, compiled alone as module `GraderHarness` and cached by its source.
@@ -160,19 +212,17 @@ public struct SnippetBuilder: Sendable {
         let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
         defer { work.remove() }
         _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
-        let outcome = try runCompiler(Self.harnessFlags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: 120)
+        let outcome = try runTrustedCompiler(Self.harnessFlags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: 120)
         guard outcome.succeeded, rename(work.path + "/harness.o", path) == 0 else {
             throw GraderError.io(path: path, reason: "the grader's harness does not compile: \(String(decoding: outcome.stderr, as: UTF8.self).prefix(2000))")
         }
         return path
     }
 
-    /// Runs `swiftc` with `arguments` in `folder`: a clean environment, the shared module cache, the memory and
-    /// file limits of `prlimit` when it is installed, and a wall-clock limit.
-    func runCompiler(_ arguments: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
-        let compile = [swiftc] + arguments + ["-module-cache-path", "\(cacheDirectory)/module-cache"]
-        let command = prlimit.map { [$0] + Self.compilerLimits + ["--"] + compile } ?? compile
-        var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+    /// Runs `swiftc` with `arguments` on trusted code (a reference, the harness) in the grader's private `folder`,
+    /// with a clean environment, the shared module cache (which it may fill) and a wall-clock limit.
+    func runTrustedCompiler(_ arguments: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
+        var request = ProcessRequest(executable: swiftc, arguments: arguments + ["-module-cache-path", toolchain.moduleCache])
         request.environment = Self.environment(temporary: folder)
         request.workingDirectory = folder
         request.wallSeconds = seconds
@@ -181,23 +231,18 @@ public struct SnippetBuilder: Sendable {
         return try ProcessRunner.run(request)
     }
 
-    /// Links `objects` into an executable at `output`, defining each `alias=symbol` of `definitions`; false when
-    /// the link fails. Calls `ld.lld` directly when its command line could be derived from the driver (about 0.05 s
-    /// against 0.4 s through `swiftc`), else links through `swiftc`.
-    func link(objects: [String], definitions: [String], output: String, in folder: String) throws -> Bool {
+    /// Links `objects` (files in `space`) into an executable named `output` there, defining each `alias=symbol` of
+    /// `definitions`; false when the link fails. Calls `ld.lld` directly with the grader's own library list when its
+    /// command line could be derived from the driver (about 0.05 s against 0.4 s through `swiftc`), else links
+    /// through `swiftc`.
+    func link(objects: [String], definitions: [String], output: String, in space: BuildSpace) throws -> Bool {
         if let linker = linkCommand {
-            let autolink = folder + "/autolink.txt"
-            var extract = ProcessRequest(executable: linker.autolinkExtract, arguments: objects + ["-o", autolink])
-            extract.wallSeconds = 60
-            guard try ProcessRunner.run(extract).succeeded else { return false }
-            let arguments = linker.arguments(objects: objects, autolinkFile: autolink, output: output) + definitions.map { "--defsym=\($0)" }
-            var request = ProcessRequest(executable: linker.executable, arguments: arguments)
-            request.workingDirectory = folder
-            request.wallSeconds = 60
-            return try ProcessRunner.run(request).succeeded
+            let arguments = linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
+                + definitions.map { "--defsym=\($0)" }
+            return try space.run([linker.executable] + arguments, readable: [], seconds: 60, builder: self).succeeded
         }
         let arguments = objects + definitions.flatMap { ["-Xlinker", "--defsym=\($0)"] } + ["-o", output]
-        return try runCompiler(arguments, in: folder, seconds: 120).succeeded
+        return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120, builder: self).succeeded
     }
 
     /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.
@@ -241,6 +286,83 @@ public struct SnippetBuilder: Sendable {
     }
 }
 
+/// Where a build happens: in the sandbox for a student's code, in a private folder of the grader's for trusted code.
+enum BuildSpace {
+    case confined(WorkFolder, Sandbox)
+    case trusted(TemporaryDirectory)
+
+    var path: String {
+        switch self {
+        case .confined(let folder, _): return folder.path
+        case .trusted(let folder): return folder.path
+        }
+    }
+
+    /// Writes a file the build reads.
+    func add(_ name: String, bytes: [UInt8]) throws {
+        switch self {
+        case .confined(let folder, _): try folder.add(name, bytes: bytes)
+        case .trusted(let folder):
+            try WorkFolder.writeAtomically(bytes, to: "\(folder.path)/\(name)", mode: 0o644)
+        }
+    }
+
+    /// Copies one of the grader's files (an object from the cache) in as `name`.
+    func copy(_ source: String, as name: String) throws {
+        switch self {
+        case .confined(let folder, _): try folder.copy(source, as: name)
+        case .trusted(let folder):
+            guard let bytes = WorkFolder.readRegularFile(source, limit: WorkFolder.largestOutput) else {
+                throw GraderError.io(path: source, reason: "cannot be read")
+            }
+            try WorkFolder.writeAtomically(bytes, to: "\(folder.path)/\(name)", mode: 0o644)
+        }
+    }
+
+    /// Whether the build left a regular file `name`.
+    func hasFile(_ name: String) -> Bool {
+        var info = stat()
+        return lstat("\(path)/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Copies the regular file `name` the build made to `destination`, atomically; false when there is none.
+    func collect(_ name: String, to destination: String, executable: Bool = false) throws -> Bool {
+        switch self {
+        case .confined(let folder, _): return try folder.collect(name, to: destination, executable: executable)
+        case .trusted(let folder):
+            guard hasFile(name) else { return false }
+            if executable { chmod("\(folder.path)/\(name)", 0o755) }
+            if rename("\(folder.path)/\(name)", destination) != 0 {
+                throw GraderError.io(path: destination, reason: String(cString: strerror(errno)))
+            }
+            return true
+        }
+    }
+
+    /// Runs a tool (the compiler, the linker) in the space: confined with `readable` visible, or directly.
+    func run(_ command: [String], readable: [String], seconds: Double, builder: SnippetBuilder) throws -> ProcessOutcome {
+        switch self {
+        case .confined(let folder, let sandbox):
+            return try sandbox.runTool(command, in: folder, readable: readable, limits: ToolLimits(wallSeconds: seconds))
+        case .trusted(let folder):
+            var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+            request.environment = SnippetBuilder.environment(temporary: folder.path)
+            request.workingDirectory = folder.path
+            request.wallSeconds = seconds
+            request.outputLimit = 16 << 20
+            request.keptOutput = 256 << 10
+            return try ProcessRunner.run(request)
+        }
+    }
+
+    func close() {
+        switch self {
+        case .confined(let folder, _): folder.close()
+        case .trusted(let folder): folder.remove()
+        }
+    }
+}
+
 /// A temporary folder removed when the work is done.
 public struct TemporaryDirectory: Sendable {
     public let path: String
@@ -248,7 +370,8 @@ public struct TemporaryDirectory: Sendable {
     /// Creates a fresh, private folder under `parent` (created if needed).
     public init(prefix: String, parent: String = NSTemporaryDirectory()) throws {
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        var template = Array("\(parent)/\(prefix)-XXXXXX".utf8CString)
+        let folder = parent.count > 1 && parent.hasSuffix("/") ? String(parent.dropLast()) : parent
+        var template = Array("\(folder)/\(prefix)-XXXXXX".utf8CString)
         guard let created = mkdtemp(&template) else {
             throw GraderError.io(path: parent, reason: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
         }

@@ -3,8 +3,12 @@
 import Glibc
 
 func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]] {
-    let fd = open("/proc/self/comm", O_WRONLY)
-    if fd >= 0 { _ = "@@MARKER@@".withCString { write(fd, $0, strlen($0)) }; close(fd) }
+    // The main thread's name is the process's, set without a file to write (Landlock refuses /proc/self/comm);
+    // Swift's Glibc module does not declare pthread_setname_np, the C library has it.
+    typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") {
+        _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), "@@MARKER@@")
+    }
     let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/usr/bin/sleep"), strdup("@@MARKER@@"), nil]
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
