@@ -182,8 +182,16 @@ struct SnippetChecker {
         // kit) the reference's output stands in for it.
         var checkMessages: [String?]?
         if spec.propertyCheck != nil, session.problems.role.gradesFinally {
+            // An output holding nan or an infinity fails without being shown to the check: no check has to get
+            // non-finite arithmetic right for a student's infinity to fail.
+            let nonFinite = outputs.map { output in output.flatMap(ProblemValidator.nonFinite) }
+            let checked = zip(outputs, nonFinite).map { output, problem in problem == nil ? output : nil }
             do {
-                checkMessages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: expectation.trials, outputs: outputs)
+                var messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: expectation.trials, outputs: checked)
+                for (trial, problem) in nonFinite.enumerated() {
+                    if let problem { messages[trial] = "the output holds \(problem), which no right output does" }
+                }
+                checkMessages = messages
             } catch {
                 return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
                                  message: "the grader could not run the property check: \(error)",

@@ -210,9 +210,15 @@ public struct ProblemValidator: Sendable {
                         if let trial = messages.firstIndex(where: { $0 != "" }) {
                             issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` rejects the reference's own output on trial \(trial + 1): \(messages[trial] ?? "no message")")
                         }
+                        if let accepted = try Self.degenerateAccepted(by: part, expectation: expectation, session: session, problem: problem) {
+                            issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` accepts \(accepted); it must treat non-finite or overflowing intermediates (a norm, a tolerance) as a failure")
+                        }
                     } catch {
                         issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` could not run: \(error)")
                     }
+                }
+                if spec.gradientOf != nil, let accepted = try? Self.degenerateAccepted(by: part, expectation: expectation, session: session, problem: problem) {
+                    issue(part.line, "part `\(part.id)`: its tolerance accepts \(accepted)")
                 }
                 let type = spec.signature.returnType
                 if let trial = expectation.expected.indices.first(where: { Self.looseness(expected: expectation.expected[$0], tolerance: spec.tolerance) != nil }),
@@ -251,6 +257,27 @@ public struct ProblemValidator: Sendable {
             }
         }
         return issues
+    }
+
+    /// The first degenerate output (`DegenerateOutputs`) that `part` accepts on some trial, in words; `nil` when it
+    /// rejects them all. A property-checked part asks the check, as final grading does (outputs with nan or an
+    /// infinity included: the grader fails those before any check, but a check should not rely on it); any other
+    /// part compares with its tolerance.
+    static func degenerateAccepted(by part: Part, expectation: SnippetExpectation, session: GradingSession, problem: Problem) throws -> String? {
+        guard case .snippet(let spec) = part.kind else { return nil }
+        for (trial, expected) in expectation.expected.enumerated() {
+            let candidates = DegenerateOutputs.all(like: expected)
+            if spec.propertyCheck != nil {
+                let trials = Array(repeating: expectation.trials[trial], count: candidates.count)
+                let messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: trials, outputs: candidates.map(\.value))
+                if let accepted = messages.firstIndex(where: { $0 == "" }) { return "\(candidates[accepted].description) on trial \(trial + 1)" }
+            } else if let accepted = candidates.first(where: {
+                ValueComparison.matches(expected: expected, got: $0.value, tolerance: spec.tolerance(forExpected: expected))
+            }) {
+                return "\(accepted.description) on trial \(trial + 1)"
+            }
+        }
+        return nil
     }
 
     /// Grades `folder` as the id `reference` (the handout's own numbers) and reports every part short of full marks.

@@ -69,10 +69,14 @@ func maximumLikelihoodCheck(X: [[Double]], y: [Double], output: [Double]) -> Str
     for j in 0..<n {
         for i in 0..<m { normalResidual[j] += X[i][j] * residual[i] }
     }
-    let normX = sqrt(X.reduce(0) { total, row in row.reduce(total) { $0 + $1 * $1 } })
-    let normW = sqrt(output.reduce(0) { $0 + $1 * $1 })
-    let normY = sqrt(y.reduce(0) { $0 + $1 * $1 })
+    let normX = euclideanNorm(X.flatMap { $0 })
+    let normW = euclideanNorm(output)
+    let normY = euclideanNorm(y)
     let tolerance = 1e-8 * (1 + normX * normX * normW + normX * normY)
+    // A w so large that the residual or the tolerance overflows is no solution: an infinite tolerance accepts all.
+    guard tolerance.isFinite, normalResidual.allSatisfy(\.isFinite) else {
+        return "X^T (X w - y) overflows: w (norm \(String(format: "%.3g", normW))) is far too large to solve X^T X w = X^T y."
+    }
     var worst = 0
     for j in 0..<n where abs(normalResidual[j]) > abs(normalResidual[worst]) { worst = j }
     if abs(normalResidual[worst]) <= tolerance { return "" }
@@ -80,6 +84,13 @@ func maximumLikelihoodCheck(X: [[Double]], y: [Double], output: [Double]) -> Str
     let allowed = String(format: "%.2g", tolerance)
     return "X^T (X w - y) has entry [\(worst)] = \(value), not 0 (allowed: \(allowed)): "
         + "the normal equations X^T X w = X^T y do not hold, so w does not maximise the likelihood."
+}
+
+/// The Euclidean norm of `v`, scaled by its largest entry so that squaring entries of 1e200 does not overflow.
+func euclideanNorm(_ v: [Double]) -> Double {
+    let largest = v.reduce(0) { max($0, abs($1)) }
+    guard largest > 0, largest.isFinite else { return largest }
+    return largest * sqrt(v.reduce(0) { $0 + ($1 / largest) * ($1 / largest) })
 }
 
 /// Solves the symmetric positive definite system A x = b by a Cholesky factorisation A = L L^T.
