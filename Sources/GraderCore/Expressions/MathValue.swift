@@ -18,7 +18,7 @@ public enum MathValue: Sendable, Equatable {
 
     /// A matrix of the given size, a scalar when it is 1 x 1.
     static func make(rows: Int, columns: Int, entries: [Double]) -> MathValue {
-        rows == 1 && columns == 1 ? .scalar(entries[0]) : .matrix(rows: rows, columns: columns, entries: entries)
+        rows == 1 && columns == 1 && entries.count == 1 ? .scalar(entries[0]) : .matrix(rows: rows, columns: columns, entries: entries)
     }
 
     /// Every entry, row by row (one for a scalar).
@@ -201,9 +201,15 @@ public struct MathEvaluator: Sendable {
             switch (left, right) {
             case (.scalar(let a), _): return map(right) { a * $0 }
             case (_, .scalar(let b)): return map(left) { $0 * b }
-            default:
-                let size = Self.size(of: left) ?? Self.size(of: right) ?? 0
-                return try elementwise(concrete(left, size: size), concrete(right, size: size), op: op, column: column, *)
+            case (.identity(let a), .identity(let b)): return .identity(a * b)
+            case (.identity, .matrix(let rows, let columns, _)), (.matrix(let rows, let columns, _), .identity):
+                guard rows == columns else {
+                    let shape = MathValue.matrix(rows: rows, columns: columns, entries: []).shapeDescription
+                    throw fail("cannot multiply the identity `I` entry by entry with \(shape), which is not square", column)
+                }
+                return try elementwise(concrete(left, size: rows), concrete(right, size: rows), op: op, column: column, *)
+            case (.matrix, .matrix):
+                return try elementwise(concrete(left, size: 0), concrete(right, size: 0), op: op, column: column, *)
             }
         case .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual:
             guard case .scalar(let a) = left, case .scalar(let b) = right else {
@@ -220,12 +226,6 @@ public struct MathEvaluator: Sendable {
             }
             return .scalar(holds ? 1 : 0)
         }
-    }
-
-    /// The size of a square matrix, for an identity beside it.
-    private static func size(of value: MathValue) -> Int? {
-        if case .matrix(let rows, _, _) = value { return rows }
-        return nil
     }
 
     private func elementwise(
@@ -346,7 +346,8 @@ public struct MathEvaluator: Sendable {
                 return .scalar(pick(a, b))
             }
             if case .identity = value { throw fail("\(name)(I) needs a size; write the matrix out", column) }
-            return .scalar(value.entries.dropFirst().reduce(value.entries[0], pick))
+            guard let first = value.entries.first else { throw fail("`\(name)` of \(value.shapeDescription) with no entries", column) }
+            return .scalar(value.entries.dropFirst().reduce(first, pick))
         default:  // mod
             guard case .scalar(let a) = arguments[0], case .scalar(let b) = arguments[1] else {
                 throw fail("`mod` takes two scalars", column)
