@@ -112,6 +112,93 @@ struct SimilarityTests {
         #expect(encoded.map { String(decoding: $0, as: UTF8.self).hasPrefix("{\"a\":[") } == true)
     }
 
+    /// `source` with a `;` after every line that ends a statement, as a student hiding a copy might write it.
+    static func withSemicolons(_ source: String) -> String {
+        source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let open = ["{", ",", "(", "[", "in", "->"].contains { trimmed.hasSuffix($0) }
+            return trimmed.isEmpty || trimmed.hasPrefix("//") || trimmed.hasPrefix("///") || open ? String(line) : line + ";"
+        }.joined(separator: "\n")
+    }
+
+    @Test("what the compiler ignores changes nothing: a `;` after every statement, trailing commas")
+    func compilerIgnoredPunctuation() throws {
+        let copy = Self.withSemicolons(Self.original).replacingOccurrences(of: "]]", with: ",]]")
+        #expect(copy.filter { $0 == ";" }.count > 20)
+        #expect(SwiftTokenizer.tokens(copy).map(\.text) == SwiftTokenizer.tokens(Self.original).map(\.text))
+        #expect(SwiftTokenizer.tokens("let a = [1, 2,]; f(x,);").map(\.text) == ["let", "I", "=", "[", "N", ",", "N", "]", "I", "(", "I", ")"])
+        let files = ["ada": Self.original, "ben": copy, "cyd": Self.loopsSolution, "dee": Self.functionalSolution]
+        let matches = SimilarityDetector.compare(problem: "residual-jacobians", files: files, base: Self.base,
+                                                 threshold: SimilarityDetector.defaultThreshold)
+        #expect(matches.map(\.students) == [["ada", "ben"]])
+        #expect(matches.first?.score == 1)
+    }
+
+    static let dropoutBase = """
+        // Dropout before or after the activation: implement each function below. Helper functions may be added to this file.
+
+        func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double] {
+            fatalError("TODO: implement invertedDropout")
+        }
+        """
+    static let dropoutOneLiner = """
+        func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double] {
+            zip(x, keep).map { value, kept in kept ? value / (1 - p) : 0 }
+        }
+        """
+    /// The one-liner copied: re-indented, commented, with a `;`.
+    static let dropoutCopied = """
+        // My solution
+        func invertedDropout(_ x: [Double],
+                             keep: [Bool], p: Double) -> [Double] {
+            // scale the kept units
+            zip(x, keep).map { value, kept in kept ? value / (1 - p) : 0 };
+        }
+        """
+    static let dropoutIndices = """
+        func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double] {
+            x.indices.map { keep[$0] ? x[$0] / (1 - p) : 0 }
+        }
+        """
+    static let dropoutLoop = """
+        func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double] {
+            var out = [Double]()
+            for i in 0..<x.count { out.append(keep[i] ? x[i] / (1.0 - p) : 0.0) }
+            return out
+        }
+        """
+
+    @Test("short files, too short for fingerprints, are paired when they are the same text as written")
+    func shortFiles() throws {
+        // Too short to be compared by fingerprints once the starter code's are taken away.
+        let baseHashes = Set(Winnowing.kGramHashes(of: SwiftTokenizer.tokens(Self.dropoutBase)))
+        let own = Set(Winnowing.fingerprints(of: SwiftTokenizer.tokens(Self.dropoutOneLiner)).map(\.hash)).subtracting(baseHashes)
+        #expect(own.count < SimilarityDetector.Settings.standard.minimumFingerprints)
+        let files = ["ada": Self.dropoutOneLiner, "ben": Self.dropoutCopied, "cyd": Self.dropoutIndices, "dee": Self.dropoutLoop,
+                     "eve": Self.dropoutBase]
+        let matches = SimilarityDetector.compare(problem: "dropout-equivalence", files: files, base: Self.dropoutBase,
+                                                 threshold: SimilarityDetector.defaultThreshold)
+        let match = try #require(matches.first)
+        #expect(matches.count == 1 && match.students == ["ada", "ben"] && match.score == 1)
+        #expect(match.lines == [MatchedRegion(a: [1, 3], b: [2, 6])])
+        let renamed = Self.dropoutOneLiner.replacingOccurrences(of: "value, kept in kept ? value", with: "v, k in k ? v")
+        let apart = SimilarityDetector.compare(problem: "dropout-equivalence", files: ["ada": Self.dropoutOneLiner, "ben": renamed],
+                                               base: Self.dropoutBase, threshold: 0)
+        #expect(apart.isEmpty, "a short copy with its names changed cannot be told from independent work")
+    }
+
+    @Test("a short text most of the class wrote is an idiom, and the starter code is nobody's own")
+    func shortIdioms() {
+        var settings = SimilarityDetector.Settings()
+        settings.commonFloor = 2
+        let three = ["ada": Self.dropoutOneLiner, "ben": Self.dropoutOneLiner, "cyd": Self.dropoutOneLiner, "dee": Self.dropoutLoop]
+        #expect(SimilarityDetector.compare(problem: "p", files: three, base: Self.dropoutBase, threshold: 0, settings: settings).isEmpty)
+        let two = ["ada": Self.dropoutOneLiner, "ben": Self.dropoutOneLiner, "cyd": Self.dropoutIndices, "dee": Self.dropoutLoop]
+        #expect(SimilarityDetector.compare(problem: "p", files: two, base: Self.dropoutBase, threshold: 0, settings: settings).count == 1)
+        let scaffolds = ["ada": Self.dropoutBase, "ben": Self.dropoutBase + "\n// not started\n"]
+        #expect(SimilarityDetector.compare(problem: "p", files: scaffolds, base: Self.dropoutBase, threshold: 0).isEmpty)
+    }
+
     @Test("a fingerprint most of the class has is an idiom and does not count")
     func commonFingerprints() {
         var settings = SimilarityDetector.Settings()

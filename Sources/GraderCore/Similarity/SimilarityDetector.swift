@@ -43,7 +43,14 @@ public struct MatchedRegion: Sendable, Codable, Equatable {
 /// with extra code, or a student who copied one of two functions, still scores high; a complete copy scores 1 and
 /// independent work close to 0. The price is that a tiny file is trivially contained in a larger one, so a file with
 /// fewer than `Settings.minimumFingerprints` fingerprints left is never paired: solutions of a few lines (a one-line
-/// `map`, the obvious five-line loop) cannot tell copying from the one natural way to write them, and are not judged.
+/// `map`, the obvious five-line loop) cannot tell copying from the one natural way to write them by fingerprints.
+///
+/// Short files are compared by another rule instead: two of them match (score 1) when they are the same text token
+/// for token, names and literals as written, once layout, comments, `;` and trailing commas are dropped, and that
+/// text is the students' own (not the starter code) and rare (in at most `Settings.commonFloor` files, and at most
+/// `commonFraction` of the class). Independent students rarely pick the same names for everything in the same
+/// order; a copied one-liner keeps them. A short copy with its names changed is not found: nothing tells it from the
+/// natural way to write it.
 ///
 /// Only pairs sharing a fingerprint are scored, from an inverted index fingerprint -> students, so a class of 200
 /// costs far less than its 19,900 pairs. Output depends on neither dictionary order nor the process (no `Hasher`).
@@ -77,6 +84,8 @@ public enum SimilarityDetector {
         var commonFraction = 0.5
         /// ...unless it is in at most this many files: a small class has no idioms to learn from.
         var commonFloor = 10
+        /// A short file is compared as written only when it has at least this many tokens beyond the starter code's.
+        var minimumShortTokens = 12
 
         static let standard = Settings()
     }
@@ -124,7 +133,46 @@ public enum SimilarityDetector {
                                                lines: regions(profiles[a], profiles[b])))
             }
         }
+        matches += shortMatches(
+            problem: problem, students: students, files: files, short: students.indices.filter { profiles[$0].distinctCount < settings.minimumFingerprints },
+            base: base, commonLimit: commonLimit, settings: settings)
         return matches.sorted { ($0.score, $1.students[0], $1.students[1]) > ($1.score, $0.students[0], $0.students[1]) }
+    }
+
+    /// Pairs among the `short` files (indices into `students`) whose text is the same token for token, as written:
+    /// see the type's summary. Each pair scores 1 and matches line for line over the whole file.
+    static func shortMatches(
+        problem: String, students: [String], files: [String: String], short: [Int], base: String?, commonLimit: Int, settings: Settings
+    ) -> [SimilarityMatch] {
+        let baseTokens = base.map { SwiftTokenizer.tokens($0).map(\.verbatim) } ?? []
+        let baseCounts = Dictionary(baseTokens.map { ($0, 1) }, uniquingKeysWith: +)
+        var groups: [[String]: [Int]] = [:]
+        var spans: [Int: (first: Int, last: Int)] = [:]
+        for index in short {
+            let tokens = SwiftTokenizer.tokens(files[students[index]] ?? "")
+            let text = tokens.map(\.verbatim)
+            guard text != baseTokens, let first = tokens.first, let last = tokens.last else { continue }
+            // Tokens beyond the starter code's: the student's own writing, counted as a multiset difference.
+            var remaining = baseCounts
+            var own = 0
+            for token in text {
+                if let count = remaining[token], count > 0 { remaining[token] = count - 1 } else { own += 1 }
+            }
+            guard own >= settings.minimumShortTokens else { continue }
+            groups[text, default: []].append(index)
+            spans[index] = (first.line, last.line)
+        }
+        var matches: [SimilarityMatch] = []
+        for members in groups.values where members.count >= 2 && members.count <= commonLimit {
+            for (position, a) in members.enumerated() {
+                for b in members[(position + 1)...] {
+                    let (x, y) = a < b ? (a, b) : (b, a)
+                    let lines = [MatchedRegion(a: [spans[x]!.first, spans[x]!.last], b: [spans[y]!.first, spans[y]!.last])]
+                    matches.append(SimilarityMatch(problem: problem, students: [students[x], students[y]], score: 1, lines: lines))
+                }
+            }
+        }
+        return matches
     }
 
     /// One file's fingerprints that count, in source order and by hash.

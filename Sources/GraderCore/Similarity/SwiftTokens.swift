@@ -3,13 +3,22 @@ struct SimilarityToken: Sendable, Equatable {
     /// `I` for an identifier, `N` for a number, `S` for a string literal, otherwise the keyword or operator itself.
     let text: String
     let line: Int
+    /// The token as written (the identifier's name, the literal's digits or text), for comparing short files.
+    var verbatim: String = ""
+
+    init(text: String, line: Int, verbatim: String = "") {
+        self.text = text
+        self.line = line
+        self.verbatim = verbatim.isEmpty ? text : verbatim
+    }
 }
 
 /// A forgiving lexer for Swift source that keeps only what survives renaming and reformatting.
 ///
-/// Comments, whitespace and newlines are dropped; identifiers (including `` `quoted` `` ones and `$0`) become `I`,
-/// number literals `N`, string literals of every kind `S` (their interpolations are swallowed with them); keywords,
-/// `@attributes`, `#directives`, operators and punctuation stay as written. Operators follow Swift's own rule: a run
+/// Comments, whitespace and newlines are dropped, and so is what the compiler ignores: `;` between statements and a
+/// trailing `,` before `]` or `)`. Identifiers (including `` `quoted` `` ones and `$0`) become `I`, number literals
+/// `N`, string literals of every kind `S` (their interpolations are swallowed with them); keywords, `@attributes`,
+/// `#directives`, operators and punctuation stay as written. Operators follow Swift's own rule: a run
 /// of operator characters is one token, and it may contain `.` only when it starts with one (`..<`, `...`).
 ///
 /// The lexer reads bytes, never fails and always advances, so any input ends: an unterminated block comment or
@@ -62,25 +71,32 @@ enum SwiftTokenizer {
                     skipBlockComment()
                 } else if byte == .quote || (byte == .hash && peek(endOfHashes(from: index)) == .quote) {
                     let startLine = line
+                    let start = index
                     skipStringLiteral()
-                    append("S", line: startLine)
+                    append("S", line: startLine, verbatim: String(decoding: bytes[start..<index], as: UTF8.self))
                 } else if byte == .hash, peek(index + 1) == .hash {
                     // Not a raw string, not a directive: one token for the run, so runs of `#` stay linear.
                     index = endOfHashes(from: index)
                     append("#", line: line)
                 } else if Self.isDigit(byte) {
+                    let start = index
                     skipNumber()
-                    append("N", line: line)
+                    append("N", line: line, verbatim: String(decoding: bytes[start..<index], as: UTF8.self))
                 } else if Self.isIdentifierStart(byte) {
                     let start = index
                     while index < bytes.count, Self.isIdentifierPart(bytes[index]) { index += 1 }
                     let word = String(decoding: bytes[start..<index], as: UTF8.self)
-                    append(SwiftTokenizer.keywords.contains(word) ? word : "I", line: line)
+                    append(SwiftTokenizer.keywords.contains(word) ? word : "I", line: line, verbatim: word)
                 } else if byte == .backtick {
+                    let start = index
                     index += 1
                     while index < bytes.count, bytes[index] != .backtick, bytes[index] != .newline { index += 1 }
                     if index < bytes.count, bytes[index] == .backtick { index += 1 }
-                    append("I", line: line)
+                    // `name` and name are the same name to the compiler.
+                    append("I", line: line, verbatim: String(decoding: bytes[start..<index], as: UTF8.self).filter { $0 != "`" })
+                } else if byte == .semicolon {
+                    // A statement separator the compiler does not need: `a = 1;` is `a = 1`.
+                    index += 1
                 } else if (byte == .at || byte == .hash), let next, Self.isIdentifierStart(next) {
                     let start = index
                     index += 1
@@ -103,8 +119,10 @@ enum SwiftTokenizer {
             return tokens
         }
 
-        mutating func append(_ text: String, line: Int) {
-            tokens.append(SimilarityToken(text: text, line: line))
+        mutating func append(_ text: String, line: Int, verbatim: String = "") {
+            // A trailing comma the compiler ignores: `[a, b,]` is `[a, b]`, `f(x,)` is `f(x)`.
+            if text == "]" || text == ")", tokens.last?.text == "," { tokens.removeLast() }
+            tokens.append(SimilarityToken(text: text, line: line, verbatim: verbatim))
         }
 
         func peek(_ position: Int) -> UInt8? {
@@ -278,6 +296,7 @@ extension UInt8 {
     fileprivate static let at = UInt8(ascii: "@")
     fileprivate static let dot = UInt8(ascii: ".")
     fileprivate static let backtick = UInt8(ascii: "`")
+    fileprivate static let semicolon = UInt8(ascii: ";")
     fileprivate static let backslash = UInt8(ascii: "\\")
     fileprivate static let openParenthesis = UInt8(ascii: "(")
     fileprivate static let closeParenthesis = UInt8(ascii: ")")
