@@ -1,5 +1,10 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
+
+/// The tests ship only with a clone of the grader: the Gradescope autograder zip (`grader assign`) carries the
+/// sources alone, since student code runs on that machine and the tests hold answers to the bundled assignments.
+let hasTests = FileManager.default.fileExists(atPath: Context.packageDirectory + "/Tests")
 
 let package = Package(
     name: "grader",
@@ -35,11 +40,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+    ] + (hasTests ? testTargets : []),
+    swiftLanguageModes: [.v6]
+)
+
+/// The test targets, for a clone with `Tests/`.
+var testTargets: [Target] {
+    [
         .testTarget(name: "GraderCoreTests", dependencies: ["GraderCore"]),
         // Fixtures are hostile and broken submissions the tests copy into place, never compiled into the tests.
         .testTarget(
             name: "GraderCLITests", dependencies: ["GraderCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Fixtures"]),
-    ],
-    swiftLanguageModes: [.v6]
-)
+    ]
+}

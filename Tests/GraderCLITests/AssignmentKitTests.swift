@@ -293,6 +293,20 @@ struct AssignmentKitTests {
         }
     }
 
+    /// `swift package dump-package` in `folder`: the manifest as SwiftPM reads it.
+    static func dumpPackage(_ folder: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["swift", "package", "--package-path", folder, "--scratch-path", CLI.temporary("dump-\(UInt32.random(in: 0...UInt32.max))"), "dump-package"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output
+    }
+
     @Test("Gradescope's run_autograder grades /autograder/submission and writes a results.json with Gradescope's fields")
     func gradescope() throws {
         let zip = try Self.kit.get() + "/gradescope/autograder.zip"
@@ -304,7 +318,11 @@ struct AssignmentKitTests {
                        "grader/Package.swift", "grader/Sources/grader/Grader.swift", "grader/Sources/grader-launch/main.c"] {
             #expect(unpacked.contains(needed), "the zip has no \(needed)")
         }
-        #expect(unpacked.contains("grader/Tests/GraderCoreTests/TrialPinTests.swift"), "Package.swift declares the test targets")
+        // Only what grading needs: no tests (they hold the bundled assignments' answers), and a manifest that
+        // declares no test targets without them.
+        #expect(!unpacked.contains { $0.hasPrefix("grader/Tests/") }, "the zip ships the grader's tests")
+        let manifest = try Self.dumpPackage(root + "/source/grader")
+        #expect(manifest.contains("\"grader-launch\"") && !manifest.contains("GraderCLITests"), "\(manifest.prefix(300))")
         let secretMode = try FileManager.default.attributesOfItem(atPath: root + "/source/autograder/secret")[.posixPermissions] as? Int
         #expect(secretMode == 0o600, "the secret unpacks readable by others: \(String(secretMode ?? 0, radix: 8))")
         #expect(FileManager.default.isExecutableFile(atPath: root + "/source/run_autograder"))

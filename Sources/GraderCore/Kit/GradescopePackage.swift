@@ -45,11 +45,12 @@ struct GradescopePackage {
         for file in try Self.files(under: autograder) {
             try add("autograder/" + file, try Data(contentsOf: URL(fileURLWithPath: autograder + "/" + file)), secret: true)
         }
+        // Only what grading needs: the manifest and the sources. The tests stay out (they hold answers to the bundled
+        // assignments, and student code runs on that machine); Package.swift declares test targets only where
+        // `Tests/` exists.
         var sources = ["Package.swift"]
         if fileManager.fileExists(atPath: graderSource + "/Package.resolved") { sources.append("Package.resolved") }
         sources += try Self.files(under: graderSource + "/Sources").map { "Sources/" + $0 }
-        // Package.swift declares the test targets, and SwiftPM refuses a package whose target folders are missing.
-        sources += try Self.files(under: graderSource + "/Tests").map { "Tests/" + $0 }
         for file in sources {
             try add("grader/" + file, try Data(contentsOf: URL(fileURLWithPath: graderSource + "/" + file)))
         }
