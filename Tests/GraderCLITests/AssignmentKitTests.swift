@@ -358,4 +358,41 @@ struct AssignmentKitTests {
         }
         #expect(abs(tests.compactMap { $0["score"] as? Double }.reduce(0, +) - score) < 1e-9)
     }
+
+    @Test("Gradescope's run_autograder: a submission whose module carries linker options gets neither the secret nor a file written, in every mode",
+          arguments: BatchTests.modes.map { $0.filter { $0 != "--allow-unsandboxed" } })
+    func gradescopeLinkerAttack(_ mode: [String]) throws {
+        if mode.isEmpty { try CLI.requireBubblewrap() } else if !mode.contains("--no-landlock") { try CLI.requireLandlock() }
+        let zip = try Self.kit.get() + "/gradescope/autograder.zip"
+        let root = CLI.temporary("autograder-attack-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
+        try FileManager.default.unzipItem(at: URL(fileURLWithPath: zip), to: URL(fileURLWithPath: root + "/source"))
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/alice", toPath: root + "/submission")
+        let secret = root + "/source/autograder/secret"
+        let written = ["map", "dependencies", "why", "stats"].map { CLI.temporary("gradescope-\($0)-\(UInt32.random(in: 0...UInt32.max))") }
+        try HostileSnippetTests.linkerAttack(reading: [secret, root + "/source/autograder/residual-jacobians/reference.swift"], writing: written)
+            .write(toFile: root + "/submission/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        // GRADER names the grader; a wrapper adds the mode's flags to the command run_autograder gives it.
+        let wrapper = root + "/grader-in-mode"
+        try "#!/bin/sh\nexec '\(CLI.binary)' \"$@\" \(mode.joined(separator: " "))\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root + "/source/run_autograder"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["GRADER_AUTOGRADER_ROOT"] = root
+        environment["GRADER"] = wrapper
+        environment["GRADER_CACHE"] = CLI.cache
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let results = try String(contentsOfFile: root + "/results/results.json", encoding: .utf8)
+        let key = try String(contentsOfFile: secret, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!results.contains(key) && !results.contains("LEAKED"), "the secret reached the results")
+        #expect(written.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the link wrote outside its folder")
+        let tests = try #require(try CLI.json(root + "/results/results.json")["tests"] as? [[String: Any]])
+        let residual = tests.filter { ["residual-jacobians.residualLayerJacobian", "residual-jacobians.residualGradients"].contains($0["name"] as? String ?? "") }
+        #expect(residual.count == 2 && residual.allSatisfy { $0["score"] as? Double == 0 }, "\(residual)")
+    }
 }

@@ -268,6 +268,56 @@ struct BatchTests {
         }
     }
 
+    /// The grading modes of a batch: namespaces, and the fallback with and without Landlock.
+    static let modes: [[String]] = [[], ["--no-namespaces", "--allow-unsandboxed"], ["--no-namespaces", "--allow-unsandboxed", "--no-landlock"]]
+
+    @Test("a student whose module carries linker options reads and writes nothing, in a batch, in every mode", arguments: Self.modes)
+    func linkerAttack(_ mode: [String]) throws {
+        if mode.isEmpty { try CLI.requireBubblewrap() } else if !mode.contains("--no-landlock") { try CLI.requireLandlock() }
+        let root = CLI.temporary("linker-class-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for index in 1...3 { try CLI.fullMarksCopy(at: root + "/classmate-\(index)") }
+        try CLI.fullMarksCopy(at: root + "/attacker")
+        let written = ["map", "dependencies", "why", "stats"].map { CLI.temporary("linker-\($0)-\(UInt32.random(in: 0...UInt32.max))") }
+        let stolen = [root + "/classmate-1/answers.yaml", CLI.root + "/problems/hw6/residual-jacobians/reference.swift"]
+        try HostileSnippetTests.linkerAttack(reading: stolen, writing: written)
+            .write(toFile: root + "/attacker/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet"] + mode)
+        #expect(run.status == 0, "\(run.stderr)")
+        let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
+        for index in 1...3 { #expect(gradebook.contains("classmate-\(index),5,5,11,5,26\r\n"), "\(gradebook)") }
+        // The attacker's module does not link: its residual-jacobians functions (7 points) are lost, nothing else.
+        #expect(gradebook.contains("attacker,5,5,4,5,19\r\n"), "\(gradebook)")
+        #expect(written.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the link wrote outside its folder")
+        let reports = try String(contentsOfFile: out + "/attacker/results.json", encoding: .utf8)
+        #expect(!reports.contains("LEAKED"))
+    }
+
+    @Test("a formula that trapped the evaluator costs its own part, and the batch grades everyone")
+    func formulaTrap() throws {
+        let root = CLI.temporary("formula-class-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for student in ["ada", "trapper"] {
+            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: root + "/" + student)
+        }
+        let answers = root + "/trapper/answers.yaml"
+        let sheet = try String(contentsOfFile: answers, encoding: .utf8)
+        let trapped = sheet.replacingOccurrences(of: "trace-square: \"2*X'\"", with: "trace-square: \"max(I .* I)\"")
+        try #require(trapped != sheet)
+        try trapped.write(toFile: answers, atomically: true, encoding: .utf8)
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--problems", CLI.root + "/problems/calculus-backprop"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
+        #expect(gradebook.contains("\r\nada,") && gradebook.contains("\r\ntrapper,"), "\(gradebook)")
+        let parts = CLI.parts(try CLI.json(out + "/trapper/results.json"))
+        let part = parts["matrix-derivatives.trace-square"] ?? [:]
+        #expect(part["status"] as? String == "failed", "\(part)")
+        #expect((part["message"] as? String ?? "").contains("max"), "\(part["message"] ?? "")")
+        #expect(CLI.parts(try CLI.json(out + "/ada/results.json"))["matrix-derivatives.trace-square"]?["status"] as? String == "passed")
+    }
+
     @Test("shards merged give the gradebook, summary and overview of one run")
     func shardsAndMerge() throws {
         let root = try Self.makeClass("shards")

@@ -221,6 +221,7 @@ struct HostileSnippetTests {
             "@@AUTOLINK@@": autolinkSection(
                 ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + readable + ["--format=elf"]
                     + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], outside).map { $0 + $1 }),
+            // linkerAttack builds the same file for the batch and Gradescope tests.
         ]
         for (key, value) in substitutions { source = source.replacingOccurrences(of: key, with: value) }
         var bytes = Data(source.utf8)
@@ -247,6 +248,18 @@ struct HostileSnippetTests {
             run: run, parts: parts, junit: junit, leftovers: processes(containing: marker),
             filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) }, connections: listener.acceptedConnections(),
             cache: hostile.freshCache ? cache : nil)
+    }
+
+    /// A whole `residual-jacobians.swift` that attacks through the linker (`linker-options.swift`): it asks the link
+    /// to embed the files in `reading` and to write the files in `writing`, and otherwise is the reference's file.
+    static func linkerAttack(reading: [String], writing: [String]) throws -> String {
+        let options = ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + reading + ["--format=elf"]
+            + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], writing).map { $0 + $1 }
+        let fixture = try String(contentsOfFile: "\(CLI.fixtures)/snippets/linker-options.swift", encoding: .utf8)
+            .replacingOccurrences(of: "@@AUTOLINK@@", with: autolinkSection(options))
+            .replacingOccurrences(of: "@@SECRET_PATHS@@", with: reading.map { "\"\($0)\"" }.joined(separator: ", "))
+        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
+        return fixture + "\n" + reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
     }
 
     /// A declaration that puts `options` in the object's autolink section, each ending in NUL, as Swift 6.3 allows
