@@ -15,6 +15,8 @@
 //     --landlock           confine PROGRAM with Landlock (below); exit 125 where the kernel cannot
 //     --allow-read PATH    with --landlock: PROGRAM may read and execute under PATH (repeatable)
 //     --allow-write PATH   with --landlock: PROGRAM may also create, change and remove under PATH (repeatable)
+//     --sweep PATH         with --user and --parent: before PROGRAM starts and after everything under it ended,
+//                          remove what that user left in PATH (repeatable; see below)
 //   grader-launch --landlock-abi
 //     prints the Landlock ABI version the kernel offers (0: none) and exits 0
 //
@@ -26,6 +28,14 @@
 // another submission, the grader's cache or the autograder's files, no file left behind in /tmp. Where the kernel's
 // Landlock ABI allows it, TCP connect and bind are refused too (ABI 4), and so are signals to processes outside
 // the sandbox and connections to abstract UNIX sockets (ABI 6).
+//
+// PROGRAM gets a new, empty session keyring, never the grader's, and no POSIX message queue (RLIMIT_MSGQUEUE 0).
+//
+// The sweep is for runs without namespaces, where nothing a run leaves behind may reach the next run of the same
+// uid (a hidden trials' run saving its inputs for a public one). A child drops to the user and, as that user (so
+// that no race with a link the code planted can make it remove anything the user could not), removes every file,
+// folder, socket and FIFO the user owns in each PATH and in any world-writable folder below it, every System V
+// shared memory segment, message queue and semaphore set the user owns or created, and clears the user's keyrings.
 //
 // Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end
 // everything), the launcher applies the limits and replaces itself with PROGRAM.
@@ -40,6 +50,10 @@
 // message is on stderr, prefixed "grader-launch:".
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
@@ -72,7 +86,7 @@ static void fail(const char *what) {
 
 static void usage(const char *problem) {
     fprintf(stderr, "grader-launch: %s\nusage: grader-launch [--cpu S] [--memory B] [--file-size B] [--open-files N] "
-                    "[--processes N] [--user UID:GID] [--parent PID] [--landlock [--allow-read P] [--allow-write P]] "
+                    "[--processes N] [--user UID:GID] [--parent PID] [--sweep P] [--landlock [--allow-read P] [--allow-write P]] "
                     "-- PROGRAM [ARGUMENTS...]\n", problem);
     exit(LAUNCH_FAILED);
 }
@@ -188,8 +202,94 @@ struct options {
     long long uid, gid;
     pid_t parent;
     struct landlock_rules landlock;
+    int sweep_count;
+    const char *sweep[MAX_RULES];
     char **program;
 };
+
+// Keyrings, by number: <linux/keyctl.h> is not on every build machine.
+#ifndef SYS_keyctl
+#define SYS_keyctl 250
+#endif
+enum { KEYCTL_JOIN_SESSION = 1, KEYCTL_CLEAR_KEYRING = 7, KEY_SPEC_USER = -4, KEY_SPEC_USER_SESSION = -5 };
+
+/// Removes, below the open folder `folder`, every entry `uid` owns (with everything in it), and descends into
+/// world-writable folders it does not own; never follows a link. Runs as `uid`, so it removes nothing `uid` could
+/// not. `everything`: the folder is `uid`'s own, so all it holds goes.
+static void sweep_folder(int folder, uid_t uid, int everything, int depth) {
+    if (depth > 64) { close(folder); return; }
+    DIR *directory = fdopendir(folder);
+    if (directory == NULL) { close(folder); return; }
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        struct stat info;
+        if (fstatat(dirfd(directory), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        int is_folder = S_ISDIR(info.st_mode);
+        int owned = everything || info.st_uid == uid;
+        if (is_folder && (owned || ((info.st_mode & S_IWOTH) && depth < 8))) {
+            int inner = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (inner >= 0) sweep_folder(inner, uid, owned, depth + 1);
+        }
+        if (owned) unlinkat(dirfd(directory), entry->d_name, is_folder ? AT_REMOVEDIR : 0);
+    }
+    closedir(directory);
+}
+
+/// Removes the System V IPC objects of `file` (/proc/sysvipc/...) whose owner or creator is `uid`.
+static void sweep_ipc(const char *file, int kind, uid_t uid) {
+    FILE *table = fopen(file, "r");
+    if (table == NULL) return;
+    char line[512];
+    if (fgets(line, sizeof line, table) == NULL) { fclose(table); return; }  // the header
+    while (fgets(line, sizeof line, table) != NULL) {
+        long long field[12] = {0};
+        int count = 0;
+        char *cursor = line;
+        while (count < 12) {
+            char *end = NULL;
+            long long value = strtoll(cursor, &end, 10);
+            if (end == cursor) break;
+            field[count++] = value;
+            cursor = end;
+        }
+        // shm: key shmid perms size cpid lpid nattch uid gid cuid; msg: key msqid perms cbytes qnum lspid lrpid uid
+        // gid cuid; sem: key semid perms nsems uid gid cuid.
+        int owner = kind == 2 ? 4 : 7, creator = kind == 2 ? 6 : 9;
+        if (count <= creator || ((uid_t)field[owner] != uid && (uid_t)field[creator] != uid)) continue;
+        int id = (int)field[1];
+        if (kind == 0) shmctl(id, IPC_RMID, NULL);
+        else if (kind == 1) msgctl(id, IPC_RMID, NULL);
+        else semctl(id, 0, IPC_RMID);
+    }
+    fclose(table);
+}
+
+/// In a child that drops to the run's user: removes what that user left in the sweep folders, its System V IPC
+/// objects and its keyrings' keys; waits for the child.
+static void sweep(const struct options *options) {
+    if (options->uid < 0 || options->sweep_count == 0) return;
+    pid_t child = fork();
+    if (child < 0) return;
+    if (child == 0) {
+        gid_t gid = (gid_t)options->gid;
+        uid_t uid = (uid_t)options->uid;
+        if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(LAUNCH_FAILED);
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        for (int i = 0; i < options->sweep_count; i++) {
+            int folder = open(options->sweep[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (folder >= 0) sweep_folder(folder, uid, 0, 0);
+        }
+        sweep_ipc("/proc/sysvipc/shm", 0, uid);
+        sweep_ipc("/proc/sysvipc/msg", 1, uid);
+        sweep_ipc("/proc/sysvipc/sem", 2, uid);
+        syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER);
+        syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER_SESSION);
+        _exit(0);
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+}
 
 /// In the process that becomes PROGRAM: the user, then the limits, no new privileges, Landlock, then the
 /// parent-death signal (a change of user clears it, so it comes last), then exec. Never returns.
@@ -209,6 +309,11 @@ static void become_program(const struct options *options, pid_t expected_parent)
     if (options->file_size >= 0) set_limit(RLIMIT_FSIZE, (rlim_t)options->file_size, (rlim_t)options->file_size, "RLIMIT_FSIZE");
     if (options->open_files >= 0) set_limit(RLIMIT_NOFILE, (rlim_t)options->open_files, (rlim_t)options->open_files, "RLIMIT_NOFILE");
     if (options->processes >= 0) set_limit(RLIMIT_NPROC, (rlim_t)options->processes, (rlim_t)options->processes, "RLIMIT_NPROC");
+    set_limit(RLIMIT_MSGQUEUE, 0, 0, "RLIMIT_MSGQUEUE");
+    // A session keyring of its own, empty: never the grader's (a service or a login gives the grader one, which
+    // would otherwise be inherited, and shared by every run). Where keyrings are refused (a container's seccomp
+    // filter), PROGRAM cannot use them either.
+    syscall(SYS_keyctl, KEYCTL_JOIN_SESSION, NULL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");
     if (options->landlock.enabled) apply_landlock(&options->landlock);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) fail("PR_SET_PDEATHSIG");
@@ -277,6 +382,8 @@ static int watch(const struct options *options) {
     // The grader may have died before the line above: then this process already has another parent.
     if (getppid() != options->parent) return 128 + SIGTERM;
 
+    // What a run of this uid the launcher never saw end (a grader killed with SIGKILL) left behind goes first.
+    sweep(options);
     pid_t launcher = getpid();
     pid_t program = fork();
     if (program < 0) fail("fork");
@@ -299,6 +406,7 @@ static int watch(const struct options *options) {
         if (done < 0 && errno == ECHILD) break;
     }
     kill_everything();
+    sweep(options);
     return result;
 }
 
@@ -324,7 +432,10 @@ int main(int argc, char **argv) {
         else if (strcmp(option, "--open-files") == 0) options.open_files = (long long)parse_number(value, option);
         else if (strcmp(option, "--processes") == 0) options.processes = (long long)parse_number(value, option);
         else if (strcmp(option, "--parent") == 0) options.parent = (pid_t)parse_number(value, option);
-        else if (strcmp(option, "--allow-read") == 0 || strcmp(option, "--allow-write") == 0) {
+        else if (strcmp(option, "--sweep") == 0) {
+            if (options.sweep_count == MAX_RULES) usage("too many --sweep paths");
+            options.sweep[options.sweep_count++] = value;
+        } else if (strcmp(option, "--allow-read") == 0 || strcmp(option, "--allow-write") == 0) {
             if (options.landlock.count == MAX_RULES) usage("too many --allow-read and --allow-write paths");
             options.landlock.paths[options.landlock.count] = value;
             options.landlock.writable[options.landlock.count] = strcmp(option, "--allow-write") == 0;

@@ -113,6 +113,25 @@ struct AssignmentKitTests {
         #expect(check.stdout.contains("(2 of them cannot be read as written: fix them now)"))
     }
 
+    @Test("final grading with the autograder folder says a number is wrong, never how far off: that hands out the key")
+    func noDistanceAtFinalGrading() throws {
+        let kit = try Self.kit.get()
+        let folder = try CLI.referenceCopy("distance")
+        var answers = try String(contentsOfFile: folder + "/answers.yaml", encoding: .utf8)
+        answers = answers.replacingOccurrences(of: "resnext-split: 78592", with: "resnext-split: 1")
+        try answers.write(toFile: folder + "/answers.yaml", atomically: true, encoding: .utf8)
+        for (problems, shows) in [(kit + "/autograder", false), (CLI.root + "/problems/hw6", true)] {
+            let json = CLI.temporary("distance-\(shows).json")
+            let run = try CLI.grader(["grade", folder, "--problems", problems, "--student", "reference", "--json", json])
+            #expect(run.status == 0, "\(run.stderr)")
+            let part = CLI.parts(try CLI.json(json))["parameter-counts.resnext-split"] ?? [:]
+            let text = "\(part["message"] ?? "") \(part["details"] ?? "")"
+            #expect(part["status"] as? String == "failed", "\(part)")
+            // The key is 78592: 1 off by 78591 names it.
+            #expect(text.contains("78591") == shows, "\(problems): \(text)")
+        }
+    }
+
     /// Replaces the body of `outputVariance` in `folder` with `body`.
     static func writeOutputVariance(_ folder: String, body: String) throws {
         try "func outputVariance(widths: [Int]) -> Double {\n\(body)\n}\n"

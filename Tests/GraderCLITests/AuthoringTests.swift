@@ -197,6 +197,22 @@ struct AuthoringTests {
         #expect(run.stdout.contains("validation failed"))
     }
 
+    @Test("validate fails a property check whose tolerance overflows, naming the output it accepts")
+    func overflowingCheck() throws {
+        let problems = CLI.temporary("overflowing-check-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.copyItem(atPath: CLI.root + "/problems/calculus-backprop", toPath: problems)
+        // The check as it was: a tolerance that grows with the norm of w, squared entries and all, and no guard.
+        try FifthProblem.edit(problems + "/least-squares/reference.swift") {
+            $0.replacingOccurrences(of: "let normW = euclideanNorm(output)", with: "let normW = sqrt(output.reduce(0) { $0 + $1 * $1 })")
+                .replacingOccurrences(of: "guard tolerance.isFinite, normalResidual.allSatisfy(\\.isFinite) else {", with: "guard true else {")
+        }
+        let run = try CLI.grader(["validate", problems, "--reference-submission", CLI.root + "/submissions/calculus-backprop/reference"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        let line = try FifthProblem.line(of: "- id: maximumLikelihoodWeights", in: problems + "/least-squares/problem.yaml")
+        #expect(run.stdout.contains("least-squares/problem.yaml:\(line): error: part `maximumLikelihoodWeights`: the check `maximumLikelihoodCheck` accepts 1e200 in every entry on trial 1"),
+                "\(run.stdout)")
+    }
+
     @Test("validate warns, without failing, when a multiple-choice answer earns points for nothing or for everything")
     func multipleChoiceWarning() throws {
         let fifth = try FifthProblem()

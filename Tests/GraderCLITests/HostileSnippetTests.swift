@@ -1,4 +1,5 @@
 import Foundation
+import GraderCore
 import Testing
 
 /// One hostile `residualLayerJacobian` (a fixture in `Fixtures/snippets/`) in an otherwise full-marks submission.
@@ -72,6 +73,7 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
         HostileSnippet(fixture: "leftover-file", outcome: .passes),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
+        HostileSnippet(fixture: "leftover-key", outcome: .passes),
     ]
 
     /// The cases rerun without namespaces, with Landlock (the kernel here has it): the limits, the process cleanup,
@@ -91,6 +93,7 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
         HostileSnippet(fixture: "leftover-file", outcome: .passes),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
+        HostileSnippet(fixture: "leftover-key", outcome: .passes),
         HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
         HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
         HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
@@ -111,6 +114,7 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "read-cache", outcome: .passes, extra: ["--no-landlock"], freshCache: true),
         HostileSnippet(fixture: "leftover-file", outcome: .passes, extra: ["--no-landlock"]),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes, extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "leftover-key", outcome: .passes, extra: ["--no-landlock"]),
     ]
 }
 
@@ -146,6 +150,46 @@ struct HostileSnippetTests {
     @Test("without namespaces or Landlock the limits, the cleanup and the uid of its own still hold", arguments: HostileSnippet.fallbackWithoutLandlock)
     func withoutLandlock(_ hostile: HostileSnippet) throws {
         try check(hostile, namespaces: false, confinesFiles: false)
+    }
+
+    /// The literal of each `residualLayerJacobian` trial's `A` in the reference results cached in `cache`, public
+    /// trials first, as the fixture prints them (-0.0 as 0.0); and how many are public.
+    static func trialMatrices(in cache: String) throws -> (literals: [String], publicCount: Int) {
+        for file in try FileManager.default.contentsOfDirectory(atPath: cache + "/references") where file.hasSuffix(".json") {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(cache)/references/\(file)"))) as? [String: Any]
+            guard let part = (json?["snippets"] as? [String: Any])?["residualLayerJacobian"] as? [String: Any],
+                let trials = part["trials"] as? [[Any]], let publicCount = part["publicCount"] as? Int
+            else { continue }
+            // A wire value is {"array": {"_0": [...]}} or {"double": {"_0": x}}.
+            func unwrap(_ value: Any) -> Any? { ((value as? [String: Any])?.values.first as? [String: Any])?["_0"] }
+            let literals = trials.map { trial -> String in
+                let rows = (unwrap(trial[0]) as? [Any] ?? []).map { row in (unwrap(row) as? [Any] ?? []).map { (unwrap($0) as? Double ?? .nan) + 0.0 } }
+                return "\(rows)"
+            }
+            return (literals, publicCount)
+        }
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    @Test("no output a grading shows comes from a run after a hidden run: the page cache carries public inputs only")
+    func pageCacheOrder() throws {
+        try CLI.requireBubblewrap()
+        let folder = try CLI.referenceCopy("page-cache")
+        let runtime = SnippetBuilder.runtimeLibraryDirectory(of: try SnippetBuilder.findCompiler())
+        let source = try String(contentsOfFile: "\(CLI.fixtures)/snippets/page-cache.swift", encoding: .utf8)
+            .replacingOccurrences(of: "@@RUNTIME@@", with: runtime)
+        try source.write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let cache = CLI.temporary("cache-page-\(UInt32.random(in: 0...UInt32.max))"), json = folder + ".json"
+        let run = try CLI.grader(["grade", folder, "--only", "residual-jacobians", "--json", json], environment: ["GRADER_CACHE": cache])
+        #expect(run.status == 0, "\(run.stderr)")
+        let reader = CLI.parts(try CLI.json(json))["residual-jacobians.residualGradients"] ?? [:]
+        let shown = "\(reader["message"] ?? "") \(reader["output"] ?? "") \(reader["details"] ?? "")"
+        // The channel works on this machine: the first public trial's input came through it.
+        let (literals, publicCount) = try Self.trialMatrices(in: cache)
+        #expect(shown.contains("T1 A=\(literals[0])"), "the page cache carried nothing here, so this test shows nothing: \(shown.prefix(500))")
+        for hidden in literals[publicCount...] {
+            #expect(!shown.contains(hidden), "a hidden trial's input reached the feedback: \(hidden)")
+        }
     }
 
     private func check(_ hostile: HostileSnippet, namespaces: Bool, confinesFiles: Bool = true) throws {
@@ -234,6 +278,9 @@ struct HostileSnippetTests {
         bytes += Data(("\n" + helpers).utf8)
         try bytes.write(to: URL(fileURLWithPath: folder + "/residual-jacobians.swift"))
 
+        // As a grader started by a service manager or a login is: with a session keyring of its own, which every
+        // process it starts inherits unless the launcher gives it another.
+        if hostile.fixture == "leftover-key" { _ = joinSessionKeyring }
         let junit = folder + ".xml", json = folder + ".json"
         let arguments = ["grade", folder, "--junit", junit, "--json", json, "--timeout", "3", "--cpu", "1"]
             + (namespaces ? [] : ["--no-namespaces"]) + hostile.extra
@@ -249,6 +296,13 @@ struct HostileSnippetTests {
             filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) }, connections: listener.acceptedConnections(),
             cache: hostile.freshCache ? cache : nil)
     }
+
+    /// Gives this test process a new session keyring, once: `keyctl(KEYCTL_JOIN_SESSION_KEYRING, name)`.
+    static let joinSessionKeyring: Void = {
+        typealias Syscall = @convention(c) (Int, Int, Int, Int, Int, Int) -> Int
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "syscall") else { return }
+        _ = "grader-tests".withCString { unsafeBitCast(symbol, to: Syscall.self)(250, 1, Int(bitPattern: $0), 0, 0, 0) }
+    }()
 
     /// A whole `residual-jacobians.swift` that attacks through the linker (`linker-options.swift`): it asks the link
     /// to embed the files in `reading` and to write the files in `writing`, and otherwise is the reference's file.

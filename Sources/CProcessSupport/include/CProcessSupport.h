@@ -16,8 +16,4 @@ int grader_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int low);
 /// Returns 0 on success, -1 where the call is not available.
 int grader_become_subreaper(void);
 
-/// Removes the System V IPC object `id` of `kind` (0 shared memory, 1 message queue, 2 semaphore set).
-/// Returns 0 on success, -1 with errno set otherwise.
-int grader_remove_ipc(int kind, int id);
-
 #endif

@@ -3,6 +3,9 @@ public struct AnswerKey: Sendable {
     public let expected: SnippetValue?
     /// Known mistakes with their value (numeric parts) and feedback.
     public let mistakes: [(value: SnippetValue, feedback: String)]
+    /// Whether a wrong number's feedback may say how far off it is. Not where the student resubmits against a key the
+    /// student kit withholds (the autograder folder, as on Gradescope): "off by 4353" hands out the key in one try.
+    public var showsDistance = true
 
     public init(expected: SnippetValue?, mistakes: [(value: SnippetValue, feedback: String)] = []) {
         self.expected = expected
@@ -126,6 +129,8 @@ public struct NumericChecker: AnswerChecker {
         if difference.isShape {
             message = "wrong shape: expected \(ValueComparison.shape(expected)), got \(ValueComparison.shape(given))"
             details.append("Expected \(form).")
+        } else if !key.showsDistance {
+            message = "not within tolerance (\(tolerance))"
         } else {
             let place = difference.path.isEmpty ? "" : " at \(difference.path)"
             let error = difference.error.map(NumberFormatting.compact) ?? "?"

@@ -2,14 +2,55 @@ import Foundation
 
 /// Grades the snippet parts of one problem: compiles the student's file with a harness, runs each function on the
 /// reference's trial inputs in the sandbox, and compares outputs; credit is proportional to trials passed.
-struct SnippetChecker {
+struct SnippetChecker: Sendable {
     let session: GradingSession
     let problem: Problem
     let limits: SandboxLimits
     /// A binary from the shared compile holding this problem's functions, whose entries are `problem/function`.
     var prebuilt: String? = nil
 
+    /// Grades `parts` in one go: the public trials, then the hidden ones.
     func grade(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> [PartGrade] {
+        start(parts: parts, submissionFolder: submissionFolder, reference: reference).finish()
+    }
+
+    /// The parts of one problem, compiled and run on their public trials, their hidden trials still to run.
+    ///
+    /// A grading runs every problem's public trials before any hidden trial (`GradingSession.grade`): whatever a
+    /// hidden run could leave behind (in the page cache, say) reaches no run whose output the same feedback shows.
+    struct Pending: Sendable {
+        let checker: SnippetChecker
+        let parts: [Part]
+        let source: [UInt8]
+        /// Parts graded already (a compile error), and parts whose public trials ran.
+        let graded: [String: PartGrade]
+        let started: [String: (binary: String, expectation: SnippetExpectation, publicRun: PublicRun)]
+
+        /// Runs the hidden trials and grades every part.
+        func finish() -> [PartGrade] {
+            var grades = graded
+            for part in parts {
+                guard let (binary, expectation, publicRun) = started[part.id] else { continue }
+                grades[part.id] = checker.finish(part, binary: binary, expectation: expectation, publicRun: publicRun)
+            }
+            let text = String(decoding: source, as: UTF8.self)
+            return parts.map { part in
+                var grade = grades[part.id]!
+                grade.file = checker.problem.snippetFileName
+                grade.line = grade.line ?? SnippetChecker.declarationLine(of: checker.signature(part).name, in: text)
+                return grade
+            }
+        }
+    }
+
+    /// A part's public run, or its grade when that run already decides it (the sandbox failed).
+    enum PublicRun: Sendable {
+        case ran(EntryRun, skipHidden: Bool)
+        case decided(PartGrade)
+    }
+
+    /// Compiles the file and runs each part on its public trials.
+    func start(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> Pending {
         let fileName = problem.snippetFileName
         func all(_ status: PartGrade.Status, _ outcome: PartGrade.Outcome, _ message: String, _ details: [String] = []) -> [PartGrade] {
             parts.map { part in
@@ -21,8 +62,9 @@ struct SnippetChecker {
         switch Submission.readFile(named: fileName, in: submissionFolder) {
         case .success(let bytes): source = bytes
         case .failure(let problem_):
-            return all(problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
-                       problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : [])
+            let grades = all(problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
+                             problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : [])
+            return Pending(checker: self, parts: parts, source: [], graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
         }
 
         // Compile; a function that is missing or has another signature costs only its own part.
@@ -36,7 +78,8 @@ struct SnippetChecker {
                     fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, owner: .student,
                     timeLimit: limits.compileSeconds)
             } catch {
-                return all(.error, .graderError, "the grader could not compile \(fileName): \(error)")
+                let grades = all(.error, .graderError, "the grader could not compile \(fileName): \(error)")
+                return Pending(checker: self, parts: parts, source: source, graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
             }
             switch result {
             case .built(let path):
@@ -68,16 +111,14 @@ struct SnippetChecker {
                 }
             }
         }
+        var started: [String: (binary: String, expectation: SnippetExpectation, publicRun: PublicRun)] = [:]
         if let binary {
-            for part in remaining { grades[part.id] = run(part, binary: binary, expectation: reference.snippets[part.id]!) }
+            for part in remaining {
+                let expectation = reference.snippets[part.id]!
+                started[part.id] = (binary, expectation, runPublic(part, binary: binary, expectation: expectation))
+            }
         }
-        let text = String(decoding: source, as: UTF8.self)
-        return parts.map { part in
-            var grade = grades[part.id]!
-            grade.file = fileName
-            grade.line = grade.line ?? Self.declarationLine(of: signature(part).name, in: text)
-            return grade
-        }
+        return Pending(checker: self, parts: parts, source: source, graded: grades, started: started)
     }
 
     /// The line where `func name` is declared in `source`, if it is (line comments are skipped).
@@ -90,7 +131,7 @@ struct SnippetChecker {
         return nil
     }
 
-    private func signature(_ part: Part) -> FunctionSignature {
+    func signature(_ part: Part) -> FunctionSignature {
         guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
         return spec.signature
     }
@@ -145,27 +186,46 @@ struct SnippetChecker {
                          details: ["Expected exactly: `\(expected.text)`."] + reasons)
     }
 
-    /// Runs `part` on its public trials and, in a process of its own, on its hidden trials, and grades it.
+    /// The harness entry of `part` in the binary.
+    private func entry(_ part: Part) -> String {
+        prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
+    }
+
+    /// Runs `part` on its public trials.
+    private func runPublic(_ part: Part, binary: String, expectation: SnippetExpectation) -> PublicRun {
+        guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
+        let hiddenCount = expectation.trials.count - expectation.publicCount
+        do {
+            let publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
+                                             trials: Array(expectation.trials.prefix(expectation.publicCount)), limits: limits, owner: .student)
+            // A function that cannot finish a single public trial within its time limits (an endless loop) would
+            // only spend the same time again on the hidden ones: they are not run, and count as failed.
+            let skip = hiddenCount > 0 && (publicRun.failureKind?.isTimeLimit ?? false) && publicRun.outputs.allSatisfy { $0 == nil }
+            return .ran(publicRun, skipHidden: skip)
+        } catch {
+            return .decided(PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)"))
+        }
+    }
+
+    /// Runs `part` on its hidden trials, in a process of its own, and grades it with its public run.
     ///
     /// The hidden run's printed output and messages never reach a report: code that sees a hidden input cannot
     /// show it to the student, who learns only how many hidden trials passed and which known mistake fits.
-    private func run(_ part: Part, binary: String, expectation: SnippetExpectation) -> PartGrade {
+    private func finish(_ part: Part, binary: String, expectation: SnippetExpectation, publicRun phase: PublicRun) -> PartGrade {
         guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
         let type = spec.signature.returnType
         let publicCount = expectation.publicCount
         let hiddenCount = expectation.trials.count - publicCount
-        let entry = prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
         let publicRun: EntryRun
+        let skippedHidden: Bool
+        switch phase {
+        case .decided(let grade): return grade
+        case .ran(let run, let skip): (publicRun, skippedHidden) = (run, skip)
+        }
         let hiddenRun: EntryRun?
-        var skippedHidden = false
         do {
-            publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
-                                         trials: Array(expectation.trials.prefix(publicCount)), limits: limits, owner: .student)
-            // A function that cannot finish a single public trial within its time limits (an endless loop) would
-            // only spend the same time again on the hidden ones: they are not run, and count as failed.
-            skippedHidden = hiddenCount > 0 && (publicRun.failureKind?.isTimeLimit ?? false) && publicRun.outputs.allSatisfy { $0 == nil }
             hiddenRun = hiddenCount == 0 || skippedHidden ? nil : try EntryRun.run(
-                sandbox: session.sandbox, binary: binary, entry: entry, returnType: type,
+                sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: type,
                 trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits, owner: .student)
         } catch {
             return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)")

@@ -121,7 +121,7 @@ public enum PatternHints {
             return first
         }
         guard let d = constant(diagonal), let o = constant(offDiagonal), abs(d) > 1e-9 || abs(o) > 1e-9 else { return nil }
-        switch (d.rounded() == d ? Int(d) : nil, o.rounded() == o ? Int(o) : nil) {
+        switch (Int(exactly: d), Int(exactly: o)) {
         case (-1, 1):
             return "Your matrix is 1 too small on the diagonal and 1 too large off it: the identity term sits on the off-diagonal entries instead of the diagonal (the two cases i == j and i != j are swapped)."
         case (-1, 0):

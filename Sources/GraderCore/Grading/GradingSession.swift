@@ -201,14 +201,13 @@ public final class GradingSession: @unchecked Sendable {
             warnings.append("warning: answers.yaml says `student: \(declared)`, but this submission is graded as `\(student)`; the numbers checked are \(student)'s")
         }
         let list = problems.problems
+        // Every problem's public trials first, then every problem's hidden trials: whatever a run that sees hidden
+        // inputs could leave behind (in the page cache, say), no run whose output this feedback shows comes after it.
+        let started: [Result<ProblemGrading, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
+            Self.catching(list[index]) { try self.start(problem: list[index], submission: submission, prebuilt: prebuilt) }
+        }
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
-            do {
-                return .success(try self.grade(problem: list[index], submission: submission, prebuilt: prebuilt))
-            } catch let error as GraderError {
-                return .failure(error)
-            } catch {
-                return .failure(.referenceBroken(problem: list[index].id, detail: "\(error)"))
-            }
+            Self.catching(list[index]) { try started[index].get().finish() }
         }
         let grades = try graded.map { try $0.get() }
         return GradeReport(
@@ -234,16 +233,38 @@ public final class GradingSession: @unchecked Sendable {
         return try problem.variant(student: submission.student, secret: problems.secret)
     }
 
-    func grade(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrade {
+    /// `body`'s result, with any error that is not a `GraderError` turned into a broken reference of `problem`.
+    private static func catching<Value>(_ problem: Problem, _ body: () throws -> Value) -> Result<Value, GraderError> {
+        do {
+            return .success(try body())
+        } catch let error as GraderError {
+            return .failure(error)
+        } catch {
+            return .failure(.referenceBroken(problem: problem.id, detail: "\(error)"))
+        }
+    }
+
+    /// A problem's grading with its public trials run and its hidden trials to come.
+    struct ProblemGrading: Sendable {
+        /// Runs the hidden trials and returns the problem's grade.
+        let finish: @Sendable () throws -> ProblemGrade
+    }
+
+    /// Grades `problem` for `submission` up to its hidden trials: the answers, the compile and the public runs, or
+    /// the cached grade.
+    func start(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrading {
         // Caching pays only where code runs: answers alone are checked faster than a cached grade is read.
-        guard options.cachesResults, runsCode(problem, submission) else { return try gradeUncached(problem: problem, submission: submission, prebuilt: prebuilt) }
-        if let cached = cachedGrade(problem: problem, submission: submission) { return cached }
+        guard options.cachesResults, runsCode(problem, submission) else { return try startUncached(problem: problem, submission: submission, prebuilt: prebuilt) }
+        if let cached = cachedGrade(problem: problem, submission: submission) { return ProblemGrading { cached } }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
-        let grade = try gradeUncached(problem: problem, submission: submission, prebuilt: prebuilt)
-        // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again.
-        guard !grade.parts.contains(where: { $0.outcome == .graderError }) else { return grade }
-        if let data = try? JSONEncoder().encode(grade) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
-        return grade
+        let pending = try startUncached(problem: problem, submission: submission, prebuilt: prebuilt)
+        return ProblemGrading {
+            let grade = try pending.finish()
+            // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again.
+            guard !grade.parts.contains(where: { $0.outcome == .graderError }) else { return grade }
+            if let data = try? JSONEncoder().encode(grade) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
+            return grade
+        }
     }
 
     /// Whether grading `problem` for `submission` runs code: it has snippet parts and the student's file exists.
@@ -279,7 +300,7 @@ public final class GradingSession: @unchecked Sendable {
         return hasher.hexDigest()
     }
 
-    func gradeUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrade {
+    func startUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrading {
         let variant = try self.variant(of: problem, for: submission)
         let selected = problem.parts.filter { options.selects(problem, $0) }
         let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem, variant: variant)
@@ -302,29 +323,32 @@ public final class GradingSession: @unchecked Sendable {
                                             details: ["Expected \(AnswerCheckers.expectedForm(part, key: reference.answerKeys[part.id]))."])
                 continue
             }
-            let key = reference.answerKeys[part.id] ?? AnswerKey(expected: nil)
+            var key = reference.answerKeys[part.id] ?? AnswerKey(expected: nil)
+            key.showsDistance = problems.role != .autograder || part.immediateFeedback
             var grade = AnswerCheckers.forKind(part.kind)!.check(problem: problem.id, part: part, answer: answer, key: key)
             grade.file = Submission.answersFileName
             grade.line = answer?.line
             grades[part.id] = grade
         }
         let snippetParts = selected.filter(\.kind.isSnippet)
-        if !snippetParts.isEmpty {
-            let checker = SnippetChecker(
-                session: self, problem: problem, limits: limits(for: problem),
-                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil })
-            for grade in checker.grade(parts: snippetParts, submissionFolder: submission.folder, reference: reference) {
-                grades[grade.id] = grade
+        let pending = snippetParts.isEmpty ? nil : SnippetChecker(
+            session: self, problem: problem, limits: limits(for: problem),
+            prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }
+        ).start(parts: snippetParts, submissionFolder: submission.folder, reference: reference)
+        let answered = grades
+        let limits = problem.parts.contains(where: \.kind.isSnippet) ? limits(for: problem) : nil
+        return ProblemGrading {
+            var grades = answered
+            for grade in pending?.finish() ?? [] { grades[grade.id] = grade }
+            let parts = problem.parts.map { part in
+                grades[part.id] ?? PartGrade(
+                    problem: problem.id, id: part.id, kind: part.kind.kindName, status: .skipped, outcome: .skipped, score: 0, maxScore: part.points,
+                    message: "not graded in this run (filtered out with --only)", details: [], mistake: nil, output: nil)
             }
+            return ProblemGrade(
+                id: problem.id, title: problem.title, score: parts.reduce(0) { $0 + $1.score },
+                maxScore: problem.maxScore, parts: parts, limits: limits)
         }
-        let parts = problem.parts.map { part in
-            grades[part.id] ?? PartGrade(
-                problem: problem.id, id: part.id, kind: part.kind.kindName, status: .skipped, outcome: .skipped, score: 0, maxScore: part.points,
-                message: "not graded in this run (filtered out with --only)", details: [], mistake: nil, output: nil)
-        }
-        return ProblemGrade(
-            id: problem.id, title: problem.title, score: parts.reduce(0) { $0 + $1.score },
-            maxScore: problem.maxScore, parts: parts, limits: problem.parts.contains(where: \.kind.isSnippet) ? limits(for: problem) : nil)
     }
 
     /// The reference's results for one student's variant of `problem`: the snippet expectations, and the answer

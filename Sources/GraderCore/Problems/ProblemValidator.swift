@@ -265,19 +265,19 @@ public struct ProblemValidator: Sendable {
     /// part compares with its tolerance.
     static func degenerateAccepted(by part: Part, expectation: SnippetExpectation, session: GradingSession, problem: Problem) throws -> String? {
         guard case .snippet(let spec) = part.kind else { return nil }
-        for (trial, expected) in expectation.expected.enumerated() {
-            let candidates = DegenerateOutputs.all(like: expected)
-            if spec.propertyCheck != nil {
-                let trials = Array(repeating: expectation.trials[trial], count: candidates.count)
-                let messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: trials, outputs: candidates.map(\.value))
-                if let accepted = messages.firstIndex(where: { $0 == "" }) { return "\(candidates[accepted].description) on trial \(trial + 1)" }
-            } else if let accepted = candidates.first(where: {
-                ValueComparison.matches(expected: expected, got: $0.value, tolerance: spec.tolerance(forExpected: expected))
-            }) {
-                return "\(accepted.description) on trial \(trial + 1)"
-            }
+        // Every trial's candidates, in one run of the check.
+        let cases = expectation.expected.enumerated().flatMap { trial, expected in
+            DegenerateOutputs.all(like: expected).map { (trial: trial, description: $0.description, value: $0.value) }
         }
-        return nil
+        if spec.propertyCheck != nil {
+            let messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(
+                part, trials: cases.map { expectation.trials[$0.trial] }, outputs: cases.map(\.value))
+            return messages.firstIndex { $0 == "" }.map { "\(cases[$0].description) on trial \(cases[$0].trial + 1)" }
+        }
+        return cases.first { candidate in
+            let expected = expectation.expected[candidate.trial]
+            return ValueComparison.matches(expected: expected, got: candidate.value, tolerance: spec.tolerance(forExpected: expected))
+        }.map { "\($0.description) on trial \($0.trial + 1)" }
     }
 
     /// Grades `folder` as the id `reference` (the handout's own numbers) and reports every part short of full marks.

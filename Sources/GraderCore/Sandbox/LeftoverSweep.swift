@@ -1,54 +1,43 @@
-import CProcessSupport
 import Foundation
 
-/// Removes what a uid's processes left outside their own folder, for runs without namespaces as root: nothing a
-/// student's run writes may reach a later run (a hidden trial's inputs saved in `/tmp` for the next public run to
-/// print). Called after every process of that uid has ended and before the uid is used again.
+/// The folders any user may write to, where a run without namespaces could leave something for a later run of the
+/// same uid (a hidden trials' run saving its inputs for a public one). `grader-launch --sweep` removes what the
+/// run's uid left there, as that uid, before and after every run.
 ///
 /// With namespaces there is nothing to sweep: `/tmp` is a private tmpfs and IPC objects die with the namespace.
-/// With Landlock, files can only be made in the run's own folder, but System V IPC objects are outside its reach.
+/// With Landlock, files can only be made in the run's own folder, but System V IPC objects and keys are outside
+/// its reach, so the sweep runs then too.
 enum LeftoverSweep {
-    /// The folders any user may write to on a usual Linux system.
-    static let sharedFolders = ["/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock"]
+    /// The world-writable folders of a usual Linux system.
+    static let usualFolders = ["/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock"]
 
-    /// Removes every file, folder, socket or FIFO owned by `uid` in the shared folders and in any folder below them
-    /// that `uid` could write to; returns the paths removed.
-    @discardableResult
-    static func files(of uid: uid_t, in roots: [String] = sharedFolders) -> [String] {
-        var removed: [String] = []
-        func sweep(_ folder: String, depth: Int) {
-            guard depth < 8, let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-            for name in names {
-                let path = (folder as NSString).appendingPathComponent(name)
+    /// The usual folders that exist, and every other world-writable folder one or two levels below `/` (an
+    /// administrator's `/var/spool/drop`, say), found once per run of the grader; at most `limit` in all.
+    static let folders: [String] = {
+        var found = usualFolders.filter { isFolder($0) }
+        func visit(_ folder: String, depth: Int) {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+            for name in names.sorted() {
+                let path = folder == "/" ? "/" + name : folder + "/" + name
+                guard !["/proc", "/sys"].contains(path), !found.contains(path) else { continue }
                 var info = stat()
-                guard lstat(path, &info) == 0 else { continue }
-                if info.st_uid == uid {
-                    if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
-                } else if (info.st_mode & S_IFMT) == S_IFDIR, info.st_mode & 0o002 != 0 {
-                    // Anyone may write here (/tmp/.X11-unix, say): the uid may have too.
-                    sweep(path, depth: depth + 1)
+                guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+                if info.st_mode & 0o002 != 0 {
+                    found.append(path)
+                } else if depth < 2 {
+                    visit(path, depth: depth + 1)
                 }
             }
         }
-        for root in roots { sweep(root, depth: 0) }
-        return removed
-    }
+        visit("/", depth: 1)
+        return Array(found.prefix(limit))
+    }()
 
-    /// Removes the System V shared memory segments, message queues and semaphore sets that `uid` owns or created.
-    static func ipcObjects(of uid: uid_t) {
-        // (file, kind for grader_remove_ipc, column of the id, columns of the owner and the creator)
-        let tables: [(String, Int32, Int, [Int])] = [
-            ("/proc/sysvipc/shm", 0, 1, [7, 9]), ("/proc/sysvipc/msg", 1, 1, [7, 9]), ("/proc/sysvipc/sem", 2, 1, [4, 6]),
-        ]
-        for (file, kind, idColumn, owners) in tables {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
-                let fields = line.split(whereSeparator: \.isWhitespace)
-                guard let id = Int32(fields.count > idColumn ? fields[idColumn] : ""),
-                    owners.contains(where: { fields.count > $0 && UInt32(fields[$0]) == uid })
-                else { continue }
-                _ = grader_remove_ipc(kind, id)
-            }
-        }
+    /// The launcher takes at most this many folders.
+    static let limit = 32
+
+    private static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 }

@@ -213,15 +213,8 @@ public final class Sandbox: @unchecked Sendable {
         guard getuid() == 0 else { return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: nil, release: {}) }
         let uid = identities.lease(owner)
         let identities = self.identities
-        let sweeps = status.mode == .rlimitsOnly
-        let sweepFiles = sweeps && landlockABI == 0
         do {
-            return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: uid) {
-                // Without namespaces, nothing the uid's processes left behind may reach whoever uses it next.
-                if sweepFiles { LeftoverSweep.files(of: uid) }
-                if sweeps { LeftoverSweep.ipcObjects(of: uid) }
-                identities.release(uid, of: owner)
-            }
+            return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: uid) { identities.release(uid, of: owner) }
         } catch {
             identities.release(uid, of: owner)
             throw error
@@ -244,7 +237,11 @@ public final class Sandbox: @unchecked Sendable {
         } else {
             // As root, the launcher drops to the folder's uid itself and stays root, so the code cannot kill it.
             var options = limits + ["--parent", "\(getpid())"]
-            if let uid = folder.uid { options += ["--user", "\(uid):\(uid)"] }
+            if let uid = folder.uid {
+                // Nothing the uid's processes leave behind may reach whoever uses it next: the launcher sweeps, as
+                // that uid, before and after the run.
+                options += ["--user", "\(uid):\(uid)"] + LeftoverSweep.folders.flatMap { ["--sweep", $0] }
+            }
             if landlockABI > 0 {
                 options.append("--landlock")
                 for path in Self.systemFolders + readable { options += ["--allow-read", path] }

@@ -38,15 +38,8 @@ final class WorkFolder: @unchecked Sendable {
         let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, executable ? 0o755 : 0o644)
         guard fd >= 0 else { throw GraderError.io(path: target, reason: String(cString: strerror(errno))) }
         defer { Glibc.close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw GraderError.io(path: target, reason: String(cString: strerror(errno)))
-            }
-            offset += written
-        }
+        let failure = Self.writeAll(bytes, to: fd)
+        guard failure == 0 else { throw GraderError.io(path: target, reason: String(cString: strerror(failure))) }
         if let uid { fchown(fd, uid, uid) }
     }
 
@@ -101,23 +94,27 @@ final class WorkFolder: @unchecked Sendable {
         return bytes
     }
 
+    /// Writes all of `bytes` to `fd`; 0, or the errno of the write that failed.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32 {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
+    }
+
     /// Writes `bytes` to a temporary name beside `destination` and renames it into place: a concurrent reader sees
     /// the old file or the whole new one.
     static func writeAtomically(_ bytes: [UInt8], to destination: String, mode: mode_t) throws {
         let temporary = "\(destination).tmp\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw GraderError.io(path: destination, reason: String(cString: strerror(errno))) }
-        var offset = 0
-        var failure: Int32 = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            offset += written
-        }
+        var failure = writeAll(bytes, to: fd)
         fchmod(fd, mode)
         Glibc.close(fd)
         if failure == 0, rename(temporary, destination) != 0 { failure = errno }

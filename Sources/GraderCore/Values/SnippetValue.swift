@@ -155,7 +155,7 @@ public enum NumberFormatting {
     /// A score such as `2.5` or `3`, without trailing zeros and with at most two decimals.
     public static func score(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
-        if rounded == rounded.rounded() { return String(Int(rounded)) }
+        if let whole = Int(exactly: rounded) { return String(whole) }
         var text = String(rounded)
         if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 {
             text = String(text[..<text.index(dot, offsetBy: 3)])
@@ -173,10 +173,12 @@ public enum NumberFormatting {
             return text
         }
         var exponent = decimalExponent(magnitude)
-        var mantissa = (magnitude / power10(exponent) * 100).rounded() / 100
+        // 10^-324 underflows to 0: scale a subnormal up first, so the mantissa stays finite.
+        let scaled = exponent < -290 ? magnitude * 1e300 / power10(exponent + 300) : magnitude / power10(exponent)
+        var mantissa = (scaled * 100).rounded() / 100
         if mantissa >= 10 { mantissa /= 10; exponent += 1 }
         let sign = value < 0 ? "-" : ""
-        let mantissaText = mantissa == mantissa.rounded() ? String(Int(mantissa)) : String(mantissa)
+        let mantissaText = Int(exactly: mantissa).map(String.init) ?? String(mantissa)
         return "\(sign)\(mantissaText)e\(exponent < 0 ? "-" : "+")\(abs(exponent) < 10 ? "0" : "")\(abs(exponent))"
     }
 
@@ -187,6 +189,6 @@ public enum NumberFormatting {
         let magnitude = abs(value)
         while magnitude * scale < 100_000 && digits < 12 { scale *= 10; digits += 1 }
         let rounded = (value * scale).rounded() / scale
-        return rounded == rounded.rounded() ? String(Int(rounded)) : shortest(rounded)
+        return Int(exactly: rounded).map(String.init) ?? shortest(rounded)
     }
 }
