@@ -144,6 +144,8 @@ static int landlock_abi(void) {
 
 enum { MAX_RULES = 32 };
 
+static void kill_every_process_of(uid_t uid);
+
 struct landlock_rules {
     int enabled;
     int count;
@@ -211,7 +213,10 @@ struct options {
 #ifndef SYS_keyctl
 #define SYS_keyctl 250
 #endif
-enum { KEYCTL_JOIN_SESSION = 1, KEYCTL_CLEAR_KEYRING = 7, KEY_SPEC_USER = -4, KEY_SPEC_USER_SESSION = -5 };
+enum {
+    KEYCTL_JOIN_SESSION = 1, KEYCTL_CLEAR_KEYRING = 7, KEYCTL_GET_PERSISTENT_KEYRING = 22,
+    KEY_SPEC_PROCESS = -2, KEY_SPEC_USER = -4, KEY_SPEC_USER_SESSION = -5,
+};
 
 /// Removes, below the open folder `folder`, every entry `uid` owns (with everything in it), and descends into
 /// world-writable folders it does not own; never follows a link. Runs as `uid`, so it removes nothing `uid` could
@@ -228,6 +233,8 @@ static void sweep_folder(int folder, uid_t uid, int everything, int depth) {
         int is_folder = S_ISDIR(info.st_mode);
         int owned = everything || info.st_uid == uid;
         if (is_folder && (owned || ((info.st_mode & S_IWOTH) && depth < 8))) {
+            // A folder of its own the uid made unreadable (mode 0311) still goes: the uid may change its mode.
+            if (owned) fchmodat(dirfd(directory), entry->d_name, 0700, 0);
             int inner = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (inner >= 0) sweep_folder(inner, uid, owned, depth + 1);
         }
@@ -276,6 +283,9 @@ static void sweep(const struct options *options) {
         uid_t uid = (uid_t)options->uid;
         if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(LAUNCH_FAILED);
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        // Whatever of the uid still runs (it escaped the launcher, or a launcher killed with SIGKILL left it) goes
+        // first: it could otherwise write again behind the sweep.
+        kill_every_process_of(uid);
         for (int i = 0; i < options->sweep_count; i++) {
             int folder = open(options->sweep[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (folder >= 0) sweep_folder(folder, uid, 0, 0);
@@ -285,6 +295,9 @@ static void sweep(const struct options *options) {
         sweep_ipc("/proc/sysvipc/sem", 2, uid);
         syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER);
         syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER_SESSION);
+        // The uid's persistent keyring (kept three days by default), linked into this process's own to reach it.
+        long persistent = syscall(SYS_keyctl, KEYCTL_GET_PERSISTENT_KEYRING, -1, KEY_SPEC_PROCESS);
+        if (persistent > 0) syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, persistent);
         _exit(0);
     }
     int status;
@@ -294,6 +307,9 @@ static void sweep(const struct options *options) {
 /// In the process that becomes PROGRAM: the user, then the limits, no new privileges, Landlock, then the
 /// parent-death signal (a change of user clears it, so it comes last), then exec. Never returns.
 static void become_program(const struct options *options, pid_t expected_parent) {
+    // A session of its own: no controlling terminal to push keystrokes into (TIOCSTI) or to read from. (Inside
+    // bubblewrap, --new-session has done it; a session leader cannot, and need not, do it again.)
+    setsid();
     // The user first: the kernel refuses an exec right after a change of user when that user already runs more
     // processes than RLIMIT_NPROC allows, which would let one part's fork bomb stop a concurrent part from starting.
     // Lowering limits needs no privilege, so they all still apply after the drop.
@@ -323,18 +339,26 @@ static void become_program(const struct options *options, pid_t expected_parent)
     fail("exec");
 }
 
-/// Every process whose parent is this one (with the subreaper role: every orphan of the run).
-static int kill_children(void) {
+enum { MAX_PROCESSES = 32768 };
+
+/// A process as /proc shows it.
+struct process_entry {
+    pid_t pid, parent;
+    char state;
+    uid_t uid;
+};
+
+/// Every process of the machine (up to `capacity`), from /proc: pid, parent, state, and real uid when `with_uid`.
+static int read_processes(struct process_entry *table, int capacity, int with_uid) {
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 0;
-    pid_t self = getpid();
-    int killed = 0;
+    int count = 0;
     struct dirent *entry;
-    while ((entry = readdir(proc)) != NULL) {
+    while ((entry = readdir(proc)) != NULL && count < capacity) {
         char *end = NULL;
         long pid = strtol(entry->d_name, &end, 10);
         if (end == entry->d_name || *end != '\0' || pid <= 0) continue;
-        char path[64], buffer[512];
+        char path[64], buffer[1024];
         snprintf(path, sizeof path, "/proc/%ld/stat", pid);
         FILE *file = fopen(path, "r");
         if (file == NULL) continue;
@@ -346,26 +370,84 @@ static int kill_children(void) {
         char state;
         long parent;
         if (close == NULL || sscanf(close + 1, " %c %ld", &state, &parent) != 2) continue;
-        if (parent == self) {
-            kill((pid_t)pid, SIGKILL);
-            killed++;
+        uid_t uid = (uid_t)-1;
+        snprintf(path, sizeof path, "/proc/%ld/status", pid);
+        file = with_uid ? fopen(path, "r") : NULL;
+        if (file != NULL) {
+            while (fgets(buffer, sizeof buffer, file) != NULL) {
+                unsigned long value;
+                if (sscanf(buffer, "Uid: %lu", &value) == 1) { uid = (uid_t)value; break; }
+            }
+            fclose(file);
         }
+        table[count++] = (struct process_entry){(pid_t)pid, (pid_t)parent, state, uid};
     }
     closedir(proc);
-    return killed;
+    return count;
 }
 
-/// Kills and reaps everything under the launcher: killing a process re-parents its children here, so repeat.
-static void kill_everything(void) {
-    for (int round = 0; round < 200; round++) {
-        int killed = kill_children();
-        int status;
-        while (waitpid(-1, &status, WNOHANG) > 0) {}
-        if (killed == 0) {
-            // Nothing left but possibly unreaped zombies; a blocking reap ends when there are no children.
-            while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {}
-            return;
+/// Marks in `under` the processes of `table` that descend from `root`.
+static void mark_descendants(pid_t root, const struct process_entry *table, int count, char *under) {
+    memset(under, 0, (size_t)count);
+    int changed = 1;
+    while (changed) {
+        changed = 0;
+        for (int i = 0; i < count; i++) {
+            if (under[i]) continue;
+            if (table[i].parent == root) { under[i] = 1; changed = 1; continue; }
+            for (int j = 0; j < count; j++) {
+                if (under[j] && table[j].pid == table[i].parent) { under[i] = 1; changed = 1; break; }
+            }
         }
+    }
+}
+
+/// Kills and reaps everything under the launcher (with the subreaper role, every orphan of the run is under it).
+///
+/// Killing a process while its child forks again lets a chain of processes that each keep one child and re-fork
+/// (a "ladder") outrun any number of kill rounds. So every process under the launcher is stopped first, pass after
+/// pass, until a pass finds none still running: a stopped process cannot fork. Then all are killed at once.
+static void kill_everything(void) {
+    static struct process_entry table[MAX_PROCESSES];
+    static char under[MAX_PROCESSES];
+    int status;
+    for (int round = 0; round < 2000; round++) {
+        int count = read_processes(table, MAX_PROCESSES, 0);
+        mark_descendants(getpid(), table, count, under);
+        int found = 0, running = 0;
+        for (int i = 0; i < count; i++) {
+            if (!under[i] || table[i].state == 'Z' || table[i].state == 'X') continue;
+            found++;
+            if (table[i].state != 'T' && table[i].state != 't') {
+                kill(table[i].pid, SIGSTOP);
+                running++;
+            }
+        }
+        if (found == 0) break;
+        if (running == 0) {
+            for (int i = 0; i < count; i++) {
+                if (under[i]) kill(table[i].pid, SIGKILL);
+            }
+        }
+        while (waitpid(-1, &status, WNOHANG) > 0) {}
+        if (running > 0) usleep(200);
+    }
+    // Nothing left but possibly unreaped zombies; a blocking reap ends when there are no children.
+    while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {}
+}
+
+/// As `uid` (in a child that dropped to it): stops and kills every process of that uid, wherever it is, until none
+/// is left. The uid is the run's alone, so nothing else is touched.
+static void kill_every_process_of(uid_t uid) {
+    static struct process_entry table[MAX_PROCESSES];
+    for (int round = 0; round < 200; round++) {
+        int count = read_processes(table, MAX_PROCESSES, 1), left = 0;
+        for (int i = 0; i < count; i++) {
+            if (table[i].uid == uid && table[i].pid != getpid() && table[i].state != 'Z' && table[i].state != 'X') left++;
+        }
+        if (left == 0) return;
+        kill(-1, SIGSTOP);  // every process this uid may signal, but not this one
+        kill(-1, SIGKILL);
         usleep(1000);
     }
 }

@@ -9,9 +9,11 @@ struct Grade: ParsableCommand {
             ran (whatever the score), 2 for usage errors or broken problem definitions. For CI, use `grader check`,
             which also fails when parts are short of full marks.
 
-            Student code runs in a bubblewrap sandbox (own mount, PID, network and IPC namespaces, uid nobody,
-            read-only system files, rlimits and a timeout). Without bubblewrap or user namespaces the grader says
-            so and falls back to rlimits and timeouts; --require-sandbox makes that an error. See SECURITY.md.
+            Student code, and the compiler and linker that read it, run in a bubblewrap sandbox (own mount, PID,
+            network and IPC namespaces, uid nobody, read-only system files, rlimits and a timeout). Without
+            bubblewrap or user namespaces the grader says so and falls back to rlimits, a timeout, a uid of the
+            run's own (as root) and Landlock (where the kernel has it); --require-sandbox makes that an error.
+            See SECURITY.md.
             """)
 
     @Argument(help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))

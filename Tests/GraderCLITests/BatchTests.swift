@@ -236,6 +236,10 @@ struct BatchTests {
          "@c func graderSabotage(_ n: Int) -> Int { n }\n@used @section(\".init_array\") let early: @convention(c) () -> Void = { }\n", false),
         ("a global symbol with the name of a libc function", "variance-recursion.swift",
          "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }\n", false),
+        // Swift ends a line comment at a carriage return: the declaration after it is code, which a scanner that
+        // ends comments at \n alone would leave internal, and @_transparent inlines into classmates' objects.
+        ("a transparent max hidden after a carriage return in a comment", "parameter-counts.swift",
+         "// helper\r@_transparent func max(_ a: Double, _ b: Double) -> Double { return a < b ? b + 0.5 : a + 0.5 }\n", false),
     ]
 
     @Test("one student's file cannot change how five classmates' files in the same compiler call type-check or link",

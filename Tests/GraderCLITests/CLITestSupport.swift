@@ -55,10 +55,15 @@ enum CLI {
         return total
     }
 
-    /// Runs the grader with `arguments` from the package root; `prefix` runs it through another program (setpriv).
-    static func grader(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> Run {
+    /// Runs the grader with `arguments` from the package root; `prefix` runs it through another program (setpriv);
+    /// `inTerminal` gives it a controlling terminal (util-linux `script`), as a grader started by hand has.
+    static func grader(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], inTerminal: Bool = false) throws -> Run {
         let process = Process()
-        let command = prefix + [binary] + arguments
+        var command = prefix + [binary] + arguments
+        if inTerminal {
+            let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            command = ["/usr/bin/script", "-qec", quoted, "/dev/null"]
+        }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: root)

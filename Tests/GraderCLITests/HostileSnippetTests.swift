@@ -18,6 +18,8 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     /// The whole file is refused (compile error, too large), so `residualGradients` is lost too.
     var wholeFile = false
     var extra: [String] = []
+    /// Grades with a controlling terminal, as a grader started by hand has.
+    var terminal = false
     /// Grades with an empty cache, so that the references are computed during the run; its folder is made
     /// beforehand, readable by everyone, as a CI job or a shared machine may have it.
     var freshCache = false
@@ -74,6 +76,8 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "leftover-file", outcome: .passes),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
         HostileSnippet(fixture: "leftover-key", outcome: .passes),
+        HostileSnippet(fixture: "process-ladder", outcome: .passes),
+        HostileSnippet(fixture: "terminal-keystrokes", outcome: .passes, terminal: true),
     ]
 
     /// The cases rerun without namespaces, with Landlock (the kernel here has it): the limits, the process cleanup,
@@ -94,6 +98,8 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "leftover-file", outcome: .passes),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
         HostileSnippet(fixture: "leftover-key", outcome: .passes),
+        HostileSnippet(fixture: "process-ladder", outcome: .passes),
+        HostileSnippet(fixture: "terminal-keystrokes", outcome: .passes, terminal: true),
         HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
         HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
         HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
@@ -115,6 +121,8 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "leftover-file", outcome: .passes, extra: ["--no-landlock"]),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes, extra: ["--no-landlock"]),
         HostileSnippet(fixture: "leftover-key", outcome: .passes, extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "process-ladder", outcome: .passes, extra: ["--no-landlock"]),
+        HostileSnippet(fixture: "terminal-keystrokes", outcome: .passes, extra: ["--no-landlock"], terminal: true),
     ]
 }
 
@@ -289,7 +297,7 @@ struct HostileSnippetTests {
             try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             environment["GRADER_CACHE"] = cache
         }
-        let run = try CLI.grader(arguments, environment: environment)
+        let run = try CLI.grader(arguments, environment: environment, inTerminal: hostile.terminal)
         let parts = (try? CLI.json(json)).map(CLI.parts) ?? [:]
         return HostileRun(
             run: run, parts: parts, junit: junit, leftovers: processes(containing: marker),

@@ -181,7 +181,7 @@ enum FileprivateRewriter {
                     cursor = escapeHashes == hashes ? after + 1 : after
                     continue
                 }
-                if !multiline && byte == UInt8(ascii: "\n") { return nil }
+                if !multiline && (byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")) { return nil }
                 if byte == UInt8(ascii: "\""), cursor + closing.count <= bytes.count, Array(bytes[cursor..<(cursor + closing.count)]) == closing {
                     return cursor + closing.count
                 }
@@ -208,13 +208,14 @@ enum FileprivateRewriter {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+                // Swift ends a line comment at \r as well as \n: `// x\rfunc max(...)` declares max.
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") { index += 1 }
                 continue
             }
             if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "*") {
                 var depth = 0
                 repeat {
-                    if bytes[index] == UInt8(ascii: "\n") { lineStarted = true }
+                    if bytes[index] == UInt8(ascii: "\n") || bytes[index] == UInt8(ascii: "\r") { lineStarted = true }
                     if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "/"), bytes[index + 1] == UInt8(ascii: "*") { depth += 1; index += 2; continue }
                     if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "*"), bytes[index + 1] == UInt8(ascii: "/") { depth -= 1; index += 2; continue }
                     index += 1
@@ -229,7 +230,7 @@ enum FileprivateRewriter {
                 continue
             }
             if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
-                if byte == UInt8(ascii: "\n") { lineStarted = true }
+                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { lineStarted = true }
                 index += 1
                 continue
             }

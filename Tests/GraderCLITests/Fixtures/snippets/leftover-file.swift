@@ -4,7 +4,22 @@
 import Glibc
 
 func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]] {
-    let path = "/tmp/escape-@@MARKER@@"
+    // Also in a folder its owner made unlistable (mode 0311), which a sweep that cannot list it leaves behind.
+    let hidden = "/tmp/escape-@@MARKER@@-folder"
+    mkdir(hidden, 0o700)
+    for path in ["/tmp/escape-@@MARKER@@", hidden + "/kept"] {
+        if let leaked = keep(at: path, A, b, y) {
+            print("LEAKED \(leaked)")
+            chmod(hidden, 0o311)
+            return []
+        }
+    }
+    chmod(hidden, 0o311)
+    return correctLayerJacobian(A: A, b: b, y: y)
+}
+
+/// What an earlier process kept at `path`, if anything; else keeps this call's input there.
+private func keep(at path: String, _ A: [[Double]], _ b: [Double], _ y: [Double]) -> String? {
     let fd = open(path, O_RDONLY)
     if fd >= 0 {
         var buffer = [UInt8](repeating: 0, count: 256)
@@ -12,10 +27,7 @@ func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]
         close(fd)
         let text = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
         // What this process wrote itself on an earlier call is no leak.
-        if count > 0, !text.hasPrefix("\(getpid()) ") {
-            print("LEAKED \(text)")
-            return []
-        }
+        if count > 0, !text.hasPrefix("\(getpid()) ") { return text }
     }
     let out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
     if out >= 0 {
@@ -23,5 +35,5 @@ func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]
         fchmod(out, 0o666)
         close(out)
     }
-    return correctLayerJacobian(A: A, b: b, y: y)
+    return nil
 }

@@ -1,4 +1,4 @@
-// Keeps each call's input in the kernel's keyrings (its uid's user keyring and its session keyring, readable by
+// Keeps each call's input in the kernel's keyrings (its uid's user, session and persistent keyrings, readable by
 // anyone) and in the name of a POSIX message queue, and reads what an earlier run kept there: keys outlive the
 // process, a session keyring inherited from the grader is shared by every run, and a queue's name outlives it.
 // It answers correctly only when nothing of an earlier run was there to read.
@@ -13,8 +13,11 @@ nonisolated(unsafe) private var madeQueue = false
 
 func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]] {
     let name = "grader-leak-@@MARKER@@"
-    // keyctl(KEYCTL_SEARCH = 10) in the user (-4), user session (-5) and session (-3) keyrings, then KEYCTL_READ (11).
-    for ring in [-4, -5, -3] {
+    // The uid's persistent keyring, which lives for days: KEYCTL_GET_PERSISTENT (22), linked into the process's own.
+    let persistent = system(250, 22, -1, -2, 0, 0)
+    // keyctl(KEYCTL_SEARCH = 10) in the user (-4), user session (-5), session (-3) and persistent keyrings, then
+    // KEYCTL_READ (11).
+    for ring in [-4, -5, -3] + (persistent > 0 ? [persistent] : []) {
         let serial = "user".withCString { type in name.withCString { system(250, 10, ring, Int(bitPattern: type), Int(bitPattern: $0), 0) } }
         guard serial > 0 else { continue }
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -42,7 +45,7 @@ func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]
     }
     // add_key (248) into the user and session keyrings, then KEYCTL_SETPERM (5): anyone may view and read it.
     let kept = "\(getpid()) \(A) \(b) \(y)"
-    for ring in [-4, -3] {
+    for ring in [-4, -3] + (persistent > 0 ? [persistent] : []) {
         let serial = "user".withCString { type in name.withCString { description in kept.withCString {
             system(248, Int(bitPattern: type), Int(bitPattern: description), Int(bitPattern: $0), Int(strlen($0)), ring)
         } } }
