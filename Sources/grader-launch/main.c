@@ -386,17 +386,24 @@ static int read_processes(struct process_entry *table, int capacity, int with_ui
     return count;
 }
 
-/// Marks in `under` the processes of `table` that descend from `root`.
+/// Marks in `under` the processes of `table` that descend from `root`: pass after pass, a process whose parent is
+/// marked is marked, with the marked pids in a bitmap, so each pass is linear in the number of processes.
 static void mark_descendants(pid_t root, const struct process_entry *table, int count, char *under) {
+    enum { PID_LIMIT = 1 << 22 };  // the kernel's largest pid_max
+    static unsigned char marked[PID_LIMIT / 8];
+    memset(marked, 0, sizeof marked);
     memset(under, 0, (size_t)count);
+    if (root > 0 && root < PID_LIMIT) marked[root / 8] |= (unsigned char)(1 << (root % 8));
     int changed = 1;
     while (changed) {
         changed = 0;
         for (int i = 0; i < count; i++) {
-            if (under[i]) continue;
-            if (table[i].parent == root) { under[i] = 1; changed = 1; continue; }
-            for (int j = 0; j < count; j++) {
-                if (under[j] && table[j].pid == table[i].parent) { under[i] = 1; changed = 1; break; }
+            pid_t parent = table[i].parent, pid = table[i].pid;
+            if (under[i] || parent <= 0 || parent >= PID_LIMIT || pid <= 0 || pid >= PID_LIMIT) continue;
+            if (marked[parent / 8] & (1 << (parent % 8))) {
+                under[i] = 1;
+                marked[pid / 8] |= (unsigned char)(1 << (pid % 8));
+                changed = 1;
             }
         }
     }
