@@ -15,7 +15,6 @@ grader_need_swift
 grader_need_libxml2
 grader_need_command bwrap bubblewrap "the namespace sandbox; the sandbox tests need it" || true
 grader_need_command setpriv util-linux "drops to nobody in the sandbox and in the non-root test" || true
-grader_need_command prlimit util-linux "limits the compiler's memory" || true
 grader_need_junitparser || true
 
 if [ -n "${GRADER_JENKINS_SCHEMA:-}" ]; then
