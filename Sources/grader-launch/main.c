@@ -15,8 +15,9 @@
 //     --landlock           confine PROGRAM with Landlock (below); exit 125 where the kernel cannot
 //     --allow-read PATH    with --landlock: PROGRAM may read and execute under PATH (repeatable)
 //     --allow-write PATH   with --landlock: PROGRAM may also create, change and remove under PATH (repeatable)
-//     --sweep PATH         with --user and --parent: before PROGRAM starts and after everything under it ended,
-//                          remove what that user left in PATH (repeatable; see below)
+//     --sweep PATH         with --user and --parent: after everything under PROGRAM ended, remove what that user
+//                          left in PATH (repeatable; see below)
+//     --sweep-first        sweep before PROGRAM starts as well (the uid's last run may not have been swept)
 //   grader-launch --landlock-abi
 //     prints the Landlock ABI version the kernel offers (0: none) and exits 0
 //
@@ -86,7 +87,7 @@ static void fail(const char *what) {
 
 static void usage(const char *problem) {
     fprintf(stderr, "grader-launch: %s\nusage: grader-launch [--cpu S] [--memory B] [--file-size B] [--open-files N] "
-                    "[--processes N] [--user UID:GID] [--parent PID] [--sweep P] [--landlock [--allow-read P] [--allow-write P]] "
+                    "[--processes N] [--user UID:GID] [--parent PID] [--sweep P [--sweep-first]] [--landlock [--allow-read P] [--allow-write P]] "
                     "-- PROGRAM [ARGUMENTS...]\n", problem);
     exit(LAUNCH_FAILED);
 }
@@ -144,7 +145,7 @@ static int landlock_abi(void) {
 
 enum { MAX_RULES = 32 };
 
-static void kill_every_process_of(uid_t uid);
+static void kill_every_process_of_this_uid(void);
 
 struct landlock_rules {
     int enabled;
@@ -205,6 +206,7 @@ struct options {
     pid_t parent;
     struct landlock_rules landlock;
     int sweep_count;
+    int sweep_first;
     const char *sweep[MAX_RULES];
     char **program;
 };
@@ -285,7 +287,7 @@ static void sweep(const struct options *options) {
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         // Whatever of the uid still runs (it escaped the launcher, or a launcher killed with SIGKILL left it) goes
         // first: it could otherwise write again behind the sweep.
-        kill_every_process_of(uid);
+        kill_every_process_of_this_uid();
         for (int i = 0; i < options->sweep_count; i++) {
             int folder = open(options->sweep[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (folder >= 0) sweep_folder(folder, uid, 0, 0);
@@ -345,11 +347,10 @@ enum { MAX_PROCESSES = 32768 };
 struct process_entry {
     pid_t pid, parent;
     char state;
-    uid_t uid;
 };
 
-/// Every process of the machine (up to `capacity`), from /proc: pid, parent, state, and real uid when `with_uid`.
-static int read_processes(struct process_entry *table, int capacity, int with_uid) {
+/// Every process of the machine (up to `capacity`), from /proc: pid, parent and state.
+static int read_processes(struct process_entry *table, int capacity) {
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 0;
     int count = 0;
@@ -370,17 +371,7 @@ static int read_processes(struct process_entry *table, int capacity, int with_ui
         char state;
         long parent;
         if (close == NULL || sscanf(close + 1, " %c %ld", &state, &parent) != 2) continue;
-        uid_t uid = (uid_t)-1;
-        snprintf(path, sizeof path, "/proc/%ld/status", pid);
-        file = with_uid ? fopen(path, "r") : NULL;
-        if (file != NULL) {
-            while (fgets(buffer, sizeof buffer, file) != NULL) {
-                unsigned long value;
-                if (sscanf(buffer, "Uid: %lu", &value) == 1) { uid = (uid_t)value; break; }
-            }
-            fclose(file);
-        }
-        table[count++] = (struct process_entry){(pid_t)pid, (pid_t)parent, state, uid};
+        table[count++] = (struct process_entry){(pid_t)pid, (pid_t)parent, state};
     }
     closedir(proc);
     return count;
@@ -419,7 +410,7 @@ static void kill_everything(void) {
     static char under[MAX_PROCESSES];
     int status;
     for (int round = 0; round < 2000; round++) {
-        int count = read_processes(table, MAX_PROCESSES, 0);
+        int count = read_processes(table, MAX_PROCESSES);
         mark_descendants(getpid(), table, count, under);
         int found = 0, running = 0;
         for (int i = 0; i < count; i++) {
@@ -443,19 +434,35 @@ static void kill_everything(void) {
     while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {}
 }
 
-/// As `uid` (in a child that dropped to it): stops and kills every process of that uid, wherever it is, until none
-/// is left. The uid is the run's alone, so nothing else is touched.
-static void kill_every_process_of(uid_t uid) {
-    static struct process_entry table[MAX_PROCESSES];
-    for (int round = 0; round < 200; round++) {
-        int count = read_processes(table, MAX_PROCESSES, 1), left = 0;
-        for (int i = 0; i < count; i++) {
-            if (table[i].uid == uid && table[i].pid != getpid() && table[i].state != 'Z' && table[i].state != 'X') left++;
-        }
-        if (left == 0) return;
-        kill(-1, SIGSTOP);  // every process this uid may signal, but not this one
+/// Whether a process of `uid` other than this one shows in /proc (the owner of /proc/<pid>; a process that made
+/// itself undumpable shows as root's, which is why the kill rounds below never depend on this alone).
+static int any_process_of(uid_t uid) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 0;
+    int found = 0;
+    struct dirent *entry;
+    while (!found && (entry = readdir(proc)) != NULL) {
+        char *end = NULL;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || pid <= 0 || pid == getpid()) continue;
+        struct stat info;
+        if (fstatat(dirfd(proc), entry->d_name, &info, 0) == 0 && info.st_uid == uid) found = 1;
+    }
+    closedir(proc);
+    return found;
+}
+
+/// In a child that dropped to the run's uid: stops and kills every process of that uid, wherever it is. kill(-1)
+/// reaches every process the caller may signal, which is all of the uid's but the caller; the uid is the run's
+/// alone. Three rounds always (a stopped process cannot fork, and a process forked while a round went by is met by
+/// the next), then more while any process of the uid still shows.
+static void kill_every_process_of_this_uid(void) {
+    uid_t uid = getuid();
+    for (int round = 0; round < 50; round++) {
+        kill(-1, SIGSTOP);
         kill(-1, SIGKILL);
-        usleep(1000);
+        if (round >= 2 && !any_process_of(uid)) return;
+        if (round >= 2) usleep(1000);
     }
 }
 
@@ -471,8 +478,9 @@ static int watch(const struct options *options) {
     // The grader may have died before the line above: then this process already has another parent.
     if (getppid() != options->parent) return 128 + SIGTERM;
 
-    // What a run of this uid the launcher never saw end (a grader killed with SIGKILL) left behind goes first.
-    sweep(options);
+    // What a run of this uid whose launcher was killed before its sweep (a grader killed with SIGKILL) left behind
+    // goes first, when the grader cannot vouch for the uid's last run.
+    if (options->sweep_first) sweep(options);
     pid_t launcher = getpid();
     pid_t program = fork();
     if (program < 0) fail("fork");
@@ -513,6 +521,7 @@ int main(int argc, char **argv) {
         const char *option = argv[index];
         if (strcmp(option, "--") == 0) { index++; break; }
         if (strcmp(option, "--landlock") == 0) { options.landlock.enabled = 1; continue; }
+        if (strcmp(option, "--sweep-first") == 0) { options.sweep_first = 1; continue; }
         if (index + 1 >= argc) usage("an option is missing its value");
         const char *value = argv[++index];
         if (strcmp(option, "--cpu") == 0) options.cpu = (long long)parse_number(value, option);

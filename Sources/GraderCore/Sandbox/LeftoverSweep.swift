@@ -2,7 +2,7 @@ import Foundation
 
 /// The folders any user may write to, where a run without namespaces could leave something for a later run of the
 /// same uid (a hidden trials' run saving its inputs for a public one). `grader-launch --sweep` removes what the
-/// run's uid left there, as that uid, before and after every run.
+/// run's uid left there, as that uid, after every run, and before one whose uid's last run was not swept.
 ///
 /// With namespaces there is nothing to sweep: `/tmp` is a private tmpfs and IPC objects die with the namespace.
 /// With Landlock, files can only be made in the run's own folder, but System V IPC objects and keys are outside

@@ -25,6 +25,9 @@ final class RunIdentities: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var free: [CodeOwner: [uid_t]]
+    /// Uids whose last run in this grader ended with its launcher's sweep: what another grader, or a launcher
+    /// killed before it swept, left under the others is swept before their next run.
+    private var swept = Set<uid_t>()
 
     init(pid: pid_t = getpid()) {
         let first = Self.base + (Int(pid) % 1024) * Self.blockSize
@@ -32,18 +35,20 @@ final class RunIdentities: @unchecked Sendable {
         free = [.student: Array(uids.prefix(Self.studentShare)), .trusted: Array(uids.dropFirst(Self.studentShare))]
     }
 
-    /// A uid of `owner`'s pool, waiting while every one is in use.
-    func lease(_ owner: CodeOwner) -> uid_t {
+    /// A uid of `owner`'s pool, waiting while every one is in use, and whether its last run was swept.
+    func lease(_ owner: CodeOwner) -> (uid: uid_t, swept: Bool) {
         condition.lock()
         defer { condition.unlock() }
         while free[owner, default: []].isEmpty { condition.wait() }
-        return free[owner]!.removeLast()
+        let uid = free[owner]!.removeLast()
+        return (uid, swept.contains(uid))
     }
 
-    /// Gives back a uid `lease` returned.
-    func release(_ uid: uid_t, of owner: CodeOwner) {
+    /// Gives back a uid `lease` returned; `swept` when its last run ended with its launcher's sweep.
+    func release(_ uid: uid_t, of owner: CodeOwner, swept wasSwept: Bool) {
         condition.lock()
         free[owner, default: []].append(uid)
+        if wasSwept { swept.insert(uid) } else { swept.remove(uid) }
         condition.signal()
         condition.unlock()
     }

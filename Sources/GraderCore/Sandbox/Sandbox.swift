@@ -210,13 +210,15 @@ public final class Sandbox: @unchecked Sendable {
 
     /// A new work folder for `owner`'s build or run, with a uid of `owner`'s own when the grader is root.
     func workFolder(for owner: CodeOwner, prefix: String) throws -> WorkFolder {
-        guard getuid() == 0 else { return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: nil, release: {}) }
-        let uid = identities.lease(owner)
+        guard getuid() == 0 else { return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: nil, release: { _ in }) }
+        let (uid, swept) = identities.lease(owner)
         let identities = self.identities
         do {
-            return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: uid) { identities.release(uid, of: owner) }
+            return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: uid, swept: swept) { swept in
+                identities.release(uid, of: owner, swept: swept)
+            }
         } catch {
-            identities.release(uid, of: owner)
+            identities.release(uid, of: owner, swept: swept)
             throw error
         }
     }
@@ -241,6 +243,7 @@ public final class Sandbox: @unchecked Sendable {
                 // Nothing the uid's processes leave behind may reach whoever uses it next: the launcher sweeps, as
                 // that uid, before and after the run.
                 options += ["--user", "\(uid):\(uid)"] + LeftoverSweep.folders.flatMap { ["--sweep", $0] }
+                if !folder.sweptState.withLock({ $0 }) { options.append("--sweep-first") }
             }
             if landlockABI > 0 {
                 options.append("--landlock")
@@ -257,9 +260,12 @@ public final class Sandbox: @unchecked Sendable {
         return request
     }
 
-    /// Runs `request` as `owner`'s process: without namespaces, never while the other kind runs.
-    private func execute(_ request: ProcessRequest, as owner: CodeOwner) throws -> ProcessOutcome {
+    /// Runs `request` in `folder` as its owner's process: without namespaces, never while the other kind runs.
+    private func execute(_ request: ProcessRequest, in folder: WorkFolder) throws -> ProcessOutcome {
+        let owner = folder.owner
         var outcome = try gate.map { gate in try gate.pass(as: owner) { try ProcessRunner.run(request) } } ?? ProcessRunner.run(request)
+        // A launcher stopped from outside (a time or output limit) may not have finished its sweep.
+        folder.sweptState.withLock { $0 = !outcome.timedOut && !outcome.outputLimitExceeded }
         if status.mode == .rlimitsOnly { OrphanReaper.killOrphans() }
         // bubblewrap and the launcher report a child killed by signal n as exit status 128 + n, as shells do.
         if case .exited(let code) = outcome.termination, (129...159).contains(code) {
@@ -300,7 +306,7 @@ public final class Sandbox: @unchecked Sendable {
         request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputKilobytes << 10
-        return try execute(request, as: owner)
+        return try execute(request, in: folder)
     }
 
     /// Runs a tool that reads student code (the compiler, the linker) in `folder`, which it sees at its own path
@@ -324,7 +330,7 @@ public final class Sandbox: @unchecked Sendable {
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputBytes
         request.keptOutput = 256 << 10
-        return try execute(request, as: folder.owner)
+        return try execute(request, in: folder)
     }
 
     /// Copies `binary` to `folder/name`, executable by anyone, atomically; returns the copy's path.

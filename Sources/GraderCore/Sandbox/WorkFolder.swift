@@ -13,17 +13,24 @@ final class WorkFolder: @unchecked Sendable {
     /// The uid the folder belongs to when the grader is root; `nil` otherwise (the grader's own user).
     let uid: uid_t?
     let owner: CodeOwner
-    private let release: @Sendable () -> Void
+    /// Whether the uid's last run ended with its launcher's sweep (without namespaces, as root); the next run sweeps
+    /// first when it did not.
+    let sweptState: Locked<Bool>
+    private let release: @Sendable (_ swept: Bool) -> Void
     private let closed = Locked(false)
 
     /// Files larger than this are never copied out.
     static let largestOutput = 256 << 20
 
-    init(parent: String, prefix: String, owner: CodeOwner, uid: uid_t?, release: @escaping @Sendable () -> Void) throws {
+    init(
+        parent: String, prefix: String, owner: CodeOwner, uid: uid_t?, swept: Bool = true,
+        release: @escaping @Sendable (_ swept: Bool) -> Void
+    ) throws {
         let folder = try TemporaryDirectory(prefix: prefix, parent: parent)
         path = folder.path
         self.uid = uid
         self.owner = owner
+        sweptState = Locked(swept)
         self.release = release
         chmod(path, 0o700)
         if let uid, chown(path, uid, uid) != 0 {
@@ -70,7 +77,7 @@ final class WorkFolder: @unchecked Sendable {
         }
         guard first else { return }
         try? FileManager.default.removeItem(atPath: path)
-        release()
+        release(sweptState.withLock { $0 })
     }
 
     deinit { close() }
