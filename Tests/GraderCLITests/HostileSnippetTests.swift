@@ -66,11 +66,15 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
         // A frame forged with the right value, then a crash: counts for nothing.
         HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
-        // Linker options in the module's own autolink section: to read private files into the binary, to write any
-        // file as the grader's user. The link is the grader's alone and runs in the sandbox: the options are never
-        // read, no file is embedded or written, and the module, whose section the linker discards, does not link.
+    ] + escapes
+
+    /// Attacks on what runs outside the student's binary, in every mode: linker options in the module's own
+    /// autolink section (the link is the grader's alone and runs in the sandbox: the options are never read,
+    /// nothing is embedded or written, and the module, whose section the linker discards, does not link); what
+    /// reference work leaves within reach; what one run leaves for the next; processes that outlive the run; the
+    /// grader's terminal.
+    static let escapes: [HostileSnippet] = [
         HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true),
-        // What reference work leaves within reach, and what one run leaves for the next.
         HostileSnippet(fixture: "reference-binary", outcome: .passes, freshCache: true),
         HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
         HostileSnippet(fixture: "leftover-file", outcome: .passes),
@@ -92,38 +96,26 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "read-outside", outcome: .passes),
         HostileSnippet(fixture: "write-outside", outcome: .passes),
         HostileSnippet(fixture: "network-loopback", outcome: .passes),
-        HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true),
-        HostileSnippet(fixture: "reference-binary", outcome: .passes, freshCache: true),
-        HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
-        HostileSnippet(fixture: "leftover-file", outcome: .passes),
-        HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
-        HostileSnippet(fixture: "leftover-key", outcome: .passes),
-        HostileSnippet(fixture: "process-ladder", outcome: .passes),
-        HostileSnippet(fixture: "terminal-keystrokes", outcome: .passes, terminal: true),
         HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
         HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
         HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
         HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
-    ]
+    ] + escapes
 
     /// Without namespaces and without Landlock (an old kernel): what the uid of its own still stops, and what it
     /// cannot. Files it writes in world-writable folders are removed after the run.
-    static let fallbackWithoutLandlock: [HostileSnippet] = [
-        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit"), extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "leave-process", outcome: .passes, extra: ["--no-landlock"]),
+    /// The uid of its own, the launcher's kill and the sweep after each run hold the escapes off.
+    static let fallbackWithoutLandlock: [HostileSnippet] = ([
+        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
+        HostileSnippet(fixture: "leave-process", outcome: .passes),
         // Documented in SECURITY.md: without a mount namespace or Landlock, world-readable files are readable.
-        HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED"), extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "write-outside", outcome: .passes, extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true, extra: ["--no-landlock"]),
-        // The uid of its own and the sweep after each run keep reference binaries and one run's leftovers out of reach.
-        HostileSnippet(fixture: "reference-binary", outcome: .passes, extra: ["--no-landlock"], freshCache: true),
-        HostileSnippet(fixture: "read-cache", outcome: .passes, extra: ["--no-landlock"], freshCache: true),
-        HostileSnippet(fixture: "leftover-file", outcome: .passes, extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "leftover-ipc", outcome: .passes, extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "leftover-key", outcome: .passes, extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "process-ladder", outcome: .passes, extra: ["--no-landlock"]),
-        HostileSnippet(fixture: "terminal-keystrokes", outcome: .passes, extra: ["--no-landlock"], terminal: true),
-    ]
+        HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED")),
+        HostileSnippet(fixture: "write-outside", outcome: .passes),
+    ] + escapes).map { hostile in
+        var hostile = hostile
+        hostile.extra.append("--no-landlock")
+        return hostile
+    }
 }
 
 /// What one hostile run left behind, gathered by `HostileSnippetTests.run`.
@@ -186,7 +178,10 @@ struct HostileSnippetTests {
         let runtime = SnippetBuilder.runtimeLibraryDirectory(of: try SnippetBuilder.findCompiler())
         let source = try String(contentsOfFile: "\(CLI.fixtures)/snippets/page-cache.swift", encoding: .utf8)
             .replacingOccurrences(of: "@@RUNTIME@@", with: runtime)
-        try source.write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
+            .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+            .replacingOccurrences(of: "func residualGradients(", with: "func correctGradients(")
+        try (source + "\n" + reference).write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
         let cache = CLI.temporary("cache-page-\(UInt32.random(in: 0...UInt32.max))"), json = folder + ".json"
         let run = try CLI.grader(["grade", folder, "--only", "residual-jacobians", "--json", json], environment: ["GRADER_CACHE": cache])
         #expect(run.status == 0, "\(run.stderr)")

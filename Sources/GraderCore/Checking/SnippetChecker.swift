@@ -51,6 +51,10 @@ struct SnippetChecker: Sendable {
 
     /// Compiles the file and runs each part on its public trials.
     func start(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> Pending {
+        /// Every part graded already, with nothing left to run.
+        func decided(_ grades: [PartGrade], source: [UInt8] = []) -> Pending {
+            Pending(checker: self, parts: parts, source: source, graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
+        }
         let fileName = problem.snippetFileName
         func all(_ status: PartGrade.Status, _ outcome: PartGrade.Outcome, _ message: String, _ details: [String] = []) -> [PartGrade] {
             parts.map { part in
@@ -62,9 +66,8 @@ struct SnippetChecker: Sendable {
         switch Submission.readFile(named: fileName, in: submissionFolder) {
         case .success(let bytes): source = bytes
         case .failure(let problem_):
-            let grades = all(problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
-                             problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : [])
-            return Pending(checker: self, parts: parts, source: [], graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
+            return decided(all(problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
+                               problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : []))
         }
 
         // Compile; a function that is missing or has another signature costs only its own part.
@@ -78,8 +81,7 @@ struct SnippetChecker: Sendable {
                     fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, owner: .student,
                     timeLimit: limits.compileSeconds)
             } catch {
-                let grades = all(.error, .graderError, "the grader could not compile \(fileName): \(error)")
-                return Pending(checker: self, parts: parts, source: source, graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
+                return decided(all(.error, .graderError, "the grader could not compile \(fileName): \(error)"), source: source)
             }
             switch result {
             case .built(let path):

@@ -62,7 +62,7 @@ public final class GradingSession: @unchecked Sendable {
     private let referenceLocks: [String: NSLock]
     /// Whether student code is kept away from the grader's files (namespaces, a different user, or Landlock); when
     /// not, the reference outputs never touch the disk.
-    public let keepsFilesFromStudents: Bool
+    public var keepsFilesFromStudents: Bool { sandbox.keepsFilesFromStudents }
 
     /// Loads the problems and prepares the compiler and the sandbox.
     ///
@@ -78,10 +78,9 @@ public final class GradingSession: @unchecked Sendable {
         sandbox = try Sandbox(
             runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc), toolchain: SnippetBuilder.toolchainDirectory(of: swiftc),
             requireIsolation: options.requireSandbox, disableNamespaces: options.disableNamespaces, disableLandlock: options.disableLandlock)
-        keepsFilesFromStudents = sandbox.keepsFilesFromStudents
         var toolchainFolder: String?
         do {
-            if !keepsFilesFromStudents {
+            if !sandbox.keepsFilesFromStudents {
                 options.cachesResults = false
                 options.cacheDirectory = try sandbox.privateFolder(named: "cache")
                 toolchainFolder = try sandbox.privateFolder(named: "toolchain")

@@ -241,7 +241,7 @@ public final class Sandbox: @unchecked Sendable {
             var options = limits + ["--parent", "\(getpid())"]
             if let uid = folder.uid {
                 // Nothing the uid's processes leave behind may reach whoever uses it next: the launcher sweeps, as
-                // that uid, before and after the run.
+                // that uid, after the run, and before it when the uid's last run was not swept.
                 options += ["--user", "\(uid):\(uid)"] + LeftoverSweep.folders.flatMap { ["--sweep", $0] }
                 if !folder.sweptState.withLock({ $0 }) { options.append("--sweep-first") }
             }
@@ -284,10 +284,6 @@ public final class Sandbox: @unchecked Sendable {
         let folder = try workFolder(for: owner, prefix: "run")
         defer { folder.close() }
         try folder.copy(binary, as: "snippet", executable: true)
-        let scratch = folder.path + "/scratch"
-        guard mkdir(scratch, 0o700) == 0, folder.uid.map({ chown(scratch, $0, $0) == 0 }) ?? true else {
-            throw GraderError.io(path: scratch, reason: "cannot create the run's scratch folder: \(String(cString: strerror(errno)))")
-        }
         var request: ProcessRequest
         if status.mode == .namespaces {
             request = confine(
@@ -295,6 +291,11 @@ public final class Sandbox: @unchecked Sendable {
                 mounts: ["--ro-bind", folder.path + "/snippet", "/sandbox/snippet"], readable: [], writable: [],
                 workingDirectory: "/tmp", environment: ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin"])
         } else {
+            // bubblewrap's private /tmp, without namespaces: a scratch folder in the run's own.
+            let scratch = folder.path + "/scratch"
+            guard mkdir(scratch, 0o700) == 0, folder.uid.map({ chown(scratch, $0, $0) == 0 }) ?? true else {
+                throw GraderError.io(path: scratch, reason: "cannot create the run's scratch folder: \(String(cString: strerror(errno)))")
+            }
             // The same clean environment bubblewrap's --clearenv/--setenv gives; none of the grader's variables. The
             // Swift runtime reads its arguments from /proc/self/cmdline: the process's own folder in /proc, no other.
             request = confine(

@@ -191,12 +191,12 @@ public struct SnippetBuilder: Sendable {
     func compile(_ arguments: [String], in space: BuildSpace, seconds: Double) throws -> ProcessOutcome {
         _ = try toolchain.libraries(self)
         let command = [swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache]
-        let outcome = try space.run(command, readable: [toolchain.moduleCache], seconds: seconds, builder: self)
+        let outcome = try space.run(command, readable: [toolchain.moduleCache], seconds: seconds)
         guard case .confined = space, !outcome.succeeded, !outcome.timedOut,
             String(decoding: outcome.stderr, as: UTF8.self).contains(toolchain.moduleCache)
         else { return outcome }
         try toolchain.refresh(self)
-        return try space.run(command, readable: [toolchain.moduleCache], seconds: seconds, builder: self)
+        return try space.run(command, readable: [toolchain.moduleCache], seconds: seconds)
     }
 
     /// The object of `harness`, compiled alone as module `GraderHarness` and cached by its source.
@@ -222,8 +222,14 @@ public struct SnippetBuilder: Sendable {
     /// Runs `swiftc` with `arguments` on trusted code (a reference, the harness) in the grader's private `folder`,
     /// with a clean environment, the shared module cache (which it may fill) and a wall-clock limit.
     func runTrustedCompiler(_ arguments: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
-        var request = ProcessRequest(executable: swiftc, arguments: arguments + ["-module-cache-path", toolchain.moduleCache])
-        request.environment = Self.environment(temporary: folder)
+        try Self.runDirectly([swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache], in: folder, seconds: seconds)
+    }
+
+    /// Runs a tool on trusted input, outside the sandbox, in `folder`: a clean environment, bounded output and a
+    /// wall-clock limit.
+    static func runDirectly(_ command: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
+        var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
+        request.environment = environment(temporary: folder)
         request.workingDirectory = folder
         request.wallSeconds = seconds
         request.outputLimit = 16 << 20
@@ -239,10 +245,10 @@ public struct SnippetBuilder: Sendable {
         if let linker = linkCommand {
             let arguments = linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
                 + definitions.map { "--defsym=\($0)" }
-            return try space.run([linker.executable] + arguments, readable: [], seconds: 60, builder: self).succeeded
+            return try space.run([linker.executable] + arguments, readable: [], seconds: 60).succeeded
         }
         let arguments = objects + definitions.flatMap { ["-Xlinker", "--defsym=\($0)"] } + ["-o", output]
-        return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120, builder: self).succeeded
+        return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120).succeeded
     }
 
     /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.
@@ -309,14 +315,10 @@ enum BuildSpace {
 
     /// Copies one of the grader's files (an object from the cache) in as `name`.
     func copy(_ source: String, as name: String) throws {
-        switch self {
-        case .confined(let folder, _): try folder.copy(source, as: name)
-        case .trusted(let folder):
-            guard let bytes = WorkFolder.readRegularFile(source, limit: WorkFolder.largestOutput) else {
-                throw GraderError.io(path: source, reason: "cannot be read")
-            }
-            try WorkFolder.writeAtomically(bytes, to: "\(folder.path)/\(name)", mode: 0o644)
+        guard let bytes = WorkFolder.readRegularFile(source, limit: WorkFolder.largestOutput) else {
+            throw GraderError.io(path: source, reason: "cannot be read to copy it into a build folder")
         }
+        try add(name, bytes: bytes)
     }
 
     /// Whether the build left a regular file `name`.
@@ -340,18 +342,12 @@ enum BuildSpace {
     }
 
     /// Runs a tool (the compiler, the linker) in the space: confined with `readable` visible, or directly.
-    func run(_ command: [String], readable: [String], seconds: Double, builder: SnippetBuilder) throws -> ProcessOutcome {
+    func run(_ command: [String], readable: [String], seconds: Double) throws -> ProcessOutcome {
         switch self {
         case .confined(let folder, let sandbox):
             return try sandbox.runTool(command, in: folder, readable: readable, limits: ToolLimits(wallSeconds: seconds))
         case .trusted(let folder):
-            var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
-            request.environment = SnippetBuilder.environment(temporary: folder.path)
-            request.workingDirectory = folder.path
-            request.wallSeconds = seconds
-            request.outputLimit = 16 << 20
-            request.keptOutput = 256 << 10
-            return try ProcessRunner.run(request)
+            return try SnippetBuilder.runDirectly(command, in: folder.path, seconds: seconds)
         }
     }
 

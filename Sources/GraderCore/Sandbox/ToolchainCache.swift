@@ -107,10 +107,7 @@ final class ToolchainCache: @unchecked Sendable {
         guard !objects.isEmpty, let extract = builder.linkCommand?.autolinkExtract ?? Self.autolinkExtract(beside: builder.swiftc) else {
             throw GraderError.io(path: builder.swiftc, reason: "the compiler cannot import Foundation or Glibc with the grader's flags")
         }
-        var request = ProcessRequest(executable: extract, arguments: objects + ["-o", "autolink.txt"])
-        request.workingDirectory = work.path
-        request.wallSeconds = 60
-        guard try ProcessRunner.run(request).succeeded, let listed = FileManager.default.contents(atPath: work.path + "/autolink.txt") else {
+        guard try SnippetBuilder.runDirectly([extract] + objects + ["-o", "autolink.txt"], in: work.path, seconds: 60).succeeded, let listed = FileManager.default.contents(atPath: work.path + "/autolink.txt") else {
             throw GraderError.io(path: extract, reason: "cannot list the libraries the toolchain's modules need")
         }
         var libraries: [String] = []
