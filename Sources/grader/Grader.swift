@@ -102,9 +102,9 @@ struct List: ParsableCommand {
             print("")
             print("\(problem.id) (\(NumberFormatting.score(problem.maxScore)) points): \(problem.title)")
             for part in problem.parts {
-                let place = part.kind.isSnippet ? problem.snippetFileName : "answers.yaml"
-                print("  \(part.id)  [\(part.kind.name), \(NumberFormatting.score(part.points)) pt, in \(place)]")
-                print("      \(AnswerCheckers.expectedForm(part))")
+                let place = part.isSnippet ? problem.snippetFileName : "answers.yaml"
+                print("  \(part.id)  [\(part.kindName), \(NumberFormatting.score(part.points)) pt, in \(place)]")
+                print("      \(part.form)")
             }
         }
     }

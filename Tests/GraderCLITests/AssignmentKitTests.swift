@@ -210,7 +210,7 @@ struct AssignmentKitTests {
         let problems = try ProblemLoader.load(directory: CLI.root + "/problems/hw6")
         for problem in problems.problems {
             for part in problem.snippetParts {
-                guard case .snippet(let spec) = part.kind else { continue }
+                guard let spec = part.snippet else { continue }
                 let visible = Set(InputGenerators.trials(for: spec).map(WireFormat.line))
                 let first = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64))
                 let second = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "b", count: 64))

@@ -13,7 +13,7 @@ import Testing
     }
 
     static func grade(_ problem: String, _ id: String, _ answer: String) -> PartGrade {
-        FormulaChecker().check(problem: problem, part: part(problem, id), answer: .plain(answer), key: AnswerKey(expected: nil))
+        part(problem, id).kind.check(problem: problem, part: part(problem, id), answer: .plain(answer), key: AnswerKey(expected: nil))
     }
 
     @Test("every spelling of DESIGN 4b is accepted", arguments: [
@@ -84,10 +84,10 @@ import Testing
 
     @Test func emptyAndNonTextAnswersEarnNothing() {
         let part = Self.part("matrix-derivatives", "trace-square")
-        #expect(FormulaChecker().check(problem: "matrix-derivatives", part: part, answer: nil, key: AnswerKey(expected: nil)).status == .missing)
-        #expect(FormulaChecker().check(problem: "matrix-derivatives", part: part, answer: .plain(""), key: AnswerKey(expected: nil)).score == 0)
+        #expect(part.kind.check(problem: "matrix-derivatives", part: part, answer: nil, key: AnswerKey(expected: nil)).status == .missing)
+        #expect(part.kind.check(problem: "matrix-derivatives", part: part, answer: .plain(""), key: AnswerKey(expected: nil)).score == 0)
         let list = YAMLTree.sequence([.plain("2"), .plain("X")], line: 0)
-        #expect(FormulaChecker().check(problem: "matrix-derivatives", part: part, answer: list, key: AnswerKey(expected: nil)).score == 0)
+        #expect(part.kind.check(problem: "matrix-derivatives", part: part, answer: list, key: AnswerKey(expected: nil)).score == 0)
         #expect(Self.grade("matrix-derivatives", "trace-square", "0").score == 0)
     }
 
@@ -152,7 +152,7 @@ import Testing
     @Test("each matrix-derivatives answer equals central differences at its trial points", arguments: 0..<4)
     func answersEqualCentralDifferences(index: Int) throws {
         let (id, variable, f) = Self.functions[index]
-        guard case .formula(let spec) = Self.part("matrix-derivatives", id).kind, let answer = spec.answer else {
+        guard let spec = (Self.part("matrix-derivatives", id).kind as? FormulaKind)?.spec, let answer = spec.answer else {
             Issue.record("\(id) is not a formula part with an answer"); return
         }
         for point in spec.points() {
@@ -165,7 +165,7 @@ import Testing
     }
 
     @Test func logisticGradientFormulaEqualsCentralDifferencesOfTheLoss() throws {
-        guard case .formula(let spec) = Self.part("logistic-regression", "gradient").kind, let answer = spec.answer else {
+        guard let spec = (Self.part("logistic-regression", "gradient").kind as? FormulaKind)?.spec, let answer = spec.answer else {
             Issue.record("no formula"); return
         }
         // L(w) = sum_i [-y_i ln f_i - (1 - y_i) ln(1 - f_i)] + ||w||^2, written out.
@@ -186,7 +186,7 @@ import Testing
     }
 
     @Test func closedFormEqualsACholeskySolveAndMeetsTheNormalEquations() throws {
-        guard case .formula(let spec) = Self.part("least-squares", "closed-form").kind, let answer = spec.answer else {
+        guard let spec = (Self.part("least-squares", "closed-form").kind as? FormulaKind)?.spec, let answer = spec.answer else {
             Issue.record("no formula"); return
         }
         for point in spec.points() {

@@ -12,7 +12,7 @@ import Testing
         [TestSupport.session, TestSupport.calculusSession].flatMap { session in
             session.problems.problems.flatMap { problem in
                 problem.snippetParts.compactMap { part -> (GradingSession, Problem, Part)? in
-                    guard case .snippet(let spec) = part.kind, spec.propertyCheck != nil || spec.gradientOf != nil else { return nil }
+                    guard let spec = part.kind.snippet, spec.propertyCheck != nil || spec.gradientOf != nil else { return nil }
                     return (session, problem, part)
                 }
             }
@@ -29,7 +29,7 @@ import Testing
     @Test("1e200, -1e200, 1e-300, nan, infinities, empty and wrong-length outputs fail every trial")
     func degenerateOutputsFail() throws {
         for (session, problem, part) in Self.parts {
-            guard case .snippet(let spec) = part.kind else { continue }
+            guard let spec = part.kind.snippet else { continue }
             let expectation = try #require(try session.referenceResults(for: problem).snippets[part.id])
             for (trial, expected) in expectation.expected.enumerated() {
                 let candidates = DegenerateOutputs.all(like: expected)

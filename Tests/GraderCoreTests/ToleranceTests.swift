@@ -81,13 +81,13 @@ struct AnswerParsingTests {
         #expect(problem.message.contains(fragment), "\(problem.message)")
     }
 
-    func part(_ kind: PartKind) -> Part { Part(id: "p", prompt: "", points: 2, kind: kind, mistakes: [], hint: nil) }
+    func part(_ kind: any AnswerKind) -> Part { Part(id: "p", prompt: "", points: 2, kind: kind, mistakes: [], hint: nil) }
 
     @Test("NaN and infinity answers never score, and say why")
     func nonFiniteAnswers() throws {
         let spec = NumericSpec(expected: .literal(.double(1)), tolerance: Tolerance(rtol: 1e300))
         for text in [".nan", ".inf", "-.inf"] {
-            let grade = NumericChecker().check(problem: "x", part: part(.real(spec)), answer: try tree(text), key: AnswerKey(expected: .double(1)))
+            let grade = NumericKind(name: .real, spec: spec).check(problem: "x", part: part(NumericKind(name: .real, spec: spec)), answer: try tree(text), key: AnswerKey(expected: .double(1)))
             #expect(grade.status == .failed && grade.score == 0)
             #expect(grade.message.contains("finite"))
         }
@@ -97,7 +97,7 @@ struct AnswerParsingTests {
     func shapeFirst() throws {
         let expected = TestSupport.matrix([[1, 2], [3, 4]])
         let spec = NumericSpec(expected: .literal(expected), tolerance: Tolerance(rtol: 1))
-        let grade = NumericChecker().check(problem: "x", part: part(.matrix(spec)), answer: try tree("[[1, 2, 0], [3, 4, 0]]"),
+        let grade = NumericKind(name: .matrix, spec: spec).check(problem: "x", part: part(NumericKind(name: .matrix, spec: spec)), answer: try tree("[[1, 2, 0], [3, 4, 0]]"),
                                            key: AnswerKey(expected: expected))
         #expect(grade.status == .failed)
         #expect(grade.message.contains("wrong shape"))
@@ -119,26 +119,26 @@ struct AnswerParsingTests {
         // Through the answers file: an integer part without a tolerance.
         let spec = NumericSpec(expected: .literal(.int(big)), tolerance: .exact)
         let key = AnswerKey(expected: .int(big))
-        #expect(NumericChecker().check(problem: "x", part: part(.integer(spec)), answer: try tree("\(big + 1)"), key: key).status == .failed)
-        #expect(NumericChecker().check(problem: "x", part: part(.integer(spec)), answer: try tree("\(big)"), key: key).status == .passed)
+        #expect(NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("\(big + 1)"), key: key).status == .failed)
+        #expect(NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("\(big)"), key: key).status == .passed)
     }
 
     @Test("a known mistake gets its feedback; a near miss does not")
     func knownMistake() throws {
         let spec = NumericSpec(expected: .literal(.int(213504)), tolerance: .exact)
         let key = AnswerKey(expected: .int(213504), mistakes: [(.int(212992), "biases left out")])
-        let hit = NumericChecker().check(problem: "x", part: part(.integer(spec)), answer: try tree("212992"), key: key)
+        let hit = NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("212992"), key: key)
         #expect(hit.mistake == "biases left out")
-        let miss = NumericChecker().check(problem: "x", part: part(.integer(spec)), answer: try tree("212993"), key: key)
+        let miss = NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("212993"), key: key)
         #expect(miss.mistake == nil && miss.status == .failed)
     }
 
     @Test("multiple choice: (right - wrong) / correct options, floored at 0; an empty or everything answer earns nothing")
     func multipleChoice() throws {
         let spec = ChoiceSpec(options: ["a", "b", "c", "d"], correct: ["a", "b"])
-        let checker = ChoiceChecker()
+        let checker = ChoiceKind(name: .multipleChoice, spec: spec)
         func score(_ answer: String) throws -> PartGrade {
-            checker.check(problem: "x", part: part(.multipleChoice(spec)), answer: try tree(answer), key: AnswerKey(expected: nil))
+            checker.check(problem: "x", part: part(checker), answer: try tree(answer), key: AnswerKey(expected: nil))
         }
         #expect(try score("[a, c]").score == 0 && score("[a, c]").status == .failed)  // one right undone by one wrong
         #expect(try score("[a]").score == 1 && score("[a]").status == .partial)
@@ -150,7 +150,7 @@ struct AnswerParsingTests {
         // The bundled part: 3 of 7 correct. The old per-option rule gave the empty answer 4/7 and everything 3/7.
         let activations = ChoiceSpec(options: ["relu", "leaky-relu", "identity", "sigmoid", "tanh", "elu", "gelu"], correct: ["relu", "leaky-relu", "identity"])
         func bundled(_ answer: String) throws -> Double {
-            checker.check(problem: "x", part: part(.multipleChoice(activations)), answer: try tree(answer), key: AnswerKey(expected: nil)).score
+            ChoiceKind(name: .multipleChoice, spec: activations).check(problem: "x", part: part(ChoiceKind(name: .multipleChoice, spec: activations)), answer: try tree(answer), key: AnswerKey(expected: nil)).score
         }
         #expect(try bundled("[]") == 0)
         #expect(try bundled("[relu, leaky-relu, identity, sigmoid, tanh, elu, gelu]") == 0)
@@ -161,17 +161,17 @@ struct AnswerParsingTests {
         var total = 0.0
         for mask in 0..<(1 << options.count) {
             let chosen = options.indices.filter { mask & (1 << $0) != 0 }.map { options[$0] }
-            let fraction = ChoiceChecker.fractionOfCredit(selected: Set(chosen), correct: Set(activations.correct))
+            let fraction = ChoiceKind.fractionOfCredit(selected: Set(chosen), correct: Set(activations.correct))
             total += fraction
             #expect((fraction == 1) == (Set(chosen) == Set(activations.correct)))
             for wrong in options where !activations.correct.contains(wrong) && !chosen.contains(wrong) {
-                #expect(ChoiceChecker.fractionOfCredit(selected: Set(chosen + [wrong]), correct: Set(activations.correct)) <= fraction)
+                #expect(ChoiceKind.fractionOfCredit(selected: Set(chosen + [wrong]), correct: Set(activations.correct)) <= fraction)
             }
         }
         #expect(total / Double(1 << options.count) < 0.5)
-        let unknown = checker.check(problem: "x", part: part(.multipleChoice(spec)), answer: try tree("[a, z]"), key: AnswerKey(expected: nil))
+        let unknown = checker.check(problem: "x", part: part(checker), answer: try tree("[a, z]"), key: AnswerKey(expected: nil))
         #expect(unknown.score == 0 && unknown.message.contains("`z`"))
-        let single = checker.check(problem: "x", part: part(.choice(ChoiceSpec(options: ["a", "b"], correct: ["b"]))), answer: try tree("b"), key: AnswerKey(expected: nil))
+        let single = ChoiceKind(name: .choice, spec: ChoiceSpec(options: ["a", "b"], correct: ["b"])).check(problem: "x", part: part(ChoiceKind(name: .choice, spec: ChoiceSpec(options: ["a", "b"], correct: ["b"]))), answer: try tree("b"), key: AnswerKey(expected: nil))
         #expect(single.status == .passed)
     }
 }

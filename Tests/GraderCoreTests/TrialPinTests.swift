@@ -20,7 +20,7 @@ struct TrialPinTests {
         var seen: Set<String> = []
         for problem in TestSupport.session.problems.problems {
             for part in problem.snippetParts {
-                guard case .snippet(let spec) = part.kind else { continue }
+                guard let spec = part.kind.snippet else { continue }
                 let id = "\(problem.id).\(part.id)"
                 seen.insert(id)
                 #expect(WireFormat.line(InputGenerators.trials(for: spec)[0]) == Self.firstTrials[id], "\(id)")

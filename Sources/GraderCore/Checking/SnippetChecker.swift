@@ -134,7 +134,7 @@ struct SnippetChecker: Sendable {
     }
 
     func signature(_ part: Part) -> FunctionSignature {
-        guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
+        guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
         return spec.signature
     }
 
@@ -195,7 +195,7 @@ struct SnippetChecker: Sendable {
 
     /// Runs `part` on its public trials.
     private func runPublic(_ part: Part, binary: String, expectation: SnippetExpectation) -> PublicRun {
-        guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
+        guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
         let hiddenCount = expectation.trials.count - expectation.publicCount
         do {
             let publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
@@ -214,7 +214,7 @@ struct SnippetChecker: Sendable {
     /// The hidden run's printed output and messages never reach a report: code that sees a hidden input cannot
     /// show it to the student, who learns only how many hidden trials passed and which known mistake fits.
     private func finish(_ part: Part, binary: String, expectation: SnippetExpectation, publicRun phase: PublicRun) -> PartGrade {
-        guard case .snippet(let spec) = part.kind else { preconditionFailure("not a snippet part") }
+        guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
         let type = spec.signature.returnType
         let publicCount = expectation.publicCount
         let hiddenCount = expectation.trials.count - publicCount

@@ -24,20 +24,14 @@ public enum AnswerSheet {
             lines += ["", "\(problem.id):"]
             if !variant.names.isEmpty { lines.append("  # \(variant.description)") }
             for part in problem.answerParts {
-                switch part.kind {
-                case .choice(let spec):
-                    lines.append("  \(part.id): \(spec.correct.first ?? "null")")
-                case .multipleChoice(let spec):
-                    lines.append("  \(part.id): [\(spec.correct.joined(separator: ", "))]")
-                default:
-                    guard let key = results.answerKeys[part.id], let expected = key.expected else {
-                        lines.append("  \(part.id): null  # no key in this folder")
-                        continue
-                    }
-                    lines.append("  \(part.id): \(literal(expected))")
-                    for mistake in key.mistakes {
-                        lines.append("  #   known mistake \(literal(mistake.value)): \(firstSentence(of: mistake.feedback))")
-                    }
+                let key = results.answerKeys[part.id]
+                guard let text = part.kind.answerKeyText(of: part, key: key) else {
+                    lines.append("  \(part.id): null  # no key in this folder")
+                    continue
+                }
+                lines.append("  \(part.id): \(text)")
+                for mistake in key?.mistakes ?? [] {
+                    lines.append("  #   known mistake \(literal(mistake.value)): \(firstSentence(of: mistake.feedback))")
                 }
             }
         }

@@ -130,7 +130,7 @@ public struct PartGrade: Sendable, Codable, Equatable {
 
     public var problem: String
     public var id: String
-    public var kind: PartKind.Name
+    public var kind: KindName
     public var status: Status
     public var outcome: Outcome
     public var score: Double

@@ -132,7 +132,7 @@ public final class GradingSession: @unchecked Sendable {
             hasher.update(FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(PublicTrials.fileName)) ?? Data())
         }
         for part in problem.snippetParts {
-            guard case .snippet(let spec) = part.kind else { continue }
+            guard let spec = part.kind.snippet else { continue }
             hasher.update(field: part.id)
             hasher.update(field: trials(spec).map(WireFormat.line).joined(separator: "\n"))
             if role.gradesFinally {
@@ -307,7 +307,7 @@ public final class GradingSession: @unchecked Sendable {
         let problem = problem.instantiated(variant)
         var grades: [String: PartGrade] = [:]
         let unknown = studentUnknown(submission)
-        for part in selected where !part.kind.isSnippet {
+        for part in selected where !part.isSnippet {
             if unknown, part.expressions.contains(where: problem.parameters.isUsed) {
                 grades[part.id] = PartGrade(
                     problem: problem.id, part: part, status: .failed, score: 0,
@@ -319,29 +319,29 @@ public final class GradingSession: @unchecked Sendable {
             if answer == nil, let problemText = submission.answersProblem {
                 grades[part.id] = PartGrade(problem: problem.id, part: part, status: .missing, score: 0,
                                             message: "no answer: \(problemText)",
-                                            details: ["Expected \(AnswerCheckers.expectedForm(part, key: reference.answerKeys[part.id]))."])
+                                            details: ["Expected \(part.kind.form(of: part, key: reference.answerKeys[part.id]))."])
                 continue
             }
             var key = reference.answerKeys[part.id] ?? AnswerKey(expected: nil)
             key.showsDistance = problems.role != .autograder || part.immediateFeedback
-            var grade = AnswerCheckers.forKind(part.kind)!.check(problem: problem.id, part: part, answer: answer, key: key)
+            var grade = part.kind.check(problem: problem.id, part: part, answer: answer, key: key)
             grade.file = Submission.answersFileName
             grade.line = answer?.line
             grades[part.id] = grade
         }
-        let snippetParts = selected.filter(\.kind.isSnippet)
+        let snippetParts = selected.filter(\.isSnippet)
         let pending = snippetParts.isEmpty ? nil : SnippetChecker(
             session: self, problem: problem, limits: limits(for: problem),
             prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }
         ).start(parts: snippetParts, submissionFolder: submission.folder, reference: reference)
         let answered = grades
-        let limits = problem.parts.contains(where: \.kind.isSnippet) ? limits(for: problem) : nil
+        let limits = problem.parts.contains(where: \.isSnippet) ? limits(for: problem) : nil
         return ProblemGrading {
             var grades = answered
             for grade in pending?.finish() ?? [] { grades[grade.id] = grade }
             let parts = problem.parts.map { part in
                 grades[part.id] ?? PartGrade(
-                    problem: problem.id, id: part.id, kind: part.kind.kindName, status: .skipped, outcome: .skipped, score: 0, maxScore: part.points,
+                    problem: problem.id, id: part.id, kind: part.kindName, status: .skipped, outcome: .skipped, score: 0, maxScore: part.points,
                     message: "not graded in this run (filtered out with --only)", details: [], mistake: nil, output: nil)
             }
             return ProblemGrade(

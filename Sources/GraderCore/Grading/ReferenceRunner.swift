@@ -90,7 +90,7 @@ struct ReferenceRunner {
         let binary = try build()
         var results = ReferenceResults()
         for part in problem.parts {
-            guard case .snippet(let spec) = part.kind else { continue }
+            guard let spec = part.kind.snippet else { continue }
             // Public and hidden trials in one run of the trusted reference; students' code meets them apart.
             let publicTrials = InputGenerators.trials(for: spec)
             let trials = publicTrials + InputGenerators.hiddenTrials(
@@ -126,32 +126,15 @@ struct ReferenceRunner {
         let trials = variants.map(\.values)
         var keys = [[String: AnswerKey]](repeating: [:], count: variants.count)
         for part in problem.parts {
-            switch part.kind {
-            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
-                let type = part.kind.valueType!
-                func values(_ source: ExpectedValue, entry: String) throws -> [SnippetValue] {
-                    switch source {
-                    case .literal(let value): return variants.map { _ in value }
-                    case .expression: return try evaluate(binary, entry, type: type, trials: trials)
-                    case .withheld: throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)` has no answer key here")
-                    }
+            let partKeys: [AnswerKey]
+            do {
+                partKeys = try part.kind.answerKeys(of: part, variants: variants) { entry, type in
+                    try evaluate(binary, entry, type: type, trials: trials)
                 }
-                let expected = try values(spec.expected, entry: "answer:\(part.id)")
-                var mistakes: [(values: [SnippetValue], feedback: String)] = []
-                for (index, mistake) in part.mistakes.enumerated() {
-                    if case .value(let source) = mistake.match {
-                        mistakes.append((try values(source, entry: "mistake:\(part.id):\(index)"), mistake.feedback))
-                    }
-                }
-                for (index, variant) in variants.enumerated() {
-                    keys[index][part.id] = AnswerKey(
-                        expected: expected[index], mistakes: mistakes.map { (value: $0.values[index], feedback: variant.fill($0.feedback)) })
-                }
-            case .snippet:
-                break
-            default:
-                for index in variants.indices { keys[index][part.id] = AnswerKey(expected: nil) }
+            } catch is AnswerKeyMissing {
+                throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)` has no answer key here")
             }
+            for (index, key) in partKeys.enumerated() { keys[index][part.id] = key }
         }
         return keys
     }
@@ -164,39 +147,12 @@ struct ReferenceRunner {
         let text = (try? read.get()).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var entries: [HarnessEntry] = []
         for part in problem.parts {
-            switch part.kind {
-            case .snippet(let spec):
-                let named = [spec.gradientOf.map { ("gradient-of", $0.function) }, spec.propertyCheck.map { ("check", $0) }].compactMap { $0 }
-                for (key, function) in named where SnippetChecker.declarationLine(of: function, in: text) == nil {
-                    throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)`: `\(key)` names `\(function)`, which reference.swift does not define")
-                }
-                if let gradient = spec.gradientOf {
-                    entries.append(HarnessEntry(name: Self.lossEntry(part.id), parameters: spec.signature.parameters, returnType: .double,
-                                                expression: nil, function: gradient.function))
-                } else {
-                    entries.append(.call(spec.signature))
-                }
-                if let check = spec.propertyCheck {
-                    let output = FunctionSignature.Parameter(label: "output", name: "output", type: spec.signature.returnType)
-                    entries.append(HarnessEntry(name: Self.checkEntry(part.id), parameters: spec.signature.parameters + [output],
-                                                returnType: .string, expression: nil, function: check))
-                }
-                for mistake in part.mistakes {
-                    if case .implementation(let function) = mistake.match, !entries.contains(where: { $0.name == function }) {
-                        entries.append(.call(spec.signature, function: function))
-                    }
-                }
-            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
-                let type = part.kind.valueType!
-                if case .expression(let text) = spec.expected {
-                    entries.append(.expression(text, type: type, name: "answer:\(part.id)", bindings: bindings))
-                }
-                for (index, mistake) in part.mistakes.enumerated() {
-                    if case .value(.expression(let text)) = mistake.match {
-                        entries.append(.expression(text, type: type, name: "mistake:\(part.id):\(index)", bindings: bindings))
-                    }
-                }
-            default: break
+            do {
+                let needed = try part.kind.referenceEntries(of: part, bindings: bindings, reference: text)
+                // Two parts (or mistakes) may call one function: one entry serves them.
+                entries += needed.filter { entry in !entries.contains { $0.name == entry.name } }
+            } catch let missing as ReferenceEntryMissing {
+                throw GraderError.referenceBroken(problem: problem.id, detail: missing.detail)
             }
         }
         guard !entries.isEmpty else { return "" }
@@ -248,22 +204,7 @@ struct ReferenceRunner {
     /// immediate feedback; withheld keys stay empty.
     func kitResults() throws -> ReferenceResults {
         var results = try PublicTrials.load(problem: problem)
-        for part in problem.answerParts {
-            switch part.kind {
-            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
-                var mistakes: [(value: SnippetValue, feedback: String)] = []
-                for mistake in part.mistakes {
-                    if case .value(.literal(let value)) = mistake.match { mistakes.append((value, mistake.feedback)) }
-                }
-                if case .literal(let value) = spec.expected {
-                    results.answerKeys[part.id] = AnswerKey(expected: value, mistakes: mistakes)
-                } else {
-                    results.answerKeys[part.id] = AnswerKey(expected: nil)
-                }
-            default:
-                results.answerKeys[part.id] = AnswerKey(expected: nil)
-            }
-        }
+        for part in problem.answerParts { results.answerKeys[part.id] = part.kind.kitKey(of: part) }
         return results
     }
 }

@@ -81,7 +81,7 @@ public struct AssignmentKit {
                 try Reporters.write(try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
             }
             for part in problem.parts {
-                if case .snippet(let spec) = part.kind {
+                if let spec = part.kind.snippet {
                     written.publicTrials += spec.trials + spec.stabilityTrials.count
                     written.hiddenTrials += spec.hiddenTrials
                 } else if part.immediateFeedback {
@@ -170,62 +170,9 @@ public struct AssignmentKit {
         guard let tree = try YAMLReader.parse(try ProblemLoader.readText(problem.definitionPath), file: problem.definitionPath),
             case .sequence(let partNodes, let line)? = tree["parts"]
         else { throw GraderError.io(path: problem.definitionPath, reason: "cannot be read again") }
-        var parts: [YAMLTree] = []
-        for (node, part) in zip(partNodes, problem.parts) {
-            let key = reference.answerKeys[part.id]
-            switch part.kind {
-            case .snippet:
-                // An overflow's feedback names no function of the reference and gives no answer away: it stays, so
-                // that public checks explain inf and NaN on the extreme inputs.
-                let overflow: [YAMLTree]
-                if case .sequence(let items, _)? = node["mistakes"] {
-                    overflow = items.filter { item in
-                        if case .scalar(let flag, _, _)? = item["non-finite"] { return flag == "true" }
-                        return false
-                    }
-                } else {
-                    overflow = []
-                }
-                parts.append(node.updating(removing: ["mistakes"], setting: overflow.isEmpty ? [] : [("mistakes", .sequence(overflow, line: 0))]))
-            case .formula:
-                // The variables and their shapes stay, so that a formula's form can be checked; the answer does not.
-                parts.append(part.immediateFeedback ? node : node.updating(removing: ["answer", "mistakes", "hint"]))
-            case .integer, .real, .vector, .matrix:
-                if part.immediateFeedback, let expected = key?.expected {
-                    var setting: [(key: String, value: YAMLTree)] = [("answer", Self.tree(expected))]
-                    if let mistakes = key?.mistakes, !mistakes.isEmpty {
-                        setting.append(("mistakes", .sequence(mistakes.map { mistake in
-                            .mapping([("answer", Self.tree(mistake.value), 0), ("feedback", .scalar(mistake.feedback, quoted: true, line: 0), 0)], line: 0)
-                        }, line: 0)))
-                    }
-                    parts.append(node.updating(removing: ["expression", "mistakes"], setting: setting))
-                } else {
-                    var setting: [(key: String, value: YAMLTree)] = []
-                    switch part.kind {
-                    case .vector, .matrix:
-                        if let size = key?.expected.flatMap(ValueComparison.dimensions) {
-                            setting.append(("shape", .sequence(size.map { .plain("\($0)") }, line: 0)))
-                        }
-                    default: break
-                    }
-                    // A hint is feedback on a wrong value, which public checks never judge; it may speak of the value.
-                    parts.append(node.updating(removing: ["answer", "expression", "mistakes", "hint"], setting: setting))
-                }
-            case .choice, .multipleChoice:
-                parts.append(part.immediateFeedback ? node : node.updating(removing: ["answer", "hint"]))
-            }
+        let parts = zip(partNodes, problem.parts).map { node, part in
+            part.kind.studentDefinition(node, of: part, key: reference.answerKeys[part.id])
         }
         return tree.updating(setting: [("parts", .sequence(parts, line: line))])
-    }
-
-    /// A value as YAML: whole numbers and shortest round-trip doubles, lists inline.
-    static func tree(_ value: SnippetValue) -> YAMLTree {
-        switch value {
-        case .int(let number): return .plain("\(number)")
-        case .double(let number): return .plain("\(number)")
-        case .bool(let flag): return .plain(flag ? "true" : "false")
-        case .string(let text): return .scalar(text, quoted: true, line: 0)
-        case .array(let items), .tuple(let items): return .sequence(items.map(tree), line: 0)
-        }
     }
 }

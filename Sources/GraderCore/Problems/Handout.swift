@@ -30,36 +30,8 @@ public enum Handout {
             lines.append("## `\(part.id)` (\(points) \(part.points == 1 ? "point" : "points"))")
             lines.append("")
             if !part.prompt.isEmpty { lines += [part.prompt.trimmingWhitespace(), ""] }
-            switch part.kind {
-            case .snippet(let spec):
-                lines.append("Implement in `\(problem.snippetFileName)`, with exactly this signature:")
-                lines += ["", "```swift", spec.signature.text, "```", ""]
-                if let gradient = spec.gradientOf {
-                    lines.append("It is judged against central differences of the loss with respect to \(gradient.arguments.map { "`\($0)`" }.joined(separator: " and ")) (step \(NumberFormatting.compact(gradient.relativeStep)) times max(1, |entry|)), so any correct derivation passes; the tolerance is relative to the largest entry of each gradient.")
-                }
-                if spec.propertyCheck != nil {
-                    lines.append("At final grading it is accepted by a check of what the output must satisfy, not by comparison with one answer; public checks compare with the reference's output.")
-                }
-                if !spec.stabilityTrials.isEmpty {
-                    lines.append("Public checks include \(spec.stabilityTrials.count) inputs with extreme values, on which the result must stay finite and accurate.")
-                }
-                let judge = spec.gradientOf != nil ? "central differences" : "the reference"
-                let inputs = spec.stabilityTrials.isEmpty ? "\(spec.trials) random inputs" : "\(spec.trials) random and \(spec.stabilityTrials.count) written-out inputs"
-                if spec.hiddenTrials > 0 {
-                    lines.append("It must match \(judge) to \(spec.tolerance). Public checks run it on \(inputs), shown with their expected outputs when they fail; final grading adds \(spec.hiddenTrials) hidden inputs, never shown. \(SnippetChecker.rule)")
-                } else {
-                    lines.append("It runs on \(inputs) and must match \(judge) to \(spec.tolerance); credit is per input.")
-                }
-            case .formula(let spec):
-                lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
-                lines.append("Your formula is compared with the answer at \(spec.trials) random points, with random sizes; any equivalent spelling is right. Functions: \(MathEvaluator.functions.map(\.name).joined(separator: ", ")); `I` is the identity of the fitting size.")
-            case .multipleChoice:
-                lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
-                lines.append(ChoiceChecker.rule)
-            default:
-                lines.append("Answer in `answers.yaml` under `\(problem.id):` as \(AnswerCheckers.expectedForm(part)).")
-            }
-            if !part.kind.isSnippet {
+            lines += part.kind.handout(of: part, in: problem)
+            if !part.isSnippet {
                 lines.append(part.immediateFeedback
                     ? "Practice part: the student kit holds its answer key, so public checks say at once whether the answer is right."
                     : "Public checks read the answer's form; its value is graded at final grading.")

@@ -60,8 +60,8 @@ public struct Problem: Sendable {
     public var parameters = ParameterSpace()
 
     public var maxScore: Double { parts.reduce(0) { $0 + $1.points } }
-    public var snippetParts: [Part] { parts.filter { $0.kind.isSnippet } }
-    public var answerParts: [Part] { parts.filter { !$0.kind.isSnippet } }
+    public var snippetParts: [Part] { parts.filter(\.isSnippet) }
+    public var answerParts: [Part] { parts.filter { !$0.isSnippet } }
     /// The file a student hands in for this problem's snippets.
     public var snippetFileName: String { "\(id).swift" }
 }
@@ -71,7 +71,8 @@ public struct Part: Sendable {
     public let id: String
     public let prompt: String
     public let points: Double
-    public let kind: PartKind
+    /// What kind of answer the part takes, with everything needed to read, check and show it (`AnswerKind`).
+    let kind: any AnswerKind
     /// Wrong answers instructors have seen often, each with the feedback that explains it.
     public let mistakes: [KnownMistake]
     /// A general hint shown whenever the part is not fully correct.
@@ -83,94 +84,28 @@ public struct Part: Sendable {
     public var immediateFeedback = false
     /// An answer part of a student kit without its key: its form is checked now, its value at final grading.
     public var answerWithheld = false
-}
 
-/// What kind of answer a part takes, with what is needed to check it.
-public enum PartKind: Sendable {
-    case integer(NumericSpec)
-    case real(NumericSpec)
-    case vector(NumericSpec)
-    case matrix(NumericSpec)
-    case choice(ChoiceSpec)
-    case multipleChoice(ChoiceSpec)
-    /// A math expression over declared variables, checked at random points (`FormulaChecker`).
-    case formula(FormulaSpec)
-    case snippet(SnippetSpec)
-
-    public var isSnippet: Bool {
-        if case .snippet = self { return true }
-        return false
+    init(
+        id: String, prompt: String, points: Double, kind: any AnswerKind, mistakes: [KnownMistake], hint: String?,
+        line: Int = 0
+    ) {
+        self.id = id
+        self.prompt = prompt
+        self.points = points
+        self.kind = kind
+        self.mistakes = mistakes
+        self.hint = hint
+        self.line = line
     }
 
-    /// The name used in `problem.yaml` and in reports.
-    /// The answer kinds by their name in `problem.yaml` and the reports.
-    public enum Name: String, Sendable, Codable, CaseIterable {
-        case integer, real, vector, matrix, choice
-        case multipleChoice = "multiple-choice"
-        case formula
-        case snippet
-    }
-
-    /// This kind's name.
-    public var kindName: Name {
-        switch self {
-        case .integer: return .integer
-        case .real: return .real
-        case .vector: return .vector
-        case .matrix: return .matrix
-        case .choice: return .choice
-        case .multipleChoice: return .multipleChoice
-        case .formula: return .formula
-        case .snippet: return .snippet
-        }
-    }
-
-    /// This kind's name as `problem.yaml` writes it.
-    public var name: String { kindName.rawValue }
-
-    /// The tolerance of a numeric kind (integer, real, vector, matrix).
-    public var numericTolerance: Tolerance? {
-        switch self {
-        case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec): return spec.tolerance
-        default: return nil
-        }
-    }
-
-    /// The Swift type an expression answer of this kind evaluates to.
-    public var valueType: SwiftType? {
-        switch self {
-        case .integer: return .int
-        case .real: return .double
-        case .vector: return .array(.double)
-        case .matrix: return .array(.array(.double))
-        case .choice, .multipleChoice, .formula, .snippet: return nil
-        }
-    }
-}
-
-/// Where the expected value of a numeric part comes from.
-public enum ExpectedValue: Sendable {
-    /// Written out in `problem.yaml`.
-    case literal(SnippetValue)
-    /// A Swift expression evaluated with the problem's reference implementation, e.g. `outputVariance(widths: [16, 32, 8])`.
-    case expression(String)
-    /// Not in this folder: a student kit leaves the key out, and the part is graded at final grading.
-    case withheld
-}
-
-/// The expected value and tolerance of an integer, real, vector or matrix part.
-public struct NumericSpec: Sendable {
-    public let expected: ExpectedValue
-    public let tolerance: Tolerance
-    /// The answer's shape (`[2]`, `[2, 2]`), which a student kit states for a withheld vector or matrix answer so
-    /// that its form can be checked before final grading.
-    public var shape: [Int]? = nil
-}
-
-/// The options of a choice part and which of them are correct.
-public struct ChoiceSpec: Sendable {
-    public let options: [String]
-    public let correct: [String]
+    /// The part's kind, as `problem.yaml` names it.
+    public var kindName: KindName { kind.name }
+    /// Whether the part is a function in the problem's Swift file, not an answer in `answers.yaml`.
+    public var isSnippet: Bool { kind.isSnippet }
+    /// The function a student writes for the part, with how it is tried; `nil` for an answer in `answers.yaml`.
+    public var snippet: SnippetSpec? { kind.snippet }
+    /// How an answer to the part is written, with an example that is never the key.
+    public var form: String { kind.form(of: self, key: nil) }
 }
 
 /// A known wrong answer and the feedback that names the mistake.
@@ -190,74 +125,6 @@ public struct KnownMistake: Sendable {
     public let feedback: String
     /// The line of `problem.yaml` where the mistake is defined (0 when built in code).
     public var line: Int = 0
-}
-
-/// How a snippet part is exercised: its contract, how many trials on which random inputs, and the tolerance.
-public struct SnippetSpec: Sendable {
-    public let signature: FunctionSignature
-    public let trials: Int
-    public let tolerance: Tolerance
-    /// Inclusive ranges for the size variables drawn at each trial (`n: [1, 8]`).
-    public let dimensions: [(name: String, range: ClosedRange<Int>)]
-    /// How each parameter is drawn, keyed by the parameter's internal name; empty when `generator` is set.
-    public let inputs: [String: InputSpec]
-    /// A named input generator for arguments whose shapes depend on each other (see `InputGenerators`).
-    public let generator: String?
-    /// Seed of the trial inputs; the same seed gives the same inputs on every run.
-    public let seed: UInt64
-    /// Trials drawn at final grading from the assignment's secret, never shown to students (`hidden-trials`).
-    public var hiddenTrials: Int = 0
-    /// Inputs written out in `problem.yaml` (`stability-trials`), extreme ones such as logits of +-1000, run after
-    /// the drawn public trials and public like them.
-    public var stabilityTrials: [[SnippetValue]] = []
-    /// A gradient judged against central differences of a function of `reference.swift` (`gradient-of`),
-    /// instead of against a reference implementation of the gradient.
-    public var gradientOf: GradientCheck? = nil
-    /// A predicate of `reference.swift` that accepts or rejects an output (`check`), for answers that are right in
-    /// more than one way; the reference implementation's output is still shown as an example.
-    public var propertyCheck: String? = nil
-}
-
-/// A snippet that returns the gradient of a scalar function of `reference.swift` with respect to some arguments.
-///
-/// The function takes the snippet's own parameters and returns `Double`. The expected gradient is central
-/// differences, entry by entry: (f(x + h e_i) - f(x - h e_i)) / 2h with h = `relativeStep` * max(1, |x_i|) (see
-/// `CentralDifferences`).
-public struct GradientCheck: Sendable {
-    public let function: String
-    /// The parameters differentiated, in the order of the snippet's returned tuple (or the one gradient returned).
-    public let arguments: [String]
-    public var relativeStep: Double = GradientCheck.defaultStep
-
-    /// 1e-6: central differences then err by about h^2 |f'''| + 1e-16 |f| / h, near 1e-10 for the smooth losses of
-    /// the handouts, far inside the tolerances of 1e-6 that gradient-checked parts use.
-    public static let defaultStep = 1e-6
-
-    /// Whether central differences can produce a value of `type`: a Double, or arrays of them.
-    public static func isDifferentiable(_ type: SwiftType) -> Bool {
-        switch type {
-        case .double: return true
-        case .array(let element): return isDifferentiable(element)
-        default: return false
-        }
-    }
-}
-
-/// How one argument of a snippet is drawn at random.
-public struct InputSpec: Sendable {
-    /// Sizes of each array level, as dimension names or numbers (`[n, n]`).
-    public let shape: [DimensionExpression]
-    /// Range for reals, and for integers when `value` is not set.
-    public let range: ClosedRange<Double>
-    /// For integers: the value as a product of dimensions (`g*a`), when it must match other arguments.
-    public let value: DimensionExpression?
-    /// For booleans: the probability of `true`.
-    public let probability: Double
-    /// Values drawn from, with equal chances, for each scalar entry (`choices: [relu, tanh]`, `[0, 1]`); empty
-    /// when the range is used.
-    public var choices: [SnippetValue] = []
-    /// For integers: drawn from 0 to this dimension expression minus 1 (`below: n`, a class label).
-    public var below: DimensionExpression? = nil
 }
 
 /// A product of dimension names and whole numbers, such as `n`, `4` or `g*a`.

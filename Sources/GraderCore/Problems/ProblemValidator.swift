@@ -1,16 +1,5 @@
 import Foundation
 
-/// One thing wrong with a problem definition, at the file and line an instructor must fix.
-public struct ValidationIssue: Sendable, CustomStringConvertible, Equatable {
-    public let file: String
-    public let line: Int?
-    public let message: String
-    /// Worth knowing, but the definition is not wrong: validation still passes.
-    public var isWarning = false
-
-    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(isWarning ? "warning" : "error"): \(message)" }
-}
-
 /// What `grader validate` found: a line per problem and every issue.
 public struct ValidationReport: Sendable {
     public struct ProblemSummary: Sendable {
@@ -21,7 +10,7 @@ public struct ValidationReport: Sendable {
     }
 
     public var problems: [ProblemSummary] = []
-    public var issues: [ValidationIssue] = []
+    public var issues: [Diagnostic] = []
     /// The reference submission graded, if one was.
     public var referenceSubmission: String?
     public var referenceScore: (score: Double, max: Double)?
@@ -44,14 +33,13 @@ public struct ProblemValidator: Sendable {
 
     /// The parameters' issues: default values that break a constraint, constraints met too rarely for every
     /// student to get a variant, and variants on which a known mistake has the right answer.
-    func checkParameters(_ problem: Problem) -> [ValidationIssue] {
+    func checkParameters(_ problem: Problem) -> [Diagnostic] {
         guard !problem.parameters.isEmpty else { return [] }
-        var issues: [ValidationIssue] = []
+        var issues: [Diagnostic] = []
         let space = problem.parameters
         if let defaults = try? space.defaults(), let broken = space.brokenConstraint(defaults) {
-            issues.append(ValidationIssue(
-                file: problem.definitionPath, line: broken.line,
-                message: "the handout's own numbers (the `default` values) break the constraint `\(broken.text)`"))
+            issues.append(Diagnostic(.error, file: problem.definitionPath, line: broken.line,
+                "the handout's own numbers (the `default` values) break the constraint `\(broken.text)`"))
         }
         // How often each constraint, and all of them together, hold on fresh draws.
         var random = SeededGenerator(seed: 2026, salt: "validate/\(problem.id)")
@@ -71,10 +59,8 @@ public struct ProblemValidator: Sendable {
         if rate < 0.05 {
             let rarest = zip(space.constraints, held).min { $0.1 < $1.1 }
             let detail = rarest.map { " (the rarest, `\($0.0.text)`, alone holds in \($0.1) of \(Self.constraintSamples))" } ?? ""
-            issues.append(ValidationIssue(
-                file: problem.definitionPath, line: rarest?.0.line,
-                message: "only \(accepted) of \(Self.constraintSamples) draws of the parameters meet every constraint\(detail); a student's variant is given up after \(ParameterSpace.maxDraws) draws, so widen the generators or relax the constraints",
-                isWarning: accepted > 0))
+            issues.append(Diagnostic(accepted > 0 ? .warning : .error, file: problem.definitionPath, line: rarest?.0.line,
+                "only \(accepted) of \(Self.constraintSamples) draws of the parameters meet every constraint\(detail); a student's variant is given up after \(ParameterSpace.maxDraws) draws, so widen the generators or relax the constraints"))
             if accepted == 0 { return issues }
         }
         // Every known mistake must stay wrong on students' variants, not only on the handout's own numbers.
@@ -84,17 +70,16 @@ public struct ProblemValidator: Sendable {
             for variant in variants {
                 let keys = try session.referenceResults(for: problem, variant: variant).answerKeys
                 for part in problem.parts {
-                    guard let tolerance = part.kind.numericTolerance, let key = keys[part.id], let expected = key.expected else { continue }
+                    guard let tolerance = part.kind.tolerance, let key = keys[part.id], let expected = key.expected else { continue }
                     for known in key.mistakes where ValueComparison.matches(expected: expected, got: known.value, tolerance: tolerance) {
-                        issues.append(ValidationIssue(
-                            file: problem.definitionPath, line: part.line,
-                            message: "part `\(part.id)`: for the variant \(variant), a known mistake gives the right answer \(expected.swiftLiteral); add a constraint that keeps the mistake distinct"))
+                        issues.append(Diagnostic(.error, file: problem.definitionPath, line: part.line,
+                            "part `\(part.id)`: for the variant \(variant), a known mistake gives the right answer \(expected.swiftLiteral); add a constraint that keeps the mistake distinct"))
                         return issues
                     }
                 }
             }
         } catch {
-            issues.append(ValidationIssue(file: problem.referencePath, line: nil, message: "on students' variants: \(error)"))
+            issues.append(Diagnostic(.error, file: problem.referencePath, line: nil, "on students' variants: \(error)"))
         }
         return issues
     }
@@ -105,14 +90,12 @@ public struct ProblemValidator: Sendable {
         let assignment = (set.directory as NSString).appendingPathComponent("assignment.yaml")
         var report = ValidationReport()
         if let declared = set.declaredPoints, abs(declared.value - set.maxScore) > 1e-9 {
-            report.issues.append(ValidationIssue(
-                file: assignment, line: declared.line,
-                message: "`points: \(NumberFormatting.score(declared.value))` but the problems' parts add up to \(NumberFormatting.score(set.maxScore))"))
+            report.issues.append(Diagnostic(.error, file: assignment, line: declared.line,
+                "`points: \(NumberFormatting.score(declared.value))` but the problems' parts add up to \(NumberFormatting.score(set.maxScore))"))
         }
         for folder in set.unlisted {
-            report.issues.append(ValidationIssue(
-                file: assignment, line: nil,
-                message: "the problem folder `\(folder)` is not listed under `problems:`, so it is never graded"))
+            report.issues.append(Diagnostic(.error, file: assignment, line: nil,
+                "the problem folder `\(folder)` is not listed under `problems:`, so it is never graded"))
         }
         let perProblem = parallelMap(count: set.problems.count, width: session.options.jobs) { index in
             self.check(set.problems[index])
@@ -129,11 +112,11 @@ public struct ProblemValidator: Sendable {
     }
 
     /// The issues of one problem.
-    func check(_ problem: Problem) -> [ValidationIssue] {
+    func check(_ problem: Problem) -> [Diagnostic] {
         let definition = problem.definitionPath
-        var issues: [ValidationIssue] = []
+        var issues: [Diagnostic] = []
         func issue(_ line: Int?, _ message: String, file: String? = nil) {
-            issues.append(ValidationIssue(file: file ?? definition, line: line, message: message))
+            issues.append(Diagnostic(.error, file: file ?? definition, line: line, message))
         }
         if let declared = problem.declaredPoints, abs(declared.value - problem.maxScore) > 1e-9 {
             issue(declared.line, "`points: \(NumberFormatting.score(declared.value))` but the parts add up to \(NumberFormatting.score(problem.maxScore))")
@@ -146,116 +129,8 @@ public struct ProblemValidator: Sendable {
             issue(nil, "\(error)", file: problem.referencePath)
             return issues
         }
-        for part in problem.parts {
-            switch part.kind {
-            case .integer(let spec), .real(let spec), .vector(let spec), .matrix(let spec):
-                guard let key = reference.answerKeys[part.id], let expected = key.expected else { continue }
-                if let problemText = Self.nonFinite(expected) {
-                    issue(part.line, "part `\(part.id)`: the expected answer contains \(problemText); no answer can match it")
-                    continue
-                }
-                if let looseness = Self.looseness(expected: expected, tolerance: spec.tolerance) {
-                    issue(part.line, "part `\(part.id)`: \(spec.tolerance) \(looseness) (expected \(expected.literal(as: part.kind.valueType!)))")
-                }
-                let valueMistakes = part.mistakes.filter { if case .value = $0.match { return true } else { return false } }
-                for (mistake, known) in zip(valueMistakes, key.mistakes)
-                where ValueComparison.matches(expected: expected, got: known.value, tolerance: spec.tolerance) {
-                    issue(mistake.line, "part `\(part.id)`: this mistake's value \(known.value.literal(as: part.kind.valueType!)) is accepted by the part's tolerance (\(spec.tolerance)); students who make it get full marks and never see its feedback")
-                }
-            case .formula(let spec):
-                guard let answer = spec.answer else { continue }
-                let points = spec.points()
-                let values = points.map { try? MathEvaluator(variables: $0).evaluate(answer) }
-                let defined = values.compactMap { $0 }.filter { $0.entries.allSatisfy(\.isFinite) }
-                if defined.count < max(1, points.count / 2) {
-                    issue(part.line, "part `\(part.id)`: the answer `\(spec.answerText ?? "")` is undefined (a shape error, inf or NaN) at \(points.count - defined.count) of \(points.count) trial points; check the variables' shapes and ranges")
-                }
-                for mistake in part.mistakes {
-                    guard case .formula(let text) = mistake.match, let wrong = try? MathExpression(parsing: text) else { continue }
-                    let caught = zip(points, values).contains { point, expected in
-                        guard let expected, let got = try? MathEvaluator(variables: point).evaluate(wrong) else { return true }
-                        return FormulaChecker.difference(expected: expected, got: got, tolerance: spec.tolerance) != nil
-                    }
-                    if !caught {
-                        issue(mistake.line, "part `\(part.id)`: the mistake `\(text)` equals the answer at every trial point; students who write it get full marks and never see its feedback (use non-symmetric matrices, more trials or wider dimensions)")
-                    }
-                }
-            case .snippet(let spec):
-                if spec.hiddenTrials == 0, session.problems.role.gradesFinally {
-                    var warning = ValidationIssue(
-                        file: definition, line: part.line,
-                        message: "part `\(part.id)`: `hidden-trials: 0`, so final grades rest on the public trials alone, whose expected outputs the student kit holds: a table of them earns full marks")
-                    warning.isWarning = true
-                    issues.append(warning)
-                }
-                guard let expectation = reference.snippets[part.id] else { continue }
-                let hiddenDrawn = expectation.trials.count - expectation.publicCount
-                if session.problems.role.gradesFinally, hiddenDrawn < spec.hiddenTrials {
-                    var warning = ValidationIssue(
-                        file: definition, line: part.line,
-                        message: "part `\(part.id)`: only \(hiddenDrawn) of \(spec.hiddenTrials) hidden trials could be drawn unlike every public trial: the inputs' space is nearly exhausted, so the public trials' outputs are nearly the whole answer")
-                    warning.isWarning = true
-                    issues.append(warning)
-                }
-                for (trial, value) in expectation.expected.enumerated() {
-                    if let problemText = Self.nonFinite(value) {
-                        issue(part.line, "part `\(part.id)`: the reference returns \(problemText) on trial \(trial + 1); no student output can match it")
-                        break
-                    }
-                }
-                if spec.propertyCheck != nil, session.problems.role.gradesFinally {
-                    do {
-                        let messages = try ReferenceRunner(session: session, problem: problem)
-                            .propertyCheck(part, trials: expectation.trials, outputs: expectation.expected)
-                        if let trial = messages.firstIndex(where: { $0 != "" }) {
-                            issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` rejects the reference's own output on trial \(trial + 1): \(messages[trial] ?? "no message")")
-                        }
-                        if let accepted = try Self.degenerateAccepted(by: part, expectation: expectation, session: session, problem: problem) {
-                            issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` accepts \(accepted); it must treat non-finite or overflowing intermediates (a norm, a tolerance) as a failure")
-                        }
-                    } catch {
-                        issue(part.line, "part `\(part.id)`: the check `\(spec.propertyCheck!)` could not run: \(error)")
-                    }
-                }
-                if spec.gradientOf != nil, let accepted = try? Self.degenerateAccepted(by: part, expectation: expectation, session: session, problem: problem) {
-                    issue(part.line, "part `\(part.id)`: its tolerance accepts \(accepted)")
-                }
-                let type = spec.signature.returnType
-                if let trial = expectation.expected.indices.first(where: { Self.looseness(expected: expectation.expected[$0], tolerance: spec.tolerance) != nil }),
-                    let looseness = Self.looseness(expected: expectation.expected[trial], tolerance: spec.tolerance)
-                {
-                    issue(part.line, "part `\(part.id)`: \(spec.tolerance) \(looseness) on trial \(trial + 1) (expected \(expectation.expected[trial].literal(as: type)))")
-                }
-                let implementations = part.mistakes.filter { if case .implementation = $0.match { return true } else { return false } }
-                for (mistake, outputs) in zip(implementations, expectation.mistakes) {
-                    let caught = zip(expectation.expected, outputs.outputs).contains { expected, got in
-                        guard let got else { return true }
-                        return !ValueComparison.matches(expected: expected, got: got, tolerance: spec.tolerance)
-                    }
-                    if !caught, case .implementation(let function) = mistake.match {
-                        issue(mistake.line, "part `\(part.id)`: the mistake `\(function)` gives the reference's outputs on all \(Self.trialCount(expectation)); the trials never exercise it or the tolerance accepts it")
-                    }
-                }
-            case .choice, .multipleChoice:
-                // Grade the answers a student who knows nothing would give, with the real checker: nothing, everything.
-                let options: [String]
-                switch part.kind {
-                case .choice(let spec), .multipleChoice(let spec): options = spec.options
-                default: options = []
-                }
-                for (name, answer) in [("an empty answer", YAMLTree.sequence([], line: part.line)),
-                                       ("selecting every option", .sequence(options.map { .scalar($0, quoted: false, line: part.line) }, line: part.line))] {
-                    let grade = ChoiceChecker().check(problem: problem.id, part: part, answer: answer, key: AnswerKey(expected: nil))
-                    if grade.score > 0 {
-                        var warning = ValidationIssue(
-                            file: definition, line: part.line,
-                            message: "part `\(part.id)`: \(name) earns \(NumberFormatting.score(grade.score)) of \(NumberFormatting.score(part.points)) points")
-                        warning.isWarning = true
-                        issues.append(warning)
-                    }
-                }
-            }
-        }
+        let context = KindValidation(session: session, problem: problem, reference: reference)
+        for part in problem.parts { issues += part.kind.validate(part, in: context) }
         return issues
     }
 
@@ -264,7 +139,7 @@ public struct ProblemValidator: Sendable {
     /// infinity included: the grader fails those before any check, but a check should not rely on it); any other
     /// part compares with its tolerance.
     static func degenerateAccepted(by part: Part, expectation: SnippetExpectation, session: GradingSession, problem: Problem) throws -> String? {
-        guard case .snippet(let spec) = part.kind else { return nil }
+        guard let spec = part.kind.snippet else { return nil }
         // Every trial's candidates, in one run of the check.
         let cases = expectation.expected.enumerated().flatMap { trial, expected in
             DegenerateOutputs.all(like: expected).map { (trial: trial, description: $0.description, value: $0.value) }
@@ -281,19 +156,18 @@ public struct ProblemValidator: Sendable {
     }
 
     /// Grades `folder` as the id `reference` (the handout's own numbers) and reports every part short of full marks.
-    func checkFullMarks(_ folder: String, into report: inout ValidationReport) -> [ValidationIssue] {
+    func checkFullMarks(_ folder: String, into report: inout ValidationReport) -> [Diagnostic] {
         let grade: GradeReport
         do {
             grade = try session.grade(folder: folder, student: Variants.referenceStudent)
         } catch {
-            return [ValidationIssue(file: folder, line: nil, message: "grading the reference submission failed: \(error)")]
+            return [Diagnostic(.error, file: folder, line: nil, "grading the reference submission failed: \(error)")]
         }
         report.referenceScore = (grade.score, grade.maxScore)
         return grade.allParts.filter { $0.status != .passed }.map { part in
             let file = part.kind == .snippet ? "\(part.problem).swift" : Submission.answersFileName
-            return ValidationIssue(
-                file: (folder as NSString).appendingPathComponent(file), line: nil,
-                message: "the reference submission gets \(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore)) on `\(part.problem).\(part.id)`: \(part.message)")
+            return Diagnostic(.error, file: (folder as NSString).appendingPathComponent(file), line: nil,
+                "the reference submission gets \(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore)) on `\(part.problem).\(part.id)`: \(part.message)")
         }
     }
 

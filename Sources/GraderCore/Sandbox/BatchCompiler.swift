@@ -149,7 +149,7 @@ struct BatchCompiler {
     var functions: [Function] {
         problems.problems.enumerated().flatMap { index, problem in
             problem.snippetParts.compactMap { part -> Function? in
-                guard case .snippet(let spec) = part.kind else { return nil }
+                guard let spec = part.kind.snippet else { return nil }
                 return Function(problemIndex: index, problem: problem, signature: spec.signature)
             }
         }
@@ -213,7 +213,7 @@ struct BatchCompiler {
         hasher.update(field: builder.compilerVersion)
         hasher.update(field: problem.id)
         hasher.update(field: problem.snippetParts.map { part -> String in
-            if case .snippet(let spec) = part.kind { return spec.signature.text }
+            if let spec = part.kind.snippet { return spec.signature.text }
             return ""
         }.joined(separator: "\n"))
         hasher.update(source)

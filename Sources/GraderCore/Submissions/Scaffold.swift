@@ -14,14 +14,11 @@ public enum Scaffold {
             if !parts.isEmpty {
                 answers.append("\(problem.id):")
                 for part in parts {
-                    answers.append("  \(part.id): null  # \(AnswerCheckers.expectedForm(part).replacingOccurrences(of: "`", with: ""))")
+                    answers.append("  \(part.id): null  # \(part.form.replacingOccurrences(of: "`", with: ""))")
                 }
                 answers.append("")
             }
-            let snippets = problem.snippetParts.compactMap { part -> FunctionSignature? in
-                if case .snippet(let spec) = part.kind { return spec.signature }
-                return nil
-            }
+            let snippets = problem.snippetParts.compactMap { $0.kind.snippet?.signature }
             if !snippets.isEmpty {
                 var source = ["// \(problem.title): implement each function below. Helper functions may be added to this file.", ""]
                 for signature in snippets {

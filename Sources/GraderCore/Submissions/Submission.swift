@@ -88,7 +88,7 @@ public struct Submission: Sendable {
                     warnings.append("\(answersFileName):\(part.line): unknown part `\(entry.key).\(part.key)` ignored (parts: \(known))")
                     continue
                 }
-                if definition.kind.isSnippet {
+                if definition.isSnippet {
                     warnings.append("\(answersFileName):\(part.line): `\(part.key)` is a function; it is graded from \(problem.snippetFileName), not answers.yaml")
                     continue
                 }

@@ -190,3 +190,28 @@ extension YAMLTree {
     /// A plain scalar or a list of them, for values a program writes.
     public static func plain(_ text: String) -> YAMLTree { .scalar(text, quoted: false, line: 0) }
 }
+
+extension YAMLTree {
+    /// A value as YAML: whole numbers and shortest round-trip doubles, lists inline.
+    init(_ value: SnippetValue) {
+        switch value {
+        case .int(let number): self = .plain("\(number)")
+        case .double(let number): self = .plain("\(number)")
+        case .bool(let flag): self = .plain(flag ? "true" : "false")
+        case .string(let text): self = .scalar(text, quoted: true, line: 0)
+        case .array(let items), .tuple(let items): self = .sequence(items.map(YAMLTree.init), line: 0)
+        }
+    }
+
+    /// The tree on one line, as YAML's flow style writes it (`[1.5, -2.25]`, `"2*X"`), for examples in messages.
+    var flowText: String {
+        switch self {
+        case .scalar(let text, let quoted, _):
+            guard quoted else { return text }
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(escaped)\""
+        case .sequence(let items, _): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
+        case .mapping(let entries, _): return "{" + entries.map { "\($0.key): \($0.value.flowText)" }.joined(separator: ", ") + "}"
+        }
+    }
+}
