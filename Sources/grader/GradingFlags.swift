@@ -92,16 +92,16 @@ struct GradingFlags: ParsableArguments {
 
 /// Where a graded submission's reports go.
 struct ReportFlags: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Write JUnit XML (Jenkins junit-10.xsd) here.", valueName: "file"))
+    @Option(name: .customLong(JUnitReporter.flag), help: ArgumentHelp(JUnitReporter.help, valueName: "file"))
     var junit: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write per-problem Markdown feedback here.", valueName: "file"))
+    @Option(name: .customLong(MarkdownReporter.flag), help: ArgumentHelp(MarkdownReporter.help, valueName: "file"))
     var feedback: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write the results as JSON here (schema: docs/results-schema.md).", valueName: "file"))
+    @Option(name: .customLong(JSONReporter.flag), help: ArgumentHelp(JSONReporter.help, valueName: "file"))
     var json: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write Gradescope's autograder results.json here.", valueName: "file"))
+    @Option(name: .customLong(GradescopeReporter.flag), help: ArgumentHelp(GradescopeReporter.help, valueName: "file"))
     var gradescope: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Grade only these problems or parts (problem or problem.part); others are skipped.", valueName: "id"))
@@ -119,13 +119,11 @@ struct ReportFlags: ParsableArguments {
 
     /// Writes every requested report file; a file that cannot be written is exit status 2.
     func write(_ report: GradeReport) throws {
-        let targets: [(String?, any Reporter)] = [
-            (junit, JUnitReporter()), (feedback, MarkdownReporter()), (json, JSONReporter()), (gradescope, GradescopeReporter()),
-        ]
-        for (path, reporter) in targets {
-            guard let path else { continue }
+        let paths = [JUnitReporter.flag: junit, MarkdownReporter.flag: feedback, JSONReporter.flag: json, GradescopeReporter.flag: gradescope]
+        for reporter in Reporters.submission {
+            guard let path = paths[reporter.flag] ?? nil else { continue }
             do {
-                try Reporters.write(reporter.render(report), to: path)
+                try Reporters.write(reporter.init().render(report), to: path)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(2)

@@ -61,8 +61,9 @@ struct Validate: ParsableCommand {
         do {
             session = try GradingSession(options: options)
         } catch let error as ProblemDefinitionError {
-            for message in error.messages { print(message.contains(": error: ") ? message : message.replacingFirst(": ", with: ": error: ")) }
-            print("validation failed: \(error.messages.count) problem\(error.messages.count == 1 ? "" : "s") in the definitions")
+            for diagnostic in error.diagnostics { print(diagnostic) }
+            let count = error.diagnostics.count
+            print("validation failed: \(count) problem\(count == 1 ? "" : "s") in the definitions")
             return false
         } catch let error as GraderError {
             printError("error: \(error)")

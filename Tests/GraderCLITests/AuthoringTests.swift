@@ -70,11 +70,11 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
         },
         BrokenDefinition(name: "a wrong type") { fifth in
             try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "trials: 10", with: "trials: ten") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "trials: ten", in: fifth.definition)): error: "
+            return "\(fifth.definition):\(try FifthProblem.line(of: "trials: ten", in: fifth.definition)): error: `trials` must be a whole number, found `ten`"
         },
         BrokenDefinition(name: "a problem without parts") { fifth in
             try FifthProblem.edit(fifth.definition) { String($0[..<$0.range(of: "parts:")!.lowerBound]) + "parts: []\n" }
-            return "`parts` must be a non-empty list"
+            return "\(fifth.definition):\(try FifthProblem.line(of: "parts: []", in: fifth.definition)): error: `parts` must be a non-empty list"
         },
         BrokenDefinition(name: "assignment points that do not add up") { fifth in
             try FifthProblem.edit(fifth.assignment) { $0.replacingOccurrences(of: "points: 36", with: "points: 30") }

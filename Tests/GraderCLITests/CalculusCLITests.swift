@@ -107,9 +107,63 @@ struct CalculusCLITests {
         #expect(undecided.status == 2 && undecided.stderr.contains("--assignment"), "\(undecided.stderr)")
         let show = try CLI.grader(["show", "matrix-derivatives"])
         #expect(show.status == 0 && show.stdout.contains("a formula in `X`"), "\(show.stdout)")
-        #expect(!show.stdout.contains("2*X^T\"") || show.stdout.contains("e.g."))
+        // The example is never a key: `2*X^T`, the key of trace-square, was once the example of every formula part.
+        #expect(!show.stdout.contains("2*X^T"), "\(show.stdout)")
+        #expect(show.stdout.contains("e.g. `trace-square: \"0.5*X^T*X\"`"), "\(show.stdout)")
         let hw6 = try CLI.grader(["grade", "submissions/hw6/alice"])
         #expect(hw6.stdout.contains("total: 11.44/26"), "HW6 grades as before in its new place")
+    }
+
+    @Test("grader answers prints the key of every answer part, formulas included, and the sheet gets full marks on them",
+          arguments: ["hw6", "calculus-backprop"])
+    func answerSheetCoversEveryKind(assignment: String) throws {
+        let sheet = try CLI.grader(["answers", "--assignment", assignment, "--student", "s1"])
+        #expect(sheet.status == 0, "\(sheet.stderr)")
+        #expect(!sheet.stdout.contains("no key in this folder"), "\(sheet.stdout)")
+        if assignment == "calculus-backprop" {
+            #expect(sheet.stdout.contains("  trace-square: \"2*X^T\"\n"), "\(sheet.stdout)")
+            #expect(sheet.stdout.contains("  gradient: \"X^T*(sigmoid(X*w) - y) + 2*w\"\n"), "\(sheet.stdout)")
+        }
+        let folder = CLI.temporary("answer-sheet-\(assignment)-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try sheet.stdout.write(toFile: folder + "/answers.yaml", atomically: true, encoding: .utf8)
+        let graded = try CLI.grader(["grade", folder, "--assignment", assignment, "--json", folder + "/results.json"])
+        #expect(graded.status == 0, "\(graded.stderr)")
+        let report = try CLI.json(folder + "/results.json")
+        var answerParts = 0
+        for problem in report["problems"] as! [[String: Any]] {
+            for part in problem["parts"] as! [[String: Any]] where part["kind"] as? String != "snippet" {
+                answerParts += 1
+                #expect(part["status"] as? String == "passed", "\(problem["id"]!).\(part["id"]!): \(part["message"]!)")
+            }
+        }
+        #expect(answerParts >= 4)
+    }
+
+    @Test("validate warns when a text a student sees states a formula part's key, in prose or in calculator syntax")
+    func validateWarnsOfStatedKeys() throws {
+        let bundled = try CLI.grader(["validate", "--assignment", "calculus-backprop"])
+        #expect(bundled.status == 0 && !bundled.stdout.contains("the answer of"), "\(bundled.stdout)")
+        // The public trials of l2LogisticGradient show its mistakes' feedback: spelling the gradient out there hands
+        // every student the key of logistic-regression.gradient before any grading.
+        let leaky = try CLI.problemsCopy("leaky-feedback", assignment: "calculus-backprop", editing: "logistic-regression") {
+            $0.replacingOccurrences(
+                of: "feedback: The derivative of ||w||^2 is 2 w; your gradient adds w.",
+                with: "feedback: The gradient is X^T (sigmoid(X w) - y) + 2 w; your gradient adds w.")
+        }
+        let run = try CLI.grader(["validate", leaky, "--no-reference-submission"])
+        #expect(run.status == 0, "a warning, not an error: \(run.stdout)")
+        let line = try FifthProblem.line(of: "The gradient is X^T", in: leaky + "/logistic-regression/problem.yaml") - 1
+        #expect(run.stdout.contains("logistic-regression/problem.yaml:\(line): warning: this text states `X^T*(sigmoid(X*w) - y) + 2*w`, the answer of `logistic-regression.gradient`; the student kit shows it to everyone"), "\(run.stdout)")
+        // A formula part's own hint may explain its answer once it is graded wrong, but not another part's.
+        let hinted = try CLI.problemsCopy("leaky-hint", assignment: "calculus-backprop", editing: "matrix-derivatives") {
+            $0.replacingOccurrences(
+                of: "hint: Write tr(X^2) = sum_ij X_ij X_ji and differentiate with respect to one entry X_ab.",
+                with: "hint: Compare with d x^T X x / dx = (X + X^T) w, and write 3 (X^2)^T for the cube.")
+        }
+        let hint = try CLI.grader(["validate", hinted, "--no-reference-submission"])
+        #expect(hint.stdout.contains("the answer of `matrix-derivatives.trace-cube`; a student sees it once `matrix-derivatives.trace-square` is graded"), "\(hint.stdout)")
+        #expect(hint.stdout.contains("the answer of `matrix-derivatives.quadratic-form`"), "\(hint.stdout)")
     }
 
     @Test("validate rejects a gradient check of a function the reference does not define, or of an argument of the wrong shape")

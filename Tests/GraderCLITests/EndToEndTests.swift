@@ -140,7 +140,7 @@ struct EndToEndTests {
         try "title: T\nparts:\n  - id: a\n    kind: real\n    points: 1\n    answer: 1.0\n    tollerance: 3\n".write(toFile: folder + "/problem.yaml", atomically: true, encoding: .utf8)
         let broken = try CLI.grader(["list", "--problems", (folder as NSString).deletingLastPathComponent])
         #expect(broken.status == 2)
-        #expect(broken.stderr.contains("problem.yaml:7: unknown key `tollerance`"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("problem.yaml:7: error: unknown key `tollerance`"), "\(broken.stderr)")
         let badOnly = try CLI.grader(["grade", "submissions/hw6/reference", "--only", "nope"])
         #expect(badOnly.status == 2)
     }

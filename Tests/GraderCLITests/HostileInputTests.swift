@@ -145,7 +145,9 @@ struct HostileInputTests {
             #expect(status == want.status, "\(id): \(status): \(message)")
             #expect(want.message.isEmpty || message.contains(want.message), "\(id): \(message)")
         }
-        let warnings = (report["warnings"] as? [String] ?? []).joined(separator: "\n")
+        let warnings = (report["warnings"] as? [[String: Any]] ?? []).map { warning in
+            "\(warning["file"] ?? ""):\(warning["line"] ?? ""): \(warning["severity"] ?? ""): \(warning["message"] ?? "")"
+        }.joined(separator: "\n")
         for warning in hostile.warnings { #expect(warnings.contains(warning), "\(warnings)") }
         #expect(run.peakKilobytes < 400 << 10)
     }

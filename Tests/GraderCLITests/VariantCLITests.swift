@@ -25,7 +25,7 @@ struct VariantCLITests {
         let parts = CLI.parts(try CLI.json(json))
         for id in Self.variantParts { #expect(parts[id]?["status"] as? String == "failed", "\(id) as ben: \(parts[id] ?? [:])") }
         #expect(parts["parameter-counts.mlp"]?["status"] as? String == "passed")
-        #expect(other.stdout.contains("answers.yaml says `student: ann`, but this submission is graded as `ben`"))
+        #expect(other.stdout.contains("answers.yaml: warning: `student: ann`, but this submission is graded as `ben`"))
         // No id at all: the handout's own numbers, and a note that says so.
         let anonymous = try String(contentsOfFile: folder + "/answers.yaml", encoding: .utf8)
             .split(separator: "\n").filter { !$0.hasPrefix("student:") }.joined(separator: "\n")

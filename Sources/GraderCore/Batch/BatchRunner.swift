@@ -162,11 +162,8 @@ public struct BatchRunner: Sendable {
     /// Writes one student's JUnit, feedback and results (and the Gradescope file when asked).
     func write(_ report: GradeReport, student: String) throws {
         let folder = (options.output as NSString).appendingPathComponent(student)
-        try Reporters.write(JUnitReporter().render(report), to: folder + "/junit.xml")
-        try Reporters.write(MarkdownReporter().render(report), to: folder + "/feedback.md")
-        try Reporters.write(JSONReporter().render(report), to: folder + "/results.json")
-        if options.gradescope {
-            try Reporters.write(GradescopeReporter().render(report), to: folder + "/gradescope/results.json")
+        for reporter in Reporters.submission where reporter.writtenByDefault || options.gradescope {
+            try Reporters.write(reporter.init().render(report), to: folder + "/" + reporter.fileName)
         }
     }
 }

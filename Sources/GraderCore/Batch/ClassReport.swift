@@ -22,11 +22,11 @@ public struct ClassReport: Sendable {
         self.similarityThreshold = similarityThreshold
     }
 
-    /// Writes `gradebook.csv`, `summary.json` and `index.html` into `folder`.
+    /// Writes every class-wide report (`Reporters.classWide`: the gradebook, the summary, the overview) into `folder`.
     public func write(to folder: String) throws {
-        try Reporters.write(gradebook(), to: folder + "/gradebook.csv")
-        try Reporters.write(summaryJSON(), to: folder + "/summary.json")
-        try Reporters.write(OverviewPage(summary: summary(), students: students, sources: similarity.sources).html(), to: folder + "/index.html")
+        for reporter in Reporters.classWide {
+            try Reporters.write(reporter.init().render(self), to: folder + "/" + reporter.fileName)
+        }
     }
 
     /// Problem ids and titles in handout order, from the first report (every report has every problem).

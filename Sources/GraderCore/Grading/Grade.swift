@@ -3,7 +3,7 @@
 /// Its JSON form is the documented results schema (`docs/results-schema.md`); `schemaVersion` changes whenever a
 /// field changes meaning or disappears.
 public struct GradeReport: Sendable, Codable, Equatable {
-    public var schemaVersion = 1
+    public var schemaVersion = 2
     public var graderVersion: String
     public var assignment: String
     /// The submission folder as given on the command line.
@@ -11,8 +11,9 @@ public struct GradeReport: Sendable, Codable, Equatable {
     public var score: Double
     public var maxScore: Double
     public var problems: [ProblemGrade]
-    /// Things the student or instructor should know that are not about one part (unknown answer keys, ...).
-    public var warnings: [String]
+    /// Things the student or instructor should know that are not about one part (unknown answer keys, no
+    /// sandbox, ...), each with its severity and, where there is one, its file and line.
+    public var warnings: [Diagnostic]
     public var sandbox: SandboxStatus
     public var limits: SandboxLimits
     /// Which checks ran: `public` with a student kit (public trials, answer forms), `final` with the full

@@ -181,23 +181,23 @@ public final class GradingSession: @unchecked Sendable {
         var warnings = submission.warnings
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) || !isDirectory.boolValue {
-            warnings.insert("\(folder) is not a folder; every part is graded as missing", at: 0)
+            warnings.insert(Diagnostic(.warning, "\(folder) is not a folder; every part is graded as missing"), at: 0)
         }
-        if sandbox.status.mode == .rlimitsOnly { warnings.append("warning: \(sandbox.status.note)") }
+        if sandbox.status.mode == .rlimitsOnly { warnings.append(Diagnostic(.warning, sandbox.status.note)) }
         if problems.role == .instructor, problems.secret == nil, problems.problems.contains(where: { !$0.snippetParts.isEmpty }) {
-            warnings.append("note: hidden trials were drawn without a secret, so anyone with the grader could draw them too; for final grades, grade with the autograder folder `grader assign` writes")
+            warnings.append(Diagnostic(.note, "hidden trials were drawn without a secret, so anyone with the grader could draw them too; for final grades, grade with the autograder folder `grader assign` writes"))
         }
         if problems.role.gradesFinally, problems.problems.contains(where: { !$0.parameters.isEmpty }) {
             if studentUnknown(submission) {
-                warnings.append("warning: no student id (`student: <your id>` in answers.yaml, or the grader's --student), so your own numbers are unknown: the answers that depend on them were not graded and score 0")
+                warnings.append(Diagnostic(.warning, "no student id (`student: <your id>` in answers.yaml, or the grader's --student), so your own numbers are unknown: the answers that depend on them were not graded and score 0"))
             } else if submission.student == nil {
-                warnings.append("note: no student id (give `--student ID`, or `student: <your id>` in answers.yaml), so the numbers were checked against the handout's own values, not your variant")
+                warnings.append(Diagnostic(.note, "no student id (give `--student ID`, or `student: <your id>` in answers.yaml), so the numbers were checked against the handout's own values, not your variant"))
             } else if problems.secret == nil, submission.student != Variants.referenceStudent {
-                warnings.append("note: without the assignment's secret, each student's variant of the numbers comes from the id alone: fine for practice, not for final grades")
+                warnings.append(Diagnostic(.note, "without the assignment's secret, each student's variant of the numbers comes from the id alone: fine for practice, not for final grades"))
             }
         }
         if let declared = submission.declaredStudent, let student = submission.student, declared != student {
-            warnings.append("warning: answers.yaml says `student: \(declared)`, but this submission is graded as `\(student)`; the numbers checked are \(student)'s")
+            warnings.append(Diagnostic(.warning, file: Submission.answersFileName, "`student: \(declared)`, but this submission is graded as `\(student)`; the numbers checked are \(student)'s"))
         }
         let list = problems.problems
         // Every problem's public trials first, then every problem's hidden trials: whatever a run that sees hidden

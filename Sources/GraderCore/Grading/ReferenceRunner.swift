@@ -160,9 +160,8 @@ struct ReferenceRunner {
         switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries, owner: .trusted) {
         case .built(let path): return path
         case .failed(let diagnostics, let log):
-            let shown = diagnostics.isEmpty ? log : diagnostics.map { d in
-                d.line.map { "reference.swift:\($0): \(d.message)" } ?? "in `\(d.entry ?? "harness")`: \(d.message)"
-            }.joined(separator: "\n")
+            let shown = diagnostics.isEmpty
+                ? log : diagnostics.map { $0.diagnostic(file: "reference.swift").description }.joined(separator: "\n")
             throw GraderError.referenceBroken(problem: problem.id, detail: "it does not compile:\n\(shown)")
         case .timedOut(let seconds):
             throw GraderError.referenceBroken(problem: problem.id, detail: "compiling it took over \(seconds) s")

@@ -1,9 +1,15 @@
 import Foundation
 
-/// A problem definition that cannot be used, with the file and line to fix.
+/// A problem definition that cannot be used: every error found, each with the file and line to fix.
 public struct ProblemDefinitionError: Error, CustomStringConvertible, Sendable {
-    public let messages: [String]
-    public var description: String { messages.joined(separator: "\n") }
+    public let diagnostics: [Diagnostic]
+
+    public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+    /// One error about `file` as a whole.
+    init(file: String, _ message: String) { diagnostics = [Diagnostic(.error, file: file, message)] }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
 /// Reads a problems folder: `assignment.yaml` (optional) and one `<problem-id>/problem.yaml` + `reference.swift` each.
@@ -16,7 +22,7 @@ public enum ProblemLoader {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
         guard fileManager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ProblemDefinitionError(messages: ["\(directory): no problems folder here (pass --problems DIR)"])
+            throw ProblemDefinitionError(file: directory, "no problems folder here (pass --problems DIR)")
         }
         var title = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         var order: [String]?
@@ -47,18 +53,20 @@ public enum ProblemLoader {
         }
         let folders = order ?? present
         var problems: [Problem] = []
-        var errors: [String] = []
+        var errors = Diagnostics()
         for folder in folders {
             do {
                 problems.append(try loadProblem(folder: (directory as NSString).appendingPathComponent(folder), id: folder, role: role))
             } catch let error as YAMLReadError {
-                errors.append(error.description)
+                errors.append(error.diagnostic)
             } catch let error as ProblemDefinitionError {
-                errors.append(contentsOf: error.messages)
+                errors.append(contentsOf: error.diagnostics)
             }
         }
-        if problems.isEmpty && errors.isEmpty { errors.append("\(directory): no problem folders (each needs a problem.yaml)") }
-        guard errors.isEmpty else { throw ProblemDefinitionError(messages: errors) }
+        if problems.isEmpty && !errors.hasErrors {
+            errors.error("no problem folders (each needs a problem.yaml)", file: directory)
+        }
+        guard !errors.hasErrors else { throw ProblemDefinitionError(diagnostics: errors.all) }
         var set = ProblemSet(title: title, directory: directory, problems: problems)
         set.declaredPoints = declaredPoints
         set.unlisted = present.filter { !folders.contains($0) }
@@ -76,16 +84,16 @@ public enum ProblemLoader {
         let path = (directory as NSString).appendingPathComponent(secretFileName)
         guard FileManager.default.fileExists(atPath: path) else {
             if role == .autograder {
-                throw ProblemDefinitionError(messages: ["\(path): missing; an autograder folder needs the secret `grader assign` wrote"])
+                throw ProblemDefinitionError(file: path, "missing; an autograder folder needs the secret `grader assign` wrote")
             }
             return nil
         }
         if role == .student {
-            throw ProblemDefinitionError(messages: ["\(path): a student kit must not hold the secret; remove it and share only what `grader assign` wrote into student/"])
+            throw ProblemDefinitionError(file: path, "a student kit must not hold the secret; remove it and share only what `grader assign` wrote into student/")
         }
         let text = try readText(path).trimmingWhitespace()
         guard text.count >= 32, text.count <= 256, text.allSatisfy(\.isHexDigit) else {
-            throw ProblemDefinitionError(messages: ["\(path): the secret must be 32 to 256 hex digits on one line"])
+            throw ProblemDefinitionError(file: path, "the secret must be 32 to 256 hex digits on one line")
         }
         return text.lowercased()
     }
@@ -93,13 +101,13 @@ public enum ProblemLoader {
     static func readText(_ path: String) throws -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         if let size = attributes?[.size] as? Int, size > maxDefinitionBytes {
-            throw ProblemDefinitionError(messages: ["\(path): \(size) bytes is too large for a definition file"])
+            throw ProblemDefinitionError(file: path, "\(size) bytes is too large for a definition file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ProblemDefinitionError(messages: ["\(path): cannot be read"])
+            throw ProblemDefinitionError(file: path, "cannot be read")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ProblemDefinitionError(messages: ["\(path): is not UTF-8 text"])
+            throw ProblemDefinitionError(file: path, "is not UTF-8 text")
         }
         return text
     }
@@ -109,10 +117,10 @@ public enum ProblemLoader {
         let file = (folder as NSString).appendingPathComponent("problem.yaml")
         let reference = (folder as NSString).appendingPathComponent("reference.swift")
         guard FileManager.default.fileExists(atPath: file) else {
-            throw ProblemDefinitionError(messages: ["\(folder): missing problem.yaml"])
+            throw ProblemDefinitionError(file: folder, "missing problem.yaml")
         }
         guard let tree = try YAMLReader.parse(try readText(file), file: file) else {
-            throw ProblemDefinitionError(messages: ["\(file): the file is empty"])
+            throw ProblemDefinitionError(file: file, "the file is empty")
         }
         var fields = try YAMLFields(tree, file: file, what: "a problem definition")
         if let declared = try fields.string("id"), declared != id {
@@ -138,14 +146,14 @@ public enum ProblemLoader {
         }
         if role == .student {
             if FileManager.default.fileExists(atPath: reference) {
-                throw ProblemDefinitionError(messages: ["\(reference): a student kit must not hold reference code"])
+                throw ProblemDefinitionError(file: reference, "a student kit must not hold reference code")
             }
             let trials = (folder as NSString).appendingPathComponent(PublicTrials.fileName)
             if parts.contains(where: \.isSnippet), !FileManager.default.fileExists(atPath: trials) {
-                throw ProblemDefinitionError(messages: ["\(folder): missing \(PublicTrials.fileName) (the public trials `grader assign` wrote)"])
+                throw ProblemDefinitionError(file: folder, "missing \(PublicTrials.fileName) (the public trials `grader assign` wrote)")
             }
         } else if parts.contains(where: { $0.isSnippet || $0.needsReference }), !FileManager.default.fileExists(atPath: reference) {
-            throw ProblemDefinitionError(messages: ["\(folder): missing reference.swift (needed by its snippet and expression parts)"])
+            throw ProblemDefinitionError(file: folder, "missing reference.swift (needed by its snippet and expression parts)")
         }
         var problem = Problem(
             id: id, title: title, statement: statement, definitionPath: file, referencePath: reference, parts: parts, limits: limits)

@@ -97,6 +97,7 @@ public struct ProblemValidator: Sendable {
             report.issues.append(Diagnostic(.error, file: assignment, line: nil,
                 "the problem folder `\(folder)` is not listed under `problems:`, so it is never graded"))
         }
+        report.issues += KeyLeaks.find(in: set)
         let perProblem = parallelMap(count: set.problems.count, width: session.options.jobs) { index in
             self.check(set.problems[index])
         }

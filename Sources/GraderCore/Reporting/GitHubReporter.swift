@@ -11,7 +11,15 @@ public struct GitHubReporter: Reporter {
     public func render(_ report: GradeReport) -> String {
         var lines: [String] = []
         for warning in report.warnings {
-            lines.append("::warning title=grader::\(Self.data(ReportText.clean(warning, limit: 1000)))")
+            var properties: [String] = []
+            if let file = warning.file, file == Submission.answersFileName {
+                properties.append("file=" + Self.property(Self.join(report.submission, file)))
+                if let line = warning.line { properties.append("line=\(line)") }
+            }
+            properties.append("title=grader")
+            let command = warning.severity == .note ? "notice" : "warning"
+            let text = Self.data(ReportText.clean(warning.message, limit: 1000))
+            lines.append("::\(command) \(properties.joined(separator: ","))::\(text)")
         }
         for part in report.allParts where part.status.needsWork {
             var properties: [String] = []

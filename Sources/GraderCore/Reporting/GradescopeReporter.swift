@@ -1,8 +1,12 @@
 import Foundation
 
 /// Gradescope's autograder `results.json`: the total, then one test per part with its score, status and feedback.
-public struct GradescopeReporter: Reporter {
+public struct GradescopeReporter: SubmissionReporter {
     public static let format = "gradescope"
+    public static let flag = "gradescope"
+    public static let help = "Write Gradescope's autograder results.json here."
+    public static let fileName = "gradescope/results.json"
+    public static let writtenByDefault = false
 
     public init() {}
 
@@ -31,7 +35,7 @@ public struct GradescopeReporter: Reporter {
                 output: ReportText.clean(part.feedbackLines.joined(separator: "\n"), limit: 8000), visibility: "visible")
         }
         var output = "Graded by grader \(report.graderVersion)."
-        if !report.warnings.isEmpty { output += "\n" + report.warnings.map { ReportText.clean($0, limit: 500) }.joined(separator: "\n") }
+        if !report.warnings.isEmpty { output += "\n" + report.warnings.map { ReportText.clean($0.description, limit: 500) }.joined(separator: "\n") }
         let results = Results(score: report.score, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -1,8 +1,11 @@
 import Foundation
 
 /// The results as JSON, in the stable schema of `docs/results-schema.md` (keys sorted, so output is byte-stable).
-public struct JSONReporter: Reporter {
+public struct JSONReporter: SubmissionReporter {
     public static let format = "json"
+    public static let flag = "json"
+    public static let help = "Write the results as JSON here (schema: docs/results-schema.md)."
+    public static let fileName = "results.json"
 
     public init() {}
 

@@ -5,8 +5,11 @@
 /// and timeouts are `error`s; parts filtered out are `skipped`. Scores go in `testsuite` properties, since the
 /// schema allows none inside a `testcase`. Written through libxml2 (`XMLWriter`), which escapes and encodes;
 /// every string first passes through `ReportText`, which removes what XML 1.0 forbids and libxml2 would keep.
-public struct JUnitReporter: Reporter {
+public struct JUnitReporter: SubmissionReporter {
     public static let format = "junit"
+    public static let flag = "junit"
+    public static let help = "Write JUnit XML (Jenkins junit-10.xsd) here."
+    public static let fileName = "junit.xml"
 
     public init() {}
 

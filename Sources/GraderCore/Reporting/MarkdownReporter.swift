@@ -1,8 +1,11 @@
 import Foundation
 
 /// Per-problem feedback in Markdown, written for the student: what is wrong, why, and what to look at.
-public struct MarkdownReporter: Reporter {
+public struct MarkdownReporter: SubmissionReporter {
     public static let format = "markdown"
+    public static let flag = "feedback"
+    public static let help = "Write per-problem Markdown feedback here."
+    public static let fileName = "feedback.md"
 
     public init() {}
 
@@ -18,7 +21,7 @@ public struct MarkdownReporter: Reporter {
             lines.append("**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
         }
         lines.append("")
-        for warning in report.warnings { lines.append("> \(escape(warning))") }
+        for warning in report.warnings { lines.append("> \(escape(warning.description))") }
         if !report.warnings.isEmpty { lines.append("") }
         lines.append("| Problem | Score |")
         lines.append("|---|---|")

@@ -2,19 +2,56 @@ import Foundation
 
 /// Turns a grade report into one output format. Reporters never re-grade; they only format.
 public protocol Reporter: Sendable {
-    /// The format's name on the command line (`junit`, `markdown`, `json`, `terminal`).
+    /// The format's name (`junit`, `markdown`, `json`, `gradescope`, `terminal`, `github`).
     static var format: String { get }
     /// The report as text.
     func render(_ report: GradeReport) -> String
 }
 
-/// The registry of file reporters, by format name.
+/// A reporter whose output is a file: `grade` and `check` write it where its flag says, `batch` into each
+/// student's folder under its file name.
+public protocol SubmissionReporter: Reporter {
+    /// The command-line option that names the file (`--junit`), without the dashes.
+    static var flag: String { get }
+    /// The option's help.
+    static var help: String { get }
+    /// The file's name in a batch's folder per student.
+    static var fileName: String { get }
+    /// Whether `batch` writes it for every student, or only when asked (`--gradescope`).
+    static var writtenByDefault: Bool { get }
+    init()
+}
+
+extension SubmissionReporter {
+    public static var writtenByDefault: Bool { true }
+}
+
+/// Turns a class's reports into one file of a batch's output folder. Class reporters never re-grade either.
+public protocol ClassReporter: Sendable {
+    /// The format's name (`gradebook`, `summary`, `overview`).
+    static var format: String { get }
+    /// The file's name in the batch's output folder.
+    static var fileName: String { get }
+    init()
+    /// The file's text.
+    func render(_ report: ClassReport) -> String
+}
+
+/// The reporters: one list per kind of report, which the commands' flags, `batch` and `merge` follow.
 public enum Reporters {
-    public static let all: [String: any Reporter] = [
-        JUnitReporter.format: JUnitReporter(),
-        MarkdownReporter.format: MarkdownReporter(),
-        JSONReporter.format: JSONReporter(),
+    /// Every per-submission file format, in the order `--help` lists them.
+    public static let submission: [any SubmissionReporter.Type] = [
+        JUnitReporter.self, MarkdownReporter.self, JSONReporter.self, GradescopeReporter.self,
     ]
+
+    /// Every class-wide file a batch writes.
+    public static let classWide: [any ClassReporter.Type] = [GradebookReporter.self, SummaryReporter.self, OverviewReporter.self]
+
+    /// The submission reporter with this flag (`junit`); a programming error if there is none.
+    public static func submission(flag: String) -> any SubmissionReporter.Type {
+        guard let found = submission.first(where: { $0.flag == flag }) else { preconditionFailure("no reporter --\(flag)") }
+        return found
+    }
 
     /// Writes `text` to `path` atomically (a reader never sees half a report), creating folders as needed.
     ///

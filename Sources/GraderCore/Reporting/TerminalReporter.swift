@@ -9,7 +9,7 @@ public struct TerminalReporter: Reporter {
     public func render(_ report: GradeReport) -> String {
         var out: [String] = []
         out.append(bold("\(report.assignment): \(report.submission)"))
-        for warning in report.warnings { out.append(paint("! " + ReportText.clean(warning, limit: 500), 33)) }
+        for warning in report.warnings { out.append(paint("! " + ReportText.clean(warning.description, limit: 500), 33)) }
         let rows = report.problems.flatMap { problem in
             problem.parts.map { part in
                 [problem.id, part.id, "\(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore))", part.status.rawValue]

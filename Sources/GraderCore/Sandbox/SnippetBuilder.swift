@@ -5,10 +5,16 @@ public struct CompilerDiagnostic: Sendable, Equatable, Codable {
     /// `nil` when the message is about the generated harness rather than the submitted file.
     public let line: Int?
     public let column: Int?
-    public let severity: String
+    public let severity: Diagnostic.Severity
     public let message: String
     /// For harness messages: the entry (function) whose call failed to compile.
     public let entry: String?
+
+    /// The message as a diagnostic about `file`, the file compiled; a harness message names its entry instead.
+    public func diagnostic(file: String) -> Diagnostic {
+        guard let line else { return Diagnostic(severity, "in `\(entry ?? "harness")`: \(message)") }
+        return Diagnostic(severity, file: file, line: line, message)
+    }
 }
 
 /// The result of compiling one Swift file with a harness.
@@ -282,9 +288,9 @@ public struct SnippetBuilder: Sendable {
                 if isShim {
                     let shim = shimLines.firstIndex { $0.contains(lineNumber) }
                     diagnostics.append(CompilerDiagnostic(
-                        line: nil, column: nil, severity: "error", message: message, entry: shim.map { entries[$0].name }))
+                        line: nil, column: nil, severity: .error, message: message, entry: shim.map { entries[$0].name }))
                 } else {
-                    diagnostics.append(CompilerDiagnostic(line: lineNumber, column: column, severity: "error", message: message, entry: nil))
+                    diagnostics.append(CompilerDiagnostic(line: lineNumber, column: column, severity: .error, message: message, entry: nil))
                 }
             }
         }

@@ -11,7 +11,7 @@ public struct Submission: Sendable {
     public let answers: [String: [String: YAMLTree]]
     /// Why `answers.yaml` could not be used, if it could not (shown on every answer part).
     public let answersProblem: String?
-    public let warnings: [String]
+    public let warnings: [Diagnostic]
     /// The student this submission is graded as, which picks the variant of the numbers: `--student`, else
     /// `student:` in `answers.yaml`; in a batch, the folder's name.
     public var student: String?
@@ -23,7 +23,7 @@ public struct Submission: Sendable {
 
     /// Reads the submission in `folder`, checking its answers against the problems' ids.
     public static func load(folder: String, problems: ProblemSet) -> Submission {
-        var warnings: [String] = []
+        var warnings: [Diagnostic] = []
         var answers: [String: [String: YAMLTree]] = [:]
         var problem: String?
         var declared: String?
@@ -54,7 +54,7 @@ public struct Submission: Sendable {
     public static let studentKey = "student"
 
     private static func organise(
-        _ tree: YAMLTree, problems: ProblemSet, warnings: inout [String], student: inout String?
+        _ tree: YAMLTree, problems: ProblemSet, warnings: inout [Diagnostic], student: inout String?
     ) throws -> [String: [String: YAMLTree]] {
         guard case .mapping(let entries, _) = tree else {
             throw YAMLReadError(file: answersFileName, line: tree.line,
@@ -66,18 +66,18 @@ public struct Submission: Sendable {
                 if case .scalar(let text, _, _) = entry.value, case let id = text.trimmingWhitespace(), Self.isStudentID(id) {
                     student = id
                 } else {
-                    warnings.append("\(answersFileName):\(entry.line): `student:` must be your student id (at most 100 characters, no control characters, no `/`); ignored")
+                    warnings.append(Diagnostic(.warning, file: answersFileName, line: entry.line, "`student:` must be your student id (at most 100 characters, no control characters, no `/`); ignored"))
                 }
                 continue
             }
             guard let problem = problems.problem(entry.key) else {
                 let known = problems.problems.map(\.id).joined(separator: ", ")
-                warnings.append("\(answersFileName):\(entry.line): unknown problem `\(entry.key)` ignored (problems: \(known))")
+                warnings.append(Diagnostic(.warning, file: answersFileName, line: entry.line, "unknown problem `\(entry.key)` ignored (problems: \(known))"))
                 continue
             }
             guard case .mapping(let parts, _) = entry.value else {
                 if !entry.value.isNull {
-                    warnings.append("\(answersFileName):\(entry.line): `\(entry.key)` must map part ids to answers, found \(entry.value.kindDescription); ignored")
+                    warnings.append(Diagnostic(.warning, file: answersFileName, line: entry.line, "`\(entry.key)` must map part ids to answers, found \(entry.value.kindDescription); ignored"))
                 }
                 continue
             }
@@ -85,11 +85,11 @@ public struct Submission: Sendable {
             for part in parts {
                 guard let definition = problem.parts.first(where: { $0.id == part.key }) else {
                     let known = problem.answerParts.map(\.id).joined(separator: ", ")
-                    warnings.append("\(answersFileName):\(part.line): unknown part `\(entry.key).\(part.key)` ignored (parts: \(known))")
+                    warnings.append(Diagnostic(.warning, file: answersFileName, line: part.line, "unknown part `\(entry.key).\(part.key)` ignored (parts: \(known))"))
                     continue
                 }
                 if definition.isSnippet {
-                    warnings.append("\(answersFileName):\(part.line): `\(part.key)` is a function; it is graded from \(problem.snippetFileName), not answers.yaml")
+                    warnings.append(Diagnostic(.warning, file: answersFileName, line: part.line, "`\(part.key)` is a function; it is graded from \(problem.snippetFileName), not answers.yaml"))
                     continue
                 }
                 byPart[part.key] = part.value

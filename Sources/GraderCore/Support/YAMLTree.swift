@@ -48,6 +48,9 @@ public struct YAMLReadError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
     }
+
+    /// The error as a diagnostic, for tools that collect them.
+    public var diagnostic: Diagnostic { Diagnostic(.error, file: file, line: line, message) }
 }
 
 /// Reads untrusted YAML into a `YAMLTree`, with limits that keep a hostile file from stalling the grader.
