@@ -215,169 +215,229 @@ struct SnippetChecker: Sendable {
     /// show it to the student, who learns only how many hidden trials passed and which known mistake fits.
     private func finish(_ part: Part, binary: String, expectation: SnippetExpectation, publicRun phase: PublicRun) -> PartGrade {
         guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
-        let type = spec.signature.returnType
-        let publicCount = expectation.publicCount
-        let hiddenCount = expectation.trials.count - publicCount
         let publicRun: EntryRun
         let skippedHidden: Bool
         switch phase {
         case .decided(let grade): return grade
         case .ran(let run, let skip): (publicRun, skippedHidden) = (run, skip)
         }
+        let hiddenCount = expectation.trials.count - expectation.publicCount
         let hiddenRun: EntryRun?
         do {
             hiddenRun = hiddenCount == 0 || skippedHidden ? nil : try EntryRun.run(
-                sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: type,
+                sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
                 trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits, owner: .student)
         } catch {
-            return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)")
+            return graderError(part, "could not run: \(error)")
         }
         if publicRun.failureKind == .graderError || hiddenRun?.failureKind == .graderError {
             // The sandbox could not start the code: nothing is known about the student's function.
             let failure = publicRun.failureKind == .graderError ? publicRun.failure : "the sandbox could not start the hidden trials"
-            return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
-                             message: "the grader could not run the function: \(failure ?? "sandbox failure")",
-                             details: ["This is not a fault of the submission; grade it again once the sandbox works."])
+            return graderError(
+                part, "the grader could not run the function: \(failure ?? "sandbox failure")",
+                detail: "This is not a fault of the submission; grade it again once the sandbox works.")
         }
         let outputs = publicRun.outputs + (hiddenRun?.outputs ?? Array(repeating: nil, count: hiddenCount))
-        // A property check (`check:`) judges each output by what it must satisfy; without the reference (a student
-        // kit) the reference's output stands in for it.
-        var checkMessages: [String?]?
-        if spec.propertyCheck != nil, session.problems.role.gradesFinally {
-            // An output holding nan or an infinity fails without being shown to the check: no check has to get
-            // non-finite arithmetic right for a student's infinity to fail.
-            let nonFinite = outputs.map { output in output.flatMap(ProblemValidator.nonFinite) }
-            let checked = zip(outputs, nonFinite).map { output, problem in problem == nil ? output : nil }
-            do {
-                var messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: expectation.trials, outputs: checked)
-                for (trial, problem) in nonFinite.enumerated() {
-                    if let problem { messages[trial] = "the output holds \(problem), which no right output does" }
-                }
-                checkMessages = messages
-            } catch {
-                return PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
-                                 message: "the grader could not run the property check: \(error)",
-                                 details: ["This is not a fault of the submission; tell your instructor."])
-            }
+        let checkMessages: [String?]?
+        do {
+            checkMessages = try propertyCheckMessages(part, spec: spec, trials: expectation.trials, outputs: outputs)
+        } catch {
+            return graderError(
+                part, "the grader could not run the property check: \(error)",
+                detail: "This is not a fault of the submission; tell your instructor.")
         }
+        let verdict = TrialVerdict(spec: spec, expectation: expectation, outputs: outputs, checkMessages: checkMessages)
+        let runs = Runs(public: publicRun, hidden: hiddenRun, skippedHidden: skippedHidden)
+        return grade(part, spec: spec, expectation: expectation, outputs: outputs, verdict: verdict, runs: runs)
+    }
+
+    /// The public run, the hidden run (if one ran) and whether the hidden trials were skipped.
+    private struct Runs {
+        let `public`: EntryRun
+        let hidden: EntryRun?
+        let skippedHidden: Bool
+    }
+
+    /// A grade for a fault of the grader, never of the submission.
+    private func graderError(_ part: Part, _ message: String, detail: String? = nil) -> PartGrade {
+        PartGrade(
+            problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: message,
+            details: detail.map { [$0] } ?? [])
+    }
+
+    /// A property check's message per trial (`""` where the output passes), or `nil` when the part has no check
+    /// (or a student kit grades it: the reference's output then stands in for the check).
+    private func propertyCheckMessages(_ part: Part, spec: SnippetSpec, trials: [[SnippetValue]], outputs: [SnippetValue?])
+        throws -> [String?]?
+    {
+        guard spec.propertyCheck != nil, session.problems.role.gradesFinally else { return nil }
+        // An output holding nan or an infinity fails without being shown to the check: no check has to get
+        // non-finite arithmetic right for a student's infinity to fail.
+        let nonFinite = outputs.map { output in output.flatMap(ProblemValidator.nonFinite) }
+        let checked = zip(outputs, nonFinite).map { output, problem in problem == nil ? output : nil }
+        var messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: trials, outputs: checked)
+        for (trial, problem) in nonFinite.enumerated() {
+            if let problem { messages[trial] = "the output holds \(problem), which no right output does" }
+        }
+        return messages
+    }
+
+    /// Which trials fail, and the first public one with what went wrong there.
+    private struct TrialVerdict {
         var failing: [Int] = []
         var firstDifference: (trial: Int, difference: ValueComparison.Difference?)?
         var firstCheckMessage: String?
-        for trial in 0..<expectation.trials.count {
-            guard let got = outputs[trial] else {
-                failing.append(trial)
-                if firstDifference == nil, trial < publicCount { firstDifference = (trial, nil) }
-                continue
-            }
-            if let checkMessages {
-                if let message = checkMessages[trial], !message.isEmpty {
+
+        init(spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], checkMessages: [String?]?) {
+            let publicCount = expectation.publicCount
+            for trial in 0..<expectation.trials.count {
+                guard let got = outputs[trial] else {
                     failing.append(trial)
-                    if firstDifference == nil, trial < publicCount {
-                        firstDifference = (trial, nil)
-                        firstCheckMessage = message
-                    }
+                    if firstDifference == nil, trial < publicCount { firstDifference = (trial, nil) }
+                    continue
                 }
-                continue
-            }
-            if let difference = ValueComparison.firstDifference(expected: expectation.expected[trial], got: got,
-                                                                tolerance: spec.tolerance(forExpected: expectation.expected[trial]), type: type) {
-                failing.append(trial)
-                if firstDifference == nil, trial < publicCount { firstDifference = (trial, difference) }
+                if let checkMessages {
+                    if let message = checkMessages[trial], !message.isEmpty {
+                        failing.append(trial)
+                        if firstDifference == nil, trial < publicCount {
+                            firstDifference = (trial, nil)
+                            firstCheckMessage = message
+                        }
+                    }
+                    continue
+                }
+                let expected = expectation.expected[trial]
+                if let difference = ValueComparison.firstDifference(
+                    expected: expected, got: got, tolerance: spec.tolerance(forExpected: expected), type: spec.signature.returnType)
+                {
+                    failing.append(trial)
+                    if firstDifference == nil, trial < publicCount { firstDifference = (trial, difference) }
+                }
             }
         }
-        let publicFailing = failing.filter { $0 < publicCount }.count
-        let hiddenFailing = failing.count - publicFailing
+    }
+
+    /// The grade of a part whose trials all ran (or stopped), from the verdict on them.
+    private func grade(
+        _ part: Part, spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict, runs: Runs
+    ) -> PartGrade {
+        let publicCount = expectation.publicCount
+        let hiddenCount = expectation.trials.count - publicCount
+        let publicFailing = verdict.failing.filter { $0 < publicCount }.count
+        let hiddenFailing = verdict.failing.count - publicFailing
         let tally = PartGrade.TrialTally(
             publicPassed: publicCount - publicFailing, publicTotal: publicCount,
             hiddenPassed: hiddenCount == 0 ? nil : hiddenCount - hiddenFailing, hiddenTotal: hiddenCount == 0 ? nil : hiddenCount)
         let later = session.problems.role.gradesFinally || spec.hiddenTrials == 0
             ? "" : "; \(spec.hiddenTrials) hidden trials run at final grading"
-        if failing.isEmpty {
+        if verdict.failing.isEmpty {
             var grade = PartGrade(problem: problem.id, part: part, status: .passed, score: part.points,
                                   message: hiddenCount == 0 ? "all \(publicCount) public trials passed\(later)"
                                       : "all \(publicCount) public and \(hiddenCount) hidden trials passed")
             grade.trials = tally
             return grade
         }
-        let score = Self.score(points: part.points, tally: tally)
-        var details: [String] = []
         var message = hiddenCount == 0
             ? "\(publicFailing) of \(publicCount) public trials failed"
             : "public trials: \(tally.publicPassed) of \(publicCount) passed; hidden trials: \(tally.hiddenPassed!) of \(hiddenCount) passed"
-        if let failure = publicRun.failure { message += ": \(failure)" }
-        if let hiddenRun, hiddenRun.failure != nil {
+        if let failure = runs.public.failure { message += ": \(failure)" }
+        if let hiddenRun = runs.hidden, hiddenRun.failure != nil {
             // Which way it stopped is not said: code that sees a hidden input could choose it to signal the input.
             message += "; on a hidden trial the code stopped before finishing (a crash, a limit or the time limit)"
         }
-        if skippedHidden { message += "; the hidden trials were not run, since no public trial finished within the limits" }
+        if runs.skippedHidden { message += "; the hidden trials were not run, since no public trial finished within the limits" }
         message += later
-        var pattern: String?
-        if let (trial, difference) = firstDifference {
-            let input = expectation.trials[trial]
-            let call = "\(spec.signature.name)(" + zip(spec.signature.parameters, input).map { parameter, value in
-                (parameter.label.map { "\($0): " } ?? "") + value.literal(as: parameter.type)
-            }.joined(separator: ", ") + ")"
-            let small = input.reduce(0) { $0 + $1.scalarCount } <= 60
-            details.append(small ? "First failing public input (trial \(trial + 1)): `\(call)`" : "First failing public input: trial \(trial + 1) (too large to show)")
-            let expected = expectation.expected[trial]
-            if let firstCheckMessage {
-                details.append("The check of what the output must satisfy says: \(ReportText.clean(firstCheckMessage, limit: 500))")
-                if expected.scalarCount <= 40, let got = outputs[trial] {
-                    details.append("One right output: `\(expected.literal(as: type))`")
-                    details.append("Got:      `\(got.literal(as: type))`")
-                }
-            } else if let difference {
-                if expected.scalarCount <= 40, let got = outputs[trial] {
-                    details.append("Expected: `\(expected.literal(as: type))`")
-                    details.append("Got:      `\(got.literal(as: type))`")
-                }
-                let place = difference.path.isEmpty ? "" : " at \(difference.path)"
-                if difference.isShape {
-                    details.append("Wrong shape\(place): \(difference.reason).")
-                } else if let error = difference.error, let allowed = difference.allowed {
-                    details.append("Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \(spec.tolerance(forExpected: expected)) allows \(NumberFormatting.compact(allowed)).")
-                } else {
-                    details.append("Differs\(place): \(difference.reason).")
-                }
-                if let got = outputs[trial] {
-                    pattern = PatternHints.hint(expected: expected, got: got, tolerance: spec.tolerance)
-                }
-            } else if let failure = publicRun.failure {
-                details.append("The code stopped on this trial: \(failure).")
-            }
-        } else if hiddenFailing > 0 {
+        var details = failureDetails(spec: spec, expectation: expectation, outputs: outputs, verdict: verdict, publicRun: runs.public)
+        if verdict.firstDifference == nil, hiddenFailing > 0 {
             details.append("Every public trial passes, but \(hiddenFailing) of \(hiddenCount) hidden trials fail. Hidden trials are fresh inputs drawn for final grading; their inputs and expected outputs are never shown. Test the function on inputs of your own, including the edge cases of the handout.")
         }
         if hiddenCount > 0 { details.append(Self.rule) }
-        var mistake = expectation.mistakes.first { candidate in
+        if let pattern = patternHint(spec: spec, expectation: expectation, outputs: outputs, verdict: verdict) { details.append(pattern) }
+        let stopped = runs.public.failure != nil || runs.hidden?.failure != nil
+        let passed = expectation.trials.count - verdict.failing.count
+        let status: PartGrade.Status = stopped && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
+        var grade = PartGrade(
+            problem: problem.id, part: part, status: status, outcome: status == .error ? runs.public.failureKind ?? .crash : nil,
+            score: Self.score(points: part.points, tally: tally), message: message, details: details,
+            mistake: knownMistake(part, spec: spec, expectation: expectation, outputs: outputs, failing: verdict.failing))
+        if !runs.public.printed.isEmpty && runs.public.failure != nil { grade.output = runs.public.printed }
+        grade.trials = tally
+        flagIfPublicOnly(&grade, tally: tally)
+        return grade
+    }
+
+    /// The first failing public trial, shown: its input, what was expected and what came, and why they differ.
+    private func failureDetails(
+        spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict, publicRun: EntryRun
+    ) -> [String] {
+        guard let (trial, difference) = verdict.firstDifference else { return [] }
+        let type = spec.signature.returnType
+        let input = expectation.trials[trial]
+        let call = "\(spec.signature.name)(" + zip(spec.signature.parameters, input).map { parameter, value in
+            (parameter.label.map { "\($0): " } ?? "") + value.literal(as: parameter.type)
+        }.joined(separator: ", ") + ")"
+        let small = input.reduce(0) { $0 + $1.scalarCount } <= 60
+        var details = [small ? "First failing public input (trial \(trial + 1)): `\(call)`" : "First failing public input: trial \(trial + 1) (too large to show)"]
+        let expected = expectation.expected[trial]
+        if let message = verdict.firstCheckMessage {
+            details.append("The check of what the output must satisfy says: \(ReportText.clean(message, limit: 500))")
+            if expected.scalarCount <= 40, let got = outputs[trial] {
+                details.append("One right output: `\(expected.literal(as: type))`")
+                details.append("Got:      `\(got.literal(as: type))`")
+            }
+        } else if let difference {
+            if expected.scalarCount <= 40, let got = outputs[trial] {
+                details.append("Expected: `\(expected.literal(as: type))`")
+                details.append("Got:      `\(got.literal(as: type))`")
+            }
+            let place = difference.path.isEmpty ? "" : " at \(difference.path)"
+            if difference.isShape {
+                details.append("Wrong shape\(place): \(difference.reason).")
+            } else if let error = difference.error, let allowed = difference.allowed {
+                details.append("Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \(spec.tolerance(forExpected: expected)) allows \(NumberFormatting.compact(allowed)).")
+            } else {
+                details.append("Differs\(place): \(difference.reason).")
+            }
+        } else if let failure = publicRun.failure {
+            details.append("The code stopped on this trial: \(failure).")
+        }
+        return details
+    }
+
+    /// A pattern in the first failing public output (an identity off the diagonal, a transposed result), if one fits.
+    private func patternHint(spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict) -> String? {
+        guard verdict.firstCheckMessage == nil, let (trial, difference) = verdict.firstDifference, difference != nil,
+            let got = outputs[trial]
+        else { return nil }
+        return PatternHints.hint(expected: expectation.expected[trial], got: got, tolerance: spec.tolerance)
+    }
+
+    /// The feedback of the known mistake whose outputs match on every failing trial, or of an overflow.
+    private func knownMistake(
+        _ part: Part, spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], failing: [Int]
+    ) -> String? {
+        let matched = expectation.mistakes.first { candidate in
             failing.allSatisfy { trial in
                 guard let got = outputs[trial], let value = candidate.outputs[trial] else { return false }
                 return ValueComparison.matches(expected: value, got: got, tolerance: spec.tolerance(forExpected: value))
             }
-        }?.feedback
-        if mistake == nil, let overflow = part.mistakes.first(where: { if case .nonFinite = $0.match { return true } else { return false } }),
-            failing.allSatisfy({ trial in outputs[trial].map { PatternHints.flatten($0).contains { !$0.isFinite } } ?? false })
-        {
-            mistake = overflow.feedback
         }
-        if let pattern { details.append(pattern) }
-        let stopped = publicRun.failure != nil || hiddenRun?.failure != nil
-        let passed = expectation.trials.count - failing.count
-        let status: PartGrade.Status = stopped && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
-        var grade = PartGrade(problem: problem.id, part: part, status: status,
-                              outcome: status == .error ? publicRun.failureKind ?? .crash : nil,
-                              score: score, message: message, details: details, mistake: mistake)
-        if !publicRun.printed.isEmpty && publicRun.failure != nil { grade.output = publicRun.printed }
-        grade.trials = tally
-        if let hiddenTotal = tally.hiddenTotal, let hiddenPassed = tally.hiddenPassed, hiddenTotal > 0,
-            Double(tally.publicPassed) / Double(publicCount) - Double(hiddenPassed) / Double(hiddenTotal) > session.options.flagThreshold
-        {
-            grade.flag = PartGrade.Flag(
-                reason: .publicOnly,
-                detail: "passes \(tally.publicPassed) of \(publicCount) public trials but only \(hiddenPassed) of \(hiddenTotal) hidden trials")
-            grade.details.append("Flagged for your instructor's review: it passes far more public trials than hidden ones, the pattern of answers written for the public checks rather than computed.")
-        }
-        return grade
+        if let matched { return matched.feedback }
+        let overflow = part.mistakes.first { if case .nonFinite = $0.match { return true } else { return false } }
+        let allNonFinite = failing.allSatisfy { trial in outputs[trial].map { PatternHints.flatten($0).contains { !$0.isFinite } } ?? false }
+        return allNonFinite ? overflow?.feedback : nil
+    }
+
+    /// Flags a part that passes far more public trials than hidden ones: answers written for the public checks.
+    private func flagIfPublicOnly(_ grade: inout PartGrade, tally: PartGrade.TrialTally) {
+        guard let hiddenTotal = tally.hiddenTotal, let hiddenPassed = tally.hiddenPassed, hiddenTotal > 0,
+            Double(tally.publicPassed) / Double(tally.publicTotal) - Double(hiddenPassed) / Double(hiddenTotal)
+                > session.options.flagThreshold
+        else { return }
+        grade.flag = PartGrade.Flag(
+            reason: .publicOnly,
+            detail: "passes \(tally.publicPassed) of \(tally.publicTotal) public trials but only \(hiddenPassed) of \(hiddenTotal) hidden trials")
+        grade.details.append("Flagged for your instructor's review: it passes far more public trials than hidden ones, the pattern of answers written for the public checks rather than computed.")
     }
 
     /// How hidden trials count, as the reports state it.

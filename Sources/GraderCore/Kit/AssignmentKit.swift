@@ -72,50 +72,8 @@ public struct AssignmentKit {
             keptSecret: earlierSecret != nil || problems.secret != nil)
         let assignment = try assignmentTree()
 
-        // The student kit.
-        for problem in problems.problems {
-            let reference = try session.referenceResults(for: problem)
-            let target = "\(staging)/student/\(problem.id)"
-            try Reporters.write(try studentDefinition(problem, reference: reference).yamlText(), to: target + "/problem.yaml")
-            if !problem.snippetParts.isEmpty {
-                try Reporters.write(try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
-            }
-            for part in problem.parts {
-                if let spec = part.kind.snippet {
-                    written.publicTrials += spec.trials + spec.stabilityTrials.count
-                    written.hiddenTrials += spec.hiddenTrials
-                } else if part.immediateFeedback {
-                    written.immediateParts += 1
-                } else {
-                    written.withheldParts += 1
-                }
-            }
-        }
-        try Reporters.write(try assignment.updating(setting: [("kit", .plain("student"))]).yamlText(), to: "\(staging)/student/assignment.yaml")
-        let kit = try Self.load("\(staging)/student", as: "student kit")
-        let handouts = kit.problems.map { Handout.markdown($0, limits: SandboxLimits().applying($0.limits)) }
-        try Reporters.write(handouts.joined(separator: "\n"), to: "\(staging)/student/HANDOUT.md")
-
-        // The autograder folder: the instructor's problem folders as they are, and the secret.
-        for problem in problems.problems {
-            let source = (problem.definitionPath as NSString).deletingLastPathComponent
-            try fileManager.createDirectory(atPath: "\(staging)/autograder", withIntermediateDirectories: true)
-            try fileManager.copyItem(atPath: source, toPath: "\(staging)/autograder/\(problem.id)")
-        }
-        try Reporters.write(try assignment.updating(setting: [("kit", .plain("autograder"))]).yamlText(), to: "\(staging)/autograder/assignment.yaml")
-        let secretPath = "\(staging)/autograder/\(ProblemLoader.secretFileName)"
-        try Reporters.write(secret + "\n", to: secretPath)
-        chmod(secretPath, 0o600)
-        _ = try Self.load("\(staging)/autograder", as: "autograder folder")
-        for problem in kit.problems { _ = try PublicTrials.load(problem: problem) }
-        // The hidden trials' expected outputs, computed now with the kit's secret: a reference that fails on them
-        // must stop `assign`, not every submission on Gradescope.
-        var options = session.options
-        options.problemsDirectory = "\(staging)/autograder"
-        options.only = nil
-        let final = try GradingSession(options: options)
-        defer { final.close() }
-        for problem in final.problems.problems { _ = try final.referenceResults(for: problem) }
+        try writeStudentKit(to: "\(staging)/student", assignment: assignment, counting: &written)
+        try writeAutograder(to: "\(staging)/autograder", assignment: assignment, secret: secret)
 
         if let graderSource {
             try GradescopePackage(autograder: "\(staging)/autograder", graderSource: graderSource)
@@ -133,6 +91,60 @@ public struct AssignmentKit {
             try fileManager.moveItem(atPath: "\(staging)/\(name)", toPath: "\(folder)/\(name)")
         }
         return written
+    }
+
+    /// Writes the student kit into `folder`: each problem without reference code or keys, its public trials, the
+    /// kit's `assignment.yaml` and `HANDOUT.md`; counts what it holds into `written`.
+    func writeStudentKit(to folder: String, assignment: YAMLTree, counting written: inout Written) throws {
+        let problems = session.problems
+        for problem in problems.problems {
+            let reference = try session.referenceResults(for: problem)
+            let target = "\(folder)/\(problem.id)"
+            try Reporters.write(try studentDefinition(problem, reference: reference).yamlText(), to: target + "/problem.yaml")
+            if !problem.snippetParts.isEmpty {
+                try Reporters.write(try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
+            }
+            for part in problem.parts {
+                if let spec = part.kind.snippet {
+                    written.publicTrials += spec.trials + spec.stabilityTrials.count
+                    written.hiddenTrials += spec.hiddenTrials
+                } else if part.immediateFeedback {
+                    written.immediateParts += 1
+                } else {
+                    written.withheldParts += 1
+                }
+            }
+        }
+        try Reporters.write(try assignment.updating(setting: [("kit", .plain("student"))]).yamlText(), to: "\(folder)/assignment.yaml")
+        let kit = try Self.load(folder, as: "student kit")
+        for problem in kit.problems { _ = try PublicTrials.load(problem: problem) }
+        let handouts = kit.problems.map { Handout.markdown($0, limits: SandboxLimits().applying($0.limits)) }
+        try Reporters.write(handouts.joined(separator: "\n"), to: "\(folder)/HANDOUT.md")
+    }
+
+    /// Writes the autograder folder: the instructor's problem folders as they are, and the secret; then computes
+    /// the hidden trials' expected outputs with it, so that a reference that fails on them stops `assign`.
+    func writeAutograder(to folder: String, assignment: YAMLTree, secret: String) throws {
+        let problems = session.problems
+        let fileManager = FileManager.default
+        for problem in problems.problems {
+            let source = (problem.definitionPath as NSString).deletingLastPathComponent
+            try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try fileManager.copyItem(atPath: source, toPath: "\(folder)/\(problem.id)")
+        }
+        try Reporters.write(try assignment.updating(setting: [("kit", .plain("autograder"))]).yamlText(), to: "\(folder)/assignment.yaml")
+        let secretPath = "\(folder)/\(ProblemLoader.secretFileName)"
+        try Reporters.write(secret + "\n", to: secretPath)
+        chmod(secretPath, 0o600)
+        _ = try Self.load(folder, as: "autograder folder")
+        // The hidden trials' expected outputs, computed now with the kit's secret: a reference that fails on them
+        // must stop `assign`, not every submission on Gradescope.
+        var options = session.options
+        options.problemsDirectory = folder
+        options.only = nil
+        let final = try GradingSession(options: options)
+        defer { final.close() }
+        for problem in final.problems.problems { _ = try final.referenceResults(for: problem) }
     }
 
     /// 32 random bytes from the system's generator, as hex.

@@ -64,6 +64,33 @@ enum ParameterReader {
             else { throw fields.error("\(what): `shape` is [n] for a vector or [rows, columns] for a matrix, sizes 1 to 64", line: shapeNode.line) }
             shape = sizes
         }
+        let (source, scalar) = try readSource(&fields, what: what)
+        let nonzero = try fields.bool("nonzero") ?? false
+        if nonzero, case .choices(let options) = source, options.allSatisfy({ $0.number == 0 }) {
+            throw fields.error("\(what): `nonzero` leaves no choice")
+        }
+        if nonzero, case .integers(let range) = source, range.lowerBound == 0, range.upperBound == 0 {
+            throw fields.error("\(what): `nonzero` leaves no value in the range")
+        }
+        let type = shape.reduce(scalar) { type, _ in .array(type) }
+        guard let defaultNode = fields.node("default") else {
+            throw fields.error("\(what) needs `default`: the handout's own value, which the student id `reference` gets")
+        }
+        let defaultValue: SnippetValue
+        switch AnswerParser.parse(defaultNode, as: type) {
+        case .success(let value): defaultValue = value
+        case .failure(let problem): throw fields.error("\(what): `default` \(problem.message)", line: defaultNode.line)
+        }
+        guard Self.shape(of: defaultValue) == shape else {
+            throw fields.error("\(what): `default` must have shape \(shape), found \(Self.shape(of: defaultValue))", line: defaultNode.line)
+        }
+        try fields.rejectUnknownKeys()
+        return ProblemParameter(name: name, type: type, source: source, shape: shape, nonzero: nonzero, defaultValue: defaultValue)
+    }
+
+    /// The generator of a drawn parameter: `choices`, `integer: [low, high]` or `real: [low, high]` with `step`;
+    /// with the scalar type it draws.
+    static func readSource(_ fields: inout YAMLFields, what: String) throws -> (ProblemParameter.Source, SwiftType) {
         func range(_ key: String) throws -> ClosedRange<Double>? {
             guard let rangeNode = fields.node(key) else { return nil }
             guard let range = DefinitionReading.realRange(rangeNode) else {
@@ -105,27 +132,7 @@ enum ParameterReader {
         } else {
             throw fields.error("\(what) needs a generator: `choices: [...]`, `integer: [low, high]`, `real: [low, high]` (with `step`), or `value: <expression>`")
         }
-        let nonzero = try fields.bool("nonzero") ?? false
-        if nonzero, case .choices(let options) = source, options.allSatisfy({ $0.number == 0 }) {
-            throw fields.error("\(what): `nonzero` leaves no choice")
-        }
-        if nonzero, case .integers(let range) = source, range.lowerBound == 0, range.upperBound == 0 {
-            throw fields.error("\(what): `nonzero` leaves no value in the range")
-        }
-        let type = shape.reduce(scalar) { type, _ in .array(type) }
-        guard let defaultNode = fields.node("default") else {
-            throw fields.error("\(what) needs `default`: the handout's own value, which the student id `reference` gets")
-        }
-        let defaultValue: SnippetValue
-        switch AnswerParser.parse(defaultNode, as: type) {
-        case .success(let value): defaultValue = value
-        case .failure(let problem): throw fields.error("\(what): `default` \(problem.message)", line: defaultNode.line)
-        }
-        guard Self.shape(of: defaultValue) == shape else {
-            throw fields.error("\(what): `default` must have shape \(shape), found \(Self.shape(of: defaultValue))", line: defaultNode.line)
-        }
-        try fields.rejectUnknownKeys()
-        return ProblemParameter(name: name, type: type, source: source, shape: shape, nonzero: nonzero, defaultValue: defaultValue)
+        return (source, scalar)
     }
 
     /// The sizes of the array levels of a value (the first element's, for nested arrays).

@@ -83,40 +83,7 @@ public enum ProcessRunner {
             guard grader_pipe_cloexec(&fds) == 0 else { throw ProcessLaunchError(executable: request.executable, code: errno) }
             pipes.append(fds)
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
-        posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
-        posix_spawn_file_actions_adddup2(&actions, pipes[3][1], 3)
-        if let directory = request.workingDirectory { grader_spawn_add_chdir(&actions, directory) }
-        grader_spawn_add_closefrom(&actions, 4)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signalNumber in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, signalNumber) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
-        let envp = request.environment.map { strdup($0) } + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        var pid: pid_t = 0
-        // Spawned and registered under one lock, so `killOrphans` never mistakes a fresh child for an orphan.
-        let status = liveChildren.withLock { live in
-            let status = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
-            if status == 0 { live.insert(pid) }
-            return status
-        }
-        guard status == 0 else { throw ProcessLaunchError(executable: request.executable, code: status) }
+        let pid = try spawn(request, pipes: pipes)
         defer { liveChildren.withLock { _ = $0.remove(pid) } }
         // The parent keeps only its ends: closing the child's ends lets EOF arrive when the child exits.
         for (index, end) in [(0, 0), (1, 1), (2, 1), (3, 1)] {
@@ -184,20 +151,7 @@ public enum ProcessRunner {
                 guard let index = (1...3).first(where: { pipes[$0][0] == entry.fd }) else { continue }
                 let count = read(entry.fd, &buffer, buffer.count)
                 if count > 0 {
-                    let chunk = buffer[0..<count]
-                    switch index {
-                    case 1, 2:
-                        printed += count
-                        if index == 1, outcome.stdout.count < request.keptOutput {
-                            outcome.stdout += chunk.prefix(request.keptOutput - outcome.stdout.count)
-                        } else if index == 2, outcome.stderr.count < request.keptOutput {
-                            outcome.stderr += chunk.prefix(request.keptOutput - outcome.stderr.count)
-                        }
-                        if printed > request.outputLimit { outcome.outputLimitExceeded = true }
-                    default:
-                        outcome.results += chunk
-                        if outcome.results.count > request.resultLimit { outcome.outputLimitExceeded = true }
-                    }
+                    keep(buffer[0..<count], from: index, in: &outcome, printed: &printed, request: request)
                     if outcome.outputLimitExceeded {
                         killGroup()
                         graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
@@ -223,6 +177,66 @@ public enum ProcessRunner {
         let elapsed = start.duration(to: clock.now)
         outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return outcome
+    }
+
+    /// Starts `request`'s executable in a process group of its own, with `pipes` on fds 0-3 and nothing else open,
+    /// and registers it as a live child.
+    private static func spawn(_ request: ProcessRequest, pipes: [[Int32]]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
+        posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
+        posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
+        posix_spawn_file_actions_adddup2(&actions, pipes[3][1], 3)
+        if let directory = request.workingDirectory { grader_spawn_add_chdir(&actions, directory) }
+        grader_spawn_add_closefrom(&actions, 4)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signalNumber in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&defaults, signalNumber) }
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([request.executable] + request.arguments).map { strdup($0) } + [nil]
+        let envp = request.environment.map { strdup($0) } + [nil]
+        defer { for pointer in argv + envp { free(pointer) } }
+        var pid: pid_t = 0
+        // Spawned and registered under one lock, so `killOrphans` never mistakes a fresh child for an orphan.
+        let status = liveChildren.withLock { live in
+            let status = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+            if status == 0 { live.insert(pid) }
+            return status
+        }
+        guard status == 0 else { throw ProcessLaunchError(executable: request.executable, code: status) }
+        return pid
+    }
+
+    /// Keeps what the child wrote on pipe `index` (1 stdout, 2 stderr, 3 results) within the request's bounds, and
+    /// marks the outcome when a bound is passed.
+    private static func keep(
+        _ chunk: ArraySlice<UInt8>, from index: Int, in outcome: inout ProcessOutcome, printed: inout Int, request: ProcessRequest
+    ) {
+        switch index {
+        case 1, 2:
+            printed += chunk.count
+            if index == 1, outcome.stdout.count < request.keptOutput {
+                outcome.stdout += chunk.prefix(request.keptOutput - outcome.stdout.count)
+            } else if index == 2, outcome.stderr.count < request.keptOutput {
+                outcome.stderr += chunk.prefix(request.keptOutput - outcome.stderr.count)
+            }
+            if printed > request.outputLimit { outcome.outputLimitExceeded = true }
+        default:
+            outcome.results += chunk
+            if outcome.results.count > request.resultLimit { outcome.outputLimitExceeded = true }
+        }
     }
 
     /// Runs `body` with the set of children `run` has started and not yet waited for, blocking new spawns meanwhile.

@@ -10,39 +10,20 @@ import Foundation
 /// rounding relative to the size of the whole answer, not of each entry.
 extension FormulaKind {
     func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
-        let form = self.form(of: part, key: key)
         guard let answer, !answer.isNull else { return missing(problem: problem, part: part) }
-        guard case .scalar(let raw, _, _) = answer else {
-            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
-                             message: "answer must be a formula written as text, found \(answer.kindDescription)", details: ["Expected \(form)."])
-        }
-        let text = raw.trimmingWhitespace()
+        let text: String
         let formula: MathExpression
-        do {
-            formula = try MathExpression(parsing: text)
-        } catch {
-            var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
-            if let column = error.column, text.count <= 200 {
-                details.append("```\n\(text)\n\(String(repeating: " ", count: max(0, column - 1)))^\n```")
-            }
-            details.append("Expected \(form).")
-            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
-                             message: "the formula does not parse: \(error)", details: details)
-        }
-        let unknown = FormulaSpec.unknownNames(in: formula, variables: spec.variables)
-        if !unknown.isEmpty {
-            let names = unknown.map { "`\($0)`" }.joined(separator: ", ")
-            return PartGrade(problem: problem, part: part, status: .failed, score: 0,
-                             message: "unknown name\(unknown.count == 1 ? "" : "s") \(names) in the formula",
-                             details: ["The formula may use \(spec.variableList), `I` (the identity) and the functions \(MathEvaluator.functions.map(\.name).joined(separator: ", "))."])
+        switch read(answer, problem: problem, part: part, key: key) {
+        case .rejected(let grade): return grade
+        case .formula(let written, let parsed): (text, formula) = (written, parsed)
         }
         let points = spec.points()
         // The student's formula, evaluated once at each point.
         let values = points.map { point in Result { () throws(MathExpressionError) in try MathEvaluator(variables: point).evaluate(formula) } }
         guard let reference = spec.answer else {
             // A student kit: the form is checked on the first point, the value at final grading.
-            if let point = points.first, let problem_ = shapeProblem(values[0], expected: nil, at: point, spec: spec) {
-                return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: problem_.message, details: problem_.details)
+            if let point = points.first, let shape = shapeProblem(values[0], expected: nil, at: point, spec: spec) {
+                return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: shape.message, details: shape.details)
             }
             return .pending(problem: problem, part: part, reading: "`\(ReportText.clean(text, limit: 300))`")
         }
@@ -70,30 +51,75 @@ extension FormulaKind {
         }
         var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
         let first = failing[0]
-        let point = points[first.trial]
-        details.append("At random point \(first.trial + 1) (\(pointDescription(point, spec: spec))): \(first.reason).")
-        let mistake = part.mistakes.first { mistake in
+        details.append("At random point \(first.trial + 1) (\(pointDescription(points[first.trial], spec: spec))): \(first.reason).")
+        let mistake = knownMistake(part, points: points, values: values)
+        if mistake == nil, isRightWhenSymmetric(formula, reference: reference) {
+            details.append("Your formula agrees with the answer when the matrices are symmetric, but not in general: check where a transpose belongs.")
+        }
+        return PartGrade(problem: problem, part: part, status: .failed, score: 0,
+                         message: "the formula differs from the answer at \(failing.count) of \(compared) random points",
+                         details: details, mistake: mistake)
+    }
+
+    /// An answer read as a formula, or the grade that rejects it.
+    private enum Reading {
+        case formula(text: String, MathExpression)
+        case rejected(PartGrade)
+    }
+
+    /// The answer as a formula in the part's variables: text that parses, with no unknown name.
+    private func read(_ answer: YAMLTree, problem: String, part: Part, key: AnswerKey) -> Reading {
+        let form = self.form(of: part, key: key)
+        guard case .scalar(let raw, _, _) = answer else {
+            return .rejected(PartGrade(
+                problem: problem, part: part, status: .failed, score: 0,
+                message: "answer must be a formula written as text, found \(answer.kindDescription)", details: ["Expected \(form)."]))
+        }
+        let text = raw.trimmingWhitespace()
+        let formula: MathExpression
+        do {
+            formula = try MathExpression(parsing: text)
+        } catch {
+            var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
+            if let column = error.column, text.count <= 200 {
+                details.append("```\n\(text)\n\(String(repeating: " ", count: max(0, column - 1)))^\n```")
+            }
+            details.append("Expected \(form).")
+            return .rejected(PartGrade(
+                problem: problem, part: part, status: .failed, score: 0, message: "the formula does not parse: \(error)", details: details))
+        }
+        let unknown = FormulaSpec.unknownNames(in: formula, variables: spec.variables)
+        guard unknown.isEmpty else {
+            let names = unknown.map { "`\($0)`" }.joined(separator: ", ")
+            let functions = MathEvaluator.functions.map(\.name).joined(separator: ", ")
+            return .rejected(PartGrade(
+                problem: problem, part: part, status: .failed, score: 0,
+                message: "unknown name\(unknown.count == 1 ? "" : "s") \(names) in the formula",
+                details: ["The formula may use \(spec.variableList), `I` (the identity) and the functions \(functions)."]))
+        }
+        return .formula(text: text, formula)
+    }
+
+    /// The feedback of the known mistake equal to the student's formula at every point, if one is.
+    private func knownMistake(_ part: Part, points: [[String: MathValue]], values: [Result<MathValue, MathExpressionError>]) -> String? {
+        part.mistakes.first { mistake in
             guard case .formula(let mistakeText) = mistake.match, let wrong = try? MathExpression(parsing: mistakeText) else { return false }
             return zip(points, values).allSatisfy { point, value in
                 guard let expected = try? MathEvaluator(variables: point).evaluate(wrong), let got = try? value.get() else { return false }
                 return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
             }
         }?.feedback
-        if mistake == nil, spec.variables.contains(where: { $0.shape.count == 2 }) {
-            let symmetric = spec.points(symmetric: true)
-            let agrees = symmetric.allSatisfy { point in
-                guard let expected = try? MathEvaluator(variables: point).evaluate(reference),
-                    let got = try? MathEvaluator(variables: point).evaluate(formula)
-                else { return false }
-                return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
-            }
-            if agrees {
-                details.append("Your formula agrees with the answer when the matrices are symmetric, but not in general: check where a transpose belongs.")
-            }
+    }
+
+    /// Whether a formula in matrices equals the answer at symmetric points: a transpose in the wrong place.
+    private func isRightWhenSymmetric(_ formula: MathExpression, reference: MathExpression) -> Bool {
+        guard spec.variables.contains(where: { $0.shape.count == 2 }) else { return false }
+        return spec.points(symmetric: true).allSatisfy { point in
+            guard let expected = try? MathEvaluator(variables: point).evaluate(reference),
+                let got = try? MathEvaluator(variables: point).evaluate(formula)
+            else { return false }
+            return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
         }
-        return PartGrade(problem: problem, part: part, status: .failed, score: 0,
-                         message: "the formula differs from the answer at \(failing.count) of \(compared) random points",
-                         details: details, mistake: mistake)
     }
 
     /// Why the formula's `value` at `point` is unusable (shapes that do not conform, or a shape other than the
