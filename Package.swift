@@ -50,7 +50,8 @@ var testTargets: [Target] {
         .testTarget(name: "GraderCoreTests", dependencies: ["GraderCore"]),
         // Fixtures are hostile and broken submissions the tests copy into place, never compiled into the tests.
         .testTarget(
-            name: "GraderCLITests", dependencies: ["GraderCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            name: "GraderCLITests",
+            dependencies: ["GraderCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             exclude: ["Fixtures"]),
     ]
 }

@@ -21,9 +21,18 @@ if [ -n "${GRADER_JENKINS_SCHEMA:-}" ]; then
   echo "==> JUnit reports are also validated against $GRADER_JENKINS_SCHEMA" >&2
 fi
 
+# The style gate: the formatter's lint, strict, on the grader's Swift (not on the hostile fixtures, which are
+# student code as a student writes it). Line length is the suite's own test (StyleTests).
+echo "==> swift format lint --strict" >&2
+status=0
+find Sources Tests Package.swift -name '*.swift' -not -path '*/Fixtures/*' -print0 \
+  | xargs -0 swift format lint --strict --configuration .swift-format || status=$?
+if [ $status -ne 0 ]; then
+  echo "error: swift format lint found the problems above; \`swift format -i <file>\` fixes most of them" >&2
+fi
+
 echo "==> swift test" >&2
 started=$(date +%s)
-status=0
 swift test 2>&1 || status=$?
 
 # Nothing the tests started may outlive them: no sandbox, launcher or staged binary of any grader, and (the tests'

@@ -14,7 +14,10 @@ struct Answers: ParsableCommand {
 
     @OptionGroup var grading: GradingFlags
 
-    @Option(name: .long, help: ArgumentHelp("The student whose key to print (default: the handout's own numbers, id `reference`).", valueName: "id"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The student whose key to print (default: the handout's own numbers, id `reference`).", valueName: "id"))
     var student: String?
 
     func validate() throws {
@@ -25,7 +28,8 @@ struct Answers: ParsableCommand {
         let session = try grading.session()
         defer { session.close() }
         do {
-            print(try AnswerSheet.render(session: session, student: student ?? Variants.referenceStudent), terminator: "")
+            print(
+                try AnswerSheet.render(session: session, student: student ?? Variants.referenceStudent), terminator: "")
         } catch let error as GraderError {
             printError("error: \(error)")
             throw ExitCode(2)

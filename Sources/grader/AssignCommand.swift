@@ -4,7 +4,8 @@ import GraderCore
 
 struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Make an assignment's student kit, autograder folder and Gradescope zip from the instructor's problems.",
+        abstract:
+            "Make an assignment's student kit, autograder folder and Gradescope zip from the instructor's problems.",
         discussion: """
             Writes three folders into <kit> (see docs/assignments.md):
 
@@ -31,7 +32,11 @@ struct Assign: ParsableCommand {
     @Flag(name: .long, help: "Rebuild an existing kit (its secret is kept).")
     var force = false
 
-    @Option(name: .customLong("grader-source"), help: ArgumentHelp("The grader's package to put in the Gradescope zip (default: the one this grader was built from).", valueName: "dir"))
+    @Option(
+        name: .customLong("grader-source"),
+        help: ArgumentHelp(
+            "The grader's package to put in the Gradescope zip (default: the one this grader was built from).",
+            valueName: "dir"))
     var graderSource: String?
 
     @Flag(name: .customLong("no-gradescope"), help: "Write no Gradescope zip.")
@@ -46,7 +51,12 @@ struct Assign: ParsableCommand {
         if !noGradescope {
             source = graderSource ?? AssignmentKit.defaultGraderSource()
             if source == nil {
-                printError("error: cannot find the grader's source for the Gradescope zip; pass --grader-source DIR (a clone of the grader) or --no-gradescope")
+                printError(
+                    """
+                    error: cannot find the grader's source for the Gradescope zip; pass --grader-source DIR (a \
+                    clone of the grader) or --no-gradescope
+                    """
+                )
                 throw ExitCode(2)
             }
         }
@@ -60,9 +70,21 @@ struct Assign: ParsableCommand {
         print("\(session.problems.title): kit written to \(out)")
         print("  student kit:  \(written.student)  (share with students: no reference code, no answer keys)")
         print("  autograder:   \(written.autograder)  (keep private: references, answer keys, the secret)")
-        if let zip = written.gradescopeZip { print("  Gradescope:   \(zip)  (keep private: it holds the autograder folder)") }
-        print("  \(written.publicTrials) public trials with expected outputs; \(written.hiddenTrials) hidden trials at final grading")
-        print("  \(written.withheldParts) answer parts graded at final grading; \(written.immediateParts) with immediate feedback")
+        if let zip = written.gradescopeZip {
+            print("  Gradescope:   \(zip)  (keep private: it holds the autograder folder)")
+        }
+        print(
+            """
+              \(written.publicTrials) public trials with expected outputs; \(written.hiddenTrials) hidden trials \
+            at final grading
+            """
+        )
+        print(
+            """
+              \(written.withheldParts) answer parts graded at final grading; \(written.immediateParts) with \
+            immediate feedback
+            """
+        )
         print(written.keptSecret ? "  secret: kept (hidden trials unchanged)" : "  secret: new")
     }
 }

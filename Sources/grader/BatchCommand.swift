@@ -22,7 +22,8 @@ struct Batch: ParsableCommand {
             Examples:
               grader batch submissions/hw6 --out reports
               grader batch submissions/hw6 --out reports --jobs 8 --gradescope
-              grader batch submissions/hw6 --out shard-2 --shard 2/4     then: grader merge shard-* --out reports --assignment hw6
+              grader batch submissions/hw6 --out shard-2 --shard 2/4     then: grader merge shard-* --out reports \
+              --assignment hw6
             """)
 
     @Argument(help: ArgumentHelp("The folder holding one sub-folder per student.", valueName: "root"))
@@ -34,13 +35,19 @@ struct Batch: ParsableCommand {
     @Flag(name: .long, help: "Also write each student's gradescope/results.json (Gradescope's autograder format).")
     var gradescope = false
 
-    @Option(name: .long, help: ArgumentHelp("Grade only shard K of N (by a hash of the student id); merge the outputs with `grader merge`.", valueName: "K/N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Grade only shard K of N (by a hash of the student id); merge the outputs with `grader merge`.",
+            valueName: "K/N"))
     var shard: String?
 
     @Flag(name: .customLong("no-result-cache"), help: "Regrade every student even when nothing changed.")
     var noResultCache = false
 
-    @Flag(name: .customLong("compile-one-by-one"), help: "Compile every file in its own compiler call (slower; for comparison).")
+    @Flag(
+        name: .customLong("compile-one-by-one"),
+        help: "Compile every file in its own compiler call (slower; for comparison).")
     var compileOneByOne = false
 
     @Flag(name: .long, help: "Print no progress.")
@@ -54,7 +61,9 @@ struct Batch: ParsableCommand {
     @OptionGroup var grading: GradingFlags
 
     func validate() throws {
-        if let shard, Shard(parsing: shard) == nil { throw ValidationError("--shard must be K/N with 1 <= K <= N, e.g. 2/4") }
+        if let shard, Shard(parsing: shard) == nil {
+            throw ValidationError("--shard must be K/N with 1 <= K <= N, e.g. 2/4")
+        }
     }
 
     func run() throws {
@@ -64,14 +73,22 @@ struct Batch: ParsableCommand {
         let session = try flags.session(submissions: [root]) { $0.cachesResults = !noResultCache }
         defer { session.close() }
         if session.problems.role == .student {
-            printError("error: \(session.problems.directory) is a student kit: it has no answer keys and no hidden trials, so it cannot give grades; batch-grade with the autograder folder `grader assign` wrote")
+            printError(
+                """
+                error: \(session.problems.directory) is a student kit: it has no answer keys and no hidden \
+                trials, so it cannot give grades; batch-grade with the autograder folder `grader assign` wrote
+                """
+            )
             throw ExitCode(2)
         }
         if session.sandbox.status.mode == .rlimitsOnly && !allowUnsandboxed {
-            printError("""
+            printError(
+                """
                 error: \(session.sandbox.status.note).
-                Final grades need the namespace sandbox: install bubblewrap (sudo apt-get install bubblewrap) and make sure \
-                unprivileged user namespaces are enabled, or pass --allow-unsandboxed to grade anyway (every report will say so).
+                Final grades need the namespace sandbox: install bubblewrap (sudo apt-get install bubblewrap) and make \
+                sure \
+                unprivileged user namespaces are enabled, or pass --allow-unsandboxed to grade anyway (every report \
+                will say so).
                 """)
             throw ExitCode(2)
         }
@@ -93,9 +110,22 @@ struct Batch: ParsableCommand {
         }
         let summary = report.summary()
         if session.sandbox.status.mode == .rlimitsOnly { printError("warning: \(session.sandbox.status.note)") }
-        print("\(summary.students) students graded\(batch.shard.map { " (shard \($0))" } ?? ""): mean \(NumberFormatting.score(summary.mean))/\(NumberFormatting.score(summary.maxScore)), \(summary.fullMarks) with full marks, \(summary.timedOut.count) timed out, \(summary.compileErrors.count) with compile errors")
+        print(
+            """
+            \(summary.students) students graded\(batch.shard.map { " (shard \($0))" } ?? ""): mean \
+            \(NumberFormatting.score(summary.mean))/\(NumberFormatting.score(summary.maxScore)), \
+            \(summary.fullMarks) with full marks, \(summary.timedOut.count) timed out, \
+            \(summary.compileErrors.count) with compile errors
+            """
+        )
         if !summary.similarity.isEmpty {
-            print("similar code: \(summary.similarity.count) pair\(summary.similarity.count == 1 ? "" : "s") of students at \(NumberFormatting.score(summary.similarityThreshold * 100))% or more (summary.json `similarity`, index.html)")
+            print(
+                """
+                similar code: \(summary.similarity.count) pair\(summary.similarity.count == 1 ? "" : "s") of \
+                students at \(NumberFormatting.score(summary.similarityThreshold * 100))% or more (summary.json \
+                `similarity`, index.html)
+                """
+            )
         }
         print("reports: \(out)/gradebook.csv, \(out)/summary.json, \(out)/index.html, \(out)/<student>/")
     }
@@ -103,7 +133,14 @@ struct Batch: ParsableCommand {
 
 /// Whether and from which score a batch lists pairs of students whose code is alike.
 struct SimilarityFlags: ParsableArguments {
-    @Option(name: .customLong("similarity-threshold"), help: ArgumentHelp("List pairs of students whose code for a problem shares at least this fraction of fingerprints (default \(NumberFormatting.compact(SimilarityDetector.defaultThreshold))).", valueName: "fraction"))
+    @Option(
+        name: .customLong("similarity-threshold"),
+        help: ArgumentHelp(
+            """
+            List pairs of students whose code for a problem shares at least this fraction of fingerprints \
+            (default \(NumberFormatting.compact(SimilarityDetector.defaultThreshold))).
+            """,
+            valueName: "fraction"))
     var similarityThreshold: Double?
 
     @Flag(name: .customLong("no-similarity"), help: "Compare no code between students.")
@@ -113,7 +150,9 @@ struct SimilarityFlags: ParsableArguments {
         if let similarityThreshold, !(similarityThreshold > 0 && similarityThreshold <= 1) {
             throw ValidationError("--similarity-threshold must be above 0 and at most 1")
         }
-        if noSimilarity, similarityThreshold != nil { throw ValidationError("--no-similarity and --similarity-threshold contradict each other") }
+        if noSimilarity, similarityThreshold != nil {
+            throw ValidationError("--no-similarity and --similarity-threshold contradict each other")
+        }
     }
 
     /// The threshold, or `nil` when no code is compared.
@@ -146,38 +185,64 @@ struct Merge: ParsableCommand {
         var seen: [String: String] = [:]
         do {
             for shard in shards {
-                guard FileManager.default.fileExists(atPath: shard) else { throw GraderError.io(path: shard, reason: "no such folder") }
+                guard FileManager.default.fileExists(atPath: shard) else {
+                    throw GraderError.io(path: shard, reason: "no such folder")
+                }
                 for (id, report) in try ClassReport.read(from: shard) {
-                    if let other = seen[id] { throw GraderError.usage("student `\(id)` is in both \(other) and \(shard)") }
+                    if let other = seen[id] {
+                        throw GraderError.usage("student `\(id)` is in both \(other) and \(shard)")
+                    }
                     seen[id] = shard
                     students.append((id, report))
                     let target = (out as NSString).appendingPathComponent(id)
-                    if URL(fileURLWithPath: shard).standardizedFileURL.path != URL(fileURLWithPath: out).standardizedFileURL.path {
+                    if URL(fileURLWithPath: shard).standardizedFileURL.path
+                        != URL(fileURLWithPath: out).standardizedFileURL.path
+                    {
                         try? FileManager.default.removeItem(atPath: target)
                         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                        try FileManager.default.copyItem(atPath: (shard as NSString).appendingPathComponent(id), toPath: target)
+                        try FileManager.default.copyItem(
+                            atPath: (shard as NSString).appendingPathComponent(id), toPath: target)
                     }
                 }
             }
             var similar = ClassSimilarity()
             if let threshold = similarity.threshold {
                 // The shards' copies of each student's code, compared as one run compares them.
-                if let folder = try? problemOptions.folder(submissions: students.prefix(20).map { "\(out)/\($0.id)/\(ClassSimilarity.codeFolder)" }),
+                if let folder = try? problemOptions.folder(
+                    submissions: students.prefix(20).map { "\(out)/\($0.id)/\(ClassSimilarity.codeFolder)" }),
                     let problems = try? ProblemLoader.load(directory: folder)
                 {
-                    let withoutCode = students.map(\.id).filter { !FileManager.default.fileExists(atPath: "\(out)/\($0)/\(ClassSimilarity.codeFolder)") }
-                    if !withoutCode.isEmpty {
-                        printError("warning: \(withoutCode.count) students have no code/ folder (a shard run with --no-similarity, or an older grader), so their code is not compared: \(withoutCode.prefix(5).joined(separator: ", "))\(withoutCode.count > 5 ? ", ..." : "")")
+                    let withoutCode = students.map(\.id).filter {
+                        !FileManager.default.fileExists(atPath: "\(out)/\($0)/\(ClassSimilarity.codeFolder)")
                     }
-                    similar = ClassSimilarity(problems: problems, students: students.map(\.id), threshold: threshold) { student, problem in
-                        ClassSimilarity.text(of: "\(problem.id).swift", in: "\(out)/\(student)/\(ClassSimilarity.codeFolder)")
+                    if !withoutCode.isEmpty {
+                        printError(
+                            """
+                            warning: \(withoutCode.count) students have no code/ folder (a shard run with \
+                            --no-similarity, or an older grader), so their code is not compared: \
+                            \(withoutCode.prefix(5).joined(separator: ", "))\(withoutCode.count > 5 ? ", ..." : "")
+                            """
+                        )
+                    }
+                    similar = ClassSimilarity(problems: problems, students: students.map(\.id), threshold: threshold) {
+                        student, problem in
+                        ClassSimilarity.text(
+                            of: "\(problem.id).swift", in: "\(out)/\(student)/\(ClassSimilarity.codeFolder)")
                     }
                 } else {
-                    printError("warning: no problems folder at \(problemOptions.problems) (--problems), so the students' code is not compared for similarity")
+                    printError(
+                        """
+                        warning: no problems folder at \(problemOptions.problems) (--problems), so the students' \
+                        code is not compared for similarity
+                        """
+                    )
                 }
             }
-            try ClassReport(students: students, similarity: similar, similarityThreshold: similarity.threshold ?? SimilarityDetector.defaultThreshold)
-                .write(to: out)
+            try ClassReport(
+                students: students, similarity: similar,
+                similarityThreshold: similarity.threshold ?? SimilarityDetector.defaultThreshold
+            )
+            .write(to: out)
         } catch let error as GraderError {
             printError("error: \(error)")
             throw ExitCode(2)

@@ -21,17 +21,23 @@ struct Check: ParsableCommand {
               grader check submissions/hw6/alice --min-score 20
             """)
 
-    @Argument(help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))
+    @Argument(
+        help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))
     var folder: String
 
-    @Option(name: .customLong("min-score"), help: ArgumentHelp("Pass when the total is at least this, even if some parts lose points.", valueName: "points"))
+    @Option(
+        name: .customLong("min-score"),
+        help: ArgumentHelp("Pass when the total is at least this, even if some parts lose points.", valueName: "points")
+    )
     var minScore: Double?
 
     @OptionGroup var reports: ReportFlags
     @OptionGroup var grading: GradingFlags
 
     func validate() throws {
-        if let minScore, !(minScore >= 0 && minScore.isFinite) { throw ValidationError("--min-score must be a number at least 0") }
+        if let minScore, !(minScore >= 0 && minScore.isFinite) {
+            throw ValidationError("--min-score must be a number at least 0")
+        }
     }
 
     func run() throws {

@@ -16,7 +16,8 @@ struct Grade: ParsableCommand {
             See SECURITY.md.
             """)
 
-    @Argument(help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))
+    @Argument(
+        help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))
     var folder: String
 
     @OptionGroup var reports: ReportFlags

@@ -6,7 +6,11 @@ import GraderCore
 struct Grader: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grader",
-        abstract: "Grades machine-learning theory homework: numeric answers and Swift functions, with JUnit XML and feedback.",
+        abstract:
+            """
+            Grades machine-learning theory homework: numeric answers and Swift functions, with JUnit XML and \
+            feedback.
+            """,
         discussion: """
             A submission folder holds answers.yaml (numeric and choice answers, keyed problem-id -> part-id) and one
             <problem-id>.swift per problem with functions. Problems are read from ./problems, a folder with one
@@ -14,22 +18,28 @@ struct Grader: ParsableCommand {
             uses the assignment --assignment names, or else the one whose problems the submission's files answer.
 
             Examples:
-              grader list                            the assignments; --assignment NAME: its problems, parts, kinds, points
+              grader list                            the assignments; --assignment NAME: its problems, parts, kinds, \
+              points
               grader init my-hw6 --assignment hw6 --student alice   answers.yaml, .swift files and alice's HANDOUT.md
               grader grade submissions/hw6/alice     grade the folder and print a summary
               grader grade submissions/hw6/alice --junit report.xml --feedback feedback.md --json results.json
               grader check . --junit report.xml      for CI: exit 1 unless every part gets full marks
               grader show residual-jacobians         print one problem as the student's handout (Markdown)
               grader show residual-jacobians --student alice   alice's own numbers
-              grader answers --assignment hw6 --student alice   alice's answer key, as an answers.yaml (instructors, TAs)
+              grader answers --assignment hw6 --student alice   alice's answer key, as an answers.yaml (instructors, \
+              TAs)
               grader validate                        check every assignment's definitions (for instructors)
               grader batch submissions/hw6 --out reports   grade a whole class: gradebook, summary, overview page
-              grader assign --assignment hw6 --out kit     student kit, autograder folder and Gradescope zip (instructors)
+              grader assign --assignment hw6 --out kit     student kit, autograder folder and Gradescope zip \
+              (instructors)
 
             Students check their work against the student kit (`--problems kit/student`): public trials, and the
             form of every answer. Final grades come from the autograder folder: answer keys, and hidden trials.
             """,
-        subcommands: [Grade.self, Check.self, Batch.self, Merge.self, Assign.self, List.self, Show.self, Init.self, Answers.self, Validate.self],
+        subcommands: [
+            Grade.self, Check.self, Batch.self, Merge.self, Assign.self, List.self, Show.self, Init.self, Answers.self,
+            Validate.self,
+        ],
         defaultSubcommand: nil
     )
 
@@ -51,17 +61,29 @@ struct Grader: ParsableCommand {
 
 /// Options shared by commands that read the problems.
 struct ProblemOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The problems: one assignment's folder (problems/hw6), or a folder of assignments (default ./problems).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The problems: one assignment's folder (problems/hw6), or a folder of assignments (default ./problems).",
+            valueName: "dir"))
     var problems = "problems"
 
-    @Option(name: .long, help: ArgumentHelp("The assignment to use in a folder of assignments (see `grader list`); by default the one whose problems the submission answers.", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            """
+            The assignment to use in a folder of assignments (see `grader list`); by default the one whose \
+            problems the submission answers.
+            """,
+            valueName: "name"))
     var assignment: String?
 
     /// The assignment folder to read: `--problems` itself, or the assignment in it that `--assignment`, the
     /// submissions' files or the one problem asked for (`problem`) pick; exit status 2 when none is picked.
     func folder(submissions: [String] = [], problem: String? = nil) throws -> String {
         do {
-            return try Course.assignmentFolder(problems, assignment: assignment, submissions: submissions, problem: problem)
+            return try Course.assignmentFolder(
+                problems, assignment: assignment, submissions: submissions, problem: problem)
         } catch let error as Course.ChoiceError {
             printError("error: \(error)")
             throw ExitCode(2)
@@ -86,7 +108,12 @@ struct List: ParsableCommand {
             for name in course {
                 let folder = (problemOptions.problems as NSString).appendingPathComponent(name)
                 if let problems = try? ProblemLoader.load(directory: folder) {
-                    print("  \(name)  \(problems.title): \(problems.problems.count) problems, \(NumberFormatting.score(problems.maxScore)) points")
+                    print(
+                        """
+                          \(name)  \(problems.title): \(problems.problems.count) problems, \
+                        \(NumberFormatting.score(problems.maxScore)) points
+                        """
+                    )
                     print("      \(problems.problems.map(\.id).joined(separator: ", "))")
                 } else {
                     print("  \(name)  (broken definitions: run `grader validate \(folder)`)")
@@ -97,7 +124,12 @@ struct List: ParsableCommand {
             return
         }
         let problems = try loadProblems(try problemOptions.folder())
-        print("\(problems.title): \(problems.problems.count) problems, \(NumberFormatting.score(problems.maxScore)) points")
+        print(
+            """
+            \(problems.title): \(problems.problems.count) problems, \(NumberFormatting.score(problems.maxScore)) \
+            points
+            """
+        )
         for problem in problems.problems {
             print("")
             print("\(problem.id) (\(NumberFormatting.score(problem.maxScore)) points): \(problem.title)")
@@ -136,13 +168,17 @@ struct Init: ParsableCommand {
             var pages: [String] = []
             for problem in problems.problems {
                 let variant = try variantOptions.variant(of: problem, in: problems)
-                pages.append(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant))
+                pages.append(
+                    Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant))
             }
             handout = pages.joined(separator: "\n")
         }
-        let result = try Scaffold.write(problems: problems, to: folder, overwrite: force, student: variantOptions.student, handout: handout)
+        let result = try Scaffold.write(
+            problems: problems, to: folder, overwrite: force, student: variantOptions.student, handout: handout)
         for name in result.written { print("created \((folder as NSString).appendingPathComponent(name))") }
-        for name in result.kept { print("kept    \((folder as NSString).appendingPathComponent(name)) (exists; --force to overwrite)") }
+        for name in result.kept {
+            print("kept    \((folder as NSString).appendingPathComponent(name)) (exists; --force to overwrite)")
+        }
         print("Next: fill in the answers and functions, then run `grader grade \(folder)`.")
     }
 }

@@ -6,13 +6,16 @@ import GraderCore
 struct GradingFlags: ParsableArguments {
     @OptionGroup var problemOptions: ProblemOptions
 
-    @Option(name: .long, help: ArgumentHelp("Wall-clock limit per snippet part, in seconds (default 10).", valueName: "s"))
+    @Option(
+        name: .long, help: ArgumentHelp("Wall-clock limit per snippet part, in seconds (default 10).", valueName: "s"))
     var timeout: Double?
 
     @Option(name: .long, help: ArgumentHelp("CPU limit per snippet process, in seconds (default 5).", valueName: "s"))
     var cpu: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Address-space limit per snippet process, in MB (default 1024).", valueName: "mb"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Address-space limit per snippet process, in MB (default 1024).", valueName: "mb"))
     var memory: Int?
 
     @Option(name: .long, help: ArgumentHelp("Output limit per snippet part, in KiB (default 4096).", valueName: "kib"))
@@ -21,7 +24,10 @@ struct GradingFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Compiler time limit per file, in seconds (default 60).", valueName: "s"))
     var compileTimeout: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Cache folder for compiled snippets (default $GRADER_CACHE or ~/.cache/grader).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Cache folder for compiled snippets (default $GRADER_CACHE or ~/.cache/grader).", valueName: "dir"))
     var cache: String?
 
     @Option(name: .long, help: "Problems graded at the same time (default: number of cores).")
@@ -30,22 +36,42 @@ struct GradingFlags: ParsableArguments {
     @Flag(name: .long, help: "Fail instead of running student code without namespace isolation.")
     var requireSandbox = false
 
-    @Flag(name: .long, help: "Do not use namespaces even where available (the fallback: rlimits, a uid of its own as root, Landlock).")
+    @Flag(
+        name: .long,
+        help: "Do not use namespaces even where available (the fallback: rlimits, a uid of its own as root, Landlock).")
     var noNamespaces = false
 
-    @Flag(name: .long, help: "In the fallback without namespaces, do not confine student code with Landlock either (to see what is left).")
+    @Flag(
+        name: .long,
+        help:
+            """
+            In the fallback without namespaces, do not confine student code with Landlock either (to see what is \
+            left).
+            """
+    )
     var noLandlock = false
 
-    @Option(name: .customLong("flag-threshold"), help: ArgumentHelp("Flag a part when the share of public trials it passes exceeds the share of hidden trials by more than this (default 0.5).", valueName: "fraction"))
+    @Option(
+        name: .customLong("flag-threshold"),
+        help: ArgumentHelp(
+            """
+            Flag a part when the share of public trials it passes exceeds the share of hidden trials by more than \
+            this (default 0.5).
+            """,
+            valueName: "fraction"))
     var flagThreshold: Double?
 
     func validate() throws {
         for (key, value) in options.limits.valuesByKey {
             let flag = LimitOverrides.bounds.first { $0.key == key }?.flag ?? key
-            if let problem = LimitOverrides.problem(key: key, value: value, name: flag) { throw ValidationError(problem) }
+            if let problem = LimitOverrides.problem(key: key, value: value, name: flag) {
+                throw ValidationError(problem)
+            }
         }
         if let jobs, jobs <= 0 { throw ValidationError("--jobs must be a positive number") }
-        if let flagThreshold, !(0..<1).contains(flagThreshold) { throw ValidationError("--flag-threshold must be at least 0 and below 1") }
+        if let flagThreshold, !(0..<1).contains(flagThreshold) {
+            throw ValidationError("--flag-threshold must be at least 0 and below 1")
+        }
     }
 
     /// The grading options these flags describe.
@@ -54,7 +80,8 @@ struct GradingFlags: ParsableArguments {
         options.problemsDirectory = problemOptions.problems
         if let cache { options.cacheDirectory = cache }
         options.limits = LimitOverrides(
-            wallSeconds: timeout, cpuSeconds: cpu, memoryMegabytes: memory, outputKilobytes: outputLimit, compileSeconds: compileTimeout)
+            wallSeconds: timeout, cpuSeconds: cpu, memoryMegabytes: memory, outputKilobytes: outputLimit,
+            compileSeconds: compileTimeout)
         options.requireSandbox = requireSandbox
         options.disableNamespaces = noNamespaces
         options.disableLandlock = noLandlock
@@ -67,7 +94,9 @@ struct GradingFlags: ParsableArguments {
     ///
     /// - Parameter adjust: Changes to the options these flags give (a batch caches results, for instance).
     /// - Parameter submissions: The folders to be graded, which pick the assignment in a folder of assignments.
-    func session(only: [String] = [], submissions: [String] = [], adjust: (inout GradingOptions) -> Void = { _ in }) throws -> GradingSession {
+    func session(only: [String] = [], submissions: [String] = [], adjust: (inout GradingOptions) -> Void = { _ in })
+        throws -> GradingSession
+    {
         var options = self.options
         options.problemsDirectory = try problemOptions.folder(submissions: submissions)
         if !only.isEmpty { options.only = Set(only) }
@@ -104,13 +133,20 @@ struct ReportFlags: ParsableArguments {
     @Option(name: .customLong(GradescopeReporter.flag), help: ArgumentHelp(GradescopeReporter.help, valueName: "file"))
     var gradescope: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Grade only these problems or parts (problem or problem.part); others are skipped.", valueName: "id"))
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Grade only these problems or parts (problem or problem.part); others are skipped.", valueName: "id"))
     var only: [String] = []
 
     @Flag(name: .long, help: "Print no summary (reports are still written).")
     var quiet = false
 
-    @Option(name: .long, help: ArgumentHelp("Grade as this student: picks the student's variant of the numbers (default: `student:` in answers.yaml).", valueName: "id"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Grade as this student: picks the student's variant of the numbers (default: `student:` in answers.yaml).",
+            valueName: "id"))
     var student: String?
 
     func validate() throws {
@@ -119,7 +155,10 @@ struct ReportFlags: ParsableArguments {
 
     /// Writes every requested report file; a file that cannot be written is exit status 2.
     func write(_ report: GradeReport) throws {
-        let paths = [JUnitReporter.flag: junit, MarkdownReporter.flag: feedback, JSONReporter.flag: json, GradescopeReporter.flag: gradescope]
+        let paths = [
+            JUnitReporter.flag: junit, MarkdownReporter.flag: feedback, JSONReporter.flag: json,
+            GradescopeReporter.flag: gradescope,
+        ]
         for reporter in Reporters.submission {
             guard let path = paths[reporter.flag] ?? nil else { continue }
             do {
@@ -135,7 +174,12 @@ struct ReportFlags: ParsableArguments {
 /// Refuses a `--student` that cannot be a student id.
 func validateStudentID(_ student: String) throws {
     guard Submission.isStudentID(student) else {
-        throw ValidationError("--student \(student): a student id is 1 to 100 characters, with no control character, no `/` and no space at either end")
+        throw ValidationError(
+            """
+            --student \(student): a student id is 1 to 100 characters, with no control character, no `/` and no \
+            space at either end
+            """
+        )
     }
 }
 

@@ -3,10 +3,18 @@ import GraderCore
 
 /// Whose variant of the numbers a handout shows.
 struct VariantOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Show this student's own numbers (instructor and autograder folders compute them from the secret).", valueName: "id"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Show this student's own numbers (instructor and autograder folders compute them from the secret).",
+            valueName: "id"))
     var student: String?
 
-    @Option(name: .long, help: ArgumentHelp("With the student kit: the variant key your instructor gave you, which gives your own numbers.", valueName: "key"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With the student kit: the variant key your instructor gave you, which gives your own numbers.",
+            valueName: "key"))
     var variantKey: String?
 
     func validate() throws {
@@ -55,6 +63,8 @@ struct Show: ParsableCommand {
             throw ExitCode(2)
         }
         let variant = try variantOptions.variant(of: problem, in: problems)
-        print(Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant), terminator: "")
+        print(
+            Handout.markdown(problem, limits: SandboxLimits().applying(problem.limits), variant: variant),
+            terminator: "")
     }
 }

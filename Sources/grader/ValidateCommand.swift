@@ -15,10 +15,20 @@ struct Validate: ParsableCommand {
             The format is documented in docs/problem-format.md.
             """)
 
-    @Argument(help: ArgumentHelp("An assignment's problems folder, or a folder of assignments, each validated (default: ./problems).", valueName: "problems-dir"))
+    @Argument(
+        help: ArgumentHelp(
+            "An assignment's problems folder, or a folder of assignments, each validated (default: ./problems).",
+            valueName: "problems-dir"))
     var directory: String?
 
-    @Option(name: .customLong("reference-submission"), help: ArgumentHelp("A submission that must get full marks (default: submissions/<assignment>/reference beside the folder of assignments, if it exists).", valueName: "folder"))
+    @Option(
+        name: .customLong("reference-submission"),
+        help: ArgumentHelp(
+            """
+            A submission that must get full marks (default: submissions/<assignment>/reference beside the folder \
+            of assignments, if it exists).
+            """,
+            valueName: "folder"))
     var referenceSubmission: String?
 
     @Flag(name: .customLong("no-reference-submission"), help: "Do not grade a reference submission.")
@@ -82,12 +92,27 @@ struct Validate: ParsableCommand {
             print("\(problem.id): \(problem.parts) parts, \(NumberFormatting.score(problem.points)) points: \(state)")
         }
         if let folder = report.referenceSubmission, let score = report.referenceScore {
-            print("reference submission \(folder): \(NumberFormatting.score(score.score))/\(NumberFormatting.score(score.max))")
+            print(
+                """
+                reference submission \(folder): \
+                \(NumberFormatting.score(score.score))/\(NumberFormatting.score(score.max))
+                """
+            )
         } else if submission == nil && !noReferenceSubmission {
-            print("no reference submission graded (none at submissions/<assignment>/reference; pass --reference-submission)")
+            print(
+                """
+                no reference submission graded (none at submissions/<assignment>/reference; pass \
+                --reference-submission)
+                """
+            )
         }
         if report.passed {
-            print("validation passed: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"), \(NumberFormatting.score(session.problems.maxScore)) points")
+            print(
+                """
+                validation passed: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"), \
+                \(NumberFormatting.score(session.problems.maxScore)) points
+                """
+            )
             return true
         }
         let errors = report.issues.filter { !$0.isWarning }.count
@@ -101,7 +126,9 @@ struct Validate: ParsableCommand {
     func defaultReferenceSubmission(_ problems: String) -> String? {
         let url = URL(fileURLWithPath: problems).standardizedFileURL
         let candidates = [
-            url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("submissions/\(url.lastPathComponent)/reference").path,
+            url.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                "submissions/\(url.lastPathComponent)/reference"
+            ).path,
             url.deletingLastPathComponent().appendingPathComponent("submissions/reference").path,
         ]
         return candidates.first { FileManager.default.fileExists(atPath: $0) }

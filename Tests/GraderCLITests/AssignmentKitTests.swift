@@ -37,11 +37,13 @@ struct AssignmentKitTests {
         #expect(files.contains("HANDOUT.md") && files.contains("variance-recursion/public-trials.json"))
         #expect(!files.contains { $0.hasSuffix(".swift") }, "\(files)")
         #expect(!files.contains { ($0 as NSString).lastPathComponent == "secret" })
-        let secret = try String(contentsOfFile: try Self.kit.get() + "/autograder/secret", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let secret = try String(contentsOfFile: try Self.kit.get() + "/autograder/secret", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         // The bundled answers (DESIGN section 4), the known-mistake functions and expressions of the references.
         let forbidden = [
             "213504", "78592", "4353", "0.08449", "212992", "resnextNaiveBlock", "resnextPath", "mlpParameterCount",
-            "outputVarianceWithoutBias", "handoutGradients", "jacobianWithoutIdentity", "gradientsIgnoringReluDerivative",
+            "outputVarianceWithoutBias", "handoutGradients", "jacobianWithoutIdentity",
+            "gradientsIgnoringReluDerivative",
             "conv2dIgnoringBias", "dropoutWithoutRescaling", "expression:", "implementation:", secret,
         ]
         for file in files {
@@ -49,7 +51,9 @@ struct AssignmentKitTests {
             for needle in forbidden { #expect(!text.contains(needle), "\(file) contains \(needle)") }
         }
         // A withheld part's hint speaks of its value, and public checks never judge the value.
-        #expect(!(try String(contentsOfFile: student + "/dropout-equivalence/problem.yaml", encoding: .utf8)).contains("positive homogeneity"))
+        #expect(
+            !(try String(contentsOfFile: student + "/dropout-equivalence/problem.yaml", encoding: .utf8)).contains(
+                "positive homogeneity"))
         // What it must hold: the signatures and the public trials' expected outputs.
         let handout = try String(contentsOfFile: student + "/HANDOUT.md", encoding: .utf8)
         #expect(handout.contains("func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double])"))
@@ -65,8 +69,11 @@ struct AssignmentKitTests {
     @Test("the reference submission passes public checks (answers pending, never passed) and final grading")
     func referencePassesBoth() throws {
         let kit = try Self.kit.get()
-        let json = CLI.temporary("kit-reference.json"), junit = CLI.temporary("kit-reference.xml")
-        let check = try CLI.grader(["check", "submissions/hw6/reference", "--problems", kit + "/student", "--json", json, "--junit", junit])
+        let json = CLI.temporary("kit-reference.json")
+        let junit = CLI.temporary("kit-reference.xml")
+        let check = try CLI.grader([
+            "check", "submissions/hw6/reference", "--problems", kit + "/student", "--json", json, "--junit", junit,
+        ])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("public checks passed: 5 of 5 parts; 7 parts are graded at final grading"))
         #expect(!check.stdout.contains("total:"))
@@ -83,11 +90,16 @@ struct AssignmentKitTests {
             }
         }
         // The instructor's own full-marks submission: only the instructor grades as `reference`.
-        let final = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", json])
+        let final = try CLI.grader([
+            "grade", "submissions/hw6/reference", "--problems", kit + "/autograder", "--student", "reference", "--json",
+            json,
+        ])
         #expect(final.status == 0 && final.stdout.contains("total: 26/26"), "\(final.stdout)\(final.stderr)")
         #expect(!final.stdout.contains("without a secret"))
         for (id, part) in CLI.parts(try CLI.json(json)) where part["kind"] as? String == "snippet" {
-            #expect((part["message"] as? String)?.hasPrefix("all 12 public and 12 hidden") == true || id.hasSuffix("conv2dParameterCount"), "\(id)")
+            #expect(
+                (part["message"] as? String)?.hasPrefix("all 12 public and 12 hidden") == true
+                    || id.hasSuffix("conv2dParameterCount"), "\(id)")
             #expect(part["flag"] == nil, "\(id)")
         }
     }
@@ -122,7 +134,9 @@ struct AssignmentKitTests {
         try answers.write(toFile: folder + "/answers.yaml", atomically: true, encoding: .utf8)
         for (problems, shows) in [(kit + "/autograder", false), (CLI.root + "/problems/hw6", true)] {
             let json = CLI.temporary("distance-\(shows).json")
-            let run = try CLI.grader(["grade", folder, "--problems", problems, "--student", "reference", "--json", json])
+            let run = try CLI.grader([
+                "grade", folder, "--problems", problems, "--student", "reference", "--json", json,
+            ])
             #expect(run.status == 0, "\(run.stderr)")
             let part = CLI.parts(try CLI.json(json))["parameter-counts.resnext-split"] ?? [:]
             let text = "\(part["message"] ?? "") \(part["details"] ?? "")"
@@ -152,7 +166,10 @@ struct AssignmentKitTests {
         var runs = 0
         while runs < 20 {
             try Self.writeOutputVariance(folder, body: table.joined(separator: "\n") + "\n    return 0")
-            let check = try CLI.grader(["check", folder, "--problems", kit + "/student", "--only", "variance-recursion.outputVariance", "--json", json])
+            let check = try CLI.grader([
+                "check", folder, "--problems", kit + "/student", "--only", "variance-recursion.outputVariance",
+                "--json", json,
+            ])
             runs += 1
             let part = CLI.parts(try CLI.json(json))["variance-recursion.outputVariance"]!
             if part["status"] as? String == "passed" {
@@ -161,7 +178,8 @@ struct AssignmentKitTests {
             }
             let details = part["details"] as? [String] ?? []
             func quoted(_ prefix: String) -> String? {
-                details.first { $0.hasPrefix(prefix) }.flatMap { $0.split(separator: "`").dropFirst().first }.map(String.init)
+                details.first { $0.hasPrefix(prefix) }.flatMap { $0.split(separator: "`").dropFirst().first }.map(
+                    String.init)
             }
             let call = try #require(quoted("First failing public input"), "no failing input in \(details)")
             let widths = call.replacingOccurrences(of: "outputVariance(widths: ", with: "").dropLast()
@@ -174,26 +192,37 @@ struct AssignmentKitTests {
 
         // Final grading: at most a third of the points, flagged, and nothing of a hidden trial shown, even when the
         // fallback prints its input and crashes with it, hoping the report shows the hidden inputs.
-        try Self.writeOutputVariance(folder, body: table.joined(separator: "\n") + "\n    print(\"LEAK \\(widths)\")\n    fatalError(\"LEAK \\(widths)\")")
+        try Self.writeOutputVariance(
+            folder,
+            body: table.joined(separator: "\n")
+                + "\n    print(\"LEAK \\(widths)\")\n    fatalError(\"LEAK \\(widths)\")")
         let feedback = CLI.temporary("attack.md")
-        let final = try CLI.grader(["grade", folder, "--problems", kit + "/autograder", "--json", json, "--feedback", feedback])
+        let final = try CLI.grader([
+            "grade", folder, "--problems", kit + "/autograder", "--json", json, "--feedback", feedback,
+        ])
         #expect(final.status == 0, "\(final.stderr)")
         let part = CLI.parts(try CLI.json(json))["variance-recursion.outputVariance"]!
         #expect((part["score"] as? Double ?? 3) <= 1 + 1e-9, "\(part)")
         #expect((part["flag"] as? [String: Any])?["reason"] as? String == "public-only")
-        let report = try String(contentsOfFile: json, encoding: .utf8) + (try String(contentsOfFile: feedback, encoding: .utf8)) + final.stdout
+        let report =
+            try String(contentsOfFile: json, encoding: .utf8) + (try String(contentsOfFile: feedback, encoding: .utf8))
+            + final.stdout
         #expect(!report.contains("LEAK"), "a hidden input reached the report")
         #expect(report.contains("Flagged for review"))
 
         // The class view: summary.json's flags and a section of index.html.
         let out = CLI.temporary("attack-reports-\(UInt32.random(in: 0...UInt32.max))")
         try CLI.fullMarksCopy(at: root + "/honest", problems: kit + "/autograder")
-        let batch = try CLI.grader(["batch", root, "--problems", kit + "/autograder", "--out", out, "--quiet", "--allow-unsandboxed"])
+        let batch = try CLI.grader([
+            "batch", root, "--problems", kit + "/autograder", "--out", out, "--quiet", "--allow-unsandboxed",
+        ])
         #expect(batch.status == 0, "\(batch.stderr)")
         let summary = try CLI.json(out + "/summary.json")
         let flags = summary["flags"] as? [[String: Any]] ?? []
         #expect(flags.count == 1)
-        #expect(flags.first?["student"] as? String == "mallory" && flags.first?["part"] as? String == "variance-recursion.outputVariance")
+        #expect(
+            flags.first?["student"] as? String == "mallory"
+                && flags.first?["part"] as? String == "variance-recursion.outputVariance")
         #expect(flags.first?["reason"] as? String == "public-only")
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         #expect(html.contains("<h2>Flagged for review</h2>") && html.contains("variance-recursion.outputVariance"))
@@ -212,14 +241,24 @@ struct AssignmentKitTests {
             for part in problem.snippetParts {
                 guard let spec = part.snippet else { continue }
                 let visible = Set(InputGenerators.trials(for: spec).map(WireFormat.line))
-                let first = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64))
-                let second = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "b", count: 64))
+                let first = InputGenerators.hiddenTrials(
+                    for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64))
+                let second = InputGenerators.hiddenTrials(
+                    for: spec, problem: problem.id, part: part.id, secret: String(repeating: "b", count: 64))
                 #expect(first.count == spec.hiddenTrials, "\(part.id)")
-                #expect(first.allSatisfy { !visible.contains(WireFormat.line($0)) }, "\(part.id): a hidden trial equals a public one")
+                #expect(
+                    first.allSatisfy { !visible.contains(WireFormat.line($0)) },
+                    "\(part.id): a hidden trial equals a public one")
                 #expect(Set(first.map(WireFormat.line)).count == first.count)
-                #expect(first.map(WireFormat.line) != second.map(WireFormat.line), "\(part.id): the secret does not change the hidden trials")
+                #expect(
+                    first.map(WireFormat.line) != second.map(WireFormat.line),
+                    "\(part.id): the secret does not change the hidden trials")
                 // Reproducible: final grading on another machine draws the same.
-                #expect(first.map(WireFormat.line) == InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64)).map(WireFormat.line))
+                #expect(
+                    first.map(WireFormat.line)
+                        == InputGenerators.hiddenTrials(
+                            for: spec, problem: problem.id, part: part.id, secret: String(repeating: "a", count: 64)
+                        ).map(WireFormat.line))
             }
         }
     }
@@ -230,13 +269,15 @@ struct AssignmentKitTests {
         let folder = try CLI.referenceCopy("other-style")
         // Recursive, from the last layer back, where the reference loops forward.
         try """
-            func outputVariance(widths: [Int]) -> Double {
-                guard let last = widths.last else { return 1 }
-                return outputVariance(widths: Array(widths.dropLast())) / 3 + 1 / (3 * Double(last))
-            }
-            """.write(toFile: folder + "/variance-recursion.swift", atomically: true, encoding: .utf8)
+        func outputVariance(widths: [Int]) -> Double {
+            guard let last = widths.last else { return 1 }
+            return outputVariance(widths: Array(widths.dropLast())) / 3 + 1 / (3 * Double(last))
+        }
+        """.write(toFile: folder + "/variance-recursion.swift", atomically: true, encoding: .utf8)
         let json = CLI.temporary("other-style.json")
-        let run = try CLI.grader(["grade", folder, "--problems", kit + "/autograder", "--student", "reference", "--json", json])
+        let run = try CLI.grader([
+            "grade", folder, "--problems", kit + "/autograder", "--student", "reference", "--json", json,
+        ])
         #expect(run.status == 0 && run.stdout.contains("total: 26/26"), "\(run.stdout)")
         #expect(CLI.parts(try CLI.json(json)).values.allSatisfy { $0["flag"] == nil })
     }
@@ -244,7 +285,9 @@ struct AssignmentKitTests {
     @Test("a part may opt in to immediate feedback: its key goes into the kit and the handout says so")
     func immediateFeedback() throws {
         let problems = try CLI.problemsCopy("practice-problems", editing: "parameter-counts") {
-            $0.replacingOccurrences(of: "  - id: mlp\n    kind: integer\n", with: "  - id: mlp\n    kind: integer\n    immediate-feedback: true\n")
+            $0.replacingOccurrences(
+                of: "  - id: mlp\n    kind: integer\n",
+                with: "  - id: mlp\n    kind: integer\n    immediate-feedback: true\n")
         }
         let kit = CLI.temporary("practice-kit-\(UInt32.random(in: 0...UInt32.max))")
         let assign = try CLI.grader(["assign", "--problems", problems, "--out", kit, "--no-gradescope"])
@@ -258,7 +301,8 @@ struct AssignmentKitTests {
         _ = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", kit + "/student", "--json", json])
         #expect(CLI.parts(try CLI.json(json))["parameter-counts.mlp"]?["status"] as? String == "passed")
         let folder = try CLI.referenceCopy("practice-wrong")
-        let answers = try String(contentsOfFile: folder + "/answers.yaml", encoding: .utf8).replacingOccurrences(of: "mlp: 4353", with: "mlp: 4224")
+        let answers = try String(contentsOfFile: folder + "/answers.yaml", encoding: .utf8).replacingOccurrences(
+            of: "mlp: 4353", with: "mlp: 4224")
         try answers.write(toFile: folder + "/answers.yaml", atomically: true, encoding: .utf8)
         _ = try CLI.grader(["grade", folder, "--problems", kit + "/student", "--json", json])
         let mlp = CLI.parts(try CLI.json(json))["parameter-counts.mlp"]
@@ -278,7 +322,10 @@ struct AssignmentKitTests {
         #expect(again.status == 0 && again.stdout.contains("secret: kept"))
         #expect(try String(contentsOfFile: kit + "/autograder/secret", encoding: .utf8) == secret)
         // A student kit cannot be graded as a class, nor assigned again.
-        let batch = try CLI.grader(["batch", "submissions/hw6", "--problems", kit + "/student", "--out", CLI.temporary("kit-batch"), "--allow-unsandboxed"])
+        let batch = try CLI.grader([
+            "batch", "submissions/hw6", "--problems", kit + "/student", "--out", CLI.temporary("kit-batch"),
+            "--allow-unsandboxed",
+        ])
         #expect(batch.status == 2 && batch.stderr.contains("student kit"))
         let reassign = try CLI.grader(["assign", "--problems", kit + "/student", "--out", CLI.temporary("kit-of-kit")])
         #expect(reassign.status == 2 && reassign.stderr.contains("student kit"))
@@ -293,22 +340,35 @@ struct AssignmentKitTests {
             let file = CLI.root + "/examples/ci/" + path
             let tree = try YAMLReader.parse(try String(contentsOfFile: file, encoding: .utf8), file: file)
             var scripts: [String] = []
-            if case .sequence(let steps, _)? = CheckTests.mapping(CheckTests.mapping(CheckTests.mapping(tree, "jobs"), "grade"), "steps") {
+            if case .sequence(let steps, _)? = CheckTests.mapping(
+                CheckTests.mapping(CheckTests.mapping(tree, "jobs"), "grade"), "steps")
+            {
                 scripts += steps.compactMap { CheckTests.text(CheckTests.mapping($0, "run")) }
             }
             if case .sequence(let lines, _)? = CheckTests.mapping(CheckTests.mapping(tree, "grade"), "script") {
                 scripts += lines.compactMap { CheckTests.text($0) }
             }
-            let command = try #require(scripts.lazy.compactMap(CheckTests.checkCommand(in:)).first, "\(path): no grader check")
+            let command = try #require(
+                scripts.lazy.compactMap(CheckTests.checkCommand(in:)).first, "\(path): no grader check")
             let problems = command.firstIndex(of: "--problems").map { command[$0 + 1] }
-            #expect(problems == "kit", "\(path) checks against \(problems ?? "the default problems folder, which holds the references")")
+            #expect(
+                problems == "kit",
+                "\(path) checks against \(problems ?? "the default problems folder, which holds the references")")
             // Run it as the workflow would, from the repository root.
             var arguments = command.map { $0 == "." ? repository : $0 }
-            for option in ["--problems"] { if let index = arguments.firstIndex(of: option) { arguments[index + 1] = repository + "/kit" } }
-            for option in ["--junit", "--feedback"] { if let index = arguments.firstIndex(of: option) { arguments[index + 1] = CLI.temporary("ci-\(path)-\(option.dropFirst(2))") } }
+            for option in ["--problems"] {
+                if let index = arguments.firstIndex(of: option) { arguments[index + 1] = repository + "/kit" }
+            }
+            for option in ["--junit", "--feedback"] {
+                if let index = arguments.firstIndex(of: option) {
+                    arguments[index + 1] = CLI.temporary("ci-\(path)-\(option.dropFirst(2))")
+                }
+            }
             let run = try CLI.grader(arguments)
             #expect(run.status == 0, "\(path): \(run.stdout)\(run.stderr)")
-            #expect(run.stdout.contains("check passed: public checks passed: 5 of 5 parts; 7 parts are graded at final grading"))
+            #expect(
+                run.stdout.contains(
+                    "check passed: public checks passed: 5 of 5 parts; 7 parts are graded at final grading"))
         }
     }
 
@@ -316,7 +376,10 @@ struct AssignmentKitTests {
     static func dumpPackage(_ folder: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swift", "package", "--package-path", folder, "--scratch-path", CLI.temporary("dump-\(UInt32.random(in: 0...UInt32.max))"), "dump-package"]
+        process.arguments = [
+            "swift", "package", "--package-path", folder, "--scratch-path",
+            CLI.temporary("dump-\(UInt32.random(in: 0...UInt32.max))"), "dump-package",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -326,23 +389,29 @@ struct AssignmentKitTests {
         return output
     }
 
-    @Test("Gradescope's run_autograder grades /autograder/submission and writes a results.json with Gradescope's fields")
+    @Test(
+        "Gradescope's run_autograder grades /autograder/submission and writes a results.json with Gradescope's fields")
     func gradescope() throws {
         let zip = try Self.kit.get() + "/gradescope/autograder.zip"
         let root = CLI.temporary("autograder-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
         try FileManager.default.unzipItem(at: URL(fileURLWithPath: zip), to: URL(fileURLWithPath: root + "/source"))
         let unpacked = Self.files(root + "/source")
-        for needed in ["setup.sh", "run_autograder", "autograder/secret", "autograder/variance-recursion/reference.swift",
-                       "grader/Package.swift", "grader/Sources/grader/Grader.swift", "grader/Sources/grader-launch/main.c"] {
+        for needed in [
+            "setup.sh", "run_autograder", "autograder/secret", "autograder/variance-recursion/reference.swift",
+            "grader/Package.swift", "grader/Sources/grader/Grader.swift", "grader/Sources/grader-launch/main.c",
+        ] {
             #expect(unpacked.contains(needed), "the zip has no \(needed)")
         }
         // Only what grading needs: no tests (they hold the bundled assignments' answers), and a manifest that
         // declares no test targets without them.
         #expect(!unpacked.contains { $0.hasPrefix("grader/Tests/") }, "the zip ships the grader's tests")
         let manifest = try Self.dumpPackage(root + "/source/grader")
-        #expect(manifest.contains("\"grader-launch\"") && !manifest.contains("GraderCLITests"), "\(manifest.prefix(300))")
-        let secretMode = try FileManager.default.attributesOfItem(atPath: root + "/source/autograder/secret")[.posixPermissions] as? Int
+        #expect(
+            manifest.contains("\"grader-launch\"") && !manifest.contains("GraderCLITests"), "\(manifest.prefix(300))")
+        let secretMode =
+            try FileManager.default.attributesOfItem(atPath: root + "/source/autograder/secret")[.posixPermissions]
+            as? Int
         #expect(secretMode == 0o600, "the secret unpacks readable by others: \(String(secretMode ?? 0, radix: 8))")
         #expect(FileManager.default.isExecutableFile(atPath: root + "/source/run_autograder"))
         #expect(FileManager.default.isExecutableFile(atPath: root + "/source/setup.sh"))
@@ -371,29 +440,44 @@ struct AssignmentKitTests {
         let tests = try #require(results["tests"] as? [[String: Any]])
         #expect(tests.count == 12)
         for test in tests {
-            #expect(test["name"] is String && test["score"] is Double && test["max_score"] is Double && test["output"] is String)
+            #expect(
+                test["name"] is String && test["score"] is Double && test["max_score"] is Double
+                    && test["output"] is String)
             #expect(["passed", "failed"].contains(test["status"] as? String ?? ""))
             #expect(visibilities.contains(test["visibility"] as? String ?? ""))
         }
         #expect(abs(tests.compactMap { $0["score"] as? Double }.reduce(0, +) - score) < 1e-9)
     }
 
-    @Test("Gradescope's run_autograder: a submission whose module carries linker options gets neither the secret nor a file written, in every mode",
-          arguments: BatchTests.modes.map { $0.filter { $0 != "--allow-unsandboxed" } })
+    @Test(
+        """
+        Gradescope's run_autograder: a submission whose module carries linker options gets neither the secret nor \
+        a file written, in every mode
+        """,
+        arguments: BatchTests.modes.map { $0.filter { $0 != "--allow-unsandboxed" } })
     func gradescopeLinkerAttack(_ mode: [String]) throws {
-        if mode.isEmpty { try CLI.requireBubblewrap() } else if !mode.contains("--no-landlock") { try CLI.requireLandlock() }
+        if mode.isEmpty {
+            try CLI.requireBubblewrap()
+        } else if !mode.contains("--no-landlock") {
+            try CLI.requireLandlock()
+        }
         let zip = try Self.kit.get() + "/gradescope/autograder.zip"
         let root = CLI.temporary("autograder-attack-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
         try FileManager.default.unzipItem(at: URL(fileURLWithPath: zip), to: URL(fileURLWithPath: root + "/source"))
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/alice", toPath: root + "/submission")
         let secret = root + "/source/autograder/secret"
-        let written = ["map", "dependencies", "why", "stats"].map { CLI.temporary("gradescope-\($0)-\(UInt32.random(in: 0...UInt32.max))") }
-        try HostileSnippetTests.linkerAttack(reading: [secret, root + "/source/autograder/residual-jacobians/reference.swift"], writing: written)
-            .write(toFile: root + "/submission/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let written = ["map", "dependencies", "why", "stats"].map {
+            CLI.temporary("gradescope-\($0)-\(UInt32.random(in: 0...UInt32.max))")
+        }
+        try HostileSnippetTests.linkerAttack(
+            reading: [secret, root + "/source/autograder/residual-jacobians/reference.swift"], writing: written
+        )
+        .write(toFile: root + "/submission/residual-jacobians.swift", atomically: true, encoding: .utf8)
         // GRADER names the grader; a wrapper adds the mode's flags to the command run_autograder gives it.
         let wrapper = root + "/grader-in-mode"
-        try "#!/bin/sh\nexec '\(CLI.binary)' \"$@\" \(mode.joined(separator: " "))\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nexec '\(CLI.binary)' \"$@\" \(mode.joined(separator: " "))\n".write(
+            toFile: wrapper, atomically: true, encoding: .utf8)
         chmod(wrapper, 0o755)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -411,7 +495,10 @@ struct AssignmentKitTests {
         #expect(!results.contains(key) && !results.contains("LEAKED"), "the secret reached the results")
         #expect(written.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the link wrote outside its folder")
         let tests = try #require(try CLI.json(root + "/results/results.json")["tests"] as? [[String: Any]])
-        let residual = tests.filter { ["residual-jacobians.residualLayerJacobian", "residual-jacobians.residualGradients"].contains($0["name"] as? String ?? "") }
+        let residual = tests.filter {
+            ["residual-jacobians.residualLayerJacobian", "residual-jacobians.residualGradients"].contains(
+                $0["name"] as? String ?? "")
+        }
         #expect(residual.count == 2 && residual.allSatisfy { $0["score"] as? Double == 0 }, "\(residual)")
     }
 }

@@ -29,7 +29,8 @@ struct FifthProblem {
         }
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: submission)
         if answered {
-            try FileManager.default.copyItem(atPath: Self.fixture + "/submission/\(Self.id).swift", toPath: submission + "/\(Self.id).swift")
+            try FileManager.default.copyItem(
+                atPath: Self.fixture + "/submission/\(Self.id).swift", toPath: submission + "/\(Self.id).swift")
             let answers = try String(contentsOfFile: Self.fixture + "/submission/answers.yaml", encoding: .utf8)
             try Self.edit(submission + "/answers.yaml") { $0 + answers }
         }
@@ -44,7 +45,8 @@ struct FifthProblem {
 
     /// The 1-based line of `path` that contains `text`.
     static func line(of text: String, in path: String) throws -> Int {
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         return try #require(lines.firstIndex { $0.contains(text) }) + 1
     }
 
@@ -65,20 +67,40 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
 
     static let all: [BrokenDefinition] = [
         BrokenDefinition(name: "an unknown key") { fifth in
-            try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "significant-figures: 4", with: "significant-figure: 4") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "significant-figure:", in: fifth.definition)): error: unknown key `significant-figure`"
+            try FifthProblem.edit(fifth.definition) {
+                $0.replacingOccurrences(of: "significant-figures: 4", with: "significant-figure: 4")
+            }
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "significant-figure:", in: fifth.definition)): \
+                error: unknown key `significant-figure`
+                """
         },
         BrokenDefinition(name: "a wrong type") { fifth in
             try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "trials: 10", with: "trials: ten") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "trials: ten", in: fifth.definition)): error: `trials` must be a whole number, found `ten`"
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "trials: ten", in: fifth.definition)): error: \
+                `trials` must be a whole number, found `ten`
+                """
         },
         BrokenDefinition(name: "a problem without parts") { fifth in
-            try FifthProblem.edit(fifth.definition) { String($0[..<$0.range(of: "parts:")!.lowerBound]) + "parts: []\n" }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "parts: []", in: fifth.definition)): error: `parts` must be a non-empty list"
+            try FifthProblem.edit(fifth.definition) {
+                String($0[..<$0.range(of: "parts:")!.lowerBound]) + "parts: []\n"
+            }
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "parts: []", in: fifth.definition)): error: \
+                `parts` must be a non-empty list
+                """
         },
         BrokenDefinition(name: "assignment points that do not add up") { fifth in
             try FifthProblem.edit(fifth.assignment) { $0.replacingOccurrences(of: "points: 36", with: "points: 30") }
-            return "\(fifth.assignment):\(try FifthProblem.line(of: "points: 30", in: fifth.assignment)): error: `points: 30` but the problems' parts add up to 36"
+            return
+                """
+                \(fifth.assignment):\(try FifthProblem.line(of: "points: 30", in: fifth.assignment)): error: \
+                `points: 30` but the problems' parts add up to 36
+                """
         },
         BrokenDefinition(name: "problem points that do not add up") { fifth in
             try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "points: 10", with: "points: 12") }
@@ -86,11 +108,21 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
         },
         BrokenDefinition(name: "a tolerance that accepts zero") { fifth in
             try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "rtol: 1e-6", with: "rtol: 2") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "id: gradient-logits", in: fifth.definition)): error: part `gradient-logits`: rtol 2, atol 1e-09 accepts an answer of all zeros"
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "id: gradient-logits", in: fifth.definition)): \
+                error: part `gradient-logits`: rtol 2, atol 1e-09 accepts an answer of all zeros
+                """
         },
         BrokenDefinition(name: "a mistake the tolerance accepts") { fifth in
-            try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "answer: 3.321928095", with: "answer: 2.3026") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "answer: 2.3026", in: fifth.definition)): error: part `uniform-entropy`: this mistake's value 2.3026 is accepted by the part's tolerance"
+            try FifthProblem.edit(fifth.definition) {
+                $0.replacingOccurrences(of: "answer: 3.321928095", with: "answer: 2.3026")
+            }
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "answer: 2.3026", in: fifth.definition)): error: \
+                part `uniform-entropy`: this mistake's value 2.3026 is accepted by the part's tolerance
+                """
         },
         BrokenDefinition(name: "a mistake the trials never exercise") { fifth in
             try FifthProblem.edit(fifth.reference) {
@@ -99,24 +131,52 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
                     + "    return e.indices.map { e[$0] / s - ($0 == label ? 1 : 0) }\n}\n"
             }
             try FifthProblem.edit(fifth.definition) {
-                $0 + "      - implementation: gradientWithoutShift\n        feedback: Subtract max(z) before exp so that it cannot overflow.\n"
+                $0
+                    + """
+                          - implementation: gradientWithoutShift\n        feedback: Subtract max(z) before exp so \
+                    that it cannot overflow.\n
+                    """
             }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "implementation: gradientWithoutShift", in: fifth.definition)): error: part `crossEntropyGradient`: the mistake `gradientWithoutShift` gives the reference's outputs on all 10 public and 10 hidden trials"
+            let line = try FifthProblem.line(of: "implementation: gradientWithoutShift", in: fifth.definition)
+            return """
+                \(fifth.definition):\(line): error: part `crossEntropyGradient`: the mistake \
+                `gradientWithoutShift` gives the reference's outputs on all 10 public and 10 hidden trials
+                """
         },
         BrokenDefinition(name: "an infinite wall-clock limit") { fifth in
-            try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "parts:", with: "limits:\n  wall-seconds: .inf\nparts:") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "wall-seconds: .inf", in: fifth.definition)): error: `limits.wall-seconds` must be a positive, finite number of seconds, at most 3600 (found inf)"
+            try FifthProblem.edit(fifth.definition) {
+                $0.replacingOccurrences(of: "parts:", with: "limits:\n  wall-seconds: .inf\nparts:")
+            }
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "wall-seconds: .inf", in: fifth.definition)): \
+                error: `limits.wall-seconds` must be a positive, finite number of seconds, at most 3600 (found inf)
+                """
         },
         BrokenDefinition(name: "a CPU limit of zero") { fifth in
-            try FifthProblem.edit(fifth.definition) { $0.replacingOccurrences(of: "parts:", with: "limits:\n  cpu-seconds: 0\nparts:") }
-            return "\(fifth.definition):\(try FifthProblem.line(of: "cpu-seconds: 0", in: fifth.definition)): error: `limits.cpu-seconds` must be a positive, finite number of seconds, at most 3600 (found 0); there is no setting for \"no limit\""
+            try FifthProblem.edit(fifth.definition) {
+                $0.replacingOccurrences(of: "parts:", with: "limits:\n  cpu-seconds: 0\nparts:")
+            }
+            return
+                """
+                \(fifth.definition):\(try FifthProblem.line(of: "cpu-seconds: 0", in: fifth.definition)): error: \
+                `limits.cpu-seconds` must be a positive, finite number of seconds, at most 3600 (found 0); there \
+                is no setting for \"no limit\"
+                """
         },
         BrokenDefinition(name: "a reference that does not compile") { fifth in
             try FifthProblem.edit(fifth.reference) { $0 + "\nfunc broken( {\n" }
-            return "\(fifth.reference): error: problem `softmax-cross-entropy`: the reference implementation failed: it does not compile"
+            return
+                """
+                \(fifth.reference): error: problem `softmax-cross-entropy`: the reference implementation failed: \
+                it does not compile
+                """
         },
         BrokenDefinition(name: "a problem folder left out of assignment.yaml", listed: false) { fifth in
-            "\(fifth.assignment): error: the problem folder `softmax-cross-entropy` is not listed under `problems:`, so it is never graded"
+            """
+            \(fifth.assignment): error: the problem folder `softmax-cross-entropy` is not listed under \
+            `problems:`, so it is never graded
+            """
         },
         BrokenDefinition(name: "a reference submission short of full marks", answered: false) { fifth in
             "error: the reference submission gets 0/2 on `softmax-cross-entropy.gradient-logits`"
@@ -157,12 +217,16 @@ struct AuthoringTests {
         // A student who returns softmax(z) is told so; the four HW6 problems are unaffected.
         let wrong = CLI.temporary("fifth-wrong-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(atPath: fifth.submission, toPath: wrong)
-        try FifthProblem.edit(wrong + "/\(FifthProblem.id).swift") { $0.replacingOccurrences(of: " - ($0 == label ? 1 : 0)", with: "") }
+        try FifthProblem.edit(wrong + "/\(FifthProblem.id).swift") {
+            $0.replacingOccurrences(of: " - ($0 == label ? 1 : 0)", with: "")
+        }
         let json = wrong + ".json"
         let graded = try CLI.grader(["grade", wrong, "--problems", fifth.problems, "--json", json])
         #expect(graded.status == 0)
         let parts = CLI.parts(try CLI.json(json))
-        #expect((parts["softmax-cross-entropy.crossEntropyGradient"]?["mistake"] as? String)?.contains("You returned softmax(z)") == true)
+        #expect(
+            (parts["softmax-cross-entropy.crossEntropyGradient"]?["mistake"] as? String)?.contains(
+                "You returned softmax(z)") == true)
         #expect(parts.filter { $0.value["status"] as? String != "passed" }.count == 1)
     }
 
@@ -203,14 +267,27 @@ struct AuthoringTests {
         try FileManager.default.copyItem(atPath: CLI.root + "/problems/calculus-backprop", toPath: problems)
         // The check as it was: a tolerance that grows with the norm of w, squared entries and all, and no guard.
         try FifthProblem.edit(problems + "/least-squares/reference.swift") {
-            $0.replacingOccurrences(of: "let normW = euclideanNorm(output)", with: "let normW = sqrt(output.reduce(0) { $0 + $1 * $1 })")
-                .replacingOccurrences(of: "guard tolerance.isFinite, normalResidual.allSatisfy(\\.isFinite) else {", with: "guard true else {")
+            $0.replacingOccurrences(
+                of: "let normW = euclideanNorm(output)", with: "let normW = sqrt(output.reduce(0) { $0 + $1 * $1 })"
+            )
+            .replacingOccurrences(
+                of: "guard tolerance.isFinite, normalResidual.allSatisfy(\\.isFinite) else {", with: "guard true else {"
+            )
         }
-        let run = try CLI.grader(["validate", problems, "--reference-submission", CLI.root + "/submissions/calculus-backprop/reference"])
+        let run = try CLI.grader([
+            "validate", problems, "--reference-submission", CLI.root + "/submissions/calculus-backprop/reference",
+        ])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
-        let line = try FifthProblem.line(of: "- id: maximumLikelihoodWeights", in: problems + "/least-squares/problem.yaml")
-        #expect(run.stdout.contains("least-squares/problem.yaml:\(line): error: part `maximumLikelihoodWeights`: the check `maximumLikelihoodCheck` accepts 1e200 in every entry on trial 1"),
-                "\(run.stdout)")
+        let line = try FifthProblem.line(
+            of: "- id: maximumLikelihoodWeights", in: problems + "/least-squares/problem.yaml")
+        #expect(
+            run.stdout.contains(
+                """
+                least-squares/problem.yaml:\(line): error: part `maximumLikelihoodWeights`: the check \
+                `maximumLikelihoodCheck` accepts 1e200 in every entry on trial 1
+                """
+            ),
+            "\(run.stdout)")
     }
 
     @Test("validate warns, without failing, when a multiple-choice answer earns points for nothing or for everything")
@@ -221,11 +298,14 @@ struct AuthoringTests {
             $0.replacingOccurrences(of: "answer: [relu, leaky-relu, identity]", with: "answer: \(all)")
         }
         try FifthProblem.edit(fifth.submission + "/answers.yaml") {
-            $0.replacingOccurrences(of: "commuting-activations: [relu, leaky-relu, identity]", with: "commuting-activations: \(all)")
+            $0.replacingOccurrences(
+                of: "commuting-activations: [relu, leaky-relu, identity]", with: "commuting-activations: \(all)")
         }
         let run = try fifth.validate()
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("warning: part `commuting-activations`: selecting every option earns 3 of 3 points"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains("warning: part `commuting-activations`: selecting every option earns 3 of 3 points"),
+            "\(run.stdout)")
         #expect(!run.stdout.contains("an empty answer earns"))
         // The bundled problems give nothing for nothing.
         #expect(!(try CLI.grader(["validate"])).stdout.contains("warning:"))
@@ -236,9 +316,18 @@ struct AuthoringTests {
         let run = try CLI.grader(["show", "residual-jacobians"])
         #expect(run.status == 0)
         #expect(run.stdout.hasPrefix("# Jacobians of a residual network"))
-        #expect(run.stdout.contains("func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]])"))
+        #expect(
+            run.stdout.contains(
+                """
+                func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: \
+                [[[Double]]], biases: [[Double]])
+                """
+            ))
         #expect(run.stdout.contains("Answer in `answers.yaml` under `residual-jacobians:`"))
-        for secret in ["handoutGradients", "relu' taken as 1", "relu'(z) is 1 for z > 0", "jacobianWithIdentityOffDiagonal", "[4, -2]"] {
+        for secret in [
+            "handoutGradients", "relu' taken as 1", "relu'(z) is 1 for z > 0", "jacobianWithIdentityOffDiagonal",
+            "[4, -2]",
+        ] {
             #expect(!run.stdout.contains(secret), "the handout shows `\(secret)`")
         }
         let unknown = try CLI.grader(["show", "no-such-problem"])

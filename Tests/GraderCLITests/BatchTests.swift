@@ -9,7 +9,8 @@ struct BatchTests {
         let root = CLI.temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for student in ["reference", "alice", "bob"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/\(student)", toPath: root + "/\(student)")
+            try FileManager.default.copyItem(
+                atPath: CLI.root + "/submissions/hw6/\(student)", toPath: root + "/\(student)")
         }
         try CLI.fullMarksCopy(at: root + "/o\"brien, pat")
         try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
@@ -43,15 +44,16 @@ struct BatchTests {
             #expect(try CLI.validate("\(out)/\(student)/junit.xml"))
         }
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
-        #expect(gradebook == """
-            student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,total\r
-            alice,4,5,0.78,1.67,11.44\r
-            bob,1,0,3,1.38,5.38\r
-            empty,0,0,0,0,0\r
-            "o""brien, pat",5,5,11,5,26\r
-            reference,5,5,11,5,26\r
+        #expect(
+            gradebook == """
+                student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,total\r
+                alice,4,5,0.78,1.67,11.44\r
+                bob,1,0,3,1.38,5.38\r
+                empty,0,0,0,0,0\r
+                "o""brien, pat",5,5,11,5,26\r
+                reference,5,5,11,5,26\r
 
-            """)
+                """)
         let summary = try CLI.json(out + "/summary.json")
         #expect(summary["students"] as? Int == 5 && summary["fullMarks"] as? Int == 2)
         #expect((summary["compileErrors"] as? [String]) == ["bob"])
@@ -66,20 +68,28 @@ struct BatchTests {
         #expect(abs((gradescope["score"] as? Double ?? 0) - 11.44) < 0.01 && gradescope["max_score"] as? Double == 26)
         let tests = gradescope["tests"] as? [[String: Any]] ?? []
         #expect(tests.count == 12)
-        #expect(tests.allSatisfy { ["name", "score", "max_score", "status", "output", "visibility"].allSatisfy($0.keys.contains) })
+        #expect(
+            tests.allSatisfy {
+                ["name", "score", "max_score", "status", "output", "visibility"].allSatisfy($0.keys.contains)
+            })
     }
 
     @Test("the same inputs give byte-identical reports, and the shared compile grades as one file at a time does")
     func deterministic() throws {
         let root = try Self.makeClass("same")
         let first = try CLI.grader(["batch", root, "--out", root + "-a", "--cache", root + "-cache-a", "--quiet"])
-        let second = try CLI.grader(["batch", root, "--out", root + "-b", "--cache", root + "-cache-b", "--quiet", "--compile-one-by-one"])
+        let second = try CLI.grader([
+            "batch", root, "--out", root + "-b", "--cache", root + "-cache-b", "--quiet", "--compile-one-by-one",
+        ])
         #expect(first.status == 0 && second.status == 0)
-        let a = Self.files(under: root + "-a"), b = Self.files(under: root + "-b")
+        let a = Self.files(under: root + "-a")
+        let b = Self.files(under: root + "-b")
         #expect(a.count == b.count && a.count > 15)
         for (path, data) in a { #expect(b[path] == data, "\(path) differs") }
         // The shared path was really used: student binaries linked from shared objects.
-        let binaries = (try FileManager.default.contentsOfDirectory(atPath: root + "-cache-a/bin")).filter { $0.hasPrefix("batch-") }
+        let binaries = (try FileManager.default.contentsOfDirectory(atPath: root + "-cache-a/bin")).filter {
+            $0.hasPrefix("batch-")
+        }
         #expect(binaries.count >= 3, "\(binaries)")
     }
 
@@ -94,25 +104,32 @@ struct BatchTests {
             try CLI.fullMarksCopy(at: folder)
             let file = folder + "/variance-recursion.swift"
             let source = try String(contentsOfFile: file, encoding: .utf8)
-            try (source + "\nlet signature = \"\(marker)\"\nfunc helper() -> String { signature }\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try (source + "\nlet signature = \"\(marker)\"\nfunc helper() -> String { signature }\n").write(
+                toFile: file, atomically: true, encoding: .utf8)
         }
         let cache = root + "-cache"
         let run = try CLI.grader(["batch", root, "--out", root + "-out", "--cache", cache, "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
-        let binaries = try FileManager.default.contentsOfDirectory(atPath: cache + "/bin").filter { $0.hasPrefix("batch-") }
+        let binaries = try FileManager.default.contentsOfDirectory(atPath: cache + "/bin").filter {
+            $0.hasPrefix("batch-")
+        }
         #expect(binaries.count == 3)
         for binary in binaries {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(cache)/bin/\(binary)"))
             let found = markers.filter { bytes.range(of: Data($0.utf8)) != nil }
             #expect(found.count == 1, "\(binary) holds \(found)")
         }
-        #expect(CLI.parts(try CLI.json(root + "-out/student1/results.json")).values.allSatisfy { $0["status"] as? String == "passed" })
+        #expect(
+            CLI.parts(try CLI.json(root + "-out/student1/results.json")).values.allSatisfy {
+                $0["status"] as? String == "passed"
+            })
     }
 
     @Test("a rerun regrades only what changed: one student's file, or one problem's definition")
     func regradesOnlyChanges() throws {
         let root = try Self.makeClass("resume")
-        let cache = root + "-cache", out = root + "-out"
+        let cache = root + "-cache"
+        let out = root + "-out"
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         let initial = Self.resultFiles(cache)
         // Reference and o"brien hand in the same Swift files but their own numbers (and answers.yaml); `empty` runs
@@ -123,7 +140,8 @@ struct BatchTests {
         #expect(Self.resultFiles(cache) == initial, "an unchanged rerun graded something again")
 
         let file = root + "/alice/variance-recursion.swift"
-        try (try String(contentsOfFile: file, encoding: .utf8) + "\n// edited\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: file, encoding: .utf8) + "\n// edited\n").write(
+            toFile: file, atomically: true, encoding: .utf8)
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         let afterEdit = Self.resultFiles(cache)
         #expect(afterEdit.subtracting(initial).count == 1)
@@ -131,9 +149,15 @@ struct BatchTests {
         let problems = try CLI.problemsCopy("", at: root + "-problems", editing: "parameter-counts") {
             $0.replacingOccurrences(of: "Every convolution has a bias;", with: "Each convolution has a bias;")
         }
-        #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--problems", problems, "--quiet"]).status == 0)
-        #expect(Self.resultFiles(cache).subtracting(afterEdit).count == 4, "only parameter-counts, for the four students who run code")
-        #expect(try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains("Each convolution has a bias;"))
+        #expect(
+            try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--problems", problems, "--quiet"]).status
+                == 0)
+        #expect(
+            Self.resultFiles(cache).subtracting(afterEdit).count == 4,
+            "only parameter-counts, for the four students who run code")
+        #expect(
+            try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains(
+                "Each convolution has a bias;"))
     }
 
     @Test("an interrupted batch resumes: the rerun grades only what the first run did not finish")
@@ -146,9 +170,11 @@ struct BatchTests {
         for problem in ["dropout-equivalence", "residual-jacobians", "parameter-counts"] {
             // Its own files, not the reference's: otherwise their grades would already be cached.
             let file = "\(root)/zz-sleeper/\(problem).swift"
-            try (try String(contentsOfFile: file, encoding: .utf8) + "\n// zz\n").write(toFile: file, atomically: true, encoding: .utf8)
+            try (try String(contentsOfFile: file, encoding: .utf8) + "\n// zz\n").write(
+                toFile: file, atomically: true, encoding: .utf8)
         }
-        let cache = root + "-cache", out = root + "-out"
+        let cache = root + "-cache"
+        let out = root + "-out"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["batch", root, "--out", out, "--cache", cache, "--quiet", "--timeout", "4", "--jobs", "1"]
@@ -163,7 +189,8 @@ struct BatchTests {
         while Self.resultFiles(cache).count < 16 && Date() < deadline && process.isRunning { usleep(50_000) }
         usleep(1_500_000)
         #expect(process.isRunning, "the batch finished before it could be interrupted")
-        // SIGKILL, the hardest interruption (the test runner may ignore SIGINT and SIGTERM, which its children inherit).
+        // SIGKILL, the hardest interruption (the test runner may ignore SIGINT and SIGTERM, which its children
+        // inherit).
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let before = Self.resultFiles(cache)
@@ -172,14 +199,19 @@ struct BatchTests {
 
         let rerun = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--timeout", "4"])
         #expect(rerun.status == 0)
-        #expect(Self.resultFiles(cache).subtracting(before).count == 4, "only the sleeper's four unfinished problems are graded")
+        #expect(
+            Self.resultFiles(cache).subtracting(before).count == 4,
+            "only the sleeper's four unfinished problems are graded")
         #expect(try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8).contains("zz-sleeper,5,2,11,5,23"))
     }
 
     @Test("the class summary reads typed outcomes: a crash whose message says \"timed out after\" is not a timeout")
     func typedOutcomes() throws {
         let root = try Self.makeClass("outcomes")
-        for (student, body) in [("liar", "fatalError(\"timed out after 10 s (wall-clock limit)\")"), ("sleeper", "while true { sleep(100) }")] {
+        for (student, body) in [
+            ("liar", "fatalError(\"timed out after 10 s (wall-clock limit)\")"),
+            ("sleeper", "while true { sleep(100) }"),
+        ] {
             try CLI.fullMarksCopy(at: root + "/" + student)
             try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double { \(body) }\n"
                 .write(toFile: "\(root)/\(student)/variance-recursion.swift", atomically: true, encoding: .utf8)
@@ -202,22 +234,33 @@ struct BatchTests {
     @Test("without namespaces batch refuses final grading, unless allowed, and then every report says so")
     func unsandboxed() throws {
         let root = try Self.makeClass("unsandboxed")
-        let out = root + "-out", cache = root + "-cache"
+        let out = root + "-out"
+        let cache = root + "-cache"
         let refused = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--no-namespaces"])
         #expect(refused.status == 2)
-        #expect(refused.stderr.contains("--allow-unsandboxed") && refused.stderr.contains("apt-get install bubblewrap"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("--allow-unsandboxed") && refused.stderr.contains("apt-get install bubblewrap"),
+            "\(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out + "/gradebook.csv"))
 
-        let allowed = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--no-namespaces", "--allow-unsandboxed"])
+        let allowed = try CLI.grader([
+            "batch", root, "--out", out, "--cache", cache, "--quiet", "--no-namespaces", "--allow-unsandboxed",
+        ])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         let summary = try CLI.json(out + "/summary.json")
-        #expect((summary["unsandboxed"] as? String)?.contains("not for final grades") == true, "\(summary["unsandboxed"] ?? "none")")
+        #expect(
+            (summary["unsandboxed"] as? String)?.contains("not for final grades") == true,
+            "\(summary["unsandboxed"] ?? "none")")
         #expect(try String(contentsOfFile: out + "/index.html", encoding: .utf8).contains("not for final grades"))
         for student in ["reference", "alice"] {
             let report = try CLI.json("\(out)/\(student)/results.json")
             #expect((report["sandbox"] as? [String: Any])?["mode"] as? String == "rlimits-only")
-            #expect(try String(contentsOfFile: "\(out)/\(student)/feedback.md", encoding: .utf8).contains("not for final grades"))
-            #expect(try String(contentsOfFile: "\(out)/\(student)/junit.xml", encoding: .utf8).contains("not for final grades"))
+            #expect(
+                try String(contentsOfFile: "\(out)/\(student)/feedback.md", encoding: .utf8).contains(
+                    "not for final grades"))
+            #expect(
+                try String(contentsOfFile: "\(out)/\(student)/junit.xml", encoding: .utf8).contains(
+                    "not for final grades"))
         }
     }
 
@@ -226,24 +269,49 @@ struct BatchTests {
     /// still compiles next to its own `typealias Double = Float`. The regex literals hide the braces' true nesting
     /// from a hand-written lexer (`#/\}func/#` even ends like a declaration).
     static let sabotages: [(name: String, file: String, code: String, qualified: Bool)] = [
-        ("a typealias Double = Float hidden between regex literals", "residual-jacobians.swift",
-         "fileprivate let opening = #/\\{/#\ntypealias Double = Float\nfileprivate let closing = #/\\}func/#\n", true),
-        ("a max that shadows the standard library's, hidden between regex literals", "residual-jacobians.swift",
-         "fileprivate let opening = #/\\{/#\nfunc max(_ a: Double, _ b: Double) -> Double { a + b }\nfileprivate let closing = #/\\}func/#\n", false),
-        ("an extension of Double that redefines +", "variance-recursion.swift",
-         "extension Double {\n    static func + (left: Double, right: Double) -> Double { left * right }\n}\n", false),
-        ("@c, @section and @used declarations", "variance-recursion.swift",
-         "@c func graderSabotage(_ n: Int) -> Int { n }\n@used @section(\".init_array\") let early: @convention(c) () -> Void = { }\n", false),
-        ("a global symbol with the name of a libc function", "variance-recursion.swift",
-         "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }\n", false),
+        (
+            "a typealias Double = Float hidden between regex literals", "residual-jacobians.swift",
+            "fileprivate let opening = #/\\{/#\ntypealias Double = Float\nfileprivate let closing = #/\\}func/#\n", true
+        ),
+        (
+            "a max that shadows the standard library's, hidden between regex literals", "residual-jacobians.swift",
+            """
+            fileprivate let opening = #/\\{/#\nfunc max(_ a: Double, _ b: Double) -> Double { a + b \
+            }\nfileprivate let closing = #/\\}func/#\n
+            """,
+            false
+        ),
+        (
+            "an extension of Double that redefines +", "variance-recursion.swift",
+            "extension Double {\n    static func + (left: Double, right: Double) -> Double { left * right }\n}\n", false
+        ),
+        (
+            "@c, @section and @used declarations", "variance-recursion.swift",
+            """
+            @c func graderSabotage(_ n: Int) -> Int { n }\n@used @section(\".init_array\") let early: \
+            @convention(c) () -> Void = { }\n
+            """,
+            false
+        ),
+        (
+            "a global symbol with the name of a libc function", "variance-recursion.swift",
+            "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }\n", false
+        ),
         // Swift ends a line comment at a carriage return: the declaration after it is code, which a scanner that
         // ends comments at \n alone would leave internal, and @_transparent inlines into classmates' objects.
-        ("a transparent max hidden after a carriage return in a comment", "parameter-counts.swift",
-         "// helper\r@_transparent func max(_ a: Double, _ b: Double) -> Double { return a < b ? b + 0.5 : a + 0.5 }\n", false),
+        (
+            "a transparent max hidden after a carriage return in a comment", "parameter-counts.swift",
+            """
+            // helper\r@_transparent func max(_ a: Double, _ b: Double) -> Double { return a < b ? b + 0.5 : a + \
+            0.5 }\n
+            """,
+            false
+        ),
     ]
 
-    @Test("one student's file cannot change how five classmates' files in the same compiler call type-check or link",
-          arguments: Self.sabotages.map(\.name))
+    @Test(
+        "one student's file cannot change how five classmates' files in the same compiler call type-check or link",
+        arguments: Self.sabotages.map(\.name))
     func sabotage(_ name: String) throws {
         let sabotage = try #require(Self.sabotages.first { $0.name == name })
         let root = CLI.temporary("sabotage-\(UInt32.random(in: 0...UInt32.max))")
@@ -254,7 +322,8 @@ struct BatchTests {
             // Each classmate's files differ, so each is its own unit in the shared call.
             for file in ["residual-jacobians.swift", "variance-recursion.swift"] {
                 let path = folder + "/" + file
-                try (try String(contentsOfFile: path, encoding: .utf8) + "\n// classmate \(index)\n").write(toFile: path, atomically: true, encoding: .utf8)
+                try (try String(contentsOfFile: path, encoding: .utf8) + "\n// classmate \(index)\n").write(
+                    toFile: path, atomically: true, encoding: .utf8)
             }
         }
         let saboteur = root + "/saboteur"
@@ -268,22 +337,36 @@ struct BatchTests {
         #expect(run.status == 0, "\(run.stderr)")
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         for index in 1...5 {
-            #expect(gradebook.contains("classmate-\(index),5,5,11,5,26\r\n"), "\(name): classmate \(index) lost marks:\n\(gradebook)")
+            #expect(
+                gradebook.contains("classmate-\(index),5,5,11,5,26\r\n"),
+                "\(name): classmate \(index) lost marks:\n\(gradebook)")
         }
     }
 
     /// The grading modes of a batch: namespaces, and the fallback with and without Landlock.
-    static let modes: [[String]] = [[], ["--no-namespaces", "--allow-unsandboxed"], ["--no-namespaces", "--allow-unsandboxed", "--no-landlock"]]
+    static let modes: [[String]] = [
+        [], ["--no-namespaces", "--allow-unsandboxed"], ["--no-namespaces", "--allow-unsandboxed", "--no-landlock"],
+    ]
 
-    @Test("a student whose module carries linker options reads and writes nothing, in a batch, in every mode", arguments: Self.modes)
+    @Test(
+        "a student whose module carries linker options reads and writes nothing, in a batch, in every mode",
+        arguments: Self.modes)
     func linkerAttack(_ mode: [String]) throws {
-        if mode.isEmpty { try CLI.requireBubblewrap() } else if !mode.contains("--no-landlock") { try CLI.requireLandlock() }
+        if mode.isEmpty {
+            try CLI.requireBubblewrap()
+        } else if !mode.contains("--no-landlock") {
+            try CLI.requireLandlock()
+        }
         let root = CLI.temporary("linker-class-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for index in 1...3 { try CLI.fullMarksCopy(at: root + "/classmate-\(index)") }
         try CLI.fullMarksCopy(at: root + "/attacker")
-        let written = ["map", "dependencies", "why", "stats"].map { CLI.temporary("linker-\($0)-\(UInt32.random(in: 0...UInt32.max))") }
-        let stolen = [root + "/classmate-1/answers.yaml", CLI.root + "/problems/hw6/residual-jacobians/reference.swift"]
+        let written = ["map", "dependencies", "why", "stats"].map {
+            CLI.temporary("linker-\($0)-\(UInt32.random(in: 0...UInt32.max))")
+        }
+        let stolen = [
+            root + "/classmate-1/answers.yaml", CLI.root + "/problems/hw6/residual-jacobians/reference.swift",
+        ]
         try HostileSnippetTests.linkerAttack(reading: stolen, writing: written)
             .write(toFile: root + "/attacker/residual-jacobians.swift", atomically: true, encoding: .utf8)
         let out = root + "-out"
@@ -303,7 +386,8 @@ struct BatchTests {
         let root = CLI.temporary("formula-class-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for student in ["ada", "trapper"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: root + "/" + student)
+            try FileManager.default.copyItem(
+                atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: root + "/" + student)
         }
         let answers = root + "/trapper/answers.yaml"
         let sheet = try String(contentsOfFile: answers, encoding: .utf8)
@@ -311,7 +395,10 @@ struct BatchTests {
         try #require(trapped != sheet)
         try trapped.write(toFile: answers, atomically: true, encoding: .utf8)
         let out = root + "-out"
-        let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--problems", CLI.root + "/problems/calculus-backprop"])
+        let run = try CLI.grader([
+            "batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--problems",
+            CLI.root + "/problems/calculus-backprop",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         #expect(gradebook.contains("\r\nada,") && gradebook.contains("\r\ntrapper,"), "\(gradebook)")
@@ -319,7 +406,9 @@ struct BatchTests {
         let part = parts["matrix-derivatives.trace-square"] ?? [:]
         #expect(part["status"] as? String == "failed", "\(part)")
         #expect((part["message"] as? String ?? "").contains("max"), "\(part["message"] ?? "")")
-        #expect(CLI.parts(try CLI.json(out + "/ada/results.json"))["matrix-derivatives.trace-square"]?["status"] as? String == "passed")
+        #expect(
+            CLI.parts(try CLI.json(out + "/ada/results.json"))["matrix-derivatives.trace-square"]?["status"] as? String
+                == "passed")
     }
 
     @Test("shards merged give the gradebook, summary and overview of one run")
@@ -328,17 +417,25 @@ struct BatchTests {
         let cache = root + "-cache"
         #expect(try CLI.grader(["batch", root, "--out", root + "-whole", "--cache", cache, "--quiet"]).status == 0)
         for shard in 1...3 {
-            let run = try CLI.grader(["batch", root, "--out", root + "-shard\(shard)", "--cache", cache, "--quiet", "--shard", "\(shard)/3"])
+            let run = try CLI.grader([
+                "batch", root, "--out", root + "-shard\(shard)", "--cache", cache, "--quiet", "--shard", "\(shard)/3",
+            ])
             #expect(run.status == 0, "\(run.stderr)")
         }
         let shardStudents = (1...3).map { shard in
-            ((try? FileManager.default.contentsOfDirectory(atPath: root + "-shard\(shard)")) ?? []).filter { !$0.contains(".") }.count
+            ((try? FileManager.default.contentsOfDirectory(atPath: root + "-shard\(shard)")) ?? []).filter {
+                !$0.contains(".")
+            }.count
         }
         #expect(shardStudents.reduce(0, +) == 5, "\(shardStudents)")
-        let merge = try CLI.grader(["merge", root + "-shard1", root + "-shard2", root + "-shard3", "--out", root + "-merged"])
+        let merge = try CLI.grader([
+            "merge", root + "-shard1", root + "-shard2", root + "-shard3", "--out", root + "-merged",
+        ])
         #expect(merge.status == 0, "\(merge.stderr)")
         for file in ["gradebook.csv", "summary.json", "index.html", "bob/results.json", "o\"brien, pat/feedback.md"] {
-            #expect(FileManager.default.contents(atPath: root + "-merged/" + file) == FileManager.default.contents(atPath: root + "-whole/" + file), "\(file)")
+            #expect(
+                FileManager.default.contents(atPath: root + "-merged/" + file)
+                    == FileManager.default.contents(atPath: root + "-whole/" + file), "\(file)")
         }
         let twice = try CLI.grader(["merge", root + "-shard1", root + "-shard1", "--out", root + "-bad"])
         #expect(twice.status == 2 && twice.stderr.contains("is in both"))

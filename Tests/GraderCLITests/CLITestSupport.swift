@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import GraderCore
+import Synchronization
 import Testing
 
 /// Runs the built `grader` binary and reads what it wrote, for the end-to-end suites.
@@ -34,7 +34,9 @@ enum CLI {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
         var parents: [pid_t: pid_t] = [:]
         for entry in entries {
-            guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else {
+                continue
+            }
             let text = String(decoding: stat, as: UTF8.self)
             guard let close = text.lastIndex(of: ")") else { continue }
             let fields = text[text.index(after: close)...].split(separator: " ")
@@ -44,7 +46,10 @@ enum CLI {
         for pid in parents.keys {
             var cursor = pid
             var depth = 0
-            while cursor != root, let parent = parents[cursor], parent > 1, depth < 64 { cursor = parent; depth += 1 }
+            while cursor != root, let parent = parents[cursor], parent > 1, depth < 64 {
+                cursor = parent
+                depth += 1
+            }
             guard cursor == root,
                 let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
                 let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
@@ -57,11 +62,14 @@ enum CLI {
 
     /// Runs the grader with `arguments` from the package root; `prefix` runs it through another program (setpriv);
     /// `inTerminal` gives it a controlling terminal (util-linux `script`), as a grader started by hand has.
-    static func grader(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], inTerminal: Bool = false) throws -> Run {
+    static func grader(
+        _ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], inTerminal: Bool = false
+    ) throws -> Run {
         let process = Process()
         var command = prefix + [binary] + arguments
         if inTerminal {
-            let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
+                separator: " ")
             command = ["/usr/bin/script", "-qec", quoted, "/dev/null"]
         }
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -72,7 +80,8 @@ enum CLI {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         // Files rather than pipes: nothing can block on a full pipe while the memory is sampled.
-        let out = temporary("out-\(UUID().uuidString)"), err = temporary("err-\(UUID().uuidString)")
+        let out = temporary("out-\(UUID().uuidString)")
+        let err = temporary("err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
         let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
@@ -81,7 +90,8 @@ enum CLI {
         process.standardError = errHandle
         let start = Date()
         try process.run()
-        var peak = 0, treePeak = 0
+        var peak = 0
+        var treePeak = 0
         while process.isRunning {
             treePeak = max(treePeak, treeResidentKilobytes(of: process.processIdentifier))
             if let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
@@ -96,9 +106,13 @@ enum CLI {
         let seconds = Date().timeIntervalSince(start)
         try outHandle.close()
         try errHandle.close()
-        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: err) }
+        defer {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: err)
+        }
         return Run(
-            status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)), as: UTF8.self),
+            status: process.terminationStatus,
+            stdout: String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)), as: UTF8.self),
             stderr: String(decoding: try Data(contentsOf: URL(fileURLWithPath: err)), as: UTF8.self), seconds: seconds,
             peakKilobytes: peak, peakTreeKilobytes: treePeak)
     }
@@ -113,7 +127,9 @@ enum CLI {
     /// The project's own JUnit schema, which every report the grader writes must satisfy.
     static let schema = root + "/docs/junit.xsd"
     /// Jenkins' `junit-10.xsd`, checked as well when `GRADER_JENKINS_SCHEMA` names it (the project's CI sets it).
-    static let jenkinsSchema = ProcessInfo.processInfo.environment["GRADER_JENKINS_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
+    static let jenkinsSchema = ProcessInfo.processInfo.environment["GRADER_JENKINS_SCHEMA"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
     private static let validators: Result<[XMLSchemaValidator], Error> = Result {
         try ([schema] + (jenkinsSchema.map { [$0] } ?? [])).map { try XMLSchemaValidator(schemaPath: $0) }
     }
@@ -126,7 +142,12 @@ enum CLI {
             let problems = validator.problems(inFile: junit)
             if !problems.isEmpty {
                 valid = false
-                Issue.record("\(junit) does not validate against \(validator.schemaPath):\n\(problems.prefix(10).joined(separator: "\n"))")
+                Issue.record(
+                    """
+                    \(junit) does not validate against \
+                    \(validator.schemaPath):\n\(problems.prefix(10).joined(separator: "\n"))
+                    """
+                )
             }
         }
         return valid
@@ -135,8 +156,16 @@ enum CLI {
     /// Fails the calling test, naming the tool and its install command, when `command` is not on PATH.
     static func requireTool(_ command: String, install: String, for purpose: String) throws {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let found = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(command)") }
-        try #require(found, "\(command) is not installed, and \(purpose) needs it. Install it with `\(install)` (scripts/test.sh does this as root).")
+        let found = path.split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(command)")
+        }
+        try #require(
+            found,
+            """
+            \(command) is not installed, and \(purpose) needs it. Install it with `\(install)` (scripts/test.sh \
+            does this as root).
+            """
+        )
     }
 
     /// Fails the calling test unless bubblewrap is installed, which the namespace sandbox needs.
@@ -147,7 +176,8 @@ enum CLI {
     /// Fails the calling test unless the kernel offers Landlock with TCP rules (ABI 4, Linux 6.7), which the fallback
     /// without namespaces confines student code with.
     static func requireLandlock() throws {
-        let launcher = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("grader-launch").path
+        let launcher = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("grader-launch")
+            .path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
         process.arguments = ["--landlock-abi"]
@@ -155,8 +185,17 @@ enum CLI {
         process.standardOutput = pipe
         try process.run()
         process.waitUntilExit()
-        let abi = Int(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        try #require(abi >= 4, "this kernel offers Landlock ABI \(abi); the fallback tests expect 4 or later (Linux 6.7), as on the project's CI machines")
+        let abi =
+            Int(
+                String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines)) ?? 0
+        try #require(
+            abi >= 4,
+            """
+            this kernel offers Landlock ABI \(abi); the fallback tests expect 4 or later (Linux 6.7), as on the \
+            project's CI machines
+            """
+        )
     }
 
     /// The results JSON at `path`.
@@ -178,12 +217,14 @@ enum CLI {
     /// A copy of the bundled `problems/` at `folder` (a fresh scratch folder named after `name` when `nil`), with
     /// `problem`'s `problem.yaml` rewritten by `edit`; returns the folder.
     static func problemsCopy(
-        _ name: String, at folder: String? = nil, assignment: String = "hw6", editing problem: String, _ edit: (String) -> String
+        _ name: String, at folder: String? = nil, assignment: String = "hw6", editing problem: String,
+        _ edit: (String) -> String
     ) throws -> String {
         let problems = folder ?? temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(atPath: root + "/problems/\(assignment)", toPath: problems)
         let definition = problems + "/\(problem)/problem.yaml"
-        try edit(try String(contentsOfFile: definition, encoding: .utf8)).write(toFile: definition, atomically: true, encoding: .utf8)
+        try edit(try String(contentsOfFile: definition, encoding: .utf8)).write(
+            toFile: definition, atomically: true, encoding: .utf8)
         return problems
     }
 
@@ -197,7 +238,9 @@ enum CLI {
             sheet = known
         } else {
             let key = try grader(["answers", "--student", student, "--problems", problems])
-            guard key.status == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: key.stderr]) }
+            guard key.status == 0 else {
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: key.stderr])
+            }
             sheet = key.stdout
             answerSheets.withLock { $0[problems + "\u{0}" + student] = sheet }
         }

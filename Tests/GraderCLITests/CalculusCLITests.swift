@@ -7,7 +7,9 @@ import Testing
 @Suite("calculus-backprop, end to end")
 struct CalculusCLITests {
     /// Grades `submission` (auto-detecting the assignment) and returns its parts by `problem.part`.
-    static func grade(_ submission: String, _ extra: [String] = []) throws -> (parts: [String: [String: Any]], junit: String, run: CLI.Run) {
+    static func grade(_ submission: String, _ extra: [String] = []) throws -> (
+        parts: [String: [String: Any]], junit: String, run: CLI.Run
+    ) {
         let json = CLI.temporary("calculus-\(UInt32.random(in: 0...UInt32.max)).json")
         let junit = json + ".xml"
         let run = try CLI.grader(["grade", submission, "--json", json, "--junit", junit] + extra)
@@ -24,39 +26,51 @@ struct CalculusCLITests {
         #expect(try CLI.validate(junit))
     }
 
-    @Test("carol's and dan's mistakes are named, the two seed-student mistakes included", arguments: [
-        ("carol", "matrix-derivatives.trace-square", "2 X is the derivative only when X is symmetric"),
-        ("carol", "matrix-derivatives.frobenius", "B^T is the derivative of tr(A B)"),
-        ("carol", "logistic-regression.l2LogisticGradient", "leaves out the regulariser"),
-        ("carol", "residual-sigmoid-network.residualNetworkGradients", "sigmoid'(w2_j h_j)"),
-        ("carol", "softmax-cross-entropy.crossEntropyLoss", "inf or NaN for large logits"),
-        ("dan", "matrix-derivatives.trace-cube", "3 X^2 is the derivative only when X is symmetric"),
-        ("dan", "matrix-derivatives.quadratic-form", "2 X w is the derivative only when X is symmetric"),
-        ("dan", "bipolar-sigmoid.bipolarSigmoidGradient", "derivative of the logistic sigmoid"),
-        ("dan", "softmax-cross-entropy.crossEntropyGradient", "sign"),
-        ("dan", "skip-network.skipNetworkInputGradient", "w13 relu'(a2) w12 relu'(x)"),
-        ("dan", "backprop-mlp.mlpGradients", "leaves out the activation's derivative"),
-    ])
+    @Test(
+        "carol's and dan's mistakes are named, the two seed-student mistakes included",
+        arguments: [
+            ("carol", "matrix-derivatives.trace-square", "2 X is the derivative only when X is symmetric"),
+            ("carol", "matrix-derivatives.frobenius", "B^T is the derivative of tr(A B)"),
+            ("carol", "logistic-regression.l2LogisticGradient", "leaves out the regulariser"),
+            ("carol", "residual-sigmoid-network.residualNetworkGradients", "sigmoid'(w2_j h_j)"),
+            ("carol", "softmax-cross-entropy.crossEntropyLoss", "inf or NaN for large logits"),
+            ("dan", "matrix-derivatives.trace-cube", "3 X^2 is the derivative only when X is symmetric"),
+            ("dan", "matrix-derivatives.quadratic-form", "2 X w is the derivative only when X is symmetric"),
+            ("dan", "bipolar-sigmoid.bipolarSigmoidGradient", "derivative of the logistic sigmoid"),
+            ("dan", "softmax-cross-entropy.crossEntropyGradient", "sign"),
+            ("dan", "skip-network.skipNetworkInputGradient", "w13 relu'(a2) w12 relu'(x)"),
+            ("dan", "backprop-mlp.mlpGradients", "leaves out the activation's derivative"),
+        ])
     func targetedFeedback(student: String, part: String, feedback: String) throws {
         let (parts, _, _) = try Self.grade("submissions/calculus-backprop/\(student)")
         let graded = try #require(parts[part])
         #expect(graded["status"] as? String != "passed")
-        #expect((graded["mistake"] as? String)?.contains(feedback) == true, "\(part): \(graded["mistake"] ?? "no mistake named") / \(graded["message"] ?? "")")
+        #expect(
+            (graded["mistake"] as? String)?.contains(feedback) == true,
+            "\(part): \(graded["mistake"] ?? "no mistake named") / \(graded["message"] ?? "")")
     }
 
     @Test("carol's and dan's right parts pass, so feedback is not blanket")
     func rightPartsPass() throws {
         let carol = try Self.grade("submissions/calculus-backprop/carol").parts
-        for id in ["matrix-derivatives.trace-cube", "least-squares.maximumLikelihoodWeights", "backprop-mlp.mlpGradients", "skip-network.skipNetworkInputGradient"] {
+        for id in [
+            "matrix-derivatives.trace-cube", "least-squares.maximumLikelihoodWeights", "backprop-mlp.mlpGradients",
+            "skip-network.skipNetworkInputGradient",
+        ] {
             #expect(carol[id]?["status"] as? String == "passed", "carol \(id)")
         }
         let dan = try Self.grade("submissions/calculus-backprop/dan").parts
-        for id in ["matrix-derivatives.trace-square", "least-squares.closed-form", "least-squares.maximumLikelihoodWeights", "residual-sigmoid-network.residualNetworkGradients"] {
+        for id in [
+            "matrix-derivatives.trace-square", "least-squares.closed-form", "least-squares.maximumLikelihoodWeights",
+            "residual-sigmoid-network.residualNetworkGradients",
+        ] {
             #expect(dan[id]?["status"] as? String == "passed", "dan \(id)")
         }
     }
 
-    @Test("a least-squares answer the normal equations accept passes the property check; one they reject gets its message")
+    @Test(
+        "a least-squares answer the normal equations accept passes the property check; one they reject gets its message"
+    )
     func propertyCheck() throws {
         let folder = CLI.temporary("normal-equations-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: folder)
@@ -83,24 +97,43 @@ struct CalculusCLITests {
             """
         try iterative.write(toFile: folder + "/least-squares.swift", atomically: true, encoding: .utf8)
         let passed = try Self.grade(folder, ["--only", "least-squares"]).parts
-        #expect(passed["least-squares.maximumLikelihoodWeights"]?["status"] as? String == "passed", "\(passed["least-squares.maximumLikelihoodWeights"] ?? [:])")
-        let off = "func maximumLikelihoodWeights(X: [[Double]], y: [Double]) -> [Double] { Array(repeating: 0.5, count: X[0].count) }\n"
+        #expect(
+            passed["least-squares.maximumLikelihoodWeights"]?["status"] as? String == "passed",
+            "\(passed["least-squares.maximumLikelihoodWeights"] ?? [:])")
+        let off =
+            """
+            func maximumLikelihoodWeights(X: [[Double]], y: [Double]) -> [Double] { Array(repeating: 0.5, count: \
+            X[0].count) }\n
+            """
         try off.write(toFile: folder + "/least-squares.swift", atomically: true, encoding: .utf8)
-        let failed = try #require(try Self.grade(folder, ["--only", "least-squares"]).parts["least-squares.maximumLikelihoodWeights"])
+        let failed = try #require(
+            try Self.grade(folder, ["--only", "least-squares"]).parts["least-squares.maximumLikelihoodWeights"])
         #expect(failed["status"] as? String == "failed")
-        #expect((failed["details"] as? [String])?.contains { $0.contains("The check of what the output must satisfy says:") } == true, "\(failed)")
+        #expect(
+            (failed["details"] as? [String])?.contains {
+                $0.contains("The check of what the output must satisfy says:")
+            } == true, "\(failed)")
     }
 
-    @Test("commands pick the assignment: list shows both, --assignment chooses, an unknown one or an empty folder is refused")
+    @Test(
+        """
+        commands pick the assignment: list shows both, --assignment chooses, an unknown one or an empty folder is \
+        refused
+        """
+    )
     func choosingTheAssignment() throws {
         let list = try CLI.grader(["list"])
-        #expect(list.stdout.contains("calculus-backprop") && list.stdout.contains("hw6") && list.stdout.contains("2 assignments"))
+        #expect(
+            list.stdout.contains("calculus-backprop") && list.stdout.contains("hw6")
+                && list.stdout.contains("2 assignments"))
         let one = try CLI.grader(["list", "--assignment", "calculus-backprop"])
         #expect(one.stdout.contains("trace-square  [formula, 1 pt, in answers.yaml]"), "\(one.stdout)")
         let viaFolder = try CLI.grader(["list", "--problems", "problems/calculus-backprop"])
         #expect(viaFolder.stdout == one.stdout)
         let unknown = try CLI.grader(["list", "--assignment", "hw7"])
-        #expect(unknown.status == 2 && unknown.stderr.contains("no assignment `hw7`") && unknown.stderr.contains("calculus-backprop, hw6"))
+        #expect(
+            unknown.status == 2 && unknown.stderr.contains("no assignment `hw7`")
+                && unknown.stderr.contains("calculus-backprop, hw6"))
         let empty = CLI.temporary("empty-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let undecided = try CLI.grader(["grade", empty])
@@ -114,8 +147,9 @@ struct CalculusCLITests {
         #expect(hw6.stdout.contains("total: 11.44/26"), "HW6 grades as before in its new place")
     }
 
-    @Test("grader answers prints the key of every answer part, formulas included, and the sheet gets full marks on them",
-          arguments: ["hw6", "calculus-backprop"])
+    @Test(
+        "grader answers prints the key of every answer part, formulas included, and the sheet gets full marks on them",
+        arguments: ["hw6", "calculus-backprop"])
     func answerSheetCoversEveryKind(assignment: String) throws {
         let sheet = try CLI.grader(["answers", "--assignment", assignment, "--student", "s1"])
         #expect(sheet.status == 0, "\(sheet.stderr)")
@@ -146,7 +180,9 @@ struct CalculusCLITests {
         #expect(bundled.status == 0 && !bundled.stdout.contains("the answer of"), "\(bundled.stdout)")
         // The public trials of l2LogisticGradient show its mistakes' feedback: spelling the gradient out there hands
         // every student the key of logistic-regression.gradient before any grading.
-        let leaky = try CLI.problemsCopy("leaky-feedback", assignment: "calculus-backprop", editing: "logistic-regression") {
+        let leaky = try CLI.problemsCopy(
+            "leaky-feedback", assignment: "calculus-backprop", editing: "logistic-regression"
+        ) {
             $0.replacingOccurrences(
                 of: "feedback: The derivative of ||w||^2 is 2 w; your gradient adds w.",
                 with: "feedback: The gradient is X^T (sigmoid(X w) - y) + 2 w; your gradient adds w.")
@@ -154,45 +190,76 @@ struct CalculusCLITests {
         let run = try CLI.grader(["validate", leaky, "--no-reference-submission"])
         #expect(run.status == 0, "a warning, not an error: \(run.stdout)")
         let line = try FifthProblem.line(of: "The gradient is X^T", in: leaky + "/logistic-regression/problem.yaml") - 1
-        #expect(run.stdout.contains("logistic-regression/problem.yaml:\(line): warning: this text states `X^T*(sigmoid(X*w) - y) + 2*w`, the answer of `logistic-regression.gradient`; the student kit shows it to everyone"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(
+                """
+                logistic-regression/problem.yaml:\(line): warning: this text states `X^T*(sigmoid(X*w) - y) + \
+                2*w`, the answer of `logistic-regression.gradient`; the student kit shows it to everyone
+                """
+            ), "\(run.stdout)")
         // A formula part's own hint may explain its answer once it is graded wrong, but not another part's.
-        let hinted = try CLI.problemsCopy("leaky-hint", assignment: "calculus-backprop", editing: "matrix-derivatives") {
+        let hinted = try CLI.problemsCopy("leaky-hint", assignment: "calculus-backprop", editing: "matrix-derivatives")
+        {
             $0.replacingOccurrences(
                 of: "hint: Write tr(X^2) = sum_ij X_ij X_ji and differentiate with respect to one entry X_ab.",
                 with: "hint: Compare with d x^T X x / dx = (X + X^T) w, and write 3 (X^2)^T for the cube.")
         }
         let hint = try CLI.grader(["validate", hinted, "--no-reference-submission"])
-        #expect(hint.stdout.contains("the answer of `matrix-derivatives.trace-cube`; a student sees it once `matrix-derivatives.trace-square` is graded"), "\(hint.stdout)")
+        #expect(
+            hint.stdout.contains(
+                """
+                the answer of `matrix-derivatives.trace-cube`; a student sees it once \
+                `matrix-derivatives.trace-square` is graded
+                """
+            ), "\(hint.stdout)")
         #expect(hint.stdout.contains("the answer of `matrix-derivatives.quadratic-form`"), "\(hint.stdout)")
     }
 
-    @Test("validate rejects a gradient check of a function the reference does not define, or of an argument of the wrong shape")
+    @Test(
+        """
+        validate rejects a gradient check of a function the reference does not define, or of an argument of the \
+        wrong shape
+        """
+    )
     func validateGradientChecks() throws {
         let missing = try CLI.problemsCopy("missing-loss", assignment: "calculus-backprop", editing: "backprop-mlp") {
             $0.replacingOccurrences(of: "function: mlpLoss", with: "function: mlpLos")
         }
         let run = try CLI.grader(["validate", missing, "--no-reference-submission"])
         #expect(run.status == 1)
-        #expect(run.stdout.contains("`gradient-of` names `mlpLos`, which reference.swift does not define"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains("`gradient-of` names `mlpLos`, which reference.swift does not define"), "\(run.stdout)")
         let wrongShape = try CLI.problemsCopy("wrong-shape", assignment: "calculus-backprop", editing: "backprop-mlp") {
-            $0.replacingOccurrences(of: "with-respect-to: [weights, biases]", with: "with-respect-to: [biases, weights]")
+            $0.replacingOccurrences(
+                of: "with-respect-to: [weights, biases]", with: "with-respect-to: [biases, weights]")
         }
         let shapeRun = try CLI.grader(["validate", wrongShape, "--no-reference-submission"])
         #expect(shapeRun.status == 1)
         #expect(shapeRun.stdout.contains("must have its shape"), "\(shapeRun.stdout)")
-        let notParameter = try CLI.problemsCopy("not-parameter", assignment: "calculus-backprop", editing: "backprop-mlp") {
+        let notParameter = try CLI.problemsCopy(
+            "not-parameter", assignment: "calculus-backprop", editing: "backprop-mlp"
+        ) {
             $0.replacingOccurrences(of: "with-respect-to: [weights, biases]", with: "with-respect-to: [weights, bias]")
         }
-        #expect(try CLI.grader(["validate", notParameter, "--no-reference-submission"]).stdout.contains("`bias`, which is not a parameter"))
+        #expect(
+            try CLI.grader(["validate", notParameter, "--no-reference-submission"]).stdout.contains(
+                "`bias`, which is not a parameter"))
     }
 
-    @Test("the student kit of the second assignment: formulas are read for form and wait, functions run their public trials")
+    @Test(
+        """
+        the student kit of the second assignment: formulas are read for form and wait, functions run their public \
+        trials
+        """
+    )
     func studentKit() throws {
         let kit = CLI.temporary("calculus-kit-\(UInt32.random(in: 0...UInt32.max))")
         let assign = try CLI.grader(["assign", "--assignment", "calculus-backprop", "--out", kit, "--no-gradescope"])
         #expect(assign.status == 0, "\(assign.stderr)")
         let definition = try String(contentsOfFile: kit + "/student/matrix-derivatives/problem.yaml", encoding: .utf8)
-        #expect(!definition.contains("2*X^T") && !definition.contains("2*X'") && !definition.contains("feedback"), "the kit holds a formula answer")
+        #expect(
+            !definition.contains("2*X^T") && !definition.contains("2*X'") && !definition.contains("feedback"),
+            "the kit holds a formula answer")
         #expect(!FileManager.default.fileExists(atPath: kit + "/student/backprop-mlp/reference.swift"))
         let check = try Self.grade("submissions/calculus-backprop/reference", ["--problems", kit + "/student"]).parts
         #expect(check["matrix-derivatives.trace-square"]?["status"] as? String == "pending")
@@ -200,14 +267,23 @@ struct CalculusCLITests {
         #expect(check["softmax-cross-entropy.crossEntropyLoss"]?["status"] as? String == "passed")
         // The overflow's feedback stays in the kit: public checks explain inf and NaN on the extreme logits.
         let carol = try Self.grade("submissions/calculus-backprop/carol", ["--problems", kit + "/student"]).parts
-        #expect((carol["softmax-cross-entropy.crossEntropyLoss"]?["mistake"] as? String)?.contains("inf or NaN") == true)
-        #expect(carol["residual-sigmoid-network.residualNetworkGradients"]?["mistake"] != nil, "implementation mistakes live on as public outputs")
+        #expect(
+            (carol["softmax-cross-entropy.crossEntropyLoss"]?["mistake"] as? String)?.contains("inf or NaN") == true)
+        #expect(
+            carol["residual-sigmoid-network.residualNetworkGradients"]?["mistake"] != nil,
+            "implementation mistakes live on as public outputs")
         let malformed = CLI.temporary("calculus-malformed-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: malformed)
-        try FifthProblem.edit(malformed + "/answers.yaml") { $0.replacingOccurrences(of: "trace-square: \"2*X'\"", with: "trace-square: \"2*X'(\"") }
+        try FileManager.default.copyItem(
+            atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: malformed)
+        try FifthProblem.edit(malformed + "/answers.yaml") {
+            $0.replacingOccurrences(of: "trace-square: \"2*X'\"", with: "trace-square: \"2*X'(\"")
+        }
         let form = try Self.grade(malformed, ["--problems", kit + "/student"]).parts
-        #expect(form["matrix-derivatives.trace-square"]?["status"] as? String == "failed", "\(form["matrix-derivatives.trace-square"] ?? [:])")
-        let final = try Self.grade("submissions/calculus-backprop/reference", ["--problems", kit + "/autograder", "--student", "reference"])
+        #expect(
+            form["matrix-derivatives.trace-square"]?["status"] as? String == "failed",
+            "\(form["matrix-derivatives.trace-square"] ?? [:])")
+        let final = try Self.grade(
+            "submissions/calculus-backprop/reference", ["--problems", kit + "/autograder", "--student", "reference"])
         #expect(final.run.stdout.contains("total: 40/40"), "\(final.run.stdout)")
     }
 }

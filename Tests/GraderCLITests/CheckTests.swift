@@ -27,24 +27,56 @@ struct CheckTests {
         let summary = CLI.temporary("step-summary-\(UInt32.random(in: 0...UInt32.max)).md")
         try "# earlier step\n".write(toFile: summary, atomically: true, encoding: .utf8)
         let run = try CLI.grader(
-            ["check", "submissions/hw6/bob", "--quiet"], environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
+            ["check", "submissions/hw6/bob", "--quiet"],
+            environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary])
         #expect(run.status == 1)
         let annotations = run.stdout.split(separator: "\n").filter { $0.hasPrefix("::error ") }
         #expect(annotations.count == 10)
-        // The compile error, at its line; a wrong answer, at its key in answers.yaml; a failing function, at its declaration.
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/hw6/bob/dropout-equivalence.swift,line=4,title=dropout-equivalence.invertedDropout 0/2::compile error") })
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/hw6/bob/answers.yaml,line=9,title=variance-recursion.output-variance 0/2::") })
-        #expect(annotations.contains { $0.hasPrefix("::error file=submissions/hw6/bob/variance-recursion.swift,line=4,title=variance-recursion.outputVariance 0/3::") })
+        // The compile error, at its line; a wrong answer, at its key in answers.yaml; a failing function, at its
+        // declaration.
+        #expect(
+            annotations.contains {
+                $0.hasPrefix(
+                    """
+                    ::error \
+                    file=submissions/hw6/bob/dropout-equivalence.swift,line=4,\
+                    title=dropout-equivalence.invertedDropout 0/2::compile error
+                    """
+                )
+            })
+        #expect(
+            annotations.contains {
+                $0.hasPrefix(
+                    """
+                    ::error file=submissions/hw6/bob/answers.yaml,line=9,title=variance-recursion.output-variance \
+                    0/2::
+                    """
+                )
+            })
+        #expect(
+            annotations.contains {
+                $0.hasPrefix(
+                    """
+                    ::error \
+                    file=submissions/hw6/bob/variance-recursion.swift,line=4,title=variance-recursion.outputVariance \
+                    0/3::
+                    """
+                )
+            })
         #expect(annotations.allSatisfy { !$0.dropFirst(2).contains("\n") && $0.contains("::") })
         let written = try String(contentsOfFile: summary, encoding: .utf8)
         #expect(written.hasPrefix("# earlier step\n# HW6 feedback: submissions/hw6/bob"))
         #expect(written.contains("**check failed: 10 parts short of full marks"))
     }
 
-    @Test("junitparser reads the JUnit report with the counts the grader reports", arguments: ["reference", "alice", "bob"])
+    @Test(
+        "junitparser reads the JUnit report with the counts the grader reports",
+        arguments: ["reference", "alice", "bob"])
     func junitparser(_ submission: String) throws {
-        try CLI.requireTool("python3", install: "sudo apt-get install python3 python3-pip", for: "the junitparser check")
-        let junit = CLI.temporary("junitparser-\(submission).xml"), json = CLI.temporary("junitparser-\(submission).json")
+        try CLI.requireTool(
+            "python3", install: "sudo apt-get install python3 python3-pip", for: "the junitparser check")
+        let junit = CLI.temporary("junitparser-\(submission).xml")
+        let json = CLI.temporary("junitparser-\(submission).json")
         _ = try CLI.grader(["check", "submissions/hw6/\(submission)", "--junit", junit, "--json", json, "--quiet"])
         let script = """
             import json, sys
@@ -60,14 +92,21 @@ struct CheckTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script, junit]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with junitparser failed; install junitparser with `python3 -m pip install junitparser` (scripts/test.sh does this): \(errors)")
+        try #require(
+            process.terminationStatus == 0,
+            """
+            python3 with junitparser failed; install junitparser with `python3 -m pip install junitparser` \
+            (scripts/test.sh does this): \(errors)
+            """
+        )
         let parsed = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let parts = CLI.parts(try CLI.json(json))
         let statuses = parts.values.compactMap { $0["status"] as? String }
@@ -77,7 +116,11 @@ struct CheckTests {
         let cases = parsed["cases"] as? [String: String] ?? [:]
         for (id, part) in parts {
             let status = part["status"] as? String ?? ""
-            let kind = ["failed": "failure", "partial": "failure", "missing": "failure", "error": "error", "skipped": "skipped"][status] ?? "passed"
+            let kind =
+                [
+                    "failed": "failure", "partial": "failure", "missing": "failure", "error": "error",
+                    "skipped": "skipped",
+                ][status] ?? "passed"
             #expect(cases[id] == kind, "\(id): grader \(status), junitparser \(cases[id] ?? "none")")
         }
     }
@@ -85,7 +128,8 @@ struct CheckTests {
     /// The tokens of the `grader check` command in a CI script, from `check` on.
     static func checkCommand(in script: String) -> [String]? {
         let tokens = script.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-        guard let index = tokens.firstIndex(where: { $0.hasSuffix("grader") || $0.hasSuffix("/grader") }), tokens.count > index + 1,
+        guard let index = tokens.firstIndex(where: { $0.hasSuffix("grader") || $0.hasSuffix("/grader") }),
+            tokens.count > index + 1,
             tokens[index + 1] == "check"
         else { return nil }
         return Array(tokens[(index + 1)...])
@@ -120,7 +164,8 @@ struct CheckTests {
             Issue.record("no jobs.grade.steps")
             return
         }
-        let command = try #require(steps.lazy.compactMap { Self.text(Self.mapping($0, "run")).flatMap(Self.checkCommand) }.first)
+        let command = try #require(
+            steps.lazy.compactMap { Self.text(Self.mapping($0, "run")).flatMap(Self.checkCommand) }.first)
         let junit = try #require(try Self.verify(command))
         let publish = try #require(steps.first { Self.text(Self.mapping($0, "uses"))?.contains("junit") == true })
         #expect(Self.text(Self.mapping(Self.mapping(publish, "with"), "report_paths")) == junit)

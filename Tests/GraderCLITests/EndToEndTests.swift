@@ -4,10 +4,17 @@ import Testing
 /// Runs the built `grader` binary on the bundled submissions and checks scores, exit codes and reports.
 @Suite("grader end to end", .serialized)
 struct EndToEndTests {
-    /// Grades `submission` and returns the parsed JSON results plus the run itself; checks the JUnit against the schema.
-    static func grade(_ submission: String, extra: [String] = []) throws -> (json: [String: Any], run: CLI.Run, feedback: String) {
-        let junit = CLI.temporary("\(submission).xml"), json = CLI.temporary("\(submission).json"), feedback = CLI.temporary("\(submission).md")
-        let run = try CLI.grader(["grade", "submissions/hw6/\(submission)", "--junit", junit, "--json", json, "--feedback", feedback] + extra)
+    /// Grades `submission` and returns the parsed JSON results plus the run itself; checks the JUnit against the
+    /// schema.
+    static func grade(_ submission: String, extra: [String] = []) throws -> (
+        json: [String: Any], run: CLI.Run, feedback: String
+    ) {
+        let junit = CLI.temporary("\(submission).xml")
+        let json = CLI.temporary("\(submission).json")
+        let feedback = CLI.temporary("\(submission).md")
+        let run = try CLI.grader(
+            ["grade", "submissions/hw6/\(submission)", "--junit", junit, "--json", json, "--feedback", feedback] + extra
+        )
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(junit), "JUnit for \(submission) does not validate")
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
@@ -66,7 +73,8 @@ struct EndToEndTests {
         #expect(parts["residual-jacobians.residualLayerJacobian"]?["status"] as? String == "passed")
         let gradients = parts["residual-jacobians.residualGradients"]!
         #expect(gradients["message"] as? String == "`residualGradients` does not match the expected signature")
-        #expect((parts["variance-recursion.output-variance"]?["mistake"] as? String)?.contains("without the bias") == true)
+        #expect(
+            (parts["variance-recursion.output-variance"]?["mistake"] as? String)?.contains("without the bias") == true)
         #expect((parts["variance-recursion.outputVariance"]?["mistake"] as? String)?.contains("bias") == true)
         #expect((parts["residual-jacobians.gradient-b1"]?["message"] as? String)?.contains("wrong shape") == true)
         #expect((parts["residual-jacobians.gradient-A2"]?["message"] as? String)?.contains("list of rows") == true)
@@ -86,7 +94,8 @@ struct EndToEndTests {
         let json = CLI.temporary("fresh.json")
         let run = try CLI.grader(["grade", folder, "--json", json])
         #expect(run.status == 0)
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
         #expect(object["score"] as? Double == 0)
         for (id, part) in CLI.parts(object) {
             let status = part["status"] as? String
@@ -99,8 +108,12 @@ struct EndToEndTests {
 
     @Test("--only grades the selected part and reports every other part as skipped")
     func only() throws {
-        let junit = CLI.temporary("only.xml"), json = CLI.temporary("only.json")
-        let run = try CLI.grader(["grade", "submissions/hw6/reference", "--only", "variance-recursion.outputVariance", "--junit", junit, "--json", json])
+        let junit = CLI.temporary("only.xml")
+        let json = CLI.temporary("only.json")
+        let run = try CLI.grader([
+            "grade", "submissions/hw6/reference", "--only", "variance-recursion.outputVariance", "--junit", junit,
+            "--json", json,
+        ])
         #expect(run.status == 0)
         #expect(try CLI.validate(junit))
         let parts = CLI.parts(try CLI.json(json))
@@ -115,19 +128,38 @@ struct EndToEndTests {
             $0 + "limits:\n  wall-seconds: 2\n  memory-mb: 512\n"
         }
         for (extra, memory) in [([String](), 512), (["--memory", "256"], 256)] {
-            let junit = problems + ".xml", json = problems + ".json", feedback = problems + ".md"
-            let run = try CLI.grader(["grade", "submissions/hw6/reference", "--problems", problems, "--junit", junit, "--json", json, "--feedback", feedback] + extra)
+            let junit = problems + ".xml"
+            let json = problems + ".json"
+            let feedback = problems + ".md"
+            let run = try CLI.grader(
+                [
+                    "grade", "submissions/hw6/reference", "--problems", problems, "--junit", junit, "--json", json,
+                    "--feedback", feedback,
+                ] + extra)
             #expect(run.status == 0, "\(run.stderr)")
             #expect(try CLI.validate(junit))
             let report = try CLI.json(json)
-            let byID = Dictionary(uniqueKeysWithValues: (report["problems"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
+            let byID = Dictionary(
+                uniqueKeysWithValues: (report["problems"] as! [[String: Any]]).map { ($0["id"] as! String, $0) })
             let variance = byID["variance-recursion"]?["limits"] as? [String: Any]
             #expect(variance?["wallSeconds"] as? Double == 2 && variance?["memoryMegabytes"] as? Int == memory)
             let dropout = byID["dropout-equivalence"]?["limits"] as? [String: Any]
-            #expect(dropout?["wallSeconds"] as? Double == 10 && dropout?["memoryMegabytes"] as? Int == (extra.isEmpty ? 1024 : 256))
-            #expect(try String(contentsOfFile: junit, encoding: .utf8).contains("<property name=\"limit-memory-mb\" value=\"\(memory)\"/>"))
-            #expect(try String(contentsOfFile: feedback, encoding: .utf8).contains("wall 2 s, CPU 5 s, memory \(memory) MB"))
-            #expect(run.stdout.contains("limits for variance-recursion: wall 2 s, CPU 5 s, memory \(memory) MB, output 4096 KiB, compile 60 s"))
+            #expect(
+                dropout?["wallSeconds"] as? Double == 10
+                    && dropout?["memoryMegabytes"] as? Int == (extra.isEmpty ? 1024 : 256))
+            #expect(
+                try String(contentsOfFile: junit, encoding: .utf8).contains(
+                    "<property name=\"limit-memory-mb\" value=\"\(memory)\"/>"))
+            #expect(
+                try String(contentsOfFile: feedback, encoding: .utf8).contains("wall 2 s, CPU 5 s, memory \(memory) MB")
+            )
+            #expect(
+                run.stdout.contains(
+                    """
+                    limits for variance-recursion: wall 2 s, CPU 5 s, memory \(memory) MB, output 4096 KiB, \
+                    compile 60 s
+                    """
+                ))
         }
     }
 
@@ -137,7 +169,8 @@ struct EndToEndTests {
         #expect(missing.status == 2 && missing.stderr.contains("/nonexistent"))
         let folder = CLI.temporary("broken-problems/p1")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "title: T\nparts:\n  - id: a\n    kind: real\n    points: 1\n    answer: 1.0\n    tollerance: 3\n".write(toFile: folder + "/problem.yaml", atomically: true, encoding: .utf8)
+        try "title: T\nparts:\n  - id: a\n    kind: real\n    points: 1\n    answer: 1.0\n    tollerance: 3\n".write(
+            toFile: folder + "/problem.yaml", atomically: true, encoding: .utf8)
         let broken = try CLI.grader(["list", "--problems", (folder as NSString).deletingLastPathComponent])
         #expect(broken.status == 2)
         #expect(broken.stderr.contains("problem.yaml:7: error: unknown key `tollerance`"), "\(broken.stderr)")

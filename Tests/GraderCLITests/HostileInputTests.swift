@@ -18,15 +18,18 @@ struct HostileInput: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let answerParts = [
-        "dropout-equivalence.commuting-activations", "variance-recursion.output-variance", "residual-jacobians.gradient-b1",
-        "residual-jacobians.gradient-A2", "parameter-counts.resnext-naive", "parameter-counts.resnext-split", "parameter-counts.mlp",
+        "dropout-equivalence.commuting-activations", "variance-recursion.output-variance",
+        "residual-jacobians.gradient-b1",
+        "residual-jacobians.gradient-A2", "parameter-counts.resnext-naive", "parameter-counts.resnext-split",
+        "parameter-counts.mlp",
     ]
 
     /// Replaces answers.yaml with a fixture from `Fixtures/answers/`.
     static func answers(_ fixture: String) -> @Sendable (String) throws -> Void {
         { folder in
             try FileManager.default.removeItem(atPath: folder + "/answers.yaml")
-            try FileManager.default.copyItem(atPath: "\(CLI.fixtures)/answers/\(fixture).yaml", toPath: folder + "/answers.yaml")
+            try FileManager.default.copyItem(
+                atPath: "\(CLI.fixtures)/answers/\(fixture).yaml", toPath: folder + "/answers.yaml")
         }
     }
 
@@ -35,86 +38,132 @@ struct HostileInput: Sendable, CustomTestStringConvertible {
     }
 
     static let all: [HostileInput] = [
-        HostileInput(name: "malformed YAML", setup: answers("malformed"),
-                     otherAnswers: ("missing", "answers.yaml:5: invalid YAML")),
-        HostileInput(name: "YAML alias bomb", setup: answers("alias-bomb"),
-                     otherAnswers: ("missing", "expands to more than 100000 values")),
-        HostileInput(name: "100 MB answers file", setup: { folder in
-            let path = folder + "/answers.yaml"
-            try replace("answers.yaml", in: folder)
-            _ = FileManager.default.createFile(atPath: path, contents: Data("parameter-counts:\n  mlp: 4353\n".utf8))
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.truncate(atOffset: 100 << 20)
-            try handle.close()
-        }, otherAnswers: ("missing", "over the 1024 KiB limit")),
-        HostileInput(name: "duplicate keys", setup: answers("duplicate-keys"),
-                     otherAnswers: ("missing", "answers.yaml:5: duplicate key `mlp` (first on line 4)")),
-        HostileInput(name: "wrong types", setup: answers("wrong-types"), expected: [
-            "dropout-equivalence.commuting-activations": ("failed", "not an option"),
-            "variance-recursion.output-variance": ("failed", "must be a number"),
-            "residual-jacobians.gradient-b1": ("failed", "found a mapping"),
-            "residual-jacobians.gradient-A2": ("failed", "list of rows"),
-            "parameter-counts.resnext-naive": ("failed", "whole number"),
-            "parameter-counts.resnext-split": ("failed", "whole number, found a list"),
-            "parameter-counts.mlp": ("failed", "found `true`"),
-        ]),
-        HostileInput(name: "NaN and infinities", setup: answers("non-finite"), expected: [
-            "dropout-equivalence.commuting-activations": ("missing", "no answer given"),
-            "variance-recursion.output-variance": ("failed", "nan"),
-            "residual-jacobians.gradient-b1": ("failed", "inf at [0]"),
-            "residual-jacobians.gradient-A2": ("failed", "-inf at [0][1]"),
-            "parameter-counts.mlp": ("failed", "finite"),
-        ]),
-        HostileInput(name: "integers beyond 64 bits", setup: answers("huge-integers"), expected: [
-            "parameter-counts.resnext-naive": ("failed", "too large"),
-            "parameter-counts.resnext-split": ("failed", "too large"),
-            "parameter-counts.mlp": ("passed", ""),
-        ], otherAnswers: ("missing", "no answer given")),
-        HostileInput(name: "ragged matrices", setup: answers("ragged"), expected: [
-            "residual-jacobians.gradient-b1": ("failed", "must be a number at [0]"),
-            "residual-jacobians.gradient-A2": ("failed", "ragged"),
-        ], otherAnswers: ("missing", "no answer given")),
-        HostileInput(name: "unknown problem and part ids", setup: answers("unknown-ids"),
-                     warnings: ["unknown part `dropout-equivalence.bonus-question`", "unknown problem `homework-7`",
-                                "`outputVariance` is a function"]),
-        HostileInput(name: "empty answers file", setup: answers("empty"), otherAnswers: ("missing", "answers.yaml is empty")),
+        HostileInput(
+            name: "malformed YAML", setup: answers("malformed"),
+            otherAnswers: ("missing", "answers.yaml:5: invalid YAML")),
+        HostileInput(
+            name: "YAML alias bomb", setup: answers("alias-bomb"),
+            otherAnswers: ("missing", "expands to more than 100000 values")),
+        HostileInput(
+            name: "100 MB answers file",
+            setup: { folder in
+                let path = folder + "/answers.yaml"
+                try replace("answers.yaml", in: folder)
+                _ = FileManager.default.createFile(
+                    atPath: path, contents: Data("parameter-counts:\n  mlp: 4353\n".utf8))
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                try handle.truncate(atOffset: 100 << 20)
+                try handle.close()
+            }, otherAnswers: ("missing", "over the 1024 KiB limit")),
+        HostileInput(
+            name: "duplicate keys", setup: answers("duplicate-keys"),
+            otherAnswers: ("missing", "answers.yaml:5: duplicate key `mlp` (first on line 4)")),
+        HostileInput(
+            name: "wrong types", setup: answers("wrong-types"),
+            expected: [
+                "dropout-equivalence.commuting-activations": ("failed", "not an option"),
+                "variance-recursion.output-variance": ("failed", "must be a number"),
+                "residual-jacobians.gradient-b1": ("failed", "found a mapping"),
+                "residual-jacobians.gradient-A2": ("failed", "list of rows"),
+                "parameter-counts.resnext-naive": ("failed", "whole number"),
+                "parameter-counts.resnext-split": ("failed", "whole number, found a list"),
+                "parameter-counts.mlp": ("failed", "found `true`"),
+            ]),
+        HostileInput(
+            name: "NaN and infinities", setup: answers("non-finite"),
+            expected: [
+                "dropout-equivalence.commuting-activations": ("missing", "no answer given"),
+                "variance-recursion.output-variance": ("failed", "nan"),
+                "residual-jacobians.gradient-b1": ("failed", "inf at [0]"),
+                "residual-jacobians.gradient-A2": ("failed", "-inf at [0][1]"),
+                "parameter-counts.mlp": ("failed", "finite"),
+            ]),
+        HostileInput(
+            name: "integers beyond 64 bits", setup: answers("huge-integers"),
+            expected: [
+                "parameter-counts.resnext-naive": ("failed", "too large"),
+                "parameter-counts.resnext-split": ("failed", "too large"),
+                "parameter-counts.mlp": ("passed", ""),
+            ], otherAnswers: ("missing", "no answer given")),
+        HostileInput(
+            name: "ragged matrices", setup: answers("ragged"),
+            expected: [
+                "residual-jacobians.gradient-b1": ("failed", "must be a number at [0]"),
+                "residual-jacobians.gradient-A2": ("failed", "ragged"),
+            ], otherAnswers: ("missing", "no answer given")),
+        HostileInput(
+            name: "unknown problem and part ids", setup: answers("unknown-ids"),
+            warnings: [
+                "unknown part `dropout-equivalence.bonus-question`", "unknown problem `homework-7`",
+                "`outputVariance` is a function",
+            ]),
+        HostileInput(
+            name: "empty answers file", setup: answers("empty"), otherAnswers: ("missing", "answers.yaml is empty")),
         HostileInput(name: "UTF-8 byte-order mark", setup: answers("bom")),
         HostileInput(name: "CRLF line ends", setup: answers("crlf")),
-        HostileInput(name: "answers.yaml links outside the folder", setup: { folder in
-            try replace("answers.yaml", in: folder)
-            try FileManager.default.createSymbolicLink(atPath: folder + "/answers.yaml", withDestinationPath: CLI.root + "/submissions/hw6/reference/answers.yaml")
-        }, otherAnswers: ("missing", "symbolic link to a file outside the submission folder")),
-        HostileInput(name: "a snippet file links outside the folder", setup: { folder in
-            try replace("variance-recursion.swift", in: folder)
-            try FileManager.default.createSymbolicLink(atPath: folder + "/variance-recursion.swift", withDestinationPath: "../../../../../etc/passwd")
-        }, expected: ["variance-recursion.outputVariance": ("error", "symbolic link to a file outside")]),
-        HostileInput(name: "a link that stays inside the folder is followed", setup: { folder in
-            try FileManager.default.createDirectory(atPath: folder + "/src", withIntermediateDirectories: true)
-            try FileManager.default.moveItem(atPath: folder + "/parameter-counts.swift", toPath: folder + "/src/counts.swift")
-            try FileManager.default.createSymbolicLink(atPath: folder + "/parameter-counts.swift", withDestinationPath: "src/counts.swift")
-        }),
-        HostileInput(name: "a folder where answers.yaml should be", setup: { folder in
-            try replace("answers.yaml", in: folder)
-            try FileManager.default.createDirectory(atPath: folder + "/answers.yaml", withIntermediateDirectories: true)
-        }, otherAnswers: ("missing", "answers.yaml is a folder, expected a file")),
-        HostileInput(name: "a FIFO where a snippet file should be", setup: { folder in
-            try replace("dropout-equivalence.swift", in: folder)
-            #expect(mkfifo(folder + "/dropout-equivalence.swift", 0o644) == 0)
-        }, expected: ["dropout-equivalence.invertedDropout": ("error", "not a regular file")]),
-        HostileInput(name: "a missing folder", setup: { folder in
-            try FileManager.default.removeItem(atPath: folder)
-        }, expected: [
-            "dropout-equivalence.invertedDropout": ("missing", "is missing"), "variance-recursion.outputVariance": ("missing", "is missing"),
-            "residual-jacobians.residualLayerJacobian": ("missing", "is missing"), "residual-jacobians.residualGradients": ("missing", "is missing"),
-            "parameter-counts.conv2dParameterCount": ("missing", "is missing"),
-        ], otherAnswers: ("missing", "answers.yaml is missing"), warnings: ["is not a folder"]),
-        HostileInput(name: "an empty folder", setup: { folder in
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder) { try replace(name, in: folder) }
-        }, expected: [
-            "dropout-equivalence.invertedDropout": ("missing", "is missing"), "variance-recursion.outputVariance": ("missing", "is missing"),
-            "residual-jacobians.residualLayerJacobian": ("missing", "is missing"), "residual-jacobians.residualGradients": ("missing", "is missing"),
-            "parameter-counts.conv2dParameterCount": ("missing", "is missing"),
-        ], otherAnswers: ("missing", "answers.yaml is missing")),
+        HostileInput(
+            name: "answers.yaml links outside the folder",
+            setup: { folder in
+                try replace("answers.yaml", in: folder)
+                try FileManager.default.createSymbolicLink(
+                    atPath: folder + "/answers.yaml",
+                    withDestinationPath: CLI.root + "/submissions/hw6/reference/answers.yaml")
+            }, otherAnswers: ("missing", "symbolic link to a file outside the submission folder")),
+        HostileInput(
+            name: "a snippet file links outside the folder",
+            setup: { folder in
+                try replace("variance-recursion.swift", in: folder)
+                try FileManager.default.createSymbolicLink(
+                    atPath: folder + "/variance-recursion.swift", withDestinationPath: "../../../../../etc/passwd")
+            }, expected: ["variance-recursion.outputVariance": ("error", "symbolic link to a file outside")]),
+        HostileInput(
+            name: "a link that stays inside the folder is followed",
+            setup: { folder in
+                try FileManager.default.createDirectory(atPath: folder + "/src", withIntermediateDirectories: true)
+                try FileManager.default.moveItem(
+                    atPath: folder + "/parameter-counts.swift", toPath: folder + "/src/counts.swift")
+                try FileManager.default.createSymbolicLink(
+                    atPath: folder + "/parameter-counts.swift", withDestinationPath: "src/counts.swift")
+            }),
+        HostileInput(
+            name: "a folder where answers.yaml should be",
+            setup: { folder in
+                try replace("answers.yaml", in: folder)
+                try FileManager.default.createDirectory(
+                    atPath: folder + "/answers.yaml", withIntermediateDirectories: true)
+            }, otherAnswers: ("missing", "answers.yaml is a folder, expected a file")),
+        HostileInput(
+            name: "a FIFO where a snippet file should be",
+            setup: { folder in
+                try replace("dropout-equivalence.swift", in: folder)
+                #expect(mkfifo(folder + "/dropout-equivalence.swift", 0o644) == 0)
+            }, expected: ["dropout-equivalence.invertedDropout": ("error", "not a regular file")]),
+        HostileInput(
+            name: "a missing folder",
+            setup: { folder in
+                try FileManager.default.removeItem(atPath: folder)
+            },
+            expected: [
+                "dropout-equivalence.invertedDropout": ("missing", "is missing"),
+                "variance-recursion.outputVariance": ("missing", "is missing"),
+                "residual-jacobians.residualLayerJacobian": ("missing", "is missing"),
+                "residual-jacobians.residualGradients": ("missing", "is missing"),
+                "parameter-counts.conv2dParameterCount": ("missing", "is missing"),
+            ], otherAnswers: ("missing", "answers.yaml is missing"), warnings: ["is not a folder"]),
+        HostileInput(
+            name: "an empty folder",
+            setup: { folder in
+                for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                    try replace(name, in: folder)
+                }
+            },
+            expected: [
+                "dropout-equivalence.invertedDropout": ("missing", "is missing"),
+                "variance-recursion.outputVariance": ("missing", "is missing"),
+                "residual-jacobians.residualLayerJacobian": ("missing", "is missing"),
+                "residual-jacobians.residualGradients": ("missing", "is missing"),
+                "parameter-counts.conv2dParameterCount": ("missing", "is missing"),
+            ], otherAnswers: ("missing", "answers.yaml is missing")),
     ]
 }
 
@@ -126,14 +175,21 @@ struct HostileInputTests {
     func input(_ hostile: HostileInput) throws {
         let folder = try CLI.referenceCopy("input")
         try hostile.setup(folder)
-        let junit = folder + ".xml", json = folder + ".json"
+        let junit = folder + ".xml"
+        let json = folder + ".json"
         let run = try CLI.grader(["grade", folder, "--assignment", "hw6", "--junit", junit, "--json", json])
-        print("hostile input \(hostile.name): exit \(run.status), \(String(format: "%.2f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB")
+        print(
+            """
+            hostile input \(hostile.name): exit \(run.status), \(String(format: "%.2f", run.seconds)) s, grader \
+            peak \(run.peakKilobytes / 1024) MB
+            """
+        )
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(junit))
         let report = try CLI.json(json)
         for (id, part) in CLI.parts(report) {
-            let status = part["status"] as? String ?? "", message = part["message"] as? String ?? ""
+            let status = part["status"] as? String ?? ""
+            let message = part["message"] as? String ?? ""
             let want: (status: String, message: String)
             if let listed = hostile.expected[id] {
                 want = listed
@@ -146,7 +202,10 @@ struct HostileInputTests {
             #expect(want.message.isEmpty || message.contains(want.message), "\(id): \(message)")
         }
         let warnings = (report["warnings"] as? [[String: Any]] ?? []).map { warning in
-            "\(warning["file"] ?? ""):\(warning["line"] ?? ""): \(warning["severity"] ?? ""): \(warning["message"] ?? "")"
+            """
+            \(warning["file"] ?? ""):\(warning["line"] ?? ""): \(warning["severity"] ?? ""): \
+            \(warning["message"] ?? "")
+            """
         }.joined(separator: "\n")
         for warning in hostile.warnings { #expect(warnings.contains(warning), "\(warnings)") }
         #expect(run.peakKilobytes < 400 << 10)
@@ -166,14 +225,17 @@ struct HostileInputTests {
     @Test("a missing closing brace is a compile error for every function of the file, never \"not defined\"")
     func missingBrace() throws {
         // The brace closing residualLayerJacobian is gone: residualGradients is now nested inside it.
-        let folder = try Self.editedJacobians { $0.replacingOccurrences(of: "    return J\n}\n", with: "    return J\n") }
+        let folder = try Self.editedJacobians {
+            $0.replacingOccurrences(of: "    return J\n}\n", with: "    return J\n")
+        }
         let json = folder + ".json"
         let run = try CLI.grader(["grade", folder, "--json", json, "--only", "residual-jacobians"])
         #expect(run.status == 0, "\(run.stderr)")
         let parts = CLI.parts(try CLI.json(json))
         for id in ["residual-jacobians.residualLayerJacobian", "residual-jacobians.residualGradients"] {
             let part = try #require(parts[id])
-            let message = part["message"] as? String ?? "", details = (part["details"] as? [String] ?? []).joined(separator: "\n")
+            let message = part["message"] as? String ?? ""
+            let details = (part["details"] as? [String] ?? []).joined(separator: "\n")
             #expect(part["status"] as? String == "error", "\(id): \(part["status"] ?? ""): \(message)")
             #expect(message.contains("compile error in residual-jacobians.swift"), "\(id): \(message)")
             #expect(details.contains("expected '}'"), "\(id): the compiler's message is not shown: \(details)")
@@ -186,7 +248,9 @@ struct HostileInputTests {
     func nestedFunction() throws {
         // The closing brace moved from residualLayerJacobian to the end of the file: it compiles, but the second
         // function is local to the first.
-        let folder = try Self.editedJacobians { $0.replacingOccurrences(of: "    return J\n}\n", with: "    return J\n") + "}\n" }
+        let folder = try Self.editedJacobians {
+            $0.replacingOccurrences(of: "    return J\n}\n", with: "    return J\n") + "}\n"
+        }
         let json = folder + ".json"
         let run = try CLI.grader(["grade", folder, "--json", json, "--only", "residual-jacobians"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -203,7 +267,8 @@ struct HostileInputTests {
     func unusualNames() throws {
         let folder = CLI.temporary("Zoë O'Brien 学生 \(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: folder)
-        let junit = folder + "/report with spaces.xml", json = folder + "/résultats.json"
+        let junit = folder + "/report with spaces.xml"
+        let json = folder + "/résultats.json"
         let run = try CLI.grader(["grade", folder, "--junit", junit, "--json", json])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(junit))
@@ -214,26 +279,43 @@ struct HostileInputTests {
 
     /// A submission folder, a cache and a home under a fresh folder that `nobody` owns when the tests run as root,
     /// and the prefix that runs the grader as `nobody` then.
-    static func nobodyFolders(_ name: String) throws -> (base: String, folder: String, cache: String, home: String, prefix: [String]) {
+    static func nobodyFolders(_ name: String) throws -> (
+        base: String, folder: String, cache: String, home: String, prefix: [String]
+    ) {
         let asRoot = getuid() == 0
-        if asRoot { try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody") }
+        if asRoot {
+            try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody")
+        }
         let base = CLI.temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
-        let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
-        for path in [base, cache, home] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        let folder = base + "/submission"
+        let cache = base + "/cache"
+        let home = base + "/home"
+        for path in [base, cache, home] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: folder)
         if asRoot { for path in [base, folder, cache, home] { chown(path, 65534, 65534) } }
         chmod(CLI.temporary(""), 0o755)
-        return (base, folder, cache, home, asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
+        return (
+            base, folder, cache, home,
+            asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : []
+        )
     }
 
     /// Without namespaces or Landlock, snippets run as the grader's own user when it is not root: then nothing on
     /// disk is out of their reach, so the grader must keep reference outputs in memory, cache nothing, and say so.
-    @Test("as a non-root user without namespaces or Landlock: no reference output or result reaches the disk, and the report says why")
+    @Test(
+        """
+        as a non-root user without namespaces or Landlock: no reference output or result reaches the disk, and \
+        the report says why
+        """
+    )
     func nonRootUnsandboxed() throws {
         let (base, folder, cache, home, prefix) = try Self.nobodyFolders("nobody-plain")
         let json = base + "/results.json"
         let run = try CLI.grader(
-            ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces", "--no-landlock"], environment: ["HOME": home, "GRADER_CACHE": cache],
+            ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces", "--no-landlock"],
+            environment: ["HOME": home, "GRADER_CACHE": cache],
             prefix: prefix)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
@@ -254,13 +336,15 @@ struct HostileInputTests {
             .replacingOccurrences(of: "@@CACHE@@", with: cache)
         let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
             .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
-        try (attack + "\n" + reference).write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        try (attack + "\n" + reference).write(
+            toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
         if getuid() == 0 { chown(folder + "/residual-jacobians.swift", 65534, 65534) }
         let json = base + "/results.json"
         // Twice: the second run finds the references the first cached, and must not read them either.
         for _ in 0..<2 {
             let run = try CLI.grader(
-                ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces"], environment: ["HOME": home, "GRADER_CACHE": cache],
+                ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces"],
+                environment: ["HOME": home, "GRADER_CACHE": cache],
                 prefix: prefix)
             #expect(run.status == 0, "\(run.stderr)")
             let report = try CLI.json(json)
@@ -281,9 +365,13 @@ struct HostileInputTests {
     func nonRoot() throws {
         try CLI.requireBubblewrap()
         let asRoot = getuid() == 0
-        if asRoot { try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody") }
+        if asRoot {
+            try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody")
+        }
         let base = CLI.temporary("nobody-\(UInt32.random(in: 0...UInt32.max))")
-        let folder = base + "/submission", cache = base + "/cache", home = base + "/home"
+        let folder = base + "/submission"
+        let cache = base + "/cache"
+        let home = base + "/home"
         for path in [base, cache, home] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
@@ -297,11 +385,14 @@ struct HostileInputTests {
             prefix: asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
-        #expect((report["sandbox"] as? [String: Any])?["mode"] as? String == "namespaces", "\(report["warnings"] ?? "")")
+        #expect(
+            (report["sandbox"] as? [String: Any])?["mode"] as? String == "namespaces", "\(report["warnings"] ?? "")")
         for (id, part) in CLI.parts(report) {
             let message = part["message"] as? String ?? ""
             if HostileInput.answerParts.contains(id) {
-                #expect(part["status"] as? String == "missing" && message.contains("answers.yaml cannot be read: Permission denied"), "\(id): \(message)")
+                #expect(
+                    part["status"] as? String == "missing"
+                        && message.contains("answers.yaml cannot be read: Permission denied"), "\(id): \(message)")
             } else {
                 #expect(part["status"] as? String == "passed", "\(id): \(message)")
             }

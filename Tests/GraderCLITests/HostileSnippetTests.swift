@@ -30,43 +30,49 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     static let gradients = "residual-jacobians.residualGradients"
 
     /// Every case with what the grader must say; limits are lowered so the suite stays quick.
-    static let all: [HostileSnippet] = [
-        HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
-        HostileSnippet(fixture: "sleep-forever", outcome: .error("timed out after 3 s")),
-        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
-        HostileSnippet(fixture: "spawn-bomb", outcome: .error("limit")),
-        HostileSnippet(fixture: "memory-bomb-huge", outcome: .error("memory limit of 1024 MB")),
-        HostileSnippet(fixture: "memory-bomb-growing", outcome: .error("memory limit of 1024 MB")),
-        HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
-        HostileSnippet(fixture: "stderr-flood", outcome: .error("output limit")),
-        HostileSnippet(fixture: "stack-overflow", outcome: .error("segmentation fault")),
-        HostileSnippet(fixture: "index-out-of-range", outcome: .error("Index out of range")),
-        HostileSnippet(fixture: "fatal-error", outcome: .error("not implemented yet")),
-        HostileSnippet(fixture: "exit-zero", outcome: .error("exited (code 0) before finishing")),
-        HostileSnippet(fixture: "close-standard-streams", outcome: .passes),
-        HostileSnippet(fixture: "close-result-channel", outcome: .error("result channel (file descriptor 3) was closed")),
-        HostileSnippet(fixture: "read-outside", outcome: .passes),
-        HostileSnippet(fixture: "write-outside", outcome: .passes),
-        HostileSnippet(fixture: "network-loopback", outcome: .passes),
-        HostileSnippet(fixture: "read-environment", outcome: .passes),
-        HostileSnippet(fixture: "leave-process", outcome: .passes),
-        HostileSnippet(fixture: "fake-frames", outcome: .error("frames the harness did not write")),
-        HostileSnippet(fixture: "takeover-main", outcome: .error("compile error"), wholeFile: true),
-        HostileSnippet(fixture: "top-level-code", outcome: .error("compile error"), wholeFile: true),
-        HostileSnippet(fixture: "type-checker-bomb", outcome: .error("compiler ran over its 4 s limit"), wholeFile: true,
-                       extra: ["--compile-timeout", "4"]),
-        HostileSnippet(fixture: "huge-source", outcome: .error("over the 1024 KiB limit"), wholeFile: true),
-        HostileSnippet(fixture: "invalid-utf8", outcome: .error("compile error"), wholeFile: true),
-        HostileSnippet(fixture: "wrong-signature", outcome: .error("does not match the expected signature")),
-        HostileSnippet(fixture: "noisy-crash", outcome: .error("boom")),
-        // Limits are set from outside, before the student's binary is loaded: shadowing setrlimit and running code
-        // before main change nothing. The generous wall and CPU limits are what let these attacks win before.
-        HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
-        HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
-        HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
-        // A frame forged with the right value, then a crash: counts for nothing.
-        HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
-    ] + escapes
+    static let all: [HostileSnippet] =
+        [
+            HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
+            HostileSnippet(fixture: "sleep-forever", outcome: .error("timed out after 3 s")),
+            HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
+            HostileSnippet(fixture: "spawn-bomb", outcome: .error("limit")),
+            HostileSnippet(fixture: "memory-bomb-huge", outcome: .error("memory limit of 1024 MB")),
+            HostileSnippet(fixture: "memory-bomb-growing", outcome: .error("memory limit of 1024 MB")),
+            HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
+            HostileSnippet(fixture: "stderr-flood", outcome: .error("output limit")),
+            HostileSnippet(fixture: "stack-overflow", outcome: .error("segmentation fault")),
+            HostileSnippet(fixture: "index-out-of-range", outcome: .error("Index out of range")),
+            HostileSnippet(fixture: "fatal-error", outcome: .error("not implemented yet")),
+            HostileSnippet(fixture: "exit-zero", outcome: .error("exited (code 0) before finishing")),
+            HostileSnippet(fixture: "close-standard-streams", outcome: .passes),
+            HostileSnippet(
+                fixture: "close-result-channel", outcome: .error("result channel (file descriptor 3) was closed")),
+            HostileSnippet(fixture: "read-outside", outcome: .passes),
+            HostileSnippet(fixture: "write-outside", outcome: .passes),
+            HostileSnippet(fixture: "network-loopback", outcome: .passes),
+            HostileSnippet(fixture: "read-environment", outcome: .passes),
+            HostileSnippet(fixture: "leave-process", outcome: .passes),
+            HostileSnippet(fixture: "fake-frames", outcome: .error("frames the harness did not write")),
+            HostileSnippet(fixture: "takeover-main", outcome: .error("compile error"), wholeFile: true),
+            HostileSnippet(fixture: "top-level-code", outcome: .error("compile error"), wholeFile: true),
+            HostileSnippet(
+                fixture: "type-checker-bomb", outcome: .error("compiler ran over its 4 s limit"), wholeFile: true,
+                extra: ["--compile-timeout", "4"]),
+            HostileSnippet(fixture: "huge-source", outcome: .error("over the 1024 KiB limit"), wholeFile: true),
+            HostileSnippet(fixture: "invalid-utf8", outcome: .error("compile error"), wholeFile: true),
+            HostileSnippet(fixture: "wrong-signature", outcome: .error("does not match the expected signature")),
+            HostileSnippet(fixture: "noisy-crash", outcome: .error("boom")),
+            // Limits are set from outside, before the student's binary is loaded: shadowing setrlimit and running code
+            // before main change nothing. The generous wall and CPU limits are what let these attacks win before.
+            HostileSnippet(
+                fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
+            HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
+            HostileSnippet(
+                fixture: "before-main", outcome: .error("could not hold 3 GB before main"),
+                extra: ["--timeout", "20", "--cpu", "5"]),
+            // A frame forged with the right value, then a crash: counts for nothing.
+            HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
+        ] + escapes
 
     /// Attacks on what runs outside the student's binary, in every mode: linker options in the module's own
     /// autolink section (the link is the grader's alone and runs in the sandbox: the options are never read,
@@ -86,36 +92,41 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
 
     /// The cases rerun without namespaces, with Landlock (the kernel here has it): the limits, the process cleanup,
     /// the clean environment, and no file or TCP connection outside the run's own folder.
-    static let fallback: [HostileSnippet] = [
-        HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
-        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
-        HostileSnippet(fixture: "spawn-bomb", outcome: .error("limit")),
-        HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
-        HostileSnippet(fixture: "leave-process", outcome: .passes),
-        HostileSnippet(fixture: "read-environment", outcome: .passes),
-        HostileSnippet(fixture: "read-outside", outcome: .passes),
-        HostileSnippet(fixture: "write-outside", outcome: .passes),
-        HostileSnippet(fixture: "network-loopback", outcome: .passes),
-        HostileSnippet(fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
-        HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
-        HostileSnippet(fixture: "before-main", outcome: .error("could not hold 3 GB before main"), extra: ["--timeout", "20", "--cpu", "5"]),
-        HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
-    ] + escapes
+    static let fallback: [HostileSnippet] =
+        [
+            HostileSnippet(fixture: "infinite-loop", outcome: .error("CPU limit"), extra: ["--timeout", "15"]),
+            HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
+            HostileSnippet(fixture: "spawn-bomb", outcome: .error("limit")),
+            HostileSnippet(fixture: "stdout-flood", outcome: .error("output limit")),
+            HostileSnippet(fixture: "leave-process", outcome: .passes),
+            HostileSnippet(fixture: "read-environment", outcome: .passes),
+            HostileSnippet(fixture: "read-outside", outcome: .passes),
+            HostileSnippet(fixture: "write-outside", outcome: .passes),
+            HostileSnippet(fixture: "network-loopback", outcome: .passes),
+            HostileSnippet(
+                fixture: "shadow-setrlimit-memory", outcome: .error("could not hold 3 GB"), extra: ["--timeout", "20"]),
+            HostileSnippet(fixture: "shadow-setrlimit-processes", outcome: .error("started only")),
+            HostileSnippet(
+                fixture: "before-main", outcome: .error("could not hold 3 GB before main"),
+                extra: ["--timeout", "20", "--cpu", "5"]),
+            HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
+        ] + escapes
 
     /// Without namespaces and without Landlock (an old kernel): what the uid of its own still stops, and what it
     /// cannot. Files it writes in world-writable folders are removed after the run.
     /// The uid of its own, the launcher's kill and the sweep after each run hold the escapes off.
-    static let fallbackWithoutLandlock: [HostileSnippet] = ([
-        HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
-        HostileSnippet(fixture: "leave-process", outcome: .passes),
-        // Documented in SECURITY.md: without a mount namespace or Landlock, world-readable files are readable.
-        HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED")),
-        HostileSnippet(fixture: "write-outside", outcome: .passes),
-    ] + escapes).map { hostile in
-        var hostile = hostile
-        hostile.extra.append("--no-landlock")
-        return hostile
-    }
+    static let fallbackWithoutLandlock: [HostileSnippet] =
+        ([
+            HostileSnippet(fixture: "fork-bomb", outcome: .error("limit")),
+            HostileSnippet(fixture: "leave-process", outcome: .passes),
+            // Documented in SECURITY.md: without a mount namespace or Landlock, world-readable files are readable.
+            HostileSnippet(fixture: "read-outside", outcome: .fails(printing: "LEAKED")),
+            HostileSnippet(fixture: "write-outside", outcome: .passes),
+        ] + escapes).map { hostile in
+            var hostile = hostile
+            hostile.extra.append("--no-landlock")
+            return hostile
+        }
 }
 
 /// What one hostile run left behind, gathered by `HostileSnippetTests.run`.
@@ -141,13 +152,17 @@ struct HostileSnippetTests {
         try check(hostile, namespaces: true)
     }
 
-    @Test("without namespaces the limits, the process cleanup, the clean environment and Landlock still hold", arguments: HostileSnippet.fallback)
+    @Test(
+        "without namespaces the limits, the process cleanup, the clean environment and Landlock still hold",
+        arguments: HostileSnippet.fallback)
     func rlimitsOnly(_ hostile: HostileSnippet) throws {
         try CLI.requireLandlock()
         try check(hostile, namespaces: false)
     }
 
-    @Test("without namespaces or Landlock the limits, the cleanup and the uid of its own still hold", arguments: HostileSnippet.fallbackWithoutLandlock)
+    @Test(
+        "without namespaces or Landlock the limits, the cleanup and the uid of its own still hold",
+        arguments: HostileSnippet.fallbackWithoutLandlock)
     func withoutLandlock(_ hostile: HostileSnippet) throws {
         try check(hostile, namespaces: false, confinesFiles: false)
     }
@@ -155,15 +170,20 @@ struct HostileSnippetTests {
     /// The literal of each `residualLayerJacobian` trial's `A` in the reference results cached in `cache`, public
     /// trials first, as the fixture prints them (-0.0 as 0.0); and how many are public.
     static func trialMatrices(in cache: String) throws -> (literals: [String], publicCount: Int) {
-        for file in try FileManager.default.contentsOfDirectory(atPath: cache + "/references") where file.hasSuffix(".json") {
-            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(cache)/references/\(file)"))) as? [String: Any]
+        for file in try FileManager.default.contentsOfDirectory(atPath: cache + "/references")
+        where file.hasSuffix(".json") {
+            let json =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: "\(cache)/references/\(file)"))) as? [String: Any]
             guard let part = (json?["snippets"] as? [String: Any])?["residualLayerJacobian"] as? [String: Any],
                 let trials = part["trials"] as? [[Any]], let publicCount = part["publicCount"] as? Int
             else { continue }
             // A wire value is {"array": {"_0": [...]}} or {"double": {"_0": x}}.
             func unwrap(_ value: Any) -> Any? { ((value as? [String: Any])?.values.first as? [String: Any])?["_0"] }
             let literals = trials.map { trial -> String in
-                let rows = (unwrap(trial[0]) as? [Any] ?? []).map { row in (unwrap(row) as? [Any] ?? []).map { (unwrap($0) as? Double ?? .nan) + 0.0 } }
+                let rows = (unwrap(trial[0]) as? [Any] ?? []).map { row in
+                    (unwrap(row) as? [Any] ?? []).map { (unwrap($0) as? Double ?? .nan) + 0.0 }
+                }
                 return "\(rows)"
             }
             return (literals, publicCount)
@@ -178,18 +198,25 @@ struct HostileSnippetTests {
         let runtime = SnippetBuilder.runtimeLibraryDirectory(of: try SnippetBuilder.findCompiler())
         let source = try String(contentsOfFile: "\(CLI.fixtures)/snippets/page-cache.swift", encoding: .utf8)
             .replacingOccurrences(of: "@@RUNTIME@@", with: runtime)
-        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
-            .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
-            .replacingOccurrences(of: "func residualGradients(", with: "func correctGradients(")
-        try (source + "\n" + reference).write(toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
-        let cache = CLI.temporary("cache-page-\(UInt32.random(in: 0...UInt32.max))"), json = folder + ".json"
-        let run = try CLI.grader(["grade", folder, "--only", "residual-jacobians", "--json", json], environment: ["GRADER_CACHE": cache])
+        let reference = try String(
+            contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8
+        )
+        .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        .replacingOccurrences(of: "func residualGradients(", with: "func correctGradients(")
+        try (source + "\n" + reference).write(
+            toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let cache = CLI.temporary("cache-page-\(UInt32.random(in: 0...UInt32.max))")
+        let json = folder + ".json"
+        let run = try CLI.grader(
+            ["grade", folder, "--only", "residual-jacobians", "--json", json], environment: ["GRADER_CACHE": cache])
         #expect(run.status == 0, "\(run.stderr)")
         let reader = CLI.parts(try CLI.json(json))["residual-jacobians.residualGradients"] ?? [:]
         let shown = "\(reader["message"] ?? "") \(reader["output"] ?? "") \(reader["details"] ?? "")"
         // The channel works on this machine: the first public trial's input came through it.
         let (literals, publicCount) = try Self.trialMatrices(in: cache)
-        #expect(shown.contains("T1 A=\(literals[0])"), "the page cache carried nothing here, so this test shows nothing: \(shown.prefix(500))")
+        #expect(
+            shown.contains("T1 A=\(literals[0])"),
+            "the page cache carried nothing here, so this test shows nothing: \(shown.prefix(500))")
         for hidden in literals[publicCount...] {
             #expect(!shown.contains(hidden), "a hidden trial's input reached the feedback: \(hidden)")
         }
@@ -200,7 +227,13 @@ struct HostileSnippetTests {
         let run = result.run
         let layer = result.parts[HostileSnippet.layer] ?? [:]
         let message = layer["message"] as? String ?? ""
-        print("hostile \(hostile.fixture) [\(namespaces ? "namespaces" : "rlimits-only")]: \(layer["status"] ?? "?"): \(message) (\(String(format: "%.1f", run.seconds)) s, grader peak \(run.peakKilobytes / 1024) MB, whole tree peak \(run.peakTreeKilobytes / 1024) MB)")
+        print(
+            """
+            hostile \(hostile.fixture) [\(namespaces ? "namespaces" : "rlimits-only")]: \
+            \(layer["status"] ?? "?"): \(message) (\(String(format: "%.1f", run.seconds)) s, grader peak \
+            \(run.peakKilobytes / 1024) MB, whole tree peak \(run.peakTreeKilobytes / 1024) MB)
+            """
+        )
 
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(result.junit), "JUnit does not validate")
@@ -225,14 +258,17 @@ struct HostileSnippetTests {
         #expect(run.peakKilobytes < 400 << 10, "grader peak memory \(run.peakKilobytes) KB")
         // The whole tree: the compiler, the sandbox and everything the student started. One process may hold up to
         // the 1024 MB memory limit; 3 GB held by a snippet means a limit did not hold.
-        #expect(run.peakTreeKilobytes < 2 << 20, "the grader and its descendants held \(run.peakTreeKilobytes / 1024) MB")
+        #expect(
+            run.peakTreeKilobytes < 2 << 20, "the grader and its descendants held \(run.peakTreeKilobytes / 1024) MB")
         let xml = try String(contentsOfFile: result.junit, encoding: .utf8)
         #expect(!xml.contains("[[ATTACHMENT|") && !xml.contains("[[PROPERTY|"))
         #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" })
         if confinesFiles { #expect(!xml.contains("LEAKED"), "the snippet read something outside its sandbox") }
         if let cache = result.cache {
             let mode = (try FileManager.default.attributesOfItem(atPath: cache)[.posixPermissions] as? Int) ?? 0
-            #expect(mode == 0o700, "the cache folder, made readable by all before the run, has mode \(String(mode, radix: 8))")
+            #expect(
+                mode == 0o700,
+                "the cache folder, made readable by all before the run, has mode \(String(mode, radix: 8))")
         }
     }
 
@@ -244,18 +280,24 @@ struct HostileSnippetTests {
         try "secret canary \(marker)".write(toFile: canary, atomically: true, encoding: .utf8)
         let secret = "s3cr3t-\(marker)"
         let cache = CLI.temporary("cache-\(marker)")
-        let outside = [CLI.temporary("escape-\(marker)"), folder + "/escape-\(marker)", "/tmp/escape-\(marker)", CLI.root + "/escape-\(marker)"]
+        let outside = [
+            CLI.temporary("escape-\(marker)"), folder + "/escape-\(marker)", "/tmp/escape-\(marker)",
+            CLI.root + "/escape-\(marker)",
+        ]
         let listener = try LoopbackListener()
         defer { listener.close() }
 
         let readable = [
-            CLI.root + "/submissions/hw6/alice/answers.yaml", CLI.root + "/problems/hw6/residual-jacobians/reference.swift",
+            CLI.root + "/submissions/hw6/alice/answers.yaml",
+            CLI.root + "/problems/hw6/residual-jacobians/reference.swift",
             CLI.binary, canary,
         ]
         var source: String
         if hostile.fixture == "huge-source" {
             source = "func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]] { [] }\n"
-            source += String(repeating: "// padding padding padding padding padding padding padding padding padding\n", count: 70_000)
+            source += String(
+                repeating: "// padding padding padding padding padding padding padding padding padding\n", count: 70_000
+            )
         } else {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/\(hostile.fixture).swift"))
             source = String(decoding: data, as: UTF8.self)
@@ -267,16 +309,22 @@ struct HostileSnippetTests {
             "@@WRITE_PATHS@@": outside.map { "\"\($0)\"" }.joined(separator: ", "),
             "@@AUTOLINK@@": autolinkSection(
                 ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + readable + ["--format=elf"]
-                    + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], outside).map { $0 + $1 }),
+                    + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], outside).map {
+                        $0 + $1
+                    }),
             // linkerAttack builds the same file for the batch and Gradescope tests.
         ]
         for (key, value) in substitutions { source = source.replacingOccurrences(of: key, with: value) }
         var bytes = Data(source.utf8)
-        if hostile.fixture == "invalid-utf8" { bytes = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/invalid-utf8.swift")) }
+        if hostile.fixture == "invalid-utf8" {
+            bytes = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/invalid-utf8.swift"))
+        }
         // The reference submission's file follows, its layer Jacobian renamed: `residualGradients` is still there to be
         // graded, and `correctLayerJacobian` is what a fixture returns when its attack came to nothing.
-        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
-        let helpers = reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        let reference = try String(
+            contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
+        let helpers = reference.replacingOccurrences(
+            of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
         try #require(helpers != reference)
         bytes += Data(("\n" + helpers).utf8)
         try bytes.write(to: URL(fileURLWithPath: folder + "/residual-jacobians.swift"))
@@ -284,19 +332,23 @@ struct HostileSnippetTests {
         // As a grader started by a service manager or a login is: with a session keyring of its own, which every
         // process it starts inherits unless the launcher gives it another.
         if hostile.fixture == "leftover-key" { _ = joinSessionKeyring }
-        let junit = folder + ".xml", json = folder + ".json"
-        let arguments = ["grade", folder, "--junit", junit, "--json", json, "--timeout", "3", "--cpu", "1"]
+        let junit = folder + ".xml"
+        let json = folder + ".json"
+        let arguments =
+            ["grade", folder, "--junit", junit, "--json", json, "--timeout", "3", "--cpu", "1"]
             + (namespaces ? [] : ["--no-namespaces"]) + hostile.extra
         var environment = ["GRADER_TEST_SECRET": secret]
         if hostile.freshCache {
-            try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: cache, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             environment["GRADER_CACHE"] = cache
         }
         let run = try CLI.grader(arguments, environment: environment, inTerminal: hostile.terminal)
         let parts = (try? CLI.json(json)).map(CLI.parts) ?? [:]
         return HostileRun(
             run: run, parts: parts, junit: junit, leftovers: processes(containing: marker),
-            filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) }, connections: listener.acceptedConnections(),
+            filesOutside: outside.filter { FileManager.default.fileExists(atPath: $0) },
+            connections: listener.acceptedConnections(),
             cache: hostile.freshCache ? cache : nil)
     }
 
@@ -310,13 +362,16 @@ struct HostileSnippetTests {
     /// A whole `residual-jacobians.swift` that attacks through the linker (`linker-options.swift`): it asks the link
     /// to embed the files in `reading` and to write the files in `writing`, and otherwise is the reference's file.
     static func linkerAttack(reading: [String], writing: [String]) throws -> String {
-        let options = ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + reading + ["--format=elf"]
+        let options =
+            ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + reading + ["--format=elf"]
             + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], writing).map { $0 + $1 }
         let fixture = try String(contentsOfFile: "\(CLI.fixtures)/snippets/linker-options.swift", encoding: .utf8)
             .replacingOccurrences(of: "@@AUTOLINK@@", with: autolinkSection(options))
             .replacingOccurrences(of: "@@SECRET_PATHS@@", with: reading.map { "\"\($0)\"" }.joined(separator: ", "))
-        let reference = try String(contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
-        return fixture + "\n" + reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        let reference = try String(
+            contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
+        return fixture + "\n"
+            + reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
     }
 
     /// A declaration that puts `options` in the object's autolink section, each ending in NUL, as Swift 6.3 allows
@@ -325,7 +380,8 @@ struct HostileSnippetTests {
         let bytes: [UInt8] = options.flatMap { Array($0.utf8) + [0] }
         return """
             @section(".swift1_autolink_entries") @used
-            let __linkerOptions: (\(bytes.map { _ in "UInt8" }.joined(separator: ", "))) = (\(bytes.map(String.init).joined(separator: ", ")))
+            let __linkerOptions: (\(bytes.map { _ in "UInt8" }.joined(separator: ", "))) = \
+            (\(bytes.map(String.init).joined(separator: ", ")))
             """
     }
 
@@ -333,12 +389,15 @@ struct HostileSnippetTests {
     static func processes(containing marker: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.filter { Int($0) != nil }.compactMap { pid in
-            let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let command =
+                FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) }
+                ?? ""
             let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
             let state = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
             // A zombie is already dead; it only waits for its parent to collect it.
             if state.split(separator: ")").last?.split(separator: " ").first == "Z" { return nil }
-            return command.contains(marker) || name.contains(marker) ? "\(pid) \(name.trimmingCharacters(in: .whitespacesAndNewlines))" : nil
+            return command.contains(marker) || name.contains(marker)
+                ? "\(pid) \(name.trimmingCharacters(in: .whitespacesAndNewlines))" : nil
         }
     }
 }

@@ -5,7 +5,9 @@ import Testing
 /// used again: it removes that uid's files, folders and links, and nothing else, however the tree is laid out.
 @Suite("grader-launch")
 struct LauncherTests {
-    static var launcher: String { URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("grader-launch").path }
+    static var launcher: String {
+        URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("grader-launch").path
+    }
 
     /// Runs the launcher with `arguments` (watch mode: this process is its parent) and waits.
     static func launch(_ arguments: [String]) throws -> Int32 {
@@ -17,7 +19,9 @@ struct LauncherTests {
         return process.terminationStatus
     }
 
-    @Test("the sweep removes what the run's uid left, as that uid, and nothing else", .enabled(if: getuid() == 0, "a uid of a run's own needs root"))
+    @Test(
+        "the sweep removes what the run's uid left, as that uid, and nothing else",
+        .enabled(if: getuid() == 0, "a uid of a run's own needs root"))
     func sweep() throws {
         let uid: uid_t = 2_147_000_123
         let shared = CLI.temporary("sweep-\(UInt32.random(in: 0...UInt32.max))")
@@ -28,8 +32,13 @@ struct LauncherTests {
         }
         chmod(shared, 0o777)
         chmod(shared + "/world", 0o777)
-        let owned = [shared + "/own", shared + "/own/inner", shared + "/own/inner/file", shared + "/own-file", shared + "/world/own-file"]
-        let kept = [shared + "/root-file", shared + "/world/root-file", shared + "/own/inner/root-file", victim + "/precious"]
+        let owned = [
+            shared + "/own", shared + "/own/inner", shared + "/own/inner/file", shared + "/own-file",
+            shared + "/world/own-file",
+        ]
+        let kept = [
+            shared + "/root-file", shared + "/world/root-file", shared + "/own/inner/root-file", victim + "/precious",
+        ]
         for file in owned + kept where !file.hasSuffix("/own") && !file.hasSuffix("/inner") {
             try "x".write(toFile: file, atomically: false, encoding: .utf8)
         }
@@ -48,7 +57,9 @@ struct LauncherTests {
         }
     }
 
-    @Test("PROGRAM gets a session keyring of its own, never the grader's, and no message queue", .enabled(if: getuid() == 0, "a uid of a run's own needs root"))
+    @Test(
+        "PROGRAM gets a session keyring of its own, never the grader's, and no message queue",
+        .enabled(if: getuid() == 0, "a uid of a run's own needs root"))
     func keyringAndQueues() throws {
         // This process joins a session keyring (as a grader started by a service manager or a login has one), which
         // its children inherit: keyctl(KEYCTL_JOIN_SESSION_KEYRING, "grader-launch-test").
@@ -62,7 +73,8 @@ struct LauncherTests {
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         chmod(output, 0o666)
         let status = try Self.launch([
-            "--user", "2147000124:2147000124", "--", "/bin/bash", "-c", "cat /proc/keys > \(output); ulimit -q >> \(output)",
+            "--user", "2147000124:2147000124", "--", "/bin/bash", "-c",
+            "cat /proc/keys > \(output); ulimit -q >> \(output)",
         ])
         #expect(status == 0)
         let text = try String(contentsOfFile: output, encoding: .utf8)

@@ -23,7 +23,9 @@ struct VariantCLITests {
         let other = try CLI.grader(["grade", folder, "--student", "ben", "--json", json])
         #expect(other.status == 0)
         let parts = CLI.parts(try CLI.json(json))
-        for id in Self.variantParts { #expect(parts[id]?["status"] as? String == "failed", "\(id) as ben: \(parts[id] ?? [:])") }
+        for id in Self.variantParts {
+            #expect(parts[id]?["status"] as? String == "failed", "\(id) as ben: \(parts[id] ?? [:])")
+        }
         #expect(parts["parameter-counts.mlp"]?["status"] as? String == "passed")
         #expect(other.stdout.contains("answers.yaml: warning: `student: ann`, but this submission is graded as `ben`"))
         // No id at all: the handout's own numbers, and a note that says so.
@@ -41,15 +43,25 @@ struct VariantCLITests {
         let parts = CLI.parts(try CLI.json(json))
         #expect((parts["residual-jacobians.gradient-b1"]?["mistake"] as? String)?.contains("relu' taken as 1") == true)
         #expect((parts["residual-jacobians.gradient-A2"]?["mistake"] as? String)?.contains("inactive unit") == true)
-        #expect((parts["parameter-counts.resnext-naive"]?["mistake"] as? String)?.contains("leaves the biases out") == true)
-        #expect((parts["parameter-counts.resnext-split"]?["mistake"] as? String)?.contains("grouped-convolution block") == true)
+        #expect(
+            (parts["parameter-counts.resnext-naive"]?["mistake"] as? String)?.contains("leaves the biases out") == true)
+        #expect(
+            (parts["parameter-counts.resnext-split"]?["mistake"] as? String)?.contains("grouped-convolution block")
+                == true)
         // Her numbers are not the handout's own: the same answers as `reference` name no mistake.
-        let asReference = try CLI.grader(["grade", CLI.root + "/submissions/hw6/alice", "--student", "reference", "--json", json])
+        let asReference = try CLI.grader([
+            "grade", CLI.root + "/submissions/hw6/alice", "--student", "reference", "--json", json,
+        ])
         #expect(asReference.status == 0)
         #expect(CLI.parts(try CLI.json(json))["residual-jacobians.gradient-b1"]?["mistake"] == nil)
     }
 
-    @Test("show, init and answers: the instructor's folder gives any student's handout and key; the kit needs the variant key")
+    @Test(
+        """
+        show, init and answers: the instructor's folder gives any student's handout and key; the kit needs the \
+        variant key
+        """
+    )
     func handoutsAndKeys() throws {
         let aliceHandout = try CLI.grader(["show", "residual-jacobians", "--student", "alice"])
         let bobHandout = try CLI.grader(["show", "residual-jacobians", "--student", "bob"])
@@ -64,14 +76,24 @@ struct VariantCLITests {
         #expect(try CLI.grader(["assign", "--assignment", "hw6", "--out", kit, "--no-gradescope"]).status == 0)
         let key = try CLI.grader(["answers", "--student", "alice", "--problems", kit + "/autograder"])
         #expect(key.status == 0, "\(key.stderr)")
-        let variantKey = try #require(key.stdout.split(separator: "\n").first { $0.contains("Variant key") }?.split(separator: " ").last.map(String.init))
-        let instructorView = try CLI.grader(["show", "parameter-counts", "--student", "alice", "--problems", kit + "/autograder"])
+        let variantKey = try #require(
+            key.stdout.split(separator: "\n").first { $0.contains("Variant key") }?.split(separator: " ").last.map(
+                String.init))
+        let instructorView = try CLI.grader([
+            "show", "parameter-counts", "--student", "alice", "--problems", kit + "/autograder",
+        ])
         #expect(instructorView.stdout.contains(variantKey))
         let refused = try CLI.grader(["show", "parameter-counts", "--student", "alice", "--problems", kit + "/student"])
         #expect(refused.status == 2 && refused.stderr.contains("--variant-key"))
-        let studentView = try CLI.grader(["show", "parameter-counts", "--student", "alice", "--variant-key", variantKey, "--problems", kit + "/student"])
+        let studentView = try CLI.grader([
+            "show", "parameter-counts", "--student", "alice", "--variant-key", variantKey, "--problems",
+            kit + "/student",
+        ])
         #expect(studentView.status == 0 && studentView.stdout == instructorView.stdout)
-        let wrongKey = try CLI.grader(["show", "parameter-counts", "--student", "bob", "--variant-key", variantKey, "--problems", kit + "/autograder"])
+        let wrongKey = try CLI.grader([
+            "show", "parameter-counts", "--student", "bob", "--variant-key", variantKey, "--problems",
+            kit + "/autograder",
+        ])
         #expect(wrongKey.status == 2 && wrongKey.stderr.contains("not the variant key of student `bob`"))
         // The kit holds no key, and answers says so.
         let noKey = try CLI.grader(["answers", "--student", "alice", "--problems", kit + "/student"])
@@ -80,27 +102,41 @@ struct VariantCLITests {
         // The handout's own answers, claimed with `student: reference` (or with no id), earn nothing where the
         // numbers vary: only the instructor grades as `reference`.
         let claimed = CLI.temporary("claimed.json")
-        _ = try CLI.grader(["grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--json", claimed])
+        _ = try CLI.grader([
+            "grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--json", claimed,
+        ])
         let claimedParts = CLI.parts(try CLI.json(claimed))
         for id in Self.variantParts {
-            #expect(claimedParts[id]?["score"] as? Double == 0 && (claimedParts[id]?["message"] as? String)?.contains("no student id") == true, "\(id)")
+            #expect(
+                claimedParts[id]?["score"] as? Double == 0
+                    && (claimedParts[id]?["message"] as? String)?.contains("no student id") == true, "\(id)")
         }
         #expect(claimedParts["parameter-counts.mlp"]?["status"] as? String == "passed")
-        _ = try CLI.grader(["grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--student", "reference", "--json", claimed])
+        _ = try CLI.grader([
+            "grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--student",
+            "reference", "--json", claimed,
+        ])
         #expect(try CLI.json(claimed)["score"] as? Double == 26)
 
         // init writes the student's handout and id; the answer key, handed in, gets full marks at final grading.
         let folder = CLI.temporary("init-\(UInt32.random(in: 0...UInt32.max))")
-        let initRun = try CLI.grader(["init", folder, "--student", "alice", "--variant-key", variantKey, "--problems", kit + "/student"])
+        let initRun = try CLI.grader([
+            "init", folder, "--student", "alice", "--variant-key", variantKey, "--problems", kit + "/student",
+        ])
         #expect(initRun.status == 0, "\(initRun.stderr)")
         let handout = try String(contentsOfFile: folder + "/HANDOUT.md", encoding: .utf8)
-        #expect(handout.contains(instructorView.stdout.split(separator: "\n").first { $0.contains("1x1 conv") }.map(String.init) ?? "missing"))
+        #expect(
+            handout.contains(
+                instructorView.stdout.split(separator: "\n").first { $0.contains("1x1 conv") }.map(String.init)
+                    ?? "missing"))
         #expect(try String(contentsOfFile: folder + "/answers.yaml", encoding: .utf8).contains("student: alice"))
         try key.stdout.write(toFile: folder + "/answers.yaml", atomically: true, encoding: .utf8)
         let json = CLI.temporary("alice-final.json")
         _ = try CLI.grader(["grade", folder, "--problems", kit + "/autograder", "--json", json])
         let parts = CLI.parts(try CLI.json(json))
-        for id in Self.variantParts { #expect(parts[id]?["status"] as? String == "passed", "\(id): \(parts[id] ?? [:])") }
+        for id in Self.variantParts {
+            #expect(parts[id]?["status"] as? String == "passed", "\(id): \(parts[id] ?? [:])")
+        }
     }
 
     @Test("validate reports defaults that break a constraint and constraints too rare to give every student a variant")
@@ -113,11 +149,14 @@ struct VariantCLITests {
         #expect(run.stdout.contains("break the constraint `width > 2 * channels`"), "\(run.stdout)")
         #expect(run.stdout.contains("0 of 2000 draws"), "\(run.stdout)")
         let rare = try CLI.problemsCopy("rare", editing: "residual-jacobians") {
-            $0.replacingOccurrences(of: "  - \"norm(A1*x + b1) > 0\"", with: "  - \"norm(A1*x + b1) > 0\"\n  - \"sum(A1) > 5.5\"")
-                .replacingOccurrences(of: "default: [[0.5, -1.0], [1.5, 0.25]]", with: "default: [[2.0, 2.0], [2.0, 2.0]]")
+            $0.replacingOccurrences(
+                of: "  - \"norm(A1*x + b1) > 0\"", with: "  - \"norm(A1*x + b1) > 0\"\n  - \"sum(A1) > 5.5\""
+            )
+            .replacingOccurrences(of: "default: [[0.5, -1.0], [1.5, 0.25]]", with: "default: [[2.0, 2.0], [2.0, 2.0]]")
         }
         let keyword = try CLI.problemsCopy("keyword", editing: "variance-recursion") {
-            $0.replacingOccurrences(of: "  widths: {choices", with: "  in: {choices: [1], default: 1}\n  widths: {choices")
+            $0.replacingOccurrences(
+                of: "  widths: {choices", with: "  in: {choices: [1], default: 1}\n  widths: {choices")
         }
         #expect(try CLI.grader(["validate", keyword]).stdout.contains("not a Swift keyword"))
         let spaced = try CLI.problemsCopy("spaced", editing: "variance-recursion") {
@@ -125,7 +164,8 @@ struct VariantCLITests {
         }
         #expect(try CLI.grader(["validate", spaced]).stdout.contains("no spaces"))
         let rareRun = try CLI.grader(["validate", rare])
-        #expect(rareRun.stdout.contains("warning: only") && rareRun.stdout.contains("sum(A1) > 5.5"), "\(rareRun.stdout)")
+        #expect(
+            rareRun.stdout.contains("warning: only") && rareRun.stdout.contains("sum(A1) > 5.5"), "\(rareRun.stdout)")
     }
 
     /// `source` with local names renamed, helper functions moved to the end, comments and layout changed: what a
@@ -133,8 +173,10 @@ struct VariantCLITests {
     static func disguise(_ source: String) -> String {
         var text = source
         let renames = [
-            "affine": "preActivation", "z": "pre", "J": "jacobian", "activations": "inputs", "masks": "active", "gradW": "dW",
-            "gradB": "dB", "g": "upstream", "delta": "local", "next": "carried", "L": "depth", "l": "layer", "i": "r", "j": "c", "d": "v",
+            "affine": "preActivation", "z": "pre", "J": "jacobian", "activations": "inputs", "masks": "active",
+            "gradW": "dW",
+            "gradB": "dB", "g": "upstream", "delta": "local", "next": "carried", "L": "depth", "l": "layer", "i": "r",
+            "j": "c", "d": "v",
         ]
         for (old, new) in renames {
             text = text.replacingOccurrences(of: "\\b\(old)\\b", with: new, options: .regularExpression)
@@ -145,19 +187,26 @@ struct VariantCLITests {
         }
         let reordered = Array(functions.dropFirst()) + [functions[0]]
         return reordered.map { block in
-            "// my own work\n" + block.split(separator: "\n").map { (line: Substring) -> String in
-                let indent = line.prefix { $0 == " " }.count
-                return String(repeating: " ", count: indent / 2) + String(line.drop { $0 == " " })
-            }.joined(separator: "\n")
+            "// my own work\n"
+                + block.split(separator: "\n").map { (line: Substring) -> String in
+                    let indent = line.prefix { $0 == " " }.count
+                    return String(repeating: " ", count: indent / 2) + String(line.drop { $0 == " " })
+                }.joined(separator: "\n")
         }.joined(separator: "\n\n\n") + "\n"
     }
 
-    @Test("batch lists a disguised copy with its matching regions side by side, never independent solutions or untouched scaffolds")
+    @Test(
+        """
+        batch lists a disguised copy with its matching regions side by side, never independent solutions or \
+        untouched scaffolds
+        """
+    )
     func similarityReport() throws {
         let root = CLI.temporary("similar-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for student in ["alice", "bob"] {
-            try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/\(student)", toPath: root + "/" + student)
+            try FileManager.default.copyItem(
+                atPath: CLI.root + "/submissions/hw6/\(student)", toPath: root + "/" + student)
         }
         try CLI.fullMarksCopy(at: root + "/original")
         try CLI.fullMarksCopy(at: root + "/copier")
@@ -168,39 +217,60 @@ struct VariantCLITests {
         // The copier's other files are their own: the original's other problems are replaced by alice's.
         for problem in ["dropout-equivalence", "variance-recursion", "parameter-counts"] {
             try? FileManager.default.removeItem(atPath: "\(root)/copier/\(problem).swift")
-            try FileManager.default.copyItem(atPath: "\(root)/alice/\(problem).swift", toPath: "\(root)/copier/\(problem).swift")
+            try FileManager.default.copyItem(
+                atPath: "\(root)/alice/\(problem).swift", toPath: "\(root)/copier/\(problem).swift")
         }
         for student in ["scaffold-1", "scaffold-2"] {
-            #expect(try CLI.grader(["init", root + "/" + student, "--student", student, "--assignment", "hw6"]).status == 0)
+            #expect(
+                try CLI.grader(["init", root + "/" + student, "--student", student, "--assignment", "hw6"]).status == 0)
         }
         // answers.yaml copied from a classmate: flagged, whatever the code.
-        try FileManager.default.copyItem(atPath: root + "/alice/answers.yaml", toPath: root + "/scaffold-2/answers.yaml.tmp")
+        try FileManager.default.copyItem(
+            atPath: root + "/alice/answers.yaml", toPath: root + "/scaffold-2/answers.yaml.tmp")
         try FileManager.default.removeItem(atPath: root + "/scaffold-2/answers.yaml")
-        try FileManager.default.moveItem(atPath: root + "/scaffold-2/answers.yaml.tmp", toPath: root + "/scaffold-2/answers.yaml")
+        try FileManager.default.moveItem(
+            atPath: root + "/scaffold-2/answers.yaml.tmp", toPath: root + "/scaffold-2/answers.yaml")
 
         let out = root + "-out"
         let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet"])
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try CLI.json(out + "/summary.json")
         let pairs = summary["similarity"] as? [[String: Any]] ?? []
-        let found = pairs.map { "\($0["problem"] as? String ?? "")/\(($0["students"] as? [String] ?? []).joined(separator: "+"))" }
+        let found = pairs.map {
+            "\($0["problem"] as? String ?? "")/\(($0["students"] as? [String] ?? []).joined(separator: "+"))"
+        }
         // The disguised copy, and the copier's three files taken from alice; nothing else.
         #expect(found.contains("residual-jacobians/copier+original"), "\(found)")
         #expect(!found.contains { $0.contains("scaffold") }, "untouched scaffolds paired: \(found)")
-        #expect(!found.contains("residual-jacobians/alice+original") && !found.contains("residual-jacobians/alice+copier"), "\(found)")
-        let copy = try #require(pairs.first { $0["problem"] as? String == "residual-jacobians" && ($0["students"] as? [String]) == ["copier", "original"] })
+        #expect(
+            !found.contains("residual-jacobians/alice+original") && !found.contains("residual-jacobians/alice+copier"),
+            "\(found)")
+        let copy = try #require(
+            pairs.first {
+                $0["problem"] as? String == "residual-jacobians"
+                    && ($0["students"] as? [String]) == ["copier", "original"]
+            })
         #expect((copy["score"] as? Double ?? 0) >= 0.6)
         let regions = copy["lines"] as? [[String: [Int]]] ?? []
         #expect(!regions.isEmpty && regions.allSatisfy { $0["a"]?.count == 2 && $0["b"]?.count == 2 })
         let scores = pairs.compactMap { $0["score"] as? Double }
         #expect(scores == scores.sorted(by: >), "not highest first")
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
-        #expect(html.contains("<h2>Similar code</h2>") && html.contains("class=\"pair\"") && html.contains("preActivation"))
+        #expect(
+            html.contains("<h2>Similar code</h2>") && html.contains("class=\"pair\"") && html.contains("preActivation"))
         let flags = summary["flags"] as? [[String: Any]] ?? []
-        #expect(flags.contains { $0["student"] as? String == "scaffold-2" && $0["reason"] as? String == "student-id-mismatch" })
-        #expect(!flags.contains { $0["reason"] as? String == "student-id-mismatch" && $0["student"] as? String != "scaffold-2" })
+        #expect(
+            flags.contains {
+                $0["student"] as? String == "scaffold-2" && $0["reason"] as? String == "student-id-mismatch"
+            })
+        #expect(
+            !flags.contains {
+                $0["reason"] as? String == "student-id-mismatch" && $0["student"] as? String != "scaffold-2"
+            })
 
-        let quiet = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--no-similarity"])
+        let quiet = try CLI.grader([
+            "batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--no-similarity",
+        ])
         #expect(quiet.status == 0)
         #expect((try CLI.json(out + "/summary.json")["similarity"] as? [Any])?.isEmpty == true)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GraderCore
 
 @Suite("Shared compilation and class reports")
@@ -44,26 +45,28 @@ struct BatchCompilerTests {
         #expect(lines[0] == "import Foundation")
     }
 
-    @Test("constructs that reach other files are refused", arguments: [
-        "infix operator **: MultiplicationPrecedence\nfunc ** (a: Double, b: Double) -> Double { a * b }",
-        "precedencegroup Power { higherThan: MultiplicationPrecedence }",
-        "extension Double: CustomDebugStringConvertible2 {}",
-        "extension Array: Comparable where Element: Comparable { }",
-        "@main struct App { static func main() {} }",
-        "@_silgen_name(\"grader_missing\") func evil() {}",
-        "@_cdecl(\"main\") func evil() {}",
-        "print(\"top-level code\")",
-        "#if os(Linux)\nfunc f() {}\n#endif",
-        "struct S { public func f() {} }",
-        "func f() {\n    let s = \"unterminated\n}",
-        "/* unterminated comment",
-        "let opening = #/\\{/#\ntypealias Double = Float\nlet closing = #/\\}/#",
-        "@c func mallocx(_ n: Int) -> Int { n }",
-        "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }",
-        "@used @section(\".init_array\") let early: @convention(c) () -> Void = { }",
-        "@attached(peer) func f() {}",
-        "let file = #file",
-    ])
+    @Test(
+        "constructs that reach other files are refused",
+        arguments: [
+            "infix operator **: MultiplicationPrecedence\nfunc ** (a: Double, b: Double) -> Double { a * b }",
+            "precedencegroup Power { higherThan: MultiplicationPrecedence }",
+            "extension Double: CustomDebugStringConvertible2 {}",
+            "extension Array: Comparable where Element: Comparable { }",
+            "@main struct App { static func main() {} }",
+            "@_silgen_name(\"grader_missing\") func evil() {}",
+            "@_cdecl(\"main\") func evil() {}",
+            "print(\"top-level code\")",
+            "#if os(Linux)\nfunc f() {}\n#endif",
+            "struct S { public func f() {} }",
+            "func f() {\n    let s = \"unterminated\n}",
+            "/* unterminated comment",
+            "let opening = #/\\{/#\ntypealias Double = Float\nlet closing = #/\\}/#",
+            "@c func mallocx(_ n: Int) -> Int { n }",
+            "@c(pow) func fakePow(_ a: Double, _ b: Double) -> Double { 0 }",
+            "@used @section(\".init_array\") let early: @convention(c) () -> Void = { }",
+            "@attached(peer) func f() {}",
+            "let file = #file",
+        ])
     func refuses(_ source: String) {
         #expect(FileprivateRewriter.rewrite(source) == nil, "\(source)")
     }

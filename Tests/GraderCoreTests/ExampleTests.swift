@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 /// The example answer that the handout, the student kit's HANDOUT.md, `grader list` and the scaffold show never
@@ -30,8 +31,13 @@ struct ExampleTests {
                     examined += 1
                     #expect(part.kind.answerKeyText(of: part, key: key) != example.flowText, "\(problem.id).\(part.id)")
                     let grade = part.kind.check(problem: problem.id, part: part, answer: example, key: key)
-                    #expect(grade.score == 0 && grade.status != .passed,
-                            "\(problem.id).\(part.id) accepts its example \(example.flowText) for \(variant): \(grade.message)")
+                    #expect(
+                        grade.score == 0 && grade.status != .passed,
+                        """
+                        \(problem.id).\(part.id) accepts its example \(example.flowText) for \(variant): \
+                        \(grade.message)
+                        """
+                    )
                 }
             }
         }
@@ -50,7 +56,9 @@ struct ExampleTests {
                 #expect(handout.contains("`\(part.id): \(example.flowText)`"), "\(problem.id).\(part.id)")
                 #expect(scaffold.contains("\(part.id): null  # \(part.form.replacingOccurrences(of: "`", with: ""))"))
                 if let key = part.kind.answerKeyText(of: part, key: nil) {
-                    #expect(!handout.contains("`\(part.id): \(key)`"), "the handout of \(problem.id) shows the key of \(part.id)")
+                    #expect(
+                        !handout.contains("`\(part.id): \(key)`"),
+                        "the handout of \(problem.id) shows the key of \(part.id)")
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GraderCore
 
 @Suite("GitHub workflow commands")
@@ -14,19 +15,27 @@ struct GitHubReporterTests {
     @Test("a part short of full marks becomes one ::error at its file and line; passed and skipped parts none")
     func annotations() {
         func part(_ id: String, _ status: PartGrade.Status, file: String?, line: Int?) -> PartGrade {
-            var grade = PartGrade(problem: "p", id: id, kind: .real, status: status, outcome: status == .passed ? .passed : .wrong, score: 0, maxScore: 1,
-                                  message: "off by 1%\nsecond line", details: [], mistake: nil, output: nil)
+            var grade = PartGrade(
+                problem: "p", id: id, kind: .real, status: status, outcome: status == .passed ? .passed : .wrong,
+                score: 0, maxScore: 1,
+                message: "off by 1%\nsecond line", details: [], mistake: nil, output: nil)
             grade.file = file
             grade.line = line
             return grade
         }
         let report = GradeReport(
             graderVersion: "t", assignment: "A", submission: "./work", score: 0, maxScore: 3,
-            problems: [ProblemGrade(id: "p", title: "P", score: 0, maxScore: 3, parts: [
-                part("a", .failed, file: "answers.yaml", line: 7), part("b", .passed, file: "p.swift", line: 2),
-                part("c", .skipped, file: nil, line: nil),
-            ])],
+            problems: [
+                ProblemGrade(
+                    id: "p", title: "P", score: 0, maxScore: 3,
+                    parts: [
+                        part("a", .failed, file: "answers.yaml", line: 7), part("b", .passed, file: "p.swift", line: 2),
+                        part("c", .skipped, file: nil, line: nil),
+                    ])
+            ],
             warnings: [], sandbox: SandboxStatus(mode: .namespaces, note: ""), limits: SandboxLimits())
-        #expect(GitHubReporter().render(report) == "::error file=work/answers.yaml,line=7,title=p.a 0/1::off by 1%25%0Asecond line\n")
+        #expect(
+            GitHubReporter().render(report)
+                == "::error file=work/answers.yaml,line=7,title=p.a 0/1::off by 1%25%0Asecond line\n")
     }
 }

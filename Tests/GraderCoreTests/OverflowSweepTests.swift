@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 /// A check or a tolerance computed from the student's own output can be fooled by overflow: `maximumLikelihoodWeights`
@@ -12,7 +13,9 @@ import Testing
         [TestSupport.session, TestSupport.calculusSession].flatMap { session in
             session.problems.problems.flatMap { problem in
                 problem.snippetParts.compactMap { part -> (GradingSession, Problem, Part)? in
-                    guard let spec = part.kind.snippet, spec.propertyCheck != nil || spec.gradientOf != nil else { return nil }
+                    guard let spec = part.kind.snippet, spec.propertyCheck != nil || spec.gradientOf != nil else {
+                        return nil
+                    }
                     return (session, problem, part)
                 }
             }
@@ -37,18 +40,30 @@ import Testing
                 if spec.propertyCheck != nil {
                     // As final grading asks it: the check itself, on each candidate for this trial's input.
                     let messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(
-                        part, trials: Array(repeating: expectation.trials[trial], count: candidates.count), outputs: candidates.map(\.value))
+                        part, trials: Array(repeating: expectation.trials[trial], count: candidates.count),
+                        outputs: candidates.map(\.value))
                     for (candidate, message) in zip(candidates, messages) {
-                        #expect(message != "", "\(problem.id).\(part.id) trial \(trial + 1): the check accepts \(candidate.description)")
+                        #expect(
+                            message != "",
+                            "\(problem.id).\(part.id) trial \(trial + 1): the check accepts \(candidate.description)")
                     }
                 } else {
                     for candidate in candidates {
-                        let accepted = ValueComparison.matches(expected: expected, got: candidate.value, tolerance: spec.tolerance(forExpected: expected))
-                        #expect(!accepted, "\(problem.id).\(part.id) trial \(trial + 1): the tolerance accepts \(candidate.description)")
+                        let accepted = ValueComparison.matches(
+                            expected: expected, got: candidate.value, tolerance: spec.tolerance(forExpected: expected))
+                        #expect(
+                            !accepted,
+                            """
+                            \(problem.id).\(part.id) trial \(trial + 1): the tolerance accepts \
+                            \(candidate.description)
+                            """
+                        )
                     }
                 }
             }
-            #expect(try ProblemValidator.degenerateAccepted(by: part, expectation: expectation, session: session, problem: problem) == nil)
+            #expect(
+                try ProblemValidator.degenerateAccepted(
+                    by: part, expectation: expectation, session: session, problem: problem) == nil)
         }
     }
 
@@ -56,9 +71,18 @@ import Testing
     func normalEquationsCheckOverflow() throws {
         let session = TestSupport.calculusSession
         let message = try session.callReference(
-            problem: "least-squares", signature: "func maximumLikelihoodCheck(X: [[Double]], y: [Double], output: [Double]) -> String",
-            arguments: [[TestSupport.matrix([[1, 2], [3, -1], [0.5, 2]]), TestSupport.vector([1, 0, -1]), TestSupport.vector([1e200, 1e200])]])
-        guard case .string(let text) = message[0] else { Issue.record("not a string: \(message)"); return }
+            problem: "least-squares",
+            signature: "func maximumLikelihoodCheck(X: [[Double]], y: [Double], output: [Double]) -> String",
+            arguments: [
+                [
+                    TestSupport.matrix([[1, 2], [3, -1], [0.5, 2]]), TestSupport.vector([1, 0, -1]),
+                    TestSupport.vector([1e200, 1e200]),
+                ]
+            ])
+        guard case .string(let text) = message[0] else {
+            Issue.record("not a string: \(message)")
+            return
+        }
         #expect(text.contains("overflows") || text.contains("not 0"), "\(text)")
     }
 }

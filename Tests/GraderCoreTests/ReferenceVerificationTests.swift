@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 /// Each reference implementation checked by a method that shares no code with it.
@@ -60,15 +61,19 @@ struct ReferenceVerificationTests {
         }
         let outputs = try session.callReference(
             problem: "residual-jacobians",
-            signature: "func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]]", arguments: cases)
+            signature: "func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]]",
+            arguments: cases)
         let h = 1e-6
         for ((A, b, y), output) in zip(raw, outputs) {
             let jacobian = TestSupport.doubles(output)
             for j in 0..<n {
-                var plus = y, minus = y
+                var plus = y
+                var minus = y
                 plus[j] += h
                 minus[j] -= h
-                let column = zip(Self.residualLayer(A, b, plus), Self.residualLayer(A, b, minus)).map { ($0 - $1) / (2 * h) }
+                let column = zip(Self.residualLayer(A, b, plus), Self.residualLayer(A, b, minus)).map {
+                    ($0 - $1) / (2 * h)
+                }
                 for i in 0..<n {
                     #expect(abs(jacobian[i * n + j] - column[i]) < 1e-6, "J[\(i)][\(j)] for n = \(n)")
                 }
@@ -91,15 +96,24 @@ struct ReferenceVerificationTests {
             if Self.kinkMargin(weights, biases, x) > 1e-3 { networks.append((weights, biases, x)) }
         }
         let arguments = networks.map { weights, biases, x in
-            [SnippetValue.array(weights.map(TestSupport.matrix)), .array(biases.map(TestSupport.vector)), TestSupport.vector(x)]
+            [
+                SnippetValue.array(weights.map(TestSupport.matrix)), .array(biases.map(TestSupport.vector)),
+                TestSupport.vector(x),
+            ]
         }
         let outputs = try session.callReference(
             problem: "residual-jacobians",
-            signature: "func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]])",
+            signature:
+                """
+                func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: \
+                [[[Double]]], biases: [[Double]])
+                """,
             arguments: arguments)
         let h = 1e-6
         for ((weights, biases, x), output) in zip(networks, outputs) {
-            guard case .tuple(let parts) = output, case .array(let weightGradients) = parts[0], case .array(let biasGradients) = parts[1] else {
+            guard case .tuple(let parts) = output, case .array(let weightGradients) = parts[0],
+                case .array(let biasGradients) = parts[1]
+            else {
                 Issue.record("unexpected output shape")
                 continue
             }
@@ -108,17 +122,23 @@ struct ReferenceVerificationTests {
                 let db = TestSupport.doubles(biasGradients[l])
                 #expect(dA.count == weights[l].count * weights[l][0].count && db.count == biases[l].count)
                 for i in weights[l].indices {
-                    var plus = biases, minus = biases
+                    var plus = biases
+                    var minus = biases
                     plus[l][i] += h
                     minus[l][i] -= h
-                    let numeric = (Self.networkOutput(weights, plus, x) - Self.networkOutput(weights, minus, x)) / (2 * h)
+                    let numeric =
+                        (Self.networkOutput(weights, plus, x) - Self.networkOutput(weights, minus, x)) / (2 * h)
                     #expect(abs(db[i] - numeric) < 1e-5, "db_\(l + 1)[\(i)] depth \(depth)")
                     for j in weights[l][i].indices {
-                        var wPlus = weights, wMinus = weights
+                        var wPlus = weights
+                        var wMinus = weights
                         wPlus[l][i][j] += h
                         wMinus[l][i][j] -= h
-                        let numericW = (Self.networkOutput(wPlus, biases, x) - Self.networkOutput(wMinus, biases, x)) / (2 * h)
-                        #expect(abs(dA[i * weights[l][i].count + j] - numericW) < 1e-5, "dA_\(l + 1)[\(i)][\(j)] depth \(depth)")
+                        let numericW =
+                            (Self.networkOutput(wPlus, biases, x) - Self.networkOutput(wMinus, biases, x)) / (2 * h)
+                        #expect(
+                            abs(dA[i * weights[l][i].count + j] - numericW) < 1e-5,
+                            "dA_\(l + 1)[\(i)][\(j)] depth \(depth)")
                     }
                 }
             }
@@ -132,17 +152,21 @@ struct ReferenceVerificationTests {
         let x = [1.0, -1.0]
         let h = 1e-6
         let numericB1 = (0..<2).map { i -> Double in
-            var plus = biases, minus = biases
+            var plus = biases
+            var minus = biases
             plus[0][i] += h
             minus[0][i] -= h
             return (Self.networkOutput(weights, plus, x) - Self.networkOutput(weights, minus, x)) / (2 * h)
         }
-        let b1 = TestSupport.doubles(try #require(try session.expectedAnswer(problem: "residual-jacobians", part: "gradient-b1")))
+        let b1 = TestSupport.doubles(
+            try #require(try session.expectedAnswer(problem: "residual-jacobians", part: "gradient-b1")))
         #expect(zip(b1, numericB1).allSatisfy { abs($0 - $1) < 1e-6 })
         #expect(zip(b1, [4.0, -2.0]).allSatisfy { abs($0 - $1) < 1e-12 })
-        let a2 = TestSupport.doubles(try #require(try session.expectedAnswer(problem: "residual-jacobians", part: "gradient-A2")))
+        let a2 = TestSupport.doubles(
+            try #require(try session.expectedAnswer(problem: "residual-jacobians", part: "gradient-A2")))
         #expect(zip(a2, [3.2, 2.1, 0, 0]).allSatisfy { abs($0 - $1) < 1e-12 })
-        let mistake = TestSupport.doubles(try session.mistakeAnswers(problem: "residual-jacobians", part: "gradient-b1")[0])
+        let mistake = TestSupport.doubles(
+            try session.mistakeAnswers(problem: "residual-jacobians", part: "gradient-b1")[0])
         #expect(zip(mistake, [6.0, -2.75]).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
@@ -150,15 +174,22 @@ struct ReferenceVerificationTests {
 
     /// Samples the output variance by simulation. With N samples the standard error of the sample variance is
     /// sqrt((m4 - s^4) / N), estimated from the same samples; the check allows 5 standard errors.
-    @Test("outputVariance agrees with Monte Carlo within 5 standard errors", arguments: [[16, 32, 8], [4], [3, 7, 2, 5]])
+    @Test(
+        "outputVariance agrees with Monte Carlo within 5 standard errors",
+        arguments: [[16, 32, 8], [4], [3, 7, 2, 5]])
     func varianceMonteCarlo(widths: [Int]) throws {
         let expected = try session.callReference(
             problem: "variance-recursion", signature: "func outputVariance(widths: [Int]) -> Double",
             arguments: [[.array(widths.map(SnippetValue.int))]])[0]
-        guard case .double(let variance) = expected else { Issue.record("not a double"); return }
+        guard case .double(let variance) = expected else {
+            Issue.record("not a double")
+            return
+        }
         var random = SeededGenerator(seed: 424_242)
         let samples = 40_000
-        var sum = 0.0, sumSquares = 0.0, sumFourth = 0.0
+        var sum = 0.0
+        var sumSquares = 0.0
+        var sumFourth = 0.0
         for _ in 0..<samples {
             // x: i.i.d. mean 0, variance 1 (a Rademacher sign works and is cheap).
             var y = (0..<widths[0]).map { _ in Bool.random(using: &random) ? 1.0 : -1.0 }
@@ -166,7 +197,9 @@ struct ReferenceVerificationTests {
             for (layer, inWidth) in widths.enumerated() {
                 let bound = 1 / Double(inWidth).squareRoot()
                 y = (0..<outputs[layer]).map { _ in
-                    y.reduce(Double.random(in: -bound...bound, using: &random)) { $0 + Double.random(in: -bound...bound, using: &random) * $1 }
+                    y.reduce(Double.random(in: -bound...bound, using: &random)) {
+                        $0 + Double.random(in: -bound...bound, using: &random) * $1
+                    }
                 }
             }
             let value = y[0]
@@ -178,7 +211,9 @@ struct ReferenceVerificationTests {
         let secondMoment = sumSquares / n
         let sampleVariance = secondMoment - (sum / n) * (sum / n)
         let standardError = ((sumFourth / n - secondMoment * secondMoment) / n).squareRoot()
-        #expect(abs(sampleVariance - variance) < 5 * standardError, "MC \(sampleVariance) vs \(variance) ± \(standardError)")
+        #expect(
+            abs(sampleVariance - variance) < 5 * standardError, "MC \(sampleVariance) vs \(variance) ± \(standardError)"
+        )
         if widths == [16, 32, 8] { #expect(abs(variance - 0.0844907407407) < 1e-10) }
     }
 
@@ -205,8 +240,14 @@ struct ReferenceVerificationTests {
                 for perGroupOut in [1, 2] {
                     for kernel in [1, 3] {
                         for bias in [false, true] {
-                            cases.append([.int(groups * perGroupIn), .int(groups * perGroupOut), .int(kernel), .int(groups), .bool(bias)])
-                            expected.append(Self.enumerate(inChannels: groups * perGroupIn, outChannels: groups * perGroupOut, kernel: kernel, groups: groups, bias: bias))
+                            cases.append([
+                                .int(groups * perGroupIn), .int(groups * perGroupOut), .int(kernel), .int(groups),
+                                .bool(bias),
+                            ])
+                            expected.append(
+                                Self.enumerate(
+                                    inChannels: groups * perGroupIn, outChannels: groups * perGroupOut, kernel: kernel,
+                                    groups: groups, bias: bias))
                         }
                     }
                 }
@@ -214,7 +255,11 @@ struct ReferenceVerificationTests {
         }
         let outputs = try session.callReference(
             problem: "parameter-counts",
-            signature: "func conv2dParameterCount(inChannels: Int, outChannels: Int, kernelSize: Int, groups: Int, bias: Bool) -> Int",
+            signature:
+                """
+                func conv2dParameterCount(inChannels: Int, outChannels: Int, kernelSize: Int, groups: Int, bias: \
+                Bool) -> Int
+                """,
             arguments: cases)
         #expect(outputs == expected.map(SnippetValue.int))
     }
@@ -223,14 +268,25 @@ struct ReferenceVerificationTests {
     func convolutionLargeCounts() throws {
         // ResNeXt-101 (64x4d) conv5 layers, enumerated weight by weight; then layers whose counts pass 1e9 and 2^53,
         // checked against the count done in exact integer arithmetic here.
-        let enumerated: [(Int, Int, Int, Int, Bool)] = [(2048, 2048, 3, 64, true), (1024, 2048, 1, 1, false), (2048, 1024, 1, 1, true)]
-        let huge: [(Int, Int, Int, Int, Bool)] = [(65536, 65536, 3, 1, true), (1 << 20, 1 << 20, 3, 1, false), (1 << 27, 1 << 27, 1, 1, true)]
+        let enumerated: [(Int, Int, Int, Int, Bool)] = [
+            (2048, 2048, 3, 64, true), (1024, 2048, 1, 1, false), (2048, 1024, 1, 1, true),
+        ]
+        let huge: [(Int, Int, Int, Int, Bool)] = [
+            (65536, 65536, 3, 1, true), (1 << 20, 1 << 20, 3, 1, false), (1 << 27, 1 << 27, 1, 1, true),
+        ]
         let cases = enumerated + huge
         let outputs = try session.callReference(
             problem: "parameter-counts",
-            signature: "func conv2dParameterCount(inChannels: Int, outChannels: Int, kernelSize: Int, groups: Int, bias: Bool) -> Int",
+            signature:
+                """
+                func conv2dParameterCount(inChannels: Int, outChannels: Int, kernelSize: Int, groups: Int, bias: \
+                Bool) -> Int
+                """,
             arguments: cases.map { [.int($0.0), .int($0.1), .int($0.2), .int($0.3), .bool($0.4)] })
-        let expected = enumerated.map { Self.enumerate(inChannels: $0.0, outChannels: $0.1, kernel: $0.2, groups: $0.3, bias: $0.4) }
+        let expected =
+            enumerated.map {
+                Self.enumerate(inChannels: $0.0, outChannels: $0.1, kernel: $0.2, groups: $0.3, bias: $0.4)
+            }
             + huge.map { $0.0 / $0.3 * $0.1 * $0.2 * $0.2 + ($0.4 ? $0.1 : 0) }
         #expect(outputs == expected.map(SnippetValue.int))
         #expect(expected.last! > 1 << 53)
@@ -238,16 +294,21 @@ struct ReferenceVerificationTests {
 
     @Test("the block answers and their known mistakes equal layer-by-layer enumeration")
     func blockEnumeration() throws {
-        let naive = Self.enumerate(inChannels: 256, outChannels: 128, kernel: 1, groups: 1, bias: true)
+        let naive =
+            Self.enumerate(inChannels: 256, outChannels: 128, kernel: 1, groups: 1, bias: true)
             + Self.enumerate(inChannels: 128, outChannels: 128, kernel: 3, groups: 1, bias: true)
             + Self.enumerate(inChannels: 128, outChannels: 256, kernel: 1, groups: 1, bias: true)
-        let path = Self.enumerate(inChannels: 256, outChannels: 4, kernel: 1, groups: 1, bias: true)
+        let path =
+            Self.enumerate(inChannels: 256, outChannels: 4, kernel: 1, groups: 1, bias: true)
             + Self.enumerate(inChannels: 4, outChannels: 4, kernel: 3, groups: 1, bias: true)
             + Self.enumerate(inChannels: 4, outChannels: 256, kernel: 1, groups: 1, bias: true)
-        let grouped = Self.enumerate(inChannels: 256, outChannels: 128, kernel: 1, groups: 1, bias: true)
+        let grouped =
+            Self.enumerate(inChannels: 256, outChannels: 128, kernel: 1, groups: 1, bias: true)
             + Self.enumerate(inChannels: 128, outChannels: 128, kernel: 3, groups: 32, bias: true)
             + Self.enumerate(inChannels: 128, outChannels: 256, kernel: 1, groups: 1, bias: true)
-        let mlp = [(1, 64), (64, 64), (64, 1)].reduce(0) { $0 + Self.enumerate(inChannels: $1.0, outChannels: $1.1, kernel: 1, groups: 1, bias: true) }
+        let mlp = [(1, 64), (64, 64), (64, 1)].reduce(0) {
+            $0 + Self.enumerate(inChannels: $1.0, outChannels: $1.1, kernel: 1, groups: 1, bias: true)
+        }
         #expect(naive == 213504 && 32 * path == 78592 && grouped == 70656 && mlp == 4353)
         #expect(try session.expectedAnswer(problem: "parameter-counts", part: "resnext-naive") == .int(naive))
         #expect(try session.expectedAnswer(problem: "parameter-counts", part: "resnext-split") == .int(32 * path))
@@ -270,7 +331,8 @@ struct ReferenceVerificationTests {
         let p = 0.25
         let masks = (0..<8).map { bits in (0..<3).map { bits & (1 << $0) != 0 } }
         let outputs = try session.callReference(
-            problem: "dropout-equivalence", signature: "func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double]",
+            problem: "dropout-equivalence",
+            signature: "func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double]",
             arguments: masks.map { [TestSupport.vector(x), .array($0.map(SnippetValue.bool)), .double(p)] })
         var mean = [0.0, 0.0, 0.0]
         for (mask, output) in zip(masks, outputs) {
@@ -300,7 +362,10 @@ struct ReferenceVerificationTests {
             if agree { commuting.insert(name) }
         }
         let problem = try #require(session.problems.problem("dropout-equivalence"))
-        guard let spec = (problem.parts[0].kind as? ChoiceKind)?.spec else { Issue.record("not multiple choice"); return }
+        guard let spec = (problem.parts[0].kind as? ChoiceKind)?.spec else {
+            Issue.record("not multiple choice")
+            return
+        }
         #expect(Set(spec.correct) == commuting)
         #expect(commuting == ["relu", "leaky-relu", "identity"])
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 /// The winnowing similarity detector on this homework's own functions: disguised copies are found, independent
@@ -20,17 +21,22 @@ struct SimilarityTests {
                 \"\"\"
             """
         let tokens = SwiftTokenizer.tokens(source)
-        #expect(tokens.prefix(20).map(\.text) == [
-            "func", "I", "(", "_", "I", ":", "[", "I", "]", ",", "I", "I", ":", "I", ")", "->", "[", "I", "]", "{",
-        ])
-        #expect(tokens.map(\.text).joined(separator: " ").contains(
-            "for I in N ..< I . I where I [ I ] != N { I . I ( I [ I ] * I + N ) } return I . I ? [ ] : I }"))
+        #expect(
+            tokens.prefix(20).map(\.text) == [
+                "func", "I", "(", "_", "I", ":", "[", "I", "]", ",", "I", "I", ":", "I", ")", "->", "[", "I", "]", "{",
+            ])
+        #expect(
+            tokens.map(\.text).joined(separator: " ").contains(
+                "for I in N ..< I . I where I [ I ] != N { I . I ( I [ I ] * I + N ) } return I . I ? [ ] : I }"))
         #expect(tokens.suffix(8).map(\.text) == ["let", "I", "=", "S", "+", "S", "+", "S"])
         #expect(tokens.first?.line == 2 && tokens.last?.line == 7)
         // Renaming and reformatting change nothing; a keyword is not a name.
         let renamed = "func  f(\n  _ v:[Double],by k:Double)->[Double]{ var o=[Double]()\n return o }"
-        let original = "func scaled(_ values: [Double], by factor: Double) -> [Double] { var out = [Double](); return out }"
-        #expect(SwiftTokenizer.tokens(renamed).map(\.text) == SwiftTokenizer.tokens(original).map(\.text).filter { $0 != ";" })
+        let original =
+            "func scaled(_ values: [Double], by factor: Double) -> [Double] { var out = [Double](); return out }"
+        #expect(
+            SwiftTokenizer.tokens(renamed).map(\.text)
+                == SwiftTokenizer.tokens(original).map(\.text).filter { $0 != ";" })
         #expect(SwiftTokenizer.tokens("let guard_ = inout").map(\.text) == ["let", "I", "=", "inout"])
     }
 
@@ -48,42 +54,56 @@ struct SimilarityTests {
 
     @Test("a disguised copy is reported above the default threshold, with regions at the copied functions")
     func disguisedCopy() throws {
-        let files = ["ada": Self.original, "ben": Self.disguisedCopy, "cyd": Self.loopsSolution, "dee": Self.functionalSolution]
-        let matches = SimilarityDetector.compare(problem: "residual-jacobians", files: files, base: Self.base,
-                                                 threshold: SimilarityDetector.defaultThreshold)
+        let files = [
+            "ada": Self.original, "ben": Self.disguisedCopy, "cyd": Self.loopsSolution, "dee": Self.functionalSolution,
+        ]
+        let matches = SimilarityDetector.compare(
+            problem: "residual-jacobians", files: files, base: Self.base,
+            threshold: SimilarityDetector.defaultThreshold)
         let match = try #require(matches.first)
         #expect(matches.count == 1)
         #expect(match.problem == "residual-jacobians" && match.students == ["ada", "ben"])
         #expect(match.score > SimilarityDetector.defaultThreshold + 0.2)
         // Each function of ada's is found in ben's copy of it, wherever ben moved it.
-        for (mine, copied) in [("affine", "preActivation"), ("reluSlope", "activeUnits"), ("transposeTimes", "backProject"),
-                               ("residualLayerJacobian", "residualLayerJacobian"), ("residualGradients", "residualGradients")] {
+        for (mine, copied) in [
+            ("affine", "preActivation"), ("reluSlope", "activeUnits"), ("transposeTimes", "backProject"),
+            ("residualLayerJacobian", "residualLayerJacobian"), ("residualGradients", "residualGradients"),
+        ] {
             let a = try #require(Self.lines(of: mine, in: Self.original))
             let b = try #require(Self.lines(of: copied, in: Self.disguisedCopy))
             #expect(match.lines.contains { Self.covers($0.a, a) && Self.covers($0.b, b) }, "\(mine) -> \(copied)")
         }
         #expect(zip(match.lines, match.lines.dropFirst()).allSatisfy { $0.a[0] <= $1.a[0] })
-        let lineCounts = (Self.original.split(separator: "\n", omittingEmptySubsequences: false).count,
-                          Self.disguisedCopy.split(separator: "\n", omittingEmptySubsequences: false).count)
-        #expect(match.lines.allSatisfy {
-            1 <= $0.a[0] && $0.a[0] <= $0.a[1] && $0.a[1] <= lineCounts.0 && 1 <= $0.b[0] && $0.b[0] <= $0.b[1] && $0.b[1] <= lineCounts.1
-        })
+        let lineCounts = (
+            Self.original.split(separator: "\n", omittingEmptySubsequences: false).count,
+            Self.disguisedCopy.split(separator: "\n", omittingEmptySubsequences: false).count
+        )
+        #expect(
+            match.lines.allSatisfy {
+                1 <= $0.a[0] && $0.a[0] <= $0.a[1] && $0.a[1] <= lineCounts.0 && 1 <= $0.b[0] && $0.b[0] <= $0.b[1]
+                    && $0.b[1] <= lineCounts.1
+            })
     }
 
     @Test("independently written solutions are not reported, for two problems")
     func independentSolutions() {
         let residual = SimilarityDetector.compare(
-            problem: "residual-jacobians", files: ["ada": Self.original, "cyd": Self.loopsSolution, "dee": Self.functionalSolution],
+            problem: "residual-jacobians",
+            files: ["ada": Self.original, "cyd": Self.loopsSolution, "dee": Self.functionalSolution],
             base: Self.base, threshold: SimilarityDetector.defaultThreshold)
         #expect(residual.isEmpty)
         let variance = SimilarityDetector.compare(
             problem: "variance-recursion",
-            files: ["ada": Self.varianceLoop, "ben": Self.varianceWhile, "cyd": Self.varianceClosedForm, "dee": Self.varianceRecursive],
+            files: [
+                "ada": Self.varianceLoop, "ben": Self.varianceWhile, "cyd": Self.varianceClosedForm,
+                "dee": Self.varianceRecursive,
+            ],
             base: Self.varianceBase, threshold: SimilarityDetector.defaultThreshold)
         #expect(variance.isEmpty)
         // Not a matter of size: at threshold 0 they are compared, and share little.
         let all = SimilarityDetector.compare(
-            problem: "residual-jacobians", files: ["ada": Self.original, "cyd": Self.loopsSolution, "dee": Self.functionalSolution],
+            problem: "residual-jacobians",
+            files: ["ada": Self.original, "cyd": Self.loopsSolution, "dee": Self.functionalSolution],
             base: Self.base, threshold: 0)
         #expect(all.count == 3 && all.allSatisfy { $0.score < 0.3 })
     }
@@ -91,10 +111,13 @@ struct SimilarityTests {
     @Test("the starter code never matches: two untouched scaffolds, or one against a full solution")
     func scaffolds() {
         let files = ["ada": Self.base, "ben": Self.base + "\n// not started\n", "cyd": Self.original]
-        #expect(SimilarityDetector.compare(problem: "residual-jacobians", files: files, base: Self.base, threshold: 0).isEmpty)
+        #expect(
+            SimilarityDetector.compare(problem: "residual-jacobians", files: files, base: Self.base, threshold: 0)
+                .isEmpty)
         // The subtraction is what prevents it: without the base, the signatures alone make every pair match.
-        let withoutBase = SimilarityDetector.compare(problem: "residual-jacobians", files: files, base: nil,
-                                                     threshold: SimilarityDetector.defaultThreshold)
+        let withoutBase = SimilarityDetector.compare(
+            problem: "residual-jacobians", files: files, base: nil,
+            threshold: SimilarityDetector.defaultThreshold)
         #expect(withoutBase.map(\.students) == [["ada", "ben"], ["ada", "cyd"], ["ben", "cyd"]])
     }
 
@@ -117,7 +140,8 @@ struct SimilarityTests {
         source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             let open = ["{", ",", "(", "[", "in", "->"].contains { trimmed.hasSuffix($0) }
-            return trimmed.isEmpty || trimmed.hasPrefix("//") || trimmed.hasPrefix("///") || open ? String(line) : line + ";"
+            return trimmed.isEmpty || trimmed.hasPrefix("//") || trimmed.hasPrefix("///") || open
+                ? String(line) : line + ";"
         }.joined(separator: "\n")
     }
 
@@ -126,16 +150,21 @@ struct SimilarityTests {
         let copy = Self.withSemicolons(Self.original).replacingOccurrences(of: "]]", with: ",]]")
         #expect(copy.filter { $0 == ";" }.count > 20)
         #expect(SwiftTokenizer.tokens(copy).map(\.text) == SwiftTokenizer.tokens(Self.original).map(\.text))
-        #expect(SwiftTokenizer.tokens("let a = [1, 2,]; f(x,);").map(\.text) == ["let", "I", "=", "[", "N", ",", "N", "]", "I", "(", "I", ")"])
+        #expect(
+            SwiftTokenizer.tokens("let a = [1, 2,]; f(x,);").map(\.text) == [
+                "let", "I", "=", "[", "N", ",", "N", "]", "I", "(", "I", ")",
+            ])
         let files = ["ada": Self.original, "ben": copy, "cyd": Self.loopsSolution, "dee": Self.functionalSolution]
-        let matches = SimilarityDetector.compare(problem: "residual-jacobians", files: files, base: Self.base,
-                                                 threshold: SimilarityDetector.defaultThreshold)
+        let matches = SimilarityDetector.compare(
+            problem: "residual-jacobians", files: files, base: Self.base,
+            threshold: SimilarityDetector.defaultThreshold)
         #expect(matches.map(\.students) == [["ada", "ben"]])
         #expect(matches.first?.score == 1)
     }
 
     static let dropoutBase = """
-        // Dropout before or after the activation: implement each function below. Helper functions may be added to this file.
+        // Dropout before or after the activation: implement each function below. Helper functions may be added to \
+        this file.
 
         func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double] {
             fatalError("TODO: implement invertedDropout")
@@ -172,18 +201,24 @@ struct SimilarityTests {
     func shortFiles() throws {
         // Too short to be compared by fingerprints once the starter code's are taken away.
         let baseHashes = Set(Winnowing.kGramHashes(of: SwiftTokenizer.tokens(Self.dropoutBase)))
-        let own = Set(Winnowing.fingerprints(of: SwiftTokenizer.tokens(Self.dropoutOneLiner)).map(\.hash)).subtracting(baseHashes)
+        let own = Set(Winnowing.fingerprints(of: SwiftTokenizer.tokens(Self.dropoutOneLiner)).map(\.hash)).subtracting(
+            baseHashes)
         #expect(own.count < SimilarityDetector.Settings.standard.minimumFingerprints)
-        let files = ["ada": Self.dropoutOneLiner, "ben": Self.dropoutCopied, "cyd": Self.dropoutIndices, "dee": Self.dropoutLoop,
-                     "eve": Self.dropoutBase]
-        let matches = SimilarityDetector.compare(problem: "dropout-equivalence", files: files, base: Self.dropoutBase,
-                                                 threshold: SimilarityDetector.defaultThreshold)
+        let files = [
+            "ada": Self.dropoutOneLiner, "ben": Self.dropoutCopied, "cyd": Self.dropoutIndices, "dee": Self.dropoutLoop,
+            "eve": Self.dropoutBase,
+        ]
+        let matches = SimilarityDetector.compare(
+            problem: "dropout-equivalence", files: files, base: Self.dropoutBase,
+            threshold: SimilarityDetector.defaultThreshold)
         let match = try #require(matches.first)
         #expect(matches.count == 1 && match.students == ["ada", "ben"] && match.score == 1)
         #expect(match.lines == [MatchedRegion(a: [1, 3], b: [2, 6])])
-        let renamed = Self.dropoutOneLiner.replacingOccurrences(of: "value, kept in kept ? value", with: "v, k in k ? v")
-        let apart = SimilarityDetector.compare(problem: "dropout-equivalence", files: ["ada": Self.dropoutOneLiner, "ben": renamed],
-                                               base: Self.dropoutBase, threshold: 0)
+        let renamed = Self.dropoutOneLiner.replacingOccurrences(
+            of: "value, kept in kept ? value", with: "v, k in k ? v")
+        let apart = SimilarityDetector.compare(
+            problem: "dropout-equivalence", files: ["ada": Self.dropoutOneLiner, "ben": renamed],
+            base: Self.dropoutBase, threshold: 0)
         #expect(apart.isEmpty, "a short copy with its names changed cannot be told from independent work")
     }
 
@@ -191,12 +226,25 @@ struct SimilarityTests {
     func shortIdioms() {
         var settings = SimilarityDetector.Settings()
         settings.commonFloor = 2
-        let three = ["ada": Self.dropoutOneLiner, "ben": Self.dropoutOneLiner, "cyd": Self.dropoutOneLiner, "dee": Self.dropoutLoop]
-        #expect(SimilarityDetector.compare(problem: "p", files: three, base: Self.dropoutBase, threshold: 0, settings: settings).isEmpty)
-        let two = ["ada": Self.dropoutOneLiner, "ben": Self.dropoutOneLiner, "cyd": Self.dropoutIndices, "dee": Self.dropoutLoop]
-        #expect(SimilarityDetector.compare(problem: "p", files: two, base: Self.dropoutBase, threshold: 0, settings: settings).count == 1)
+        let three = [
+            "ada": Self.dropoutOneLiner, "ben": Self.dropoutOneLiner, "cyd": Self.dropoutOneLiner,
+            "dee": Self.dropoutLoop,
+        ]
+        #expect(
+            SimilarityDetector.compare(
+                problem: "p", files: three, base: Self.dropoutBase, threshold: 0, settings: settings
+            ).isEmpty)
+        let two = [
+            "ada": Self.dropoutOneLiner, "ben": Self.dropoutOneLiner, "cyd": Self.dropoutIndices,
+            "dee": Self.dropoutLoop,
+        ]
+        #expect(
+            SimilarityDetector.compare(
+                problem: "p", files: two, base: Self.dropoutBase, threshold: 0, settings: settings
+            ).count == 1)
         let scaffolds = ["ada": Self.dropoutBase, "ben": Self.dropoutBase + "\n// not started\n"]
-        #expect(SimilarityDetector.compare(problem: "p", files: scaffolds, base: Self.dropoutBase, threshold: 0).isEmpty)
+        #expect(
+            SimilarityDetector.compare(problem: "p", files: scaffolds, base: Self.dropoutBase, threshold: 0).isEmpty)
     }
 
     @Test("a fingerprint most of the class has is an idiom and does not count")
@@ -204,9 +252,13 @@ struct SimilarityTests {
         var settings = SimilarityDetector.Settings()
         settings.commonFloor = 2
         let three = ["ada": Self.original, "ben": Self.original, "cyd": Self.original]
-        #expect(SimilarityDetector.compare(problem: "p", files: three, base: Self.base, threshold: 0, settings: settings).isEmpty)
+        #expect(
+            SimilarityDetector.compare(problem: "p", files: three, base: Self.base, threshold: 0, settings: settings)
+                .isEmpty)
         let two = ["ada": Self.original, "ben": Self.original, "cyd": Self.functionalSolution]
-        #expect(SimilarityDetector.compare(problem: "p", files: two, base: Self.base, threshold: 0.5, settings: settings).count == 1)
+        #expect(
+            SimilarityDetector.compare(problem: "p", files: two, base: Self.base, threshold: 0.5, settings: settings)
+                .count == 1)
     }
 
     @Test("hostile input ends quickly and without a crash")
@@ -216,13 +268,16 @@ struct SimilarityTests {
         let files = [
             "comment": Self.original + "\n/* never closed /* nested", "string": "let s = \"never closed\nfunc f() {}",
             "multiline": "let s = \"\"\"\n\\(\"a\\(#\"b", "interpolation": String(repeating: "\"\\(", count: 100_000),
-            "random": String(decoding: randomBytes, as: UTF8.self), "large": String(repeating: Self.original, count: 400),
+            "random": String(decoding: randomBytes, as: UTF8.self),
+            "large": String(repeating: Self.original, count: 400),
             "raw": "let r = ###\"\\###(", "ada": Self.original,
         ]
         let start = ContinuousClock.now
         let matches = SimilarityDetector.compare(problem: "p", files: files, base: Self.base, threshold: 0)
         #expect(ContinuousClock.now - start < .seconds(30))
-        #expect(SwiftTokenizer.tokens(String(repeating: "abcdefg ", count: 1 << 18)).count == SwiftTokenizer.maximumBytes / 8)
+        #expect(
+            SwiftTokenizer.tokens(String(repeating: "abcdefg ", count: 1 << 18)).count == SwiftTokenizer.maximumBytes
+                / 8)
         #expect(SwiftTokenizer.tokens(String(repeating: "+ -", count: 300_000)).count == SwiftTokenizer.maximumTokens)
         #expect(matches.contains { $0.students == ["ada", "comment"] && $0.score == 1 })
         #expect(matches.allSatisfy { (0...1).contains($0.score) })
@@ -232,7 +287,8 @@ struct SimilarityTests {
     static func lines(of name: String, in source: String) -> ClosedRange<Int>? {
         let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         guard let start = lines.firstIndex(where: { $0.contains("func \(name)(") }),
-              let end = lines[start...].firstIndex(where: { $0 == "}" }) else { return nil }
+            let end = lines[start...].firstIndex(where: { $0 == "}" })
+        else { return nil }
         return (start + 1)...(end + 1)
     }
 
@@ -250,7 +306,8 @@ struct SimilarityTests {
             fatalError("TODO: implement residualLayerJacobian")
         }
 
-        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]]) {
+        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], \
+        biases: [[Double]]) {
             fatalError("TODO: implement residualGradients")
         }
         """
@@ -305,7 +362,8 @@ struct SimilarityTests {
             return J
         }
 
-        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]]) {
+        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], \
+        biases: [[Double]]) {
             let L = weights.count
             var ys: [[Double]] = [x]
             var ds: [[Double]] = [[]]
@@ -339,7 +397,8 @@ struct SimilarityTests {
         }
         """
 
-    /// `original` with every name changed, the helpers moved and reordered, other indentation, line breaks and comments.
+    /// `original` with every name changed, the helpers moved and reordered, other indentation, line breaks and
+    /// comments.
     static let disguisedCopy = """
         func residualLayerJacobian(A: [[Double]], b: [Double], y: [Double]) -> [[Double]] {
           let size = y.count
@@ -389,7 +448,8 @@ struct SimilarityTests {
           return out
         }
 
-        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]]) {
+        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], \
+        biases: [[Double]]) {
           let depth = weights.count
           var inputs: [[Double]] = [x]
           var masks: [[Double]] = [[]]
@@ -446,7 +506,8 @@ struct SimilarityTests {
             return result
         }
 
-        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]]) {
+        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], \
+        biases: [[Double]]) {
             let depth = weights.count
             // forward: keep every layer's input
             var layerInputs: [[Double]] = []
@@ -528,7 +589,8 @@ struct SimilarityTests {
             }
         }
 
-        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], biases: [[Double]]) {
+        func residualGradients(weights: [[[Double]]], biases: [[Double]], x: [Double]) -> (weights: [[[Double]]], \
+        biases: [[Double]]) {
             let count = weights.count
             precondition(count >= 2, "need an input layer and an output layer")
             var activations = [x]
@@ -561,7 +623,8 @@ struct SimilarityTests {
         """
 
     static let varianceBase = """
-        // Variance of a deep residual network: implement each function below. Helper functions may be added to this file.
+        // Variance of a deep residual network: implement each function below. Helper functions may be added to this \
+        file.
 
         func outputVariance(widths: [Int]) -> Double {
             fatalError("TODO: implement outputVariance")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 /// A student's output or formula decides the numbers the grader compares and prints, in its own process: no value
@@ -7,8 +8,10 @@ import Testing
 /// thousands of random bit patterns go through the comparisons, the hints and the texts of the reports.
 @Suite struct StudentValueRobustnessTests {
     static let special: [Double] = [
-        0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 1e-300 / 1e10, 1e-300, 1e-3, 0.999_999_5, 1, 9.999_995, 1e6,
-        9.2e18, 9.3e18, -9.3e18, 1e200, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, .nan,
+        0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 1e-300 / 1e10, 1e-300, 1e-3,
+        0.999_999_5, 1, 9.999_995, 1e6,
+        9.2e18, 9.3e18, -9.3e18, 1e200, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity,
+        .nan,
     ]
 
     /// Special values, then random bit patterns (every exponent, subnormals and NaN payloads included).
@@ -37,22 +40,31 @@ import Testing
             for tolerance in tolerances {
                 _ = tolerance.accepts(value, expected: other)
                 _ = tolerance.allowance(for: value)
-                let expected = SnippetValue.array([.array([.double(1), .double(0)]), .array([.double(other), .double(1)])])
+                let expected = SnippetValue.array([
+                    .array([.double(1), .double(0)]), .array([.double(other), .double(1)]),
+                ])
                 // A constant difference on the diagonal and off it: the path of the identity hints.
-                let got = SnippetValue.array([.array([.double(1 + value), .double(value)]), .array([.double(other + value), .double(1 + value)])])
-                if let difference = ValueComparison.firstDifference(expected: expected, got: got, tolerance: tolerance) {
+                let got = SnippetValue.array([
+                    .array([.double(1 + value), .double(value)]), .array([.double(other + value), .double(1 + value)]),
+                ])
+                if let difference = ValueComparison.firstDifference(expected: expected, got: got, tolerance: tolerance)
+                {
                     _ = difference.error.map(NumberFormatting.compact)
                     _ = difference.allowed.map(NumberFormatting.compact)
                 }
                 _ = PatternHints.hint(expected: expected, got: got, tolerance: tolerance)
-                _ = PatternHints.hint(expected: .array([.double(other), .double(1)]), got: .array([.double(value), .double(value)]), tolerance: tolerance)
+                _ = PatternHints.hint(
+                    expected: .array([.double(other), .double(1)]), got: .array([.double(value), .double(value)]),
+                    tolerance: tolerance)
             }
         }
     }
 
-    @Test("formula answers with extreme constants are graded, not trapped on", arguments: [
-        "X*0 + 5e-324", "X*0 - 5e-324", "X*1e308*10", "X*0 + 1e-310", "X' * 1e300", "X*0/0",
-    ])
+    @Test(
+        "formula answers with extreme constants are graded, not trapped on",
+        arguments: [
+            "X*0 + 5e-324", "X*0 - 5e-324", "X*1e308*10", "X*0 + 1e-310", "X' * 1e300", "X*0/0",
+        ])
     func extremeFormulas(_ answer: String) {
         let grade = FormulaTests.grade("matrix-derivatives", "trace-square", answer)
         #expect(grade.status != .passed, "\(answer): \(grade.message)")

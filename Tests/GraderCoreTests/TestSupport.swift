@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import GraderCore
 
 /// Paths and a shared grading session for tests that run the real problems.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GraderCore
 
 @Suite("Tolerance")
@@ -21,25 +22,29 @@ struct ToleranceTests {
         #expect(Tolerance(rtol: 1e-9).accepts(0.0, expected: -0.0))
     }
 
-    @Test("NaN never matches, infinities match only themselves", arguments: [
-        (Double.nan, 1.0, false), (1.0, Double.nan, false), (Double.nan, Double.nan, false),
-        (Double.infinity, Double.infinity, true), (-Double.infinity, Double.infinity, false),
-        (Double.infinity, 1e308, false), (1e308, Double.infinity, false),
-    ])
+    @Test(
+        "NaN never matches, infinities match only themselves",
+        arguments: [
+            (Double.nan, 1.0, false), (1.0, Double.nan, false), (Double.nan, Double.nan, false),
+            (Double.infinity, Double.infinity, true), (-Double.infinity, Double.infinity, false),
+            (Double.infinity, 1e308, false), (1e308, Double.infinity, false),
+        ])
     func nonFinite(given: Double, expected: Double, accepted: Bool) {
         #expect(Tolerance(rtol: 1, atol: 1e300).accepts(given, expected: expected) == accepted)
     }
 
-    @Test("significant figures allow half a unit in the last kept digit", arguments: [
-        (0.0845, 0.0844907407, 3, true),     // 0.0845 vs 0.08449...: 3 figures allow 5e-5
-        (0.08449, 0.0844907407, 4, true),
-        (0.0845, 0.0844907407, 4, false),    // 4 figures allow 5e-6; off by 9.3e-6
-        (0.0844, 0.0844907407, 3, false),    // off by 9.1e-5 > 5e-5
-        (1.05, 1.0, 2, true),                // at a power of ten: 2 figures allow 0.05
-        (1.0500001, 1.0, 2, false),
-        (-123.4, -123.0, 3, true),
-        (-124.0, -123.0, 3, false),
-    ])
+    @Test(
+        "significant figures allow half a unit in the last kept digit",
+        arguments: [
+            (0.0845, 0.0844907407, 3, true),  // 0.0845 vs 0.08449...: 3 figures allow 5e-5
+            (0.08449, 0.0844907407, 4, true),
+            (0.0845, 0.0844907407, 4, false),  // 4 figures allow 5e-6; off by 9.3e-6
+            (0.0844, 0.0844907407, 3, false),  // off by 9.1e-5 > 5e-5
+            (1.05, 1.0, 2, true),  // at a power of ten: 2 figures allow 0.05
+            (1.0500001, 1.0, 2, false),
+            (-123.4, -123.0, 3, true),
+            (-124.0, -123.0, 3, false),
+        ])
     func significantFigures(given: Double, expected: Double, figures: Int, accepted: Bool) {
         #expect(Tolerance(significantFigures: figures).accepts(given, expected: expected) == accepted)
     }
@@ -48,31 +53,36 @@ struct ToleranceTests {
 @Suite("Answer parsing and numeric checking")
 struct AnswerParsingTests {
     func tree(_ yaml: String) throws -> YAMLTree {
-        try #require(try YAMLReader.parse("v: \(yaml)\n", file: "answers.yaml").flatMap { tree -> YAMLTree? in
-            if case .mapping(let entries, _) = tree { return entries.first?.value }
-            return nil
-        })
+        try #require(
+            try YAMLReader.parse("v: \(yaml)\n", file: "answers.yaml").flatMap { tree -> YAMLTree? in
+                if case .mapping(let entries, _) = tree { return entries.first?.value }
+                return nil
+            })
     }
 
-    @Test("numbers in every YAML spelling", arguments: [
-        ("1e-3", 0.001), ("-2.5", -2.5), ("4353", 4353), (".5", 0.5), ("\"0.25\"", 0.25),
-    ])
+    @Test(
+        "numbers in every YAML spelling",
+        arguments: [
+            ("1e-3", 0.001), ("-2.5", -2.5), ("4353", 4353), (".5", 0.5), ("\"0.25\"", 0.25),
+        ])
     func reals(yaml: String, value: Double) throws {
         #expect(try AnswerParser.parse(tree(yaml), as: .double) == .success(.double(value)))
     }
 
-    @Test("wrong types and shapes say what was expected", arguments: [
-        ("abc", SwiftType.double, "must be a number"),
-        ("[1, 2]", SwiftType.double, "must be a number"),
-        ("1.5", SwiftType.int, "must be a whole number"),
-        ("213504000000000000000000000", SwiftType.int, "too large"),
-        ("99999999999999999999", SwiftType.int, "too large"),
-        (".inf", SwiftType.int, "finite"),
-        ("3.2", SwiftType.array(.double), "must be a list"),
-        ("[[1, 2], [3]]", SwiftType.array(.array(.double)), "ragged"),
-        ("[1, x]", SwiftType.array(.double), "at [1]"),
-        ("[1, 2]", SwiftType.array(.array(.double)), "must be a list of rows"),
-    ])
+    @Test(
+        "wrong types and shapes say what was expected",
+        arguments: [
+            ("abc", SwiftType.double, "must be a number"),
+            ("[1, 2]", SwiftType.double, "must be a number"),
+            ("1.5", SwiftType.int, "must be a whole number"),
+            ("213504000000000000000000000", SwiftType.int, "too large"),
+            ("99999999999999999999", SwiftType.int, "too large"),
+            (".inf", SwiftType.int, "finite"),
+            ("3.2", SwiftType.array(.double), "must be a list"),
+            ("[[1, 2], [3]]", SwiftType.array(.array(.double)), "ragged"),
+            ("[1, x]", SwiftType.array(.double), "at [1]"),
+            ("[1, 2]", SwiftType.array(.array(.double)), "must be a list of rows"),
+        ])
     func wrongTypes(yaml: String, type: SwiftType, fragment: String) throws {
         guard case .failure(let problem) = AnswerParser.parse(try tree(yaml), as: type) else {
             Issue.record("expected a parse failure for \(yaml)")
@@ -81,13 +91,17 @@ struct AnswerParsingTests {
         #expect(problem.message.contains(fragment), "\(problem.message)")
     }
 
-    func part(_ kind: any AnswerKind) -> Part { Part(id: "p", prompt: "", points: 2, kind: kind, mistakes: [], hint: nil) }
+    func part(_ kind: any AnswerKind) -> Part {
+        Part(id: "p", prompt: "", points: 2, kind: kind, mistakes: [], hint: nil)
+    }
 
     @Test("NaN and infinity answers never score, and say why")
     func nonFiniteAnswers() throws {
         let spec = NumericSpec(expected: .literal(.double(1)), tolerance: Tolerance(rtol: 1e300))
         for text in [".nan", ".inf", "-.inf"] {
-            let grade = NumericKind(name: .real, spec: spec).check(problem: "x", part: part(NumericKind(name: .real, spec: spec)), answer: try tree(text), key: AnswerKey(expected: .double(1)))
+            let grade = NumericKind(name: .real, spec: spec).check(
+                problem: "x", part: part(NumericKind(name: .real, spec: spec)), answer: try tree(text),
+                key: AnswerKey(expected: .double(1)))
             #expect(grade.status == .failed && grade.score == 0)
             #expect(grade.message.contains("finite"))
         }
@@ -97,8 +111,10 @@ struct AnswerParsingTests {
     func shapeFirst() throws {
         let expected = TestSupport.matrix([[1, 2], [3, 4]])
         let spec = NumericSpec(expected: .literal(expected), tolerance: Tolerance(rtol: 1))
-        let grade = NumericKind(name: .matrix, spec: spec).check(problem: "x", part: part(NumericKind(name: .matrix, spec: spec)), answer: try tree("[[1, 2, 0], [3, 4, 0]]"),
-                                           key: AnswerKey(expected: expected))
+        let grade = NumericKind(name: .matrix, spec: spec).check(
+            problem: "x", part: part(NumericKind(name: .matrix, spec: spec)),
+            answer: try tree("[[1, 2, 0], [3, 4, 0]]"),
+            key: AnswerKey(expected: expected))
         #expect(grade.status == .failed)
         #expect(grade.message.contains("wrong shape"))
     }
@@ -106,12 +122,19 @@ struct AnswerParsingTests {
     @Test("whole numbers are compared exactly, as integers, unless the part states a tolerance")
     func integersExact() throws {
         let big = 1 << 53
-        #expect(ValueComparison.firstDifference(expected: .int(big), got: .int(big + 1), tolerance: .exact) != nil, "2^53 + 1 is not 2^53")
+        #expect(
+            ValueComparison.firstDifference(expected: .int(big), got: .int(big + 1), tolerance: .exact) != nil,
+            "2^53 + 1 is not 2^53")
         // The default snippet tolerance (rtol 1e-9) is not stated by the part: an off-by-one at a billion still fails.
         let defaultSnippet = Tolerance(rtol: 1e-9, atol: 1e-12)
-        #expect(ValueComparison.firstDifference(expected: .int(1_000_000_000), got: .int(1_000_000_001), tolerance: defaultSnippet) != nil)
-        #expect(ValueComparison.firstDifference(expected: .int(Int.max), got: .int(Int.min), tolerance: Tolerance(rtol: 1, appliesToIntegers: true)) != nil,
-                "an overflowing difference is never within tolerance")
+        #expect(
+            ValueComparison.firstDifference(
+                expected: .int(1_000_000_000), got: .int(1_000_000_001), tolerance: defaultSnippet) != nil)
+        #expect(
+            ValueComparison.firstDifference(
+                expected: .int(Int.max), got: .int(Int.min), tolerance: Tolerance(rtol: 1, appliesToIntegers: true))
+                != nil,
+            "an overflowing difference is never within tolerance")
         // A tolerance the part states applies, measured on the exact difference.
         let stated = Tolerance(rtol: 1e-3, appliesToIntegers: true)
         #expect(ValueComparison.firstDifference(expected: .int(1000), got: .int(1001), tolerance: stated) == nil)
@@ -119,21 +142,31 @@ struct AnswerParsingTests {
         // Through the answers file: an integer part without a tolerance.
         let spec = NumericSpec(expected: .literal(.int(big)), tolerance: .exact)
         let key = AnswerKey(expected: .int(big))
-        #expect(NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("\(big + 1)"), key: key).status == .failed)
-        #expect(NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("\(big)"), key: key).status == .passed)
+        #expect(
+            NumericKind(name: .integer, spec: spec).check(
+                problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("\(big + 1)"),
+                key: key
+            ).status == .failed)
+        #expect(
+            NumericKind(name: .integer, spec: spec).check(
+                problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("\(big)"), key: key
+            ).status == .passed)
     }
 
     @Test("a known mistake gets its feedback; a near miss does not")
     func knownMistake() throws {
         let spec = NumericSpec(expected: .literal(.int(213504)), tolerance: .exact)
         let key = AnswerKey(expected: .int(213504), mistakes: [(.int(212992), "biases left out")])
-        let hit = NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("212992"), key: key)
+        let hit = NumericKind(name: .integer, spec: spec).check(
+            problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("212992"), key: key)
         #expect(hit.mistake == "biases left out")
-        let miss = NumericKind(name: .integer, spec: spec).check(problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("212993"), key: key)
+        let miss = NumericKind(name: .integer, spec: spec).check(
+            problem: "x", part: part(NumericKind(name: .integer, spec: spec)), answer: try tree("212993"), key: key)
         #expect(miss.mistake == nil && miss.status == .failed)
     }
 
-    @Test("multiple choice: (right - wrong) / correct options, floored at 0; an empty or everything answer earns nothing")
+    @Test(
+        "multiple choice: (right - wrong) / correct options, floored at 0; an empty or everything answer earns nothing")
     func multipleChoice() throws {
         let spec = ChoiceSpec(options: ["a", "b", "c", "d"], correct: ["a", "b"])
         let checker = ChoiceKind(name: .multipleChoice, spec: spec)
@@ -148,9 +181,14 @@ struct AnswerParsingTests {
         #expect(try score("[a, b, c, d]").score == 0, "every option")
         #expect(try score("[c, d]").score == 0)
         // The bundled part: 3 of 7 correct. The old per-option rule gave the empty answer 4/7 and everything 3/7.
-        let activations = ChoiceSpec(options: ["relu", "leaky-relu", "identity", "sigmoid", "tanh", "elu", "gelu"], correct: ["relu", "leaky-relu", "identity"])
+        let activations = ChoiceSpec(
+            options: ["relu", "leaky-relu", "identity", "sigmoid", "tanh", "elu", "gelu"],
+            correct: ["relu", "leaky-relu", "identity"])
         func bundled(_ answer: String) throws -> Double {
-            ChoiceKind(name: .multipleChoice, spec: activations).check(problem: "x", part: part(ChoiceKind(name: .multipleChoice, spec: activations)), answer: try tree(answer), key: AnswerKey(expected: nil)).score
+            ChoiceKind(name: .multipleChoice, spec: activations).check(
+                problem: "x", part: part(ChoiceKind(name: .multipleChoice, spec: activations)),
+                answer: try tree(answer), key: AnswerKey(expected: nil)
+            ).score
         }
         #expect(try bundled("[]") == 0)
         #expect(try bundled("[relu, leaky-relu, identity, sigmoid, tanh, elu, gelu]") == 0)
@@ -165,13 +203,18 @@ struct AnswerParsingTests {
             total += fraction
             #expect((fraction == 1) == (Set(chosen) == Set(activations.correct)))
             for wrong in options where !activations.correct.contains(wrong) && !chosen.contains(wrong) {
-                #expect(ChoiceKind.fractionOfCredit(selected: Set(chosen + [wrong]), correct: Set(activations.correct)) <= fraction)
+                #expect(
+                    ChoiceKind.fractionOfCredit(selected: Set(chosen + [wrong]), correct: Set(activations.correct))
+                        <= fraction)
             }
         }
         #expect(total / Double(1 << options.count) < 0.5)
-        let unknown = checker.check(problem: "x", part: part(checker), answer: try tree("[a, z]"), key: AnswerKey(expected: nil))
+        let unknown = checker.check(
+            problem: "x", part: part(checker), answer: try tree("[a, z]"), key: AnswerKey(expected: nil))
         #expect(unknown.score == 0 && unknown.message.contains("`z`"))
-        let single = ChoiceKind(name: .choice, spec: ChoiceSpec(options: ["a", "b"], correct: ["b"])).check(problem: "x", part: part(ChoiceKind(name: .choice, spec: ChoiceSpec(options: ["a", "b"], correct: ["b"]))), answer: try tree("b"), key: AnswerKey(expected: nil))
+        let single = ChoiceKind(name: .choice, spec: ChoiceSpec(options: ["a", "b"], correct: ["b"])).check(
+            problem: "x", part: part(ChoiceKind(name: .choice, spec: ChoiceSpec(options: ["a", "b"], correct: ["b"]))),
+            answer: try tree("b"), key: AnswerKey(expected: nil))
         #expect(single.status == .passed)
     }
 }
@@ -183,7 +226,9 @@ struct YAMLReaderTests {
         var text = "a: &a [x, x, x, x, x, x, x, x, x]\n"
         let names = "abcdefghij".map(String.init)
         for index in 1..<names.count {
-            text += "\(names[index]): &\(names[index]) [" + Array(repeating: "*\(names[index - 1])", count: 9).joined(separator: ", ") + "]\n"
+            text +=
+                "\(names[index]): &\(names[index]) ["
+                + Array(repeating: "*\(names[index - 1])", count: 9).joined(separator: ", ") + "]\n"
         }
         #expect(throws: YAMLReadError.self) { try YAMLReader.parse(text, file: "answers.yaml") }
     }
@@ -208,7 +253,10 @@ struct YAMLReaderTests {
     @Test("a byte-order mark and CRLF line ends are accepted")
     func bomAndCRLF() throws {
         let tree = try #require(try YAMLReader.parse("\u{FEFF}a: 1\r\nb: [2, 3]\r\n", file: "answers.yaml"))
-        guard case .mapping(let entries, _) = tree else { Issue.record("not a mapping"); return }
+        guard case .mapping(let entries, _) = tree else {
+            Issue.record("not a mapping")
+            return
+        }
         #expect(entries.map(\.key) == ["a", "b"])
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import GraderCore
 
 /// Trials must be identical on every machine and toolchain: a student on one Swift version in CI and an instructor on
@@ -10,8 +11,33 @@ struct TrialPinTests {
     static let firstTrials: [String: String] = [
         "dropout-equivalence.invertedDropout": "1 3fc0000000000000 1 1 3fea000000000000",
         "variance-recursion.outputVariance": "4 98 420 198 69",
-        "residual-jacobians.residualLayerJacobian": "2 2 3ff5800000000000 3ff1000000000000 2 bfe7000000000000 bffc800000000000 2 3fc8000000000000 3fe2800000000000 2 3fe0000000000000 bff4000000000000",
-        "residual-jacobians.residualGradients": "6 4 1 3fc2000000000000 1 bffec00000000000 1 bff5c00000000000 1 bffe400000000000 4 4 3ff1400000000000 3ff6800000000000 3fff000000000000 bfb0000000000000 4 bff0c00000000000 bfff000000000000 bff2400000000000 bfe0000000000000 4 bfda000000000000 bffc800000000000 3fe5800000000000 3ff5400000000000 4 3ffd800000000000 3ff0800000000000 3fc2000000000000 bffec00000000000 4 4 bff9000000000000 3f90000000000000 bff7c00000000000 3fb8000000000000 4 3feb800000000000 3ff8000000000000 bff0800000000000 bffd800000000000 4 3ff7c00000000000 bff0000000000000 bfec800000000000 bffec00000000000 4 bfc6000000000000 bff3000000000000 3ff2400000000000 3fea800000000000 4 4 bffc400000000000 3ff5400000000000 3ff8800000000000 bff3c00000000000 4 bfdf000000000000 3fbc000000000000 bfd2000000000000 3ffdc00000000000 4 3fb0000000000000 bfe3000000000000 3ff0000000000000 bffc400000000000 4 bfeb000000000000 3ff6c00000000000 bfea000000000000 bff2000000000000 4 4 bfe5800000000000 bfe5800000000000 bfec000000000000 3fe9000000000000 4 bfc0000000000000 bfe4800000000000 bffd400000000000 3fd0000000000000 4 bfa0000000000000 bfee800000000000 3ff8000000000000 3ff9000000000000 4 bff6400000000000 bfd1000000000000 bff0800000000000 bfc0000000000000 1 4 bffc400000000000 bfc2000000000000 3fe2800000000000 3ff7800000000000 6 4 0000000000000000 3ff3c00000000000 3fdd000000000000 bff3800000000000 4 bff7400000000000 3fffc00000000000 3fc8000000000000 bffa800000000000 4 3ff8800000000000 bfffc00000000000 bfee800000000000 bff1c00000000000 4 3fc4000000000000 3fd8000000000000 bff9800000000000 3ff9c00000000000 4 bfd0000000000000 3fd6000000000000 bff6400000000000 bfff400000000000 1 c000000000000000 1 bffc800000000000",
+        "residual-jacobians.residualLayerJacobian":
+            """
+        2 2 3ff5800000000000 3ff1000000000000 2 bfe7000000000000 bffc800000000000 2 3fc8000000000000 \
+        3fe2800000000000 2 3fe0000000000000 bff4000000000000
+        """,
+        "residual-jacobians.residualGradients":
+            """
+        6 4 1 3fc2000000000000 1 bffec00000000000 1 bff5c00000000000 1 bffe400000000000 4 4 3ff1400000000000 \
+        3ff6800000000000 3fff000000000000 bfb0000000000000 4 bff0c00000000000 bfff000000000000 \
+        bff2400000000000 bfe0000000000000 4 bfda000000000000 bffc800000000000 3fe5800000000000 \
+        3ff5400000000000 4 3ffd800000000000 3ff0800000000000 3fc2000000000000 bffec00000000000 4 4 \
+        bff9000000000000 3f90000000000000 bff7c00000000000 3fb8000000000000 4 3feb800000000000 \
+        3ff8000000000000 bff0800000000000 bffd800000000000 4 3ff7c00000000000 bff0000000000000 \
+        bfec800000000000 bffec00000000000 4 bfc6000000000000 bff3000000000000 3ff2400000000000 \
+        3fea800000000000 4 4 bffc400000000000 3ff5400000000000 3ff8800000000000 bff3c00000000000 4 \
+        bfdf000000000000 3fbc000000000000 bfd2000000000000 3ffdc00000000000 4 3fb0000000000000 \
+        bfe3000000000000 3ff0000000000000 bffc400000000000 4 bfeb000000000000 3ff6c00000000000 \
+        bfea000000000000 bff2000000000000 4 4 bfe5800000000000 bfe5800000000000 bfec000000000000 \
+        3fe9000000000000 4 bfc0000000000000 bfe4800000000000 bffd400000000000 3fd0000000000000 4 \
+        bfa0000000000000 bfee800000000000 3ff8000000000000 3ff9000000000000 4 bff6400000000000 \
+        bfd1000000000000 bff0800000000000 bfc0000000000000 1 4 bffc400000000000 bfc2000000000000 \
+        3fe2800000000000 3ff7800000000000 6 4 0000000000000000 3ff3c00000000000 3fdd000000000000 \
+        bff3800000000000 4 bff7400000000000 3fffc00000000000 3fc8000000000000 bffa800000000000 4 \
+        3ff8800000000000 bfffc00000000000 bfee800000000000 bff1c00000000000 4 3fc4000000000000 \
+        3fd8000000000000 bff9800000000000 3ff9c00000000000 4 bfd0000000000000 3fd6000000000000 \
+        bff6400000000000 bfff400000000000 1 c000000000000000 1 bffc800000000000
+        """,
         "parameter-counts.conv2dParameterCount": "4 64 6 4 1",
     ]
 
@@ -34,12 +60,17 @@ struct TrialPinTests {
         let session = TestSupport.session
         let problem = try #require(session.problems.problem("variance-recursion"))
         func digest(_ trials: @escaping (SnippetSpec) -> [[SnippetValue]]) -> String {
-            GradingSession.definitionDigest(problem, compilerVersion: "v", mode: .namespaces, options: session.options, trials: trials)
+            GradingSession.definitionDigest(
+                problem, compilerVersion: "v", mode: .namespaces, options: session.options, trials: trials)
         }
         let real = digest(InputGenerators.trials(for:))
         #expect(real == digest(InputGenerators.trials(for:)), "stable")
         // The same files and seed, a different mapping from raw outputs to widths: the old outputs must not be served.
-        #expect(real != digest { spec in InputGenerators.trials(for: spec).map { trial in trial.map { _ in .array([.int(7)]) } } })
+        #expect(
+            real
+                != digest { spec in
+                    InputGenerators.trials(for: spec).map { trial in trial.map { _ in .array([.int(7)]) } }
+                })
         #expect(real != digest { spec in Array(InputGenerators.trials(for: spec).reversed()) }, "the order of trials")
     }
 
@@ -47,9 +78,13 @@ struct TrialPinTests {
     func mapping() {
         // SplitMix64's published outputs for seed 0.
         var generator = SeededGenerator(seed: 0)
-        #expect([generator.next(), generator.next(), generator.next()] == [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F])
+        #expect(
+            [generator.next(), generator.next(), generator.next()] == [
+                0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F,
+            ])
         // An integer is the high word of raw x span; a double in [0, 1) is the top 53 bits x 2^-53.
-        var a = SeededGenerator(seed: 7), b = SeededGenerator(seed: 7)
+        var a = SeededGenerator(seed: 7)
+        var b = SeededGenerator(seed: 7)
         for _ in 0..<1000 {
             let raw = b.next()
             #expect(a.int(in: -3...9) == -3 + Int(raw.multipliedFullWidth(by: 13).high))
@@ -59,7 +94,8 @@ struct TrialPinTests {
             #expect(a.unitInterval() == Double(raw >> 11) / 9_007_199_254_740_992)
         }
         // One raw output per value, whatever the value: the stream never depends on what was drawn.
-        var c = SeededGenerator(seed: 11), d = SeededGenerator(seed: 11)
+        var c = SeededGenerator(seed: 11)
+        var d = SeededGenerator(seed: 11)
         _ = c.int(in: 0...0)
         _ = c.double(in: 0...1)
         _ = d.next()
@@ -70,9 +106,9 @@ struct TrialPinTests {
     }
 }
 
-private extension SeededGenerator {
+extension SeededGenerator {
     /// The first raw output of a fresh generator.
-    var nextValue: UInt64 {
+    fileprivate var nextValue: UInt64 {
         var copy = self
         return copy.next()
     }

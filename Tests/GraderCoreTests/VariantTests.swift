@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 /// Per-student variants of HW6's numbers, each checked against a computation that shares no code with the reference.
@@ -30,7 +31,12 @@ struct VariantTests {
         return rows.map(TestSupport.doubles)
     }
 
-    @Test("residual-jacobians: 50 students' gradients equal central differences, one unit of layer 2 is inactive, relu' ignored is a distinct answer")
+    @Test(
+        """
+        residual-jacobians: 50 students' gradients equal central differences, one unit of layer 2 is inactive, \
+        relu' ignored is a distinct answer
+        """
+    )
     func residualNetworks() throws {
         let keyed = try keyedVariants(try problem("residual-jacobians"))
         var networks = Set<String>()
@@ -48,14 +54,16 @@ struct VariantTests {
                 ReferenceVerificationTests.networkOutput(weights, biases, x)
             }
             let numericB1 = (0..<2).map { i -> Double in
-                var plus = biases, minus = biases
+                var plus = biases
+                var minus = biases
                 plus[0][i] += h
                 minus[0][i] -= h
                 return (output(weights, plus) - output(weights, minus)) / (2 * h)
             }
             let numericA2 = (0..<2).flatMap { i in
                 (0..<2).map { j -> Double in
-                    var plus = weights, minus = weights
+                    var plus = weights
+                    var minus = weights
                     plus[1][i][j] += h
                     minus[1][i][j] -= h
                     return (output(plus, biases) - output(minus, biases)) / (2 * h)
@@ -83,7 +91,10 @@ struct VariantTests {
         for (variant, keys) in keyed {
             guard case .int(let channels)? = variant["channels"], case .int(let width)? = variant["width"],
                 case .int(let cardinality)? = variant["cardinality"]
-            else { Issue.record("missing parameters in \(variant)"); continue }
+            else {
+                Issue.record("missing parameters in \(variant)")
+                continue
+            }
             blocks.insert(variant.description)
             #expect(width < channels && width % cardinality == 0)
             let pathWidth = width / cardinality
@@ -91,12 +102,20 @@ struct VariantTests {
                 count(input, inner, 1, 1, bias) + count(inner, inner, 3, groups, bias) + count(inner, input, 1, 1, bias)
             }
             let naive = block(channels, width, groups: 1, bias: true)
-            let split = (0..<cardinality).reduce(0) { total, _ in total + block(channels, pathWidth, groups: 1, bias: true) }
-            let splitWithoutBias = (0..<cardinality).reduce(0) { total, _ in total + block(channels, pathWidth, groups: 1, bias: false) }
+            let split = (0..<cardinality).reduce(0) { total, _ in
+                total + block(channels, pathWidth, groups: 1, bias: true)
+            }
+            let splitWithoutBias = (0..<cardinality).reduce(0) { total, _ in
+                total + block(channels, pathWidth, groups: 1, bias: false)
+            }
             #expect(keys["resnext-naive"]?.expected == .int(naive), "\(variant)")
-            #expect(keys["resnext-naive"]?.mistakes.map(\.value) == [.int(block(channels, width, groups: 1, bias: false))])
+            #expect(
+                keys["resnext-naive"]?.mistakes.map(\.value) == [.int(block(channels, width, groups: 1, bias: false))])
             #expect(keys["resnext-split"]?.expected == .int(split), "\(variant)")
-            #expect(keys["resnext-split"]?.mistakes.map(\.value) == [.int(block(channels, width, groups: cardinality, bias: true)), .int(splitWithoutBias)])
+            #expect(
+                keys["resnext-split"]?.mistakes.map(\.value) == [
+                    .int(block(channels, width, groups: cardinality, bias: true)), .int(splitWithoutBias),
+                ])
             #expect(keys["mlp"]?.expected == .int(4353))
         }
         #expect(blocks.count >= 3)
@@ -105,18 +124,26 @@ struct VariantTests {
     /// 3^-L + sum_i 3^-(L-i) / n_i, DESIGN's closed form.
     static func closedForm(_ widths: [Int]) -> Double {
         let depth = widths.count
-        return pow(3, -Double(depth)) + widths.enumerated().reduce(0) { $0 + pow(3, -Double(depth - $1.offset)) / Double($1.element) }
+        return pow(3, -Double(depth))
+            + widths.enumerated().reduce(0) { $0 + pow(3, -Double(depth - $1.offset)) / Double($1.element) }
     }
 
-    @Test("variance-recursion: 50 students' variances equal the closed form, which Monte Carlo confirms on three of them")
+    @Test(
+        "variance-recursion: 50 students' variances equal the closed form, which Monte Carlo confirms on three of them")
     func variances() throws {
         let keyed = try keyedVariants(try problem("variance-recursion"))
         var checked: [[Int]] = []
         for (variant, keys) in keyed {
-            guard case .array(let items)? = variant["widths"] else { Issue.record("no widths in \(variant)"); continue }
+            guard case .array(let items)? = variant["widths"] else {
+                Issue.record("no widths in \(variant)")
+                continue
+            }
             let widths = items.compactMap { if case .int(let n) = $0 { return n } else { return nil } }
             #expect(widths.count == 3)
-            guard case .double(let answer)? = keys["output-variance"]?.expected else { Issue.record("no key"); continue }
+            guard case .double(let answer)? = keys["output-variance"]?.expected else {
+                Issue.record("no key")
+                continue
+            }
             let closed = Self.closedForm(widths)
             #expect(abs(answer - closed) <= 1e-12 * closed, "\(widths)")
             #expect(keys["output-variance"]?.mistakes.first?.value == .double(pow(3, -3)))
@@ -128,14 +155,18 @@ struct VariantTests {
         for widths in cheapest {
             var random = SeededGenerator(seed: UInt64(widths.reduce(17) { $0 * 131 + $1 }))
             let samples = 20_000
-            var sum = 0.0, sumSquares = 0.0, sumFourth = 0.0
+            var sum = 0.0
+            var sumSquares = 0.0
+            var sumFourth = 0.0
             for _ in 0..<samples {
                 var y = (0..<widths[0]).map { _ in Bool.random(using: &random) ? 1.0 : -1.0 }
                 let outputs = Array(widths.dropFirst()) + [1]
                 for (layer, inWidth) in widths.enumerated() {
                     let bound = 1 / Double(inWidth).squareRoot()
                     y = (0..<outputs[layer]).map { _ in
-                        y.reduce(Double.random(in: -bound...bound, using: &random)) { $0 + Double.random(in: -bound...bound, using: &random) * $1 }
+                        y.reduce(Double.random(in: -bound...bound, using: &random)) {
+                            $0 + Double.random(in: -bound...bound, using: &random) * $1
+                        }
                     }
                 }
                 sum += y[0]
@@ -146,23 +177,36 @@ struct VariantTests {
             let second = sumSquares / n
             let variance = second - (sum / n) * (sum / n)
             let standardError = ((sumFourth / n - second * second) / n).squareRoot()
-            #expect(abs(variance - Self.closedForm(widths)) < 5 * standardError, "\(widths): MC \(variance) vs \(Self.closedForm(widths))")
+            #expect(
+                abs(variance - Self.closedForm(widths)) < 5 * standardError,
+                "\(widths): MC \(variance) vs \(Self.closedForm(widths))")
         }
     }
 
-    @Test("the id reference gets DESIGN's numbers with or without a secret; other ids get their own, which the secret changes")
+    @Test(
+        """
+        the id reference gets DESIGN's numbers with or without a secret; other ids get their own, which the \
+        secret changes
+        """
+    )
     func whoGetsWhat() throws {
         for id in ["residual-jacobians", "parameter-counts", "variance-recursion"] {
             let problem = try problem(id)
             let defaults = try problem.variant(key: nil)
             #expect(try problem.variant(student: "reference", secret: Self.secret) == defaults)
             #expect(try problem.variant(student: nil, secret: nil) == defaults)
-            #expect(try problem.variant(student: "alice", secret: Self.secret) == problem.variant(student: "alice", secret: Self.secret))
+            #expect(
+                try problem.variant(student: "alice", secret: Self.secret)
+                    == problem.variant(student: "alice", secret: Self.secret))
         }
         let network = try problem("residual-jacobians")
         #expect(Self.doubles(try network.variant(key: nil)["x"]) == [1, -1])
-        #expect(try network.variant(student: "alice", secret: Self.secret) != network.variant(student: "alice", secret: nil))
-        #expect(try network.variant(student: "alice", secret: Self.secret) != network.variant(student: "bob", secret: Self.secret))
+        #expect(
+            try network.variant(student: "alice", secret: Self.secret) != network.variant(student: "alice", secret: nil)
+        )
+        #expect(
+            try network.variant(student: "alice", secret: Self.secret)
+                != network.variant(student: "bob", secret: Self.secret))
         // The student kit's route to a variant is the variant key, which only the secret yields.
         let key = Variants.key(student: "alice", secret: Self.secret)
         #expect(try network.variant(key: key) == network.variant(student: "alice", secret: Self.secret))
@@ -175,8 +219,10 @@ struct VariantTests {
         var set = session.problems
         set.secret = Self.secret
         let limits = SandboxLimits()
-        let alice = Handout.markdown(network, limits: limits, variant: try set.handoutVariant(of: network, student: "alice", key: nil))
-        let bob = Handout.markdown(network, limits: limits, variant: try set.handoutVariant(of: network, student: "bob", key: nil))
+        let alice = Handout.markdown(
+            network, limits: limits, variant: try set.handoutVariant(of: network, student: "alice", key: nil))
+        let bob = Handout.markdown(
+            network, limits: limits, variant: try set.handoutVariant(of: network, student: "bob", key: nil))
         #expect(alice != bob)
         let aliceX = try network.variant(student: "alice", secret: Self.secret)["x"]!.swiftLiteral
         #expect(alice.contains("x = \(aliceX)") && alice.contains("student `alice`"))

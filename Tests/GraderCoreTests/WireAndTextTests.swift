@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GraderCore
 
 @Suite("Values, hashing and report text")
@@ -34,38 +35,57 @@ struct WireAndTextTests {
         }.joined(separator: "\n")
         let entries = try signatures.map { HarnessEntry.call(try FunctionSignature(parsing: $0)) }
         let session = TestSupport.session
-        guard case .built(let binary) = try session.builder.build(fileName: "echo.swift", source: Array(source.utf8), entries: entries, owner: .trusted) else {
+        guard
+            case .built(let binary) = try session.builder.build(
+                fileName: "echo.swift", source: Array(source.utf8), entries: entries, owner: .trusted)
+        else {
             Issue.record("the echo file did not build")
             return
         }
         let special: [Double] = [
-            .nan, -.nan, Double(nan: 0x5_1234, signaling: false), .infinity, -.infinity, -0.0, 0, .leastNonzeroMagnitude,
-            -.leastNonzeroMagnitude, .leastNormalMagnitude / 2, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .pi, 1e-300,
+            .nan, -.nan, Double(nan: 0x5_1234, signaling: false), .infinity, -.infinity, -0.0, 0,
+            .leastNonzeroMagnitude,
+            -.leastNonzeroMagnitude, .leastNormalMagnitude / 2, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+            .pi, 1e-300,
         ]
         let cases: [(entry: String, type: SwiftType, trials: [[SnippetValue]])] = [
-            ("echoDoubles", .array(.array(.double)), [[TestSupport.matrix([special])], [TestSupport.matrix([])], [TestSupport.matrix([[], []])]]),
+            (
+                "echoDoubles", .array(.array(.double)),
+                [[TestSupport.matrix([special])], [TestSupport.matrix([])], [TestSupport.matrix([[], []])]]
+            ),
             ("echoInts", .array(.int), [[.array([.int(.min), .int(.max), .int(0), .int(-1)])], [.array([])]]),
             ("echoBools", .array(.bool), [[.array([.bool(true), .bool(false)])], [.array([])]]),
-            ("echoDeep", .array(.array(.array(.double))), [[.array([])], [.array([.array([])])], [.array([TestSupport.matrix([[-0.0]])])]]),
-            ("echoMixed", try SwiftType(parsing: "(x: Double, n: Int, flag: Bool)"),
-             special.map { [.double($0), .int(Int.min), .bool(true)] }),
+            (
+                "echoDeep", .array(.array(.array(.double))),
+                [[.array([])], [.array([.array([])])], [.array([TestSupport.matrix([[-0.0]])])]]
+            ),
+            (
+                "echoMixed", try SwiftType(parsing: "(x: Double, n: Int, flag: Bool)"),
+                special.map { [.double($0), .int(Int.min), .bool(true)] }
+            ),
         ]
         for test in cases {
-            let run = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: test.entry, returnType: test.type,
-                                       trials: test.trials, limits: SandboxLimits(), owner: .trusted)
+            let run = try EntryRun.run(
+                sandbox: session.sandbox, binary: binary, entry: test.entry, returnType: test.type,
+                trials: test.trials, limits: SandboxLimits(), owner: .trusted)
             #expect(run.failure == nil, "\(test.entry): \(run.failure ?? "")")
             for (trial, input) in test.trials.enumerated() {
                 let expected = test.type.rank > 0 || test.entry != "echoMixed" ? input[0] : .tuple(input)
-                guard let output = run.outputs[trial] else { Issue.record("\(test.entry) trial \(trial): no output"); continue }
+                guard let output = run.outputs[trial] else {
+                    Issue.record("\(test.entry) trial \(trial): no output")
+                    continue
+                }
                 #expect(WireFormat.line([output]) == WireFormat.line([expected]), "\(test.entry) trial \(trial)")
-                #expect(TestSupport.doubles(output).map(\.bitPattern) == TestSupport.doubles(expected).map(\.bitPattern))
+                #expect(
+                    TestSupport.doubles(output).map(\.bitPattern) == TestSupport.doubles(expected).map(\.bitPattern))
             }
         }
     }
 
     @Test("signatures parse into labels, names and types")
     func signatures() throws {
-        let signature = try FunctionSignature(parsing: "func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double]")
+        let signature = try FunctionSignature(
+            parsing: "func invertedDropout(_ x: [Double], keep: [Bool], p: Double) -> [Double]")
         #expect(signature.name == "invertedDropout")
         #expect(signature.parameters.map(\.label) == [nil, "keep", "p"])
         #expect(signature.parameters.map(\.name) == ["x", "keep", "p"])
@@ -73,11 +93,16 @@ struct WireAndTextTests {
         #expect(throws: SignatureParseError.self) { try FunctionSignature(parsing: "func f(x: Float) -> Int") }
     }
 
-    @Test("SHA-256 matches the FIPS test vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
+    @Test(
+        "SHA-256 matches the FIPS test vectors",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+        ])
     func sha256(input: String, digest: String) {
         #expect(SHA256Hasher.hex(Array(input.utf8)) == digest)
     }
@@ -96,7 +121,11 @@ struct WireAndTextTests {
         let swapped = TestSupport.matrix([[0.5, 3], [4, -1.5]])
         #expect(PatternHints.hint(expected: expected, got: swapped, tolerance: .exact)?.contains("swapped") == true)
         let scaled = TestSupport.vector([2, 4, -6])
-        #expect(PatternHints.hint(expected: TestSupport.vector([1, 2, -3]), got: scaled, tolerance: .exact)?.contains("2 times") == true)
-        #expect(PatternHints.hint(expected: TestSupport.vector([1, 2, -3]), got: TestSupport.vector([1, 2, 3]), tolerance: .exact) == nil)
+        #expect(
+            PatternHints.hint(expected: TestSupport.vector([1, 2, -3]), got: scaled, tolerance: .exact)?.contains(
+                "2 times") == true)
+        #expect(
+            PatternHints.hint(
+                expected: TestSupport.vector([1, 2, -3]), got: TestSupport.vector([1, 2, 3]), tolerance: .exact) == nil)
     }
 }

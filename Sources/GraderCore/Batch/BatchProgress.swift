@@ -30,13 +30,19 @@ public final class BatchProgress: @unchecked Sendable {
     public static func line(done: Int, total: Int, elapsed: Double, bar: Bool) -> String {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let left = rate > 0 ? Double(total - done) / rate : 0
-        let minutes = Int(left) / 60, seconds = Int(left) % 60
-        let timeLeft = done == total ? "done in \(String(format: "%.1f", elapsed)) s" : (rate > 0 ? "\(minutes):\(seconds < 10 ? "0" : "")\(seconds) left" : "estimating")
+        let minutes = Int(left) / 60
+        let seconds = Int(left) % 60
+        let timeLeft =
+            done == total
+            ? "done in \(String(format: "%.1f", elapsed)) s"
+            : (rate > 0 ? "\(minutes):\(seconds < 10 ? "0" : "")\(seconds) left" : "estimating")
         var text = "\(done)/\(total) students, \(String(format: "%.1f", rate))/s, \(timeLeft)"
         if bar {
             let width = 24
             let filled = total == 0 ? width : width * done / total
-            text = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " + text
+            text =
+                "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
+                + text
         }
         return text
     }

@@ -8,7 +8,9 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     /// Parses `K/N` with 1 <= K <= N.
     public init?(parsing text: String) {
         let pieces = text.split(separator: "/")
-        guard pieces.count == 2, let index = Int(pieces[0]), let count = Int(pieces[1]), count >= 1, (1...count).contains(index) else {
+        guard pieces.count == 2, let index = Int(pieces[0]), let count = Int(pieces[1]), count >= 1,
+            (1...count).contains(index)
+        else {
             return nil
         }
         self.index = index
@@ -64,11 +66,13 @@ public struct BatchRunner: Sendable {
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: options.root)
         } catch {
-            throw GraderError.io(path: options.root, reason: "cannot list the submissions: \(error.localizedDescription)")
+            throw GraderError.io(
+                path: options.root, reason: "cannot list the submissions: \(error.localizedDescription)")
         }
         return entries.filter { name in
             var isDirectory: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: options.root + "/" + name, isDirectory: &isDirectory)
+            return !name.hasPrefix(".")
+                && FileManager.default.fileExists(atPath: options.root + "/" + name, isDirectory: &isDirectory)
                 && isDirectory.boolValue && (options.shard?.contains(name) ?? true)
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
@@ -78,7 +82,8 @@ public struct BatchRunner: Sendable {
         let students = try self.students()
         let submissions = parallelMap(count: students.count, width: options.jobs) { index in
             // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another variant.
-            var submission = Submission.load(folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
+            var submission = Submission.load(
+                folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
             submission.student = students[index]
             submission.studentFromOutside = true
             return submission
@@ -87,13 +92,17 @@ public struct BatchRunner: Sendable {
         let pending: [[Problem]] = parallelMap(count: submissions.count, width: options.jobs) { index in
             session.problems.problems.filter { session.cachedGrade(problem: $0, submission: submissions[index]) == nil }
         }
-        let needed = session.problems.problems.filter { problem in pending.contains { $0.contains { $0.id == problem.id } } }
+        let needed = session.problems.problems.filter { problem in
+            pending.contains { $0.contains { $0.id == problem.id } }
+        }
         session.prepareReferences(needed, width: options.jobs)
         // Every student's variant of the numbers at once: one reference run per answer expression for the class.
         try session.prepareVariants(for: submissions)
-        let prebuilt = options.sharedCompile ? sharedCompile(submissions, pending: pending) : submissions.map { _ in nil }
+        let prebuilt =
+            options.sharedCompile ? sharedCompile(submissions, pending: pending) : submissions.map { _ in nil }
         let done = Locked(0)
-        let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) { index in
+        let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) {
+            index in
             let student = students[index]
             let result: Result<GradeReport, GraderError>
             do {
@@ -105,7 +114,10 @@ public struct BatchRunner: Sendable {
             } catch {
                 result = .failure(.io(path: student, reason: "\(error)"))
             }
-            let count = done.withLock { $0 += 1; return $0 }
+            let count = done.withLock {
+                $0 += 1
+                return $0
+            }
             progress(count, students.count)
             return result
         }
@@ -114,7 +126,9 @@ public struct BatchRunner: Sendable {
         var similarity = ClassSimilarity()
         if let threshold = options.similarityThreshold {
             let code = try keepCode(students: students)
-            similarity = ClassSimilarity(problems: session.problems, students: students, threshold: threshold) { code[$0]?[$1.id] }
+            similarity = ClassSimilarity(problems: session.problems, students: students, threshold: threshold) {
+                code[$0]?[$1.id]
+            }
         }
         let classReport = ClassReport(
             students: Array(zip(students, reports)), shard: options.shard, similarity: similarity,
@@ -127,15 +141,18 @@ public struct BatchRunner: Sendable {
     func sharedCompile(_ submissions: [Submission], pending: [[Problem]]) -> [PrebuiltBinary?] {
         let files: [[String: [UInt8]]] = zip(submissions, pending).map { submission, problems in
             var files: [String: [UInt8]] = [:]
-            for problem in problems where problem.snippetParts.contains(where: { session.options.selects(problem, $0) }) {
-                if case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
+            for problem in problems where problem.snippetParts.contains(where: { session.options.selects(problem, $0) })
+            {
+                if case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: submission.folder)
+                {
                     files[problem.id] = bytes
                 }
             }
             return files
         }
         let compiler = BatchCompiler(
-            builder: session.builder, problems: session.problems, compileSeconds: session.limits.compileSeconds, jobs: options.jobs)
+            builder: session.builder, problems: session.problems, compileSeconds: session.limits.compileSeconds,
+            jobs: options.jobs)
         return compiler.build(files)
     }
 
@@ -146,7 +163,9 @@ public struct BatchRunner: Sendable {
         let texts: [[String: String]] = parallelMap(count: students.count, width: options.jobs) { index in
             let folder = (options.root as NSString).appendingPathComponent(students[index])
             var files: [String: String] = [:]
-            for problem in problems { files[problem.id] = ClassSimilarity.text(of: problem.snippetFileName, in: folder) }
+            for problem in problems {
+                files[problem.id] = ClassSimilarity.text(of: problem.snippetFileName, in: folder)
+            }
             return files
         }
         var code: [String: [String: String]] = [:]

@@ -13,7 +13,8 @@ public struct ClassReport: Sendable {
     public var similarityThreshold: Double
 
     public init(
-        students: [(id: String, report: GradeReport)], shard: Shard? = nil, similarity: ClassSimilarity = ClassSimilarity(),
+        students: [(id: String, report: GradeReport)], shard: Shard? = nil,
+        similarity: ClassSimilarity = ClassSimilarity(),
         similarityThreshold: Double = SimilarityDetector.defaultThreshold
     ) {
         self.students = students.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
@@ -38,7 +39,9 @@ public struct ClassReport: Sendable {
     public func gradebook() -> String {
         var rows = [["student"] + problems.map(\.id) + ["total"]]
         for (id, report) in students {
-            rows.append([id] + report.problems.map { NumberFormatting.score($0.score) } + [NumberFormatting.score(report.score)])
+            rows.append(
+                [id] + report.problems.map { NumberFormatting.score($0.score) } + [NumberFormatting.score(report.score)]
+            )
         }
         return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
@@ -49,7 +52,10 @@ public struct ClassReport: Sendable {
     /// OWASP recommends. Scores never start with these characters.
     static func csvField(_ raw: String) -> String {
         let text = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ") || text.hasSuffix(" ") else {
+        guard
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ")
+                || text.hasSuffix(" ")
+        else {
             return text
         }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -156,7 +162,11 @@ public struct ClassSummary: Sendable, Codable {
         let count = Double(max(1, totals.count))
         mean = totals.reduce(0, +) / count
         let sorted = totals.sorted()
-        median = sorted.isEmpty ? 0 : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
+        median =
+            sorted.isEmpty
+            ? 0
+            : (sorted.count % 2 == 1
+                ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
         let meanValue = mean
         standardDeviation = (totals.map { ($0 - meanValue) * ($0 - meanValue) }.reduce(0, +) / count).squareRoot()
         lowest = sorted.first ?? 0
@@ -165,8 +175,11 @@ public struct ClassSummary: Sendable, Codable {
         let binCount = 10
         let width = max(maxScore, 1) / Double(binCount)
         histogram = (0..<binCount).map { bin in
-            let from = Double(bin) * width, to = Double(bin + 1) * width
-            let inBin = totals.filter { $0 >= from - 1e-9 && ($0 < to - 1e-9 || (bin == binCount - 1 && $0 <= to + 1e-9)) }.count
+            let from = Double(bin) * width
+            let to = Double(bin + 1) * width
+            let inBin = totals.filter {
+                $0 >= from - 1e-9 && ($0 < to - 1e-9 || (bin == binCount - 1 && $0 <= to + 1e-9))
+            }.count
             return Bin(from: from, to: to, students: inBin)
         }
         var parts: [PartSummary] = []
@@ -174,17 +187,21 @@ public struct ClassSummary: Sendable, Codable {
             for (partIndex, part) in problem.parts.enumerated() {
                 let grades = report.students.compactMap { student -> PartGrade? in
                     let problems = student.report.problems
-                    guard problems.indices.contains(problemIndex), problems[problemIndex].parts.indices.contains(partIndex) else { return nil }
+                    guard problems.indices.contains(problemIndex),
+                        problems[problemIndex].parts.indices.contains(partIndex)
+                    else { return nil }
                     return problems[problemIndex].parts[partIndex]
                 }
                 var counts: [String: Int] = [:]
                 for grade in grades { if let mistake = grade.mistake { counts[mistake, default: 0] += 1 } }
                 let mistakes = counts.map { MistakeCount(feedback: $0.key, students: $0.value) }
                     .sorted { ($0.students, $1.feedback) > ($1.students, $0.feedback) }
-                parts.append(PartSummary(
-                    problem: problem.id, part: part.id, maxScore: part.maxScore,
-                    meanScore: grades.map(\.score).reduce(0, +) / Double(max(1, grades.count)),
-                    passRate: Double(grades.filter { $0.status == .passed }.count) / Double(max(1, grades.count)), mistakes: mistakes))
+                parts.append(
+                    PartSummary(
+                        problem: problem.id, part: part.id, maxScore: part.maxScore,
+                        meanScore: grades.map(\.score).reduce(0, +) / Double(max(1, grades.count)),
+                        passRate: Double(grades.filter { $0.status == .passed }.count) / Double(max(1, grades.count)),
+                        mistakes: mistakes))
             }
         }
         self.parts = parts
@@ -193,17 +210,27 @@ public struct ClassSummary: Sendable, Codable {
         flags = report.students.flatMap { student in
             let declared = student.report.declaredStudent.flatMap { declared -> Flag? in
                 guard declared != student.id else { return nil }
-                return Flag(student: student.id, part: nil, reason: .studentIDMismatch,
-                            detail: "answers.yaml says `student: \(declared)`, but the folder is `\(student.id)`: graded as `\(student.id)`. Answers copied from \(declared), or a mislabelled folder?",
-                            publicTrials: nil, hiddenTrials: nil)
+                return Flag(
+                    student: student.id, part: nil, reason: .studentIDMismatch,
+                    detail:
+                        """
+                        answers.yaml says `student: \(declared)`, but the folder is `\(student.id)`: graded as \
+                        `\(student.id)`. Answers copied from \(declared), or a mislabelled folder?
+                        """,
+                    publicTrials: nil, hiddenTrials: nil)
             }
-            return (declared.map { [$0] } ?? []) + student.report.allParts.compactMap { part in
-                part.flag.map { flag in
-                    Flag(student: student.id, part: "\(part.problem).\(part.id)", reason: flag.reason, detail: flag.detail,
-                         publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
-                         hiddenTrials: part.trials.flatMap { tally in tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" } })
+            return (declared.map { [$0] } ?? [])
+                + student.report.allParts.compactMap { part in
+                    part.flag.map { flag in
+                        Flag(
+                            student: student.id, part: "\(part.problem).\(part.id)", reason: flag.reason,
+                            detail: flag.detail,
+                            publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
+                            hiddenTrials: part.trials.flatMap { tally in
+                                tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" }
+                            })
+                    }
                 }
-            }
         }
         similarity = report.similarity.matches
         similarityThreshold = report.similarityThreshold

@@ -18,7 +18,8 @@ public struct ClassSimilarity: Sendable {
     ///
     /// - Parameter file: The text of a student's file for a problem, `nil` when there is none.
     public init(problems: ProblemSet, students: [String], threshold: Double, file: (String, Problem) -> String?) {
-        let scaffold = Dictionary(Scaffold.files(for: problems).map { ($0.name, $0.contents) }, uniquingKeysWith: { first, _ in first })
+        let scaffold = Dictionary(
+            Scaffold.files(for: problems).map { ($0.name, $0.contents) }, uniquingKeysWith: { first, _ in first })
         for problem in problems.problems where !problem.snippetParts.isEmpty {
             var files: [String: String] = [:]
             for student in students { files[student] = file(student, problem) }
@@ -29,7 +30,11 @@ public struct ClassSimilarity: Sendable {
             }
             matches += found
         }
-        matches.sort { ($1.score, $0.problem, $0.students.joined(separator: "\n")) < ($0.score, $1.problem, $1.students.joined(separator: "\n")) }
+        matches.sort {
+            ($1.score, $0.problem, $0.students.joined(separator: "\n")) < (
+                $0.score, $1.problem, $1.students.joined(separator: "\n")
+            )
+        }
     }
 
     /// The text of a submission's file, as the similarity report reads it (invalid UTF-8 repaired).

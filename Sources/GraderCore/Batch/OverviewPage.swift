@@ -8,9 +8,18 @@ struct OverviewPage {
     func html() -> String {
         var body: [String] = []
         body.append("<h1>\(escape(summary.assignment)): class overview</h1>")
-        body.append("<p class=\"facts\">\(summary.students) students · mean \(score(summary.mean)) / \(score(summary.maxScore)) · median \(score(summary.median)) · standard deviation \(score(summary.standardDeviation)) · range \(score(summary.lowest))–\(score(summary.highest)) · \(summary.fullMarks) with full marks</p>")
+        body.append(
+            """
+            <p class=\"facts\">\(summary.students) students · mean \(score(summary.mean)) / \
+            \(score(summary.maxScore)) · median \(score(summary.median)) · standard deviation \
+            \(score(summary.standardDeviation)) · range \(score(summary.lowest))–\(score(summary.highest)) · \
+            \(summary.fullMarks) with full marks</p>
+            """
+        )
         if let generated = summary.generated { body.append("<p class=\"facts\">Generated \(escape(generated)).</p>") }
-        if let unsandboxed = summary.unsandboxed { body.append("<p class=\"warning\"><strong>Warning:</strong> \(escape(unsandboxed)).</p>") }
+        if let unsandboxed = summary.unsandboxed {
+            body.append("<p class=\"warning\"><strong>Warning:</strong> \(escape(unsandboxed)).</p>")
+        }
         body.append("<section><h2>Score distribution</h2>\(histogram())</section>")
         body.append("<section><h2>Full marks by part</h2>\(passRates())</section>")
         body.append("<section><h2>Most common known mistakes</h2>\(mistakes())</section>")
@@ -26,7 +35,8 @@ struct OverviewPage {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(summary.assignment)): class overview</title>
             <style>
-            body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; }
+            body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 60rem; \
+            padding: 0 1rem; color: #1f2328; }
             h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
             .warning { background: #fff3cd; border: 1px solid #e0a800; padding: 0.5rem 0.8rem; }
             h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: 0.3rem; }
@@ -38,7 +48,8 @@ struct OverviewPage {
             svg text { font-family: inherit; font-size: 12px; fill: #1f2328; }
             .muted { color: #57606a; }
             .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 0.6rem; margin: 0.4rem 0 1rem; }
-            .pair pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.4rem; margin: 0; overflow-x: auto; font-size: 0.8rem; }
+            .pair pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.4rem; margin: 0; overflow-x: auto; \
+            font-size: 0.8rem; }
             .pair h3 { font-size: 0.85rem; margin: 0 0 0.2rem; }
             </style>
             </head>
@@ -54,11 +65,23 @@ struct OverviewPage {
     func histogram() -> String {
         let bins = summary.histogram
         let tallest = max(1, bins.map(\.students).max() ?? 1)
-        let width = 640, height = 240, left = 40, bottom = 40, top = 16
+        let width = 640
+        let height = 240
+        let left = 40
+        let bottom = 40
+        let top = 16
         let barWidth = (width - left - 10) / max(1, bins.count)
-        var svg = "<svg role=\"img\" aria-label=\"Histogram of total scores\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" style=\"max-width:\(width)px\">"
+        var svg =
+            """
+            <svg role=\"img\" aria-label=\"Histogram of total scores\" viewBox=\"0 0 \(width) \(height)\" \
+            width=\"100%\" style=\"max-width:\(width)px\">
+            """
         let plotHeight = height - bottom - top
-        svg += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" stroke=\"#8c959f\"/>"
+        svg +=
+            """
+            <line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width - 10)\" y2=\"\(height - bottom)\" \
+            stroke=\"#8c959f\"/>
+            """
         for tick in Set([0, tallest / 2, tallest]).sorted() {
             let y = height - bottom - plotHeight * tick / tallest
             svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(tick)</text>"
@@ -66,68 +89,147 @@ struct OverviewPage {
         for (index, bin) in bins.enumerated() {
             let barHeight = plotHeight * bin.students / tallest
             let x = left + index * barWidth + 2
-            svg += "<rect x=\"\(x)\" y=\"\(height - bottom - barHeight)\" width=\"\(barWidth - 4)\" height=\"\(barHeight)\" fill=\"#0969da\"><title>\(score(bin.from))–\(score(bin.to)): \(bin.students) students</title></rect>"
+            svg +=
+                """
+                <rect x=\"\(x)\" y=\"\(height - bottom - barHeight)\" width=\"\(barWidth - 4)\" \
+                height=\"\(barHeight)\" fill=\"#0969da\"><title>\(score(bin.from))–\(score(bin.to)): \
+                \(bin.students) students</title></rect>
+                """
             if bin.students > 0 {
-                svg += "<text x=\"\(x + (barWidth - 4) / 2)\" y=\"\(height - bottom - barHeight - 4)\" text-anchor=\"middle\">\(bin.students)</text>"
+                svg +=
+                    """
+                    <text x=\"\(x + (barWidth - 4) / 2)\" y=\"\(height - bottom - barHeight - 4)\" \
+                    text-anchor=\"middle\">\(bin.students)</text>
+                    """
             }
-            svg += "<text x=\"\(x + (barWidth - 4) / 2)\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(score(bin.from))</text>"
+            svg +=
+                """
+                <text x=\"\(x + (barWidth - 4) / 2)\" y=\"\(height - bottom + 16)\" \
+                text-anchor=\"middle\">\(score(bin.from))</text>
+                """
         }
-        svg += "<text x=\"\(width / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\" class=\"muted\">total score (out of \(score(summary.maxScore)))</text>"
+        svg +=
+            """
+            <text x=\"\(width / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\" class=\"muted\">total score (out \
+            of \(score(summary.maxScore)))</text>
+            """
         return svg + "</svg>"
     }
 
     /// The share of students with full marks on each part, as horizontal bars.
     func passRates() -> String {
         let parts = summary.parts
-        let rowHeight = 24, labelWidth = 330, barSpace = 280, width = labelWidth + barSpace + 60
+        let rowHeight = 24
+        let labelWidth = 330
+        let barSpace = 280
+        let width = labelWidth + barSpace + 60
         let height = rowHeight * parts.count + 10
-        var svg = "<svg role=\"img\" aria-label=\"Share of students with full marks per part\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" style=\"max-width:\(width)px\">"
+        var svg =
+            """
+            <svg role=\"img\" aria-label=\"Share of students with full marks per part\" viewBox=\"0 0 \(width) \
+            \(height)\" width=\"100%\" style=\"max-width:\(width)px\">
+            """
         for (index, part) in parts.enumerated() {
             let y = index * rowHeight + 4
             let barLength = Int((Double(barSpace) * part.passRate).rounded())
             let color = part.passRate >= 0.75 ? "#1a7f37" : (part.passRate >= 0.4 ? "#bf8700" : "#cf222e")
-            svg += "<text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(part.problem)).\(escape(part.part))</text>"
+            svg +=
+                """
+                <text x=\"\(labelWidth - 8)\" y=\"\(y + 15)\" \
+                text-anchor=\"end\">\(escape(part.problem)).\(escape(part.part))</text>
+                """
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barSpace)\" height=\"16\" fill=\"#eaeef2\"/>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barLength)\" height=\"16\" fill=\"\(color)\"><title>\(Int((part.passRate * 100).rounded()))% full marks, mean \(score(part.meanScore)) / \(score(part.maxScore))</title></rect>"
-            svg += "<text x=\"\(labelWidth + barSpace + 6)\" y=\"\(y + 15)\">\(Int((part.passRate * 100).rounded()))%</text>"
+            svg +=
+                """
+                <rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barLength)\" height=\"16\" \
+                fill=\"\(color)\"><title>\(Int((part.passRate * 100).rounded()))% full marks, mean \
+                \(score(part.meanScore)) / \(score(part.maxScore))</title></rect>
+                """
+            svg +=
+                """
+                <text x=\"\(labelWidth + barSpace + 6)\" \
+                y=\"\(y + 15)\">\(Int((part.passRate * 100).rounded()))%</text>
+                """
         }
         return svg + "</svg>"
     }
 
     func mistakes() -> String {
         let rows = summary.parts.flatMap { part in
-            part.mistakes.prefix(3).map { "<tr><td class=\"id\">\(escape(part.problem)).\(escape(part.part))</td><td class=\"num\">\($0.students)</td><td>\(escape($0.feedback))</td></tr>" }
+            part.mistakes.prefix(3).map {
+                """
+                <tr><td class=\"id\">\(escape(part.problem)).\(escape(part.part))</td><td \
+                class=\"num\">\($0.students)</td><td>\(escape($0.feedback))</td></tr>
+                """
+            }
         }
         if rows.isEmpty { return "<p class=\"muted\">No known mistake was recognised.</p>" }
-        return "<table><thead><tr><th>part</th><th class=\"num\">students</th><th>mistake</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+        return
+            """
+            <table><thead><tr><th>part</th><th \
+            class=\"num\">students</th><th>mistake</th></tr></thead><tbody>\(rows.joined())</tbody></table>
+            """
     }
 
     /// Parts that pass far more public trials than hidden ones: answers possibly hard-coded for the public checks.
     func flagged() -> String {
         if summary.flags.isEmpty { return "<p class=\"muted\">No part was flagged.</p>" }
         let rows = summary.flags.map { flag in
-            "<tr><td class=\"id\"><a href=\"\(link(flag.student))/feedback.md\">\(escape(flag.student))</a></td><td class=\"id\">\(escape(flag.part ?? "(whole submission)"))</td><td title=\"\(escape(flag.detail))\">\(escape(flag.reason.rawValue))</td><td class=\"num\">\(escape(flag.publicTrials ?? "–"))</td><td class=\"num\">\(escape(flag.hiddenTrials ?? "–"))</td></tr>"
+            """
+            <tr><td class=\"id\"><a \
+            href=\"\(link(flag.student))/feedback.md\">\(escape(flag.student))</a></td><td \
+            class=\"id\">\(escape(flag.part ?? "(whole submission)"))</td><td \
+            title=\"\(escape(flag.detail))\">\(escape(flag.reason.rawValue))</td><td \
+            class=\"num\">\(escape(flag.publicTrials ?? "–"))</td><td \
+            class=\"num\">\(escape(flag.hiddenTrials ?? "–"))</td></tr>
+            """
         }
-        return "<p class=\"muted\"><code>public-only</code>: far more public trials pass than hidden ones, the pattern of outputs looked up for the public checks instead of computed. <code>student-id-mismatch</code>: the folder's name and the <code>student:</code> in its answers.yaml differ. Read the work before deciding.</p><table><thead><tr><th>student</th><th>part</th><th>reason</th><th class=\"num\">public passed</th><th class=\"num\">hidden passed</th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+        return
+            """
+            <p class=\"muted\"><code>public-only</code>: far more public trials pass than hidden ones, the \
+            pattern of outputs looked up for the public checks instead of computed. \
+            <code>student-id-mismatch</code>: the folder's name and the <code>student:</code> in its answers.yaml \
+            differ. Read the work before \
+            deciding.</p><table><thead><tr><th>student</th><th>part</th><th>reason</th><th class=\"num\">public \
+            passed</th><th class=\"num\">hidden passed</th></tr></thead><tbody>\(rows.joined())</tbody></table>
+            """
     }
 
     /// Pairs whose code is alike, each with its matching regions side by side.
     func similarCode() -> String {
         let threshold = score(summary.similarityThreshold * 100)
         guard !summary.similarity.isEmpty else {
-            return "<p class=\"muted\">No pair of students shares \(threshold)% or more of a problem's code (beyond the starter code).</p>"
+            return
+                """
+                <p class=\"muted\">No pair of students shares \(threshold)% or more of a problem's code (beyond \
+                the starter code).</p>
+                """
         }
-        var html = "<p class=\"muted\">Pairs whose Swift files for a problem share at least \(threshold)% of their fingerprints: tokens with names, comments and layout ignored, the starter code subtracted. Alike is not copied: read both before deciding.</p>"
+        var html =
+            """
+            <p class=\"muted\">Pairs whose Swift files for a problem share at least \(threshold)% of their \
+            fingerprints: tokens with names, comments and layout ignored, the starter code subtracted. Alike is \
+            not copied: read both before deciding.</p>
+            """
         html += "<table><thead><tr><th>problem</th><th>students</th><th class=\"num\">score</th></tr></thead><tbody>"
         for match in summary.similarity {
-            let names = match.students.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(separator: " and ")
-            html += "<tr><td class=\"id\">\(escape(match.problem))</td><td>\(names)</td><td class=\"num\">\(score(match.score * 100))%</td></tr>"
+            let names = match.students.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(
+                separator: " and ")
+            html +=
+                """
+                <tr><td class=\"id\">\(escape(match.problem))</td><td>\(names)</td><td \
+                class=\"num\">\(score(match.score * 100))%</td></tr>
+                """
         }
         html += "</tbody></table>"
         // Side by side for the 50 highest pairs; the table above lists them all.
         for match in summary.similarity.prefix(50) where match.students.count == 2 {
             let (a, b) = (match.students[0], match.students[1])
-            html += "<details><summary>\(escape(match.problem)): \(escape(a)) and \(escape(b)), \(match.lines.count) matching region\(match.lines.count == 1 ? "" : "s")</summary>"
+            html +=
+                """
+                <details><summary>\(escape(match.problem)): \(escape(a)) and \(escape(b)), \(match.lines.count) \
+                matching region\(match.lines.count == 1 ? "" : "s")</summary>
+                """
             for region in match.lines {
                 html += "<div class=\"pair\">"
                 html += excerpt(student: a, problem: match.problem, lines: region.a)
@@ -141,26 +243,36 @@ struct OverviewPage {
 
     /// Lines `first...last` of a student's file, numbered.
     func excerpt(student: String, problem: String, lines range: [Int]) -> String {
-        let first = range.first ?? 1, last = range.last ?? first
-        let fileLines = (sources[student]?[problem] ?? "").split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let first = range.first ?? 1
+        let last = range.last ?? first
+        let fileLines = (sources[student]?[problem] ?? "").split(
+            omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         // At most 80 lines a region: the page stays readable, and a huge copied file cannot swell it.
-        let shown = (max(1, first)...max(first, min(last, fileLines.count, first + 79))).compactMap { number -> String? in
+        let shown = (max(1, first)...max(first, min(last, fileLines.count, first + 79))).compactMap {
+            number -> String? in
             guard fileLines.indices.contains(number - 1) else { return nil }
             return String(format: "%4d  ", number) + escape(String(fileLines[number - 1]))
         }
-        return "<div><h3>\(escape(student)), lines \(first)–\(last)</h3><pre>\(shown.joined(separator: "\n"))</pre></div>"
+        return
+            "<div><h3>\(escape(student)), lines \(first)–\(last)</h3><pre>\(shown.joined(separator: "\n"))</pre></div>"
     }
 
     func problemStudents() -> String {
         func list(_ title: String, _ ids: [String]) -> String {
-            let items = ids.isEmpty ? "<span class=\"muted\">none</span>" : ids.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(separator: ", ")
+            let items =
+                ids.isEmpty
+                ? "<span class=\"muted\">none</span>"
+                : ids.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(separator: ", ")
             return "<p><strong>\(title) (\(ids.count)):</strong> \(items)</p>"
         }
         return list("Timed out", summary.timedOut) + list("Did not compile", summary.compileErrors)
     }
 
     func studentTable() -> String {
-        let header = "<tr><th>student</th>" + (students.first?.report.problems.map { "<th class=\"num\">\(escape($0.id))</th>" }.joined() ?? "") + "<th class=\"num\">total</th></tr>"
+        let header =
+            "<tr><th>student</th>"
+            + (students.first?.report.problems.map { "<th class=\"num\">\(escape($0.id))</th>" }.joined() ?? "")
+            + "<th class=\"num\">total</th></tr>"
         let rows = students.map { student in
             "<tr><td><a href=\"\(link(student.id))/feedback.md\">\(escape(student.id))</a></td>"
                 + student.report.problems.map { "<td class=\"num\">\(score($0.score))</td>" }.joined()

@@ -6,13 +6,16 @@
 enum DegenerateOutputs {
     /// The numbers put in every entry: overflow to infinity on squaring, underflow to zero, and not numbers at all.
     static let fills: [(name: String, value: Double)] = [
-        ("1e200", 1e200), ("-1e200", -1e200), ("1e-300", 1e-300), ("nan", .nan), ("inf", .infinity), ("-inf", -.infinity),
+        ("1e200", 1e200), ("-1e200", -1e200), ("1e-300", 1e-300), ("nan", .nan), ("inf", .infinity),
+        ("-inf", -.infinity),
     ]
 
     /// Degenerate outputs like `expected`, each with words for it: every number replaced by each of `fills`, every
     /// array emptied, and the first array one entry short and one entry long.
     static func all(like expected: SnippetValue) -> [(description: String, value: SnippetValue)] {
-        var outputs = fills.map { fill in ("\(fill.name) in every entry", replacingNumbers(in: expected, with: fill.value)) }
+        var outputs = fills.map { fill in
+            ("\(fill.name) in every entry", replacingNumbers(in: expected, with: fill.value))
+        }
         outputs.append(("every array empty", emptied(expected)))
         if let shorter = resized(expected, by: -1) { outputs.append(("the first array one entry short", shorter)) }
         if let longer = resized(expected, by: 1) { outputs.append(("the first array one entry long", longer)) }

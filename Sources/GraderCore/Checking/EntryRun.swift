@@ -20,17 +20,21 @@ public struct EntryRun: Sendable {
     /// again on its own, and counts only if that run ends cleanly. An honest function that crashes on trial 8 keeps
     /// its first 7 trials; forged frames followed by a crash, a closed channel or a timeout count for nothing.
     static func run(
-        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits,
+        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]],
+        limits: SandboxLimits,
         owner: CodeOwner
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
-        var (result, clean) = try runOnce(sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits, owner: owner)
+        var (result, clean) = try runOnce(
+            sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits,
+            owner: owner)
         if clean { return result }
         let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
         result.outputs = result.outputs.map { _ in nil }
         for trial in claimed {
             let (solo, soloClean) = try runOnce(
-                sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]], limits: limits, owner: owner)
+                sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
+                limits: limits, owner: owner)
             // A trial that passed in the full run but not alone is not the behaviour of an honest function: stop.
             guard soloClean, let value = solo.outputs.first ?? nil else { break }
             result.outputs[trial] = value
@@ -40,7 +44,8 @@ public struct EntryRun: Sendable {
 
     /// One sandboxed run on `lines`; `clean` when it exited 0 after the end frame with only well-formed frames.
     private static func runOnce(
-        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits, owner: CodeOwner
+        sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits,
+        owner: CodeOwner
     ) throws -> (run: EntryRun, clean: Bool) {
         let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits, owner: owner)
         var outputs = [SnippetValue?](repeating: nil, count: lines.count)
@@ -53,7 +58,9 @@ public struct EntryRun: Sendable {
             let tokens = frame.split(separator: " ")
             switch tokens.first {
             case "R":
-                guard tokens.count >= 2, let number = Int(tokens[1]), outputs.indices.contains(number), !seen.contains(number) else {
+                guard tokens.count >= 2, let number = Int(tokens[1]), outputs.indices.contains(number),
+                    !seen.contains(number)
+                else {
                     tampered = true
                     continue
                 }
@@ -70,7 +77,11 @@ public struct EntryRun: Sendable {
         var failure: String?
         var kind: PartGrade.Outcome?
         if outcome.timedOut {
-            failure = "timed out after \(NumberFormatting.compact(limits.wallSeconds)) s (wall-clock limit); an infinite loop or a wait that never ends?"
+            failure =
+                """
+                timed out after \(NumberFormatting.compact(limits.wallSeconds)) s (wall-clock limit); an infinite \
+                loop or a wait that never ends?
+                """
             kind = .timeout
         } else if outcome.outputLimitExceeded {
             failure = "stopped: printed more than \(limits.outputKilobytes) KiB (output limit)"
@@ -78,15 +89,22 @@ public struct EntryRun: Sendable {
         } else if case .signaled(let signal) = outcome.termination {
             (failure, kind) = describe(signal: signal, stderr: outcome.stderr, limits: limits)
         } else if case .exited(let code) = outcome.termination, code != 0 || !done {
-            let launcherMessage = String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("grader-launch:") }
+            let launcherMessage = String(decoding: outcome.stderr, as: UTF8.self).split(separator: "\n").first {
+                $0.hasPrefix("grader-launch:")
+            }
             kind = .crash
             if let harnessMessage {
                 failure = "the grader's harness stopped: \(harnessMessage)"
             } else if code == 125, let launcherMessage {
-                failure = "the sandbox could not start the code (\(ReportText.clean(String(launcherMessage), limit: 300)))"
+                failure =
+                    "the sandbox could not start the code (\(ReportText.clean(String(launcherMessage), limit: 300)))"
                 kind = .graderError
             } else if code == Harness.resultChannelBroken {
-                failure = "the result channel (file descriptor 3) was closed or broken, so no result could be reported; the code must not close or write to file descriptor 3"
+                failure =
+                    """
+                    the result channel (file descriptor 3) was closed or broken, so no result could be reported; \
+                    the code must not close or write to file descriptor 3
+                    """
                 kind = .tampered
             } else if code == 0 || !done {
                 failure = "the process exited (code \(code)) before finishing its trials; does the code call exit()?"
@@ -94,12 +112,14 @@ public struct EntryRun: Sendable {
                 failure = "exited with code \(code)"
             }
         } else if tampered {
-            failure = "the result channel held frames the harness did not write; the code must not write to file descriptor 3"
+            failure =
+                "the result channel held frames the harness did not write; the code must not write to file descriptor 3"
             kind = .tampered
             outputs = outputs.map { _ in nil }
         }
         let run = EntryRun(
-            outputs: outputs, failure: failure, failureKind: kind, failedTrial: failure == nil ? nil : min(completed, lines.count - 1),
+            outputs: outputs, failure: failure, failureKind: kind,
+            failedTrial: failure == nil ? nil : min(completed, lines.count - 1),
             printed: ReportText.clean(bytes: outcome.stdout + outcome.stderr, limit: 2000), seconds: outcome.seconds)
         return (run, failure == nil && done && !tampered)
     }
@@ -111,13 +131,31 @@ public struct EntryRun: Sendable {
         let fatalText = fatal.map { ": " + ReportText.clean(String($0), limit: 300) } ?? ""
         switch signal {
         case 4, 5:
-            return ("crashed with a Swift runtime error\(fatalText.isEmpty ? " (index out of range, nil unwrapped, overflow or fatalError)" : fatalText)", .crash)
+            return (
+                """
+                crashed with a Swift runtime \
+                error\(fatalText.isEmpty ? " (index out of range, nil unwrapped, overflow or fatalError)" : fatalText)
+                """,
+                .crash
+            )
         case 6 where errorText.contains("failed to allocate"):
-            return ("ran out of memory: the memory limit of \(limits.memoryMegabytes) MB was reached\(fatalText)", .memoryLimit)
+            return (
+                "ran out of memory: the memory limit of \(limits.memoryMegabytes) MB was reached\(fatalText)",
+                .memoryLimit
+            )
         case 6:
-            return ("aborted\(fatalText.isEmpty ? " (possibly the \(limits.memoryMegabytes) MB memory limit)" : fatalText)", .crash)
+            return (
+                "aborted\(fatalText.isEmpty ? " (possibly the \(limits.memoryMegabytes) MB memory limit)" : fatalText)",
+                .crash
+            )
         case 9:
-            return ("killed (signal 9); the hard CPU limit of \(limits.cpuSeconds + 1) s was reached, or the process was killed from outside", .cpuLimit)
+            return (
+                """
+                killed (signal 9); the hard CPU limit of \(limits.cpuSeconds + 1) s was reached, or the process \
+                was killed from outside
+                """,
+                .cpuLimit
+            )
         case 11:
             return ("crashed with a segmentation fault (signal 11); unbounded recursion overflowing the stack?", .crash)
         case 24:

@@ -1,10 +1,11 @@
 /// Draws the random arguments of one snippet trial.
 public enum InputGenerators {
     /// Generators for arguments whose shapes depend on each other, referenced by name from `problem.yaml`.
-    public static let named: [String: @Sendable (SnippetSpec, inout SeededGenerator, [String: Int]) -> [SnippetValue]] = [
-        "residual-network": residualNetwork,
-        "mlp": multilayerPerceptron,
-    ]
+    public static let named: [String: @Sendable (SnippetSpec, inout SeededGenerator, [String: Int]) -> [SnippetValue]] =
+        [
+            "residual-network": residualNetwork,
+            "mlp": multilayerPerceptron,
+        ]
 
     /// The arguments of every public trial of a snippet part, drawn from the part's seed (the same on every run).
     public static func trials(for spec: SnippetSpec) -> [[SnippetValue]] {
@@ -16,7 +17,9 @@ public enum InputGenerators {
     /// one, from a built-in seed fit for practice only), and never equal to a public trial, so that final grading
     /// runs inputs no student has seen. Fewer than `spec.hiddenTrials` only when the inputs' space is nearly
     /// exhausted by the public trials.
-    public static func hiddenTrials(for spec: SnippetSpec, problem: String, part: String, secret: String?) -> [[SnippetValue]] {
+    public static func hiddenTrials(for spec: SnippetSpec, problem: String, part: String, secret: String?)
+        -> [[SnippetValue]]
+    {
         guard spec.hiddenTrials > 0 else { return [] }
         var lines = Set(trials(for: spec).map(WireFormat.line))
         var drawn: [[SnippetValue]] = []
@@ -42,8 +45,9 @@ public enum InputGenerators {
             return generator(spec, &random, dimensions)
         }
         return spec.signature.parameters.map { parameter in
-            draw(parameter.type, spec.inputs[parameter.name]!, shape: ArraySlice(spec.inputs[parameter.name]!.shape),
-                 dimensions: dimensions, random: &random)
+            draw(
+                parameter.type, spec.inputs[parameter.name]!, shape: ArraySlice(spec.inputs[parameter.name]!.shape),
+                dimensions: dimensions, random: &random)
         }
     }
 
@@ -71,9 +75,10 @@ public enum InputGenerators {
             return .string("")
         case .array(let element):
             let count = shape.first?.evaluate(dimensions) ?? 0
-            return .array((0..<count).map { _ in
-                draw(element, input, shape: shape.dropFirst(), dimensions: dimensions, random: &random)
-            })
+            return .array(
+                (0..<count).map { _ in
+                    draw(element, input, shape: shape.dropFirst(), dimensions: dimensions, random: &random)
+                })
         case .tuple(let elements):
             return .tuple(elements.map { draw($0.type, input, shape: shape, dimensions: dimensions, random: &random) })
         }
@@ -91,7 +96,9 @@ public enum InputGenerators {
     /// `inputWidth` and a `target` of `outputWidth`. Every number is drawn at full precision from the range of
     /// `inputs.weights` (default [-1, 1]), not rounded, so that no pre-activation sits exactly on relu's kink, where
     /// central differences would be meaningless. Other parameters (the activation) are drawn from their `inputs`.
-    static func multilayerPerceptron(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int]) -> [SnippetValue] {
+    static func multilayerPerceptron(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int])
+        -> [SnippetValue]
+    {
         let layers = max(1, dimensions["layers"] ?? 2)
         let width = max(1, dimensions["width"] ?? 3)
         let inputWidth = max(1, dimensions["inputWidth"] ?? 2)
@@ -112,22 +119,29 @@ public enum InputGenerators {
             case "x": return vector(inputWidth)
             case "target": return vector(outputWidth)
             default:
-                let input = spec.inputs[parameter.name] ?? InputSpec(shape: [], range: range, value: nil, probability: 0.5)
-                return draw(parameter.type, input, shape: ArraySlice(input.shape), dimensions: dimensions, random: &random)
+                let input =
+                    spec.inputs[parameter.name] ?? InputSpec(shape: [], range: range, value: nil, probability: 0.5)
+                return draw(
+                    parameter.type, input, shape: ArraySlice(input.shape), dimensions: dimensions, random: &random)
             }
         }
     }
 
     /// A residual network of DESIGN section 4: `x` of width `inputWidth`, layer 1 maps it to `width`, `depth - 2`
     /// residual layers of `width`, and a last layer to one output. Dimensions: `depth`, `width`, `inputWidth`.
-    static func residualNetwork(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int]) -> [SnippetValue] {
+    static func residualNetwork(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int])
+        -> [SnippetValue]
+    {
         let depth = max(2, dimensions["depth"] ?? 3)
         let width = max(1, dimensions["width"] ?? 2)
         let inputWidth = max(1, dimensions["inputWidth"] ?? width)
         // The first parameter's range, in signature order (never a dictionary's order, which changes per process).
         let range = spec.signature.parameters.lazy.compactMap { spec.inputs[$0.name]?.range }.first ?? -1.0...1.0
         func matrix(_ rows: Int, _ columns: Int) -> SnippetValue {
-            .array((0..<rows).map { _ in .array((0..<columns).map { _ in .double(roundedDraw(in: range, random: &random)) }) })
+            .array(
+                (0..<rows).map { _ in
+                    .array((0..<columns).map { _ in .double(roundedDraw(in: range, random: &random)) })
+                })
         }
         func vector(_ count: Int) -> SnippetValue {
             .array((0..<count).map { _ in .double(roundedDraw(in: range, random: &random)) })

@@ -53,21 +53,28 @@ struct SnippetChecker: Sendable {
     func start(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> Pending {
         /// Every part graded already, with nothing left to run.
         func decided(_ grades: [PartGrade], source: [UInt8] = []) -> Pending {
-            Pending(checker: self, parts: parts, source: source, graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
+            Pending(
+                checker: self, parts: parts, source: source,
+                graded: Dictionary(uniqueKeysWithValues: grades.map { ($0.id, $0) }), started: [:])
         }
         let fileName = problem.snippetFileName
-        func all(_ status: PartGrade.Status, _ outcome: PartGrade.Outcome, _ message: String, _ details: [String] = []) -> [PartGrade] {
+        func all(_ status: PartGrade.Status, _ outcome: PartGrade.Outcome, _ message: String, _ details: [String] = [])
+            -> [PartGrade]
+        {
             parts.map { part in
-                PartGrade(problem: problem.id, part: part, status: status, outcome: outcome, score: 0, message: message,
-                          details: details + ["Expected in \(fileName): `\(signature(part).text)`."])
+                PartGrade(
+                    problem: problem.id, part: part, status: status, outcome: outcome, score: 0, message: message,
+                    details: details + ["Expected in \(fileName): `\(signature(part).text)`."])
             }
         }
         let source: [UInt8]
         switch Submission.readFile(named: fileName, in: submissionFolder) {
         case .success(let bytes): source = bytes
         case .failure(let problem_):
-            return decided(all(problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
-                               problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : []))
+            return decided(
+                all(
+                    problem_.missing ? .missing : .error, problem_.missing ? .missing : .unreadable, problem_.message,
+                    problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : []))
         }
 
         // Compile; a function that is missing or has another signature costs only its own part.
@@ -78,19 +85,23 @@ struct SnippetChecker: Sendable {
             let result: BuildResult
             do {
                 result = try session.builder.build(
-                    fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) }, owner: .student,
+                    fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) },
+                    owner: .student,
                     timeLimit: limits.compileSeconds)
             } catch {
-                return decided(all(.error, .graderError, "the grader could not compile \(fileName): \(error)"), source: source)
+                return decided(
+                    all(.error, .graderError, "the grader could not compile \(fileName): \(error)"), source: source)
             }
             switch result {
             case .built(let path):
                 binary = path
             case .timedOut(let seconds):
                 for part in remaining {
-                    grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileTimeout, score: 0,
-                                                message: "compile error: the compiler ran over its \(NumberFormatting.compact(seconds)) s limit",
-                                                details: ["Simplify long expressions (split them over several `let`s with explicit types)."])
+                    grades[part.id] = PartGrade(
+                        problem: problem.id, part: part, status: .error, outcome: .compileTimeout, score: 0,
+                        message:
+                            "compile error: the compiler ran over its \(NumberFormatting.compact(seconds)) s limit",
+                        details: ["Simplify long expressions (split them over several `let`s with explicit types)."])
                 }
                 remaining = []
             case .failed(let diagnostics, let log):
@@ -99,15 +110,17 @@ struct SnippetChecker: Sendable {
                 if !own.isEmpty || entries.isEmpty {
                     let details = compileDetails(own, source: source, log: log)
                     for part in remaining {
-                        grades[part.id] = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
-                                                    message: "compile error in \(fileName)\(own.first?.line.map { " (line \($0))" } ?? "")",
-                                                    details: details)
+                        grades[part.id] = PartGrade(
+                            problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
+                            message: "compile error in \(fileName)\(own.first?.line.map { " (line \($0))" } ?? "")",
+                            details: details)
                         grades[part.id]?.line = own.first?.line
                     }
                     remaining = []
                 } else {
                     for part in remaining where entries.contains(part.id) {
-                        grades[part.id] = signatureProblem(part, diagnostics.filter { $0.entry == part.id }, source: source)
+                        grades[part.id] = signatureProblem(
+                            part, diagnostics.filter { $0.entry == part.id }, source: source)
                     }
                     remaining.removeAll { entries.contains($0.id) }
                 }
@@ -126,7 +139,8 @@ struct SnippetChecker: Sendable {
     /// The line where `func name` is declared in `source`, if it is (line comments are skipped).
     static func declarationLine(of name: String, in source: String) -> Int? {
         for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard let range = line.range(of: "func \(name)"), !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") else { continue }
+            guard let range = line.range(of: "func \(name)"), !line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+            else { continue }
             let next = line[range.upperBound...].first { !$0.isWhitespace }
             if next == "(" || next == "<" { return index + 1 }
         }
@@ -145,7 +159,11 @@ struct SnippetChecker: Sendable {
         let lines = String(decoding: source, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         var details: [String] = []
         for diagnostic in diagnostics.prefix(5) {
-            var text = "\(problem.snippetFileName):\(diagnostic.line ?? 0):\(diagnostic.column ?? 0): error: \(diagnostic.message)"
+            var text =
+                """
+                \(problem.snippetFileName):\(diagnostic.line ?? 0):\(diagnostic.column ?? 0): error: \
+                \(diagnostic.message)
+                """
             if let line = diagnostic.line, lines.indices.contains(line - 1) {
                 text += "\n    \(line) | " + ReportText.clean(String(lines[line - 1]), limit: 200)
             }
@@ -162,30 +180,43 @@ struct SnippetChecker: Sendable {
         if missing, let line = Self.declarationLine(of: expected.name, in: text),
             text.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].contains("private ")
         {
-            var grade = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
-                                  message: "`\(expected.name)` at line \(line) is private, so the grader cannot call it",
-                                  details: ["Remove `private` or `fileprivate`: expected `\(expected.text)`."])
+            var grade = PartGrade(
+                problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
+                message: "`\(expected.name)` at line \(line) is private, so the grader cannot call it",
+                details: ["Remove `private` or `fileprivate`: expected `\(expected.text)`."])
             grade.line = line
             return grade
         }
         if missing, let line = Self.declarationLine(of: expected.name, in: text) {
             // The file compiles, so the declaration is there but not at the top level: a brace closes too late.
-            var grade = PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
-                                  message: "`\(expected.name)` at line \(line) is nested inside another declaration, not at the top level of \(problem.snippetFileName)",
-                                  details: ["Check the braces before line \(line): the declaration above it is probably closed after it, not before it.",
-                                            "Expected at the top level: `\(expected.text)`."])
+            var grade = PartGrade(
+                problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
+                message:
+                    """
+                    `\(expected.name)` at line \(line) is nested inside another declaration, not at the top level \
+                    of \(problem.snippetFileName)
+                    """,
+                details: [
+                    """
+                    Check the braces before line \(line): the declaration above it is probably closed after it, \
+                    not before it.
+                    """,
+                    "Expected at the top level: `\(expected.text)`.",
+                ])
             grade.line = line
             return grade
         }
         if missing {
-            return PartGrade(problem: problem.id, part: part, status: .missing, score: 0,
-                             message: "`\(expected.name)` is not defined in \(problem.snippetFileName)",
-                             details: ["Define it with exactly this signature: `\(expected.text)`."])
+            return PartGrade(
+                problem: problem.id, part: part, status: .missing, score: 0,
+                message: "`\(expected.name)` is not defined in \(problem.snippetFileName)",
+                details: ["Define it with exactly this signature: `\(expected.text)`."])
         }
         let reasons = diagnostics.prefix(3).map { "compiler: " + ReportText.clean($0.message, limit: 300) }
-        return PartGrade(problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
-                         message: "`\(expected.name)` does not match the expected signature",
-                         details: ["Expected exactly: `\(expected.text)`."] + reasons)
+        return PartGrade(
+            problem: problem.id, part: part, status: .error, outcome: .compileError, score: 0,
+            message: "`\(expected.name)` does not match the expected signature",
+            details: ["Expected exactly: `\(expected.text)`."] + reasons)
     }
 
     /// The harness entry of `part` in the binary.
@@ -198,14 +229,20 @@ struct SnippetChecker: Sendable {
         guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
         let hiddenCount = expectation.trials.count - expectation.publicCount
         do {
-            let publicRun = try EntryRun.run(sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
-                                             trials: Array(expectation.trials.prefix(expectation.publicCount)), limits: limits, owner: .student)
+            let publicRun = try EntryRun.run(
+                sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
+                trials: Array(expectation.trials.prefix(expectation.publicCount)), limits: limits, owner: .student)
             // A function that cannot finish a single public trial within its time limits (an endless loop) would
             // only spend the same time again on the hidden ones: they are not run, and count as failed.
-            let skip = hiddenCount > 0 && (publicRun.failureKind?.isTimeLimit ?? false) && publicRun.outputs.allSatisfy { $0 == nil }
+            let skip =
+                hiddenCount > 0 && (publicRun.failureKind?.isTimeLimit ?? false)
+                && publicRun.outputs.allSatisfy { $0 == nil }
             return .ran(publicRun, skipHidden: skip)
         } catch {
-            return .decided(PartGrade(problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0, message: "could not run: \(error)"))
+            return .decided(
+                PartGrade(
+                    problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
+                    message: "could not run: \(error)"))
         }
     }
 
@@ -213,7 +250,9 @@ struct SnippetChecker: Sendable {
     ///
     /// The hidden run's printed output and messages never reach a report: code that sees a hidden input cannot
     /// show it to the student, who learns only how many hidden trials passed and which known mistake fits.
-    private func finish(_ part: Part, binary: String, expectation: SnippetExpectation, publicRun phase: PublicRun) -> PartGrade {
+    private func finish(_ part: Part, binary: String, expectation: SnippetExpectation, publicRun phase: PublicRun)
+        -> PartGrade
+    {
         guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
         let publicRun: EntryRun
         let skippedHidden: Bool
@@ -224,15 +263,20 @@ struct SnippetChecker: Sendable {
         let hiddenCount = expectation.trials.count - expectation.publicCount
         let hiddenRun: EntryRun?
         do {
-            hiddenRun = hiddenCount == 0 || skippedHidden ? nil : try EntryRun.run(
-                sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
-                trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits, owner: .student)
+            hiddenRun =
+                hiddenCount == 0 || skippedHidden
+                ? nil
+                : try EntryRun.run(
+                    sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
+                    trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits, owner: .student)
         } catch {
             return graderError(part, "could not run: \(error)")
         }
         if publicRun.failureKind == .graderError || hiddenRun?.failureKind == .graderError {
             // The sandbox could not start the code: nothing is known about the student's function.
-            let failure = publicRun.failureKind == .graderError ? publicRun.failure : "the sandbox could not start the hidden trials"
+            let failure =
+                publicRun.failureKind == .graderError
+                ? publicRun.failure : "the sandbox could not start the hidden trials"
             return graderError(
                 part, "the grader could not run the function: \(failure ?? "sandbox failure")",
                 detail: "This is not a fault of the submission; grade it again once the sandbox works.")
@@ -267,7 +311,9 @@ struct SnippetChecker: Sendable {
 
     /// A property check's message per trial (`""` where the output passes), or `nil` when the part has no check
     /// (or a student kit grades it: the reference's output then stands in for the check).
-    private func propertyCheckMessages(_ part: Part, spec: SnippetSpec, trials: [[SnippetValue]], outputs: [SnippetValue?])
+    private func propertyCheckMessages(
+        _ part: Part, spec: SnippetSpec, trials: [[SnippetValue]], outputs: [SnippetValue?]
+    )
         throws -> [String?]?
     {
         guard spec.propertyCheck != nil, session.problems.role.gradesFinally else { return nil }
@@ -275,7 +321,8 @@ struct SnippetChecker: Sendable {
         // non-finite arithmetic right for a student's infinity to fail.
         let nonFinite = outputs.map { output in output.flatMap(ProblemValidator.nonFinite) }
         let checked = zip(outputs, nonFinite).map { output, problem in problem == nil ? output : nil }
-        var messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(part, trials: trials, outputs: checked)
+        var messages = try ReferenceRunner(session: session, problem: problem).propertyCheck(
+            part, trials: trials, outputs: checked)
         for (trial, problem) in nonFinite.enumerated() {
             if let problem { messages[trial] = "the output holds \(problem), which no right output does" }
         }
@@ -308,7 +355,8 @@ struct SnippetChecker: Sendable {
                 }
                 let expected = expectation.expected[trial]
                 if let difference = ValueComparison.firstDifference(
-                    expected: expected, got: got, tolerance: spec.tolerance(forExpected: expected), type: spec.signature.returnType)
+                    expected: expected, got: got, tolerance: spec.tolerance(forExpected: expected),
+                    type: spec.signature.returnType)
                 {
                     failing.append(trial)
                     if firstDifference == nil, trial < publicCount { firstDifference = (trial, difference) }
@@ -319,7 +367,8 @@ struct SnippetChecker: Sendable {
 
     /// The grade of a part whose trials all ran (or stopped), from the verdict on them.
     private func grade(
-        _ part: Part, spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict, runs: Runs
+        _ part: Part, spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?],
+        verdict: TrialVerdict, runs: Runs
     ) -> PartGrade {
         let publicCount = expectation.publicCount
         let hiddenCount = expectation.trials.count - publicCount
@@ -327,39 +376,60 @@ struct SnippetChecker: Sendable {
         let hiddenFailing = verdict.failing.count - publicFailing
         let tally = PartGrade.TrialTally(
             publicPassed: publicCount - publicFailing, publicTotal: publicCount,
-            hiddenPassed: hiddenCount == 0 ? nil : hiddenCount - hiddenFailing, hiddenTotal: hiddenCount == 0 ? nil : hiddenCount)
-        let later = session.problems.role.gradesFinally || spec.hiddenTrials == 0
+            hiddenPassed: hiddenCount == 0 ? nil : hiddenCount - hiddenFailing,
+            hiddenTotal: hiddenCount == 0 ? nil : hiddenCount)
+        let later =
+            session.problems.role.gradesFinally || spec.hiddenTrials == 0
             ? "" : "; \(spec.hiddenTrials) hidden trials run at final grading"
         if verdict.failing.isEmpty {
-            var grade = PartGrade(problem: problem.id, part: part, status: .passed, score: part.points,
-                                  message: hiddenCount == 0 ? "all \(publicCount) public trials passed\(later)"
-                                      : "all \(publicCount) public and \(hiddenCount) hidden trials passed")
+            var grade = PartGrade(
+                problem: problem.id, part: part, status: .passed, score: part.points,
+                message: hiddenCount == 0
+                    ? "all \(publicCount) public trials passed\(later)"
+                    : "all \(publicCount) public and \(hiddenCount) hidden trials passed")
             grade.trials = tally
             return grade
         }
-        var message = hiddenCount == 0
+        var message =
+            hiddenCount == 0
             ? "\(publicFailing) of \(publicCount) public trials failed"
-            : "public trials: \(tally.publicPassed) of \(publicCount) passed; hidden trials: \(tally.hiddenPassed!) of \(hiddenCount) passed"
+            : """
+            public trials: \(tally.publicPassed) of \(publicCount) passed; hidden trials: \(tally.hiddenPassed!) \
+            of \(hiddenCount) passed
+            """
         if let failure = runs.public.failure { message += ": \(failure)" }
         if let hiddenRun = runs.hidden, hiddenRun.failure != nil {
             // Which way it stopped is not said: code that sees a hidden input could choose it to signal the input.
             message += "; on a hidden trial the code stopped before finishing (a crash, a limit or the time limit)"
         }
-        if runs.skippedHidden { message += "; the hidden trials were not run, since no public trial finished within the limits" }
+        if runs.skippedHidden {
+            message += "; the hidden trials were not run, since no public trial finished within the limits"
+        }
         message += later
-        var details = failureDetails(spec: spec, expectation: expectation, outputs: outputs, verdict: verdict, publicRun: runs.public)
+        var details = failureDetails(
+            spec: spec, expectation: expectation, outputs: outputs, verdict: verdict, publicRun: runs.public)
         if verdict.firstDifference == nil, hiddenFailing > 0 {
-            details.append("Every public trial passes, but \(hiddenFailing) of \(hiddenCount) hidden trials fail. Hidden trials are fresh inputs drawn for final grading; their inputs and expected outputs are never shown. Test the function on inputs of your own, including the edge cases of the handout.")
+            details.append(
+                """
+                Every public trial passes, but \(hiddenFailing) of \(hiddenCount) hidden trials fail. Hidden \
+                trials are fresh inputs drawn for final grading; their inputs and expected outputs are never \
+                shown. Test the function on inputs of your own, including the edge cases of the handout.
+                """
+            )
         }
         if hiddenCount > 0 { details.append(Self.rule) }
-        if let pattern = patternHint(spec: spec, expectation: expectation, outputs: outputs, verdict: verdict) { details.append(pattern) }
+        if let pattern = patternHint(spec: spec, expectation: expectation, outputs: outputs, verdict: verdict) {
+            details.append(pattern)
+        }
         let stopped = runs.public.failure != nil || runs.hidden?.failure != nil
         let passed = expectation.trials.count - verdict.failing.count
         let status: PartGrade.Status = stopped && passed == 0 ? .error : (passed == 0 ? .failed : .partial)
         var grade = PartGrade(
-            problem: problem.id, part: part, status: status, outcome: status == .error ? runs.public.failureKind ?? .crash : nil,
+            problem: problem.id, part: part, status: status,
+            outcome: status == .error ? runs.public.failureKind ?? .crash : nil,
             score: Self.score(points: part.points, tally: tally), message: message, details: details,
-            mistake: knownMistake(part, spec: spec, expectation: expectation, outputs: outputs, failing: verdict.failing))
+            mistake: knownMistake(
+                part, spec: spec, expectation: expectation, outputs: outputs, failing: verdict.failing))
         if !runs.public.printed.isEmpty && runs.public.failure != nil { grade.output = runs.public.printed }
         grade.trials = tally
         flagIfPublicOnly(&grade, tally: tally)
@@ -368,16 +438,23 @@ struct SnippetChecker: Sendable {
 
     /// The first failing public trial, shown: its input, what was expected and what came, and why they differ.
     private func failureDetails(
-        spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict, publicRun: EntryRun
+        spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict,
+        publicRun: EntryRun
     ) -> [String] {
         guard let (trial, difference) = verdict.firstDifference else { return [] }
         let type = spec.signature.returnType
         let input = expectation.trials[trial]
-        let call = "\(spec.signature.name)(" + zip(spec.signature.parameters, input).map { parameter, value in
-            (parameter.label.map { "\($0): " } ?? "") + value.literal(as: parameter.type)
-        }.joined(separator: ", ") + ")"
+        let call =
+            "\(spec.signature.name)("
+            + zip(spec.signature.parameters, input).map { parameter, value in
+                (parameter.label.map { "\($0): " } ?? "") + value.literal(as: parameter.type)
+            }.joined(separator: ", ") + ")"
         let small = input.reduce(0) { $0 + $1.scalarCount } <= 60
-        var details = [small ? "First failing public input (trial \(trial + 1)): `\(call)`" : "First failing public input: trial \(trial + 1) (too large to show)"]
+        var details = [
+            small
+                ? "First failing public input (trial \(trial + 1)): `\(call)`"
+                : "First failing public input: trial \(trial + 1) (too large to show)"
+        ]
         let expected = expectation.expected[trial]
         if let message = verdict.firstCheckMessage {
             details.append("The check of what the output must satisfy says: \(ReportText.clean(message, limit: 500))")
@@ -394,7 +471,12 @@ struct SnippetChecker: Sendable {
             if difference.isShape {
                 details.append("Wrong shape\(place): \(difference.reason).")
             } else if let error = difference.error, let allowed = difference.allowed {
-                details.append("Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \(spec.tolerance(forExpected: expected)) allows \(NumberFormatting.compact(allowed)).")
+                details.append(
+                    """
+                    Largest error \(NumberFormatting.compact(error))\(place) (\(difference.reason)); \
+                    \(spec.tolerance(forExpected: expected)) allows \(NumberFormatting.compact(allowed)).
+                    """
+                )
             } else {
                 details.append("Differs\(place): \(difference.reason).")
             }
@@ -405,7 +487,9 @@ struct SnippetChecker: Sendable {
     }
 
     /// A pattern in the first failing public output (an identity off the diagonal, a transposed result), if one fits.
-    private func patternHint(spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict) -> String? {
+    private func patternHint(
+        spec: SnippetSpec, expectation: SnippetExpectation, outputs: [SnippetValue?], verdict: TrialVerdict
+    ) -> String? {
         guard verdict.firstCheckMessage == nil, let (trial, difference) = verdict.firstDifference, difference != nil,
             let got = outputs[trial]
         else { return nil }
@@ -424,7 +508,9 @@ struct SnippetChecker: Sendable {
         }
         if let matched { return matched.feedback }
         let overflow = part.mistakes.first { if case .nonFinite = $0.match { return true } else { return false } }
-        let allNonFinite = failing.allSatisfy { trial in outputs[trial].map { PatternHints.flatten($0).contains { !$0.isFinite } } ?? false }
+        let allNonFinite = failing.allSatisfy { trial in
+            outputs[trial].map { PatternHints.flatten($0).contains { !$0.isFinite } } ?? false
+        }
         return allNonFinite ? overflow?.feedback : nil
     }
 
@@ -436,12 +522,26 @@ struct SnippetChecker: Sendable {
         else { return }
         grade.flag = PartGrade.Flag(
             reason: .publicOnly,
-            detail: "passes \(tally.publicPassed) of \(tally.publicTotal) public trials but only \(hiddenPassed) of \(hiddenTotal) hidden trials")
-        grade.details.append("Flagged for your instructor's review: it passes far more public trials than hidden ones, the pattern of answers written for the public checks rather than computed.")
+            detail:
+                """
+                passes \(tally.publicPassed) of \(tally.publicTotal) public trials but only \(hiddenPassed) of \
+                \(hiddenTotal) hidden trials
+                """
+        )
+        grade.details.append(
+            """
+            Flagged for your instructor's review: it passes far more public trials than hidden ones, the pattern \
+            of answers written for the public checks rather than computed.
+            """
+        )
     }
 
     /// How hidden trials count, as the reports state it.
-    static let rule = "Scoring: a third of the points for the public trials, two thirds for the hidden trials, each in proportion to the trials passed."
+    static let rule =
+        """
+        Scoring: a third of the points for the public trials, two thirds for the hidden trials, each in \
+        proportion to the trials passed.
+        """
 
     /// A snippet part's score under `rule`: `points` times the public fraction passed, when no hidden trials ran.
     static func score(points: Double, tally: PartGrade.TrialTally) -> Double {

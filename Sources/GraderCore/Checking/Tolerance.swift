@@ -60,8 +60,14 @@ public struct Tolerance: Sendable, Equatable, Codable, CustomStringConvertible {
 func decimalExponent(_ value: Double) -> Int {
     var exponent = 0
     var mantissa = value
-    while mantissa >= 10 { mantissa /= 10; exponent += 1 }
-    while mantissa < 1 { mantissa *= 10; exponent -= 1 }
+    while mantissa >= 10 {
+        mantissa /= 10
+        exponent += 1
+    }
+    while mantissa < 1 {
+        mantissa *= 10
+        exponent -= 1
+    }
     return exponent
 }
 

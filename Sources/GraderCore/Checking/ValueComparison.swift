@@ -29,34 +29,53 @@ public enum ValueComparison {
     ) {
         if worst?.isShape == true { return }
         func record(_ difference: Difference) {
-            if difference.isShape { worst = difference; return }
+            if difference.isShape {
+                worst = difference
+                return
+            }
             let current = worst?.error ?? -1
             if worst == nil || (difference.error ?? .infinity) > current { worst = difference }
         }
         switch (expected, got) {
-        case let (.int(a), .int(b)):
+        case (.int(let a), .int(let b)):
             if !tolerance.accepts(b, expected: a) {
                 let (difference, overflow) = b.subtractingReportingOverflow(a)
-                record(Difference(
-                    path: path, reason: "expected \(a), got \(b)", error: overflow ? .infinity : Double(difference.magnitude),
-                    allowed: tolerance.appliesToIntegers ? tolerance.allowance(for: Double(a)) : 0, isShape: false))
+                record(
+                    Difference(
+                        path: path, reason: "expected \(a), got \(b)",
+                        error: overflow ? .infinity : Double(difference.magnitude),
+                        allowed: tolerance.appliesToIntegers ? tolerance.allowance(for: Double(a)) : 0, isShape: false))
             }
-        case let (.double(a), .double(b)):
+        case (.double(let a), .double(let b)):
             if !tolerance.accepts(b, expected: a) {
                 let error = b.isFinite && a.isFinite ? abs(b - a) : Double.infinity
-                let reason = b.isFinite ? "expected \(NumberFormatting.shortest(a)), got \(NumberFormatting.shortest(b))"
+                let reason =
+                    b.isFinite
+                    ? "expected \(NumberFormatting.shortest(a)), got \(NumberFormatting.shortest(b))"
                     : "got \(NumberFormatting.shortest(b)) where a finite number was expected"
-                record(Difference(path: path, reason: reason, error: error, allowed: tolerance.allowance(for: a), isShape: false))
+                record(
+                    Difference(
+                        path: path, reason: reason, error: error, allowed: tolerance.allowance(for: a), isShape: false))
             }
-        case let (.string(a), .string(b)):
+        case (.string(let a), .string(let b)):
             if a != b {
-                record(Difference(path: path, reason: "expected \(SnippetValue.quoted(a)), got \(SnippetValue.quoted(String(b.prefix(100))))", error: nil, allowed: nil, isShape: false))
+                record(
+                    Difference(
+                        path: path,
+                        reason: "expected \(SnippetValue.quoted(a)), got \(SnippetValue.quoted(String(b.prefix(100))))",
+                        error: nil, allowed: nil, isShape: false))
             }
-        case let (.bool(a), .bool(b)):
-            if a != b { record(Difference(path: path, reason: "expected \(a), got \(b)", error: nil, allowed: nil, isShape: false)) }
-        case let (.array(a), .array(b)):
+        case (.bool(let a), .bool(let b)):
+            if a != b {
+                record(
+                    Difference(path: path, reason: "expected \(a), got \(b)", error: nil, allowed: nil, isShape: false))
+            }
+        case (.array(let a), .array(let b)):
             guard a.count == b.count else {
-                record(Difference(path: path, reason: "expected \(a.count) entries, got \(b.count)", error: nil, allowed: nil, isShape: true))
+                record(
+                    Difference(
+                        path: path, reason: "expected \(a.count) entries, got \(b.count)", error: nil, allowed: nil,
+                        isShape: true))
                 return
             }
             var elementType: SwiftType?
@@ -64,7 +83,7 @@ public enum ValueComparison {
             for index in a.indices {
                 walk(a[index], b[index], tolerance, path: path + "[\(index)]", type: elementType, worst: &worst)
             }
-        case let (.tuple(a), .tuple(b)) where a.count == b.count:
+        case (.tuple(let a), .tuple(let b)) where a.count == b.count:
             var labels: [String?] = Array(repeating: nil, count: a.count)
             var types: [SwiftType?] = Array(repeating: nil, count: a.count)
             if case .tuple(let elements)? = type, elements.count == a.count {
@@ -72,10 +91,15 @@ public enum ValueComparison {
                 types = elements.map(\.type)
             }
             for index in a.indices {
-                walk(a[index], b[index], tolerance, path: path + "." + (labels[index] ?? "\(index)"), type: types[index], worst: &worst)
+                walk(
+                    a[index], b[index], tolerance, path: path + "." + (labels[index] ?? "\(index)"), type: types[index],
+                    worst: &worst)
             }
         default:
-            record(Difference(path: path, reason: "the value has a different type or shape", error: nil, allowed: nil, isShape: true))
+            record(
+                Difference(
+                    path: path, reason: "the value has a different type or shape", error: nil, allowed: nil,
+                    isShape: true))
         }
     }
 
@@ -117,13 +141,21 @@ public enum PatternHints {
         let diagonal = (0..<n).map { b[$0][$0] - a[$0][$0] }
         let offDiagonal = (0..<n).flatMap { i in (0..<n).filter { $0 != i }.map { b[i][$0] - a[i][$0] } }
         func constant(_ values: [Double]) -> Double? {
-            guard let first = values.first, values.allSatisfy({ abs($0 - first) <= 1e-9 + 1e-7 * abs(first) }) else { return nil }
+            guard let first = values.first, values.allSatisfy({ abs($0 - first) <= 1e-9 + 1e-7 * abs(first) }) else {
+                return nil
+            }
             return first
         }
-        guard let d = constant(diagonal), let o = constant(offDiagonal), abs(d) > 1e-9 || abs(o) > 1e-9 else { return nil }
+        guard let d = constant(diagonal), let o = constant(offDiagonal), abs(d) > 1e-9 || abs(o) > 1e-9 else {
+            return nil
+        }
         switch (Int(exactly: d), Int(exactly: o)) {
         case (-1, 1):
-            return "Your matrix is 1 too small on the diagonal and 1 too large off it: the identity term sits on the off-diagonal entries instead of the diagonal (the two cases i == j and i != j are swapped)."
+            return
+                """
+                Your matrix is 1 too small on the diagonal and 1 too large off it: the identity term sits on the \
+                off-diagonal entries instead of the diagonal (the two cases i == j and i != j are swapped).
+                """
         case (-1, 0):
             return "Your matrix is exactly 1 too small on every diagonal entry: the identity term is missing."
         case (1, 0):
@@ -131,18 +163,29 @@ public enum PatternHints {
         case (1, 1):
             return "Every entry of your matrix is exactly 1 too large: the identity was added as a matrix of ones."
         default:
-            return "Your matrix differs from the expected one by exactly \(NumberFormatting.compact(d)) on the diagonal and \(NumberFormatting.compact(o)) off it."
+            return
+                """
+                Your matrix differs from the expected one by exactly \(NumberFormatting.compact(d)) on the \
+                diagonal and \(NumberFormatting.compact(o)) off it.
+                """
         }
     }
 
     static func scaleHint(expected: SnippetValue, got: SnippetValue, tolerance: Tolerance) -> String? {
         let a = flatten(expected)
         let b = flatten(got)
-        guard a.count == b.count, a.count >= 2, let pivot = a.indices.first(where: { abs(a[$0]) > 1e-9 }) else { return nil }
+        guard a.count == b.count, a.count >= 2, let pivot = a.indices.first(where: { abs(a[$0]) > 1e-9 }) else {
+            return nil
+        }
         let factor = b[pivot] / a[pivot]
         guard factor.isFinite, abs(factor - 1) > 1e-6, factor != 0 else { return nil }
         let scaled = zip(a, b).allSatisfy { x, y in abs(x * factor - y) <= 1e-9 + 1e-7 * abs(y) }
-        return scaled ? "Every output is exactly \(NumberFormatting.compact(factor)) times the expected one: look for a missing or extra scale factor." : nil
+        return scaled
+            ? """
+            Every output is exactly \(NumberFormatting.compact(factor)) times the expected one: look for a \
+            missing or extra scale factor.
+            """
+            : nil
     }
 
     static func matrix(_ value: SnippetValue) -> [[Double]]? {

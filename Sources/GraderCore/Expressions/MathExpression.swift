@@ -41,8 +41,17 @@ public indirect enum MathExpression: Sendable, Equatable {
 
 /// A binary operator of `MathExpression`.
 public enum MathOperator: String, Sendable, Equatable {
-    case add = "+", subtract = "-", multiply = "*", divide = "/", elementwise = ".*"
-    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
+    case elementwise = ".*"
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case equal = "=="
+    case notEqual = "!="
 
     var isComparison: Bool {
         switch self {
@@ -78,14 +87,18 @@ struct MathParser {
 
     mutating func parseWhole() throws(MathExpressionError) -> MathExpression {
         guard characters.count <= Self.maxLength else {
-            throw MathExpressionError(message: "the expression is longer than \(Self.maxLength) characters", column: nil)
+            throw MathExpressionError(
+                message: "the expression is longer than \(Self.maxLength) characters", column: nil)
         }
         skipSpaces()
-        guard position < characters.count else { throw MathExpressionError(message: "the expression is empty", column: nil) }
+        guard position < characters.count else {
+            throw MathExpressionError(message: "the expression is empty", column: nil)
+        }
         let expression = try comparison()
         skipSpaces()
         if position < characters.count {
-            let rest = characters[position] == ")" ? "`)` without a matching `(`" : "unexpected `\(characters[position])`"
+            let rest =
+                characters[position] == ")" ? "`)` without a matching `(`" : "unexpected `\(characters[position])`"
             throw error(rest)
         }
         return expression
@@ -128,7 +141,9 @@ struct MathParser {
     /// Counts one more operator, failing beyond `maxOperators`.
     private mutating func countOperator() throws(MathExpressionError) {
         operators += 1
-        guard operators <= Self.maxOperators else { throw error("the expression has more than \(Self.maxOperators) operators") }
+        guard operators <= Self.maxOperators else {
+            throw error("the expression has more than \(Self.maxOperators) operators")
+        }
     }
 
     private mutating func sum() throws(MathExpressionError) -> MathExpression {
@@ -176,8 +191,12 @@ struct MathParser {
 
     private mutating func unary() throws(MathExpressionError) -> MathExpression {
         skipSpaces()
-        if take("-") { return .negate(try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary() }) }
-        if take("+") { return try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary() } }
+        if take("-") {
+            return .negate(try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary() })
+        }
+        if take("+") {
+            return try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary() }
+        }
         return try power()
     }
 
@@ -198,7 +217,8 @@ struct MathParser {
                     result = .transpose(result)
                 }
             } else {
-                let exponent = try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary() }
+                let exponent = try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.unary()
+                }
                 result = .power(result, exponent, column: column)
             }
         }
@@ -221,7 +241,9 @@ struct MathParser {
         }
     }
 
-    private mutating func nested(_ body: (inout MathParser) throws(MathExpressionError) -> MathExpression) throws(MathExpressionError) -> MathExpression {
+    private mutating func nested(_ body: (inout MathParser) throws(MathExpressionError) -> MathExpression)
+        throws(MathExpressionError) -> MathExpression
+    {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { throw error("the expression nests deeper than \(Self.maxDepth) levels") }
@@ -240,18 +262,24 @@ struct MathParser {
             return inner
         }
         if character.isNumber || character == "." {
-            while position < characters.count, characters[position].isNumber || characters[position] == "." { position += 1 }
+            while position < characters.count, characters[position].isNumber || characters[position] == "." {
+                position += 1
+            }
             // An exponent: 1e-3, 2.5E+4.
             if position < characters.count, characters[position] == "e" || characters[position] == "E" {
                 var lookahead = position + 1
-                if lookahead < characters.count, characters[lookahead] == "+" || characters[lookahead] == "-" { lookahead += 1 }
+                if lookahead < characters.count, characters[lookahead] == "+" || characters[lookahead] == "-" {
+                    lookahead += 1
+                }
                 if lookahead < characters.count, characters[lookahead].isNumber {
                     position = lookahead
                     while position < characters.count, characters[position].isNumber { position += 1 }
                 }
             }
             let text = String(characters[start..<position])
-            guard let value = Double(text), value.isFinite else { throw error("`\(text)` is not a number", at: start + 1) }
+            guard let value = Double(text), value.isFinite else {
+                throw error("`\(text)` is not a number", at: start + 1)
+            }
             return .number(value)
         }
         if character.isLetter || character == "_" {
@@ -264,7 +292,10 @@ struct MathParser {
                 var arguments: [MathExpression] = []
                 if !take(")") {
                     repeat {
-                        arguments.append(try nested { (parser: inout MathParser) throws(MathExpressionError) in try parser.comparison() })
+                        arguments.append(
+                            try nested { (parser: inout MathParser) throws(MathExpressionError) in
+                                try parser.comparison()
+                            })
                     } while take(",")
                     guard take(")") else { throw error("`\(name)(` at column \(start + 1) is never closed") }
                 }

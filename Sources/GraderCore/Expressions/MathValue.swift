@@ -9,7 +9,9 @@ public enum MathValue: Sendable, Equatable {
     case identity(Double)
 
     /// A column vector.
-    public static func vector(_ entries: [Double]) -> MathValue { matrix(rows: entries.count, columns: 1, entries: entries) }
+    public static func vector(_ entries: [Double]) -> MathValue {
+        matrix(rows: entries.count, columns: 1, entries: entries)
+    }
 
     /// A matrix from its rows, which must all have the same length.
     public static func matrix(_ rows: [[Double]]) -> MathValue {
@@ -18,7 +20,8 @@ public enum MathValue: Sendable, Equatable {
 
     /// A matrix of the given size, a scalar when it is 1 x 1.
     static func make(rows: Int, columns: Int, entries: [Double]) -> MathValue {
-        rows == 1 && columns == 1 && entries.count == 1 ? .scalar(entries[0]) : .matrix(rows: rows, columns: columns, entries: entries)
+        rows == 1 && columns == 1 && entries.count == 1
+            ? .scalar(entries[0]) : .matrix(rows: rows, columns: columns, entries: entries)
     }
 
     /// Every entry, row by row (one for a scalar).
@@ -97,7 +100,8 @@ public struct MathEvaluator: Sendable {
             if let value = variables[name] { return value }
             if name == "I" { return .identity(1) }
             let known = variables.keys.sorted().map { "`\($0)`" }.joined(separator: ", ")
-            throw MathExpressionError(message: "unknown name `\(name)` (known: \(known.isEmpty ? "none" : known))", column: column)
+            throw MathExpressionError(
+                message: "unknown name `\(name)` (known: \(known.isEmpty ? "none" : known))", column: column)
         case .negate(let inner): return try scale(evaluate(inner), by: -1)
         case .transpose(let inner): return transpose(try evaluate(inner))
         case .binary(let op, let left, let right, let column):
@@ -110,8 +114,12 @@ public struct MathEvaluator: Sendable {
                 throw MathExpressionError(message: "unknown function `\(name)` (functions: \(known))", column: column)
             }
             guard function.arity.contains(arguments.count) else {
-                let wanted = function.arity.count == 1 ? "\(function.arity.lowerBound)" : "\(function.arity.lowerBound) or \(function.arity.upperBound)"
-                throw MathExpressionError(message: "`\(name)` takes \(wanted) argument\(wanted == "1" ? "" : "s"), found \(arguments.count)", column: column)
+                let wanted =
+                    function.arity.count == 1
+                    ? "\(function.arity.lowerBound)" : "\(function.arity.lowerBound) or \(function.arity.upperBound)"
+                throw MathExpressionError(
+                    message: "`\(name)` takes \(wanted) argument\(wanted == "1" ? "" : "s"), found \(arguments.count)",
+                    column: column)
             }
             var values: [MathValue] = []
             for argument in arguments { values.append(try evaluate(argument)) }
@@ -119,7 +127,9 @@ public struct MathEvaluator: Sendable {
         }
     }
 
-    private func fail(_ message: String, _ column: Int?) -> MathExpressionError { MathExpressionError(message: message, column: column) }
+    private func fail(_ message: String, _ column: Int?) -> MathExpressionError {
+        MathExpressionError(message: message, column: column)
+    }
 
     private func scale(_ value: MathValue, by factor: Double) -> MathValue {
         map(value) { $0 * factor }
@@ -129,7 +139,8 @@ public struct MathEvaluator: Sendable {
         switch value {
         case .scalar(let x): return .scalar(transform(x))
         case .identity(let c): return .identity(transform(c))
-        case .matrix(let rows, let columns, let entries): return .matrix(rows: rows, columns: columns, entries: entries.map(transform))
+        case .matrix(let rows, let columns, let entries):
+            return .matrix(rows: rows, columns: columns, entries: entries.map(transform))
         }
     }
 
@@ -154,7 +165,9 @@ public struct MathEvaluator: Sendable {
         }
     }
 
-    private func apply(_ op: MathOperator, _ left: MathValue, _ right: MathValue, column: Int) throws(MathExpressionError) -> MathValue {
+    private func apply(_ op: MathOperator, _ left: MathValue, _ right: MathValue, column: Int)
+        throws(MathExpressionError) -> MathValue
+    {
         switch op {
         case .add, .subtract:
             let sign: Double = op == .add ? 1 : -1
@@ -169,9 +182,12 @@ public struct MathEvaluator: Sendable {
                     let shape = MathValue.matrix(rows: rows, columns: columns, entries: []).shapeDescription
                     throw fail("cannot add the identity `I` to \(shape), which is not square", column)
                 }
-                return try elementwise(concrete(left, size: rows), concrete(right, size: rows), op: op, column: column) { $0 + sign * $1 }
+                return try elementwise(concrete(left, size: rows), concrete(right, size: rows), op: op, column: column)
+                { $0 + sign * $1 }
             case (.matrix, .matrix):
-                return try elementwise(concrete(left, size: 0), concrete(right, size: 0), op: op, column: column) { $0 + sign * $1 }
+                return try elementwise(concrete(left, size: 0), concrete(right, size: 0), op: op, column: column) {
+                    $0 + sign * $1
+                }
             }
         case .multiply:
             switch (left, right) {
@@ -181,7 +197,12 @@ public struct MathEvaluator: Sendable {
             case (_, .identity(let b)): return map(left) { $0 * b }
             case (.matrix(let rows, let inner, let a), .matrix(let innerRight, let columns, let b)):
                 guard inner == innerRight else {
-                    throw fail("cannot multiply \(left.shapeDescription) by \(right.shapeDescription): the inner sizes \(inner) and \(innerRight) differ", column)
+                    throw fail(
+                        """
+                        cannot multiply \(left.shapeDescription) by \(right.shapeDescription): the inner sizes \
+                        \(inner) and \(innerRight) differ
+                        """,
+                        column)
                 }
                 var result = [Double](repeating: 0, count: rows * columns)
                 for i in 0..<rows {
@@ -194,7 +215,9 @@ public struct MathEvaluator: Sendable {
             }
         case .divide:
             guard case .scalar(let divisor) = right else {
-                throw fail("can divide only by a scalar, not by \(right.shapeDescription) (for an inverse, write inv(...))", column)
+                throw fail(
+                    "can divide only by a scalar, not by \(right.shapeDescription) (for an inverse, write inv(...))",
+                    column)
             }
             return map(left) { $0 / divisor }
         case .elementwise:
@@ -205,15 +228,22 @@ public struct MathEvaluator: Sendable {
             case (.identity, .matrix(let rows, let columns, _)), (.matrix(let rows, let columns, _), .identity):
                 guard rows == columns else {
                     let shape = MathValue.matrix(rows: rows, columns: columns, entries: []).shapeDescription
-                    throw fail("cannot multiply the identity `I` entry by entry with \(shape), which is not square", column)
+                    throw fail(
+                        "cannot multiply the identity `I` entry by entry with \(shape), which is not square", column)
                 }
-                return try elementwise(concrete(left, size: rows), concrete(right, size: rows), op: op, column: column, *)
+                return try elementwise(
+                    concrete(left, size: rows), concrete(right, size: rows), op: op, column: column, *)
             case (.matrix, .matrix):
                 return try elementwise(concrete(left, size: 0), concrete(right, size: 0), op: op, column: column, *)
             }
         case .less, .lessOrEqual, .greater, .greaterOrEqual, .equal, .notEqual:
             guard case .scalar(let a) = left, case .scalar(let b) = right else {
-                throw fail("`\(op.rawValue)` compares two scalars, found \(left.shapeDescription) and \(right.shapeDescription)", column)
+                throw fail(
+                    """
+                    `\(op.rawValue)` compares two scalars, found \(left.shapeDescription) and \
+                    \(right.shapeDescription)
+                    """,
+                    column)
             }
             let holds: Bool
             switch op {
@@ -229,13 +259,16 @@ public struct MathEvaluator: Sendable {
     }
 
     private func elementwise(
-        _ a: (rows: Int, columns: Int, entries: [Double]), _ b: (rows: Int, columns: Int, entries: [Double]), op: MathOperator,
+        _ a: (rows: Int, columns: Int, entries: [Double]), _ b: (rows: Int, columns: Int, entries: [Double]),
+        op: MathOperator,
         column: Int, _ combine: (Double, Double) -> Double
     ) throws(MathExpressionError) -> MathValue {
         guard a.rows == b.rows, a.columns == b.columns else {
             let left = MathValue.make(rows: a.rows, columns: a.columns, entries: a.entries)
             let right = MathValue.make(rows: b.rows, columns: b.columns, entries: b.entries)
-            throw fail("`\(op.rawValue)` needs equal shapes, found \(left.shapeDescription) and \(right.shapeDescription)", column)
+            throw fail(
+                "`\(op.rawValue)` needs equal shapes, found \(left.shapeDescription) and \(right.shapeDescription)",
+                column)
         }
         return .make(rows: a.rows, columns: a.columns, entries: zip(a.entries, b.entries).map(combine))
     }
@@ -248,15 +281,24 @@ public struct MathEvaluator: Sendable {
         case .scalar(let x): return .scalar(Foundation.pow(x, k))
         case .identity(let c): return .identity(Foundation.pow(c, k))
         case .matrix(let rows, let columns, _):
-            guard rows == columns else { throw fail("only a square matrix has powers, found \(base.shapeDescription)", column) }
+            guard rows == columns else {
+                throw fail("only a square matrix has powers, found \(base.shapeDescription)", column)
+            }
             guard k == k.rounded(), abs(k) <= Double(Self.maxMatrixPower) else {
-                throw fail("a matrix power must be a whole number from -\(Self.maxMatrixPower) to \(Self.maxMatrixPower), found \(NumberFormatting.compact(k))", column)
+                throw fail(
+                    """
+                    a matrix power must be a whole number from -\(Self.maxMatrixPower) to \(Self.maxMatrixPower), \
+                    found \(NumberFormatting.compact(k))
+                    """,
+                    column)
             }
             var factor = base
             if k < 0 { factor = try inverse(base, column: column) }
             var result = MathValue.identity(1)
             for _ in 0..<Int(abs(k)) { result = try apply(.multiply, result, factor, column: column) }
-            if case .identity = result { return .matrix(rows: rows, columns: rows, entries: concrete(result, size: rows).entries) }
+            if case .identity = result {
+                return .matrix(rows: rows, columns: rows, entries: concrete(result, size: rows).entries)
+            }
             return result
         }
     }
@@ -272,7 +314,9 @@ public struct MathEvaluator: Sendable {
             var inverse = concrete(.identity(1), size: n).entries
             for pivotColumn in 0..<n {
                 var pivot = pivotColumn
-                for row in pivotColumn..<n where abs(a[row * n + pivotColumn]) > abs(a[pivot * n + pivotColumn]) { pivot = row }
+                for row in pivotColumn..<n where abs(a[row * n + pivotColumn]) > abs(a[pivot * n + pivotColumn]) {
+                    pivot = row
+                }
                 let scaleOfMatrix = entries.map(abs).max() ?? 0
                 guard abs(a[pivot * n + pivotColumn]) > scaleOfMatrix * 1e-14 else {
                     throw fail("inv: the matrix is singular", column)
@@ -310,7 +354,10 @@ public struct MathEvaluator: Sendable {
         case "tanh": return map(value, Foundation.tanh)
         case "abs": return map(value, Swift.abs)
         case "relu": return map(value) { Swift.max($0, 0) }
-        case "sigmoid": return map(value) { $0 >= 0 ? 1 / (1 + Foundation.exp(-$0)) : Foundation.exp($0) / (1 + Foundation.exp($0)) }
+        case "sigmoid":
+            return map(value) {
+                $0 >= 0 ? 1 / (1 + Foundation.exp(-$0)) : Foundation.exp($0) / (1 + Foundation.exp($0))
+            }
         case "transpose": return transpose(value)
         case "inv": return try inverse(value, column: column)
         case "sum":
@@ -341,12 +388,16 @@ public struct MathEvaluator: Sendable {
             let pick: (Double, Double) -> Double = name == "min" ? { Swift.min($0, $1) } : { Swift.max($0, $1) }
             if arguments.count == 2 {
                 guard case .scalar(let a) = arguments[0], case .scalar(let b) = arguments[1] else {
-                    throw fail("`\(name)(a, b)` compares two scalars; `\(name)(v)` takes the \(name)imum entry of one value", column)
+                    throw fail(
+                        "`\(name)(a, b)` compares two scalars; `\(name)(v)` takes the \(name)imum entry of one value",
+                        column)
                 }
                 return .scalar(pick(a, b))
             }
             if case .identity = value { throw fail("\(name)(I) needs a size; write the matrix out", column) }
-            guard let first = value.entries.first else { throw fail("`\(name)` of \(value.shapeDescription) with no entries", column) }
+            guard let first = value.entries.first else {
+                throw fail("`\(name)` of \(value.shapeDescription) with no entries", column)
+            }
             return .scalar(value.entries.dropFirst().reduce(first, pick))
         default:  // mod
             guard case .scalar(let a) = arguments[0], case .scalar(let b) = arguments[1] else {

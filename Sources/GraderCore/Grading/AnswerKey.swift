@@ -16,7 +16,8 @@ public struct AnswerKey: Sendable {
 extension PartGrade {
     /// A grade for `part`; the outcome follows from the status unless given (it must be for `.error`).
     init(
-        problem: String, part: Part, status: Status, outcome: Outcome? = nil, score: Double, message: String, details: [String] = [],
+        problem: String, part: Part, status: Status, outcome: Outcome? = nil, score: Double, message: String,
+        details: [String] = [],
         mistake: String? = nil
     ) {
         let derived: Outcome
@@ -30,7 +31,8 @@ extension PartGrade {
         case .error: derived = .graderError
         }
         self.init(
-            problem: problem, id: part.id, kind: part.kindName, status: status, outcome: outcome ?? derived, score: score,
+            problem: problem, id: part.id, kind: part.kindName, status: status, outcome: outcome ?? derived,
+            score: score,
             maxScore: part.points, message: message, details: details, mistake: mistake, output: nil)
         if status != .passed, status != .pending, let hint = part.hint { self.details.append("Hint: \(hint)") }
         finalOnly = part.answerWithheld
@@ -38,7 +40,13 @@ extension PartGrade {
 
     /// A well-formed answer to a part whose key the student kit does not hold: its value waits for final grading.
     static func pending(problem: String, part: Part, reading: String) -> PartGrade {
-        PartGrade(problem: problem, part: part, status: .pending, score: 0, message: "well formed; graded at final grading",
-                  details: ["Read as \(reading). The student kit holds no answer key, so its value is checked only at final grading."])
+        PartGrade(
+            problem: problem, part: part, status: .pending, score: 0, message: "well formed; graded at final grading",
+            details: [
+                """
+                Read as \(reading). The student kit holds no answer key, so its value is checked only at final \
+                grading.
+                """
+            ])
     }
 }

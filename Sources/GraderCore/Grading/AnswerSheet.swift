@@ -5,16 +5,32 @@ public enum AnswerSheet {
     public static func render(session: GradingSession, student: String) throws -> String {
         let problems = session.problems
         guard problems.role.gradesFinally else {
-            throw GraderError.usage("the student kit holds no answer key; use the instructor's problems or the autograder folder (--problems)")
+            throw GraderError.usage(
+                """
+                the student kit holds no answer key; use the instructor's problems or the autograder folder \
+                (--problems)
+                """
+            )
         }
-        var lines = ["# The answer key of \(problems.title) for student `\(student)`: for instructors and TAs, never for students."]
+        var lines = [
+            """
+            # The answer key of \(problems.title) for student `\(student)`: for instructors and TAs, never for \
+            students.
+            """
+        ]
         if problems.problems.contains(where: { !$0.parameters.isEmpty }) {
             if student == Variants.referenceStudent {
                 lines.append("# The handout's own numbers (the id `\(Variants.referenceStudent)`).")
             } else if problems.secret == nil {
-                lines.append("# A practice variant: without the assignment's secret, the numbers follow from the id alone.")
+                lines.append(
+                    "# A practice variant: without the assignment's secret, the numbers follow from the id alone.")
             } else {
-                lines.append("# Variant key (the student kit needs it for this student's handout): \(Variants.key(student: student, secret: problems.secret))")
+                lines.append(
+                    """
+                    # Variant key (the student kit needs it for this student's handout): \
+                    \(Variants.key(student: student, secret: problems.secret))
+                    """
+                )
             }
         }
         lines.append("\(Submission.studentKey): \(yamlScalar(student))")
@@ -31,7 +47,8 @@ public enum AnswerSheet {
                 }
                 lines.append("  \(part.id): \(text)")
                 for mistake in key?.mistakes ?? [] {
-                    lines.append("  #   known mistake \(literal(mistake.value)): \(firstSentence(of: mistake.feedback))")
+                    lines.append(
+                        "  #   known mistake \(literal(mistake.value)): \(firstSentence(of: mistake.feedback))")
                 }
             }
         }
@@ -53,7 +70,9 @@ public enum AnswerSheet {
 
     /// `text` as a YAML scalar: plain when it is safe, else double-quoted (JSON's escapes are YAML's).
     static func yamlScalar(_ text: String) -> String {
-        if text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }), text.first?.isLetter == true {
+        if text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-@".contains($0)) }),
+            text.first?.isLetter == true
+        {
             return text
         }
         let escaped = text.unicodeScalars.map { scalar -> String in

@@ -10,15 +10,29 @@ public struct CheckPolicy: Sendable {
         let total = "\(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"
         if let minimumScore {
             let passed = report.score >= minimumScore - 1e-9
-            return (passed, "check \(passed ? "passed" : "failed"): total \(total), \(passed ? "at least" : "below") the minimum of \(NumberFormatting.score(minimumScore))")
+            return (
+                passed,
+                """
+                check \(passed ? "passed" : "failed"): total \(total), \(passed ? "at least" : "below") the \
+                minimum of \(NumberFormatting.score(minimumScore))
+                """
+            )
         }
         let short = report.allParts.filter(\.status.needsWork)
         let names = short.prefix(5).map { "\($0.problem).\($0.id)" }.joined(separator: ", ")
         if report.checks == .public {
             if short.isEmpty { return (true, "check passed: \(report.publicChecksSummary)") }
-            return (false, "check failed: \(report.publicChecksSummary); failing: \(names)\(short.count > 5 ? ", ..." : "")")
+            return (
+                false, "check failed: \(report.publicChecksSummary); failing: \(names)\(short.count > 5 ? ", ..." : "")"
+            )
         }
         if short.isEmpty { return (true, "check passed: every part at full marks (\(total))") }
-        return (false, "check failed: \(short.count) part\(short.count == 1 ? "" : "s") short of full marks (\(total)): \(names)\(short.count > 5 ? ", ..." : "")")
+        return (
+            false,
+            """
+            check failed: \(short.count) part\(short.count == 1 ? "" : "s") short of full marks (\(total)): \
+            \(names)\(short.count > 5 ? ", ..." : "")
+            """
+        )
     }
 }

@@ -48,8 +48,14 @@ public struct GradeReport: Sendable, Codable, Equatable {
     public var publicChecksSummary: String {
         let (passed, checked, later) = publicChecks
         let invalid = allParts.filter { $0.finalOnly && $0.status != .pending }.count
-        var text = "public checks passed: \(passed) of \(checked) part\(checked == 1 ? "" : "s"); \(later) part\(later == 1 ? " is" : "s are") graded at final grading"
-        if invalid > 0 { text += " (\(invalid) of them cannot be read as written: fix \(invalid == 1 ? "it" : "them") now)" }
+        var text =
+            """
+            public checks passed: \(passed) of \(checked) part\(checked == 1 ? "" : "s"); \(later) \
+            part\(later == 1 ? " is" : "s are") graded at final grading
+            """
+        if invalid > 0 {
+            text += " (\(invalid) of them cannot be read as written: fix \(invalid == 1 ? "it" : "them") now)"
+        }
         return text
     }
 }

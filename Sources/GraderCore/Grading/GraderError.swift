@@ -8,12 +8,12 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .toolMissing(name, hint): return "\(name) not found: \(hint)"
-        case let .io(path, reason): return "\(path): \(reason)"
-        case let .sandboxUnavailable(reason):
+        case .toolMissing(let name, let hint): return "\(name) not found: \(hint)"
+        case .io(let path, let reason): return "\(path): \(reason)"
+        case .sandboxUnavailable(let reason):
             return "the snippet sandbox is not available (\(reason)) and --require-sandbox was given"
-        case let .usage(message): return message
-        case let .referenceBroken(problem, detail):
+        case .usage(let message): return message
+        case .referenceBroken(let problem, let detail):
             return "problem `\(problem)`: the reference implementation failed: \(detail)"
         }
     }

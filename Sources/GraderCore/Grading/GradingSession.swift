@@ -76,8 +76,10 @@ public final class GradingSession: @unchecked Sendable {
         limits = SandboxLimits().applying(options.limits)
         let swiftc = try SnippetBuilder.findCompiler()
         sandbox = try Sandbox(
-            runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc), toolchain: SnippetBuilder.toolchainDirectory(of: swiftc),
-            requireIsolation: options.requireSandbox, disableNamespaces: options.disableNamespaces, disableLandlock: options.disableLandlock)
+            runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc),
+            toolchain: SnippetBuilder.toolchainDirectory(of: swiftc),
+            requireIsolation: options.requireSandbox, disableNamespaces: options.disableNamespaces,
+            disableLandlock: options.disableLandlock)
         var toolchainFolder: String?
         do {
             if !sandbox.keepsFilesFromStudents {
@@ -86,7 +88,8 @@ public final class GradingSession: @unchecked Sendable {
                 toolchainFolder = try sandbox.privateFolder(named: "toolchain")
             }
             builder = try SnippetBuilder(
-                cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds, sandbox: sandbox, swiftc: swiftc,
+                cacheDirectory: options.cacheDirectory, compileSeconds: limits.compileSeconds, sandbox: sandbox,
+                swiftc: swiftc,
                 toolchainFolder: toolchainFolder)
         } catch {
             sandbox.close()
@@ -129,7 +132,9 @@ public final class GradingSession: @unchecked Sendable {
         hasher.update(field: "\(options.flagThreshold)")
         if role == .student {
             let folder = (problem.definitionPath as NSString).deletingLastPathComponent
-            hasher.update(FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(PublicTrials.fileName)) ?? Data())
+            hasher.update(
+                FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(PublicTrials.fileName))
+                    ?? Data())
         }
         for part in problem.snippetParts {
             guard let spec = part.kind.snippet else { continue }
@@ -148,7 +153,8 @@ public final class GradingSession: @unchecked Sendable {
 
     /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.
     public func prepareReferences(_ problems: [Problem], width: Int) {
-        _ = parallelMap(count: problems.count, width: width) { index in try? self.referenceResults(for: problems[index]) }
+        _ = parallelMap(count: problems.count, width: width) { index in try? self.referenceResults(for: problems[index])
+        }
     }
 
     /// Releases the sandbox's staging folder.
@@ -184,26 +190,66 @@ public final class GradingSession: @unchecked Sendable {
             warnings.insert(Diagnostic(.warning, "\(folder) is not a folder; every part is graded as missing"), at: 0)
         }
         if sandbox.status.mode == .rlimitsOnly { warnings.append(Diagnostic(.warning, sandbox.status.note)) }
-        if problems.role == .instructor, problems.secret == nil, problems.problems.contains(where: { !$0.snippetParts.isEmpty }) {
-            warnings.append(Diagnostic(.note, "hidden trials were drawn without a secret, so anyone with the grader could draw them too; for final grades, grade with the autograder folder `grader assign` writes"))
+        if problems.role == .instructor, problems.secret == nil,
+            problems.problems.contains(where: { !$0.snippetParts.isEmpty })
+        {
+            warnings.append(
+                Diagnostic(
+                    .note,
+                    """
+                    hidden trials were drawn without a secret, so anyone with the grader could draw them too; for \
+                    final grades, grade with the autograder folder `grader assign` writes
+                    """
+                ))
         }
         if problems.role.gradesFinally, problems.problems.contains(where: { !$0.parameters.isEmpty }) {
             if studentUnknown(submission) {
-                warnings.append(Diagnostic(.warning, "no student id (`student: <your id>` in answers.yaml, or the grader's --student), so your own numbers are unknown: the answers that depend on them were not graded and score 0"))
+                warnings.append(
+                    Diagnostic(
+                        .warning,
+                        """
+                        no student id (`student: <your id>` in answers.yaml, or the grader's --student), so your \
+                        own numbers are unknown: the answers that depend on them were not graded and score 0
+                        """
+                    ))
             } else if submission.student == nil {
-                warnings.append(Diagnostic(.note, "no student id (give `--student ID`, or `student: <your id>` in answers.yaml), so the numbers were checked against the handout's own values, not your variant"))
+                warnings.append(
+                    Diagnostic(
+                        .note,
+                        """
+                        no student id (give `--student ID`, or `student: <your id>` in answers.yaml), so the \
+                        numbers were checked against the handout's own values, not your variant
+                        """
+                    ))
             } else if problems.secret == nil, submission.student != Variants.referenceStudent {
-                warnings.append(Diagnostic(.note, "without the assignment's secret, each student's variant of the numbers comes from the id alone: fine for practice, not for final grades"))
+                warnings.append(
+                    Diagnostic(
+                        .note,
+                        """
+                        without the assignment's secret, each student's variant of the numbers comes from the id \
+                        alone: fine for practice, not for final grades
+                        """
+                    ))
             }
         }
         if let declared = submission.declaredStudent, let student = submission.student, declared != student {
-            warnings.append(Diagnostic(.warning, file: Submission.answersFileName, "`student: \(declared)`, but this submission is graded as `\(student)`; the numbers checked are \(student)'s"))
+            warnings.append(
+                Diagnostic(
+                    .warning, file: Submission.answersFileName,
+                    """
+                    `student: \(declared)`, but this submission is graded as `\(student)`; the numbers checked \
+                    are \(student)'s
+                    """
+                ))
         }
         let list = problems.problems
         // Every problem's public trials first, then every problem's hidden trials: whatever a run that sees hidden
         // inputs could leave behind (in the page cache, say), no run whose output this feedback shows comes after it.
-        let started: [Result<ProblemGrading, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
-            Self.catching(list[index]) { try self.start(problem: list[index], submission: submission, prebuilt: prebuilt) }
+        let started: [Result<ProblemGrading, GraderError>] = parallelMap(count: list.count, width: options.jobs) {
+            index in
+            Self.catching(list[index]) {
+                try self.start(problem: list[index], submission: submission, prebuilt: prebuilt)
+            }
         }
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
             Self.catching(list[index]) { try started[index].get().finish() }
@@ -211,8 +257,10 @@ public final class GradingSession: @unchecked Sendable {
         let grades = try graded.map { try $0.get() }
         return GradeReport(
             graderVersion: graderVersion, assignment: problems.title, submission: folder,
-            score: grades.reduce(0) { $0 + $1.score }, maxScore: grades.reduce(0) { $0 + $1.maxScore }, problems: grades,
-            warnings: warnings, sandbox: sandbox.status, limits: limits, checks: problems.role.gradesFinally ? .final : .public,
+            score: grades.reduce(0) { $0 + $1.score }, maxScore: grades.reduce(0) { $0 + $1.maxScore },
+            problems: grades,
+            warnings: warnings, sandbox: sandbox.status, limits: limits,
+            checks: problems.role.gradesFinally ? .final : .public,
             student: submission.student, declaredStudent: submission.declaredStudent)
     }
 
@@ -253,7 +301,9 @@ public final class GradingSession: @unchecked Sendable {
     /// the cached grade.
     func start(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrading {
         // Caching pays only where code runs: answers alone are checked faster than a cached grade is read.
-        guard options.cachesResults, runsCode(problem, submission) else { return try startUncached(problem: problem, submission: submission, prebuilt: prebuilt) }
+        guard options.cachesResults, runsCode(problem, submission) else {
+            return try startUncached(problem: problem, submission: submission, prebuilt: prebuilt)
+        }
         if let cached = cachedGrade(problem: problem, submission: submission) { return ProblemGrading { cached } }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
         let pending = try startUncached(problem: problem, submission: submission, prebuilt: prebuilt)
@@ -261,7 +311,9 @@ public final class GradingSession: @unchecked Sendable {
             let grade = try pending.finish()
             // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again.
             guard !grade.parts.contains(where: { $0.outcome == .graderError }) else { return grade }
-            if let data = try? JSONEncoder().encode(grade) { try? Reporters.write(String(decoding: data, as: UTF8.self), to: path) }
+            if let data = try? JSONEncoder().encode(grade) {
+                try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+            }
             return grade
         }
     }
@@ -289,10 +341,15 @@ public final class GradingSession: @unchecked Sendable {
         hasher.update(field: submission.answersProblem ?? "")
         hasher.update(field: (try? variant(of: problem, for: submission).digest) ?? "no variant")
         hasher.update(field: studentUnknown(submission) ? "student unknown" : "student known")
-        hasher.update(field: submission.answers[problem.id].map { $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";") } ?? "-")
+        hasher.update(
+            field: submission.answers[problem.id].map {
+                $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";")
+            } ?? "-")
         if !problem.snippetParts.isEmpty {
             switch Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
-            case .success(let bytes): hasher.update(field: "file"); hasher.update(bytes)
+            case .success(let bytes):
+                hasher.update(field: "file")
+                hasher.update(bytes)
             case .failure(let failure): hasher.update(field: "unreadable:\(failure.message)")
             }
         }
@@ -312,14 +369,20 @@ public final class GradingSession: @unchecked Sendable {
                 grades[part.id] = PartGrade(
                     problem: problem.id, part: part, status: .failed, score: 0,
                     message: "not graded: no student id, so your own numbers are unknown",
-                    details: ["Name yourself with `student: <your id>` at the top of answers.yaml (`grader init --student` writes it); the handout's own numbers are not yours."])
+                    details: [
+                        """
+                        Name yourself with `student: <your id>` at the top of answers.yaml (`grader init \
+                        --student` writes it); the handout's own numbers are not yours.
+                        """
+                    ])
                 continue
             }
             let answer = submission.answers[problem.id]?[part.id]
             if answer == nil, let problemText = submission.answersProblem {
-                grades[part.id] = PartGrade(problem: problem.id, part: part, status: .missing, score: 0,
-                                            message: "no answer: \(problemText)",
-                                            details: ["Expected \(part.kind.form(of: part, key: reference.answerKeys[part.id]))."])
+                grades[part.id] = PartGrade(
+                    problem: problem.id, part: part, status: .missing, score: 0,
+                    message: "no answer: \(problemText)",
+                    details: ["Expected \(part.kind.form(of: part, key: reference.answerKeys[part.id]))."])
                 continue
             }
             var key = reference.answerKeys[part.id] ?? AnswerKey(expected: nil)
@@ -330,19 +393,25 @@ public final class GradingSession: @unchecked Sendable {
             grades[part.id] = grade
         }
         let snippetParts = selected.filter(\.isSnippet)
-        let pending = snippetParts.isEmpty ? nil : SnippetChecker(
-            session: self, problem: problem, limits: limits(for: problem),
-            prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }
-        ).start(parts: snippetParts, submissionFolder: submission.folder, reference: reference)
+        let pending =
+            snippetParts.isEmpty
+            ? nil
+            : SnippetChecker(
+                session: self, problem: problem, limits: limits(for: problem),
+                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }
+            ).start(parts: snippetParts, submissionFolder: submission.folder, reference: reference)
         let answered = grades
         let limits = problem.parts.contains(where: \.isSnippet) ? limits(for: problem) : nil
         return ProblemGrading {
             var grades = answered
             for grade in pending?.finish() ?? [] { grades[grade.id] = grade }
             let parts = problem.parts.map { part in
-                grades[part.id] ?? PartGrade(
-                    problem: problem.id, id: part.id, kind: part.kindName, status: .skipped, outcome: .skipped, score: 0, maxScore: part.points,
-                    message: "not graded in this run (filtered out with --only)", details: [], mistake: nil, output: nil)
+                grades[part.id]
+                    ?? PartGrade(
+                        problem: problem.id, id: part.id, kind: part.kindName, status: .skipped, outcome: .skipped,
+                        score: 0, maxScore: part.points,
+                        message: "not graded in this run (filtered out with --only)", details: [], mistake: nil,
+                        output: nil)
             }
             return ProblemGrade(
                 id: problem.id, title: problem.title, score: parts.reduce(0) { $0 + $1.score },
@@ -354,12 +423,14 @@ public final class GradingSession: @unchecked Sendable {
     /// keys of the variant.
     func referenceResults(for problem: Problem, variant: ParameterValues) throws -> ReferenceResults {
         var results = try referenceResults(for: problem)
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try problem.variant(key: nil)) else {
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try problem.variant(key: nil))
+        else {
             return results
         }
         try prepareVariants([variant], of: problem)
         guard let keys = variantKeys.withLock({ $0["\(problem.id)/\(variant.digest)"] }) else {
-            throw GraderError.referenceBroken(problem: problem.id, detail: "the answer keys of a variant were not computed")
+            throw GraderError.referenceBroken(
+                problem: problem.id, detail: "the answer keys of a variant were not computed")
         }
         results.answerKeys = keys
         return results
@@ -377,7 +448,8 @@ public final class GradingSession: @unchecked Sendable {
         for variant in variants where seen.insert(variant.digest).inserted {
             let key = "\(problem.id)/\(variant.digest)"
             if variantKeys.withLock({ $0[key] }) != nil { continue }
-            if keepsFilesFromStudents, let data = FileManager.default.contents(atPath: variantKeysPath(problem, variant)),
+            if keepsFilesFromStudents,
+                let data = FileManager.default.contents(atPath: variantKeysPath(problem, variant)),
                 let stored = try? JSONDecoder().decode([String: ReferenceResults.Stored.Key].self, from: data)
             {
                 variantKeys.withLock { $0[key] = stored.mapValues(AnswerKey.init) }
@@ -389,7 +461,9 @@ public final class GradingSession: @unchecked Sendable {
         let computed = try ReferenceRunner(session: self, problem: problem).answerKeys(for: missing)
         for (variant, keys) in zip(missing, computed) {
             variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
-            if keepsFilesFromStudents, let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init)) {
+            if keepsFilesFromStudents,
+                let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init))
+            {
                 try? Reporters.write(String(decoding: data, as: UTF8.self), to: variantKeysPath(problem, variant))
             }
         }
@@ -397,7 +471,8 @@ public final class GradingSession: @unchecked Sendable {
 
     /// Where the answer keys of one variant are cached, next to the problem's reference results.
     private func variantKeysPath(_ problem: Problem, _ variant: ParameterValues) -> String {
-        "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variant-\(variant.digest).json"
+        let definition = definitionDigests[problem.id] ?? problem.id
+        return "\(options.cacheDirectory)/references/\(definition).variant-\(variant.digest).json"
     }
 
     /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.

@@ -8,15 +8,24 @@ extension GradingSession {
     ///   - problem: The problem whose `reference.swift` to use.
     ///   - signature: The function to call, e.g. `func outputVariance(widths: [Int]) -> Double`.
     ///   - arguments: One argument list per call.
-    public func callReference(problem id: String, signature text: String, arguments: [[SnippetValue]]) throws -> [SnippetValue] {
+    public func callReference(problem id: String, signature text: String, arguments: [[SnippetValue]]) throws
+        -> [SnippetValue]
+    {
         let problem = try existingProblem(id)
         let signature = try FunctionSignature(parsing: text)
-        let source = try Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent).get()
-        guard case .built(let binary) = try builder.build(fileName: "reference.swift", source: source, entries: [.call(signature)], owner: .trusted) else {
-            throw GraderError.referenceBroken(problem: id, detail: "`\(signature.name)` does not compile with this signature")
+        let source = try Submission.readFile(
+            named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent
+        ).get()
+        guard
+            case .built(let binary) = try builder.build(
+                fileName: "reference.swift", source: source, entries: [.call(signature)], owner: .trusted)
+        else {
+            throw GraderError.referenceBroken(
+                problem: id, detail: "`\(signature.name)` does not compile with this signature")
         }
-        let run = try EntryRun.run(sandbox: sandbox, binary: binary, entry: signature.name, returnType: signature.returnType,
-                                   trials: arguments, limits: limits(for: problem), owner: .trusted)
+        let run = try EntryRun.run(
+            sandbox: sandbox, binary: binary, entry: signature.name, returnType: signature.returnType,
+            trials: arguments, limits: limits(for: problem), owner: .trusted)
         if let failure = run.failure { throw GraderError.referenceBroken(problem: id, detail: failure) }
         return run.outputs.map { $0! }
     }

@@ -49,7 +49,8 @@ struct ReferenceResults: Sendable {
             answerKeys: answerKeys.mapValues(Stored.Key.init),
             snippets: snippets.mapValues { expectation in
                 Stored.Expectation(
-                    trials: expectation.trials, expected: expectation.expected, mistakeFeedback: expectation.mistakes.map(\.feedback),
+                    trials: expectation.trials, expected: expectation.expected,
+                    mistakeFeedback: expectation.mistakes.map(\.feedback),
                     mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: expectation.publicCount)
             })
     }
@@ -61,7 +62,9 @@ struct ReferenceResults: Sendable {
         snippets = stored.snippets.mapValues { expectation in
             SnippetExpectation(
                 trials: expectation.trials, expected: expectation.expected,
-                mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map { (feedback: $0.0, outputs: $0.1) },
+                mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map {
+                    (feedback: $0.0, outputs: $0.1)
+                },
                 publicCount: expectation.publicCount)
         }
     }
@@ -69,13 +72,17 @@ struct ReferenceResults: Sendable {
 
 extension ReferenceResults.Stored.Key {
     init(_ key: AnswerKey) {
-        self.init(expected: key.expected, mistakeValues: key.mistakes.map(\.value), mistakeFeedback: key.mistakes.map(\.feedback))
+        self.init(
+            expected: key.expected, mistakeValues: key.mistakes.map(\.value),
+            mistakeFeedback: key.mistakes.map(\.feedback))
     }
 }
 
 extension AnswerKey {
     init(_ stored: ReferenceResults.Stored.Key) {
-        self.init(expected: stored.expected, mistakes: zip(stored.mistakeValues, stored.mistakeFeedback).map { (value: $0.0, feedback: $0.1) })
+        self.init(
+            expected: stored.expected,
+            mistakes: zip(stored.mistakeValues, stored.mistakeFeedback).map { (value: $0.0, feedback: $0.1) })
     }
 }
 
@@ -93,14 +100,17 @@ struct ReferenceRunner {
             guard let spec = part.kind.snippet else { continue }
             // Public and hidden trials in one run of the trusted reference; students' code meets them apart.
             let publicTrials = InputGenerators.trials(for: spec)
-            let trials = publicTrials + InputGenerators.hiddenTrials(
-                for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
+            let trials =
+                publicTrials
+                + InputGenerators.hiddenTrials(
+                    for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
             let type = spec.signature.returnType
             let expected: [SnippetValue]
             if let gradient = spec.gradientOf {
                 // No reference gradient: central differences of the function it is the gradient of.
                 let differences = CentralDifferences(check: gradient, parameters: spec.signature.parameters)
-                let values = try evaluate(binary, Self.lossEntry(part.id), type: .double, trials: differences.perturbedInputs(trials))
+                let values = try evaluate(
+                    binary, Self.lossEntry(part.id), type: .double, trials: differences.perturbedInputs(trials))
                 expected = differences.gradients(trials, values: values)
             } else {
                 expected = try evaluate(binary, spec.signature.name, type: type, trials: trials)
@@ -132,7 +142,8 @@ struct ReferenceRunner {
                     try evaluate(binary, entry, type: type, trials: trials)
                 }
             } catch is AnswerKeyMissing {
-                throw GraderError.referenceBroken(problem: problem.id, detail: "part `\(part.id)` has no answer key here")
+                throw GraderError.referenceBroken(
+                    problem: problem.id, detail: "part `\(part.id)` has no answer key here")
             }
             for (index, key) in partKeys.enumerated() { keys[index][part.id] = key }
         }
@@ -142,8 +153,11 @@ struct ReferenceRunner {
     /// The reference compiled with an entry per snippet function, known mistake and answer expression (cached by
     /// content, so a second call costs a hash); empty when nothing needs code.
     func build() throws -> String {
-        let bindings = problem.parameters.parameters.map { FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type) }
-        let read = Submission.readFile(named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent)
+        let bindings = problem.parameters.parameters.map {
+            FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type)
+        }
+        let read = Submission.readFile(
+            named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent)
         let text = (try? read.get()).map { String(decoding: $0, as: UTF8.self) } ?? ""
         var entries: [HarnessEntry] = []
         for part in problem.parts {
@@ -157,10 +171,12 @@ struct ReferenceRunner {
         }
         guard !entries.isEmpty else { return "" }
         let source = try read.get()
-        switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries, owner: .trusted) {
+        switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries, owner: .trusted)
+        {
         case .built(let path): return path
         case .failed(let diagnostics, let log):
-            let shown = diagnostics.isEmpty
+            let shown =
+                diagnostics.isEmpty
                 ? log : diagnostics.map { $0.diagnostic(file: "reference.swift").description }.joined(separator: "\n")
             throw GraderError.referenceBroken(problem: problem.id, detail: "it does not compile:\n\(shown)")
         case .timedOut(let seconds):
@@ -180,7 +196,8 @@ struct ReferenceRunner {
         let checked = outputs.indices.filter { outputs[$0] != nil }
         guard !checked.isEmpty else { return outputs.map { _ in nil } }
         let binary = try build()
-        let messages = try evaluate(binary, Self.checkEntry(part.id), type: .string, trials: checked.map { trials[$0] + [outputs[$0]!] })
+        let messages = try evaluate(
+            binary, Self.checkEntry(part.id), type: .string, trials: checked.map { trials[$0] + [outputs[$0]!] })
         var result = [String?](repeating: nil, count: outputs.count)
         for (index, trial) in checked.enumerated() {
             if case .string(let message) = messages[index] { result[trial] = message }
@@ -189,9 +206,12 @@ struct ReferenceRunner {
     }
 
     /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
-    private func evaluate(_ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws -> [SnippetValue] {
+    private func evaluate(_ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws
+        -> [SnippetValue]
+    {
         let run = try EntryRun.run(
-            sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials, limits: session.limits(for: problem),
+            sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials,
+            limits: session.limits(for: problem),
             owner: .trusted)
         if let failure = run.failure {
             throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")

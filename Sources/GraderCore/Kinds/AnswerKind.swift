@@ -1,5 +1,7 @@
 /// A kind's name as `problem.yaml` writes it (`kind: formula`) and the reports show it.
-public struct KindName: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct KindName: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
     public let rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -69,7 +71,8 @@ protocol AnswerKind: Sendable {
         -> [HarnessEntry]
     /// The answer key of each variant; `evaluate` runs one entry of `reference.swift` for all variants at once.
     func answerKeys(
-        of part: Part, variants: [ParameterValues], evaluate: (_ entry: String, _ type: SwiftType) throws -> [SnippetValue]
+        of part: Part, variants: [ParameterValues],
+        evaluate: (_ entry: String, _ type: SwiftType) throws -> [SnippetValue]
     ) throws -> [AnswerKey]
     /// The key a student kit holds: the written-out key of a practice part, else none.
     func kitKey(of part: Part) -> AnswerKey
@@ -86,7 +89,8 @@ extension AnswerKind {
     func referenceExpressions(of part: Part) -> [(entry: String, expression: String, type: SwiftType)] { [] }
 
     func answerKeys(
-        of part: Part, variants: [ParameterValues], evaluate: (_ entry: String, _ type: SwiftType) throws -> [SnippetValue]
+        of part: Part, variants: [ParameterValues],
+        evaluate: (_ entry: String, _ type: SwiftType) throws -> [SnippetValue]
     ) throws -> [AnswerKey] {
         variants.map { _ in AnswerKey(expected: nil) }
     }
@@ -96,7 +100,9 @@ extension AnswerKind {
     func referenceEntries(of part: Part, bindings: [FunctionSignature.Parameter], reference: String) throws
         -> [HarnessEntry]
     {
-        referenceExpressions(of: part).map { .expression($0.expression, type: $0.type, name: $0.entry, bindings: bindings) }
+        referenceExpressions(of: part).map {
+            .expression($0.expression, type: $0.type, name: $0.entry, bindings: bindings)
+        }
     }
 
     /// The handout's lines for a part answered in `answers.yaml`.
@@ -118,7 +124,8 @@ enum AnswerKinds {
 
     /// The keys every part has, whatever its kind.
     static let commonKeys: Set<String> = [
-        "id", "kind", "points", "prompt", "hint", "mistakes", "immediate-feedback", "rtol", "atol", "significant-figures",
+        "id", "kind", "points", "prompt", "hint", "mistakes", "immediate-feedback", "rtol", "atol",
+        "significant-figures",
     ]
 
     /// Every key some part may have: a key outside it is a typo, reported before what its absence causes.

@@ -70,21 +70,24 @@ struct ChoiceKind: AnswerKind {
                 guard case .scalar(let text, _, _) = item else {
                     return PartGrade(
                         problem: problem, part: part, status: .failed, score: 0,
-                        message: "answer must list option names, found \(item.kindDescription)", details: ["Expected \(form)."])
+                        message: "answer must list option names, found \(item.kindDescription)",
+                        details: ["Expected \(form)."])
                 }
                 chosen.append(text.trimmingWhitespace())
             }
         default:
             return PartGrade(
                 problem: problem, part: part, status: .failed, score: 0,
-                message: "answer must be \(multiple ? "a list of options" : "one option"), found \(answer.kindDescription)",
+                message:
+                    "answer must be \(multiple ? "a list of options" : "one option"), found \(answer.kindDescription)",
                 details: ["Expected \(form)."])
         }
         let unknown = chosen.filter { !spec.options.contains($0) }
         if !unknown.isEmpty {
             return PartGrade(
                 problem: problem, part: part, status: .failed, score: 0,
-                message: "not an option: \(unknown.map { "`\($0)`" }.joined(separator: ", "))", details: ["Expected \(form)."])
+                message: "not an option: \(unknown.map { "`\($0)`" }.joined(separator: ", "))",
+                details: ["Expected \(form)."])
         }
         if part.answerWithheld {
             let reading = chosen.isEmpty ? "no option" : chosen.map { "`\($0)`" }.joined(separator: ", ")
@@ -113,11 +116,19 @@ struct ChoiceKind: AnswerKind {
         func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
         var details = [Self.rule]
         details.append(
-            "You selected \(rightIn) of the \(plural(correct.count, "correct option")) and \(plural(wrongIn, "incorrect one")).")
+            """
+            You selected \(rightIn) of the \(plural(correct.count, "correct option")) and \
+            \(plural(wrongIn, "incorrect one")).
+            """
+        )
         if wrongIn > 0 { details.append("\(plural(wrongIn, "option")) you listed should not be there.") }
         if missed > 0 {
             details.append(
-                "\(plural(missed, "option")) that belong\(missed == 1 ? "s" : "") in the answer \(missed == 1 ? "is" : "are") missing.")
+                """
+                \(plural(missed, "option")) that belong\(missed == 1 ? "s" : "") in the answer \
+                \(missed == 1 ? "is" : "are") missing.
+                """
+            )
         }
         return PartGrade(
             problem: problem, part: part, status: score == 0 ? .failed : .partial, score: score,
@@ -156,14 +167,21 @@ struct ChoiceKind: AnswerKind {
     func validate(_ part: Part, in context: KindValidation) -> [Diagnostic] {
         let guesses: [(String, YAMLTree)] = [
             ("an empty answer", .sequence([], line: part.line)),
-            ("selecting every option", .sequence(spec.options.map { .scalar($0, quoted: false, line: part.line) }, line: part.line)),
+            (
+                "selecting every option",
+                .sequence(spec.options.map { .scalar($0, quoted: false, line: part.line) }, line: part.line)
+            ),
         ]
         return guesses.compactMap { name, answer in
             let grade = check(problem: context.problem.id, part: part, answer: answer, key: AnswerKey(expected: nil))
             guard grade.score > 0 else { return nil }
             return context.warning(
                 part.line,
-                "part `\(part.id)`: \(name) earns \(NumberFormatting.score(grade.score)) of \(NumberFormatting.score(part.points)) points")
+                """
+                part `\(part.id)`: \(name) earns \(NumberFormatting.score(grade.score)) of \
+                \(NumberFormatting.score(part.points)) points
+                """
+            )
         }
     }
 }

@@ -2,7 +2,8 @@
 public enum ExpectedValue: Sendable {
     /// Written out in `problem.yaml`.
     case literal(SnippetValue)
-    /// A Swift expression evaluated with the problem's reference implementation, e.g. `outputVariance(widths: [16, 32, 8])`.
+    /// A Swift expression evaluated with the problem's reference implementation, e.g. `outputVariance(widths: [16, 32,
+    /// 8])`.
     case expression(String)
     /// Not in this folder: a student kit leaves the key out, and the part is graded at final grading.
     case withheld
@@ -44,14 +45,16 @@ struct NumericKind: AnswerKind {
 
     static func decode(_ definition: inout PartDefinition) throws -> NumericKind {
         let probe = NumericKind(name: definition.kind, spec: NumericSpec(expected: .withheld, tolerance: .exact))
-        let expected = definition.withheld ? .withheld : try probe.readExpected(&definition.fields, partID: definition.id)
+        let expected =
+            definition.withheld ? .withheld : try probe.readExpected(&definition.fields, partID: definition.id)
         var spec = NumericSpec(expected: expected, tolerance: definition.tolerance ?? .exact)
         if let shapeNode = definition.fields.node("shape") {
             let sizes = probe.rank == 0 ? nil : DefinitionReading.sizes(shapeNode, count: probe.rank, minimum: 0)
             guard let sizes else {
                 let wanted = probe.rank == 1 ? "one size" : "two sizes (rows, columns)"
                 throw definition.fields.error(
-                    "part `\(definition.id)`: `shape` must list \(wanted) for a \(definition.kind) part", line: shapeNode.line)
+                    "part `\(definition.id)`: `shape` must list \(wanted) for a \(definition.kind) part",
+                    line: shapeNode.line)
             }
             spec.shape = sizes
         }
@@ -92,8 +95,11 @@ struct NumericKind: AnswerKind {
         case .real: return .plain("3.7")
         case .vector: return .sequence([.plain("1.5"), .plain("-2.25")], line: 0)
         default:
-            return .sequence([.sequence([.plain("1.5"), .plain("-2.0")], line: 0),
-                              .sequence([.plain("0.25"), .plain("3.0")], line: 0)], line: 0)
+            return .sequence(
+                [
+                    .sequence([.plain("1.5"), .plain("-2.0")], line: 0),
+                    .sequence([.plain("0.25"), .plain("3.0")], line: 0),
+                ], line: 0)
         }
     }
 
@@ -108,7 +114,8 @@ struct NumericKind: AnswerKind {
             return "a list\(count), \(example) (checked to \(spec.tolerance))"
         default:
             let stated = spec.shape.map { $0.map(String.init).joined(separator: "×") }
-            let shape = (key?.expected.map(ValueComparison.shape) ?? stated).map { " (\($0), row-major)" } ?? " (row-major)"
+            let shape =
+                (key?.expected.map(ValueComparison.shape) ?? stated).map { " (\($0), row-major)" } ?? " (row-major)"
             return "a list of rows\(shape), \(example) (checked to \(spec.tolerance))"
         }
     }
@@ -132,29 +139,35 @@ struct NumericKind: AnswerKind {
             let place = bad.path.isEmpty ? "" : " at \(bad.path)"
             return PartGrade(
                 problem: problem, part: part, status: .failed, score: 0,
-                message: "answer contains \(bad.value)\(place); answers must be finite numbers", details: ["Expected \(form)."])
+                message: "answer contains \(bad.value)\(place); answers must be finite numbers",
+                details: ["Expected \(form)."])
         }
         if part.answerWithheld {
             if rank > 0, let shape = spec.shape, ValueComparison.dimensions(given) != shape {
                 let written = shape.map(String.init).joined(separator: "×")
                 return PartGrade(
                     problem: problem, part: part, status: .failed, score: 0,
-                    message: "wrong shape: expected \(written), got \(ValueComparison.shape(given))", details: ["Expected \(form)."])
+                    message: "wrong shape: expected \(written), got \(ValueComparison.shape(given))",
+                    details: ["Expected \(form)."])
             }
             return .pending(problem: problem, part: part, reading: "`\(given.swiftLiteral)`")
         }
         guard let expected = key.expected else {
-            return PartGrade(problem: problem, part: part, status: .error, score: 0, message: "this part has no answer key")
+            return PartGrade(
+                problem: problem, part: part, status: .error, score: 0, message: "this part has no answer key")
         }
         return compare(given, with: expected, problem: problem, part: part, key: key)
     }
 
     /// The grade of a well-formed answer `given` against the key.
-    private func compare(_ given: SnippetValue, with expected: SnippetValue, problem: String, part: Part, key: AnswerKey)
+    private func compare(
+        _ given: SnippetValue, with expected: SnippetValue, problem: String, part: Part, key: AnswerKey
+    )
         -> PartGrade
     {
         let tolerance = spec.tolerance
-        guard let difference = ValueComparison.firstDifference(expected: expected, got: given, tolerance: tolerance) else {
+        guard let difference = ValueComparison.firstDifference(expected: expected, got: given, tolerance: tolerance)
+        else {
             return PartGrade(problem: problem, part: part, status: .passed, score: part.points, message: "correct")
         }
         var details: [String] = ["You gave \(given.swiftLiteral)."]
@@ -170,7 +183,9 @@ struct NumericKind: AnswerKind {
             let allowed = difference.allowed.map(NumberFormatting.compact) ?? "0"
             message = "not within tolerance: off by \(error)\(place), \(tolerance) allows \(allowed)"
         }
-        let mistake = key.mistakes.first { ValueComparison.matches(expected: $0.value, got: given, tolerance: tolerance) }
+        let mistake = key.mistakes.first {
+            ValueComparison.matches(expected: $0.value, got: given, tolerance: tolerance)
+        }
         return PartGrade(
             problem: problem, part: part, status: .failed, score: 0, message: message, details: details,
             mistake: mistake?.feedback)
@@ -205,7 +220,8 @@ struct NumericKind: AnswerKind {
     static func mistakeEntry(_ part: String, _ index: Int) -> String { "mistake:\(part):\(index)" }
 
     func answerKeys(
-        of part: Part, variants: [ParameterValues], evaluate: (_ entry: String, _ type: SwiftType) throws -> [SnippetValue]
+        of part: Part, variants: [ParameterValues],
+        evaluate: (_ entry: String, _ type: SwiftType) throws -> [SnippetValue]
     ) throws -> [AnswerKey] {
         func values(_ source: ExpectedValue, entry: String) throws -> [SnippetValue] {
             switch source {
@@ -247,7 +263,10 @@ struct NumericKind: AnswerKind {
             if let mistakes = key?.mistakes, !mistakes.isEmpty {
                 let written = mistakes.map { mistake in
                     YAMLTree.mapping(
-                        [("answer", YAMLTree(mistake.value), 0), ("feedback", .scalar(mistake.feedback, quoted: true, line: 0), 0)],
+                        [
+                            ("answer", YAMLTree(mistake.value), 0),
+                            ("feedback", .scalar(mistake.feedback, quoted: true, line: 0), 0),
+                        ],
                         line: 0)
                 }
                 setting.append(("mistakes", .sequence(written, line: 0)))
@@ -267,20 +286,30 @@ struct NumericKind: AnswerKind {
     func validate(_ part: Part, in context: KindValidation) -> [Diagnostic] {
         guard let key = context.reference.answerKeys[part.id], let expected = key.expected else { return [] }
         if let problem = ProblemValidator.nonFinite(expected) {
-            return [context.error(part.line, "part `\(part.id)`: the expected answer contains \(problem); no answer can match it")]
+            return [
+                context.error(
+                    part.line, "part `\(part.id)`: the expected answer contains \(problem); no answer can match it")
+            ]
         }
         var found: [Diagnostic] = []
         if let looseness = ProblemValidator.looseness(expected: expected, tolerance: spec.tolerance) {
-            found.append(context.error(
-                part.line,
-                "part `\(part.id)`: \(spec.tolerance) \(looseness) (expected \(expected.literal(as: valueType)))"))
+            found.append(
+                context.error(
+                    part.line,
+                    "part `\(part.id)`: \(spec.tolerance) \(looseness) (expected \(expected.literal(as: valueType)))"))
         }
         let valueMistakes = part.mistakes.filter { if case .value = $0.match { return true } else { return false } }
         for (mistake, known) in zip(valueMistakes, key.mistakes)
         where ValueComparison.matches(expected: expected, got: known.value, tolerance: spec.tolerance) {
-            found.append(context.error(
-                mistake.line,
-                "part `\(part.id)`: this mistake's value \(known.value.literal(as: valueType)) is accepted by the part's tolerance (\(spec.tolerance)); students who make it get full marks and never see its feedback"))
+            found.append(
+                context.error(
+                    mistake.line,
+                    """
+                    part `\(part.id)`: this mistake's value \(known.value.literal(as: valueType)) is accepted by \
+                    the part's tolerance (\(spec.tolerance)); students who make it get full marks and never see \
+                    its feedback
+                    """
+                ))
         }
         return found
     }

@@ -1,7 +1,9 @@
 /// Reads one entry of a problem's `parts:`: the keys every part has, then its kind's own keys through the kind
 /// `AnswerKinds` registers under its `kind:` name, then its known mistakes.
 enum PartReader {
-    static func read(_ node: YAMLTree, file: String, problemID: String, role: ProblemSet.Role = .instructor) throws -> Part {
+    static func read(_ node: YAMLTree, file: String, problemID: String, role: ProblemSet.Role = .instructor) throws
+        -> Part
+    {
         var fields = try YAMLFields(node, file: file, what: "a part")
         // Unknown keys first: a misspelt `tolerance` explains the errors that would follow from its absence.
         try fields.rejectUnknownKeys(allowed: AnswerKinds.allKeys, markUsed: false)
@@ -12,7 +14,9 @@ enum PartReader {
             throw fields.error("part `\(id)`: unknown kind `\(kindName)` (\(known))", line: fields.line(of: "kind"))
         }
         let points = try fields.double("points") ?? 1
-        guard points > 0, points.isFinite else { throw fields.error("part `\(id)`: `points` must be a positive number") }
+        guard points > 0, points.isFinite else {
+            throw fields.error("part `\(id)`: `points` must be a positive number")
+        }
         let prompt = try fields.string("prompt") ?? ""
         let hint = try fields.string("hint")
         let tolerance = try readTolerance(&fields)
@@ -23,16 +27,19 @@ enum PartReader {
                 "part `\(id)`: `immediate-feedback` is for answer parts; a snippet part always has public trials")
         }
         // In a student kit, an answer part without a key is checked for form now and graded at final grading.
-        let withheld = role == .student && !answeredInCode && !immediate && fields.node("answer") == nil
+        let withheld =
+            role == .student && !answeredInCode && !immediate && fields.node("answer") == nil
             && fields.node("expression") == nil
         var definition = PartDefinition(
             fields: fields, id: id, problemID: problemID, kind: kindName, tolerance: tolerance, withheld: withheld,
             line: node.line)
         let kind = try kindType.decode(&definition)
         fields = definition.fields
-        let mistakes = try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []
+        let mistakes =
+            try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []
         try fields.rejectUnknownKeys()
-        var part = Part(id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint, line: node.line)
+        var part = Part(
+            id: id, prompt: prompt, points: points, kind: kind, mistakes: mistakes, hint: hint, line: node.line)
         part.immediateFeedback = immediate
         part.answerWithheld = withheld
         return part
@@ -49,12 +56,16 @@ enum PartReader {
                 throw fields.error("`\(name)` must be a finite number at least 0, found \(value)")
             }
         }
-        if let figures, !(1...17).contains(figures) { throw fields.error("`significant-figures` must be between 1 and 17") }
+        if let figures, !(1...17).contains(figures) {
+            throw fields.error("`significant-figures` must be between 1 and 17")
+        }
         return Tolerance(rtol: rtol ?? 0, atol: atol ?? 0, significantFigures: figures, appliesToIntegers: true)
     }
 
     /// `mistakes:`, each a `feedback` and what it matches, read by the part's kind.
-    static func readMistakes(_ node: YAMLTree, file: String, kind: any AnswerKind, partID: String) throws -> [KnownMistake] {
+    static func readMistakes(_ node: YAMLTree, file: String, kind: any AnswerKind, partID: String) throws
+        -> [KnownMistake]
+    {
         guard case .sequence(let items, _) = node else {
             throw YAMLReadError(file: file, line: node.line, message: "part `\(partID)`: `mistakes` must be a list")
         }

@@ -47,12 +47,18 @@ public struct AssignmentKit {
     public func write(to folder: String, force: Bool) throws -> Written {
         let problems = session.problems
         guard problems.role != .student else {
-            throw GraderError.usage("\(problems.directory) is a student kit; `grader assign` needs the instructor's problems folder")
+            throw GraderError.usage(
+                "\(problems.directory) is a student kit; `grader assign` needs the instructor's problems folder")
         }
         let fileManager = FileManager.default
         let existing = (try? fileManager.contentsOfDirectory(atPath: folder)) ?? []
         if !existing.isEmpty && !force {
-            throw GraderError.usage("\(folder) already exists; pass --force to rebuild the kit (its secret, and so its hidden trials, are kept)")
+            throw GraderError.usage(
+                """
+                \(folder) already exists; pass --force to rebuild the kit (its secret, and so its hidden trials, \
+                are kept)
+                """
+            )
         }
         var earlierSecret: String?
         if fileManager.fileExists(atPath: folder + "/autograder/" + ProblemLoader.secretFileName) {
@@ -83,7 +89,9 @@ public struct AssignmentKit {
 
         // Into place: the earlier kit goes only once the new one is complete.
         if fileManager.fileExists(atPath: folder) {
-            for name in ["student", "autograder", "gradescope"] { try? fileManager.removeItem(atPath: "\(folder)/\(name)") }
+            for name in ["student", "autograder", "gradescope"] {
+                try? fileManager.removeItem(atPath: "\(folder)/\(name)")
+            }
         } else {
             try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
@@ -100,9 +108,11 @@ public struct AssignmentKit {
         for problem in problems.problems {
             let reference = try session.referenceResults(for: problem)
             let target = "\(folder)/\(problem.id)"
-            try Reporters.write(try studentDefinition(problem, reference: reference).yamlText(), to: target + "/problem.yaml")
+            try Reporters.write(
+                try studentDefinition(problem, reference: reference).yamlText(), to: target + "/problem.yaml")
             if !problem.snippetParts.isEmpty {
-                try Reporters.write(try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
+                try Reporters.write(
+                    try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
             }
             for part in problem.parts {
                 if let spec = part.kind.snippet {
@@ -115,7 +125,8 @@ public struct AssignmentKit {
                 }
             }
         }
-        try Reporters.write(try assignment.updating(setting: [("kit", .plain("student"))]).yamlText(), to: "\(folder)/assignment.yaml")
+        try Reporters.write(
+            try assignment.updating(setting: [("kit", .plain("student"))]).yamlText(), to: "\(folder)/assignment.yaml")
         let kit = try Self.load(folder, as: "student kit")
         for problem in kit.problems { _ = try PublicTrials.load(problem: problem) }
         let handouts = kit.problems.map { Handout.markdown($0, limits: SandboxLimits().applying($0.limits)) }
@@ -132,7 +143,9 @@ public struct AssignmentKit {
             try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try fileManager.copyItem(atPath: source, toPath: "\(folder)/\(problem.id)")
         }
-        try Reporters.write(try assignment.updating(setting: [("kit", .plain("autograder"))]).yamlText(), to: "\(folder)/assignment.yaml")
+        try Reporters.write(
+            try assignment.updating(setting: [("kit", .plain("autograder"))]).yamlText(),
+            to: "\(folder)/assignment.yaml")
         let secretPath = "\(folder)/\(ProblemLoader.secretFileName)"
         try Reporters.write(secret + "\n", to: secretPath)
         chmod(secretPath, 0o600)
@@ -166,20 +179,25 @@ public struct AssignmentKit {
     func assignmentTree() throws -> YAMLTree {
         let problems = session.problems
         let path = (problems.directory as NSString).appendingPathComponent("assignment.yaml")
-        if FileManager.default.fileExists(atPath: path), let tree = try YAMLReader.parse(try ProblemLoader.readText(path), file: path) {
+        if FileManager.default.fileExists(atPath: path),
+            let tree = try YAMLReader.parse(try ProblemLoader.readText(path), file: path)
+        {
             return tree.updating(removing: ["kit"])
         }
-        return .mapping([
-            ("title", .scalar(problems.title, quoted: true, line: 0), 0),
-            ("problems", .sequence(problems.problems.map { .plain($0.id) }, line: 0), 0),
-        ], line: 0)
+        return .mapping(
+            [
+                ("title", .scalar(problems.title, quoted: true, line: 0), 0),
+                ("problems", .sequence(problems.problems.map { .plain($0.id) }, line: 0), 0),
+            ], line: 0)
     }
 
     /// `problem`'s definition as the student kit holds it: every key, hint and public input spec, but no answer
     /// key (unless the part asks for immediate feedback, when the computed key is written as a value) and no
     /// known mistake (a snippet part's mistakes live on as outputs in the public trials file).
     func studentDefinition(_ problem: Problem, reference: ReferenceResults) throws -> YAMLTree {
-        guard let tree = try YAMLReader.parse(try ProblemLoader.readText(problem.definitionPath), file: problem.definitionPath),
+        guard
+            let tree = try YAMLReader.parse(
+                try ProblemLoader.readText(problem.definitionPath), file: problem.definitionPath),
             case .sequence(let partNodes, let line)? = tree["parts"]
         else { throw GraderError.io(path: problem.definitionPath, reason: "cannot be read again") }
         let parts = zip(partNodes, problem.parts).map { node, part in

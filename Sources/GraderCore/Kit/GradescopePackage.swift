@@ -19,10 +19,18 @@ struct GradescopePackage {
 
     func write(to path: String) throws {
         let fileManager = FileManager.default
-        guard fileManager.fileExists(atPath: graderSource + "/Package.swift"), fileManager.fileExists(atPath: graderSource + "/Sources") else {
-            throw GraderError.usage("\(graderSource) is not the grader's package (no Package.swift and Sources/); pass --grader-source with a clone of the grader, or --no-gradescope")
+        guard fileManager.fileExists(atPath: graderSource + "/Package.swift"),
+            fileManager.fileExists(atPath: graderSource + "/Sources")
+        else {
+            throw GraderError.usage(
+                """
+                \(graderSource) is not the grader's package (no Package.swift and Sources/); pass --grader-source \
+                with a clone of the grader, or --no-gradescope
+                """
+            )
         }
-        try fileManager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try fileManager.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? fileManager.removeItem(atPath: path)
         let archive: Archive
         do {
@@ -43,7 +51,8 @@ struct GradescopePackage {
         try add("setup.sh", Data(Self.setupScript.utf8), executable: true)
         try add("run_autograder", Data(Self.runScript.utf8), executable: true)
         for file in try Self.files(under: autograder) {
-            try add("autograder/" + file, try Data(contentsOf: URL(fileURLWithPath: autograder + "/" + file)), secret: true)
+            try add(
+                "autograder/" + file, try Data(contentsOf: URL(fileURLWithPath: autograder + "/" + file)), secret: true)
         }
         // Only what grading needs: the manifest and the sources. The tests stay out (they hold answers to the bundled
         // assignments, and student code runs on that machine); Package.swift declares test targets only where
@@ -65,7 +74,9 @@ struct GradescopePackage {
         while let relative = enumerator.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") || relative == ".build" {
-                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory { enumerator.skipDescendants() }
+                if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeDirectory {
+                    enumerator.skipDescendants()
+                }
                 continue
             }
             if enumerator.fileAttributes?[.type] as? FileAttributeType == .typeRegular { files.append(relative) }
@@ -92,7 +103,8 @@ struct GradescopePackage {
         platform="ubuntu${VERSION_ID}"
         folder="ubuntu${VERSION_ID//./}"
         release="swift-${SWIFT_VERSION}-RELEASE"
-        curl -fsSL "https://download.swift.org/swift-${SWIFT_VERSION}-release/${folder}/${release}/${release}-${platform}.tar.gz" -o /tmp/swift.tar.gz
+        url="https://download.swift.org/swift-${SWIFT_VERSION}-release/${folder}/${release}"
+        curl -fsSL "${url}/${release}-${platform}.tar.gz" -o /tmp/swift.tar.gz
         mkdir -p /opt/swift
         tar -xzf /tmp/swift.tar.gz -C /opt/swift --strip-components=1
         rm /tmp/swift.tar.gz
@@ -134,9 +146,12 @@ struct GradescopePackage {
         # instructor gives `grader show --student`); without metadata, `student:` in answers.yaml.
         student=""
         if [ -f "$root/submission_metadata.json" ] && command -v python3 >/dev/null; then
-          student=$(python3 -c 'import json, sys; u = (json.load(open(sys.argv[1])).get("users") or [{}])[0]; print(str(u.get("sid") or u.get("email") or "").strip())' "$root/submission_metadata.json" 2>/dev/null || true)
+          student=$(python3 -c 'import json, sys; u = (json.load(open(sys.argv[1])).get("users") or [{}])[0]; \
+          print(str(u.get("sid") or u.get("email") or "").strip())' "$root/submission_metadata.json" 2>/dev/null || \
+          true)
         fi
-        exec "$grader" grade "$submission" --problems "$source/autograder" --gradescope "$root/results/results.json" --quiet ${student:+--student "$student"}
+        exec "$grader" grade "$submission" --problems "$source/autograder" --gradescope "$root/results/results.json" \
+        --quiet ${student:+--student "$student"}
 
         """
 }

@@ -18,13 +18,15 @@ public enum PublicTrials {
         for part in problem.snippetParts {
             guard let expectation = reference.snippets[part.id]?.publicOnly else { continue }
             parts[part.id] = ReferenceResults.Stored.Expectation(
-                trials: expectation.trials, expected: expectation.expected, mistakeFeedback: expectation.mistakes.map(\.feedback),
+                trials: expectation.trials, expected: expectation.expected,
+                mistakeFeedback: expectation.mistakes.map(\.feedback),
                 mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: expectation.trials.count)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // A known mistake may overflow: its infinities and NaNs are written as strings, which JSON has no number for.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             return String(decoding: try encoder.encode(File(parts: parts)), as: UTF8.self) + "\n"
         } catch {
@@ -36,27 +38,34 @@ public enum PublicTrials {
     ///
     /// A kit file that is missing, unreadable or does not fit the problem is the kit's fault, reported with its path.
     static func load(problem: Problem) throws -> ReferenceResults {
-        let path = ((problem.definitionPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(fileName)
+        let path = ((problem.definitionPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent(
+            fileName)
         func broken(_ reason: String) -> GraderError {
-            .referenceBroken(problem: problem.id, detail: "\(path): \(reason); run `grader assign` again to rebuild the student kit")
+            .referenceBroken(
+                problem: problem.id, detail: "\(path): \(reason); run `grader assign` again to rebuild the student kit")
         }
         var results = ReferenceResults()
         guard !problem.snippetParts.isEmpty else { return results }
         guard let data = FileManager.default.contents(atPath: path) else { throw broken("cannot be read") }
         let file: File
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { file = try decoder.decode(File.self, from: data) } catch { throw broken("is not a public-trials file (\(error))") }
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { file = try decoder.decode(File.self, from: data) } catch {
+            throw broken("is not a public-trials file (\(error))")
+        }
         guard file.format == 1 else { throw broken("has format \(file.format); this grader reads format 1") }
         for part in problem.snippetParts {
             guard let stored = file.parts[part.id] else { throw broken("has no trials for part `\(part.id)`") }
             let count = stored.trials.count
-            guard count > 0, stored.expected.count == count, stored.mistakeFeedback.count == stored.mistakeOutputs.count,
+            guard count > 0, stored.expected.count == count,
+                stored.mistakeFeedback.count == stored.mistakeOutputs.count,
                 stored.mistakeOutputs.allSatisfy({ $0.count == count })
             else { throw broken("part `\(part.id)`: the trials, outputs and mistakes do not have matching counts") }
             results.snippets[part.id] = SnippetExpectation(
                 trials: stored.trials, expected: stored.expected,
-                mistakes: zip(stored.mistakeFeedback, stored.mistakeOutputs).map { (feedback: $0.0, outputs: $0.1) }, publicCount: count)
+                mistakes: zip(stored.mistakeFeedback, stored.mistakeOutputs).map { (feedback: $0.0, outputs: $0.1) },
+                publicCount: count)
         }
         return results
     }

@@ -4,16 +4,19 @@ enum DefinitionReading {
     /// expressions, and each parameter becomes a Swift constant of its name.
     static let reservedNames: Set<String> = [
         "I", "T", "as", "associatedtype", "break", "case", "catch", "class", "continue", "default", "defer", "deinit",
-        "do", "else", "enum", "extension", "fallthrough", "false", "fileprivate", "for", "func", "guard", "if", "import",
+        "do", "else", "enum", "extension", "fallthrough", "false", "fileprivate", "for", "func", "guard", "if",
+        "import",
         "in", "init", "inout", "internal", "is", "let", "nil", "open", "operator", "private", "protocol", "public",
         "repeat", "rethrows", "return", "self", "Self", "static", "struct", "subscript", "super", "switch", "throw",
-        "throws", "true", "try", "typealias", "var", "where", "while", "Any", "Int", "Double", "Bool", "String", "Array",
+        "throws", "true", "try", "typealias", "var", "where", "while", "Any", "Int", "Double", "Bool", "String",
+        "Array",
         "Swift", "some", "any",
     ]
 
     /// Whether `name` is ASCII letters, digits and `_`, starts with a letter, and is not reserved.
     static func isName(_ name: String) -> Bool {
-        guard let first = name.first, first.isLetter, first.isASCII, !reservedNames.contains(name), !name.hasPrefix("__")
+        guard let first = name.first, first.isLetter, first.isASCII, !reservedNames.contains(name),
+            !name.hasPrefix("__")
         else { return false }
         return name.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII }
     }
@@ -55,7 +58,8 @@ enum DefinitionReading {
         }
         return try entries.map { entry in
             guard let range = intRange(entry.value), range.lowerBound >= 0 else {
-                throw fields.error("dimension `\(entry.key)` must be [low, high] with 0 <= low <= high", line: entry.line)
+                throw fields.error(
+                    "dimension `\(entry.key)` must be [low, high] with 0 <= low <= high", line: entry.line)
             }
             return (entry.key, range)
         }

@@ -22,7 +22,10 @@ public enum Handout {
     /// The handout of `problem` in Markdown, with the numbers of `variant` (the handout's own when `nil`).
     public static func markdown(_ original: Problem, limits: SandboxLimits, variant: Variant? = nil) -> String {
         let problem = original.instantiated(variant?.values ?? (try? original.variant(key: nil)) ?? .none)
-        var lines = ["# \(problem.title)", "", "Problem `\(problem.id)`, \(NumberFormatting.score(problem.maxScore)) points.", ""]
+        var lines = [
+            "# \(problem.title)", "", "Problem `\(problem.id)`, \(NumberFormatting.score(problem.maxScore)) points.",
+            "",
+        ]
         if !problem.parameters.isEmpty { lines += [variantNote(variant), ""] }
         if !problem.statement.isEmpty { lines += [problem.statement.trimmingWhitespace(), ""] }
         for part in problem.parts {
@@ -32,14 +35,23 @@ public enum Handout {
             if !part.prompt.isEmpty { lines += [part.prompt.trimmingWhitespace(), ""] }
             lines += part.kind.handout(of: part, in: problem)
             if !part.isSnippet {
-                lines.append(part.immediateFeedback
-                    ? "Practice part: the student kit holds its answer key, so public checks say at once whether the answer is right."
-                    : "Public checks read the answer's form; its value is graded at final grading.")
+                lines.append(
+                    part.immediateFeedback
+                        ? """
+                        Practice part: the student kit holds its answer key, so public checks say at once whether \
+                        the answer is right.
+                        """
+                        : "Public checks read the answer's form; its value is graded at final grading.")
             }
             lines.append("")
         }
         if !problem.snippetParts.isEmpty {
-            lines.append("Functions run in a sandbox with these limits per part: \(limits.summary). Helper functions may be added to the file; what they print does not count.")
+            lines.append(
+                """
+                Functions run in a sandbox with these limits per part: \(limits.summary). Helper functions may be \
+                added to the file; what they print does not count.
+                """
+            )
             lines.append("")
         }
         return lines.joined(separator: "\n")
@@ -48,13 +60,22 @@ public enum Handout {
     /// Whose numbers the handout shows, and how a student gets their own.
     static func variantNote(_ variant: Variant?) -> String {
         guard let variant, !variant.values.isDefault else {
-            return "> The numbers of this problem differ from student to student; these are the handout's own. Grade your answers against your own numbers: the handout your instructor gave you, or `grader show <problem> --variant-key <your key>` with the student kit."
+            return
+                """
+                > The numbers of this problem differ from student to student; these are the handout's own. Grade \
+                your answers against your own numbers: the handout your instructor gave you, or `grader show \
+                <problem> --variant-key <your key>` with the student kit.
+                """
         }
         var note = "> Your own numbers" + (variant.student.map { " (student `\($0)`)" } ?? "") + "."
         if variant.practice {
             note += " Practice variant: without the assignment's secret, the numbers follow from the id alone."
         } else if let key = variant.key {
-            note += " Your variant key is `\(key)`: with the student kit, `grader init <folder> --student \(variant.student ?? "<id>") --variant-key \(key)` writes this handout again. Keep it to yourself."
+            note +=
+                """
+                 Your variant key is `\(key)`: with the student kit, `grader init <folder> --student \
+                \(variant.student ?? "<id>") --variant-key \(key)` writes this handout again. Keep it to yourself.
+                """
         }
         return note
     }

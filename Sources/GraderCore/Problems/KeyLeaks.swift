@@ -26,10 +26,13 @@ enum KeyLeaks {
     /// A warning for each text that states a formula part's key.
     static func find(in problems: ProblemSet) -> [Diagnostic] {
         let formulas = problems.problems.flatMap { problem in
-            problem.parts.compactMap { part in (part.kind as? FormulaKind).map { (problem: problem, part: part, kind: $0) } }
+            problem.parts.compactMap { part in
+                (part.kind as? FormulaKind).map { (problem: problem, part: part, kind: $0) }
+            }
         }
         guard formulas.contains(where: { $0.kind.spec.answer != nil }) else { return [] }
-        let names = Set(formulas.flatMap { $0.kind.spec.variables.map(\.name) } + ["I"] + MathEvaluator.functions.map(\.name))
+        let names = Set(
+            formulas.flatMap { $0.kind.spec.variables.map(\.name) } + ["I"] + MathEvaluator.functions.map(\.name))
         var found: [Diagnostic] = []
         for problem in problems.problems {
             for text in texts(of: problem) {
@@ -38,11 +41,14 @@ enum KeyLeaks {
                     let qualified = "\(formula.problem.id).\(formula.part.id)"
                     if text.shownAfterGrading == qualified { continue }
                     guard let written = written.first(where: formula.kind.isAnswer) else { continue }
-                    let shown = text.shownAfterGrading == nil
-                        ? "the student kit shows it to everyone" : "a student sees it once `\(text.shownAfterGrading!)` is graded"
-                    found.append(Diagnostic(
-                        .warning, file: problem.definitionPath, line: text.line,
-                        "this text states `\(written)`, the answer of `\(qualified)`; \(shown)"))
+                    let shown =
+                        text.shownAfterGrading == nil
+                        ? "the student kit shows it to everyone"
+                        : "a student sees it once `\(text.shownAfterGrading!)` is graded"
+                    found.append(
+                        Diagnostic(
+                            .warning, file: problem.definitionPath, line: text.line,
+                            "this text states `\(written)`, the answer of `\(qualified)`; \(shown)"))
                 }
             }
         }

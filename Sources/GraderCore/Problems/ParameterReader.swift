@@ -5,24 +5,39 @@ enum ParameterReader {
         var space = ParameterSpace()
         if let node = fields.node("parameters") {
             guard case .mapping(let entries, _) = node else {
-                throw fields.error("`parameters` must map names to generators (`x: {real: [-2, 2], step: 0.5, shape: [2], default: [1, -1]}`)", line: node.line)
+                throw fields.error(
+                    """
+                    `parameters` must map names to generators (`x: {real: [-2, 2], step: 0.5, shape: [2], \
+                    default: [1, -1]}`)
+                    """,
+                    line: node.line)
             }
             for entry in entries {
                 guard DefinitionReading.isName(entry.key) else {
-                    throw fields.error("parameter `\(entry.key)`: a name is letters, digits and `_`, starting with a letter; not `I` or `T` (identity, transpose) and not a Swift keyword or standard type", line: entry.line)
+                    throw fields.error(
+                        """
+                        parameter `\(entry.key)`: a name is letters, digits and `_`, starting with a letter; not \
+                        `I` or `T` (identity, transpose) and not a Swift keyword or standard type
+                        """,
+                        line: entry.line)
                 }
                 guard !space.parameters.contains(where: { $0.name == entry.key }) else {
                     throw fields.error("parameter `\(entry.key)` is declared twice", line: entry.line)
                 }
-                var parameter = try readParameter(entry.value, name: entry.key, file: fields.file, earlier: space.parameters.map(\.name))
+                var parameter = try readParameter(
+                    entry.value, name: entry.key, file: fields.file, earlier: space.parameters.map(\.name))
                 parameter.line = entry.line
                 space.parameters.append(parameter)
             }
         }
         if let node = fields.node("constraints") {
-            guard case .sequence(let items, _) = node else { throw fields.error("`constraints` must be a list of conditions", line: node.line) }
+            guard case .sequence(let items, _) = node else {
+                throw fields.error("`constraints` must be a list of conditions", line: node.line)
+            }
             for item in items {
-                guard case .scalar(let text, _, _) = item else { throw fields.error("a constraint is one condition, such as `min(v) < 0`", line: item.line) }
+                guard case .scalar(let text, _, _) = item else {
+                    throw fields.error("a constraint is one condition, such as `min(v) < 0`", line: item.line)
+                }
                 let expression: MathExpression
                 do { expression = try MathExpression(parsing: text) } catch {
                     throw fields.error("constraint `\(text)`: \(error)", line: item.line)
@@ -32,36 +47,52 @@ enum ParameterReader {
                 }
                 space.constraints.append(ParameterConstraint(text: text, expression: expression, line: item.line))
             }
-            if space.isEmpty, !items.isEmpty { throw fields.error("`constraints` without `parameters` constrain nothing", line: node.line) }
+            if space.isEmpty, !items.isEmpty {
+                throw fields.error("`constraints` without `parameters` constrain nothing", line: node.line)
+            }
         }
         if !space.isEmpty {
-            do { _ = try space.defaults() } catch { throw fields.error("the parameters' default values: \(error)", line: fields.line(of: "parameters")) }
+            do { _ = try space.defaults() } catch {
+                throw fields.error("the parameters' default values: \(error)", line: fields.line(of: "parameters"))
+            }
         }
         return space
     }
 
-    static func readParameter(_ node: YAMLTree, name: String, file: String, earlier: [String]) throws -> ProblemParameter {
+    static func readParameter(_ node: YAMLTree, name: String, file: String, earlier: [String]) throws
+        -> ProblemParameter
+    {
         var fields = try YAMLFields(node, file: file, what: "parameter `\(name)`")
         let what = "parameter `\(name)`"
         if let text = try fields.string("value") {
             let expression: MathExpression
-            do { expression = try MathExpression(parsing: text) } catch { throw fields.error("\(what): `value` \(error)") }
+            do { expression = try MathExpression(parsing: text) } catch {
+                throw fields.error("\(what): `value` \(error)")
+            }
             for used in expression.names where !earlier.contains(used) {
                 throw fields.error("\(what): `value` uses `\(used)`, which is not a parameter declared before it")
             }
             let typeName = try fields.string("type") ?? "real"
-            guard typeName == "integer" || typeName == "real" else { throw fields.error("\(what): `type` is `integer` or `real`") }
+            guard typeName == "integer" || typeName == "real" else {
+                throw fields.error("\(what): `type` is `integer` or `real`")
+            }
             try fields.rejectUnknownKeys()
             return ProblemParameter(
                 name: name, type: typeName == "integer" ? .int : .double,
-                source: .derived(expression, integer: typeName == "integer"), shape: [], nonzero: false, defaultValue: nil)
+                source: .derived(expression, integer: typeName == "integer"), shape: [], nonzero: false,
+                defaultValue: nil)
         }
         var shape: [Int] = []
         if let shapeNode = fields.node("shape") {
             guard case .sequence(let items, _) = shapeNode, (1...2).contains(items.count),
-                case let sizes = items.compactMap({ YAMLScalars.double($0).flatMap { Int(exactly: $0) } }), sizes.count == items.count,
+                case let sizes = items.compactMap({ YAMLScalars.double($0).flatMap { Int(exactly: $0) } }),
+                sizes.count == items.count,
                 sizes.allSatisfy({ (1...64).contains($0) })
-            else { throw fields.error("\(what): `shape` is [n] for a vector or [rows, columns] for a matrix, sizes 1 to 64", line: shapeNode.line) }
+            else {
+                throw fields.error(
+                    "\(what): `shape` is [n] for a vector or [rows, columns] for a matrix, sizes 1 to 64",
+                    line: shapeNode.line)
+            }
             shape = sizes
         }
         let (source, scalar) = try readSource(&fields, what: what)
@@ -74,7 +105,8 @@ enum ParameterReader {
         }
         let type = shape.reduce(scalar) { type, _ in .array(type) }
         guard let defaultNode = fields.node("default") else {
-            throw fields.error("\(what) needs `default`: the handout's own value, which the student id `reference` gets")
+            throw fields.error(
+                "\(what) needs `default`: the handout's own value, which the student id `reference` gets")
         }
         let defaultValue: SnippetValue
         switch AnswerParser.parse(defaultNode, as: type) {
@@ -82,10 +114,13 @@ enum ParameterReader {
         case .failure(let problem): throw fields.error("\(what): `default` \(problem.message)", line: defaultNode.line)
         }
         guard Self.shape(of: defaultValue) == shape else {
-            throw fields.error("\(what): `default` must have shape \(shape), found \(Self.shape(of: defaultValue))", line: defaultNode.line)
+            throw fields.error(
+                "\(what): `default` must have shape \(shape), found \(Self.shape(of: defaultValue))",
+                line: defaultNode.line)
         }
         try fields.rejectUnknownKeys()
-        return ProblemParameter(name: name, type: type, source: source, shape: shape, nonzero: nonzero, defaultValue: defaultValue)
+        return ProblemParameter(
+            name: name, type: type, source: source, shape: shape, nonzero: nonzero, defaultValue: defaultValue)
     }
 
     /// The generator of a drawn parameter: `choices`, `integer: [low, high]` or `real: [low, high]` with `step`;
@@ -94,7 +129,8 @@ enum ParameterReader {
         func range(_ key: String) throws -> ClosedRange<Double>? {
             guard let rangeNode = fields.node(key) else { return nil }
             guard let range = DefinitionReading.realRange(rangeNode) else {
-                throw fields.error("\(what): `\(key)` must be [low, high] with finite low <= high", line: rangeNode.line)
+                throw fields.error(
+                    "\(what): `\(key)` must be [low, high] with finite low <= high", line: rangeNode.line)
             }
             return range
         }
@@ -114,7 +150,8 @@ enum ParameterReader {
             scalar = whole ? .int : .double
             source = .choices(numbers.map { whole ? .int(Int($0)) : .double($0) })
         } else if let integers = try range("integer") {
-            guard integers.lowerBound == integers.lowerBound.rounded(), integers.upperBound == integers.upperBound.rounded(),
+            guard integers.lowerBound == integers.lowerBound.rounded(),
+                integers.upperBound == integers.upperBound.rounded(),
                 abs(integers.lowerBound) < 1e15, abs(integers.upperBound) < 1e15
             else { throw fields.error("\(what): `integer` must be [low, high] with whole numbers") }
             scalar = .int
@@ -130,7 +167,12 @@ enum ParameterReader {
                 throw fields.error("\(what): `nonzero` leaves no value in the range (its only multiple of `step` is 0)")
             }
         } else {
-            throw fields.error("\(what) needs a generator: `choices: [...]`, `integer: [low, high]`, `real: [low, high]` (with `step`), or `value: <expression>`")
+            throw fields.error(
+                """
+                \(what) needs a generator: `choices: [...]`, `integer: [low, high]`, `real: [low, high]` (with \
+                `step`), or `value: <expression>`
+                """
+            )
         }
         return (source, scalar)
     }

@@ -97,15 +97,19 @@ public struct ParameterSpace: Sendable {
     }
 
     /// The value of a derived parameter given the ones before it; a whole number when it must be one.
-    func derive(_ parameter: ProblemParameter, from values: ParameterValues) throws(MathExpressionError) -> SnippetValue {
+    func derive(_ parameter: ProblemParameter, from values: ParameterValues) throws(MathExpressionError) -> SnippetValue
+    {
         guard case .derived(let expression, let integer) = parameter.source else { return .int(0) }
         let result = try MathEvaluator(variables: values.mathVariables).evaluate(expression)
         guard case .scalar(let number) = result else {
-            throw MathExpressionError(message: "`\(parameter.name)` must be a number, found \(result.shapeDescription)", column: nil)
+            throw MathExpressionError(
+                message: "`\(parameter.name)` must be a number, found \(result.shapeDescription)", column: nil)
         }
         if integer {
             guard number == number.rounded(), abs(number) < 1e15 else {
-                throw MathExpressionError(message: "`\(parameter.name)` must be a whole number, found \(NumberFormatting.compact(number))", column: nil)
+                throw MathExpressionError(
+                    message: "`\(parameter.name)` must be a whole number, found \(NumberFormatting.compact(number))",
+                    column: nil)
             }
             return .int(Int(number))
         }
@@ -272,7 +276,13 @@ extension Problem {
         }
         guard let values = parameters.draw(problem: id, key: key) else {
             throw GraderError.referenceBroken(
-                problem: id, detail: "no draw of its parameters met every constraint in \(ParameterSpace.maxDraws) tries; `grader validate` shows how often each is met")
+                problem: id,
+                detail:
+                    """
+                    no draw of its parameters met every constraint in \(ParameterSpace.maxDraws) tries; `grader \
+                    validate` shows how often each is met
+                    """
+            )
         }
         return values
     }
@@ -282,7 +292,8 @@ extension Problem {
     public func instantiated(_ values: ParameterValues) -> Problem {
         guard !values.names.isEmpty else { return self }
         var copy = Problem(
-            id: id, title: title, statement: values.fill(statement), definitionPath: definitionPath, referencePath: referencePath,
+            id: id, title: title, statement: values.fill(statement), definitionPath: definitionPath,
+            referencePath: referencePath,
             parts: parts.map { $0.instantiated(values) }, limits: limits)
         copy.declaredPoints = declaredPoints
         copy.parameters = parameters
@@ -315,17 +326,28 @@ extension ProblemSet {
         let resolved: String
         if role == .student {
             guard let key else {
-                throw GraderError.usage("the student kit holds no secret, so it cannot compute a student's numbers: give the variant key your instructor sent you (--variant-key KEY)")
+                throw GraderError.usage(
+                    """
+                    the student kit holds no secret, so it cannot compute a student's numbers: give the variant \
+                    key your instructor sent you (--variant-key KEY)
+                    """
+                )
             }
             resolved = key
         } else if let student {
             resolved = Variants.key(student: student, secret: secret)
-            if let key, key != resolved { throw GraderError.usage("--variant-key \(key) is not the variant key of student `\(student)`") }
+            if let key, key != resolved {
+                throw GraderError.usage("--variant-key \(key) is not the variant key of student `\(student)`")
+            }
         } else {
             resolved = key!
         }
-        guard Variants.isKey(resolved) else { throw GraderError.usage("--variant-key \(resolved): a variant key is 32 lowercase hex digits") }
+        guard Variants.isKey(resolved) else {
+            throw GraderError.usage("--variant-key \(resolved): a variant key is 32 lowercase hex digits")
+        }
         let practice = role != .student && secret == nil
-        return Handout.Variant(student: student, key: practice ? nil : resolved, values: try problem.variant(key: resolved), practice: practice)
+        return Handout.Variant(
+            student: student, key: practice ? nil : resolved, values: try problem.variant(key: resolved),
+            practice: practice)
     }
 }

@@ -195,7 +195,8 @@ extension LimitOverrides {
     /// The values set, by their `problem.yaml` key.
     public var valuesByKey: [(key: String, value: Double)] {
         let values: [(String, Double?)] = [
-            ("wall-seconds", wallSeconds), ("cpu-seconds", cpuSeconds.map(Double.init)), ("memory-mb", memoryMegabytes.map(Double.init)),
+            ("wall-seconds", wallSeconds), ("cpu-seconds", cpuSeconds.map(Double.init)),
+            ("memory-mb", memoryMegabytes.map(Double.init)),
             ("output-kb", outputKilobytes.map(Double.init)), ("compile-seconds", compileSeconds),
         ]
         return values.compactMap { key, value in value.map { (key, $0) } }
@@ -206,6 +207,10 @@ extension LimitOverrides {
         guard let bound = bounds.first(where: { $0.key == key }) else { return nil }
         if value.isFinite, value > 0, value <= bound.maximum { return nil }
         let limit = NumberFormatting.compact(bound.maximum)
-        return "\(name) must be a positive, finite number of \(bound.unit), at most \(limit) (found \(NumberFormatting.compact(value))); there is no setting for \"no limit\""
+        return
+            """
+            \(name) must be a positive, finite number of \(bound.unit), at most \(limit) (found \
+            \(NumberFormatting.compact(value))); there is no setting for \"no limit\"
+            """
     }
 }

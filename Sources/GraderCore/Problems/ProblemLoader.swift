@@ -38,7 +38,9 @@ public enum ProblemLoader {
                 declaredPoints = try fields.double("points").map { ($0, fields.node("points")?.line ?? 0) }
                 if let kit = try fields.string("kit") {
                     guard let named = ProblemSet.Role(rawValue: kit), named != .instructor else {
-                        throw fields.error("`kit: \(kit)` is neither `student` nor `autograder` (`grader assign` writes it)", line: fields.line(of: "kit"))
+                        throw fields.error(
+                            "`kit: \(kit)` is neither `student` nor `autograder` (`grader assign` writes it)",
+                            line: fields.line(of: "kit"))
                     }
                     role = named
                 }
@@ -48,7 +50,8 @@ public enum ProblemLoader {
         let present = try fileManager.contentsOfDirectory(atPath: directory).sorted().filter { name in
             var isFolder: ObjCBool = false
             let path = (directory as NSString).appendingPathComponent(name)
-            return !name.hasPrefix(".") && fileManager.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+            return !name.hasPrefix(".") && fileManager.fileExists(atPath: path, isDirectory: &isFolder)
+                && isFolder.boolValue
                 && fileManager.fileExists(atPath: (path as NSString).appendingPathComponent("problem.yaml"))
         }
         let folders = order ?? present
@@ -56,7 +59,9 @@ public enum ProblemLoader {
         var errors = Diagnostics()
         for folder in folders {
             do {
-                problems.append(try loadProblem(folder: (directory as NSString).appendingPathComponent(folder), id: folder, role: role))
+                problems.append(
+                    try loadProblem(
+                        folder: (directory as NSString).appendingPathComponent(folder), id: folder, role: role))
             } catch let error as YAMLReadError {
                 errors.append(error.diagnostic)
             } catch let error as ProblemDefinitionError {
@@ -84,12 +89,19 @@ public enum ProblemLoader {
         let path = (directory as NSString).appendingPathComponent(secretFileName)
         guard FileManager.default.fileExists(atPath: path) else {
             if role == .autograder {
-                throw ProblemDefinitionError(file: path, "missing; an autograder folder needs the secret `grader assign` wrote")
+                throw ProblemDefinitionError(
+                    file: path, "missing; an autograder folder needs the secret `grader assign` wrote")
             }
             return nil
         }
         if role == .student {
-            throw ProblemDefinitionError(file: path, "a student kit must not hold the secret; remove it and share only what `grader assign` wrote into student/")
+            throw ProblemDefinitionError(
+                file: path,
+                """
+                a student kit must not hold the secret; remove it and share only what `grader assign` wrote into \
+                student/
+                """
+            )
         }
         let text = try readText(path).trimmingWhitespace()
         guard text.count >= 32, text.count <= 256, text.allSatisfy(\.isHexDigit) else {
@@ -150,18 +162,31 @@ public enum ProblemLoader {
             }
             let trials = (folder as NSString).appendingPathComponent(PublicTrials.fileName)
             if parts.contains(where: \.isSnippet), !FileManager.default.fileExists(atPath: trials) {
-                throw ProblemDefinitionError(file: folder, "missing \(PublicTrials.fileName) (the public trials `grader assign` wrote)")
+                throw ProblemDefinitionError(
+                    file: folder, "missing \(PublicTrials.fileName) (the public trials `grader assign` wrote)")
             }
-        } else if parts.contains(where: { $0.isSnippet || $0.needsReference }), !FileManager.default.fileExists(atPath: reference) {
-            throw ProblemDefinitionError(file: folder, "missing reference.swift (needed by its snippet and expression parts)")
+        } else if parts.contains(where: { $0.isSnippet || $0.needsReference }),
+            !FileManager.default.fileExists(atPath: reference)
+        {
+            throw ProblemDefinitionError(
+                file: folder, "missing reference.swift (needed by its snippet and expression parts)")
         }
         var problem = Problem(
-            id: id, title: title, statement: statement, definitionPath: file, referencePath: reference, parts: parts, limits: limits)
+            id: id, title: title, statement: statement, definitionPath: file, referencePath: reference, parts: parts,
+            limits: limits)
         problem.declaredPoints = declaredPoints
         problem.parameters = parameters
         try checkPlaceholders(problem, fields: fields)
-        for part in parts where part.immediateFeedback && part.expressions.contains(where: { parameters.isUsed(in: $0) }) {
-            throw YAMLReadError(file: file, line: part.line, message: "part `\(part.id)`: a practice part (`immediate-feedback`) cannot have an expression answer in a problem whose numbers vary per student: the kit would give every student the same key")
+        for part in parts
+        where part.immediateFeedback && part.expressions.contains(where: { parameters.isUsed(in: $0) }) {
+            throw YAMLReadError(
+                file: file, line: part.line,
+                message:
+                    """
+                    part `\(part.id)`: a practice part (`immediate-feedback`) cannot have an expression answer in \
+                    a problem whose numbers vary per student: the kit would give every student the same key
+                    """
+            )
         }
         return problem
     }
@@ -175,7 +200,12 @@ public enum ProblemLoader {
             if part.isSnippet {
                 // A snippet's mistakes are matched on random trials, not on the student's numbers.
                 for mistake in part.mistakes where !Variants.placeholders(in: mistake.feedback).isEmpty {
-                    throw fields.error("part `\(part.id)`: a function's mistake feedback cannot use `{{...}}`: its trials are not the student's numbers", line: mistake.line)
+                    throw fields.error(
+                        """
+                        part `\(part.id)`: a function's mistake feedback cannot use `{{...}}`: its trials are not \
+                        the student's numbers
+                        """,
+                        line: mistake.line)
                 }
             } else {
                 texts += part.mistakes.map { ($0.feedback, $0.line) }
@@ -184,8 +214,12 @@ public enum ProblemLoader {
         let names = Set(problem.parameters.parameters.map(\.name))
         for (text, line) in texts {
             for name in Variants.placeholders(in: text) where !names.contains(name) {
-                let known = names.isEmpty ? "this problem has no `parameters`" : "parameters: " + names.sorted().joined(separator: ", ")
-                throw fields.error("`{{\(name)}}` names no parameter (\(known); write the name alone between the braces, no spaces)", line: line)
+                let known =
+                    names.isEmpty
+                    ? "this problem has no `parameters`" : "parameters: " + names.sorted().joined(separator: ", ")
+                throw fields.error(
+                    "`{{\(name)}}` names no parameter (\(known); write the name alone between the braces, no spaces)",
+                    line: line)
             }
         }
     }
@@ -207,6 +241,4 @@ public enum ProblemLoader {
         return limits
     }
 
-
 }
-

@@ -38,8 +38,10 @@ public struct ProblemValidator: Sendable {
         var issues: [Diagnostic] = []
         let space = problem.parameters
         if let defaults = try? space.defaults(), let broken = space.brokenConstraint(defaults) {
-            issues.append(Diagnostic(.error, file: problem.definitionPath, line: broken.line,
-                "the handout's own numbers (the `default` values) break the constraint `\(broken.text)`"))
+            issues.append(
+                Diagnostic(
+                    .error, file: problem.definitionPath, line: broken.line,
+                    "the handout's own numbers (the `default` values) break the constraint `\(broken.text)`"))
         }
         // How often each constraint, and all of them together, hold on fresh draws.
         var random = SeededGenerator(seed: 2026, salt: "validate/\(problem.id)")
@@ -58,22 +60,41 @@ public struct ProblemValidator: Sendable {
         // With rate p, a student gets no variant with probability (1 - p)^maxDraws: below 5%, that nears 1 in 10^22.
         if rate < 0.05 {
             let rarest = zip(space.constraints, held).min { $0.1 < $1.1 }
-            let detail = rarest.map { " (the rarest, `\($0.0.text)`, alone holds in \($0.1) of \(Self.constraintSamples))" } ?? ""
-            issues.append(Diagnostic(accepted > 0 ? .warning : .error, file: problem.definitionPath, line: rarest?.0.line,
-                "only \(accepted) of \(Self.constraintSamples) draws of the parameters meet every constraint\(detail); a student's variant is given up after \(ParameterSpace.maxDraws) draws, so widen the generators or relax the constraints"))
+            let detail =
+                rarest.map { " (the rarest, `\($0.0.text)`, alone holds in \($0.1) of \(Self.constraintSamples))" }
+                ?? ""
+            issues.append(
+                Diagnostic(
+                    accepted > 0 ? .warning : .error, file: problem.definitionPath, line: rarest?.0.line,
+                    """
+                    only \(accepted) of \(Self.constraintSamples) draws of the parameters meet every \
+                    constraint\(detail); a student's variant is given up after \(ParameterSpace.maxDraws) draws, \
+                    so widen the generators or relax the constraints
+                    """
+                ))
             if accepted == 0 { return issues }
         }
         // Every known mistake must stay wrong on students' variants, not only on the handout's own numbers.
-        let variants = (0..<Self.variantSamples).compactMap { try? problem.variant(student: "validate-\($0)", secret: session.problems.secret) }
+        let variants = (0..<Self.variantSamples).compactMap {
+            try? problem.variant(student: "validate-\($0)", secret: session.problems.secret)
+        }
         do {
             try session.prepareVariants(variants, of: problem)
             for variant in variants {
                 let keys = try session.referenceResults(for: problem, variant: variant).answerKeys
                 for part in problem.parts {
-                    guard let tolerance = part.kind.tolerance, let key = keys[part.id], let expected = key.expected else { continue }
-                    for known in key.mistakes where ValueComparison.matches(expected: expected, got: known.value, tolerance: tolerance) {
-                        issues.append(Diagnostic(.error, file: problem.definitionPath, line: part.line,
-                            "part `\(part.id)`: for the variant \(variant), a known mistake gives the right answer \(expected.swiftLiteral); add a constraint that keeps the mistake distinct"))
+                    guard let tolerance = part.kind.tolerance, let key = keys[part.id], let expected = key.expected
+                    else { continue }
+                    for known in key.mistakes
+                    where ValueComparison.matches(expected: expected, got: known.value, tolerance: tolerance) {
+                        issues.append(
+                            Diagnostic(
+                                .error, file: problem.definitionPath, line: part.line,
+                                """
+                                part `\(part.id)`: for the variant \(variant), a known mistake gives the right \
+                                answer \(expected.swiftLiteral); add a constraint that keeps the mistake distinct
+                                """
+                            ))
                         return issues
                     }
                 }
@@ -90,19 +111,30 @@ public struct ProblemValidator: Sendable {
         let assignment = (set.directory as NSString).appendingPathComponent("assignment.yaml")
         var report = ValidationReport()
         if let declared = set.declaredPoints, abs(declared.value - set.maxScore) > 1e-9 {
-            report.issues.append(Diagnostic(.error, file: assignment, line: declared.line,
-                "`points: \(NumberFormatting.score(declared.value))` but the problems' parts add up to \(NumberFormatting.score(set.maxScore))"))
+            report.issues.append(
+                Diagnostic(
+                    .error, file: assignment, line: declared.line,
+                    """
+                    `points: \(NumberFormatting.score(declared.value))` but the problems' parts add up to \
+                    \(NumberFormatting.score(set.maxScore))
+                    """
+                ))
         }
         for folder in set.unlisted {
-            report.issues.append(Diagnostic(.error, file: assignment, line: nil,
-                "the problem folder `\(folder)` is not listed under `problems:`, so it is never graded"))
+            report.issues.append(
+                Diagnostic(
+                    .error, file: assignment, line: nil,
+                    "the problem folder `\(folder)` is not listed under `problems:`, so it is never graded"))
         }
         report.issues += KeyLeaks.find(in: set)
         let perProblem = parallelMap(count: set.problems.count, width: session.options.jobs) { index in
             self.check(set.problems[index])
         }
         for (problem, issues) in zip(set.problems, perProblem) {
-            report.problems.append(.init(id: problem.id, parts: problem.parts.count, points: problem.maxScore, issues: issues.filter { !$0.isWarning }.count))
+            report.problems.append(
+                .init(
+                    id: problem.id, parts: problem.parts.count, points: problem.maxScore,
+                    issues: issues.filter { !$0.isWarning }.count))
             report.issues += issues
         }
         if let folder = referenceSubmission, perProblem.allSatisfy(\.isEmpty) {
@@ -120,7 +152,13 @@ public struct ProblemValidator: Sendable {
             issues.append(Diagnostic(.error, file: file ?? definition, line: line, message))
         }
         if let declared = problem.declaredPoints, abs(declared.value - problem.maxScore) > 1e-9 {
-            issue(declared.line, "`points: \(NumberFormatting.score(declared.value))` but the parts add up to \(NumberFormatting.score(problem.maxScore))")
+            issue(
+                declared.line,
+                """
+                `points: \(NumberFormatting.score(declared.value))` but the parts add up to \
+                \(NumberFormatting.score(problem.maxScore))
+                """
+            )
         }
         issues += checkParameters(problem)
         let reference: ReferenceResults
@@ -139,7 +177,9 @@ public struct ProblemValidator: Sendable {
     /// rejects them all. A property-checked part asks the check, as final grading does (outputs with nan or an
     /// infinity included: the grader fails those before any check, but a check should not rely on it); any other
     /// part compares with its tolerance.
-    static func degenerateAccepted(by part: Part, expectation: SnippetExpectation, session: GradingSession, problem: Problem) throws -> String? {
+    static func degenerateAccepted(
+        by part: Part, expectation: SnippetExpectation, session: GradingSession, problem: Problem
+    ) throws -> String? {
         guard let spec = part.kind.snippet else { return nil }
         // Every trial's candidates, in one run of the check.
         let cases = expectation.expected.enumerated().flatMap { trial, expected in
@@ -152,7 +192,8 @@ public struct ProblemValidator: Sendable {
         }
         return cases.first { candidate in
             let expected = expectation.expected[candidate.trial]
-            return ValueComparison.matches(expected: expected, got: candidate.value, tolerance: spec.tolerance(forExpected: expected))
+            return ValueComparison.matches(
+                expected: expected, got: candidate.value, tolerance: spec.tolerance(forExpected: expected))
         }.map { "\($0.description) on trial \($0.trial + 1)" }
     }
 
@@ -167,8 +208,14 @@ public struct ProblemValidator: Sendable {
         report.referenceScore = (grade.score, grade.maxScore)
         return grade.allParts.filter { $0.status != .passed }.map { part in
             let file = part.kind == .snippet ? "\(part.problem).swift" : Submission.answersFileName
-            return Diagnostic(.error, file: (folder as NSString).appendingPathComponent(file), line: nil,
-                "the reference submission gets \(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore)) on `\(part.problem).\(part.id)`: \(part.message)")
+            return Diagnostic(
+                .error, file: (folder as NSString).appendingPathComponent(file), line: nil,
+                """
+                the reference submission gets \
+                \(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore)) on \
+                `\(part.problem).\(part.id)`: \(part.message)
+                """
+            )
         }
     }
 
@@ -176,7 +223,8 @@ public struct ProblemValidator: Sendable {
     /// "12 trials", or "12 public and 12 hidden trials".
     static func trialCount(_ expectation: SnippetExpectation) -> String {
         let hidden = expectation.trials.count - expectation.publicCount
-        return hidden == 0 ? "\(expectation.publicCount) trials" : "\(expectation.publicCount) public and \(hidden) hidden trials"
+        return hidden == 0
+            ? "\(expectation.publicCount) trials" : "\(expectation.publicCount) public and \(hidden) hidden trials"
     }
 
     static func nonFinite(_ value: SnippetValue) -> String? {

@@ -30,7 +30,8 @@ public struct GitHubReporter: Reporter {
             var message = part.message
             if let mistake = part.mistake { message += "\nLikely mistake: \(mistake)" }
             for detail in part.details.prefix(4) { message += "\n" + detail }
-            lines.append("::error \(properties.joined(separator: ","))::\(Self.data(ReportText.clean(message, limit: 3000)))")
+            lines.append(
+                "::error \(properties.joined(separator: ","))::\(Self.data(ReportText.clean(message, limit: 3000)))")
         }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }

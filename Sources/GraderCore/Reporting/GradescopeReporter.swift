@@ -32,11 +32,16 @@ public struct GradescopeReporter: SubmissionReporter {
             Results.Test(
                 name: "\(part.problem).\(part.id)", score: part.score, max_score: part.maxScore,
                 status: part.status == .passed ? "passed" : "failed",
-                output: ReportText.clean(part.feedbackLines.joined(separator: "\n"), limit: 8000), visibility: "visible")
+                output: ReportText.clean(part.feedbackLines.joined(separator: "\n"), limit: 8000), visibility: "visible"
+            )
         }
         var output = "Graded by grader \(report.graderVersion)."
-        if !report.warnings.isEmpty { output += "\n" + report.warnings.map { ReportText.clean($0.description, limit: 500) }.joined(separator: "\n") }
-        let results = Results(score: report.score, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
+        if !report.warnings.isEmpty {
+            output +=
+                "\n" + report.warnings.map { ReportText.clean($0.description, limit: 500) }.joined(separator: "\n")
+        }
+        let results = Results(
+            score: report.score, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(results) else { return "{}\n" }

@@ -16,18 +16,22 @@ public struct JUnitReporter: SubmissionReporter {
     public func render(_ report: GradeReport) -> String {
         let xml = XMLWriter()
         let parts = report.allParts
-        xml.start("testsuites", [
-            "name": attribute("grader: \(report.assignment)"), "tests": "\(parts.count)",
-            "failures": "\(parts.filter(\.status.isJUnitFailure).count)",
-            "errors": "\(parts.filter { $0.status == .error }.count)",
-        ])
-        for problem in report.problems {
-            xml.start("testsuite", [
-                "name": attribute(problem.id), "tests": "\(problem.parts.count)",
-                "failures": "\(problem.parts.filter(\.status.isJUnitFailure).count)",
-                "errors": "\(problem.parts.filter { $0.status == .error }.count)",
-                "skipped": "\(problem.parts.filter { $0.status == .skipped || $0.status == .pending }.count)",
+        xml.start(
+            "testsuites",
+            [
+                "name": attribute("grader: \(report.assignment)"), "tests": "\(parts.count)",
+                "failures": "\(parts.filter(\.status.isJUnitFailure).count)",
+                "errors": "\(parts.filter { $0.status == .error }.count)",
             ])
+        for problem in report.problems {
+            xml.start(
+                "testsuite",
+                [
+                    "name": attribute(problem.id), "tests": "\(problem.parts.count)",
+                    "failures": "\(problem.parts.filter(\.status.isJUnitFailure).count)",
+                    "errors": "\(problem.parts.filter { $0.status == .error }.count)",
+                    "skipped": "\(problem.parts.filter { $0.status == .skipped || $0.status == .pending }.count)",
+                ])
             xml.start("properties")
             var properties: [(String, String)] = [
                 ("title", attribute(problem.title)), ("score", NumberFormatting.score(problem.score)),
@@ -35,7 +39,8 @@ public struct JUnitReporter: SubmissionReporter {
             ]
             if let limits = problem.limits {
                 properties += [
-                    ("limit-wall-seconds", NumberFormatting.compact(limits.wallSeconds)), ("limit-cpu-seconds", "\(limits.cpuSeconds)"),
+                    ("limit-wall-seconds", NumberFormatting.compact(limits.wallSeconds)),
+                    ("limit-cpu-seconds", "\(limits.cpuSeconds)"),
                     ("limit-memory-mb", "\(limits.memoryMegabytes)"), ("limit-output-kib", "\(limits.outputKilobytes)"),
                     ("limit-compile-seconds", NumberFormatting.compact(limits.compileSeconds)),
                 ]
@@ -55,9 +60,12 @@ public struct JUnitReporter: SubmissionReporter {
                 case .pending:
                     xml.empty("skipped", ["message": attribute("graded at final grading: \(part.message)")])
                 case .error:
-                    xml.element("error", ["type": "error", "message": attribute("\(score): \(part.message)")], text: body)
+                    xml.element(
+                        "error", ["type": "error", "message": attribute("\(score): \(part.message)")], text: body)
                 case .failed, .partial, .missing:
-                    xml.element("failure", ["type": part.status.rawValue, "message": attribute("\(score): \(part.message)")], text: body)
+                    xml.element(
+                        "failure", ["type": part.status.rawValue, "message": attribute("\(score): \(part.message)")],
+                        text: body)
                 }
                 if part.status != .passed, let output = part.output { xml.element("system-out", text: text(output)) }
                 xml.end()

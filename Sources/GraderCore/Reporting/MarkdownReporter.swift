@@ -14,11 +14,18 @@ public struct MarkdownReporter: SubmissionReporter {
         lines.append("# \(escape(report.assignment)) feedback: \(escape(report.submission))")
         lines.append("")
         if report.checks == .public {
-            lines.append("**\(report.publicChecksSummary.prefix(1).uppercased() + report.publicChecksSummary.dropFirst()).**")
+            lines.append(
+                "**\(report.publicChecksSummary.prefix(1).uppercased() + report.publicChecksSummary.dropFirst()).**")
             lines.append("")
-            lines.append("_Public checks only: parts marked ⏳ and the hidden trials of every function are graded at final grading._")
+            lines.append(
+                """
+                _Public checks only: parts marked ⏳ and the hidden trials of every function are graded at final \
+                grading._
+                """
+            )
         } else {
-            lines.append("**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
+            lines.append(
+                "**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
         }
         lines.append("")
         for warning in report.warnings { lines.append("> \(escape(warning.description))") }
@@ -26,11 +33,21 @@ public struct MarkdownReporter: SubmissionReporter {
         lines.append("| Problem | Score |")
         lines.append("|---|---|")
         for problem in report.problems {
-            lines.append("| \(escape(problem.title)) (`\(problem.id)`) | \(NumberFormatting.score(problem.score)) / \(NumberFormatting.score(problem.maxScore)) |")
+            lines.append(
+                """
+                | \(escape(problem.title)) (`\(problem.id)`) | \(NumberFormatting.score(problem.score)) / \
+                \(NumberFormatting.score(problem.maxScore)) |
+                """
+            )
         }
         for problem in report.problems {
             lines.append("")
-            lines.append("## \(escape(problem.title)): \(NumberFormatting.score(problem.score)) / \(NumberFormatting.score(problem.maxScore))")
+            lines.append(
+                """
+                ## \(escape(problem.title)): \(NumberFormatting.score(problem.score)) / \
+                \(NumberFormatting.score(problem.maxScore))
+                """
+            )
             if let limits = problem.limits {
                 lines.append("")
                 lines.append("_Functions ran with limits per part: \(limits.summary)._")
@@ -39,7 +56,12 @@ public struct MarkdownReporter: SubmissionReporter {
                 lines.append("")
                 let marks: [PartGrade.Status: String] = [.passed: "✅", .partial: "🟡", .skipped: "⏭️", .pending: "⏳"]
                 let mark = marks[part.status] ?? "❌"
-                lines.append("### \(mark) `\(part.id)` (\(part.kind)): \(NumberFormatting.score(part.score)) / \(NumberFormatting.score(part.maxScore))")
+                lines.append(
+                    """
+                    ### \(mark) `\(part.id)` (\(part.kind)): \(NumberFormatting.score(part.score)) / \
+                    \(NumberFormatting.score(part.maxScore))
+                    """
+                )
                 lines.append("")
                 lines.append(escape(part.message.prefix(1).uppercased() + part.message.dropFirst()) + ".")
                 if let mistake = part.mistake {

@@ -30,7 +30,10 @@ public enum ReportText {
                 continue
             }
             guard isAllowed(scalar) else { continue }
-            if count >= limit { truncated = true; break }
+            if count >= limit {
+                truncated = true
+                break
+            }
             output.append(scalar == "\r" ? "\n" : scalar)
             count += 1
         }
@@ -51,13 +54,15 @@ public enum ReportText {
     /// True when `bytes` hold no control character (but tab and newline), no C1 control, no U+FFFE/U+FFFF, and do
     /// not end in a newline; with no CI marker either, `clean` would return such text unchanged.
     static func needsNoCleaning(_ bytes: String.UTF8View) -> Bool {
-        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        var previous: UInt8 = 0
+        var beforePrevious: UInt8 = 0
         for byte in bytes {
             switch byte {
             case 0x09, 0x0A: break
             case 0x00...0x1F, 0x7F: return false
             case 0x80...0x9F where previous == 0xC2: return false
-            case 0xBE where previous == 0xBF && beforePrevious == 0xEF, 0xBF where previous == 0xBF && beforePrevious == 0xEF:
+            case 0xBE where previous == 0xBF && beforePrevious == 0xEF,
+                0xBF where previous == 0xBF && beforePrevious == 0xEF:
                 return false
             default: break
             }
@@ -75,7 +80,9 @@ public enum ReportText {
         while index + 1 < array.count {
             if array[index] == UInt8(ascii: "["), array[index + 1] == UInt8(ascii: "[") {
                 var cursor = index + 2
-                while cursor < array.count, (array[cursor] | 0x20) >= UInt8(ascii: "a"), (array[cursor] | 0x20) <= UInt8(ascii: "z") { cursor += 1 }
+                while cursor < array.count, (array[cursor] | 0x20) >= UInt8(ascii: "a"),
+                    (array[cursor] | 0x20) <= UInt8(ascii: "z")
+                { cursor += 1 }
                 if cursor > index + 2, cursor < array.count, array[cursor] == UInt8(ascii: "|") { starts.append(index) }
             }
             index += 1

@@ -45,11 +45,15 @@ public enum Reporters {
     ]
 
     /// Every class-wide file a batch writes.
-    public static let classWide: [any ClassReporter.Type] = [GradebookReporter.self, SummaryReporter.self, OverviewReporter.self]
+    public static let classWide: [any ClassReporter.Type] = [
+        GradebookReporter.self, SummaryReporter.self, OverviewReporter.self,
+    ]
 
     /// The submission reporter with this flag (`junit`); a programming error if there is none.
     public static func submission(flag: String) -> any SubmissionReporter.Type {
-        guard let found = submission.first(where: { $0.flag == flag }) else { preconditionFailure("no reporter --\(flag)") }
+        guard let found = submission.first(where: { $0.flag == flag }) else {
+            preconditionFailure("no reporter --\(flag)")
+        }
         return found
     }
 
@@ -69,12 +73,16 @@ public enum Reporters {
             }
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         }
-        guard fd >= 0 else { throw GraderError.io(path: path, reason: "cannot write the report: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw GraderError.io(path: path, reason: "cannot write the report: \(String(cString: strerror(errno)))")
+        }
         var bytes = Array(text.utf8)
         var offset = 0
         var failure: Int32 = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let written = bytes.withUnsafeMutableBytes {
+                Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 failure = errno

@@ -9,10 +9,16 @@ public struct TerminalReporter: Reporter {
     public func render(_ report: GradeReport) -> String {
         var out: [String] = []
         out.append(bold("\(report.assignment): \(report.submission)"))
-        for warning in report.warnings { out.append(paint("! " + ReportText.clean(warning.description, limit: 500), 33)) }
+        for warning in report.warnings {
+            out.append(paint("! " + ReportText.clean(warning.description, limit: 500), 33))
+        }
         let rows = report.problems.flatMap { problem in
             problem.parts.map { part in
-                [problem.id, part.id, "\(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore))", part.status.rawValue]
+                [
+                    problem.id, part.id,
+                    "\(NumberFormatting.score(part.score))/\(NumberFormatting.score(part.maxScore))",
+                    part.status.rawValue,
+                ]
             }
         }
         let header = ["problem", "part", "score", "status"]
@@ -32,7 +38,8 @@ public struct TerminalReporter: Reporter {
             out.append(bold("  " + report.publicChecksSummary))
             out.append("  (public checks only: hidden trials and answer keys come at final grading)")
         } else {
-            out.append(bold("  total: \(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"))
+            out.append(
+                bold("  total: \(NumberFormatting.score(report.score))/\(NumberFormatting.score(report.maxScore))"))
         }
         let limited = report.problems.filter { $0.limits != nil }
         if let first = limited.first?.limits, limited.allSatisfy({ $0.limits == first }) {
@@ -43,12 +50,15 @@ public struct TerminalReporter: Reporter {
         let problems = report.allParts.filter(\.status.needsWork)
         if !problems.isEmpty { out.append("") }
         for part in problems {
-            out.append(paint("\(part.problem).\(part.id)", colorCode(part.status)) + ": " + ReportText.clean(part.message, limit: 400))
+            out.append(
+                paint("\(part.problem).\(part.id)", colorCode(part.status)) + ": "
+                    + ReportText.clean(part.message, limit: 400))
             if let mistake = part.mistake { out.append("    likely mistake: " + ReportText.clean(mistake, limit: 600)) }
             if let flag = part.flag { out.append(paint("    flagged (\(flag.reason.rawValue)): ", 35) + flag.detail) }
             for detail in part.details.prefix(6) {
-                out.append(ReportText.clean(detail, limit: 800).split(separator: "\n", omittingEmptySubsequences: false)
-                    .map { "    " + $0 }.joined(separator: "\n"))
+                out.append(
+                    ReportText.clean(detail, limit: 800).split(separator: "\n", omittingEmptySubsequences: false)
+                        .map { "    " + $0 }.joined(separator: "\n"))
             }
         }
         return out.joined(separator: "\n") + "\n"

@@ -21,9 +21,11 @@ public final class XMLSchemaValidator: @unchecked Sendable {
         }
         defer { xmlSchemaFreeParserCtxt(context) }
         let errors = ErrorCollector()
-        xmlSchemaSetParserStructuredErrors(context, ErrorCollector.callback, Unmanaged.passUnretained(errors).toOpaque())
+        xmlSchemaSetParserStructuredErrors(
+            context, ErrorCollector.callback, Unmanaged.passUnretained(errors).toOpaque())
         guard let compiled = Self.withErrors(errors, { xmlSchemaParse(context) }) else {
-            throw GraderError.io(path: schemaPath, reason: "not a valid XML schema: \(errors.messages.joined(separator: "; "))")
+            throw GraderError.io(
+                path: schemaPath, reason: "not a valid XML schema: \(errors.messages.joined(separator: "; "))")
         }
         schema = compiled
     }
@@ -36,7 +38,10 @@ public final class XMLSchemaValidator: @unchecked Sendable {
         let errors = ErrorCollector()
         let parsed = bytes.withUnsafeBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
-                Self.withErrors(errors) { xmlReadMemory(pointer, Int32(buffer.count), "document.xml", "UTF-8", Int32(XML_PARSE_NONET.rawValue)) }
+                Self.withErrors(errors) {
+                    xmlReadMemory(
+                        pointer, Int32(buffer.count), "document.xml", "UTF-8", Int32(XML_PARSE_NONET.rawValue))
+                }
             }
         }
         guard let parsed else { return errors.messages.isEmpty ? ["not well-formed XML"] : errors.messages }
@@ -70,7 +75,9 @@ private final class ErrorCollector {
     static let callback: xmlStructuredErrorFunc = { context, error in
         guard let context, let error else { return }
         let collector = Unmanaged<ErrorCollector>.fromOpaque(context).takeUnretainedValue()
-        let message = error.pointee.message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown error"
+        let message =
+            error.pointee.message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? "unknown error"
         collector.messages.append("\(error.pointee.line): \(message)")
     }
 }

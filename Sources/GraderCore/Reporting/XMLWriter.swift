@@ -64,9 +64,10 @@ final class XMLWriter {
         xmlTextWriterEndDocument(writer)
         xmlTextWriterFlush(writer)
         let count = Int(xmlBufferLength(buffer))
-        let document = xmlBufferContent(buffer).map { pointer in
-            String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
-        } ?? ""
+        let document =
+            xmlBufferContent(buffer).map { pointer in
+                String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+            } ?? ""
         finished = document
         return document
     }

@@ -19,12 +19,17 @@ enum EntryShims {
         var ranges: [ClosedRange<Int>] = []
         for (index, entry) in entries.enumerated() {
             let first = lines.count + 1
-            let parameters = entry.parameters.enumerated().map { "_ __grader_a\($0.offset): \($0.element.type.qualified)" }
-            let call = entry.expression ?? "\(entry.function)(" + entry.parameters.enumerated().map { position, parameter in
-                (parameter.label.map { "\($0): " } ?? "") + "__grader_a\(position)"
-            }.joined(separator: ", ") + ")"
+            let parameters = entry.parameters.enumerated().map {
+                "_ __grader_a\($0.offset): \($0.element.type.qualified)"
+            }
+            let call =
+                entry.expression ?? "\(entry.function)("
+                + entry.parameters.enumerated().map { position, parameter in
+                    (parameter.label.map { "\($0): " } ?? "") + "__grader_a\(position)"
+                }.joined(separator: ", ") + ")"
             lines.append("@_silgen_name(\"\(symbol(index))\")")
-            lines.append("func \(namePrefix)\(index)(\(parameters.joined(separator: ", "))) -> \(entry.returnType.qualified) {")
+            lines.append(
+                "func \(namePrefix)\(index)(\(parameters.joined(separator: ", "))) -> \(entry.returnType.qualified) {")
             if entry.expression != nil {
                 // An expression sees its inputs by name: the problem's parameters of this trial's variant.
                 for (position, parameter) in entry.parameters.enumerated() {
@@ -40,16 +45,23 @@ enum EntryShims {
 
     /// The harness declarations of the external functions the shims define, named `__graderCall_<index>`, and the
     /// entries that call them.
-    static func harnessEntries(for entries: [HarnessEntry], symbol: (Int) -> String) -> (declarations: [String], entries: [HarnessEntry]) {
+    static func harnessEntries(for entries: [HarnessEntry], symbol: (Int) -> String) -> (
+        declarations: [String], entries: [HarnessEntry]
+    ) {
         var declarations: [String] = []
         var calls: [HarnessEntry] = []
         for (index, entry) in entries.enumerated() {
-            let parameters = entry.parameters.enumerated().map { "_ a\($0.offset): \($0.element.type)" }.joined(separator: ", ")
+            let parameters = entry.parameters.enumerated().map { "_ a\($0.offset): \($0.element.type)" }.joined(
+                separator: ", ")
             declarations.append("@_silgen_name(\"\(symbol(index))\")")
             declarations.append("func __graderCall_\(index)(\(parameters)) -> \(entry.returnType)")
-            let unlabelled = entry.parameters.map { FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type) }
-            calls.append(HarnessEntry(name: entry.name, parameters: unlabelled, returnType: entry.returnType, expression: nil,
-                                      function: "__graderCall_\(index)"))
+            let unlabelled = entry.parameters.map {
+                FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type)
+            }
+            calls.append(
+                HarnessEntry(
+                    name: entry.name, parameters: unlabelled, returnType: entry.returnType, expression: nil,
+                    function: "__graderCall_\(index)"))
         }
         return (declarations, calls)
     }
@@ -65,7 +77,10 @@ extension SwiftType {
         case .string: return "Swift.String"
         case .array(let element): return "Swift.Array<\(element.qualified)>"
         case .tuple(let elements):
-            return "(" + elements.map { element in element.label.map { "\($0): \(element.type.qualified)" } ?? element.type.qualified }
+            return "("
+                + elements.map { element in
+                    element.label.map { "\($0): \(element.type.qualified)" } ?? element.type.qualified
+                }
                 .joined(separator: ", ") + ")"
         }
     }

@@ -30,7 +30,9 @@ enum FileprivateRewriter {
             // `@section`, `@used`, `@main`, `@_cdecl`, anything new), and any `#` construct (a regex literal, which
             // this scanner does not follow, a macro, conditional compilation), sends the file the one-file path.
             if token.text.hasPrefix("@"), !Self.localAttributes.contains(token.text) { return nil }
-            if token.text.hasPrefix("#") || token.text == "macro" || token.text == "operator" || token.text == "precedencegroup" {
+            if token.text.hasPrefix("#") || token.text == "macro" || token.text == "operator"
+                || token.text == "precedencegroup"
+            {
                 return nil
             }
             if depth > 0, ["public", "internal", "open", "package"].contains(token.text) { return nil }
@@ -91,7 +93,8 @@ enum FileprivateRewriter {
         guard depth == 0 else { return nil }
         var bytes = Array(source.utf8)
         let edits: [(range: Range<Int>, text: String)] =
-            insertions.map { (range: $0.offset..<$0.offset, text: $0.text) } + replacements.map { (range: $0.range, text: $0.text) }
+            insertions.map { (range: $0.offset..<$0.offset, text: $0.text) }
+            + replacements.map { (range: $0.range, text: $0.text) }
         for edit in edits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
             bytes.replaceSubrange(edit.range, with: Array(edit.text.utf8))
         }
@@ -117,7 +120,8 @@ enum FileprivateRewriter {
 
     /// Attributes that change only the declaration or type they are written on, never what another file sees.
     static let localAttributes: Set<String> = [
-        "@inline", "@inlinable", "@discardableResult", "@escaping", "@autoclosure", "@Sendable", "@available", "@frozen",
+        "@inline", "@inlinable", "@discardableResult", "@escaping", "@autoclosure", "@Sendable", "@available",
+        "@frozen",
     ]
 
     /// The index after the group that opens at `start` (a `(`), or the end.
@@ -126,7 +130,10 @@ enum FileprivateRewriter {
         var cursor = start
         while cursor < tokens.count {
             if tokens[cursor].text == "(" { depth += 1 }
-            if tokens[cursor].text == ")" { depth -= 1; if depth == 0 { return cursor + 1 } }
+            if tokens[cursor].text == ")" {
+                depth -= 1
+                if depth == 0 { return cursor + 1 }
+            }
             cursor += 1
         }
         return cursor
@@ -155,24 +162,35 @@ enum FileprivateRewriter {
             tokens.append(token)
         }
         func isWord(_ byte: UInt8) -> Bool {
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x5F || byte >= 0x80
         }
         func skipString(from start: Int) -> Int? {
             // Counts leading #s of a raw string, then one or three quotes.
             var cursor = start
             var hashes = 0
-            while cursor < bytes.count, bytes[cursor] == UInt8(ascii: "#") { hashes += 1; cursor += 1 }
+            while cursor < bytes.count, bytes[cursor] == UInt8(ascii: "#") {
+                hashes += 1
+                cursor += 1
+            }
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") else { return nil }
-            let multiline = cursor + 2 < bytes.count && bytes[cursor + 1] == UInt8(ascii: "\"") && bytes[cursor + 2] == UInt8(ascii: "\"")
+            let multiline =
+                cursor + 2 < bytes.count && bytes[cursor + 1] == UInt8(ascii: "\"")
+                && bytes[cursor + 2] == UInt8(ascii: "\"")
             cursor += multiline ? 3 : 1
-            let closing = Array(repeating: UInt8(ascii: "\""), count: multiline ? 3 : 1) + Array(repeating: UInt8(ascii: "#"), count: hashes)
+            let closing =
+                Array(repeating: UInt8(ascii: "\""), count: multiline ? 3 : 1)
+                + Array(repeating: UInt8(ascii: "#"), count: hashes)
             while cursor < bytes.count {
                 let byte = bytes[cursor]
                 if byte == UInt8(ascii: "\\") {
                     // An escape: `\` then #s for raw strings. Interpolation `\(...)` may nest strings: follow it.
                     var after = cursor + 1
                     var escapeHashes = 0
-                    while after < bytes.count, bytes[after] == UInt8(ascii: "#"), escapeHashes < hashes { escapeHashes += 1; after += 1 }
+                    while after < bytes.count, bytes[after] == UInt8(ascii: "#"), escapeHashes < hashes {
+                        escapeHashes += 1
+                        after += 1
+                    }
                     if escapeHashes == hashes, after < bytes.count, bytes[after] == UInt8(ascii: "(") {
                         guard let end = skipInterpolation(from: after) else { return nil }
                         cursor = end
@@ -182,7 +200,9 @@ enum FileprivateRewriter {
                     continue
                 }
                 if !multiline && (byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")) { return nil }
-                if byte == UInt8(ascii: "\""), cursor + closing.count <= bytes.count, Array(bytes[cursor..<(cursor + closing.count)]) == closing {
+                if byte == UInt8(ascii: "\""), cursor + closing.count <= bytes.count,
+                    Array(bytes[cursor..<(cursor + closing.count)]) == closing
+                {
                     return cursor + closing.count
                 }
                 cursor += 1
@@ -194,13 +214,19 @@ enum FileprivateRewriter {
             var cursor = open
             while cursor < bytes.count {
                 let byte = bytes[cursor]
-                if byte == UInt8(ascii: "\"") || (byte == UInt8(ascii: "#") && cursor + 1 < bytes.count && (bytes[cursor + 1] == UInt8(ascii: "\"") || bytes[cursor + 1] == UInt8(ascii: "#"))) {
+                if byte == UInt8(ascii: "\"")
+                    || (byte == UInt8(ascii: "#") && cursor + 1 < bytes.count
+                        && (bytes[cursor + 1] == UInt8(ascii: "\"") || bytes[cursor + 1] == UInt8(ascii: "#")))
+                {
                     guard let end = skipString(from: cursor) else { return nil }
                     cursor = end
                     continue
                 }
                 if byte == UInt8(ascii: "(") { depth += 1 }
-                if byte == UInt8(ascii: ")") { depth -= 1; if depth == 0 { return cursor + 1 } }
+                if byte == UInt8(ascii: ")") {
+                    depth -= 1
+                    if depth == 0 { return cursor + 1 }
+                }
                 cursor += 1
             }
             return nil
@@ -209,27 +235,44 @@ enum FileprivateRewriter {
             let byte = bytes[index]
             if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
                 // Swift ends a line comment at \r as well as \n: `// x\rfunc max(...)` declares max.
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") { index += 1 }
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") {
+                    index += 1
+                }
                 continue
             }
             if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "*") {
                 var depth = 0
                 repeat {
                     if bytes[index] == UInt8(ascii: "\n") || bytes[index] == UInt8(ascii: "\r") { lineStarted = true }
-                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "/"), bytes[index + 1] == UInt8(ascii: "*") { depth += 1; index += 2; continue }
-                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "*"), bytes[index + 1] == UInt8(ascii: "/") { depth -= 1; index += 2; continue }
+                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "/"), bytes[index + 1] == UInt8(ascii: "*")
+                    {
+                        depth += 1
+                        index += 2
+                        continue
+                    }
+                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "*"), bytes[index + 1] == UInt8(ascii: "/")
+                    {
+                        depth -= 1
+                        index += 2
+                        continue
+                    }
                     index += 1
                 } while depth > 0 && index < bytes.count
                 if depth > 0 { return nil }
                 continue
             }
-            if byte == UInt8(ascii: "\"") || (byte == UInt8(ascii: "#") && index + 1 < bytes.count && (bytes[index + 1] == UInt8(ascii: "\"") || bytes[index + 1] == UInt8(ascii: "#"))) {
+            if byte == UInt8(ascii: "\"")
+                || (byte == UInt8(ascii: "#") && index + 1 < bytes.count
+                    && (bytes[index + 1] == UInt8(ascii: "\"") || bytes[index + 1] == UInt8(ascii: "#")))
+            {
                 guard let end = skipString(from: index) else { return nil }
                 append(Token(text: "\"\"", range: index..<end))
                 index = end
                 continue
             }
-            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
+                || byte == UInt8(ascii: "\r")
+            {
                 if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { lineStarted = true }
                 index += 1
                 continue
@@ -243,7 +286,10 @@ enum FileprivateRewriter {
                 } else {
                     while index < bytes.count, isWord(bytes[index]) { index += 1 }
                 }
-                append(Token(text: String(decoding: bytes[start..<min(index, bytes.count)], as: UTF8.self), range: start..<min(index, bytes.count)))
+                append(
+                    Token(
+                        text: String(decoding: bytes[start..<min(index, bytes.count)], as: UTF8.self),
+                        range: start..<min(index, bytes.count)))
                 continue
             }
             append(Token(text: String(UnicodeScalar(byte)), range: index..<(index + 1)))

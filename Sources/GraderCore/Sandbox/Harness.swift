@@ -11,15 +11,20 @@ public struct HarnessEntry: Sendable, Equatable {
 
     /// An entry that calls `function` with the arguments of `signature` (the reference or a known mistake may be
     /// a different function with the same parameters).
-    public static func call(_ signature: FunctionSignature, function: String? = nil, name: String? = nil) -> HarnessEntry {
+    public static func call(_ signature: FunctionSignature, function: String? = nil, name: String? = nil)
+        -> HarnessEntry
+    {
         HarnessEntry(
-            name: name ?? function ?? signature.name, parameters: signature.parameters, returnType: signature.returnType,
+            name: name ?? function ?? signature.name, parameters: signature.parameters,
+            returnType: signature.returnType,
             expression: nil, function: function ?? signature.name)
     }
 
     /// An entry that evaluates a Swift expression, for answers defined by the reference; each trial's inputs are
     /// bound to the names of `bindings` (a problem's parameters), which the expression may use.
-    public static func expression(_ text: String, type: SwiftType, name: String, bindings: [FunctionSignature.Parameter] = []) -> HarnessEntry {
+    public static func expression(
+        _ text: String, type: SwiftType, name: String, bindings: [FunctionSignature.Parameter] = []
+    ) -> HarnessEntry {
         HarnessEntry(name: name, parameters: bindings, returnType: type, expression: text, function: "")
     }
 }
@@ -41,7 +46,8 @@ public struct Harness: Sendable {
     /// student's helper names, and library functions are qualified (`Swift.readLine`) so a student's own
     /// `readLine` or `exit` cannot capture them.
     public init(entries: [HarnessEntry], declarations: [String] = []) {
-        var lines: [String] = HarnessRuntime.prologue.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines: [String] = HarnessRuntime.prologue.split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
         lines += declarations
         for (index, entry) in entries.enumerated() {
             lines.append("func __grader_entry_\(index)(_ __reader: inout __GraderReader) -> String {")
@@ -124,7 +130,8 @@ enum HarnessRuntime {
                 var bytes: [UInt8] = []
                 var index = 1
                 while index < token.count {
-                    guard let byte = UInt8(String(decoding: token[index..<index + 2], as: UTF8.self), radix: 16) else { __graderFail("bad string in trial input") }
+                    guard let byte = UInt8(String(decoding: token[index..<index + 2], as: UTF8.self), radix: 16) else \#
+                    { __graderFail("bad string in trial input") }
                     bytes.append(byte)
                     index += 2
                 }
@@ -177,7 +184,8 @@ enum HarnessRuntime {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeMutableBytes { Glibc.write(3, $0.baseAddress! + offset, $0.count - offset) }
+                let written = bytes.withUnsafeMutableBytes { Glibc.write(3, $0.baseAddress! + offset, $0.count - \#
+                offset) }
                 if written <= 0 { Glibc._exit(\#(Harness.resultChannelBroken)) }
                 offset += written
             }

@@ -11,20 +11,22 @@ struct LinkCommand: Sendable {
     let autolinkExtract: String
     let template: [String]
 
-    static let firstObject = "GRADER_A.o", secondObject = "GRADER_B.o", autolinkSlot = "GRADER_AUTOLINK.o", outputSlot = "GRADER_OUT"
+    static let firstObject = "GRADER_A.o", secondObject = "GRADER_B.o", autolinkSlot = "GRADER_AUTOLINK.o",
+        outputSlot = "GRADER_OUT"
 
     /// The linker's arguments for `objects`, `libraries` (`-lFoundation`, ...) and `output`. Dependent-library
     /// sections of the objects are ignored too: the grader alone says what is linked.
     func arguments(objects: [String], libraries: [String], output: String) -> [String] {
-        ["--no-dependent-libraries"] + template.flatMap { argument -> [String] in
-            switch argument {
-            case Self.firstObject: return objects
-            case Self.secondObject: return []
-            case Self.autolinkSlot: return ["--as-needed"] + libraries + ["--no-as-needed"]
-            case Self.outputSlot: return [output]
-            default: return [argument]
+        ["--no-dependent-libraries"]
+            + template.flatMap { argument -> [String] in
+                switch argument {
+                case Self.firstObject: return objects
+                case Self.secondObject: return []
+                case Self.autolinkSlot: return ["--as-needed"] + libraries + ["--no-as-needed"]
+                case Self.outputSlot: return [output]
+                default: return [argument]
+                }
             }
-        }
     }
 
     /// Asks `swiftc -###` how it links two objects, then `clang -### -fuse-ld=lld` how clang runs `ld.lld`.
@@ -45,7 +47,9 @@ struct LinkCommand: Sendable {
         guard let plan = run([swiftc, "-###", firstObject, secondObject, "-o", outputSlot]) else { return nil }
         let lines = plan.split(separator: "\n").map { words(String($0)) }
         guard let extract = lines.first(where: { $0.first?.hasSuffix("swift-autolink-extract") == true })?.first,
-            var clang = lines.first(where: { ($0.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "").hasPrefix("clang") })
+            var clang = lines.first(where: {
+                ($0.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "").hasPrefix("clang")
+            })
         else { return nil }
         let driver = clang.removeFirst()
         clang = clang.map { $0.hasPrefix("@") && $0.hasSuffix(".autolink") ? autolinkSlot : $0 }
@@ -54,7 +58,8 @@ struct LinkCommand: Sendable {
             let linker = line.first, FileManager.default.isExecutableFile(atPath: linker)
         else { return nil }
         let template = Array(line.dropFirst())
-        for slot in [firstObject, secondObject, autolinkSlot, outputSlot] where template.filter({ $0 == slot }).count != 1 {
+        for slot in [firstObject, secondObject, autolinkSlot, outputSlot]
+        where template.filter({ $0 == slot }).count != 1 {
             return nil
         }
         return LinkCommand(executable: linker, autolinkExtract: extract, template: template)
@@ -68,9 +73,20 @@ struct LinkCommand: Sendable {
         var escaped = false
         var started = false
         for character in line {
-            if escaped { current.append(character); escaped = false; continue }
-            if character == "\\" && inQuotes { escaped = true; continue }
-            if character == "\"" { inQuotes.toggle(); started = true; continue }
+            if escaped {
+                current.append(character)
+                escaped = false
+                continue
+            }
+            if character == "\\" && inQuotes {
+                escaped = true
+                continue
+            }
+            if character == "\"" {
+                inQuotes.toggle()
+                started = true
+                continue
+            }
             if character == " " && !inQuotes {
                 if started { result.append(current) }
                 current = ""

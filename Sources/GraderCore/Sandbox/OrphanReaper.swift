@@ -24,7 +24,10 @@ public enum OrphanReaper {
             source.setEventHandler {
                 // Holding the children's lock keeps the grading threads from spawning or finishing meanwhile.
                 ProcessRunner.withLiveChildren { live in
-                    for pid in live { kill(-pid, SIGKILL); kill(pid, SIGKILL) }
+                    for pid in live {
+                        kill(-pid, SIGKILL)
+                        kill(pid, SIGKILL)
+                    }
                     // Descendants of the killed children are re-parented to the grader (its subreaper role) a moment
                     // later; a few rounds catch them before the grader is gone.
                     for _ in 0..<10 {

@@ -1,9 +1,9 @@
 import CProcessSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What to run in a child process and the limits the parent enforces from outside.
@@ -80,7 +80,9 @@ public enum ProcessRunner {
         defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
         for _ in 0..<4 {
             var fds: [Int32] = [-1, -1]
-            guard grader_pipe_cloexec(&fds) == 0 else { throw ProcessLaunchError(executable: request.executable, code: errno) }
+            guard grader_pipe_cloexec(&fds) == 0 else {
+                throw ProcessLaunchError(executable: request.executable, code: errno)
+            }
             pipes.append(fds)
         }
         let pid = try spawn(request, pipes: pipes)
@@ -98,7 +100,11 @@ public enum ProcessRunner {
         var outcome = ProcessOutcome(termination: .exited(0))
         var written = 0
         var writeOpen = true
-        if request.input.isEmpty { close(stdinFD); pipes[0][1] = -1; writeOpen = false }
+        if request.input.isEmpty {
+            close(stdinFD)
+            pipes[0][1] = -1
+            writeOpen = false
+        }
         var open = [true, true, true]  // stdout, stderr, results
         var printed = 0
         var exited: Int32?
@@ -222,7 +228,8 @@ public enum ProcessRunner {
     /// Keeps what the child wrote on pipe `index` (1 stdout, 2 stderr, 3 results) within the request's bounds, and
     /// marks the outcome when a bound is passed.
     private static func keep(
-        _ chunk: ArraySlice<UInt8>, from index: Int, in outcome: inout ProcessOutcome, printed: inout Int, request: ProcessRequest
+        _ chunk: ArraySlice<UInt8>, from index: Int, in outcome: inout ProcessOutcome, printed: inout Int,
+        request: ProcessRequest
     ) {
         switch index {
         case 1, 2:

@@ -53,7 +53,9 @@ public final class Sandbox: @unchecked Sendable {
     /// The uid inside the sandbox.
     static let sandboxUID = 65534
     /// The system folders every confined process reads (those that exist here).
-    static let systemFolders = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"].filter { FileManager.default.fileExists(atPath: $0) }
+    static let systemFolders = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"].filter {
+        FileManager.default.fileExists(atPath: $0)
+    }
 
     /// Probes for bubblewrap, namespaces and Landlock.
     ///
@@ -78,7 +80,9 @@ public final class Sandbox: @unchecked Sendable {
         workArea = staging.path + "/work"
         do {
             guard mkdir(workArea, 0o711) == 0 else {
-                throw GraderError.io(path: workArea, reason: "cannot create the sandbox's work folder: \(String(cString: strerror(errno)))")
+                throw GraderError.io(
+                    path: workArea,
+                    reason: "cannot create the sandbox's work folder: \(String(cString: strerror(errno)))")
             }
             chmod(workArea, 0o711)
             launcher = try Self.stage(launcherSource, into: staging.path, name: "grader-launch")
@@ -88,7 +92,8 @@ public final class Sandbox: @unchecked Sendable {
         }
         setpriv = getuid() == 0 ? ProcessRunner.which("setpriv") : nil
         let candidate = disableNamespaces ? nil : ProcessRunner.which("bwrap")
-        var reason = disableNamespaces ? "namespaces disabled by --no-namespaces" : "bubblewrap (bwrap) is not installed"
+        var reason =
+            disableNamespaces ? "namespaces disabled by --no-namespaces" : "bubblewrap (bwrap) is not installed"
         bubblewrap = candidate
         if let candidate {
             reason = Self.probe(bubblewrap: candidate, setpriv: setpriv)
@@ -107,7 +112,9 @@ public final class Sandbox: @unchecked Sendable {
             OrphanReaper.adopt()
             landlockABI = disableLandlock ? 0 : Self.landlockABI(launcher: launcher)
             gate = TrustGate()
-            status = SandboxStatus(mode: .rlimitsOnly, note: Self.fallbackNote(reason: reason, landlockABI: landlockABI, disabled: disableLandlock))
+            status = SandboxStatus(
+                mode: .rlimitsOnly,
+                note: Self.fallbackNote(reason: reason, landlockABI: landlockABI, disabled: disableLandlock))
         }
     }
 
@@ -123,12 +130,21 @@ public final class Sandbox: @unchecked Sendable {
             if landlockABI < 6 { open.append("signals to processes of its uid") }
         } else {
             let why = disabled ? "Landlock disabled by --no-landlock" : "no Landlock in this kernel"
-            open.append(root
-                ? "every world-readable file (\(why))"
-                : "every file of the grader's user, including what the grader keeps (\(why); the grader kept reference outputs in memory and cached nothing, but cannot vouch for these grades)")
+            open.append(
+                root
+                    ? "every world-readable file (\(why))"
+                    : """
+                    every file of the grader's user, including what the grader keeps (\(why); the grader kept \
+                    reference outputs in memory and cached nothing, but cannot vouch for these grades)
+                    """
+            )
             open.append("the network")
         }
-        return "no namespace sandbox (\(reason)): student code ran with \(held.joined(separator: ", ")); it could reach \(open.joined(separator: " and ")); not for final grades"
+        return
+            """
+            no namespace sandbox (\(reason)): student code ran with \(held.joined(separator: ", ")); it could \
+            reach \(open.joined(separator: " and ")); not for final grades
+            """
     }
 
     /// Whether student code in this sandbox is kept from the grader's files: namespaces, another uid, or Landlock.
@@ -143,7 +159,12 @@ public final class Sandbox: @unchecked Sendable {
         if let found = ProcessRunner.which("grader-launch") { return found }
         throw GraderError.toolMissing(
             name: "grader-launch",
-            hint: "it is built with the grader (`swift build`) and must be installed next to the grader executable or on PATH; student code never runs without it")
+            hint:
+                """
+                it is built with the grader (`swift build`) and must be installed next to the grader executable \
+                or on PATH; student code never runs without it
+                """
+        )
     }
 
     /// The Landlock ABI version the kernel offers, as the launcher sees it; 0 for none.
@@ -157,7 +178,8 @@ public final class Sandbox: @unchecked Sendable {
     /// The launcher's options that set `limits` on the process it starts.
     static func launcherLimits(_ limits: SandboxLimits) -> [String] {
         [
-            "--cpu", "\(limits.cpuSeconds)", "--memory", "\(limits.memoryMegabytes << 20)", "--file-size", "\(limits.fileKilobytes << 10)",
+            "--cpu", "\(limits.cpuSeconds)", "--memory", "\(limits.memoryMegabytes << 20)", "--file-size",
+            "\(limits.fileKilobytes << 10)",
             "--open-files", "\(limits.openFiles)", "--processes", "\(limits.processes)",
         ]
     }
@@ -165,7 +187,8 @@ public final class Sandbox: @unchecked Sendable {
     /// The launcher's options for a tool's limits (no CPU limit: the wall clock bounds a compile).
     static func launcherLimits(_ limits: ToolLimits) -> [String] {
         [
-            "--memory", "\(limits.memoryBytes)", "--file-size", "\(limits.fileBytes)", "--open-files", "\(limits.openFiles)",
+            "--memory", "\(limits.memoryBytes)", "--file-size", "\(limits.fileBytes)", "--open-files",
+            "\(limits.openFiles)",
             "--processes", "\(limits.processes)",
         ]
     }
@@ -192,12 +215,19 @@ public final class Sandbox: @unchecked Sendable {
 
     /// Returns "" when a bubblewrap sandbox starts, else the reason it does not.
     private static func probe(bubblewrap: String, setpriv: String?) -> String {
-        var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--ro-bind", "/usr", "/usr"]
-        for path in ["/lib", "/lib64"] where FileManager.default.fileExists(atPath: path) { arguments += ["--ro-bind", path, path] }
+        var arguments = [
+            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--ro-bind", "/usr", "/usr",
+        ]
+        for path in ["/lib", "/lib64"] where FileManager.default.fileExists(atPath: path) {
+            arguments += ["--ro-bind", path, path]
+        }
         arguments += ["--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
         var request: ProcessRequest
         if let setpriv {
-            request = ProcessRequest(executable: setpriv, arguments: ["--reuid", "\(sandboxUID)", "--regid", "\(sandboxUID)", "--clear-groups", "--", bubblewrap] + arguments)
+            request = ProcessRequest(
+                executable: setpriv,
+                arguments: ["--reuid", "\(sandboxUID)", "--regid", "\(sandboxUID)", "--clear-groups", "--", bubblewrap]
+                    + arguments)
         } else {
             request = ProcessRequest(executable: bubblewrap, arguments: arguments)
         }
@@ -210,7 +240,9 @@ public final class Sandbox: @unchecked Sendable {
 
     /// A new work folder for `owner`'s build or run, with a uid of `owner`'s own when the grader is root.
     func workFolder(for owner: CodeOwner, prefix: String) throws -> WorkFolder {
-        guard getuid() == 0 else { return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: nil, release: { _ in }) }
+        guard getuid() == 0 else {
+            return try WorkFolder(parent: workArea, prefix: prefix, owner: owner, uid: nil, release: { _ in })
+        }
         let (uid, swept) = identities.lease(owner)
         let identities = self.identities
         do {
@@ -226,15 +258,22 @@ public final class Sandbox: @unchecked Sendable {
     /// Wraps `command` (run in `folder`) in the sandbox: bubblewrap with `mounts`, or the launcher in watch mode
     /// with the folder's uid and Landlock allowing `readable` and the folder.
     private func confine(
-        _ command: [String], folder: WorkFolder, limits: [String], mounts: [String], readable: [String], writable: [String],
+        _ command: [String], folder: WorkFolder, limits: [String], mounts: [String], readable: [String],
+        writable: [String],
         workingDirectory: String, environment: [String: String]
     ) -> ProcessRequest {
         var request: ProcessRequest
         if status.mode == .namespaces, let bubblewrap {
-            let prefix = folder.uid.flatMap { uid in setpriv.map { [$0, "--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", "--"] } } ?? []
+            let prefix =
+                folder.uid.flatMap { uid in
+                    setpriv.map { [$0, "--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", "--"] }
+                } ?? []
             var settings = ["--chdir", workingDirectory]
             for (key, value) in environment.sorted(by: { $0.key < $1.key }) { settings += ["--setenv", key, value] }
-            let full = prefix + [bubblewrap] + bubblewrapArguments(mounts + settings) + ["--", "/sandbox/launch"] + limits + ["--"] + command
+            let full =
+                prefix + [bubblewrap] + bubblewrapArguments(mounts + settings) + ["--", "/sandbox/launch"] + limits + [
+                    "--"
+                ] + command
             request = ProcessRequest(executable: full[0], arguments: Array(full.dropFirst()))
         } else {
             // As root, the launcher drops to the folder's uid itself and stays root, so the code cannot kill it.
@@ -263,7 +302,9 @@ public final class Sandbox: @unchecked Sendable {
     /// Runs `request` in `folder` as its owner's process: without namespaces, never while the other kind runs.
     private func execute(_ request: ProcessRequest, in folder: WorkFolder) throws -> ProcessOutcome {
         let owner = folder.owner
-        var outcome = try gate.map { gate in try gate.pass(as: owner) { try ProcessRunner.run(request) } } ?? ProcessRunner.run(request)
+        var outcome =
+            try gate.map { gate in try gate.pass(as: owner) { try ProcessRunner.run(request) } }
+            ?? ProcessRunner.run(request)
         // A launcher stopped from outside (a time or output limit) may not have finished its sweep.
         folder.sweptState.withLock { $0 = !outcome.timedOut && !outcome.outputLimitExceeded }
         if status.mode == .rlimitsOnly { OrphanReaper.killOrphans() }
@@ -280,7 +321,9 @@ public final class Sandbox: @unchecked Sendable {
     /// run, and no student's code at all when the binary is the reference's, can execute or read it. The limits are
     /// set by `grader-launch` before the binary is loaded, never by the harness: code in the student's file (a
     /// shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
-    public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner) throws -> ProcessOutcome {
+    public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner) throws
+        -> ProcessOutcome
+    {
         let folder = try workFolder(for: owner, prefix: "run")
         defer { folder.close() }
         try folder.copy(binary, as: "snippet", executable: true)
@@ -294,15 +337,20 @@ public final class Sandbox: @unchecked Sendable {
             // bubblewrap's private /tmp, without namespaces: a scratch folder in the run's own.
             let scratch = folder.path + "/scratch"
             guard mkdir(scratch, 0o700) == 0, folder.uid.map({ chown(scratch, $0, $0) == 0 }) ?? true else {
-                throw GraderError.io(path: scratch, reason: "cannot create the run's scratch folder: \(String(cString: strerror(errno)))")
+                throw GraderError.io(
+                    path: scratch, reason: "cannot create the run's scratch folder: \(String(cString: strerror(errno)))"
+                )
             }
             // The same clean environment bubblewrap's --clearenv/--setenv gives; none of the grader's variables. The
             // Swift runtime reads its arguments from /proc/self/cmdline: the process's own folder in /proc, no other.
             request = confine(
                 [folder.path + "/snippet", entry], folder: folder, limits: Self.launcherLimits(limits), mounts: [],
-                readable: (runtimeLibraries.hasPrefix("/usr/") ? [] : [runtimeLibraries]) + ["/proc/self"], writable: [],
+                readable: (runtimeLibraries.hasPrefix("/usr/") ? [] : [runtimeLibraries]) + ["/proc/self"],
+                writable: [],
                 workingDirectory: scratch,
-                environment: ["SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch])
+                environment: [
+                    "SWIFT_BACKTRACE": "enable=no", "PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
+                ])
         }
         request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
         request.wallSeconds = limits.wallSeconds
@@ -313,14 +361,17 @@ public final class Sandbox: @unchecked Sendable {
     /// Runs a tool that reads student code (the compiler, the linker) in `folder`, which it sees at its own path
     /// and is the only place it may write; `readable` lists what it reads besides the system's folders and the
     /// toolchain (the shared module cache, read-only).
-    func runTool(_ command: [String], in folder: WorkFolder, readable: [String], limits: ToolLimits) throws -> ProcessOutcome {
+    func runTool(_ command: [String], in folder: WorkFolder, readable: [String], limits: ToolLimits) throws
+        -> ProcessOutcome
+    {
         let environment = ["PATH": "/usr/bin:/bin", "HOME": folder.path, "TMPDIR": folder.path, "LANG": "C.UTF-8"]
         let visible = (toolchain.map { [$0] } ?? []) + readable
         var request: ProcessRequest
         if status.mode == .namespaces {
             let mounts = visible.flatMap { ["--ro-bind", $0, $0] } + ["--bind", folder.path, folder.path]
             request = confine(
-                command, folder: folder, limits: Self.launcherLimits(limits), mounts: mounts, readable: [], writable: [],
+                command, folder: folder, limits: Self.launcherLimits(limits), mounts: mounts, readable: [],
+                writable: [],
                 workingDirectory: folder.path, environment: environment)
         } else {
             // The toolchain reads /proc/self (its own path, its open files); /dev/null is written by the driver.
@@ -348,7 +399,8 @@ public final class Sandbox: @unchecked Sendable {
     public func privateFolder(named name: String) throws -> String {
         let path = "\(staging.path)/\(name)"
         guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
-            throw GraderError.io(path: path, reason: "cannot create a private folder: \(String(cString: strerror(errno)))")
+            throw GraderError.io(
+                path: path, reason: "cannot create a private folder: \(String(cString: strerror(errno)))")
         }
         return path
     }

@@ -68,13 +68,16 @@ public struct SnippetBuilder: Sendable {
     /// The folder of the Swift runtime libraries a snippet compiled by `swiftc` loads.
     public static func runtimeLibraryDirectory(of swiftc: String) -> String {
         let resolved = URL(fileURLWithPath: swiftc).resolvingSymlinksInPath()
-        return resolved.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lib/swift/linux").path
+        return resolved.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "lib/swift/linux"
+        ).path
     }
 
     /// The installation folder of `swiftc` (`/opt/swift/usr` for `/opt/swift/usr/bin/swiftc`): its tools, runtime
     /// and headers, which the compiler and the linker read.
     public static func toolchainDirectory(of swiftc: String) -> String {
-        URL(fileURLWithPath: swiftc).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: swiftc).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+            .path
     }
 
     /// Finds `swiftc` and prepares the cache folder, readable and writable by this user only (the sandbox's uids,
@@ -84,7 +87,10 @@ public struct SnippetBuilder: Sendable {
     ///   - cacheDirectory: Made private whoever created it; refused when it belongs to another user.
     ///   - toolchainFolder: Where the module cache and library list live; `nil` takes the shared one for this user
     ///     and compiler.
-    public init(cacheDirectory: String, compileSeconds: Double, sandbox: Sandbox, swiftc: String? = nil, toolchainFolder: String? = nil) throws {
+    public init(
+        cacheDirectory: String, compileSeconds: Double, sandbox: Sandbox, swiftc: String? = nil,
+        toolchainFolder: String? = nil
+    ) throws {
         let compiler = try swiftc ?? Self.findCompiler()
         self.swiftc = compiler
         self.cacheDirectory = cacheDirectory
@@ -97,7 +103,8 @@ public struct SnippetBuilder: Sendable {
         request.wallSeconds = 30
         let outcome = try ProcessRunner.run(request)
         compilerVersion = String(decoding: outcome.stdout + outcome.stderr, as: UTF8.self)
-        toolchain = ToolchainCache(folder: try toolchainFolder ?? ToolchainCache.sharedFolder(compilerVersion: compilerVersion))
+        toolchain = ToolchainCache(
+            folder: try toolchainFolder ?? ToolchainCache.sharedFolder(compilerVersion: compilerVersion))
     }
 
     /// Creates `folder` or checks that it is this user's own, then makes it private (mode 0700): whoever created
@@ -111,10 +118,16 @@ public struct SnippetBuilder: Sendable {
         guard info.st_uid == getuid() else {
             throw GraderError.io(
                 path: folder,
-                reason: "the grader's cache belongs to uid \(info.st_uid), not to this user (uid \(getuid())), so it cannot be kept private; give a folder of your own with --cache or GRADER_CACHE")
+                reason:
+                    """
+                    the grader's cache belongs to uid \(info.st_uid), not to this user (uid \(getuid())), so it \
+                    cannot be kept private; give a folder of your own with --cache or GRADER_CACHE
+                    """
+            )
         }
         guard chmod(folder, 0o700) == 0 else {
-            throw GraderError.io(path: folder, reason: "cannot make the grader's cache private: \(String(cString: strerror(errno)))")
+            throw GraderError.io(
+                path: folder, reason: "cannot make the grader's cache private: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -131,7 +144,9 @@ public struct SnippetBuilder: Sendable {
     /// - Parameters:
     ///   - owner: Whose code this is: a student's is compiled and linked in the sandbox.
     ///   - timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
-    public func build(fileName: String, source: [UInt8], entries: [HarnessEntry], owner: CodeOwner, timeLimit: Double? = nil) throws -> BuildResult {
+    public func build(
+        fileName: String, source: [UInt8], entries: [HarnessEntry], owner: CodeOwner, timeLimit: Double? = nil
+    ) throws -> BuildResult {
         let compileSeconds = timeLimit ?? self.compileSeconds
         let symbol = { (index: Int) in "grader_entry_\(index)" }
         let shims = EntryShims.source(for: entries, symbol: symbol)
@@ -163,7 +178,8 @@ public struct SnippetBuilder: Sendable {
         try space.add(Self.shimFileName, bytes: Array(shims.text.utf8))
         let outcome = try compile(arguments, in: space, seconds: compileSeconds)
         if outcome.timedOut { return .timedOut(seconds: compileSeconds) }
-        var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(of: space.path + "/", with: "")
+        var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(
+            of: space.path + "/", with: "")
         var diagnostics: [CompilerDiagnostic] = []
         if outcome.succeeded, space.hasFile("unit.o") {
             try space.copy(try harnessObject(harness), as: "harness.o")
@@ -173,7 +189,12 @@ public struct SnippetBuilder: Sendable {
                 return .built(binary: binary)
             }
             // The file compiled but does not link with the harness: it defines `main`, or a symbol the harness has.
-            log = "\(fileName) compiled, but could not be linked into a program with the grader's harness: does it define `main` (`@main`) or a C symbol (`@_cdecl`, `@c`, `@_silgen_name`) the program already has, or import a module the grader does not link?"
+            log =
+                """
+                \(fileName) compiled, but could not be linked into a program with the grader's harness: does it \
+                define `main` (`@main`) or a C symbol (`@_cdecl`, `@c`, `@_silgen_name`) the program already has, \
+                or import a module the grader does not link?
+                """
         } else {
             diagnostics = Self.parseDiagnostics(log, fileName: fileName, shimLines: shims.lines, entries: entries)
         }
@@ -218,9 +239,17 @@ public struct SnippetBuilder: Sendable {
         let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
         defer { work.remove() }
         _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
-        let outcome = try runTrustedCompiler(Self.harnessFlags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: 120)
+        let outcome = try runTrustedCompiler(
+            Self.harnessFlags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: 120)
         guard outcome.succeeded, rename(work.path + "/harness.o", path) == 0 else {
-            throw GraderError.io(path: path, reason: "the grader's harness does not compile: \(String(decoding: outcome.stderr, as: UTF8.self).prefix(2000))")
+            throw GraderError.io(
+                path: path,
+                reason:
+                    """
+                    the grader's harness does not compile: \
+                    \(String(decoding: outcome.stderr, as: UTF8.self).prefix(2000))
+                    """
+            )
         }
         return path
     }
@@ -228,7 +257,8 @@ public struct SnippetBuilder: Sendable {
     /// Runs `swiftc` with `arguments` on trusted code (a reference, the harness) in the grader's private `folder`,
     /// with a clean environment, the shared module cache (which it may fill) and a wall-clock limit.
     func runTrustedCompiler(_ arguments: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
-        try Self.runDirectly([swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache], in: folder, seconds: seconds)
+        try Self.runDirectly(
+            [swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache], in: folder, seconds: seconds)
     }
 
     /// Runs a tool on trusted input, outside the sandbox, in `folder`: a clean environment, bounded output and a
@@ -249,7 +279,8 @@ public struct SnippetBuilder: Sendable {
     /// through `swiftc`.
     func link(objects: [String], definitions: [String], output: String, in space: BuildSpace) throws -> Bool {
         if let linker = linkCommand {
-            let arguments = linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
+            let arguments =
+                linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
                 + definitions.map { "--defsym=\($0)" }
             return try space.run([linker.executable] + arguments, readable: [], seconds: 60).succeeded
         }
@@ -276,21 +307,28 @@ public struct SnippetBuilder: Sendable {
 
     /// Extracts `file:line:col: error: message` lines: the compiled file's own, with their line, and the shim file's,
     /// attributed to the entry whose shim holds the line.
-    static func parseDiagnostics(_ log: String, fileName: String, shimLines: [ClosedRange<Int>], entries: [HarnessEntry]) -> [CompilerDiagnostic] {
+    static func parseDiagnostics(
+        _ log: String, fileName: String, shimLines: [ClosedRange<Int>], entries: [HarnessEntry]
+    ) -> [CompilerDiagnostic] {
         var diagnostics: [CompilerDiagnostic] = []
         for rawLine in log.split(separator: "\n") {
             for (file, isShim) in [(fileName, false), (shimFileName, true)] where rawLine.hasPrefix(file + ":") {
-                let pieces = rawLine.dropFirst(file.count + 1).split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+                let pieces = rawLine.dropFirst(file.count + 1).split(
+                    separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
                 guard pieces.count == 4, let lineNumber = Int(pieces[0]), let column = Int(pieces[1]),
                     pieces[2].trimmingCharacters(in: .whitespaces) == "error"
                 else { continue }
                 let message = pieces[3].trimmingCharacters(in: .whitespaces)
                 if isShim {
                     let shim = shimLines.firstIndex { $0.contains(lineNumber) }
-                    diagnostics.append(CompilerDiagnostic(
-                        line: nil, column: nil, severity: .error, message: message, entry: shim.map { entries[$0].name }))
+                    diagnostics.append(
+                        CompilerDiagnostic(
+                            line: nil, column: nil, severity: .error, message: message,
+                            entry: shim.map { entries[$0].name }))
                 } else {
-                    diagnostics.append(CompilerDiagnostic(line: lineNumber, column: column, severity: .error, message: message, entry: nil))
+                    diagnostics.append(
+                        CompilerDiagnostic(
+                            line: lineNumber, column: column, severity: .error, message: message, entry: nil))
                 }
             }
         }
@@ -351,7 +389,8 @@ enum BuildSpace {
     func run(_ command: [String], readable: [String], seconds: Double) throws -> ProcessOutcome {
         switch self {
         case .confined(let folder, let sandbox):
-            return try sandbox.runTool(command, in: folder, readable: readable, limits: ToolLimits(wallSeconds: seconds))
+            return try sandbox.runTool(
+                command, in: folder, readable: readable, limits: ToolLimits(wallSeconds: seconds))
         case .trusted(let folder):
             return try SnippetBuilder.runDirectly(command, in: folder.path, seconds: seconds)
         }
@@ -375,7 +414,8 @@ public struct TemporaryDirectory: Sendable {
         let folder = parent.count > 1 && parent.hasSuffix("/") ? String(parent.dropLast()) : parent
         var template = Array("\(folder)/\(prefix)-XXXXXX".utf8CString)
         guard let created = mkdtemp(&template) else {
-            throw GraderError.io(path: parent, reason: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
+            throw GraderError.io(
+                path: parent, reason: "cannot create a temporary folder: \(String(cString: strerror(errno)))")
         }
         path = String(cString: created)
     }

@@ -30,11 +30,13 @@ enum StagingFolders {
     /// Records this process as the owner of `folder`.
     static func claim(_ folder: String) {
         guard let stat = ProcessStat(pid: getpid()) else { return }
-        _ = FileManager.default.createFile(atPath: "\(folder)/\(ownerFile)", contents: Data("\(getpid()) \(stat.startTime)\n".utf8))
+        _ = FileManager.default.createFile(
+            atPath: "\(folder)/\(ownerFile)", contents: Data("\(getpid()) \(stat.startTime)\n".utf8))
     }
 
     /// Removes the staging folders under `parent` that this user owns and whose grader is gone; never `keep`, never
-    /// one whose grader still runs, never one without an owner record (it may be being created). Returns what it removed.
+    /// one whose grader still runs, never one without an owner record (it may be being created). Returns what it
+    /// removed.
     @discardableResult
     static func removeStale(in parent: String, keep: String) -> [String] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return [] }
@@ -43,7 +45,9 @@ enum StagingFolders {
             let folder = (parent as NSString).appendingPathComponent(entry)
             guard folder != keep, !isOwnerAlive(folder) else { continue }
             var info = stat()
-            guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else { continue }
+            guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else {
+                continue
+            }
             if (try? FileManager.default.removeItem(atPath: folder)) != nil { removed.append(folder) }
         }
         return removed

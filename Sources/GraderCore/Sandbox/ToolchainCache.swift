@@ -20,7 +20,8 @@ final class ToolchainCache: @unchecked Sendable {
 
     /// The modules a student's file may import; each one's C headers are precompiled by the warm-up.
     static let modules = [
-        "Foundation", "FoundationEssentials", "FoundationNetworking", "FoundationXML", "Dispatch", "Glibc", "Synchronization",
+        "Foundation", "FoundationEssentials", "FoundationNetworking", "FoundationXML", "Dispatch", "Glibc",
+        "Synchronization",
         "RegexBuilder", "Observation", "_Differentiation", "Distributed",
     ]
 
@@ -32,11 +33,14 @@ final class ToolchainCache: @unchecked Sendable {
     static func sharedFolder(compilerVersion: String) throws -> String {
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
-        let parent = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        let parent =
+            NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
         let path = "\(parent)/grader-toolchain-\(getuid())-\(hasher.hexDigest().prefix(12))"
         if mkdir(path, 0o755) == 0 || errno == EEXIST {
             var info = stat()
-            if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o022 == 0 {
+            if lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid(),
+                info.st_mode & 0o022 == 0
+            {
                 chmod(path, 0o755)
                 return path
             }
@@ -93,7 +97,8 @@ final class ToolchainCache: @unchecked Sendable {
             let source = modules.map { "import \($0)\n" }.joined() + "func __graderWarmUp() {}\n"
             _ = FileManager.default.createFile(atPath: "\(work.path)/\(name).swift", contents: Data(source.utf8))
             let outcome = try builder.runTrustedCompiler(
-                SnippetBuilder.flags + ["-parse-as-library", "-wmo", "-c", "\(name).swift", "-o", "\(name).o"], in: work.path, seconds: 300)
+                SnippetBuilder.flags + ["-parse-as-library", "-wmo", "-c", "\(name).swift", "-o", "\(name).o"],
+                in: work.path, seconds: 300)
             return outcome.succeeded ? "\(name).o" : nil
         }
         var objects: [String] = []
@@ -104,14 +109,21 @@ final class ToolchainCache: @unchecked Sendable {
                 if let object = try compile([module], name: "module\(index)") { objects.append(object) }
             }
         }
-        guard !objects.isEmpty, let extract = builder.linkCommand?.autolinkExtract ?? Self.autolinkExtract(beside: builder.swiftc) else {
-            throw GraderError.io(path: builder.swiftc, reason: "the compiler cannot import Foundation or Glibc with the grader's flags")
+        guard !objects.isEmpty,
+            let extract = builder.linkCommand?.autolinkExtract ?? Self.autolinkExtract(beside: builder.swiftc)
+        else {
+            throw GraderError.io(
+                path: builder.swiftc, reason: "the compiler cannot import Foundation or Glibc with the grader's flags")
         }
-        guard try SnippetBuilder.runDirectly([extract] + objects + ["-o", "autolink.txt"], in: work.path, seconds: 60).succeeded, let listed = FileManager.default.contents(atPath: work.path + "/autolink.txt") else {
+        guard
+            try SnippetBuilder.runDirectly([extract] + objects + ["-o", "autolink.txt"], in: work.path, seconds: 60)
+                .succeeded, let listed = FileManager.default.contents(atPath: work.path + "/autolink.txt")
+        else {
             throw GraderError.io(path: extract, reason: "cannot list the libraries the toolchain's modules need")
         }
         var libraries: [String] = []
-        for line in String(decoding: listed, as: UTF8.self).split(whereSeparator: \.isNewline) where !libraries.contains(String(line)) {
+        for line in String(decoding: listed, as: UTF8.self).split(whereSeparator: \.isNewline)
+        where !libraries.contains(String(line)) {
             libraries.append(String(line))
         }
         Self.publish(moduleCache)
@@ -122,7 +134,8 @@ final class ToolchainCache: @unchecked Sendable {
 
     /// `swift-autolink-extract` next to `swiftc`.
     static func autolinkExtract(beside swiftc: String) -> String? {
-        let path = URL(fileURLWithPath: swiftc).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("swift-autolink-extract").path
+        let path = URL(fileURLWithPath: swiftc).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("swift-autolink-extract").path
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
 

@@ -35,7 +35,9 @@ final class WorkFolder: @unchecked Sendable {
         chmod(path, 0o700)
         if let uid, chown(path, uid, uid) != 0 {
             folder.remove()
-            throw GraderError.io(path: path, reason: "cannot hand the folder to the sandbox's uid \(uid): \(String(cString: strerror(errno)))")
+            throw GraderError.io(
+                path: path,
+                reason: "cannot hand the folder to the sandbox's uid \(uid): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -5,7 +5,8 @@ public struct SimilarityMatch: Sendable, Codable, Equatable {
     public let students: [String]
     /// 0...1, the share of the smaller file's fingerprints found in the other file; see `SimilarityDetector`.
     public let score: Double
-    /// The matching regions, as 1-based inclusive line ranges in each student's file: [{"a": [3, 9], "b": [5, 12]}], a = students[0].
+    /// The matching regions, as 1-based inclusive line ranges in each student's file: [{"a": [3, 9], "b": [5, 12]}], a
+    /// = students[0].
     public let lines: [MatchedRegion]
 
     /// A match as `SimilarityDetector.compare` reports it, or as read back from a report.
@@ -69,7 +70,9 @@ public enum SimilarityDetector {
     ///
     /// `base` is the starter code every student received: its fingerprints are subtracted from everyone's, so
     /// untouched scaffolds never match.
-    public static func compare(problem: String, files: [String: String], base: String?, threshold: Double) -> [SimilarityMatch] {
+    public static func compare(problem: String, files: [String: String], base: String?, threshold: Double)
+        -> [SimilarityMatch]
+    {
         compare(problem: problem, files: files, base: base, threshold: threshold, settings: .standard)
     }
 
@@ -91,16 +94,21 @@ public enum SimilarityDetector {
     }
 
     /// `compare` with explicit settings, for experiments and tests.
-    static func compare(problem: String, files: [String: String], base: String?, threshold: Double,
-                        settings: Settings) -> [SimilarityMatch] {
+    static func compare(
+        problem: String, files: [String: String], base: String?, threshold: Double,
+        settings: Settings
+    ) -> [SimilarityMatch] {
         let students = files.keys.sorted()
         // Every k-gram of the base, not only its winnowed ones: a student's window over the same code may pick others.
-        let baseHashes = Set(base.map { Winnowing.kGramHashes(of: SwiftTokenizer.tokens($0), kGramLength: settings.kGramLength) }
-                             ?? [])
+        let baseHashes = Set(
+            base.map { Winnowing.kGramHashes(of: SwiftTokenizer.tokens($0), kGramLength: settings.kGramLength) }
+                ?? [])
         var prints: [[Fingerprint]] = students.map { student in
-            Winnowing.fingerprints(of: SwiftTokenizer.tokens(files[student] ?? ""), kGramLength: settings.kGramLength,
-                                   windowSize: settings.windowSize)
-                .filter { !baseHashes.contains($0.hash) }
+            Winnowing.fingerprints(
+                of: SwiftTokenizer.tokens(files[student] ?? ""), kGramLength: settings.kGramLength,
+                windowSize: settings.windowSize
+            )
+            .filter { !baseHashes.contains($0.hash) }
         }
 
         var holders: [UInt64: [Int]] = [:]
@@ -129,20 +137,26 @@ public enum SimilarityDetector {
                 guard profiles[b].distinctCount >= settings.minimumFingerprints else { continue }
                 let score = Double(shared[b]) / Double(min(profiles[a].distinctCount, profiles[b].distinctCount))
                 guard score >= threshold else { continue }
-                matches.append(SimilarityMatch(problem: problem, students: [students[a], students[b]], score: score,
-                                               lines: regions(profiles[a], profiles[b])))
+                matches.append(
+                    SimilarityMatch(
+                        problem: problem, students: [students[a], students[b]], score: score,
+                        lines: regions(profiles[a], profiles[b])))
             }
         }
         matches += shortMatches(
-            problem: problem, students: students, files: files, short: students.indices.filter { profiles[$0].distinctCount < settings.minimumFingerprints },
+            problem: problem, students: students, files: files,
+            short: students.indices.filter { profiles[$0].distinctCount < settings.minimumFingerprints },
             base: base, commonLimit: commonLimit, settings: settings)
-        return matches.sorted { ($0.score, $1.students[0], $1.students[1]) > ($1.score, $0.students[0], $0.students[1]) }
+        return matches.sorted {
+            ($0.score, $1.students[0], $1.students[1]) > ($1.score, $0.students[0], $0.students[1])
+        }
     }
 
     /// Pairs among the `short` files (indices into `students`) whose text is the same token for token, as written:
     /// see the type's summary. Each pair scores 1 and matches line for line over the whole file.
     static func shortMatches(
-        problem: String, students: [String], files: [String: String], short: [Int], base: String?, commonLimit: Int, settings: Settings
+        problem: String, students: [String], files: [String: String], short: [Int], base: String?, commonLimit: Int,
+        settings: Settings
     ) -> [SimilarityMatch] {
         let baseTokens = base.map { SwiftTokenizer.tokens($0).map(\.verbatim) } ?? []
         let baseCounts = Dictionary(baseTokens.map { ($0, 1) }, uniquingKeysWith: +)
@@ -167,8 +181,11 @@ public enum SimilarityDetector {
             for (position, a) in members.enumerated() {
                 for b in members[(position + 1)...] {
                     let (x, y) = a < b ? (a, b) : (b, a)
-                    let lines = [MatchedRegion(a: [spans[x]!.first, spans[x]!.last], b: [spans[y]!.first, spans[y]!.last])]
-                    matches.append(SimilarityMatch(problem: problem, students: [students[x], students[y]], score: 1, lines: lines))
+                    let lines = [
+                        MatchedRegion(a: [spans[x]!.first, spans[x]!.last], b: [spans[y]!.first, spans[y]!.last])
+                    ]
+                    matches.append(
+                        SimilarityMatch(problem: problem, students: [students[x], students[y]], score: 1, lines: lines))
                 }
             }
         }
@@ -226,9 +243,10 @@ public enum SimilarityDetector {
         }
 
         func union(_ other: Region) -> Region {
-            Region(a: min(a.lowerBound, other.a.lowerBound)...max(a.upperBound, other.a.upperBound),
-                   b: min(b.lowerBound, other.b.lowerBound)...max(b.upperBound, other.b.upperBound),
-                   anchored: anchored || other.anchored)
+            Region(
+                a: min(a.lowerBound, other.a.lowerBound)...max(a.upperBound, other.a.upperBound),
+                b: min(b.lowerBound, other.b.lowerBound)...max(b.upperBound, other.b.upperBound),
+                anchored: anchored || other.anchored)
         }
 
         static func touch(_ x: ClosedRange<Int>, _ y: ClosedRange<Int>) -> Bool {

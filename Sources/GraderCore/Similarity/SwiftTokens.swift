@@ -39,7 +39,8 @@ enum SwiftTokenizer {
     static let keywords: Set<String> = [
         "associatedtype", "class", "deinit", "enum", "extension", "fileprivate", "func", "import", "init", "inout",
         "internal", "let", "open", "operator", "private", "precedencegroup", "protocol", "public", "rethrows", "static",
-        "struct", "subscript", "typealias", "var", "break", "case", "catch", "continue", "default", "defer", "do", "else",
+        "struct", "subscript", "typealias", "var", "break", "case", "catch", "continue", "default", "defer", "do",
+        "else",
         "fallthrough", "for", "guard", "if", "in", "repeat", "return", "throw", "switch", "where", "while", "Any", "as",
         "await", "false", "is", "nil", "self", "Self", "super", "throws", "true", "try", "async", "lazy", "mutating",
         "nonmutating", "override", "some", "any", "weak", "unowned", "final", "convenience", "required", "dynamic",
@@ -93,11 +94,13 @@ enum SwiftTokenizer {
                     while index < bytes.count, bytes[index] != .backtick, bytes[index] != .newline { index += 1 }
                     if index < bytes.count, bytes[index] == .backtick { index += 1 }
                     // `name` and name are the same name to the compiler.
-                    append("I", line: line, verbatim: String(decoding: bytes[start..<index], as: UTF8.self).filter { $0 != "`" })
+                    append(
+                        "I", line: line,
+                        verbatim: String(decoding: bytes[start..<index], as: UTF8.self).filter { $0 != "`" })
                 } else if byte == .semicolon {
                     // A statement separator the compiler does not need: `a = 1;` is `a = 1`.
                     index += 1
-                } else if (byte == .at || byte == .hash), let next, Self.isIdentifierStart(next) {
+                } else if byte == .at || byte == .hash, let next, Self.isIdentifierStart(next) {
                     let start = index
                     index += 1
                     while index < bytes.count, Self.isIdentifierPart(bytes[index]) { index += 1 }
@@ -106,8 +109,12 @@ enum SwiftTokenizer {
                     let start = index
                     let dotted = byte == .dot
                     index += 1
-                    while index < bytes.count, Self.isOperatorCharacter(bytes[index]) || (dotted && bytes[index] == .dot) {
-                        if bytes[index] == .slash, let after = peek(index + 1), after == .slash || after == .star { break }
+                    while index < bytes.count,
+                        Self.isOperatorCharacter(bytes[index]) || (dotted && bytes[index] == .dot)
+                    {
+                        if bytes[index] == .slash, let after = peek(index + 1), after == .slash || after == .star {
+                            break
+                        }
                         index += 1
                     }
                     append(String(decoding: bytes[start..<index], as: UTF8.self), line: line)
@@ -165,7 +172,9 @@ enum SwiftTokenizer {
                 let byte = bytes[index]
                 if Self.isIdentifierPart(byte) && byte < 0x80 && byte != UInt8(ascii: "$") {
                     index += 1
-                } else if byte == .dot, let next = peek(index + 1), Self.isDigit(next) || (isHex && Self.isHexDigit(next)) {
+                } else if byte == .dot, let next = peek(index + 1),
+                    Self.isDigit(next) || (isHex && Self.isHexDigit(next))
+                {
                     index += 1
                 } else if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
                     let previous = bytes[index - 1] | 0x20  // lower case
@@ -201,7 +210,10 @@ enum SwiftTokenizer {
                     if byte == .backslash {
                         index += 1
                         var escapeHashes = 0
-                        while escapeHashes < hashes, index < bytes.count, bytes[index] == .hash { escapeHashes += 1; index += 1 }
+                        while escapeHashes < hashes, index < bytes.count, bytes[index] == .hash {
+                            escapeHashes += 1
+                            index += 1
+                        }
                         guard escapeHashes == hashes, index < bytes.count else { continue }
                         if bytes[index] == .openParenthesis {
                             stack.append(.interpolation(depth: 1))
@@ -225,7 +237,11 @@ enum SwiftTokenizer {
                         stack[stack.count - 1] = .interpolation(depth: depth + 1)
                         index += 1
                     } else if byte == .closeParenthesis {
-                        if depth == 1 { stack.removeLast() } else { stack[stack.count - 1] = .interpolation(depth: depth - 1) }
+                        if depth == 1 {
+                            stack.removeLast()
+                        } else {
+                            stack[stack.count - 1] = .interpolation(depth: depth - 1)
+                        }
                         index += 1
                     } else {
                         index += 1
@@ -237,7 +253,10 @@ enum SwiftTokenizer {
         /// Skips the opening delimiter of a literal at `index` and returns its kind.
         mutating func openLiteral() -> Frame {
             var hashes = 0
-            while index < bytes.count, bytes[index] == .hash { hashes += 1; index += 1 }
+            while index < bytes.count, bytes[index] == .hash {
+                hashes += 1
+                index += 1
+            }
             let multiline = peek(index) == .quote && peek(index + 1) == .quote && peek(index + 2) == .quote
             index += multiline ? 3 : 1
             return .literal(hashes: hashes, multiline: multiline)
@@ -267,7 +286,8 @@ enum SwiftTokenizer {
 
         /// Letters, `_`, `$` (for `$0`) and any non-ASCII byte, so Unicode identifiers stay whole.
         static func isIdentifierStart(_ byte: UInt8) -> Bool {
-            (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
+            (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z")) || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "$")
                 || byte >= 0x80
         }
 
@@ -275,8 +295,10 @@ enum SwiftTokenizer {
 
         static func isOperatorCharacter(_ byte: UInt8) -> Bool {
             switch byte {
-            case UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "!"), UInt8(ascii: "*"),
-                UInt8(ascii: "%"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "^"),
+            case UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "!"),
+                UInt8(ascii: "*"),
+                UInt8(ascii: "%"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "|"),
+                UInt8(ascii: "^"),
                 UInt8(ascii: "~"), UInt8(ascii: "?"):
                 return true
             default:

@@ -30,8 +30,10 @@ enum Winnowing {
     static let defaultWindowSize = 8
 
     /// The winnowed fingerprints of `tokens`, in source order.
-    static func fingerprints(of tokens: [SimilarityToken], kGramLength: Int = defaultKGramLength,
-                             windowSize: Int = defaultWindowSize) -> [Fingerprint] {
+    static func fingerprints(
+        of tokens: [SimilarityToken], kGramLength: Int = defaultKGramLength,
+        windowSize: Int = defaultWindowSize
+    ) -> [Fingerprint] {
         let hashes = kGramHashes(of: tokens, kGramLength: kGramLength)
         guard !hashes.isEmpty else { return [] }
         let window = max(1, min(windowSize, hashes.count))
@@ -39,14 +41,18 @@ enum Winnowing {
         var selected = -1
         func record(_ position: Int) {
             selected = position
-            fingerprints.append(Fingerprint(hash: hashes[position], position: position, firstLine: tokens[position].line,
-                                            lastLine: tokens[position + kGramLength - 1].line))
+            fingerprints.append(
+                Fingerprint(
+                    hash: hashes[position], position: position, firstLine: tokens[position].line,
+                    lastLine: tokens[position + kGramLength - 1].line))
         }
         for windowEnd in (window - 1)..<hashes.count {
             let windowStart = windowEnd - window + 1
             if selected < windowStart {
                 var smallest = windowStart
-                for position in windowStart...windowEnd where hashes[position] <= hashes[smallest] { smallest = position }
+                for position in windowStart...windowEnd where hashes[position] <= hashes[smallest] {
+                    smallest = position
+                }
                 record(smallest)
             } else if hashes[windowEnd] < hashes[selected] {
                 record(windowEnd)

@@ -8,7 +8,9 @@ public struct AnswerProblem: Error, Sendable, Equatable {
 public enum AnswerParser {
     /// Reads `node` as `type` (`Int`, `Double`, `[Double]` or `[[Double]]`).
     public static func parse(_ node: YAMLTree, as type: SwiftType) -> Result<SnippetValue, AnswerProblem> {
-        do { return .success(try value(node, type, path: "")) } catch let problem as AnswerProblem { return .failure(problem) } catch {
+        do { return .success(try value(node, type, path: "")) } catch let problem as AnswerProblem {
+            return .failure(problem)
+        } catch {
             return .failure(AnswerProblem(message: "\(error)"))
         }
     }
@@ -23,9 +25,13 @@ public enum AnswerParser {
             let text = raw.trimmingWhitespace().filter { $0 != "_" }
             if let value = Int(text) { return .int(value) }
             if let value = YAMLScalars.double(node) {
-                if !value.isFinite { throw AnswerProblem(message: "must be a finite whole number\(place), found `\(raw)`") }
+                if !value.isFinite {
+                    throw AnswerProblem(message: "must be a finite whole number\(place), found `\(raw)`")
+                }
                 if value == value.rounded(), abs(value) < 9.0e15 { return .int(Int(value)) }
-                if value == value.rounded() { throw AnswerProblem(message: "\(raw) is too large for a whole number\(place)") }
+                if value == value.rounded() {
+                    throw AnswerProblem(message: "\(raw) is too large for a whole number\(place)")
+                }
                 throw AnswerProblem(message: "must be a whole number\(place), found `\(raw)`")
             }
             if text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) && text.contains(where: \.isNumber) {
@@ -50,11 +56,20 @@ public enum AnswerParser {
         case .array(let element):
             guard case .sequence(let items, _) = node else {
                 let noun = element.rank > 0 ? "a list of rows" : "a list"
-                throw AnswerProblem(message: "must be \(noun) like \(example(type)), found \(node.kindDescription)\(place)")
+                throw AnswerProblem(
+                    message: "must be \(noun) like \(example(type)), found \(node.kindDescription)\(place)")
             }
             var values: [SnippetValue] = []
-            if case .array = element, let index = items.firstIndex(where: { if case .sequence = $0 { return false } else { return true } }) {
-                throw AnswerProblem(message: "must be a list of rows like \(example(type)), but row \(path)[\(index)] is \(items[index].kindDescription)")
+            if case .array = element,
+                let index = items.firstIndex(where: { if case .sequence = $0 { return false } else { return true } })
+            {
+                throw AnswerProblem(
+                    message:
+                        """
+                        must be a list of rows like \(example(type)), but row \(path)[\(index)] is \
+                        \(items[index].kindDescription)
+                        """
+                )
             }
             for (index, item) in items.enumerated() {
                 values.append(try value(item, element, path: path + "[\(index)]"))
@@ -66,7 +81,9 @@ public enum AnswerParser {
                 }
                 if let first = lengths.first, let bad = lengths.firstIndex(where: { $0 != first }) {
                     throw AnswerProblem(
-                        message: "is ragged: row \(path)[0] has \(first) entries but row \(path)[\(bad)] has \(lengths[bad])")
+                        message:
+                            "is ragged: row \(path)[0] has \(first) entries but row \(path)[\(bad)] has \(lengths[bad])"
+                    )
                 }
             }
             return .array(values)

@@ -4,9 +4,15 @@ import Foundation
 public enum Scaffold {
     /// The files of a fresh submission, by file name.
     public static func files(for problems: ProblemSet, student: String? = nil) -> [(name: String, contents: String)] {
-        var answers = ["# Answers for \(problems.title). Replace each `null` with your answer; see `grader list` for the parts.", ""]
+        var answers = [
+            "# Answers for \(problems.title). Replace each `null` with your answer; see `grader list` for the parts.",
+            "",
+        ]
         if let student {
-            answers += ["# Your student id: your answers are graded against your own variant of the numbers (HANDOUT.md).", "\(Submission.studentKey): \(AnswerSheet.yamlScalar(student))", ""]
+            answers += [
+                "# Your student id: your answers are graded against your own variant of the numbers (HANDOUT.md).",
+                "\(Submission.studentKey): \(AnswerSheet.yamlScalar(student))", "",
+            ]
         }
         var files: [(String, String)] = []
         for problem in problems.problems {
@@ -20,7 +26,10 @@ public enum Scaffold {
             }
             let snippets = problem.snippetParts.compactMap { $0.kind.snippet?.signature }
             if !snippets.isEmpty {
-                var source = ["// \(problem.title): implement each function below. Helper functions may be added to this file.", ""]
+                var source = [
+                    "// \(problem.title): implement each function below. Helper functions may be added to this file.",
+                    "",
+                ]
                 for signature in snippets {
                     source.append("\(signature.text) {")
                     source.append("    fatalError(\"TODO: implement \(signature.name)\")")

@@ -47,7 +47,8 @@ public struct Submission: Sendable {
             }
         }
         return Submission(
-            folder: folder, answers: answers, answersProblem: problem, warnings: warnings, student: declared, declaredStudent: declared)
+            folder: folder, answers: answers, answersProblem: problem, warnings: warnings, student: declared,
+            declaredStudent: declared)
     }
 
     /// The key in `answers.yaml` that names the student, whose variant of the numbers the answers are for.
@@ -57,27 +58,49 @@ public struct Submission: Sendable {
         _ tree: YAMLTree, problems: ProblemSet, warnings: inout [Diagnostic], student: inout String?
     ) throws -> [String: [String: YAMLTree]] {
         guard case .mapping(let entries, _) = tree else {
-            throw YAMLReadError(file: answersFileName, line: tree.line,
-                                message: "must map problem ids to their answers (`parameter-counts:` then `  mlp: 4353`), found \(tree.kindDescription)")
+            throw YAMLReadError(
+                file: answersFileName, line: tree.line,
+                message:
+                    """
+                    must map problem ids to their answers (`parameter-counts:` then `  mlp: 4353`), found \
+                    \(tree.kindDescription)
+                    """
+            )
         }
         var result: [String: [String: YAMLTree]] = [:]
         for entry in entries {
             if entry.key == studentKey, problems.problem(entry.key) == nil {
-                if case .scalar(let text, _, _) = entry.value, case let id = text.trimmingWhitespace(), Self.isStudentID(id) {
+                if case .scalar(let text, _, _) = entry.value, case let id = text.trimmingWhitespace(),
+                    Self.isStudentID(id)
+                {
                     student = id
                 } else {
-                    warnings.append(Diagnostic(.warning, file: answersFileName, line: entry.line, "`student:` must be your student id (at most 100 characters, no control characters, no `/`); ignored"))
+                    warnings.append(
+                        Diagnostic(
+                            .warning, file: answersFileName, line: entry.line,
+                            """
+                            `student:` must be your student id (at most 100 characters, no control characters, no \
+                            `/`); ignored
+                            """
+                        ))
                 }
                 continue
             }
             guard let problem = problems.problem(entry.key) else {
                 let known = problems.problems.map(\.id).joined(separator: ", ")
-                warnings.append(Diagnostic(.warning, file: answersFileName, line: entry.line, "unknown problem `\(entry.key)` ignored (problems: \(known))"))
+                warnings.append(
+                    Diagnostic(
+                        .warning, file: answersFileName, line: entry.line,
+                        "unknown problem `\(entry.key)` ignored (problems: \(known))"))
                 continue
             }
             guard case .mapping(let parts, _) = entry.value else {
                 if !entry.value.isNull {
-                    warnings.append(Diagnostic(.warning, file: answersFileName, line: entry.line, "`\(entry.key)` must map part ids to answers, found \(entry.value.kindDescription); ignored"))
+                    warnings.append(
+                        Diagnostic(
+                            .warning, file: answersFileName, line: entry.line,
+                            "`\(entry.key)` must map part ids to answers, found \(entry.value.kindDescription); ignored"
+                        ))
                 }
                 continue
             }
@@ -85,11 +108,21 @@ public struct Submission: Sendable {
             for part in parts {
                 guard let definition = problem.parts.first(where: { $0.id == part.key }) else {
                     let known = problem.answerParts.map(\.id).joined(separator: ", ")
-                    warnings.append(Diagnostic(.warning, file: answersFileName, line: part.line, "unknown part `\(entry.key).\(part.key)` ignored (parts: \(known))"))
+                    warnings.append(
+                        Diagnostic(
+                            .warning, file: answersFileName, line: part.line,
+                            "unknown part `\(entry.key).\(part.key)` ignored (parts: \(known))"))
                     continue
                 }
                 if definition.isSnippet {
-                    warnings.append(Diagnostic(.warning, file: answersFileName, line: part.line, "`\(part.key)` is a function; it is graded from \(problem.snippetFileName), not answers.yaml"))
+                    warnings.append(
+                        Diagnostic(
+                            .warning, file: answersFileName, line: part.line,
+                            """
+                            `\(part.key)` is a function; it is graded from \(problem.snippetFileName), not \
+                            answers.yaml
+                            """
+                        ))
                     continue
                 }
                 byPart[part.key] = part.value
@@ -125,7 +158,10 @@ public struct Submission: Sendable {
             let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
             let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             guard target.hasPrefix(root + "/") else {
-                return .failure(FileProblem(missing: false, message: "\(name) is a symbolic link to a file outside the submission folder; it was not read"))
+                return .failure(
+                    FileProblem(
+                        missing: false,
+                        message: "\(name) is a symbolic link to a file outside the submission folder; it was not read"))
             }
             guard stat(path, &info) == 0 else {
                 return .failure(FileProblem(missing: true, message: "\(name) is a broken symbolic link"))
@@ -138,12 +174,17 @@ public struct Submission: Sendable {
             return .failure(FileProblem(missing: false, message: "\(name) is not a regular file"))
         }
         if Int(info.st_size) > maxFileBytes {
-            return .failure(FileProblem(missing: false, message: "\(name) is \(info.st_size) bytes, over the \(maxFileBytes / 1024) KiB limit; it was not read"))
+            return .failure(
+                FileProblem(
+                    missing: false,
+                    message:
+                        "\(name) is \(info.st_size) bytes, over the \(maxFileBytes / 1024) KiB limit; it was not read"))
         }
         // O_NONBLOCK: should the file be swapped for a FIFO after the checks above, opening it must not hang.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
-            return .failure(FileProblem(missing: false, message: "\(name) cannot be read: \(String(cString: strerror(errno)))"))
+            return .failure(
+                FileProblem(missing: false, message: "\(name) cannot be read: \(String(cString: strerror(errno)))"))
         }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -151,7 +192,9 @@ public struct Submission: Sendable {
         }
         let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
         if data.count > maxFileBytes {
-            return .failure(FileProblem(missing: false, message: "\(name) is over the \(maxFileBytes / 1024) KiB limit; it was not read"))
+            return .failure(
+                FileProblem(
+                    missing: false, message: "\(name) is over the \(maxFileBytes / 1024) KiB limit; it was not read"))
         }
         return .success([UInt8](data))
     }

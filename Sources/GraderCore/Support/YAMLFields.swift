@@ -7,7 +7,9 @@ struct YAMLFields {
 
     init(_ node: YAMLTree, file: String, what: String) throws {
         guard case .mapping(let entries, let line) = node else {
-            throw YAMLReadError(file: file, line: node.line, message: "\(what) must be a mapping of keys to values, found \(node.kindDescription)")
+            throw YAMLReadError(
+                file: file, line: node.line,
+                message: "\(what) must be a mapping of keys to values, found \(node.kindDescription)")
         }
         self.file = file
         self.line = line
@@ -35,7 +37,9 @@ struct YAMLFields {
 
     mutating func string(_ key: String) throws -> String? {
         guard let node = node(key) else { return nil }
-        guard case .scalar(let text, _, _) = node else { throw error("`\(key)` must be text, found \(node.kindDescription)", line: node.line) }
+        guard case .scalar(let text, _, _) = node else {
+            throw error("`\(key)` must be text, found \(node.kindDescription)", line: node.line)
+        }
         return text
     }
 
@@ -46,7 +50,9 @@ struct YAMLFields {
 
     mutating func double(_ key: String) throws -> Double? {
         guard let node = node(key) else { return nil }
-        guard let value = YAMLScalars.double(node) else { throw error("`\(key)` must be a number, found \(node.kindDescription)", line: node.line) }
+        guard let value = YAMLScalars.double(node) else {
+            throw error("`\(key)` must be a number, found \(node.kindDescription)", line: node.line)
+        }
         return value
     }
 
@@ -68,9 +74,13 @@ struct YAMLFields {
 
     mutating func strings(_ key: String) throws -> [String]? {
         guard let node = node(key) else { return nil }
-        guard case .sequence(let items, _) = node else { throw error("`\(key)` must be a list, found \(node.kindDescription)", line: node.line) }
+        guard case .sequence(let items, _) = node else {
+            throw error("`\(key)` must be a list, found \(node.kindDescription)", line: node.line)
+        }
         return try items.map { item in
-            guard case .scalar(let text, _, _) = item else { throw error("`\(key)` must list text values", line: item.line) }
+            guard case .scalar(let text, _, _) = item else {
+                throw error("`\(key)` must list text values", line: item.line)
+            }
             return text
         }
     }

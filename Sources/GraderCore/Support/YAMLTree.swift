@@ -28,13 +28,17 @@ public indirect enum YAMLTree: Sendable {
         case .scalar(let text, let quoted, let line): return "s\(line)\(quoted ? "q" : "")\(text.utf8.count):\(text)"
         case .sequence(let items, let line): return "l\(line)[" + items.map(\.canonical).joined(separator: ",") + "]"
         case .mapping(let entries, let line):
-            return "m\(line){" + entries.map { "\($0.line)\($0.key.utf8.count):\($0.key)=\($0.value.canonical)" }.joined(separator: ",") + "}"
+            return "m\(line){"
+                + entries.map { "\($0.line)\($0.key.utf8.count):\($0.key)=\($0.value.canonical)" }.joined(
+                    separator: ",") + "}"
         }
     }
 
     /// True for an empty or `null`/`~` scalar.
     public var isNull: Bool {
-        if case .scalar(let text, let quoted, _) = self, !quoted { return ["", "~", "null", "Null", "NULL"].contains(text) }
+        if case .scalar(let text, let quoted, _) = self, !quoted {
+            return ["", "~", "null", "Null", "NULL"].contains(text)
+        }
         return false
     }
 }
@@ -69,7 +73,8 @@ public enum YAMLReader {
         if source.hasPrefix("\u{FEFF}") { source.removeFirst() }
         let node: Node?
         do {
-            // The basic resolver: the grader reads scalars itself, and the default one runs a regular expression per scalar.
+            // The basic resolver: the grader reads scalars itself, and the default one runs a regular expression per
+            // scalar.
             node = try Yams.compose(yaml: source, .basic)
         } catch let error as YamlError {
             throw describe(error, file: file, source: source)
@@ -85,28 +90,40 @@ public enum YAMLReader {
         guard budget >= 0 else {
             throw YAMLReadError(
                 file: file, line: line,
-                message: "the document expands to more than \(defaultNodeBudget) values (aliases `*name` repeating anchors?); refusing to read it")
+                message:
+                    """
+                    the document expands to more than \(defaultNodeBudget) values (aliases `*name` repeating \
+                    anchors?); refusing to read it
+                    """
+            )
         }
-        guard depth < 64 else { throw YAMLReadError(file: file, line: line, message: "nested more than 64 levels deep") }
+        guard depth < 64 else {
+            throw YAMLReadError(file: file, line: line, message: "nested more than 64 levels deep")
+        }
         switch node {
         case .scalar(let scalar):
             return .scalar(scalar.string, quoted: scalar.style != .plain && scalar.style != .any, line: line)
         case .sequence(let sequence):
-            return .sequence(try sequence.map { try convert($0, file: file, budget: &budget, depth: depth + 1) }, line: line)
+            return .sequence(
+                try sequence.map { try convert($0, file: file, budget: &budget, depth: depth + 1) }, line: line)
         case .mapping(let mapping):
             var entries: [(key: String, value: YAMLTree, line: Int)] = []
             var seen: [String: Int] = [:]
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key else {
-                    throw YAMLReadError(file: file, line: key.mark?.line ?? line, message: "a key must be plain text, not \(key.kindName)")
+                    throw YAMLReadError(
+                        file: file, line: key.mark?.line ?? line,
+                        message: "a key must be plain text, not \(key.kindName)")
                 }
                 let keyLine = key.mark?.line ?? line
                 if let first = seen[keyScalar.string] {
                     throw YAMLReadError(
-                        file: file, line: keyLine, message: "duplicate key `\(keyScalar.string)` (first on line \(first))")
+                        file: file, line: keyLine,
+                        message: "duplicate key `\(keyScalar.string)` (first on line \(first))")
                 }
                 seen[keyScalar.string] = keyLine
-                entries.append((keyScalar.string, try convert(value, file: file, budget: &budget, depth: depth + 1), keyLine))
+                entries.append(
+                    (keyScalar.string, try convert(value, file: file, budget: &budget, depth: depth + 1), keyLine))
             }
             return .mapping(entries, line: line)
         case .alias:
@@ -116,21 +133,24 @@ public enum YAMLReader {
 
     private static func describe(_ error: YamlError, file: String, source: String) -> YAMLReadError {
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-            let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let contextText = context.map { "\($0.text) " } ?? ""
-            return YAMLReadError(file: file, line: mark.line, message: "invalid YAML: \(contextText)\(problem) (column \(mark.column))")
-        case let .duplicatedKeysInMapping(duplicates, context):
+            return YAMLReadError(
+                file: file, line: mark.line, message: "invalid YAML: \(contextText)\(problem) (column \(mark.column))")
+        case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams names the mapping; point at the key's second appearance, where the student must look.
             let key = duplicates.first.map { "\($0)" } ?? ""
             let lines = source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            let appearances = lines.filter { String($0.element).trimmingWhitespace().hasPrefix(key + ":") && $0.offset + 1 >= context.mark.line }
+            let appearances = lines.filter {
+                String($0.element).trimmingWhitespace().hasPrefix(key + ":") && $0.offset + 1 >= context.mark.line
+            }
             let line = appearances.count >= 2 ? appearances[1].offset + 1 : context.mark.line
             let first = appearances.count >= 2 ? " (first on line \(appearances[0].offset + 1))" : ""
             return YAMLReadError(
                 file: file, line: line,
                 message: "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", "))\(first)")
-        case let .reader(problem, _, _, _):
+        case .reader(let problem, _, _, _):
             return YAMLReadError(file: file, line: nil, message: "cannot read the file as text: \(problem)")
         default:
             return YAMLReadError(file: file, line: nil, message: "invalid YAML: \(error)")
@@ -162,11 +182,15 @@ extension YAMLTree {
             let style: Node.Scalar.Style = !quoted ? .any : (text.contains("\n") ? .literal : .doubleQuoted)
             return .scalar(Node.Scalar(text, .implicit, style))
         case .sequence(let items, _):
-            let inline = items.allSatisfy { if case .scalar(let text, _, _) = $0 { return !text.contains("\n") } else { return false } }
+            let inline =
+                items.allSatisfy {
+                    if case .scalar(let text, _, _) = $0 { return !text.contains("\n") } else { return false }
+                }
                 || items.allSatisfy { if case .sequence = $0 { return true } else { return false } }
             return .sequence(Node.Sequence(items.map(\.yamsNode), .implicit, inline ? .flow : .block))
         case .mapping(let entries, _):
-            return .mapping(Node.Mapping(entries.map { (Node.scalar(Node.Scalar($0.key)), $0.value.yamsNode) }, .implicit, .block))
+            return .mapping(
+                Node.Mapping(entries.map { (Node.scalar(Node.Scalar($0.key)), $0.value.yamsNode) }, .implicit, .block))
         }
     }
 
@@ -177,7 +201,9 @@ extension YAMLTree {
     }
 
     /// A mapping without `keys`, with `replacements` set (in place when present, else appended).
-    public func updating(removing keys: Set<String> = [], setting replacements: [(key: String, value: YAMLTree)] = []) -> YAMLTree {
+    public func updating(removing keys: Set<String> = [], setting replacements: [(key: String, value: YAMLTree)] = [])
+        -> YAMLTree
+    {
         guard case .mapping(var entries, let line) = self else { return self }
         entries.removeAll { keys.contains($0.key) }
         for (key, value) in replacements {
@@ -214,7 +240,8 @@ extension YAMLTree {
             let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return "\"\(escaped)\""
         case .sequence(let items, _): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
-        case .mapping(let entries, _): return "{" + entries.map { "\($0.key): \($0.value.flowText)" }.joined(separator: ", ") + "}"
+        case .mapping(let entries, _):
+            return "{" + entries.map { "\($0.key): \($0.value.flowText)" }.joined(separator: ", ") + "}"
         }
     }
 }

@@ -36,7 +36,11 @@ public indirect enum SnippetValue: Sendable, Equatable, Codable {
             case "\\": result += "\\\\"
             case "\n": result += "\\n"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7f { result += "\\u{\(String(scalar.value, radix: 16))}" } else { result.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 || scalar.value == 0x7f {
+                    result += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
             }
         }
         return result + "\""
@@ -57,7 +61,8 @@ public indirect enum SnippetValue: Sendable, Equatable, Codable {
 /// The line format values travel in between the grader and a snippet process: exact, and readable by tiny code.
 ///
 /// Doubles are written as the 16 hex digits of their bit pattern so nothing is lost; integers in decimal;
-/// booleans as 0 or 1; a string as `s` and the hex digits of its UTF-8 bytes; an array as its count followed by its elements; a tuple as its elements in order.
+/// booleans as 0 or 1; a string as `s` and the hex digits of its UTF-8 bytes; an array as its count followed by its
+/// elements; a tuple as its elements in order.
 public enum WireFormat {
     /// Appends the tokens of `value` to `tokens`.
     public static func encode(_ value: SnippetValue, into tokens: inout [String]) {
@@ -103,7 +108,9 @@ public enum WireFormat {
             default: return nil
             }
         case .string:
-            guard let token = next(), token.first == "s", token.count % 2 == 1, token.count <= 2 * maxCount + 1 else { return nil }
+            guard let token = next(), token.first == "s", token.count % 2 == 1, token.count <= 2 * maxCount + 1 else {
+                return nil
+            }
             var bytes: [UInt8] = []
             var index = token.index(after: token.startIndex)
             while index < token.endIndex {
@@ -176,7 +183,10 @@ public enum NumberFormatting {
         // 10^-324 underflows to 0: scale a subnormal up first, so the mantissa stays finite.
         let scaled = exponent < -290 ? magnitude * 1e300 / power10(exponent + 300) : magnitude / power10(exponent)
         var mantissa = (scaled * 100).rounded() / 100
-        if mantissa >= 10 { mantissa /= 10; exponent += 1 }
+        if mantissa >= 10 {
+            mantissa /= 10
+            exponent += 1
+        }
         let sign = value < 0 ? "-" : ""
         let mantissaText = Int(exactly: mantissa).map(String.init) ?? String(mantissa)
         return "\(sign)\(mantissaText)e\(exponent < 0 ? "-" : "+")\(abs(exponent) < 10 ? "0" : "")\(abs(exponent))"
@@ -187,7 +197,10 @@ public enum NumberFormatting {
         var digits = 0
         var scale = 1.0
         let magnitude = abs(value)
-        while magnitude * scale < 100_000 && digits < 12 { scale *= 10; digits += 1 }
+        while magnitude * scale < 100_000 && digits < 12 {
+            scale *= 10
+            digits += 1
+        }
         let rounded = (value * scale).rounded() / scale
         return Int(exactly: rounded).map(String.init) ?? shortest(rounded)
     }

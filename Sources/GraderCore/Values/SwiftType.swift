@@ -12,8 +12,8 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
     public static func == (lhs: SwiftType, rhs: SwiftType) -> Bool {
         switch (lhs, rhs) {
         case (.int, .int), (.double, .double), (.bool, .bool), (.string, .string): return true
-        case let (.array(a), .array(b)): return a == b
-        case let (.tuple(a), .tuple(b)):
+        case (.array(let a), .array(let b)): return a == b
+        case (.tuple(let a), .tuple(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.label == $1.label && $0.type == $1.type }
         default: return false
         }
@@ -118,7 +118,10 @@ struct TypeScanner {
     init(_ text: String) { characters = Array(text) }
 
     var atEnd: Bool {
-        mutating get { skipSpace(); return index == characters.count }
+        mutating get {
+            skipSpace()
+            return index == characters.count
+        }
     }
 
     private mutating func skipSpace() {
@@ -128,8 +131,9 @@ struct TypeScanner {
     mutating func identifier() -> String? {
         skipSpace()
         let start = index
-        while index < characters.count, characters[index] == "_" || characters[index].isLetter
-            || (index > start && characters[index].isNumber)
+        while index < characters.count,
+            characters[index] == "_" || characters[index].isLetter
+                || (index > start && characters[index].isNumber)
         {
             index += 1
         }
@@ -175,7 +179,8 @@ struct TypeScanner {
         case "Double": return .double
         case "Bool": return .bool
         case "String": return .string
-        case let other?: throw fail("unsupported type `\(other)` (use Int, Double, Bool, String, arrays and tuples of them)")
+        case let other?:
+            throw fail("unsupported type `\(other)` (use Int, Double, Bool, String, arrays and tuples of them)")
         case nil: throw fail("expected a type")
         }
     }

@@ -19,46 +19,69 @@ extension FormulaKind {
         }
         let points = spec.points()
         // The student's formula, evaluated once at each point.
-        let values = points.map { point in Result { () throws(MathExpressionError) in try MathEvaluator(variables: point).evaluate(formula) } }
+        let values = points.map { point in
+            Result { () throws(MathExpressionError) in try MathEvaluator(variables: point).evaluate(formula) }
+        }
         guard let reference = spec.answer else {
             // A student kit: the form is checked on the first point, the value at final grading.
             if let point = points.first, let shape = shapeProblem(values[0], expected: nil, at: point, spec: spec) {
-                return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: shape.message, details: shape.details)
+                return PartGrade(
+                    problem: problem, part: part, status: .failed, score: 0, message: shape.message,
+                    details: shape.details)
             }
             return .pending(problem: problem, part: part, reading: "`\(ReportText.clean(text, limit: 300))`")
         }
         var failing: [(trial: Int, reason: String)] = []
         var compared = 0
         for (trial, point) in points.enumerated() {
-            guard let expected = try? MathEvaluator(variables: point).evaluate(reference), expected.entries.allSatisfy(\.isFinite) else {
+            guard let expected = try? MathEvaluator(variables: point).evaluate(reference),
+                expected.entries.allSatisfy(\.isFinite)
+            else {
                 continue  // the reference is undefined here (a singular matrix): the point decides nothing
             }
             compared += 1
             if let shape = shapeProblem(values[trial], expected: expected, at: point, spec: spec) {
-                return PartGrade(problem: problem, part: part, status: .failed, score: 0, message: shape.message, details: shape.details)
+                return PartGrade(
+                    problem: problem, part: part, status: .failed, score: 0, message: shape.message,
+                    details: shape.details)
             }
-            if let difference = Self.difference(expected: expected, got: (try? values[trial].get()) ?? .scalar(.nan), tolerance: spec.tolerance) {
+            if let difference = Self.difference(
+                expected: expected, got: (try? values[trial].get()) ?? .scalar(.nan), tolerance: spec.tolerance)
+            {
                 failing.append((trial, difference))
             }
         }
         if compared == 0 {
-            return PartGrade(problem: problem, part: part, status: .error, outcome: .graderError, score: 0,
-                             message: "the reference formula is undefined at every trial point; tell your instructor")
+            return PartGrade(
+                problem: problem, part: part, status: .error, outcome: .graderError, score: 0,
+                message: "the reference formula is undefined at every trial point; tell your instructor")
         }
         if failing.isEmpty {
-            return PartGrade(problem: problem, part: part, status: .passed, score: part.points,
-                             message: "correct: equal to the answer at \(compared) random points")
+            return PartGrade(
+                problem: problem, part: part, status: .passed, score: part.points,
+                message: "correct: equal to the answer at \(compared) random points")
         }
         var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
         let first = failing[0]
-        details.append("At random point \(first.trial + 1) (\(pointDescription(points[first.trial], spec: spec))): \(first.reason).")
+        details.append(
+            """
+            At random point \(first.trial + 1) (\(pointDescription(points[first.trial], spec: spec))): \
+            \(first.reason).
+            """
+        )
         let mistake = knownMistake(part, points: points, values: values)
         if mistake == nil, isRightWhenSymmetric(formula, reference: reference) {
-            details.append("Your formula agrees with the answer when the matrices are symmetric, but not in general: check where a transpose belongs.")
+            details.append(
+                """
+                Your formula agrees with the answer when the matrices are symmetric, but not in general: check \
+                where a transpose belongs.
+                """
+            )
         }
-        return PartGrade(problem: problem, part: part, status: .failed, score: 0,
-                         message: "the formula differs from the answer at \(failing.count) of \(compared) random points",
-                         details: details, mistake: mistake)
+        return PartGrade(
+            problem: problem, part: part, status: .failed, score: 0,
+            message: "the formula differs from the answer at \(failing.count) of \(compared) random points",
+            details: details, mistake: mistake)
     }
 
     /// An answer read as a formula, or the grade that rejects it.
@@ -71,9 +94,11 @@ extension FormulaKind {
     private func read(_ answer: YAMLTree, problem: String, part: Part, key: AnswerKey) -> Reading {
         let form = self.form(of: part, key: key)
         guard case .scalar(let raw, _, _) = answer else {
-            return .rejected(PartGrade(
-                problem: problem, part: part, status: .failed, score: 0,
-                message: "answer must be a formula written as text, found \(answer.kindDescription)", details: ["Expected \(form)."]))
+            return .rejected(
+                PartGrade(
+                    problem: problem, part: part, status: .failed, score: 0,
+                    message: "answer must be a formula written as text, found \(answer.kindDescription)",
+                    details: ["Expected \(form)."]))
         }
         let text = raw.trimmingWhitespace()
         let formula: MathExpression
@@ -85,27 +110,36 @@ extension FormulaKind {
                 details.append("```\n\(text)\n\(String(repeating: " ", count: max(0, column - 1)))^\n```")
             }
             details.append("Expected \(form).")
-            return .rejected(PartGrade(
-                problem: problem, part: part, status: .failed, score: 0, message: "the formula does not parse: \(error)", details: details))
+            return .rejected(
+                PartGrade(
+                    problem: problem, part: part, status: .failed, score: 0,
+                    message: "the formula does not parse: \(error)", details: details))
         }
         let unknown = FormulaSpec.unknownNames(in: formula, variables: spec.variables)
         guard unknown.isEmpty else {
             let names = unknown.map { "`\($0)`" }.joined(separator: ", ")
             let functions = MathEvaluator.functions.map(\.name).joined(separator: ", ")
-            return .rejected(PartGrade(
-                problem: problem, part: part, status: .failed, score: 0,
-                message: "unknown name\(unknown.count == 1 ? "" : "s") \(names) in the formula",
-                details: ["The formula may use \(spec.variableList), `I` (the identity) and the functions \(functions)."]))
+            return .rejected(
+                PartGrade(
+                    problem: problem, part: part, status: .failed, score: 0,
+                    message: "unknown name\(unknown.count == 1 ? "" : "s") \(names) in the formula",
+                    details: [
+                        "The formula may use \(spec.variableList), `I` (the identity) and the functions \(functions)."
+                    ]))
         }
         return .formula(text: text, formula)
     }
 
     /// The feedback of the known mistake equal to the student's formula at every point, if one is.
-    private func knownMistake(_ part: Part, points: [[String: MathValue]], values: [Result<MathValue, MathExpressionError>]) -> String? {
+    private func knownMistake(
+        _ part: Part, points: [[String: MathValue]], values: [Result<MathValue, MathExpressionError>]
+    ) -> String? {
         part.mistakes.first { mistake in
-            guard case .formula(let mistakeText) = mistake.match, let wrong = try? MathExpression(parsing: mistakeText) else { return false }
+            guard case .formula(let mistakeText) = mistake.match, let wrong = try? MathExpression(parsing: mistakeText)
+            else { return false }
             return zip(points, values).allSatisfy { point, value in
-                guard let expected = try? MathEvaluator(variables: point).evaluate(wrong), let got = try? value.get() else { return false }
+                guard let expected = try? MathEvaluator(variables: point).evaluate(wrong), let got = try? value.get()
+                else { return false }
                 return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
             }
         }?.feedback
@@ -125,14 +159,24 @@ extension FormulaKind {
     /// Why the formula's `value` at `point` is unusable (shapes that do not conform, or a shape other than the
     /// `expected` value's), with the shapes of that point; `nil` when it is a value of the expected shape.
     private func shapeProblem(
-        _ value: Result<MathValue, MathExpressionError>, expected: MathValue?, at point: [String: MathValue], spec: FormulaSpec
+        _ value: Result<MathValue, MathExpressionError>, expected: MathValue?, at point: [String: MathValue],
+        spec: FormulaSpec
     ) -> (message: String, details: [String])? {
-        let shapes = "Shapes at this point: " + spec.variables.map { "\($0.name) is \(point[$0.name]?.shapeDescription ?? "?")" }.joined(separator: ", ") + "."
+        let shapes =
+            "Shapes at this point: "
+            + spec.variables.map { "\($0.name) is \(point[$0.name]?.shapeDescription ?? "?")" }.joined(separator: ", ")
+            + "."
         let got: MathValue
         switch value {
         case .success(let evaluated): got = evaluated
         case .failure(let error):
-            return ("the formula cannot be evaluated: \(error)", [shapes, "Vectors are columns (n×1): write `w^T*x` for a dot product and `X*w` for a matrix times a vector."])
+            return (
+                "the formula cannot be evaluated: \(error)",
+                [
+                    shapes,
+                    "Vectors are columns (n×1): write `w^T*x` for a dot product and `X*w` for a matrix times a vector.",
+                ]
+            )
         }
         if let expected, let mismatch = Self.shapeMismatch(expected: expected, got: got) {
             return ("wrong shape: the formula gives \(mismatch.got) where the answer is \(mismatch.expected)", [shapes])
@@ -143,7 +187,8 @@ extension FormulaKind {
     /// The two shapes, described, when `got` cannot be compared with `expected` entry by entry.
     static func shapeMismatch(expected: MathValue, got: MathValue) -> (expected: String, got: String)? {
         switch (expected, got) {
-        case (.matrix(let rows, let columns, _), .matrix(let gotRows, let gotColumns, _)) where rows != gotRows || columns != gotColumns:
+        case (.matrix(let rows, let columns, _), .matrix(let gotRows, let gotColumns, _))
+        where rows != gotRows || columns != gotColumns:
             return (expected.shapeDescription, got.shapeDescription)
         case (.scalar, .matrix), (.matrix, .scalar):
             return (expected.shapeDescription, got.shapeDescription)
@@ -172,7 +217,11 @@ extension FormulaKind {
             guard have.isFinite else { return "entry \(index + 1) is \(NumberFormatting.shortest(have))" }
             let allowed = tolerance.atol + tolerance.rtol * max(abs(want), scale)
             if !(abs(have - want) <= allowed) {
-                return "entry \(index + 1) (row-major) is \(NumberFormatting.compact(have)) where the answer gives \(NumberFormatting.compact(want))"
+                return
+                    """
+                    entry \(index + 1) (row-major) is \(NumberFormatting.compact(have)) where the answer gives \
+                    \(NumberFormatting.compact(want))
+                    """
             }
         }
         return nil
@@ -184,9 +233,14 @@ extension FormulaKind {
             guard let value = point[variable.name] else { return variable.name }
             if value.entries.count <= 9, case .matrix(let rows, let columns, let entries) = value {
                 let text = (0..<rows).map { row in
-                    "[" + (0..<columns).map { NumberFormatting.shortest(entries[row * columns + $0]) }.joined(separator: ", ") + "]"
+                    "["
+                        + (0..<columns).map { NumberFormatting.shortest(entries[row * columns + $0]) }.joined(
+                            separator: ", ") + "]"
                 }
-                return "\(variable.name) = " + (columns == 1 ? "[" + entries.map(NumberFormatting.shortest).joined(separator: ", ") + "]^T" : "[" + text.joined(separator: ", ") + "]")
+                return "\(variable.name) = "
+                    + (columns == 1
+                        ? "[" + entries.map(NumberFormatting.shortest).joined(separator: ", ") + "]^T"
+                        : "[" + text.joined(separator: ", ") + "]")
             }
             if case .scalar(let x) = value { return "\(variable.name) = \(NumberFormatting.shortest(x))" }
             return "\(variable.name) \(value.shapeDescription)"
@@ -200,7 +254,13 @@ enum FormulaParsing {
     static func formula(_ text: String, variables: [FormulaSpec.Variable]) throws -> MathExpression {
         let expression = try MathExpression(parsing: text)
         if let unknown = FormulaSpec.unknownNames(in: expression, variables: variables).first {
-            throw MathExpressionError(message: "`\(unknown)` is not one of the part's variables (\(variables.map(\.name).joined(separator: ", ")))", column: nil)
+            throw MathExpressionError(
+                message:
+                    """
+                    `\(unknown)` is not one of the part's variables \
+                    (\(variables.map(\.name).joined(separator: ", ")))
+                    """,
+                column: nil)
         }
         return expression
     }

@@ -11,8 +11,10 @@ struct FormulaKind: AnswerKind {
 
     static func decode(_ definition: inout PartDefinition) throws -> FormulaKind {
         let dimensions = try DefinitionReading.dimensions(&definition.fields)
-        guard let node = definition.fields.node("variables"), case .mapping(let entries, _) = node, !entries.isEmpty else {
-            throw definition.error("a formula part needs `variables`, mapping each name to its shape (`X: {shape: [n, n]}`)")
+        guard let node = definition.fields.node("variables"), case .mapping(let entries, _) = node, !entries.isEmpty
+        else {
+            throw definition.error(
+                "a formula part needs `variables`, mapping each name to its shape (`X: {shape: [n, n]}`)")
         }
         let known = Set(dimensions.map(\.name))
         let variables = try entries.map { entry in
@@ -29,7 +31,8 @@ struct FormulaKind: AnswerKind {
         }
         let trials = try definition.fields.int("trials") ?? 8
         guard (1...100).contains(trials) else { throw definition.error("`trials` must be between 1 and 100") }
-        let seed = try DefinitionReading.seed(&definition.fields, problemID: definition.problemID, partID: definition.id)
+        let seed = try DefinitionReading.seed(
+            &definition.fields, problemID: definition.problemID, partID: definition.id)
         return FormulaKind(
             spec: FormulaSpec(
                 variables: variables, dimensions: dimensions, answer: answer, answerText: answerText, trials: trials,
@@ -41,9 +44,13 @@ struct FormulaKind: AnswerKind {
         _ entry: (key: String, value: YAMLTree, line: Int), known: Set<String>, file: String, partID: String
     ) throws -> FormulaSpec.Variable {
         var variable = try YAMLFields(entry.value, file: file, what: "variable `\(entry.key)`")
-        guard DefinitionReading.isName(entry.key), !MathEvaluator.functions.contains(where: { $0.name == entry.key }) else {
+        guard DefinitionReading.isName(entry.key), !MathEvaluator.functions.contains(where: { $0.name == entry.key })
+        else {
             throw variable.error(
-                "part `\(partID)`: variable `\(entry.key)` must be a name (letters, digits, `_`), not `I`, `T` or a function",
+                """
+                part `\(partID)`: variable `\(entry.key)` must be a name (letters, digits, `_`), not `I`, `T` or \
+                a function
+                """,
                 line: entry.line)
         }
         let what = "variable `\(entry.key)`"
@@ -61,7 +68,8 @@ struct FormulaKind: AnswerKind {
         var range = -2.0...2.0
         if let rangeNode = variable.node("range") {
             guard let read = DefinitionReading.realRange(rangeNode) else {
-                throw variable.error("\(what): `range` must be [low, high] with finite low <= high", line: rangeNode.line)
+                throw variable.error(
+                    "\(what): `range` must be [low, high] with finite low <= high", line: rangeNode.line)
             }
             range = read
         }
@@ -70,7 +78,9 @@ struct FormulaKind: AnswerKind {
             guard case .sequence(let items, _) = choicesNode, !items.isEmpty,
                 case let numbers = items.compactMap(YAMLScalars.double), numbers.count == items.count,
                 numbers.allSatisfy(\.isFinite)
-            else { throw variable.error("\(what): `choices` must be a non-empty list of numbers", line: choicesNode.line) }
+            else {
+                throw variable.error("\(what): `choices` must be a non-empty list of numbers", line: choicesNode.line)
+            }
             choices = numbers
         }
         try variable.rejectUnknownKeys()
@@ -130,20 +140,34 @@ struct FormulaKind: AnswerKind {
         let values = points.map { try? MathEvaluator(variables: $0).evaluate(answer) }
         let defined = values.compactMap { $0 }.filter { $0.entries.allSatisfy(\.isFinite) }
         if defined.count < max(1, points.count / 2) {
-            found.append(context.error(
-                part.line,
-                "part `\(part.id)`: the answer `\(spec.answerText ?? "")` is undefined (a shape error, inf or NaN) at \(points.count - defined.count) of \(points.count) trial points; check the variables' shapes and ranges"))
+            found.append(
+                context.error(
+                    part.line,
+                    """
+                    part `\(part.id)`: the answer `\(spec.answerText ?? "")` is undefined (a shape error, inf or \
+                    NaN) at \(points.count - defined.count) of \(points.count) trial points; check the variables' \
+                    shapes and ranges
+                    """
+                ))
         }
         for mistake in part.mistakes {
-            guard case .formula(let text) = mistake.match, let wrong = try? MathExpression(parsing: text) else { continue }
+            guard case .formula(let text) = mistake.match, let wrong = try? MathExpression(parsing: text) else {
+                continue
+            }
             let caught = zip(points, values).contains { point, expected in
                 guard let expected, let got = try? MathEvaluator(variables: point).evaluate(wrong) else { return true }
                 return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) != nil
             }
             if !caught {
-                found.append(context.error(
-                    mistake.line,
-                    "part `\(part.id)`: the mistake `\(text)` equals the answer at every trial point; students who write it get full marks and never see its feedback (use non-symmetric matrices, more trials or wider dimensions)"))
+                found.append(
+                    context.error(
+                        mistake.line,
+                        """
+                        part `\(part.id)`: the mistake `\(text)` equals the answer at every trial point; students \
+                        who write it get full marks and never see its feedback (use non-symmetric matrices, more \
+                        trials or wider dimensions)
+                        """
+                    ))
             }
         }
         return found
@@ -152,12 +176,14 @@ struct FormulaKind: AnswerKind {
     /// Whether `text`, read as a formula in this part's variables, equals the answer at every trial point where the
     /// answer is defined (and at one at least).
     func isAnswer(_ text: String) -> Bool {
-        guard let answer = spec.answer, let formula = try? FormulaParsing.formula(text, variables: spec.variables) else {
+        guard let answer = spec.answer, let formula = try? FormulaParsing.formula(text, variables: spec.variables)
+        else {
             return false
         }
         var compared = 0
         for point in spec.points() {
-            guard let expected = try? MathEvaluator(variables: point).evaluate(answer), expected.entries.allSatisfy(\.isFinite)
+            guard let expected = try? MathEvaluator(variables: point).evaluate(answer),
+                expected.entries.allSatisfy(\.isFinite)
             else { continue }
             guard let got = try? MathEvaluator(variables: point).evaluate(formula),
                 Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil

@@ -11,7 +11,9 @@ public struct FormulaSpec: Sendable {
         /// Values each entry is drawn from, with equal chances (`[0, 1]` for labels).
         public let choices: [Double]
 
-        public init(name: String, shape: [DimensionExpression], range: ClosedRange<Double> = -2...2, choices: [Double] = []) {
+        public init(
+            name: String, shape: [DimensionExpression], range: ClosedRange<Double> = -2...2, choices: [Double] = []
+        ) {
             self.name = name
             self.shape = shape
             self.range = range
@@ -42,7 +44,8 @@ public struct FormulaSpec: Sendable {
     public let seed: UInt64
 
     public init(
-        variables: [Variable], dimensions: [(name: String, range: ClosedRange<Int>)], answer: MathExpression?, answerText: String?,
+        variables: [Variable], dimensions: [(name: String, range: ClosedRange<Int>)], answer: MathExpression?,
+        answerText: String?,
         trials: Int = 8, tolerance: Tolerance = FormulaSpec.defaultTolerance, seed: UInt64
     ) {
         self.variables = variables
@@ -80,13 +83,16 @@ public struct FormulaSpec: Sendable {
                 let rows = counts.first ?? 1
                 let columns = counts.count > 1 ? counts[1] : 1
                 var entries = (0..<(rows * columns)).map { _ -> Double in
-                    if !variable.choices.isEmpty { return variable.choices[random.int(in: 0...(variable.choices.count - 1))] }
+                    if !variable.choices.isEmpty {
+                        return variable.choices[random.int(in: 0...(variable.choices.count - 1))]
+                    }
                     return InputGenerators.roundedDraw(in: variable.range, random: &random)
                 }
                 if symmetric, counts.count == 2, rows == columns {
                     for i in 0..<rows { for j in 0..<i { entries[i * columns + j] = entries[j * columns + i] } }
                 }
-                values[variable.name] = counts.isEmpty ? .scalar(entries[0]) : .make(rows: rows, columns: columns, entries: entries)
+                values[variable.name] =
+                    counts.isEmpty ? .scalar(entries[0]) : .make(rows: rows, columns: columns, entries: entries)
             }
             return values
         }
