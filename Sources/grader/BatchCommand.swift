@@ -22,8 +22,8 @@ struct Batch: ParsableCommand {
             Examples:
               grader batch submissions/hw6 --out reports
               grader batch submissions/hw6 --out reports --jobs 8 --gradescope
-              grader batch submissions/hw6 --out shard-2 --shard 2/4     then: grader merge shard-* --out reports \
-              --assignment hw6
+              grader batch submissions/hw6 --out shard-2 --shard 2/4
+                then: grader merge shard-* --out reports --assignment hw6
             """)
 
     @Argument(help: ArgumentHelp("The folder holding one sub-folder per student.", valueName: "root"))

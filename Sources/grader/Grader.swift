@@ -18,20 +18,20 @@ struct Grader: ParsableCommand {
             uses the assignment --assignment names, or else the one whose problems the submission's files answer.
 
             Examples:
-              grader list                            the assignments; --assignment NAME: its problems, parts, kinds, \
-              points
+              grader list                            the assignments; --assignment NAME: its problems, parts,
+                                                     kinds, points
               grader init my-hw6 --assignment hw6 --student alice   answers.yaml, .swift files and alice's HANDOUT.md
               grader grade submissions/hw6/alice     grade the folder and print a summary
               grader grade submissions/hw6/alice --junit report.xml --feedback feedback.md --json results.json
               grader check . --junit report.xml      for CI: exit 1 unless every part gets full marks
               grader show residual-jacobians         print one problem as the student's handout (Markdown)
               grader show residual-jacobians --student alice   alice's own numbers
-              grader answers --assignment hw6 --student alice   alice's answer key, as an answers.yaml (instructors, \
-              TAs)
+              grader answers --assignment hw6 --student alice   alice's answer key, as an answers.yaml
+                                                     (instructors, TAs)
               grader validate                        check every assignment's definitions (for instructors)
               grader batch submissions/hw6 --out reports   grade a whole class: gradebook, summary, overview page
-              grader assign --assignment hw6 --out kit     student kit, autograder folder and Gradescope zip \
-              (instructors)
+              grader assign --assignment hw6 --out kit     student kit, autograder folder and Gradescope zip
+                                                     (instructors)
 
             Students check their work against the student kit (`--problems kit/student`): public trials, and the
             form of every answer. Final grades come from the autograder folder: answer keys, and hidden trials.

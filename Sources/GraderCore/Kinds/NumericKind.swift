@@ -25,23 +25,46 @@ struct NumericKind: AnswerKind {
     static let names: [KindName] = [.integer, .real, .vector, .matrix]
     static let keys: Set<String> = ["answer", "expression", "shape"]
 
-    let name: KindName
+    /// The four forms of a numeric answer, one per kind name.
+    enum Form: String, CaseIterable {
+        case integer, real, vector, matrix
+    }
+
+    let form: Form
     let spec: NumericSpec
 
+    init(form: Form, spec: NumericSpec) {
+        self.form = form
+        self.spec = spec
+    }
+
+    /// A numeric kind by its name; `name` is one of `names`.
+    init(name: KindName, spec: NumericSpec) {
+        guard let form = Form(rawValue: name.rawValue) else { preconditionFailure("not a numeric kind: \(name)") }
+        self.init(form: form, spec: spec)
+    }
+
+    var name: KindName { KindName(rawValue: form.rawValue) }
     var tolerance: Tolerance? { spec.tolerance }
 
     /// The Swift type an answer of this kind is read as.
     var valueType: SwiftType {
-        switch name {
+        switch form {
         case .integer: return .int
         case .real: return .double
         case .vector: return .array(.double)
-        default: return .array(.array(.double))
+        case .matrix: return .array(.array(.double))
         }
     }
 
     /// How many sizes `shape` lists: none for a scalar, one for a vector, two for a matrix.
-    var rank: Int { name == .vector ? 1 : name == .matrix ? 2 : 0 }
+    var rank: Int {
+        switch form {
+        case .integer, .real: return 0
+        case .vector: return 1
+        case .matrix: return 2
+        }
+    }
 
     static func decode(_ definition: inout PartDefinition) throws -> NumericKind {
         let probe = NumericKind(name: definition.kind, spec: NumericSpec(expected: .withheld, tolerance: .exact))
@@ -90,11 +113,11 @@ struct NumericKind: AnswerKind {
     // MARK: What students see
 
     func example(of part: Part) -> YAMLTree? {
-        switch name {
+        switch form {
         case .integer: return .plain("42")
         case .real: return .plain("3.7")
         case .vector: return .sequence([.plain("1.5"), .plain("-2.25")], line: 0)
-        default:
+        case .matrix:
             return .sequence(
                 [
                     .sequence([.plain("1.5"), .plain("-2.0")], line: 0),
@@ -105,14 +128,14 @@ struct NumericKind: AnswerKind {
 
     func form(of part: Part, key: AnswerKey?) -> String {
         let example = "e.g. `\(part.id): \(self.example(of: part).map(\.flowText) ?? "")`"
-        switch name {
+        switch form {
         case .integer: return "a whole number, \(example)"
         case .real: return "a number, \(example) (checked to \(spec.tolerance))"
         case .vector:
             let stated = spec.shape?.first.map(String.init)
             let count = (key?.expected.map(ValueComparison.shape) ?? stated).map { " of \($0) numbers" } ?? ""
             return "a list\(count), \(example) (checked to \(spec.tolerance))"
-        default:
+        case .matrix:
             let stated = spec.shape.map { $0.map(String.init).joined(separator: "×") }
             let shape =
                 (key?.expected.map(ValueComparison.shape) ?? stated).map { " (\($0), row-major)" } ?? " (row-major)"

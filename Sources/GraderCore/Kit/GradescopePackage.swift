@@ -147,8 +147,8 @@ struct GradescopePackage {
         student=""
         if [ -f "$root/submission_metadata.json" ] && command -v python3 >/dev/null; then
           student=$(python3 -c 'import json, sys; u = (json.load(open(sys.argv[1])).get("users") or [{}])[0]; \
-          print(str(u.get("sid") or u.get("email") or "").strip())' "$root/submission_metadata.json" 2>/dev/null || \
-          true)
+        print(str(u.get("sid") or u.get("email") or "").strip())' "$root/submission_metadata.json" 2>/dev/null || \
+        true)
         fi
         exec "$grader" grade "$submission" --problems "$source/autograder" --gradescope "$root/results/results.json" \
         --quiet ${student:+--student "$student"}

@@ -76,8 +76,9 @@ struct BatchCompiler {
             total += m.map { $0.reduce(0, +) }.reduce(0, +)
             let doubled: [[Double]] = m.map { row in row.map { $0 * 2 } }
             total += doubled.flatMap { $0 }.reduce(0, +)
-            let weighted: [Double] = m.enumerated().map { $0.element.enumerated().map { $0.element * \#
-            Double($0.offset) }.reduce(0, +) }
+            let weighted: [Double] = m.enumerated().map { row in
+                row.element.enumerated().map { $0.element * Double($0.offset) }.reduce(0, +)
+            }
             total += weighted.reduce(0, +)
             let sums: [Double] = m.indices.map { r in m[r].indices.map { m[r][$0] }.reduce(0, +) }
             total += sums.reduce(0, +)

@@ -130,8 +130,9 @@ enum HarnessRuntime {
                 var bytes: [UInt8] = []
                 var index = 1
                 while index < token.count {
-                    guard let byte = UInt8(String(decoding: token[index..<index + 2], as: UTF8.self), radix: 16) else \#
-                    { __graderFail("bad string in trial input") }
+                    guard let byte = UInt8(String(decoding: token[index..<index + 2], as: UTF8.self), radix: 16) else {
+                        __graderFail("bad string in trial input")
+                    }
                     bytes.append(byte)
                     index += 2
                 }
@@ -184,8 +185,9 @@ enum HarnessRuntime {
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeMutableBytes { Glibc.write(3, $0.baseAddress! + offset, $0.count - \#
-                offset) }
+                let written = bytes.withUnsafeMutableBytes {
+                    Glibc.write(3, $0.baseAddress! + offset, $0.count - offset)
+                }
                 if written <= 0 { Glibc._exit(\#(Harness.resultChannelBroken)) }
                 offset += written
             }
