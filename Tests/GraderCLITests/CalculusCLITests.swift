@@ -157,6 +157,9 @@ struct CalculusCLITests {
         if assignment == "calculus-backprop" {
             #expect(sheet.stdout.contains("  trace-square: \"2*X^T\"\n"), "\(sheet.stdout)")
             #expect(sheet.stdout.contains("  gradient: \"X^T*(sigmoid(X*w) - y) + 2*w\"\n"), "\(sheet.stdout)")
+            #expect(
+                sheet.stdout.contains("  #   known mistake \"2*X\": 2 X is the derivative only when X is symmetric."),
+                "\(sheet.stdout)")
         }
         let folder = CLI.temporary("answer-sheet-\(assignment)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -46,9 +46,8 @@ public enum AnswerSheet {
                     continue
                 }
                 lines.append("  \(part.id): \(text)")
-                for mistake in key?.mistakes ?? [] {
-                    lines.append(
-                        "  #   known mistake \(literal(mistake.value)): \(firstSentence(of: mistake.feedback))")
+                for mistake in part.kind.knownMistakeTexts(of: part, key: key) {
+                    lines.append("  #   known mistake \(mistake.answer): \(firstSentence(of: mistake.feedback))")
                 }
             }
         }

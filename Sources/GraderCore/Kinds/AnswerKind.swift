@@ -63,6 +63,8 @@ protocol AnswerKind: Sendable {
     func studentDefinition(_ node: YAMLTree, of part: Part, key: AnswerKey?) -> YAMLTree
     /// The expected answer as `answers.yaml` writes it, for `grader answers`; `nil` when this folder has no key.
     func answerKeyText(of part: Part, key: AnswerKey?) -> String?
+    /// The known mistakes as `answers.yaml` would write them, with their feedback, for `grader answers`' comments.
+    func knownMistakeTexts(of part: Part, key: AnswerKey?) -> [(answer: String, feedback: String)]
     /// The Swift expressions of `reference.swift` the part's key and known mistakes need, with their entry names.
     func referenceExpressions(of part: Part) -> [(entry: String, expression: String, type: SwiftType)]
     /// The entries the compiled reference needs for this part; `reference` is the text of `reference.swift`, and
@@ -96,6 +98,11 @@ extension AnswerKind {
     }
 
     func kitKey(of part: Part) -> AnswerKey { AnswerKey(expected: nil) }
+
+    /// The key's mistake values (numeric kinds compute them per variant).
+    func knownMistakeTexts(of part: Part, key: AnswerKey?) -> [(answer: String, feedback: String)] {
+        (key?.mistakes ?? []).map { (AnswerSheet.literal($0.value), $0.feedback) }
+    }
 
     func referenceEntries(of part: Part, bindings: [FunctionSignature.Parameter], reference: String) throws
         -> [HarnessEntry]

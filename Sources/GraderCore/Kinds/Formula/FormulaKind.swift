@@ -126,6 +126,13 @@ struct FormulaKind: AnswerKind {
         spec.answerText.map { YAMLTree.scalar($0, quoted: true, line: 0).flowText }
     }
 
+    func knownMistakeTexts(of part: Part, key: AnswerKey?) -> [(answer: String, feedback: String)] {
+        part.mistakes.compactMap { mistake in
+            guard case .formula(let text) = mistake.match else { return nil }
+            return (YAMLTree.scalar(text, quoted: true, line: 0).flowText, mistake.feedback)
+        }
+    }
+
     /// The variables and their shapes stay, so that a formula's form can be checked; the answer does not.
     func studentDefinition(_ node: YAMLTree, of part: Part, key: AnswerKey?) -> YAMLTree {
         part.immediateFeedback ? node : node.updating(removing: ["answer", "mistakes", "hint"])
