@@ -17,6 +17,20 @@ enum CLI {
         return executable.deletingLastPathComponent().appendingPathComponent("grader").path
     }
 
+    /// The grader and its launcher copied into `folder`, for a run as another user (`nobody`) who may not reach
+    /// the build folder: a clone inside a private folder (root's home, any `mktemp -d`) is out of its reach.
+    /// Returns the copied grader; the grader finds the launcher beside itself.
+    static func reachableBinary(in folder: String) throws -> String {
+        let bin = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let built = URL(fileURLWithPath: binary).deletingLastPathComponent()
+        for name in ["grader", "grader-launch"] {
+            try FileManager.default.copyItem(atPath: built.appendingPathComponent(name).path, toPath: "\(bin)/\(name)")
+        }
+        chmod(bin, 0o755)
+        return bin + "/grader"
+    }
+
     struct Run {
         let status: Int32
         let stdout: String
@@ -63,10 +77,11 @@ enum CLI {
     /// Runs the grader with `arguments` from the package root; `prefix` runs it through another program (setpriv);
     /// `inTerminal` gives it a controlling terminal (util-linux `script`), as a grader started by hand has.
     static func grader(
-        _ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], inTerminal: Bool = false
+        _ arguments: [String], environment: [String: String] = [:], prefix: [String] = [], inTerminal: Bool = false,
+        executable: String? = nil
     ) throws -> Run {
         let process = Process()
-        var command = prefix + [binary] + arguments
+        var command = prefix + [executable ?? binary] + arguments
         if inTerminal {
             let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
                 separator: " ")

@@ -278,9 +278,10 @@ struct HostileInputTests {
     }
 
     /// A submission folder, a cache and a home under a fresh folder that `nobody` owns when the tests run as root,
-    /// and the prefix that runs the grader as `nobody` then.
+    /// the prefix that runs the grader as `nobody` then, and the grader to run: a copy beside them, with the
+    /// problems, since `nobody` may not reach the clone (one inside a private folder).
     static func nobodyFolders(_ name: String) throws -> (
-        base: String, folder: String, cache: String, home: String, prefix: [String]
+        base: String, folder: String, cache: String, home: String, prefix: [String], grader: NobodyGrader
     ) {
         let asRoot = getuid() == 0
         if asRoot {
@@ -298,8 +299,45 @@ struct HostileInputTests {
         chmod(CLI.temporary(""), 0o755)
         return (
             base, folder, cache, home,
-            asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : []
+            asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [],
+            try NobodyGrader(base: base)
         )
+    }
+
+    /// The grader and the problems where `nobody` reaches them: copies under `base`.
+    struct NobodyGrader {
+        let executable: String
+        let problems: String
+
+        init(base: String) throws {
+            executable = try CLI.reachableBinary(in: base)
+            problems = base + "/problems"
+            try FileManager.default.copyItem(atPath: CLI.root + "/problems/hw6", toPath: problems)
+        }
+    }
+
+    /// A grader whose launcher sits where the user running it cannot reach (here, a link into a folder only root
+    /// may enter) refuses to run student code and says why and what to do, rather than "not found".
+    @Test("a launcher out of the user's reach is named, with what to do")
+    func unreachableLauncher() throws {
+        guard getuid() == 0 else { return }  // only root can build a folder another user cannot enter
+        try CLI.requireTool("setpriv", install: "sudo apt-get install util-linux", for: "dropping to nobody")
+        let (base, folder, cache, home, prefix, grader) = try Self.nobodyFolders("nobody-unreachable")
+        let closed = base + "/closed"
+        try FileManager.default.createDirectory(atPath: closed, withIntermediateDirectories: true)
+        chmod(closed, 0o700)
+        let launcher = URL(fileURLWithPath: grader.executable).deletingLastPathComponent().path + "/grader-launch"
+        try FileManager.default.moveItem(atPath: launcher, toPath: closed + "/grader-launch")
+        try FileManager.default.createSymbolicLink(atPath: launcher, withDestinationPath: closed + "/grader-launch")
+        let run = try CLI.grader(
+            ["grade", folder, "--cache", cache, "--problems", grader.problems],
+            environment: ["HOME": home, "GRADER_CACHE": cache],
+            prefix: prefix, executable: grader.executable)
+        #expect(run.status == 2)
+        #expect(
+            run.stderr.contains("it is beside the grader (\(launcher)), but user 65534 may not reach it"),
+            "\(run.stderr)")
+        #expect(run.stderr.contains("copy the grader and grader-launch together into a folder this user can read"))
     }
 
     /// Without namespaces or Landlock, snippets run as the grader's own user when it is not root: then nothing on
@@ -311,12 +349,15 @@ struct HostileInputTests {
         """
     )
     func nonRootUnsandboxed() throws {
-        let (base, folder, cache, home, prefix) = try Self.nobodyFolders("nobody-plain")
+        let (base, folder, cache, home, prefix, grader) = try Self.nobodyFolders("nobody-plain")
         let json = base + "/results.json"
         let run = try CLI.grader(
-            ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces", "--no-landlock"],
+            [
+                "grade", folder, "--json", json, "--cache", cache, "--no-namespaces", "--no-landlock", "--problems",
+                grader.problems,
+            ],
             environment: ["HOME": home, "GRADER_CACHE": cache],
-            prefix: prefix)
+            prefix: prefix, executable: grader.executable)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
         #expect(report["score"] as? Double == 26)
@@ -331,7 +372,7 @@ struct HostileInputTests {
     @Test("as a non-root user without namespaces, Landlock keeps the cache out of the snippet's reach")
     func nonRootLandlock() throws {
         try CLI.requireLandlock()
-        let (base, folder, cache, home, prefix) = try Self.nobodyFolders("nobody-landlock")
+        let (base, folder, cache, home, prefix, grader) = try Self.nobodyFolders("nobody-landlock")
         let attack = try String(contentsOfFile: CLI.fixtures + "/snippets/read-cache.swift", encoding: .utf8)
             .replacingOccurrences(of: "@@CACHE@@", with: cache)
         let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
@@ -343,9 +384,9 @@ struct HostileInputTests {
         // Twice: the second run finds the references the first cached, and must not read them either.
         for _ in 0..<2 {
             let run = try CLI.grader(
-                ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces"],
+                ["grade", folder, "--json", json, "--cache", cache, "--no-namespaces", "--problems", grader.problems],
                 environment: ["HOME": home, "GRADER_CACHE": cache],
-                prefix: prefix)
+                prefix: prefix, executable: grader.executable)
             #expect(run.status == 0, "\(run.stderr)")
             let report = try CLI.json(json)
             let note = (report["sandbox"] as? [String: Any])?["note"] as? String ?? ""
@@ -380,9 +421,12 @@ struct HostileInputTests {
         chmod(CLI.temporary(""), 0o755)
         chmod(folder + "/answers.yaml", 0o000)
         let json = base + "/results.json"
+        let grader = try NobodyGrader(base: base)
         let run = try CLI.grader(
-            ["grade", folder, "--json", json, "--cache", cache], environment: ["HOME": home, "GRADER_CACHE": cache],
-            prefix: asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [])
+            ["grade", folder, "--json", json, "--cache", cache, "--problems", grader.problems],
+            environment: ["HOME": home, "GRADER_CACHE": cache],
+            prefix: asRoot ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "--"] : [],
+            executable: grader.executable)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
         #expect(

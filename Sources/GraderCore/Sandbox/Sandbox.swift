@@ -156,7 +156,17 @@ public final class Sandbox: @unchecked Sendable {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let beside = executable.deletingLastPathComponent().appendingPathComponent("grader-launch").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        let unreachable = access(beside, X_OK) != 0 && errno == EACCES
         if let found = ProcessRunner.which("grader-launch") { return found }
+        if unreachable {
+            throw GraderError.toolMissing(
+                name: "grader-launch",
+                hint: """
+                    it is beside the grader (\(beside)), but user \(getuid()) may not reach it: a folder on its path \
+                    is closed to this user (a clone in another user's private folder); copy the grader and \
+                    grader-launch together into a folder this user can read, or put grader-launch on PATH
+                    """)
+        }
         throw GraderError.toolMissing(
             name: "grader-launch",
             hint:
