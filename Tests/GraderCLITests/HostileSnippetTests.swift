@@ -146,6 +146,45 @@ struct HostileRun {
 /// and the grader's own memory stays bounded.
 @Suite("hostile snippets")
 struct HostileSnippetTests {
+    /// A function that crashes on some inputs, the very first public one among them, gets credit for every trial
+    /// it passes: the trials after a crash run each in a process of its own. The expected counts come from the
+    /// trials themselves, drawn the way the grader draws them.
+    @Test("a crash on the first trial costs only the trials that crash, public and hidden")
+    func trialsAfterACrash() throws {
+        let problems = try ProblemLoader.load(directory: CLI.root + "/problems/hw6")
+        let problem = try #require(problems.problem("residual-jacobians"))
+        let part = try #require(problem.parts.first { $0.id == "residualLayerJacobian" })
+        let spec = try #require(part.snippet)
+        let publicTrials = InputGenerators.trials(for: spec)
+        let hiddenTrials = InputGenerators.hiddenTrials(for: spec, problem: problem.id, part: part.id, secret: nil)
+        func size(_ trial: [SnippetValue]) -> Int {
+            if case .array(let rows) = trial[0] { return rows.count }
+            return -1
+        }
+        let crashing = size(publicTrials[0])
+        let publicPassing = publicTrials.filter { size($0) != crashing }.count
+        let hiddenPassing = hiddenTrials.filter { size($0) != crashing }.count
+        try #require(publicPassing > 0 && publicPassing < publicTrials.count && hiddenPassing > 0)
+
+        let folder = try CLI.referenceCopy("crash-on-some-inputs")
+        let fixture = try String(
+            contentsOfFile: CLI.fixtures + "/snippets/crash-on-some-inputs.swift", encoding: .utf8
+        ).replacingOccurrences(of: "@@SIZE@@", with: "\(crashing)")
+        let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
+            .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        try (fixture + "\n" + reference).write(
+            toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let json = folder + ".json"
+        let run = try CLI.grader(["grade", folder, "--json", json])
+        #expect(run.status == 0, "\(run.stderr)")
+        let graded = try #require(CLI.parts(try CLI.json(json))[HostileSnippet.layer])
+        let trials = graded["trials"] as? [String: Any] ?? [:]
+        #expect(trials["publicPassed"] as? Int == publicPassing, "\(graded)")
+        #expect(trials["hiddenPassed"] as? Int == hiddenPassing, "\(graded)")
+        #expect((graded["message"] as? String ?? "").contains("crashes on this size"), "\(graded)")
+        #expect(graded["status"] as? String == "partial")
+    }
+
     @Test("a hostile function costs only its own part, in namespaces", arguments: HostileSnippet.all)
     func namespaces(_ hostile: HostileSnippet) throws {
         try CLI.requireBubblewrap()

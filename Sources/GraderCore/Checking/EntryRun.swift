@@ -19,25 +19,45 @@ public struct EntryRun: Sendable {
     /// harness's, so when a run ends any other way, its frames are claims, not results: each claimed trial is run
     /// again on its own, and counts only if that run ends cleanly. An honest function that crashes on trial 8 keeps
     /// its first 7 trials; forged frames followed by a crash, a closed channel or a timeout count for nothing.
+    ///
+    /// After a crash (a runtime error, a signal, an early exit: not a limit), the trials after it run too, each in
+    /// a process of its own, until the part's wall-clock limit is spent: credit follows the trials a function
+    /// passes, whichever input crashed it first. After a time, memory or output limit they do not: each would
+    /// spend the limit again.
     static func run(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]],
         limits: SandboxLimits,
         owner: CodeOwner
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
+        let clock = ContinuousClock()
+        let started = clock.now
         var (result, clean) = try runOnce(
             sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits,
             owner: owner)
         if clean { return result }
         let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
+        let crashedAt = result.failureKind == .crash ? result.failedTrial : nil
         result.outputs = result.outputs.map { _ in nil }
         for trial in claimed {
             let (solo, soloClean) = try runOnce(
                 sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
                 limits: limits, owner: owner)
             // A trial that passed in the full run but not alone is not the behaviour of an honest function: stop.
-            guard soloClean, let value = solo.outputs.first ?? nil else { break }
+            guard soloClean, let value = solo.outputs.first ?? nil else { return result }
             result.outputs[trial] = value
+        }
+        guard let crashedAt else { return result }
+        for trial in lines.indices where trial > crashedAt && !claimed.contains(trial) {
+            let spent = started.duration(to: clock.now)
+            var remaining = limits
+            remaining.wallSeconds =
+                limits.wallSeconds - Double(spent.components.seconds) - Double(spent.components.attoseconds) / 1e18
+            guard remaining.wallSeconds > 0.05 else { break }
+            let (solo, soloClean) = try runOnce(
+                sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
+                limits: remaining, owner: owner)
+            if soloClean, let value = solo.outputs.first ?? nil { result.outputs[trial] = value }
         }
         return result
     }
