@@ -19,6 +19,10 @@ struct Batch: ParsableCommand {
             what the grader keeps, so batch refuses to run unless --allow-unsandboxed is given, and every report
             then says so.
 
+            Exit status: 0 when every part was graded; 3 when some parts could not be (a reference that fails on
+            one student's numbers: those parts are grader-error in that student's reports, listed on stderr); 2
+            when the grader itself failed (a broken reference, an unwritable output folder).
+
             Examples:
               grader batch submissions/hw6 --out reports
               grader batch submissions/hw6 --out reports --jobs 8 --gradescope
@@ -128,7 +132,26 @@ struct Batch: ParsableCommand {
             )
         }
         print("reports: \(out)/gradebook.csv, \(out)/summary.json, \(out)/index.html, \(out)/<student>/")
+        // Parts the grader could not grade (a reference that failed on a student's numbers, a sandbox that did not
+        // start) are the grader's, not the students': say whose, and exit 3 so that a script notices.
+        let ungraded = report.students.flatMap { student in
+            student.report.allParts.filter { $0.outcome == .graderError }.map {
+                "\(student.id): \($0.problem).\($0.id)"
+            }
+        }
+        if !ungraded.isEmpty {
+            printError(
+                """
+                error: \(ungraded.count) part\(ungraded.count == 1 ? "" : "s") could not be graded (grader-error in \
+                their reports; a rerun grades them again): \(ungraded.prefix(10).joined(separator: ", "))\
+                \(ungraded.count > 10 ? ", ..." : "")
+                """)
+            throw ExitCode(Self.someUngraded)
+        }
     }
+
+    /// The exit status of a batch that graded everyone but could not grade some parts.
+    static let someUngraded: Int32 = 3
 }
 
 /// Whether and from which score a batch lists pairs of students whose code is alike.

@@ -1,4 +1,5 @@
 import Foundation
+import GraderCore
 import Testing
 
 /// `grader batch` and `grader merge` on small classes built from the bundled submissions.
@@ -28,6 +29,54 @@ struct BatchTests {
 
     static func resultFiles(_ cache: String) -> Set<String> {
         Set((try? FileManager.default.contentsOfDirectory(atPath: cache + "/results")) ?? [])
+    }
+
+    /// A reference that fails on one student's numbers (here it traps on exactly that student's widths) costs that
+    /// student the parts that need them: a grader-error naming the student, the variant and the cause. Everyone else
+    /// is graded, the faulty student's other parts too, and the batch exits 3 naming the part.
+    @Test("a reference that fails on one student's variant costs that student's parts only, and the batch says whose")
+    func referenceFailsOnOneVariant() throws {
+        let problems = try ProblemLoader.load(directory: CLI.root + "/problems/hw6")
+        let problem = try #require(problems.problem("variance-recursion"))
+        let students = ["ann", "ben", "cat"]
+        let faulty = "ben"
+        let widths = try #require(try problem.variant(student: faulty, secret: nil)["widths"]).swiftLiteral
+        for other in students where other != faulty {
+            try #require(try problem.variant(student: other, secret: nil)["widths"]?.swiftLiteral != widths)
+        }
+        let folder = try CLI.problemsCopy("variant-fault", editing: "variance-recursion") { $0 }
+        let reference = folder + "/variance-recursion/reference.swift"
+        let text = try String(contentsOfFile: reference, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: "func outputVariance(widths: [Int]) -> Double {\n",
+            with: "func outputVariance(widths: [Int]) -> Double {\n    if widths == \(widths) { fatalError(\"no\") }\n"
+        ).write(toFile: reference, atomically: true, encoding: .utf8)
+        let root = CLI.temporary("variant-fault-class-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for student in students where student != faulty {
+            try CLI.fullMarksCopy(at: root + "/" + student, problems: folder)
+        }
+        try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: root + "/" + faulty)
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--problems", folder, "--cache", root + "-cache"])
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("1 part could not be graded"), "\(run.stderr)")
+        #expect(run.stderr.contains("ben: variance-recursion.output-variance"), "\(run.stderr)")
+        for student in students {
+            let parts = CLI.parts(try CLI.json(out + "/\(student)/results.json"))
+            let part = parts["variance-recursion.output-variance"] ?? [:]
+            if student == faulty {
+                let message = part["message"] as? String ?? ""
+                #expect(part["outcome"] as? String == "grader-error", "\(part)")
+                #expect(message.contains("student `ben`") && message.contains(widths), "\(message)")
+                #expect(message.contains("reference implementation failed"), "\(message)")
+                #expect(parts["variance-recursion.outputVariance"]?["status"] as? String == "passed")
+            } else {
+                for (id, graded) in parts {
+                    #expect(graded["status"] as? String == "passed", "\(student) \(id): \(graded["message"] ?? "")")
+                }
+            }
+        }
     }
 
     @Test("every student gets reports and a gradebook row; the class gets a summary and an overview page")

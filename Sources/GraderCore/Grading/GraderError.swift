@@ -5,6 +5,9 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
     case sandboxUnavailable(reason: String)
     case usage(String)
     case referenceBroken(problem: String, detail: String)
+    /// The reference failed on one student's variant of the numbers only: that student's parts that need it
+    /// cannot be graded; everyone else's can.
+    case variantBroken(problem: String, variant: String, detail: String)
 
     public var description: String {
         switch self {
@@ -15,6 +18,8 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
         case .usage(let message): return message
         case .referenceBroken(let problem, let detail):
             return "problem `\(problem)`: the reference implementation failed: \(detail)"
+        case .variantBroken(let problem, let variant, let detail):
+            return "problem `\(problem)`: the reference implementation failed on the variant \(variant): \(detail)"
         }
     }
 }

@@ -57,6 +57,8 @@ public final class GradingSession: @unchecked Sendable {
     private let references = Locked([String: Result<ReferenceResults, GraderError>]())
     /// Answer keys of students' variants, by problem id and the variant's digest.
     private let variantKeys = Locked([String: [String: AnswerKey]]())
+    /// Why the reference failed on a variant (by problem and variant digest), when it failed on that one alone.
+    private let variantFailures = Locked([String: String]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     private let referenceLocks: [String: NSLock]
@@ -359,12 +361,31 @@ public final class GradingSession: @unchecked Sendable {
     func startUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrading {
         let variant = try self.variant(of: problem, for: submission)
         let selected = problem.parts.filter { options.selects(problem, $0) }
-        let reference = selected.isEmpty ? ReferenceResults() : try referenceResults(for: problem, variant: variant)
+        var reference = ReferenceResults()
+        var variantFault: String?
+        do {
+            if !selected.isEmpty { reference = try referenceResults(for: problem, variant: variant) }
+        } catch GraderError.variantBroken(_, let values, let cause) {
+            // The reference failed on this student's numbers alone: the parts that need them cannot be graded.
+            reference = try referenceResults(for: problem)
+            let detail = cause.split(separator: "\n").first.map(String.init) ?? cause
+            variantFault = """
+                the grader could not compute the answer key of student `\(submission.student ?? "?")` for the \
+                variant \(values): the reference implementation failed on it (\(detail)); this is not a fault of \
+                the submission: tell your instructor, and it is graded once the reference is fixed
+                """
+        }
         // From here on, texts as this student's handout shows them.
         let problem = problem.instantiated(variant)
         var grades: [String: PartGrade] = [:]
         let unknown = studentUnknown(submission)
         for part in selected where !part.isSnippet {
+            if let variantFault, part.expressions.contains(where: problem.parameters.isUsed) {
+                grades[part.id] = PartGrade(
+                    problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
+                    message: ReportText.clean(variantFault, limit: 1500))
+                continue
+            }
             if unknown, part.expressions.contains(where: problem.parameters.isUsed) {
                 grades[part.id] = PartGrade(
                     problem: problem.id, part: part, status: .failed, score: 0,
@@ -428,6 +449,9 @@ public final class GradingSession: @unchecked Sendable {
             return results
         }
         try prepareVariants([variant], of: problem)
+        if let cause = variantFailures.withLock({ $0["\(problem.id)/\(variant.digest)"] }) {
+            throw GraderError.variantBroken(problem: problem.id, variant: variant.description, detail: cause)
+        }
         guard let keys = variantKeys.withLock({ $0["\(problem.id)/\(variant.digest)"] }) else {
             throw GraderError.referenceBroken(
                 problem: problem.id, detail: "the answer keys of a variant were not computed")
@@ -447,7 +471,7 @@ public final class GradingSession: @unchecked Sendable {
         var missing: [ParameterValues] = []
         for variant in variants where seen.insert(variant.digest).inserted {
             let key = "\(problem.id)/\(variant.digest)"
-            if variantKeys.withLock({ $0[key] }) != nil { continue }
+            if variantKeys.withLock({ $0[key] }) != nil || variantFailures.withLock({ $0[key] }) != nil { continue }
             if keepsFilesFromStudents,
                 let data = FileManager.default.contents(atPath: variantKeysPath(problem, variant)),
                 let stored = try? JSONDecoder().decode([String: ReferenceResults.Stored.Key].self, from: data)
@@ -458,14 +482,47 @@ public final class GradingSession: @unchecked Sendable {
             missing.append(variant)
         }
         guard !missing.isEmpty else { return }
-        let computed = try ReferenceRunner(session: self, problem: problem).answerKeys(for: missing)
-        for (variant, keys) in zip(missing, computed) {
+        for (variant, keys) in try answerKeys(of: missing, problem: problem) {
             variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
             if keepsFilesFromStudents,
                 let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init))
             {
                 try? Reporters.write(String(decoding: data, as: UTF8.self), to: variantKeysPath(problem, variant))
             }
+        }
+    }
+
+    /// The answer keys of `variants`, in one run of the reference per expression. When that run fails, each variant
+    /// is tried alone: a reference that fails on some students' numbers costs those students only, whose failure is
+    /// kept for their grading to report; one that fails on every variant is broken, and stops the grading.
+    private func answerKeys(of variants: [ParameterValues], problem: Problem) throws -> [(
+        ParameterValues, [String: AnswerKey]
+    )] {
+        let runner = ReferenceRunner(session: self, problem: problem)
+        do {
+            return Array(zip(variants, try runner.answerKeys(for: variants)))
+        } catch GraderError.referenceBroken(_, let detail) where variants.count > 1 {
+            var computed: [(ParameterValues, [String: AnswerKey])] = []
+            var failures: [(ParameterValues, String)] = []
+            for variant in variants {
+                do {
+                    computed.append((variant, try runner.answerKeys(for: [variant])[0]))
+                } catch GraderError.referenceBroken(_, let alone) {
+                    failures.append((variant, alone))
+                }
+            }
+            if computed.isEmpty { throw GraderError.referenceBroken(problem: problem.id, detail: detail) }
+            for (variant, cause) in failures {
+                variantFailures.withLock { $0["\(problem.id)/\(variant.digest)"] = cause }
+            }
+            return computed
+        } catch GraderError.referenceBroken(_, let detail) {
+            // One variant alone: its failure is its own unless it is the handout's own numbers.
+            guard let variant = variants.first, variant != (try problem.variant(key: nil)) else {
+                throw GraderError.referenceBroken(problem: problem.id, detail: detail)
+            }
+            variantFailures.withLock { $0["\(problem.id)/\(variant.digest)"] = detail }
+            return []
         }
     }
 
