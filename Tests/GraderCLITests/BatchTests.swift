@@ -79,6 +79,48 @@ struct BatchTests {
         }
     }
 
+    /// Constraints that some students' draws never meet (here one value in 1,400, which 1,000 draws miss about half
+    /// the time) cost those students the parts that need their numbers; the others are graded, and the batch exits 3.
+    @Test(
+        "a student whose numbers cannot be drawn gets grader-error on the parts that need them; the others are graded")
+    func exhaustedDraws() throws {
+        let folder = try CLI.problemsCopy("exhausted-draws", editing: "variance-recursion") {
+            $0.replacingOccurrences(
+                of: "  widths: {choices: [4, 8, 16, 32, 64, 128], shape: [3], default: [16, 32, 8]}\n",
+                with: """
+                      widths: {choices: [4, 8, 16, 32, 64, 128], shape: [3], default: [16, 32, 8]}
+                      rare: {integer: [1, 1400], default: 1}
+                    constraints:
+                      - rare == 1
+
+                    """)
+        }
+        let problem = try #require(try ProblemLoader.load(directory: folder).problem("variance-recursion"))
+        let ids = (0..<30).map { "student-\($0)" }
+        let drawn = ids.filter { (try? problem.variant(student: $0, secret: nil)) != nil }
+        let undrawable = try #require(ids.first { !drawn.contains($0) })
+        let healthy = try #require(drawn.first)
+        #expect(throws: GraderError.self) { try problem.variant(student: undrawable, secret: nil) }
+
+        let root = CLI.temporary("exhausted-class-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try CLI.fullMarksCopy(at: root + "/" + healthy, problems: folder)
+        try FileManager.default.copyItem(
+            atPath: CLI.root + "/submissions/hw6/reference", toPath: root + "/" + undrawable)
+        let out = root + "-out"
+        let run = try CLI.grader(["batch", root, "--out", out, "--problems", folder, "--cache", root + "-cache"])
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("\(undrawable): variance-recursion.output-variance"), "\(run.stderr)")
+        let faulty = CLI.parts(try CLI.json(out + "/\(undrawable)/results.json"))
+        let part = faulty["variance-recursion.output-variance"] ?? [:]
+        #expect(part["outcome"] as? String == "grader-error", "\(part)")
+        #expect((part["message"] as? String ?? "").contains("could not draw the numbers of student `\(undrawable)`"))
+        #expect(faulty["variance-recursion.outputVariance"]?["status"] as? String == "passed")
+        for (id, graded) in CLI.parts(try CLI.json(out + "/\(healthy)/results.json")) {
+            #expect(graded["status"] as? String == "passed", "\(healthy) \(id): \(graded["message"] ?? "")")
+        }
+    }
+
     @Test("every student gets reports and a gradebook row; the class gets a summary and an overview page")
     func wholeClass() throws {
         let root = try Self.makeClass("class")

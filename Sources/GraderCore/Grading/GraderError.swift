@@ -8,6 +8,9 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
     /// The reference failed on one student's variant of the numbers only: that student's parts that need it
     /// cannot be graded; everyone else's can.
     case variantBroken(problem: String, variant: String, detail: String)
+    /// No draw of a problem's parameters met its constraints for one variant key (one student): that student's
+    /// numbers are unknown; everyone else's are not.
+    case noVariant(problem: String, detail: String)
 
     public var description: String {
         switch self {
@@ -18,6 +21,8 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
         case .usage(let message): return message
         case .referenceBroken(let problem, let detail):
             return "problem `\(problem)`: the reference implementation failed: \(detail)"
+        case .noVariant(let problem, let detail):
+            return "problem `\(problem)`: \(detail)"
         case .variantBroken(let problem, let variant, let detail):
             return "problem `\(problem)`: the reference implementation failed on the variant \(variant): \(detail)"
         }

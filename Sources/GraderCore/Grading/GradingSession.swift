@@ -359,12 +359,26 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     func startUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrading {
-        let variant = try self.variant(of: problem, for: submission)
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var reference = ReferenceResults()
         var variantFault: String?
+        let variant: ParameterValues
         do {
-            if !selected.isEmpty { reference = try referenceResults(for: problem, variant: variant) }
+            variant = try self.variant(of: problem, for: submission)
+        } catch GraderError.noVariant(_, let detail) {
+            // This student's numbers cannot be drawn: the parts that need them cannot be graded.
+            variant = try problem.variant(key: nil)
+            variantFault = """
+                the grader could not draw the numbers of student `\(submission.student ?? "?")`: \(detail); this is \
+                not a fault of the submission: tell your instructor, and it is graded once the constraints are fixed
+                """
+        }
+        do {
+            if !selected.isEmpty {
+                reference =
+                    variantFault == nil
+                    ? try referenceResults(for: problem, variant: variant) : try referenceResults(for: problem)
+            }
         } catch GraderError.variantBroken(_, let values, let cause) {
             // The reference failed on this student's numbers alone: the parts that need them cannot be graded.
             reference = try referenceResults(for: problem)
@@ -535,7 +549,11 @@ public final class GradingSession: @unchecked Sendable {
     /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.
     public func prepareVariants(for submissions: [Submission]) throws {
         for problem in problems.problems where !problem.parameters.isEmpty {
-            try prepareVariants(submissions.map { try variant(of: problem, for: $0) }, of: problem)
+            // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
+            let variants = try submissions.compactMap { submission -> ParameterValues? in
+                do { return try variant(of: problem, for: submission) } catch GraderError.noVariant { return nil }
+            }
+            try prepareVariants(variants, of: problem)
         }
     }
 

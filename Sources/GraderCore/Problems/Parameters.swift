@@ -275,7 +275,7 @@ extension Problem {
             }
         }
         guard let values = parameters.draw(problem: id, key: key) else {
-            throw GraderError.referenceBroken(
+            throw GraderError.noVariant(
                 problem: id,
                 detail:
                     """
