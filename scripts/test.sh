@@ -21,12 +21,12 @@ if [ -n "${GRADER_JENKINS_SCHEMA:-}" ]; then
   echo "==> JUnit reports are also validated against $GRADER_JENKINS_SCHEMA" >&2
 fi
 
-# The style gate: the formatter's lint, strict, on the grader's Swift (not on the hostile fixtures, which are
-# student code as a student writes it). Line length is the suite's own test (StyleTests).
+# The style gate: the formatter's lint, strict, on every Swift file of the grader. The hostile snippets the tests
+# replay are student code as a student writes it, so their files end in .swift-fixture, which the formatter skips.
+# Line length is the suite's own test (StyleTests).
 echo "==> swift format lint --strict" >&2
 status=0
-find Sources Tests Package.swift -name '*.swift' -not -path '*/Fixtures/*' -print0 \
-  | xargs -0 swift format lint --strict --configuration .swift-format || status=$?
+swift format lint --strict -r Sources Tests Package.swift || status=$?
 if [ $status -ne 0 ]; then
   echo "error: swift format lint found the problems above; \`swift format -i <file>\` fixes most of them" >&2
 fi

@@ -8,6 +8,11 @@ enum CLI {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     static let fixtures = root + "/Tests/GraderCLITests/Fixtures"
+
+    /// The hostile snippet `name` of `Fixtures/snippets/`. Its files end in `.swift-fixture`, not `.swift`: they are
+    /// student code as a student writes it, templates with `@@...@@` holes among them, which the formatter must
+    /// neither lint nor rewrite.
+    static func snippet(_ name: String) -> String { "\(fixtures)/snippets/\(name).swift-fixture" }
     /// The cache the suites share, so the references are compiled once per test run.
     static let cache = NSTemporaryDirectory() + "grader-tests-cache"
 

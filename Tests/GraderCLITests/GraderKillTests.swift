@@ -13,7 +13,7 @@ struct GraderKillTests {
         let marker = "9\(Int.random(in: 100_000...999_999)).5"  // a valid `sleep` duration, short enough for comm
         let folder = try CLI.referenceCopy("killed")
         let fixture = try String(
-            contentsOfFile: "\(CLI.fixtures)/snippets/sleep-with-session-child.swift", encoding: .utf8)
+            contentsOfFile: CLI.snippet("sleep-with-session-child"), encoding: .utf8)
         let reference = try String(
             contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
         let source =

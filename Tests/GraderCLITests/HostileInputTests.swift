@@ -373,7 +373,7 @@ struct HostileInputTests {
     func nonRootLandlock() throws {
         try CLI.requireLandlock()
         let (base, folder, cache, home, prefix, grader) = try Self.nobodyFolders("nobody-landlock")
-        let attack = try String(contentsOfFile: CLI.fixtures + "/snippets/read-cache.swift", encoding: .utf8)
+        let attack = try String(contentsOfFile: CLI.snippet("read-cache"), encoding: .utf8)
             .replacingOccurrences(of: "@@CACHE@@", with: cache)
         let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
             .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")

@@ -168,7 +168,7 @@ struct HostileSnippetTests {
 
         let folder = try CLI.referenceCopy("crash-on-some-inputs")
         let fixture = try String(
-            contentsOfFile: CLI.fixtures + "/snippets/crash-on-some-inputs.swift", encoding: .utf8
+            contentsOfFile: CLI.snippet("crash-on-some-inputs"), encoding: .utf8
         ).replacingOccurrences(of: "@@SIZE@@", with: "\(crashing)")
         let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
             .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
@@ -235,7 +235,7 @@ struct HostileSnippetTests {
         try CLI.requireBubblewrap()
         let folder = try CLI.referenceCopy("page-cache")
         let runtime = SnippetBuilder.runtimeLibraryDirectory(of: try SnippetBuilder.findCompiler())
-        let source = try String(contentsOfFile: "\(CLI.fixtures)/snippets/page-cache.swift", encoding: .utf8)
+        let source = try String(contentsOfFile: CLI.snippet("page-cache"), encoding: .utf8)
             .replacingOccurrences(of: "@@RUNTIME@@", with: runtime)
         let reference = try String(
             contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8
@@ -338,7 +338,7 @@ struct HostileSnippetTests {
                 repeating: "// padding padding padding padding padding padding padding padding padding\n", count: 70_000
             )
         } else {
-            let data = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/\(hostile.fixture).swift"))
+            let data = try Data(contentsOf: URL(fileURLWithPath: CLI.snippet(hostile.fixture)))
             source = String(decoding: data, as: UTF8.self)
         }
         let substitutions = [
@@ -356,7 +356,7 @@ struct HostileSnippetTests {
         for (key, value) in substitutions { source = source.replacingOccurrences(of: key, with: value) }
         var bytes = Data(source.utf8)
         if hostile.fixture == "invalid-utf8" {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: "\(CLI.fixtures)/snippets/invalid-utf8.swift"))
+            bytes = try Data(contentsOf: URL(fileURLWithPath: CLI.snippet("invalid-utf8")))
         }
         // The reference submission's file follows, its layer Jacobian renamed: `residualGradients` is still there to be
         // graded, and `correctLayerJacobian` is what a fixture returns when its attack came to nothing.
@@ -404,7 +404,7 @@ struct HostileSnippetTests {
         let options =
             ["--noinhibit-exec", "--export-dynamic", "--format=binary"] + reading + ["--format=elf"]
             + zip(["--Map=", "--dependency-file=", "--why-extract=", "--print-archive-stats="], writing).map { $0 + $1 }
-        let fixture = try String(contentsOfFile: "\(CLI.fixtures)/snippets/linker-options.swift", encoding: .utf8)
+        let fixture = try String(contentsOfFile: CLI.snippet("linker-options"), encoding: .utf8)
             .replacingOccurrences(of: "@@AUTOLINK@@", with: autolinkSection(options))
             .replacingOccurrences(of: "@@SECRET_PATHS@@", with: reading.map { "\"\($0)\"" }.joined(separator: ", "))
         let reference = try String(

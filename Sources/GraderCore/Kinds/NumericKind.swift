@@ -33,17 +33,6 @@ struct NumericKind: AnswerKind {
     let form: Form
     let spec: NumericSpec
 
-    init(form: Form, spec: NumericSpec) {
-        self.form = form
-        self.spec = spec
-    }
-
-    /// A numeric kind by its name; `name` is one of `names`.
-    init(name: KindName, spec: NumericSpec) {
-        guard let form = Form(rawValue: name.rawValue) else { preconditionFailure("not a numeric kind: \(name)") }
-        self.init(form: form, spec: spec)
-    }
-
     var name: KindName { KindName(rawValue: form.rawValue) }
     var tolerance: Tolerance? { spec.tolerance }
 
@@ -340,3 +329,11 @@ struct NumericKind: AnswerKind {
 
 /// A key asked of a folder that does not hold it (a student kit's withheld part).
 struct AnswerKeyMissing: Error {}
+
+extension NumericKind {
+    /// A numeric kind by its name; `name` is one of `names`.
+    init(name: KindName, spec: NumericSpec) {
+        guard let form = Form(rawValue: name.rawValue) else { preconditionFailure("not a numeric kind: \(name)") }
+        self.init(form: form, spec: spec)
+    }
+}

@@ -84,11 +84,7 @@ enum ParameterReader {
         }
         var shape: [Int] = []
         if let shapeNode = fields.node("shape") {
-            guard case .sequence(let items, _) = shapeNode, (1...2).contains(items.count),
-                case let sizes = items.compactMap({ YAMLScalars.double($0).flatMap { Int(exactly: $0) } }),
-                sizes.count == items.count,
-                sizes.allSatisfy({ (1...64).contains($0) })
-            else {
+            guard let sizes = DefinitionReading.sizes(shapeNode, count: 1...2, minimum: 1, maximum: 64) else {
                 throw fields.error(
                     "\(what): `shape` is [n] for a vector or [rows, columns] for a matrix, sizes 1 to 64",
                     line: shapeNode.line)
