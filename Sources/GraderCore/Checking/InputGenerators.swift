@@ -38,6 +38,10 @@ public enum InputGenerators {
 
     /// The arguments of one trial, drawn from `random`.
     static func trial(_ spec: SnippetSpec, _ random: inout SeededGenerator) -> [SnippetValue] {
+        if let experiment = spec.experiment {
+            // An experiment's trial is its seeds: the data set's, then one per run (`ExperimentSpec.seeds`).
+            return (0...experiment.runs).map { _ in .int(Int(random.next() >> 1)) }
+        }
         var dimensions: [String: Int] = [:]
         // In the order problem.yaml declares them; every value drawn through SeededGenerator's own mapping.
         for dimension in spec.dimensions { dimensions[dimension.name] = random.int(in: dimension.range) }
@@ -67,6 +71,8 @@ public enum InputGenerators {
             let low = Int(input.range.lowerBound.rounded(.up))
             let high = max(low, Int(input.range.upperBound.rounded(.down)))
             return .int(random.int(in: low...high))
+        case .uint64:
+            return .int(Int(random.next() >> 1))
         case .double:
             return .double(roundedDraw(in: input.range, random: &random))
         case .bool:

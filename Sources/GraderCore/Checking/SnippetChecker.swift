@@ -87,7 +87,7 @@ struct SnippetChecker: Sendable {
                 result = try session.builder.build(
                     fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) },
                     owner: .student,
-                    timeLimit: limits.compileSeconds)
+                    timeLimit: limits.compileSeconds, optimized: problem.hasExperiments)
             } catch {
                 return decided(
                     all(.error, .graderError, "the grader could not compile \(fileName): \(error)"), source: source)
@@ -224,6 +224,17 @@ struct SnippetChecker: Sendable {
         prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
     }
 
+    /// The limits of one run of `spec` over `trials` trials: the problem's, or for an experiment its budget per
+    /// data set.
+    private func limits(for spec: SnippetSpec, trials: Int) -> SandboxLimits {
+        guard let experiment = spec.experiment else { return limits }
+        var budgeted = limits
+        let seconds = experiment.budgetSeconds * Double(max(1, trials / experiment.runs))
+        budgeted.wallSeconds = seconds
+        budgeted.cpuSeconds = Int(seconds.rounded(.up))
+        return budgeted
+    }
+
     /// Runs `part` on its public trials.
     private func runPublic(_ part: Part, binary: String, expectation: SnippetExpectation) -> PublicRun {
         guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
@@ -231,7 +242,8 @@ struct SnippetChecker: Sendable {
         do {
             let publicRun = try EntryRun.run(
                 sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
-                trials: Array(expectation.trials.prefix(expectation.publicCount)), limits: limits, owner: .student)
+                trials: Array(expectation.trials.prefix(expectation.publicCount)),
+                limits: limits(for: spec, trials: expectation.publicCount), owner: .student)
             // A function that cannot finish a single public trial within its time limits (an endless loop) would
             // only spend the same time again on the hidden ones: they are not run, and count as failed.
             let skip =
@@ -268,7 +280,8 @@ struct SnippetChecker: Sendable {
                 ? nil
                 : try EntryRun.run(
                     sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
-                    trials: Array(expectation.trials.suffix(hiddenCount)), limits: limits, owner: .student)
+                    trials: Array(expectation.trials.suffix(hiddenCount)),
+                    limits: limits(for: spec, trials: hiddenCount), owner: .student)
         } catch {
             return graderError(part, "could not run: \(error)")
         }
@@ -282,6 +295,13 @@ struct SnippetChecker: Sendable {
                 detail: "This is not a fault of the submission; grade it again once the sandbox works.")
         }
         let outputs = publicRun.outputs + (hiddenRun?.outputs ?? Array(repeating: nil, count: hiddenCount))
+        if let experiment = spec.experiment {
+            let judge = ExperimentJudge(
+                session: session, problem: problem, part: part, spec: spec, experiment: experiment,
+                expectation: expectation)
+            return judge.grade(
+                outputs: outputs, publicRun: publicRun, hiddenRun: hiddenRun, skippedHidden: skippedHidden)
+        }
         let checkMessages: [String?]?
         do {
             checkMessages = try propertyCheckMessages(part, spec: spec, trials: expectation.trials, outputs: outputs)

@@ -160,6 +160,8 @@ public struct PartGrade: Sendable, Codable, Equatable {
     public var flag: Flag? = nil
     /// An answer part whose value a student kit cannot check: graded at final grading.
     public var finalOnly = false
+    /// For an experiment with a plot: the student's curves on the first public data set against the reference's.
+    public var plot: CurvePlot? = nil
 
     /// How many trials a snippet part passed, public and hidden.
     public struct TrialTally: Sendable, Codable, Equatable {

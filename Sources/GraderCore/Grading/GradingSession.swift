@@ -150,6 +150,7 @@ public final class GradingSession: @unchecked Sendable {
         hasher.update(field: HarnessRuntime.prologue)
         hasher.update(field: SnippetBuilder.flags.joined(separator: " "))
         hasher.update(field: SnippetBuilder.harnessFlags.joined(separator: " "))
+        if problem.hasExperiments { hasher.update(field: ExperimentToolkit.source) }
         return hasher.hexDigest()
     }
 

@@ -105,6 +105,17 @@ struct ReferenceRunner {
                 + InputGenerators.hiddenTrials(
                     for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
             let type = spec.signature.returnType
+            if let experiment = spec.experiment {
+                let hiddenSeeds = trials.count - publicTrials.count
+                let runs = try experimentTrials(part, spec: spec, seeds: trials, binary: binary)
+                results.snippets[part.id] = SnippetExpectation(
+                    trials: runs,
+                    expected: try evaluate(
+                        binary, spec.signature.name, type: type, trials: runs,
+                        limits: experimentLimits(experiment, dataSets: publicTrials.count + hiddenSeeds)),
+                    mistakes: [], publicCount: publicTrials.count * experiment.runs)
+                continue
+            }
             let expected: [SnippetValue]
             if let gradient = spec.gradientOf {
                 // No reference gradient: central differences of the function it is the gradient of.
@@ -170,8 +181,11 @@ struct ReferenceRunner {
             }
         }
         guard !entries.isEmpty else { return "" }
-        let source = try read.get()
-        switch try session.builder.build(fileName: "reference.swift", source: source, entries: entries, owner: .trusted)
+        var source = try read.get()
+        if problem.hasExperiments { source += Array(("\n" + ExperimentToolkit.source).utf8) }
+        switch try session.builder.build(
+            fileName: "reference.swift", source: source, entries: entries, owner: .trusted,
+            optimized: problem.hasExperiments)
         {
         case .built(let path): return path
         case .failed(let diagnostics, let log):
@@ -205,13 +219,77 @@ struct ReferenceRunner {
         return result
     }
 
+    /// An experiment's trials: for each seed trial (a data seed and the run seeds), the data set that `data` makes
+    /// from the data seed, once with each run seed.
+    func experimentTrials(_ part: Part, spec: SnippetSpec, seeds: [[SnippetValue]], binary prebuilt: String? = nil)
+        throws -> [[SnippetValue]]
+    {
+        let binary = try prebuilt ?? build()
+        let sets = try evaluate(
+            binary, ExperimentSpec.dataEntry(part.id), type: ExperimentSpec.dataType(of: spec.signature),
+            trials: seeds.map { [ExperimentSpec.seeds(of: $0).data] })
+        let single = ExperimentSpec.dataParameters(of: spec.signature).count == 1
+        return zip(seeds, sets).flatMap { seeds, set -> [[SnippetValue]] in
+            var arguments = [set]
+            if !single, case .tuple(let values) = set { arguments = values }
+            return ExperimentSpec.seeds(of: seeds).runs.map { arguments + [$0] }
+        }
+    }
+
+    /// The reference's outputs of `function` (the part's own, or a function it must reject) on an experiment's
+    /// trials.
+    func experimentOutputs(_ part: Part, function: String, trials: [[SnippetValue]]) throws -> [SnippetValue] {
+        guard let spec = part.kind.snippet, let experiment = spec.experiment else { return [] }
+        return try evaluate(
+            try build(), function, type: spec.signature.returnType, trials: trials,
+            limits: experimentLimits(experiment, dataSets: trials.count / experiment.runs))
+    }
+
+    /// The acceptance rule's verdict on each data set: `student[k]` the outputs of data set k's runs (`nil` when one
+    /// is missing or not finite: that data set scores 0 unseen by the rule), `reference[k]` the reference's.
+    func experimentVerdicts(
+        _ part: Part, trials: [[SnippetValue]], student: [[SnippetValue]?], reference: [[SnippetValue]]
+    ) throws -> [(score: Double, message: String)?] {
+        guard let spec = part.kind.snippet, let experiment = spec.experiment else { return [] }
+        let runs = experiment.runs
+        let judged = student.indices.filter { student[$0] != nil }
+        guard !judged.isEmpty else { return student.map { _ in nil } }
+        let dataCount = ExperimentSpec.dataParameters(of: spec.signature).count
+        let verdicts = try evaluate(
+            try build(), ExperimentSpec.acceptEntry(part.id), type: ExperimentSpec.verdictType,
+            trials: judged.map { set in
+                Array(trials[set * runs].prefix(dataCount)) + [.array(student[set]!), .array(reference[set])]
+            },
+            limits: experimentLimits(experiment, dataSets: judged.count))
+        var result = [(score: Double, message: String)?](repeating: nil, count: student.count)
+        for (index, set) in judged.enumerated() {
+            guard case .tuple(let values) = verdicts[index], case .double(let score)? = values.first,
+                case .string(let message)? = values.last
+            else { continue }
+            // A rule's score outside [0, 1], or nan, is clamped: no rule can give more than the part's points.
+            result[set] = (score.isNaN ? 0 : min(1, max(0, score)), message)
+        }
+        return result
+    }
+
+    /// The limits of the reference's runs of an experiment over `dataSets` data sets: the part's budget per data set.
+    private func experimentLimits(_ experiment: ExperimentSpec, dataSets: Int) -> SandboxLimits {
+        var limits = session.limits(for: problem)
+        let seconds = experiment.budgetSeconds * Double(max(1, dataSets))
+        limits.wallSeconds = max(limits.wallSeconds, seconds)
+        limits.cpuSeconds = max(limits.cpuSeconds, Int(seconds.rounded(.up)))
+        return limits
+    }
+
     /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
-    private func evaluate(_ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]]) throws
+    private func evaluate(
+        _ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits? = nil
+    ) throws
         -> [SnippetValue]
     {
         let run = try EntryRun.run(
             sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials,
-            limits: session.limits(for: problem),
+            limits: limits ?? session.limits(for: problem),
             owner: .trusted)
         if let failure = run.failure {
             throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")

@@ -23,6 +23,7 @@ public struct KindName: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     public static let multipleChoice: KindName = "multiple-choice"
     public static let formula: KindName = "formula"
     public static let snippet: KindName = "snippet"
+    public static let experiment: KindName = "experiment"
 }
 
 /// Everything the grader does with one kind of part, in one type: reading its `problem.yaml` keys, checking an
@@ -127,7 +128,9 @@ extension AnswerKind {
 
 /// The kinds the grader knows, in the order `problem.yaml`'s error messages list them: the only list of kinds.
 enum AnswerKinds {
-    static let all: [any AnswerKind.Type] = [NumericKind.self, ChoiceKind.self, FormulaKind.self, SnippetKind.self]
+    static let all: [any AnswerKind.Type] = [
+        NumericKind.self, ChoiceKind.self, FormulaKind.self, SnippetKind.self, ExperimentKind.self,
+    ]
 
     /// The keys every part has, whatever its kind.
     static let commonKeys: Set<String> = [
@@ -160,6 +163,8 @@ struct PartDefinition {
     let withheld: Bool
     /// The part's line in `problem.yaml`.
     let line: Int
+    /// Whose folder the part is read from: a student kit holds no reference code and no function names of it.
+    var role: ProblemSet.Role = .instructor
 
     /// An error at the part's key `key` (or the part), naming the part.
     func error(_ message: String, at key: String? = nil) -> YAMLReadError {

@@ -32,7 +32,7 @@ enum PartReader {
             && fields.node("expression") == nil
         var definition = PartDefinition(
             fields: fields, id: id, problemID: problemID, kind: kindName, tolerance: tolerance, withheld: withheld,
-            line: node.line)
+            line: node.line, role: role)
         let kind = try kindType.decode(&definition)
         fields = definition.fields
         let mistakes =

@@ -62,6 +62,8 @@ public struct Problem: Sendable {
     public var maxScore: Double { parts.reduce(0) { $0 + $1.points } }
     public var snippetParts: [Part] { parts.filter(\.isSnippet) }
     public var answerParts: [Part] { parts.filter { !$0.isSnippet } }
+    /// Whether a part is an experiment: the problem's functions and reference are then compiled with `-O`.
+    public var hasExperiments: Bool { parts.contains { $0.snippet?.experiment != nil } }
     /// The file a student hands in for this problem's snippets.
     public var snippetFileName: String { "\(id).swift" }
 }

@@ -82,6 +82,12 @@ public struct MarkdownReporter: SubmissionReporter {
                         lines.append(detail)
                     }
                 }
+                if let plot = part.plot {
+                    lines.append("")
+                    lines.append(plot.markdownImage)
+                    lines.append("")
+                    lines += plot.markdownTable
+                }
                 if let output = part.output {
                     lines.append("")
                     lines.append("Your code printed:")

@@ -168,7 +168,8 @@ struct BatchCompiler {
         let keyed: [[String: String]] = submissions.map { files in
             var keys: [String: String] = [:]
             for (problemID, source) in files {
-                guard let problem = problems.problem(problemID) else { continue }
+                // A problem with experiments is compiled with -O, one student at a time (`SnippetChecker`).
+                guard let problem = problems.problem(problemID), !problem.hasExperiments else { continue }
                 let key = unitKey(problem: problem, source: source)
                 keys[problemID] = key
                 units[key] = (problem, source)

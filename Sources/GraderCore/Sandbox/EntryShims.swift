@@ -72,6 +72,7 @@ extension SwiftType {
     var qualified: String {
         switch self {
         case .int: return "Swift.Int"
+        case .uint64: return "Swift.UInt64"
         case .double: return "Swift.Double"
         case .bool: return "Swift.Bool"
         case .string: return "Swift.String"

@@ -77,11 +77,14 @@ public struct Harness: Sendable {
     private static func reader(_ type: SwiftType) -> String {
         switch type {
         case .int: return "__reader.int()"
+        case .uint64: return "__reader.uint64()"
         case .double: return "__reader.double()"
         case .bool: return "__reader.bool()"
         case .string: return "__reader.string()"
         case .array(let element): return "__reader.array { (__reader: inout __GraderReader) in \(reader(element)) }"
-        case .tuple(let elements): return "(" + elements.map { reader($0.type) }.joined(separator: ", ") + ")"
+        case .tuple(let elements):
+            // Labelled by `as`, so that an array of tuples reads as the labelled type a function takes.
+            return "((" + elements.map { reader($0.type) }.joined(separator: ", ") + ") as \(type.qualified))"
         }
     }
 
@@ -122,6 +125,10 @@ enum HarnessRuntime {
             mutating func double() -> Double {
                 guard let bits = UInt64(next(), radix: 16) else { __graderFail("bad double in trial input") }
                 return Double(bitPattern: bits)
+            }
+            mutating func uint64() -> UInt64 {
+                guard let value = UInt64(next()) else { __graderFail("bad seed in trial input") }
+                return value
             }
             mutating func bool() -> Bool { next() == "1" }
             mutating func string() -> String {

@@ -54,6 +54,9 @@ public struct SnippetBuilder: Sendable {
         "-Xfrontend", "-solver-expression-time-threshold=5", "-Xfrontend", "-solver-memory-threshold=536870912",
     ]
 
+    /// `flags` with `-O` for `-Onone`: for problems with experiments, whose runs are training loops.
+    static let optimizedFlags = flags.map { $0 == "-Onone" ? "-O" : $0 }
+
     /// Flags for a harness, which is compiled from generated code only, never with student code, as its own module.
     static let harnessFlags = ["-Onone", "-swift-version", "5", "-module-name", "GraderHarness"]
 
@@ -144,15 +147,19 @@ public struct SnippetBuilder: Sendable {
     /// - Parameters:
     ///   - owner: Whose code this is: a student's is compiled and linked in the sandbox.
     ///   - timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
+    ///   - optimized: Compiled with `-O`, for an experiment's training runs (seconds with it, minutes without).
     public func build(
-        fileName: String, source: [UInt8], entries: [HarnessEntry], owner: CodeOwner, timeLimit: Double? = nil
+        fileName: String, source: [UInt8], entries: [HarnessEntry], owner: CodeOwner, timeLimit: Double? = nil,
+        optimized: Bool = false
     ) throws -> BuildResult {
         let compileSeconds = timeLimit ?? self.compileSeconds
         let symbol = { (index: Int) in "grader_entry_\(index)" }
         let shims = EntryShims.source(for: entries, symbol: symbol)
         let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
         let harness = Harness(entries: calls.entries, declarations: calls.declarations)
-        let arguments = Self.flags + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
+        let arguments =
+            (optimized ? Self.optimizedFlags : Self.flags)
+            + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
         hasher.update(field: arguments.joined(separator: " "))

@@ -18,7 +18,7 @@ public enum AnswerParser {
     private static func value(_ node: YAMLTree, _ type: SwiftType, path: String) throws -> SnippetValue {
         let place = path.isEmpty ? "" : " at \(path)"
         switch type {
-        case .int:
+        case .int, .uint64:
             guard case .scalar(let raw, _, _) = node, !node.isNull else {
                 throw AnswerProblem(message: "must be a whole number\(place), found \(node.kindDescription)")
             }

@@ -98,6 +98,8 @@ public enum WireFormat {
         switch type {
         case .int:
             return next().flatMap { Int($0) }.map(SnippetValue.int)
+        case .uint64:
+            return next().flatMap { Int($0) }.flatMap { $0 >= 0 ? SnippetValue.int($0) : nil }
         case .double:
             guard let token = next(), token.count == 16, let bits = UInt64(token, radix: 16) else { return nil }
             return .double(Double(bitPattern: bits))

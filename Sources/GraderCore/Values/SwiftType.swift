@@ -1,6 +1,8 @@
 /// A Swift type a snippet function may take or return, as far as the grader can move it across a process boundary.
 public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
     case int
+    /// `UInt64`, for the seed an experiment's function takes; its values travel as non-negative `Int`s.
+    case uint64
     case double
     case bool
     /// Text, such as an activation's name (`"relu"`).
@@ -11,7 +13,7 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (lhs: SwiftType, rhs: SwiftType) -> Bool {
         switch (lhs, rhs) {
-        case (.int, .int), (.double, .double), (.bool, .bool), (.string, .string): return true
+        case (.int, .int), (.uint64, .uint64), (.double, .double), (.bool, .bool), (.string, .string): return true
         case (.array(let a), .array(let b)): return a == b
         case (.tuple(let a), .tuple(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.label == $1.label && $0.type == $1.type }
@@ -22,6 +24,7 @@ public indirect enum SwiftType: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .int: return "Int"
+        case .uint64: return "UInt64"
         case .double: return "Double"
         case .bool: return "Bool"
         case .string: return "String"
@@ -176,11 +179,17 @@ struct TypeScanner {
         }
         switch identifier() {
         case "Int": return .int
+        case "UInt64": return .uint64
         case "Double": return .double
         case "Bool": return .bool
         case "String": return .string
         case let other?:
-            throw fail("unsupported type `\(other)` (use Int, Double, Bool, String, arrays and tuples of them)")
+            throw fail(
+                """
+                unsupported type `\(other)` (use Int, Double, Bool, String, arrays and tuples of them, and UInt64 \
+                for a seed)
+                """
+            )
         case nil: throw fail("expected a type")
         }
     }

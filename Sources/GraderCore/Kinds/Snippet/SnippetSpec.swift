@@ -22,6 +22,8 @@ public struct SnippetSpec: Sendable {
     /// A predicate of `reference.swift` that accepts or rejects an output (`check`), for answers that are right in
     /// more than one way; the reference implementation's output is still shown as an example.
     public var propertyCheck: String? = nil
+    /// A stochastic function judged over data sets and grader seeds by an acceptance rule (`kind: experiment`).
+    public var experiment: ExperimentSpec? = nil
 }
 
 /// A snippet that returns the gradient of a scalar function of `reference.swift` with respect to some arguments.
