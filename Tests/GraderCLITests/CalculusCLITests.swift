@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The second assignment end to end: its reference gets full marks, carol's and dan's realistic mistakes get their
-/// targeted feedback (the two seed-student mistakes of DESIGN 4b among them), commands pick the assignment, and
+/// targeted feedback (seed students' mistakes of DESIGN 4b and 4d among them), commands pick the assignment, and
 /// validate rejects a gradient check it cannot run.
 @Suite("calculus-backprop, end to end")
 struct CalculusCLITests {
@@ -17,23 +17,25 @@ struct CalculusCLITests {
         return (CLI.parts(try CLI.json(json)), junit, run)
     }
 
-    @Test("the reference submission gets 40/40, found from its files among the assignments")
+    @Test("the reference submission gets 42/42, found from its files among the assignments")
     func referenceFullMarks() throws {
         let (parts, junit, run) = try Self.grade("submissions/calculus-backprop/reference")
-        #expect(parts.count == 17)
+        #expect(parts.count == 18)
         for (id, part) in parts { #expect(part["status"] as? String == "passed", "\(id): \(part["message"] ?? "")") }
-        #expect(run.stdout.contains("total: 40/40"))
+        #expect(run.stdout.contains("total: 42/42"))
         #expect(try CLI.validate(junit))
     }
 
     @Test(
-        "carol's and dan's mistakes are named, the two seed-student mistakes included",
+        "carol's and dan's mistakes are named, seed students' mistakes included",
         arguments: [
             ("carol", "matrix-derivatives.trace-square", "2 X is the derivative only when X is symmetric"),
             ("carol", "matrix-derivatives.frobenius", "B^T is the derivative of tr(A B)"),
             ("carol", "logistic-regression.l2LogisticGradient", "leaves out the regulariser"),
             ("carol", "residual-sigmoid-network.residualNetworkGradients", "sigmoid'(w2_j h_j)"),
             ("carol", "softmax-cross-entropy.crossEntropyLoss", "inf or NaN for large logits"),
+            ("carol", "backprop-mlp.activationDerivative", "Your relu'(0) is 1"),
+            ("carol", "dead-relu.leaky-unit-update", "Your forward pass used h_j = relu(u) = 0"),
             ("dan", "matrix-derivatives.trace-cube", "3 X^2 is the derivative only when X is symmetric"),
             ("dan", "matrix-derivatives.quadratic-form", "2 X w is the derivative only when X is symmetric"),
             ("dan", "bipolar-sigmoid.bipolarSigmoidGradient", "derivative of the logistic sigmoid"),
@@ -62,7 +64,7 @@ struct CalculusCLITests {
         let dan = try Self.grade("submissions/calculus-backprop/dan").parts
         for id in [
             "matrix-derivatives.trace-square", "least-squares.closed-form", "least-squares.maximumLikelihoodWeights",
-            "residual-sigmoid-network.residualNetworkGradients",
+            "residual-sigmoid-network.residualNetworkGradients", "dead-relu.leaky-unit-update",
         ] {
             #expect(dan[id]?["status"] as? String == "passed", "dan \(id)")
         }
@@ -160,6 +162,7 @@ struct CalculusCLITests {
             #expect(
                 sheet.stdout.contains("  #   known mistake \"2*X\": 2 X is the derivative only when X is symmetric."),
                 "\(sheet.stdout)")
+            #expect(sheet.stdout.contains("  leaky-unit-update: [0.001575, 0.00105]\n"), "\(sheet.stdout)")
         }
         let folder = CLI.temporary("answer-sheet-\(assignment)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -275,6 +278,10 @@ struct CalculusCLITests {
         #expect(
             carol["residual-sigmoid-network.residualNetworkGradients"]?["mistake"] != nil,
             "implementation mistakes live on as public outputs")
+        // relu'(0) = 1 fails only the public trial at the kink, and its outputs there name the mistake.
+        #expect(
+            (carol["backprop-mlp.activationDerivative"]?["mistake"] as? String)?.contains("Your relu'(0) is 1") == true,
+            "\(carol["backprop-mlp.activationDerivative"] ?? [:])")
         let malformed = CLI.temporary("calculus-malformed-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(
             atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: malformed)
@@ -287,6 +294,6 @@ struct CalculusCLITests {
             "\(form["matrix-derivatives.trace-square"] ?? [:])")
         let final = try Self.grade(
             "submissions/calculus-backprop/reference", ["--problems", kit + "/autograder", "--student", "reference"])
-        #expect(final.run.stdout.contains("total: 40/40"), "\(final.run.stdout)")
+        #expect(final.run.stdout.contains("total: 42/42"), "\(final.run.stdout)")
     }
 }

@@ -198,12 +198,19 @@ struct CalculusReferenceTests {
         return Double(Foundation.log(sum) - Float80(logits[label]))
     }
 
-    @Test("crossEntropyLoss is exact on logits up to +-1000, and crossEntropyGradient equals central differences")
+    @Test(
+        """
+        crossEntropyLoss is exact on logits up to +-1000 and on lambda e_y up to lambda = 5000, and \
+        crossEntropyGradient equals central differences
+        """
+    )
     func crossEntropy() throws {
         var generator = SeededGenerator(seed: 31337)
         var cases: [([Double], Int)] = [
             ([1000, -1000, 0.5], 0), ([-1000, 999.5, 1000], 1), ([1000, 1000], 1), ([-1000, -999], 0),
             ([700, 710, -3], 2),
+            // lambda e_y, the stability trials whose loss log(1 + (k - 1) e^-lambda) tends to 0.
+            ([50, 0, 0], 0), ([0, 0, 0, 500], 3), ([0, 5000], 1),
         ]
         for _ in 0..<8 {
             let n = Int.random(in: 2...6, using: &generator)
@@ -347,5 +354,28 @@ struct CalculusReferenceTests {
             let written = analytic.weights.flatMap { $0.flatMap { $0 } } + analytic.biases.flatMap { $0 }
             #expect(Self.close(numeric, written, 1e-7), "\(activation): \(numeric) vs \(written)")
         }
+    }
+
+    // MARK: dead-relu: the leaky ReLU follow-up
+
+    @Test("leaky-unit-update's key is the change one SGD step makes, by central differences of the prompt's loss")
+    func leakyUnitUpdate() throws {
+        let problem = try #require(session.problems.problem("dead-relu"))
+        let key = try #require(try session.referenceResults(for: problem).answerKeys["leaky-unit-update"]?.expected)
+        // g = v leaky(a x + b) + c, loss 1/2 (g - t)^2, at a = -1, b = 0.25, where a x + b = -1.25 < 0.
+        let alpha = 0.01
+        let v = 2.0
+        let c = 0.5
+        let x = 1.5
+        let t = 1.0
+        let learningRate = 0.1
+        func loss(_ parameters: [Double]) -> Double {
+            let u = parameters[0] * x + parameters[1]
+            let g = v * (u > 0 ? u : alpha * u) + c
+            return 0.5 * (g - t) * (g - t)
+        }
+        let change = Self.gradient(loss, at: [-1, 0.25]).map { -learningRate * $0 }
+        #expect(change.allSatisfy { $0 > 0 }, "the leaky unit still learns: \(change)")
+        #expect(Self.close(TestSupport.doubles(key), change, 1e-9), "\(key) vs \(change)")
     }
 }

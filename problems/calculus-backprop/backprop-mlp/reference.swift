@@ -112,3 +112,45 @@ func mlpGradientsWithActivatedOutput(
         weights: weights, biases: biases, activation: activation, x: x, target: target, activateOutput: true,
         slope: { z, _ in activationDerivative(activation, z) })
 }
+
+/// A seed student's (004, line 45): relu'(z) = 1 for z >= 0, so relu'(0) = 1 where the handout takes 0.
+func activationDerivativeReluOneAtZero(_ activation: String, _ z: Double) -> Double {
+    activation == "relu" ? (z >= 0 ? 1 : 0) : activationDerivative(activation, z)
+}
+
+/// A seed student's (004, line 55): W_{l+1} delta_{l+1} where W_{l+1}^T delta_{l+1} belongs, written as a Swift
+/// student writes a matrix times a vector, each row of W zipped with delta. Where W_{l+1} is square (hidden to
+/// hidden, and the output layer when it is as wide as the hidden ones) this is W_{l+1} delta_{l+1} exactly; where it
+/// is not, zip stops at the shorter array, in the product and again in the element-wise act'(z_l), so the student's
+/// code returns (cut-short) gradients instead of crashing, and these are them.
+func mlpGradientsWithWeightsNotTransposed(
+    weights: [[[Double]]], biases: [[Double]], activation: String, x: [Double], target: [Double]
+) -> (weights: [[[Double]]], biases: [[Double]]) {
+    let forward = mlpForward(weights: weights, biases: biases, activation: activation, x: x, activateOutput: false)
+    let depth = weights.count
+    var weightGradients = [[[Double]]](repeating: [], count: depth)
+    var biasGradients = [[Double]](repeating: [], count: depth)
+    var delta = zip(forward.activations[depth], target).map { $0 - $1 }
+    for l in stride(from: depth - 1, through: 0, by: -1) {
+        biasGradients[l] = delta
+        weightGradients[l] = delta.map { d in forward.activations[l].map { d * $0 } }
+        if l == 0 { break }
+        let upstream = weights[l].map { row in zip(row, delta).reduce(0.0) { $0 + $1.0 * $1.1 } }
+        delta = zip(upstream, forward.preActivations[l - 1]).map { $0 * activationDerivative(activation, $1) }
+    }
+    return (weightGradients, biasGradients)
+}
+
+/// A seed student's (004, line 67: dMSE/dW_i = dMSE/da_{i+1} sigma' a_i, no outer product): dE/dW_l[i][j] =
+/// delta_l[i], the factor a_{l-1}[j] left out (the biases' gradients, right, are delta_l).
+func mlpGradientsWithoutOuterProduct(
+    weights: [[[Double]]], biases: [[Double]], activation: String, x: [Double], target: [Double]
+) -> (weights: [[[Double]]], biases: [[Double]]) {
+    let right = mlpBackpropagate(
+        weights: weights, biases: biases, activation: activation, x: x, target: target, activateOutput: false,
+        slope: { z, _ in activationDerivative(activation, z) })
+    let weightGradients = right.biases.indices.map { l in
+        right.biases[l].indices.map { i in weights[l][i].map { _ in right.biases[l][i] } }
+    }
+    return (weightGradients, right.biases)
+}

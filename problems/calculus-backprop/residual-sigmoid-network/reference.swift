@@ -68,3 +68,33 @@ func residualNetworkGradientsWithoutInnerSigmoidDerivative(
     let gradientH = w2.map { (g - y) * g * (1 - g) * $0 }
     return (gradientH, weightGradient(gradientH: gradientH, s: forward.s, z: forward.z, withSlope: false))
 }
+
+/// A seed student's (002, lines 331-341): dL/dW1[d][m] = dL/dh_d (dh_d/dW1[d][m])^2, the factor
+/// dh_d/dW1[d][m] = s_d (1 - s_d) z_m written twice in the chain rule; dL/dh right.
+func residualNetworkGradientsWithRepeatedFactor(
+    W0: [[Double]], W1: [[Double]], w2: [Double], x: [Double], y: Double
+) -> (h: [Double], W1: [[Double]]) {
+    let right = residualNetworkGradients(W0: W0, W1: W1, w2: w2, x: x, y: y)
+    let forward = residualSigmoidForward(W0: W0, W1: W1, w2: w2, x: x)
+    return (right.h, repeatedFactorGradient(gradientH: right.h, s: forward.s, z: forward.z))
+}
+
+/// The same seed student's two mistakes together (002, lines 324-326 and 331-341): sigmoid'(w2_j h_j) per unit in
+/// dL/dh, and the factor dh_d/dW1[d][m] repeated in dL/dW1.
+func residualNetworkGradientsWithPerUnitSigmoidDerivativeAndRepeatedFactor(
+    W0: [[Double]], W1: [[Double]], w2: [Double], x: [Double], y: Double
+) -> (h: [Double], W1: [[Double]]) {
+    let perUnit = residualNetworkGradientsWithPerUnitSigmoidDerivative(W0: W0, W1: W1, w2: w2, x: x, y: y)
+    let forward = residualSigmoidForward(W0: W0, W1: W1, w2: w2, x: x)
+    return (perUnit.h, repeatedFactorGradient(gradientH: perUnit.h, s: forward.s, z: forward.z))
+}
+
+/// dL/dh_d (s_d (1 - s_d) z_m)^2: the factor dh_d/dW1[d][m] taken twice.
+func repeatedFactorGradient(gradientH: [Double], s: [Double], z: [Double]) -> [[Double]] {
+    gradientH.indices.map { d in
+        z.map { zm in
+            let factor = s[d] * (1 - s[d]) * zm
+            return gradientH[d] * factor * factor
+        }
+    }
+}

@@ -2,7 +2,8 @@ import Foundation
 
 func activationDerivative(_ activation: String, _ z: Double) -> Double {
     if activation == "relu" {
-        return z > 0 ? 1 : 0
+        // relu(z) = z for z >= 0, so its slope is 1 there
+        return z >= 0 ? 1 : 0
     } else if activation == "tanh" {
         let t = tanh(z)
         return 1 - t * t
