@@ -162,4 +162,16 @@ struct ExperimentTests {
         let final = try Self.grade("right", problems: kit + "/autograder")
         #expect(final.part["score"] as? Double == 3)
     }
+
+    @Test("the class overview plots every student's median curve over the reference's runs")
+    func classOverview() throws {
+        let out = CLI.temporary("experiment-batch-\(UUID().uuidString)")
+        let run = try CLI.grader(["batch", Self.fixture + "/submissions", "--problems", Self.problems, "--out", out])
+        #expect(run.status == 0, "\(run.stderr)")
+        let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(page.contains("<h2>Experiments</h2>"))
+        // The right and the flat curve are plotted; the nan and the short ones have no curve to show.
+        #expect(page.contains("students' medians (2)"))
+        #expect(page.contains("<polyline"))
+    }
 }

@@ -22,6 +22,9 @@ struct OverviewPage {
         }
         body.append("<section><h2>Score distribution</h2>\(histogram())</section>")
         body.append("<section><h2>Full marks by part</h2>\(passRates())</section>")
+        if let experiments = experimentCurves() {
+            body.append("<section><h2>Experiments</h2>\(experiments)</section>")
+        }
         body.append("<section><h2>Most common known mistakes</h2>\(mistakes())</section>")
         body.append("<section><h2>Flagged for review</h2>\(flagged())</section>")
         body.append("<section><h2>Similar code</h2>\(similarCode())</section>")
@@ -59,6 +62,35 @@ struct OverviewPage {
             </html>
 
             """
+    }
+
+    /// For each plotted experiment, every student's median curve on the public data set over the reference's runs;
+    /// `nil` when the assignment plots none.
+    func experimentCurves() -> String? {
+        var plots: [(key: String, plot: CurvePlot)] = []
+        for (_, report) in students {
+            for part in report.allParts {
+                guard let plot = part.plot else { continue }
+                let key = "\(part.problem) / \(part.id)"
+                let median = CurvePlot.median(plot.student)
+                if let index = plots.firstIndex(where: { $0.key == key }) {
+                    plots[index].plot.student.append(median)
+                } else {
+                    var first = plot
+                    first.student = [median]
+                    plots.append((key, first))
+                }
+            }
+        }
+        guard !plots.isEmpty else { return nil }
+        return plots.map { key, plot in
+            """
+            <h3>\(escape(key))</h3>
+            <p class="muted">Each student's median curve over their runs on the public data set (blue), over the \
+            reference's runs (grey): a curve far from the band is worth a look.</p>
+            \(plot.svg(width: 640, height: 360, studentLegend: "students' medians (\(plot.student.count))"))
+            """
+        }.joined(separator: "\n")
     }
 
     /// Students per score bin, as vertical bars.

@@ -23,8 +23,8 @@ public struct CurvePlot: Sendable, Codable, Equatable {
     }
 
     /// The plot as a standalone SVG document: the reference's runs in grey, the student's in blue, both axes labelled.
-    public func svg(width: Double = 480, height: Double = 300) -> String {
-        let left = 64.0
+    public func svg(width: Double = 480, height: Double = 300, studentLegend: String = "your runs") -> String {
+        let left = 76.0
         let right = 16.0
         let top = 28.0
         let bottom = 44.0
@@ -50,10 +50,10 @@ public struct CurvePlot: Sendable, Codable, Equatable {
                 + "fill=\"white\" stroke=\"#888\"/>")
         for tick in 0...4 {
             let value = yMin + (yMax - yMin) * Double(tick) / 4
-            let label = logY ? NumberFormatting.compact(pow(10, value)) : NumberFormatting.compact(value)
-            body.append(text(label, left - 6, py(value) + 4, anchor: "end", size: 11))
+            body.append(
+                text(tickLabel(logY ? pow(10, value) : value), left - 6, py(value) + 4, anchor: "end", size: 11))
             let xValue = xMin + xSpan * Double(tick) / 4
-            body.append(text(NumberFormatting.compact(xValue.rounded()), px(xValue), top + plotHeight + 16, size: 11))
+            body.append(text(tickLabel(xValue), px(xValue), top + plotHeight + 16, size: 11))
         }
         let series = { (curves: [[Double]], colour: String, widthAttribute: String) in
             for curve in curves {
@@ -67,21 +67,23 @@ public struct CurvePlot: Sendable, Codable, Equatable {
                         + "points=\"\(points.joined(separator: " "))\"/>")
             }
         }
-        series(reference, "#9a9a9a", "2")
+        // The reference's runs wide and light, a band the student's thin runs can be seen inside or outside of.
+        series(reference, "#c8c8c8", "5")
         series(student, "#1f6feb", "1.5")
         body.append(text(xLabel, left + plotWidth / 2, height - 8))
         body.append(
             "<text x=\"14\" y=\"\(f(top + plotHeight / 2))\" font-size=\"12\" text-anchor=\"middle\" "
-                + "transform=\"rotate(-90 14 \(f(top + plotHeight / 2)))\">"
+                + "dominant-baseline=\"middle\" transform=\"rotate(-90 14 \(f(top + plotHeight / 2)))\">"
                 + Self.escape(yLabel + (logY ? " (log scale)" : "")) + "</text>")
         body.append(
             "<line x1=\"\(f(left + 8))\" y1=\"14\" x2=\"\(f(left + 28))\" y2=\"14\" stroke=\"#1f6feb\" "
                 + "stroke-width=\"2\"/>")
-        body.append(text("your runs", left + 32, 18, anchor: "start", size: 12))
+        body.append(text(studentLegend, left + 32, 18, anchor: "start", size: 12))
+        let second = left + 48 + 7 * Double(studentLegend.count)
         body.append(
-            "<line x1=\"\(f(left + 118))\" y1=\"14\" x2=\"\(f(left + 138))\" y2=\"14\" stroke=\"#9a9a9a\" "
-                + "stroke-width=\"2\"/>")
-        body.append(text("reference runs", left + 142, 18, anchor: "start", size: 12))
+            "<line x1=\"\(f(second))\" y1=\"14\" x2=\"\(f(second + 20))\" y2=\"14\" stroke=\"#c8c8c8\" "
+                + "stroke-width=\"5\"/>")
+        body.append(text("reference runs", second + 24, 18, anchor: "start", size: 12))
         return Self.document(width: width, height: height, body: body)
     }
 
@@ -89,6 +91,16 @@ public struct CurvePlot: Sendable, Codable, Equatable {
     public var markdownImage: String {
         "![\(Self.escape(yLabel)) against \(Self.escape(xLabel)): your runs and the reference's]"
             + "(data:image/svg+xml;base64,\(Data(svg().utf8).base64EncodedString()))"
+    }
+
+    /// The median of `curves` at each entry.
+    static func median(_ curves: [[Double]]) -> [Double] {
+        guard let length = curves.map(\.count).min() else { return [] }
+        return (0..<length).map { index in
+            let values = curves.map { $0[index] }.sorted()
+            return values.count % 2 == 1
+                ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+        }
     }
 
     /// The median of each curve family at each x, as a Markdown table: the numbers behind the picture.
@@ -111,6 +123,11 @@ public struct CurvePlot: Sendable, Codable, Equatable {
     }
 
     private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// An axis label: three significant digits.
+    private func tickLabel(_ value: Double) -> String {
+        abs(value) < 1e-12 ? "0" : String(format: "%.3g", value)
+    }
 
     static func document(width: Double, height: Double, body: [String]) -> String {
         """
