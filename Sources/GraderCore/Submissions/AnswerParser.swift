@@ -7,15 +7,24 @@ public struct AnswerProblem: Error, Sendable, Equatable {
 /// Turns the YAML of one answer into a value of the part's type, saying exactly what is wrong when it does not fit.
 public enum AnswerParser {
     /// Reads `node` as `type` (`Int`, `Double`, `[Double]` or `[[Double]]`).
-    public static func parse(_ node: YAMLTree, as type: SwiftType) -> Result<SnippetValue, AnswerProblem> {
-        do { return .success(try value(node, type, path: "")) } catch let problem as AnswerProblem {
+    ///
+    /// `rectangular`: arrays of arrays are matrices, whose rows have one length (answers); without it, lists of
+    /// rows of any lengths (a network's bias vectors, its layers' weight matrices) are read as written.
+    public static func parse(_ node: YAMLTree, as type: SwiftType, rectangular: Bool = true)
+        -> Result<SnippetValue, AnswerProblem>
+    {
+        do { return .success(try value(node, type, path: "", rectangular: rectangular)) } catch let problem
+            as AnswerProblem
+        {
             return .failure(problem)
         } catch {
             return .failure(AnswerProblem(message: "\(error)"))
         }
     }
 
-    private static func value(_ node: YAMLTree, _ type: SwiftType, path: String) throws -> SnippetValue {
+    private static func value(_ node: YAMLTree, _ type: SwiftType, path: String, rectangular: Bool = true) throws
+        -> SnippetValue
+    {
         let place = path.isEmpty ? "" : " at \(path)"
         switch type {
         case .int, .uint64:
@@ -72,9 +81,9 @@ public enum AnswerParser {
                 )
             }
             for (index, item) in items.enumerated() {
-                values.append(try value(item, element, path: path + "[\(index)]"))
+                values.append(try value(item, element, path: path + "[\(index)]", rectangular: rectangular))
             }
-            if case .array = element {
+            if rectangular, case .array = element {
                 let lengths = values.map { value -> Int in
                     if case .array(let row) = value { return row.count }
                     return 0

@@ -91,7 +91,8 @@ extension SnippetKind {
                     throw trial.error(
                         "part `\(partID)`: a stability trial gives no `\(parameter.name)`", line: item.line)
                 }
-                switch AnswerParser.parse(valueNode, as: parameter.type) {
+                // A function's input may be a list of layers of different sizes: rows of any lengths.
+                switch AnswerParser.parse(valueNode, as: parameter.type, rectangular: false) {
                 case .success(let value): return value
                 case .failure(let problem):
                     throw trial.error(
