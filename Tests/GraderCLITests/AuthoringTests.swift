@@ -187,16 +187,20 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
 /// `grader validate`, `grader show` and the problem format as an instructor uses them.
 @Suite("problem authoring")
 struct AuthoringTests {
-    @Test("validate passes on both bundled assignments and grades each reference submission at full marks")
+    @Test("validate passes on the three bundled assignments and grades each reference submission at full marks")
     func validateBundled() throws {
         let run = try CLI.grader(["validate"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("== hw6\n") && run.stdout.contains("== calculus-backprop\n"))
+        #expect(run.stdout.contains("== training\n"))
+        #expect(run.stdout.contains("submissions/training/reference: 23/23"), "\(run.stdout)")
+        // Each experiment's rule measured on the reference with other seeds and on the functions it must reject.
+        #expect(run.stdout.contains("`trainRegressorWithoutStep` gets no credit on any of 3 data sets"))
         #expect(run.stdout.contains("submissions/hw6/reference: 26/26"), "\(run.stdout)")
         #expect(run.stdout.contains("submissions/calculus-backprop/reference: 42/42"), "\(run.stdout)")
         #expect(run.stdout.contains("validation passed: 4 problems, 26 points\n"))
         #expect(run.stdout.contains("validation passed: 9 problems, 42 points\n"))
-        #expect(run.stdout.hasSuffix("validation passed: 2 assignments\n"), "\(run.stdout)")
+        #expect(run.stdout.hasSuffix("validation passed: 3 assignments\n"), "\(run.stdout)")
         let one = try CLI.grader(["validate", "--assignment", "hw6"])
         #expect(one.status == 0 && one.stdout.hasSuffix("validation passed: 4 problems, 26 points\n"), "\(one.stdout)")
     }

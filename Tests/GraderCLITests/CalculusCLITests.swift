@@ -127,7 +127,7 @@ struct CalculusCLITests {
         let list = try CLI.grader(["list"])
         #expect(
             list.stdout.contains("calculus-backprop") && list.stdout.contains("hw6")
-                && list.stdout.contains("2 assignments"))
+                && list.stdout.contains("training") && list.stdout.contains("3 assignments"))
         let one = try CLI.grader(["list", "--assignment", "calculus-backprop"])
         #expect(one.stdout.contains("trace-square  [formula, 1 pt, in answers.yaml]"), "\(one.stdout)")
         let viaFolder = try CLI.grader(["list", "--problems", "problems/calculus-backprop"])

@@ -24,6 +24,15 @@ enum TestSupport {
         return try! GradingSession(options: options)
     }()
 
+    /// A session on the third assignment, `problems/training` (two of its problems have experiment parts, whose
+    /// references are compiled with the experiment toolkit and -O).
+    static let trainingSession: GradingSession = {
+        var options = GradingOptions()
+        options.problemsDirectory = packageRoot + "/problems/training"
+        options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
+        return try! GradingSession(options: options)
+    }()
+
     /// Doubles as wire values.
     static func vector(_ values: [Double]) -> SnippetValue { .array(values.map(SnippetValue.double)) }
     static func matrix(_ rows: [[Double]]) -> SnippetValue { .array(rows.map(vector)) }

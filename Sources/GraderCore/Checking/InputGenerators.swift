@@ -102,6 +102,8 @@ public enum InputGenerators {
     /// `inputWidth` and a `target` of `outputWidth`. Every number is drawn at full precision from the range of
     /// `inputs.weights` (default [-1, 1]), not rounded, so that no pre-activation sits exactly on relu's kink, where
     /// central differences would be meaningless. Other parameters (the activation) are drawn from their `inputs`.
+    /// With a `batch` dimension, `x` is a batch of that many scalar inputs instead (for networks of input width 1,
+    /// as `mlpPredict` and `sgdStep` of the training assignment take them).
     static func multilayerPerceptron(_ spec: SnippetSpec, _ random: inout SeededGenerator, _ dimensions: [String: Int])
         -> [SnippetValue]
     {
@@ -122,7 +124,7 @@ public enum InputGenerators {
             switch parameter.name {
             case "weights": return .array(weights)
             case "biases": return .array(biases)
-            case "x": return vector(inputWidth)
+            case "x": return vector(dimensions["batch"] ?? inputWidth)
             case "target": return vector(outputWidth)
             default:
                 let input =

@@ -13,12 +13,15 @@ extension GradingSession {
     {
         let problem = try existingProblem(id)
         let signature = try FunctionSignature(parsing: text)
-        let source = try Submission.readFile(
-            named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent
-        ).get()
+        let source = try ReferenceRunner.compiledSource(
+            of: problem,
+            Submission.readFile(
+                named: "reference.swift", in: (problem.referencePath as NSString).deletingLastPathComponent
+            ).get())
         guard
             case .built(let binary) = try builder.build(
-                fileName: "reference.swift", source: source, entries: [.call(signature)], owner: .trusted)
+                fileName: "reference.swift", source: source, entries: [.call(signature)], owner: .trusted,
+                optimized: problem.hasExperiments)
         else {
             throw GraderError.referenceBroken(
                 problem: id, detail: "`\(signature.name)` does not compile with this signature")

@@ -181,8 +181,7 @@ struct ReferenceRunner {
             }
         }
         guard !entries.isEmpty else { return "" }
-        var source = try read.get()
-        if problem.hasExperiments { source += Array(("\n" + ExperimentToolkit.source).utf8) }
+        let source = Self.compiledSource(of: problem, try read.get())
         switch try session.builder.build(
             fileName: "reference.swift", source: source, entries: entries, owner: .trusted,
             optimized: problem.hasExperiments)
@@ -196,6 +195,11 @@ struct ReferenceRunner {
         case .timedOut(let seconds):
             throw GraderError.referenceBroken(problem: problem.id, detail: "compiling it took over \(seconds) s")
         }
+    }
+
+    /// `reference.swift` as it is compiled: with the experiment toolkit after it when the problem has experiments.
+    static func compiledSource(of problem: Problem, _ text: [UInt8]) -> [UInt8] {
+        problem.hasExperiments ? text + Array(("\n" + ExperimentToolkit.source).utf8) : text
     }
 
     /// The entry of the function a gradient-checked part differentiates.
