@@ -94,7 +94,7 @@ struct AssignmentKitTests {
             "grade", "submissions/hw6/reference", "--problems", kit + "/autograder", "--student", "reference", "--json",
             json,
         ])
-        #expect(final.status == 0 && final.stdout.contains("total: 26/26"), "\(final.stdout)\(final.stderr)")
+        #expect(final.status == 0 && final.stdout.contains("total: 33/33"), "\(final.stdout)\(final.stderr)")
         #expect(!final.stdout.contains("without a secret"))
         for (id, part) in CLI.parts(try CLI.json(json)) where part["kind"] as? String == "snippet" {
             #expect(
@@ -278,7 +278,7 @@ struct AssignmentKitTests {
         let run = try CLI.grader([
             "grade", folder, "--problems", kit + "/autograder", "--student", "reference", "--json", json,
         ])
-        #expect(run.status == 0 && run.stdout.contains("total: 26/26"), "\(run.stdout)")
+        #expect(run.status == 0 && run.stdout.contains("total: 33/33"), "\(run.stdout)")
         #expect(CLI.parts(try CLI.json(json)).values.allSatisfy { $0["flag"] == nil })
     }
 
@@ -433,7 +433,7 @@ struct AssignmentKitTests {
         // Gradescope's documented fields: score, output, visibility, and tests with score, max_score, name, status,
         // output and visibility (https://gradescope-autograders.readthedocs.io/en/latest/specs/).
         let score = try #require(results["score"] as? Double)
-        #expect(score > 0 && score < 26)
+        #expect(score > 0 && score < 33)
         #expect(results["output"] is String)
         let visibilities: Set<String> = ["hidden", "after_due_date", "after_published", "visible"]
         #expect(visibilities.contains(results["visibility"] as? String ?? ""))

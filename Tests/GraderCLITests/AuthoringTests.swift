@@ -24,7 +24,7 @@ struct FifthProblem {
         if listed {
             try Self.edit(assignment) {
                 $0.replacingOccurrences(of: "parameter-counts]", with: "parameter-counts, \(Self.id)]")
-                    .replacingOccurrences(of: "points: 26", with: "points: 36")
+                    .replacingOccurrences(of: "points: 33", with: "points: 43")
             }
         }
         try FileManager.default.copyItem(atPath: CLI.root + "/submissions/hw6/reference", toPath: submission)
@@ -95,11 +95,11 @@ struct BrokenDefinition: Sendable, CustomTestStringConvertible {
                 """
         },
         BrokenDefinition(name: "assignment points that do not add up") { fifth in
-            try FifthProblem.edit(fifth.assignment) { $0.replacingOccurrences(of: "points: 36", with: "points: 30") }
+            try FifthProblem.edit(fifth.assignment) { $0.replacingOccurrences(of: "points: 43", with: "points: 30") }
             return
                 """
                 \(fifth.assignment):\(try FifthProblem.line(of: "points: 30", in: fifth.assignment)): error: \
-                `points: 30` but the problems' parts add up to 36
+                `points: 30` but the problems' parts add up to 43
                 """
         },
         BrokenDefinition(name: "problem points that do not add up") { fifth in
@@ -196,13 +196,13 @@ struct AuthoringTests {
         #expect(run.stdout.contains("submissions/training/reference: 23/23"), "\(run.stdout)")
         // Each experiment's rule measured on the reference with other seeds and on the functions it must reject.
         #expect(run.stdout.contains("`trainRegressorWithoutStep` gets no credit on any of 3 data sets"))
-        #expect(run.stdout.contains("submissions/hw6/reference: 26/26"), "\(run.stdout)")
+        #expect(run.stdout.contains("submissions/hw6/reference: 33/33"), "\(run.stdout)")
         #expect(run.stdout.contains("submissions/calculus-backprop/reference: 42/42"), "\(run.stdout)")
-        #expect(run.stdout.contains("validation passed: 4 problems, 26 points\n"))
+        #expect(run.stdout.contains("validation passed: 5 problems, 33 points\n"))
         #expect(run.stdout.contains("validation passed: 9 problems, 42 points\n"))
         #expect(run.stdout.hasSuffix("validation passed: 3 assignments\n"), "\(run.stdout)")
         let one = try CLI.grader(["validate", "--assignment", "hw6"])
-        #expect(one.status == 0 && one.stdout.hasSuffix("validation passed: 4 problems, 26 points\n"), "\(one.stdout)")
+        #expect(one.status == 0 && one.stdout.hasSuffix("validation passed: 5 problems, 33 points\n"), "\(one.stdout)")
     }
 
     @Test("an instructor adds a fifth problem by following docs/problem-format.md")
@@ -211,8 +211,8 @@ struct AuthoringTests {
         let run = try fifth.validate()
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("softmax-cross-entropy: 4 parts, 10 points: ok"))
-        #expect(run.stdout.contains("36/36"))
-        #expect(run.stdout.contains("validation passed: 5 problems, 36 points"))
+        #expect(run.stdout.contains("43/43"))
+        #expect(run.stdout.contains("validation passed: 6 problems, 43 points"))
 
         let handout = try CLI.grader(["show", FifthProblem.id, "--problems", fifth.problems])
         #expect(handout.status == 0)

@@ -137,12 +137,12 @@ struct BatchTests {
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         #expect(
             gradebook == """
-                student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,total\r
-                alice,4,5,0.78,1.67,11.44\r
-                bob,1,0,3,1.38,5.38\r
-                empty,0,0,0,0,0\r
-                "o""brien, pat",5,5,11,5,26\r
-                reference,5,5,11,5,26\r
+                student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,double-descent,total\r
+                alice,4,5,0.78,1.67,0,11.44\r
+                bob,1,0,3,1.38,7,12.38\r
+                empty,0,0,0,0,0,0\r
+                "o""brien, pat",5,5,11,5,7,33\r
+                reference,5,5,11,5,7,33\r
 
                 """)
         let summary = try CLI.json(out + "/summary.json")
@@ -156,7 +156,7 @@ struct BatchTests {
         #expect(html.contains("href=\"o%22brien%2C%20pat/feedback.md\""))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
         let gradescope = try CLI.json(out + "/alice/gradescope/results.json")
-        #expect(abs((gradescope["score"] as? Double ?? 0) - 11.44) < 0.01 && gradescope["max_score"] as? Double == 26)
+        #expect(abs((gradescope["score"] as? Double ?? 0) - 11.44) < 0.01 && gradescope["max_score"] as? Double == 33)
         let tests = gradescope["tests"] as? [[String: Any]] ?? []
         #expect(tests.count == 12)
         #expect(
@@ -224,8 +224,8 @@ struct BatchTests {
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         let initial = Self.resultFiles(cache)
         // Reference and o"brien hand in the same Swift files but their own numbers (and answers.yaml); `empty` runs
-        // no code: 4 x 4.
-        #expect(initial.count == 16)
+        // no code: 4 x 5.
+        #expect(initial.count == 20)
 
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         #expect(Self.resultFiles(cache) == initial, "an unchanged rerun graded something again")
@@ -258,7 +258,7 @@ struct BatchTests {
         try CLI.fullMarksCopy(at: root + "/zz-sleeper")
         try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double { while true { sleep(100) } }\n"
             .write(toFile: root + "/zz-sleeper/variance-recursion.swift", atomically: true, encoding: .utf8)
-        for problem in ["dropout-equivalence", "residual-jacobians", "parameter-counts"] {
+        for problem in ["dropout-equivalence", "residual-jacobians", "parameter-counts", "double-descent"] {
             // Its own files, not the reference's: otherwise their grades would already be cached.
             let file = "\(root)/zz-sleeper/\(problem).swift"
             try (try String(contentsOfFile: file, encoding: .utf8) + "\n// zz\n").write(
@@ -275,9 +275,9 @@ struct BatchTests {
         try process.run()
         let deadline = Date().addingTimeInterval(120)
         // Students go one at a time, and a student's problems are graded (and cached) once all their public runs
-        // and then all their hidden runs are done: when the four classmates' 4 x 4 grades are cached, the sleeper's
+        // and then all their hidden runs are done: when the four classmates' 4 x 5 grades are cached, the sleeper's
         // public runs are under way, the sleeping one for its 4 s.
-        while Self.resultFiles(cache).count < 16 && Date() < deadline && process.isRunning { usleep(50_000) }
+        while Self.resultFiles(cache).count < 20 && Date() < deadline && process.isRunning { usleep(50_000) }
         usleep(1_500_000)
         #expect(process.isRunning, "the batch finished before it could be interrupted")
         // SIGKILL, the hardest interruption (the test runner may ignore SIGINT and SIGTERM, which its children
@@ -285,15 +285,16 @@ struct BatchTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let before = Self.resultFiles(cache)
-        #expect(before.count == 16, "\(before.count) grades cached when interrupted")
+        #expect(before.count == 20, "\(before.count) grades cached when interrupted")
         #expect(!FileManager.default.fileExists(atPath: out + "/gradebook.csv"))
 
         let rerun = try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet", "--timeout", "4"])
         #expect(rerun.status == 0)
         #expect(
-            Self.resultFiles(cache).subtracting(before).count == 4,
-            "only the sleeper's four unfinished problems are graded")
-        #expect(try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8).contains("zz-sleeper,5,2,11,5,23"))
+            Self.resultFiles(cache).subtracting(before).count == 5,
+            "only the sleeper's five unfinished problems are graded")
+        #expect(
+            try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8).contains("zz-sleeper,5,2,11,5,7,30"))
     }
 
     @Test("the class summary reads typed outcomes: a crash whose message says \"timed out after\" is not a timeout")
@@ -429,7 +430,7 @@ struct BatchTests {
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         for index in 1...5 {
             #expect(
-                gradebook.contains("classmate-\(index),5,5,11,5,26\r\n"),
+                gradebook.contains("classmate-\(index),5,5,11,5,7,33\r\n"),
                 "\(name): classmate \(index) lost marks:\n\(gradebook)")
         }
     }
@@ -464,7 +465,7 @@ struct BatchTests {
         let run = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet"] + mode)
         #expect(run.status == 0, "\(run.stderr)")
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
-        for index in 1...3 { #expect(gradebook.contains("classmate-\(index),5,5,11,5,26\r\n"), "\(gradebook)") }
+        for index in 1...3 { #expect(gradebook.contains("classmate-\(index),5,5,11,5,7,33\r\n"), "\(gradebook)") }
         // The attacker's module does not link: its residual-jacobians functions (7 points) are lost, nothing else.
         #expect(gradebook.contains("attacker,5,5,4,5,19\r\n"), "\(gradebook)")
         #expect(written.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the link wrote outside its folder")

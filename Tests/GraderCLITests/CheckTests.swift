@@ -10,10 +10,10 @@ struct CheckTests {
     func exitCodes() throws {
         let passed = try CLI.grader(["check", "submissions/hw6/reference"])
         #expect(passed.status == 0)
-        #expect(passed.stdout.hasSuffix("check passed: every part at full marks (26/26)\n"))
+        #expect(passed.stdout.hasSuffix("check passed: every part at full marks (33/33)\n"))
         let failed = try CLI.grader(["check", "submissions/hw6/bob", "--quiet"])
         #expect(failed.status == 1)
-        #expect(failed.stdout.contains("check failed: 10 parts short of full marks (5.38/26)"))
+        #expect(failed.stdout.contains("check failed: 10 parts short of full marks (12.38/33)"))
         #expect(!failed.stdout.contains("::error"), "annotations outside GitHub Actions")
         #expect(try CLI.grader(["check", "submissions/hw6/alice", "--min-score", "10.8", "--quiet"]).status == 0)
         let below = try CLI.grader(["check", "submissions/hw6/alice", "--min-score", "20", "--quiet"])

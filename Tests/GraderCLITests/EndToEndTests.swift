@@ -25,8 +25,8 @@ struct EndToEndTests {
     @Test("the reference submission gets full marks")
     func reference() throws {
         let (json, run, _) = try Self.grade("reference")
-        #expect(json["score"] as? Double == 26 && json["maxScore"] as? Double == 26)
-        #expect(run.stdout.contains("total: 26/26"))
+        #expect(json["score"] as? Double == 33 && json["maxScore"] as? Double == 33)
+        #expect(run.stdout.contains("total: 33/33"))
         #expect(CLI.parts(json).values.allSatisfy { $0["status"] as? String == "passed" })
     }
 
@@ -181,7 +181,7 @@ struct EndToEndTests {
     @Test("grading without namespaces says so and still grades correctly")
     func fallback() throws {
         let (json, run, _) = try Self.grade("reference", extra: ["--no-namespaces"])
-        #expect(json["score"] as? Double == 26)
+        #expect(json["score"] as? Double == 33)
         #expect((json["sandbox"] as? [String: Any])?["mode"] as? String == "rlimits-only")
         #expect(run.stdout.contains("no namespace sandbox"))
     }

@@ -273,7 +273,7 @@ struct HostileInputTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try CLI.validate(junit))
         let report = try CLI.json(json)
-        #expect(report["score"] as? Double == 26)
+        #expect(report["score"] as? Double == 33)
         #expect((report["submission"] as? String)?.contains("Zoë O'Brien 学生") == true)
     }
 
@@ -360,7 +360,7 @@ struct HostileInputTests {
             prefix: prefix, executable: grader.executable)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try CLI.json(json)
-        #expect(report["score"] as? Double == 26)
+        #expect(report["score"] as? Double == 33)
         let note = (report["sandbox"] as? [String: Any])?["note"] as? String ?? ""
         #expect(note.contains("kept reference outputs in memory") && note.contains("not for final grades"), "\(note)")
         let kept = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String]) ?? []
@@ -393,7 +393,7 @@ struct HostileInputTests {
             #expect(note.contains("Landlock") && note.contains("not for final grades"), "\(note)")
             let layer = CLI.parts(report)["residual-jacobians.residualLayerJacobian"] ?? [:]
             #expect(layer["status"] as? String == "passed", "\(layer["message"] ?? "") \(layer["output"] ?? "")")
-            #expect(report["score"] as? Double == 26)
+            #expect(report["score"] as? Double == 33)
         }
         let kept = (FileManager.default.enumerator(atPath: cache)?.allObjects as? [String]) ?? []
         #expect(kept.contains { $0.hasPrefix("references/") }, "the grader caches again once Landlock guards the cache")

@@ -17,7 +17,7 @@ struct VariantCLITests {
         let json = CLI.temporary("ann.json")
         let own = try CLI.grader(["grade", folder, "--json", json])
         #expect(own.status == 0, "\(own.stderr)")
-        #expect(try CLI.json(json)["score"] as? Double == 26)
+        #expect(try CLI.json(json)["score"] as? Double == 33)
         #expect(try CLI.json(json)["student"] as? String == "ann")
         // The same answers handed in as another student: `--student` wins over `student:` in answers.yaml.
         let other = try CLI.grader(["grade", folder, "--student", "ben", "--json", json])
@@ -116,7 +116,7 @@ struct VariantCLITests {
             "grade", CLI.root + "/submissions/hw6/reference", "--problems", kit + "/autograder", "--student",
             "reference", "--json", claimed,
         ])
-        #expect(try CLI.json(claimed)["score"] as? Double == 26)
+        #expect(try CLI.json(claimed)["score"] as? Double == 33)
 
         // init writes the student's handout and id; the answer key, handed in, gets full marks at final grading.
         let folder = CLI.temporary("init-\(UInt32.random(in: 0...UInt32.max))")

@@ -11,7 +11,7 @@
 // grader appends to every reference.swift with an experiment part). Each file is wrapped in a struct of its own, so
 // that the references and the submissions, which define the same names, live side by side:
 //
-//   TOOLKIT=/tmp/exp/toolkit.swift
+//   TOOLKIT=$(scripts/experiments/toolkit.sh)
 //   OUT=/tmp/training-acceptance && mkdir -p $OUT
 //   wrap() { { echo "import Foundation"; echo "struct $1 {"; grep -v '^import ' "$2"; echo "}"; } > $OUT/$1.swift; }
 //   wrap RegressionReference problems/training/mlp-regression/reference.swift

@@ -40,7 +40,7 @@ public enum InputGenerators {
     static func trial(_ spec: SnippetSpec, _ random: inout SeededGenerator) -> [SnippetValue] {
         if let experiment = spec.experiment {
             // An experiment's trial is its seeds: the data set's, then one per run (`ExperimentSpec.seeds`).
-            return (0...experiment.runs).map { _ in .int(Int(random.next() >> 1)) }
+            return (0...experiment.referenceRuns).map { _ in .int(Int(random.next() >> 1)) }
         }
         var dimensions: [String: Int] = [:]
         // In the order problem.yaml declares them; every value drawn through SeededGenerator's own mapping.

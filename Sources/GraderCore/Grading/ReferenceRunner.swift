@@ -9,8 +9,12 @@ struct SnippetExpectation: Sendable {
     let mistakes: [(feedback: String, outputs: [SnippetValue?])]
     /// How many of `trials` are public; the rest are hidden.
     var publicCount: Int
+    /// An experiment's reference runs per data set, `reference-runs` of them (its first `runs` are `expected`):
+    /// what the acceptance rule gets as `reference`.
+    var experimentReference: [[SnippetValue]] = []
 
-    /// The public trials alone, as a student kit holds them.
+    /// The public trials alone, as a student kit holds them (an experiment's rule, and its reference runs, stay
+    /// with final grading).
     var publicOnly: SnippetExpectation {
         SnippetExpectation(
             trials: Array(trials.prefix(publicCount)), expected: Array(expected.prefix(publicCount)),
@@ -38,6 +42,8 @@ struct ReferenceResults: Sendable {
             let mistakeOutputs: [[SnippetValue?]]
             /// How many trials are public (the first ones); the rest are hidden.
             let publicCount: Int
+            /// An experiment's reference runs per data set.
+            var experimentReference: [[SnippetValue]]? = nil
         }
 
         let answerKeys: [String: Key]
@@ -51,7 +57,9 @@ struct ReferenceResults: Sendable {
                 Stored.Expectation(
                     trials: expectation.trials, expected: expectation.expected,
                     mistakeFeedback: expectation.mistakes.map(\.feedback),
-                    mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: expectation.publicCount)
+                    mistakeOutputs: expectation.mistakes.map(\.outputs), publicCount: expectation.publicCount,
+                    experimentReference: expectation.experimentReference.isEmpty
+                        ? nil : expectation.experimentReference)
             })
     }
 
@@ -65,7 +73,7 @@ struct ReferenceResults: Sendable {
                 mistakes: Array(zip(expectation.mistakeFeedback, expectation.mistakeOutputs)).map {
                     (feedback: $0.0, outputs: $0.1)
                 },
-                publicCount: expectation.publicCount)
+                publicCount: expectation.publicCount, experimentReference: expectation.experimentReference ?? [])
         }
     }
 }
@@ -106,14 +114,22 @@ struct ReferenceRunner {
                     for: spec, problem: problem.id, part: part.id, secret: session.problems.secret)
             let type = spec.signature.returnType
             if let experiment = spec.experiment {
-                let hiddenSeeds = trials.count - publicTrials.count
-                let runs = try experimentTrials(part, spec: spec, seeds: trials, binary: binary)
-                results.snippets[part.id] = SnippetExpectation(
-                    trials: runs,
-                    expected: try evaluate(
-                        binary, spec.signature.name, type: type, trials: runs,
-                        limits: experimentLimits(experiment, dataSets: publicTrials.count + hiddenSeeds)),
-                    mistakes: [], publicCount: publicTrials.count * experiment.runs)
+                // Every reference run of every data set in one run of the trusted reference; the student's runs are
+                // the first `runs` of each data set's.
+                let all = try experimentTrials(part, spec: spec, seeds: trials, binary: binary)
+                let outputs = try evaluate(
+                    binary, spec.signature.name, type: type, trials: all,
+                    limits: experimentLimits(experiment, runs: all.count))
+                let perSet = experiment.referenceRuns
+                let sets = (0..<trials.count).map { Array(outputs[$0 * perSet..<($0 + 1) * perSet]) }
+                let studentRuns = (0..<trials.count).flatMap { set in
+                    (0..<experiment.runs).map { set * perSet + $0 }
+                }
+                var expectation = SnippetExpectation(
+                    trials: studentRuns.map { all[$0] }, expected: studentRuns.map { outputs[$0] }, mistakes: [],
+                    publicCount: publicTrials.count * experiment.runs)
+                expectation.experimentReference = sets
+                results.snippets[part.id] = expectation
                 continue
             }
             let expected: [SnippetValue]
@@ -246,7 +262,7 @@ struct ReferenceRunner {
         guard let spec = part.kind.snippet, let experiment = spec.experiment else { return [] }
         return try evaluate(
             try build(), function, type: spec.signature.returnType, trials: trials,
-            limits: experimentLimits(experiment, dataSets: trials.count / experiment.runs))
+            limits: experimentLimits(experiment, runs: trials.count))
     }
 
     /// The acceptance rule's verdict on each data set: `student[k]` the outputs of data set k's runs (`nil` when one
@@ -264,7 +280,7 @@ struct ReferenceRunner {
             trials: judged.map { set in
                 Array(trials[set * runs].prefix(dataCount)) + [.array(student[set]!), .array(reference[set])]
             },
-            limits: experimentLimits(experiment, dataSets: judged.count))
+            limits: experimentLimits(experiment, runs: judged.count * experiment.runs))
         var result = [(score: Double, message: String)?](repeating: nil, count: student.count)
         for (index, set) in judged.enumerated() {
             guard case .tuple(let values) = verdicts[index], case .double(let score)? = values.first,
@@ -276,10 +292,11 @@ struct ReferenceRunner {
         return result
     }
 
-    /// The limits of the reference's runs of an experiment over `dataSets` data sets: the part's budget per data set.
-    private func experimentLimits(_ experiment: ExperimentSpec, dataSets: Int) -> SandboxLimits {
+    /// The limits of `runs` runs of the reference's (or its rule's, one per data set's `runs`): the part's budget per
+    /// data set's `runs` runs.
+    private func experimentLimits(_ experiment: ExperimentSpec, runs: Int) -> SandboxLimits {
         var limits = session.limits(for: problem)
-        let seconds = experiment.budgetSeconds * Double(max(1, dataSets))
+        let seconds = experiment.budgetSeconds * (Double(max(1, runs)) / Double(experiment.runs)).rounded(.up)
         limits.wallSeconds = max(limits.wallSeconds, seconds)
         limits.cpuSeconds = max(limits.cpuSeconds, Int(seconds.rounded(.up)))
         return limits

@@ -137,7 +137,8 @@ public struct ProblemValidator: Sendable {
                     issues: issues.filter { !$0.isWarning }.count))
             report.issues += issues
         }
-        if let folder = referenceSubmission, perProblem.allSatisfy(\.isEmpty) {
+        // Notes (an experiment's measured acceptance) are no reason to skip the reference submission's grading.
+        if let folder = referenceSubmission, perProblem.allSatisfy({ $0.allSatisfy { $0.severity == .note } }) {
             report.referenceSubmission = folder
             report.issues += checkFullMarks(folder, into: &report)
         }

@@ -33,7 +33,7 @@ struct ExperimentJudge {
         do {
             let verdicts = try ReferenceRunner(session: session, problem: problem).experimentVerdicts(
                 part, trials: expectation.trials, student: sets.map(\.outputs),
-                reference: (0..<allSets).map { Array(expectation.expected[$0 * runs..<($0 + 1) * runs]) })
+                reference: Self.referenceRuns(expectation, runs: runs))
             for (set, verdict) in verdicts.enumerated() {
                 if let verdict { (sets[set].score, sets[set].message) = verdict }
             }
@@ -44,6 +44,12 @@ struct ExperimentJudge {
                 details: ["This is not a fault of the submission; tell your instructor."])
         }
         return finalGrade(sets, publicSets: publicSets, stopped: publicRun.failure != nil || hiddenRun?.failure != nil)
+    }
+
+    /// The reference's runs of each data set, as the rule gets them: all `reference-runs`, or the student's seeds'.
+    static func referenceRuns(_ expectation: SnippetExpectation, runs: Int) -> [[SnippetValue]] {
+        if !expectation.experimentReference.isEmpty { return expectation.experimentReference }
+        return (0..<expectation.trials.count / runs).map { Array(expectation.expected[$0 * runs..<($0 + 1) * runs]) }
     }
 
     /// Checks one data set's runs before any rule sees them.

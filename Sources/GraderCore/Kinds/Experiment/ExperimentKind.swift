@@ -5,8 +5,8 @@
 struct ExperimentKind: AnswerKind {
     static let names: [KindName] = [.experiment]
     static let keys: Set<String> = [
-        "signature", "data", "accept", "runs", "trials", "hidden-trials", "budget-seconds", "must-reject", "plot",
-        "seed",
+        "signature", "data", "accept", "runs", "reference-runs", "trials", "hidden-trials", "budget-seconds",
+        "must-reject", "plot", "seed",
     ]
 
     static let answeredInCode = true
@@ -57,6 +57,12 @@ struct ExperimentKind: AnswerKind {
             throw definition.error(
                 "`\(key)` must be between \(range.lowerBound) and \(range.upperBound), found \(value)", at: key)
         }
+        let referenceRuns = try fields.int("reference-runs") ?? runs
+        guard (runs...500).contains(referenceRuns) else {
+            throw definition.error(
+                "`reference-runs` must be between `runs` (\(runs)) and 500, found \(referenceRuns)",
+                at: "reference-runs")
+        }
         let budget = try fields.double("budget-seconds") ?? 30
         guard budget > 0, budget <= 600 else {
             throw definition.error("`budget-seconds` must be above 0 and at most 600", at: "budget-seconds")
@@ -73,7 +79,8 @@ struct ExperimentKind: AnswerKind {
             seed: try DefinitionReading.seed(&fields, problemID: definition.problemID, partID: id))
         spec.hiddenTrials = hidden
         let experiment = ExperimentSpec(
-            data: names[0], accept: names[1], runs: runs, budgetSeconds: budget, mustReject: mustReject, plot: plot)
+            data: names[0], accept: names[1], runs: runs, referenceRuns: referenceRuns, budgetSeconds: budget,
+            mustReject: mustReject, plot: plot)
         spec.experiment = experiment
         return ExperimentKind(spec: spec, experiment: experiment)
     }

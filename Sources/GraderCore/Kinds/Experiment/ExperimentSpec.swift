@@ -13,6 +13,11 @@ public struct ExperimentSpec: Sendable {
     public let accept: String
     /// Grader seeds per data set.
     public let runs: Int
+    /// The reference's runs per data set that the rule gets (`reference-runs`, at least `runs`): the first `runs` on
+    /// the student's seeds, the others on seeds of their own. A rule that judges against the reference's
+    /// distribution gets it from many runs computed once per data set, not from draws of its own in every
+    /// student's judging.
+    public var referenceRuns: Int
     /// The wall-clock and CPU time, in seconds, that the runs of one data set may take: the student's function runs
     /// over a grading phase's data sets (the public ones, then the hidden ones) with this much per data set.
     public let budgetSeconds: Double
@@ -45,7 +50,7 @@ public struct ExperimentSpec: Sendable {
     /// What the acceptance rule returns.
     static let verdictType = SwiftType.tuple([(label: "score", type: .double), (label: "message", type: .string)])
 
-    /// A seed trial as the grader draws it: the data seed, then one seed per run.
+    /// A seed trial as the grader draws it: the data seed, then one seed per reference run, the student's first.
     static func seeds(of trial: [SnippetValue]) -> (data: SnippetValue, runs: [SnippetValue]) {
         (trial[0], Array(trial.dropFirst()))
     }

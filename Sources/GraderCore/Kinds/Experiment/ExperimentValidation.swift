@@ -33,7 +33,7 @@ struct ExperimentValidation {
                 return usable ? slice : nil
             }
         }
-        let reference = (0..<setCount).map { Array(expectation.expected[$0 * runs..<($0 + 1) * runs]) }
+        let reference = ExperimentJudge.referenceRuns(expectation, runs: runs)
         func verdicts(_ function: String, trials: [[SnippetValue]]) throws -> [(score: Double, message: String)?] {
             let outputs = try runner.experimentOutputs(part, function: function, trials: trials)
             return try runner.experimentVerdicts(
