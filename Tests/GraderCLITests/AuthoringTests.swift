@@ -23,7 +23,7 @@ struct FifthProblem {
         try FileManager.default.copyItem(atPath: Self.fixture + "/\(Self.id)", toPath: problems + "/\(Self.id)")
         if listed {
             try Self.edit(assignment) {
-                $0.replacingOccurrences(of: "parameter-counts]", with: "parameter-counts, \(Self.id)]")
+                $0.replacingOccurrences(of: "double-descent]", with: "double-descent, \(Self.id)]")
                     .replacingOccurrences(of: "points: 33", with: "points: 43")
             }
         }

@@ -137,7 +137,8 @@ struct BatchTests {
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         #expect(
             gradebook == """
-                student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,double-descent,total\r
+                student,dropout-equivalence,variance-recursion,residual-jacobians,parameter-counts,\
+                double-descent,total\r
                 alice,4,5,0.78,1.67,0,11.44\r
                 bob,1,0,3,1.38,7,12.38\r
                 empty,0,0,0,0,0,0\r
@@ -158,7 +159,7 @@ struct BatchTests {
         let gradescope = try CLI.json(out + "/alice/gradescope/results.json")
         #expect(abs((gradescope["score"] as? Double ?? 0) - 11.44) < 0.01 && gradescope["max_score"] as? Double == 33)
         let tests = gradescope["tests"] as? [[String: Any]] ?? []
-        #expect(tests.count == 12)
+        #expect(tests.count == 15)
         #expect(
             tests.allSatisfy {
                 ["name", "score", "max_score", "status", "output", "visibility"].allSatisfy($0.keys.contains)
@@ -467,7 +468,7 @@ struct BatchTests {
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         for index in 1...3 { #expect(gradebook.contains("classmate-\(index),5,5,11,5,7,33\r\n"), "\(gradebook)") }
         // The attacker's module does not link: its residual-jacobians functions (7 points) are lost, nothing else.
-        #expect(gradebook.contains("attacker,5,5,4,5,19\r\n"), "\(gradebook)")
+        #expect(gradebook.contains("attacker,5,5,4,5,7,26\r\n"), "\(gradebook)")
         #expect(written.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the link wrote outside its folder")
         let reports = try String(contentsOfFile: out + "/attacker/results.json", encoding: .utf8)
         #expect(!reports.contains("LEAKED"))

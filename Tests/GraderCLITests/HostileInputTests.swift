@@ -21,7 +21,7 @@ struct HostileInput: Sendable, CustomTestStringConvertible {
         "dropout-equivalence.commuting-activations", "variance-recursion.output-variance",
         "residual-jacobians.gradient-b1",
         "residual-jacobians.gradient-A2", "parameter-counts.resnext-naive", "parameter-counts.resnext-split",
-        "parameter-counts.mlp",
+        "parameter-counts.mlp", "double-descent.peak-location",
     ]
 
     /// Replaces answers.yaml with a fixture from `Fixtures/answers/`.
@@ -195,6 +195,9 @@ struct HostileInputTests {
                 want = listed
             } else if HostileInput.answerParts.contains(id), let others = hostile.otherAnswers {
                 want = others
+            } else if id == "double-descent.peak-location" {
+                // The answers fixtures predate HW6's fifth problem: they leave its one answer out.
+                want = ("missing", "")
             } else {
                 want = ("passed", "")
             }

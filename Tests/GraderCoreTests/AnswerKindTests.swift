@@ -25,7 +25,10 @@ struct AnswerKindTests {
 
     @Test func registryListsEveryKindOnce() {
         let names = AnswerKinds.names.map(\.rawValue)
-        #expect(names == ["integer", "real", "vector", "matrix", "choice", "multiple-choice", "formula", "snippet"])
+        #expect(
+            names == [
+                "integer", "real", "vector", "matrix", "choice", "multiple-choice", "formula", "snippet", "experiment",
+            ])
         #expect(Set(names).count == names.count)
         for name in AnswerKinds.names { #expect(AnswerKinds.type(named: name) != nil) }
         #expect(AnswerKinds.type(named: "essay") == nil)
@@ -36,7 +39,7 @@ struct AnswerKindTests {
             Self.failure("id: a\nkind: essay\n")
                 == """
                 p/problem.yaml:2: part `a`: unknown kind `essay` (integer, real, vector, matrix, choice, \
-                multiple-choice, formula, snippet)
+                multiple-choice, formula, snippet, experiment)
                 """
         )
     }

@@ -84,12 +84,13 @@ struct OverviewPage {
         }
         guard !plots.isEmpty else { return nil }
         return plots.map { key, plot in
-            """
-            <h3>\(escape(key))</h3>
-            <p class="muted">Each student's median curve over their runs on the public data set (blue), over the \
-            reference's runs (grey): a curve far from the band is worth a look.</p>
-            \(plot.svg(width: 640, height: 360, studentLegend: "students' medians (\(plot.student.count))"))
-            """
+            let legend = "students' medians (\(plot.student.count))"
+            return """
+                <h3>\(escape(key))</h3>
+                <p class="muted">Each student's median curve over their runs on the public data set (blue), over the \
+                reference's runs (grey): a curve far from the band is worth a look.</p>
+                \(plot.svg(width: 640, height: 360, studentLegend: legend, standalone: false))
+                """
         }.joined(separator: "\n")
     }
 

@@ -23,7 +23,11 @@ public struct CurvePlot: Sendable, Codable, Equatable {
     }
 
     /// The plot as a standalone SVG document: the reference's runs in grey, the student's in blue, both axes labelled.
-    public func svg(width: Double = 480, height: Double = 300, studentLegend: String = "your runs") -> String {
+    ///
+    /// `standalone`: a document of its own (with its namespace), as an image; inline in HTML it needs none.
+    public func svg(
+        width: Double = 480, height: Double = 300, studentLegend: String = "your runs", standalone: Bool = true
+    ) -> String {
         let left = 76.0
         let right = 16.0
         let top = 28.0
@@ -38,7 +42,8 @@ public struct CurvePlot: Sendable, Codable, Equatable {
         let ys = (student + reference).flatMap { $0 }.compactMap(transform)
         let xs = x.filter(\.isFinite)
         guard let xMin = xs.min(), let xMax = xs.max(), var yMin = ys.min(), var yMax = ys.max() else {
-            return Self.document(width: width, height: height, body: [text("no finite values to plot", 20, 30)])
+            return Self.document(
+                width: width, height: height, standalone: standalone, body: [text("no finite values to plot", 20, 30)])
         }
         if yMax - yMin < 1e-12 { (yMin, yMax) = (yMin - 1, yMax + 1) }
         let xSpan = max(xMax - xMin, 1e-12)
@@ -84,7 +89,7 @@ public struct CurvePlot: Sendable, Codable, Equatable {
             "<line x1=\"\(f(second))\" y1=\"14\" x2=\"\(f(second + 20))\" y2=\"14\" stroke=\"#c8c8c8\" "
                 + "stroke-width=\"5\"/>")
         body.append(text("reference runs", second + 24, 18, anchor: "start", size: 12))
-        return Self.document(width: width, height: height, body: body)
+        return Self.document(width: width, height: height, standalone: standalone, body: body)
     }
 
     /// The plot as a Markdown image: the SVG inline as a data URI, so the feedback file stands alone.
@@ -119,7 +124,8 @@ public struct CurvePlot: Sendable, Codable, Equatable {
 
     private func text(_ content: String, _ x: Double, _ y: Double, anchor: String = "middle", size: Int = 12) -> String
     {
-        "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(Self.escape(content))</text>"
+        "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">"
+            + "\(Self.escape(content))</text>"
     }
 
     private func f(_ value: Double) -> String { String(format: "%.1f", value) }
@@ -129,9 +135,9 @@ public struct CurvePlot: Sendable, Codable, Equatable {
         abs(value) < 1e-12 ? "0" : String(format: "%.3g", value)
     }
 
-    static func document(width: Double, height: Double, body: [String]) -> String {
+    static func document(width: Double, height: Double, standalone: Bool, body: [String]) -> String {
         """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
+        <svg \(standalone ? "xmlns=\"http://www.w3.org/2000/svg\" " : "")width="\(Int(width))" height="\(Int(height))" \
         viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif">
         \(body.joined(separator: "\n"))
         </svg>

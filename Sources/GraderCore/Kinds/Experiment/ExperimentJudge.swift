@@ -158,7 +158,8 @@ struct ExperimentJudge {
             problem: problem.id, part: part, status: status, outcome: status == .error ? .crash : nil, score: score,
             message: full
                 ? "accepted on all \(sets.count) data sets (\(experiment.runs) seeds each)"
-                : "accepted \(NumberFormatting.compact(fraction * 100))%: public \(NumberFormatting.compact(publicScore))"
+                : "accepted \(NumberFormatting.compact(fraction * 100))%: public "
+                    + NumberFormatting.compact(publicScore)
                     + (hidden.isEmpty ? "" : ", hidden \(NumberFormatting.compact(mean(hidden)))"),
             details: details)
         grade.trials = PartGrade.TrialTally(

@@ -3,7 +3,7 @@
 /// curve peaks, peak over tail, trend), and a seeded generator for data that is the same on every machine.
 enum ExperimentToolkit {
     static let source = #"""
-        // Building blocks for experiment acceptance rules, compiled with every reference.swift that has an experiment part.
+        // Building blocks for experiment acceptance rules, compiled after every reference.swift with an experiment.
 
         /// The median of `values` (the mean of the middle two for an even count); nan for none or when any is nan.
         func experimentMedian(_ values: [Double]) -> Double {
@@ -24,7 +24,8 @@ enum ExperimentToolkit {
             runs.isEmpty ? 0 : Double(runs.filter(property).count) / Double(runs.count)
         }
 
-        /// The mean squared error of `predictions` against `targets`: (1/m) sum (p_i - t_i)^2; nan when the lengths differ
+        /// The mean squared error of `predictions` against `targets`: (1/m) sum (p_i - t_i)^2; nan when the lengths
+        /// differ
         /// or a prediction is not finite.
         func heldOutMeanSquaredError(predictions: [Double], targets: [Double]) -> Double {
             guard predictions.count == targets.count, !targets.isEmpty, predictions.allSatisfy({ $0.isFinite }) else {
@@ -55,7 +56,8 @@ enum ExperimentToolkit {
             return curve[curvePeakIndex(curve)] / last
         }
 
-        /// The trend of `curve` along its index, Kendall's tau from -1 (always falling) to 1 (always rising); 0 for fewer
+        /// The trend of `curve` along its index, Kendall's tau from -1 (always falling) to 1 (always rising); 0 for
+        /// fewer
         /// than two entries.
         func curveTrend(_ curve: [Double]) -> Double {
             guard curve.count >= 2 else { return 0 }
@@ -76,7 +78,7 @@ enum ExperimentToolkit {
             return center.indices.map { index in experimentMedian(curves.map { abs($0[index] - center[index]) }) }
         }
 
-        /// A seeded generator for data and initialisations (SplitMix64): the same seed gives the same numbers everywhere.
+        /// A seeded generator for data and initialisations (SplitMix64): one seed, the same numbers everywhere.
         struct ExperimentRandom {
             private var state: UInt64
 
