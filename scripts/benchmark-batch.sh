@@ -97,6 +97,12 @@ if [ -n "${BASELINE:-}" ]; then
   echo "baseline  ($BASELINE, optimized, empty cache): ${base} s, peak ${base_kb} KB"
   echo "this build again (optimized, empty cache):          ${again} s, peak ${again_kb} KB"
   echo "this build / baseline: $(ratio "$cold" "$base")x, then $(ratio "$again" "$base")x"
+  # Per problem graded: an assignment that gained a problem (HW6's double descent) is compared per problem.
+  problems_now=$(ls "$PROBLEMS"/*/problem.yaml | wc -l)
+  problems_base=$(ls "${BASELINE_PROBLEMS:-problems}"/*/problem.yaml | wc -l)
+  awk -v c="$cold" -v a="$again" -v b="$base" -v n="$problems_now" -v m="$problems_base" 'BEGIN {
+    printf "per problem graded (%d problems here, %d in the baseline): this build / baseline %.2fx, then %.2fx\n",
+      n, m, (c / n) / (b / m), (a / n) / (b / m) }'
 fi
 
 

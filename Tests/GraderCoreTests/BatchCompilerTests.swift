@@ -45,6 +45,27 @@ struct BatchCompilerTests {
         #expect(lines[0] == "import Foundation")
     }
 
+    @Test("a signature written over several lines, as swift-format writes long ones, still goes the shared path")
+    func multilineSignature() throws {
+        let source = """
+            func ridgeTestError(
+                Xtrain: [[Double]], ytrain: [Double], lambda: Double
+            ) -> Double {
+                0
+            }
+            let table = [
+                1, 2,
+            ]
+            public func after() -> Int { 1 }
+            """
+        let rewritten = try #require(FileprivateRewriter.rewrite(source), "refused: it would compile alone")
+        let lines = rewritten.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "fileprivate func ridgeTestError(")
+        #expect(lines[2] == ") -> Double {")
+        #expect(lines[5] == "fileprivate let table = [")
+        #expect(lines[8] == "fileprivate func after() -> Int { 1 }")
+    }
+
     @Test(
         "constructs that reach other files are refused",
         arguments: [

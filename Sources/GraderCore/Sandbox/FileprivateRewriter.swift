@@ -37,7 +37,9 @@ enum FileprivateRewriter {
             }
             if depth > 0, ["public", "internal", "open", "package"].contains(token.text) { return nil }
             // A top-level statement starts on a new line, or after a `;` or a closing brace.
-            if depth == 0, token.startsLine { atStatementStart = true }
+            // A line that opens with the `)` or `]` closing a declaration's parameters (a signature over several
+            // lines, as swift-format writes long ones) continues that declaration; it starts no statement.
+            if depth == 0, token.startsLine, token.text != ")", token.text != "]" { atStatementStart = true }
             guard depth == 0, atStatementStart || token.text == "}" || token.text == ";" else {
                 index += 1
                 continue
