@@ -168,73 +168,48 @@ struct BatchCompiler {
         let keyed: [[String: String]] = submissions.map { files in
             var keys: [String: String] = [:]
             for (problemID, source) in files {
-                guard let problem = problems.problem(problemID) else { continue }
+                // A problem with experiments is compiled with -O, one student at a time (`SnippetChecker`).
+                guard let problem = problems.problem(problemID), !problem.hasExperiments else { continue }
                 let key = unitKey(problem: problem, source: source)
                 keys[problemID] = key
                 units[key] = (problem, source)
             }
             return keys
         }
-        guard let support = try? supportObject(optimized: false),
-            let optimizedSupport = try? supportObject(optimized: true)
-        else { return submissions.map { _ in nil } }
-        let supports: @Sendable ([String: String]) -> [String] = { units in
-            [support] + (units.values.contains(where: Self.isOptimized) ? [optimizedSupport] : [])
-        }
+        guard let support = try? supportObject() else { return submissions.map { _ in nil } }
         let allUnits = units
         let pending = units.keys.sorted().filter { !exists($0 + ".o") && !exists($0 + ".single") }
         compile(pending.map { ($0, units[$0]!.problem, units[$0]!.source) })
         return parallelMap(count: keyed.count, width: jobs) { index -> PrebuiltBinary? in
             let built = keyed[index].filter { exists($0.value + ".o") }
             guard !built.isEmpty else { return nil }
-            if let binary = link(harness: harness, supports: supports(built), units: built) { return binary }
+            if let binary = link(harness: harness, support: support, units: built) { return binary }
             // Its objects need a shared copy another student's object holds: compile this student's files alone.
             let own = built.values.compactMap { key in
                 allUnits[key].flatMap { sharedSource(key: key, problem: $0.problem, source: $0.source) }.map {
                     (key, $0)
                 }
             }
-            guard own.count == built.count else { return nil }
-            for optimized in [false, true] {
-                let group = own.filter { Self.isOptimized($0.0) == optimized }.map { (key: $0.0, text: $0.1) }
-                guard group.isEmpty || { if case .built = compileShared(group) { true } else { false } }() else {
-                    return nil
-                }
+            guard own.count == built.count, case .built = compileShared(own.map { (key: $0.0, text: $0.1) }) else {
+                return nil
             }
-            return link(harness: harness, supports: supports(built), units: built)
+            return link(harness: harness, support: support, units: built)
         }
     }
 
-    /// Whether a unit is compiled with `-O`: a file of a problem with experiments (`unitKey`).
-    static func isOptimized(_ key: String) -> Bool { key.hasPrefix("o") }
-
-    /// The support file of shared calls with or without `-O`: optimised units get their own, whose function has
-    /// another name, so a binary with units of both kinds links both.
-    static func supportSource(optimized: Bool) -> String {
-        optimized
-            ? supportSource.replacingOccurrences(of: "__graderSupport(", with: "__graderSupportOptimized(")
-            : supportSource
-    }
-
-    /// The flags of a shared call.
-    static func flags(optimized: Bool) -> [String] { optimized ? SnippetBuilder.optimizedFlags : SnippetBuilder.flags }
-
     /// The support file compiled on its own; its object is byte-identical to its object in any shared call.
-    func supportObject(optimized: Bool) throws -> String {
+    func supportObject() throws -> String {
         var hasher = SHA256Hasher()
         hasher.update(field: builder.compilerVersion)
-        hasher.update(field: Self.supportSource(optimized: optimized))
-        hasher.update(field: Self.flags(optimized: optimized).joined(separator: " "))
+        hasher.update(field: Self.supportSource)
         let path = "\(objects)/support-\(hasher.hexDigest().prefix(24)).o"
         if FileManager.default.fileExists(atPath: path) { return path }
         let work = try TemporaryDirectory(prefix: "support", parent: builder.cacheDirectory + "/tmp")
         defer { work.remove() }
         _ = FileManager.default.createFile(
-            atPath: work.path + "/__grader_support.swift", contents: Data(Self.supportSource(optimized: optimized).utf8)
-        )
+            atPath: work.path + "/__grader_support.swift", contents: Data(Self.supportSource.utf8))
         let outcome = try builder.runTrustedCompiler(
-            Self.flags(optimized: optimized)
-                + ["-wmo", "-parse-as-library", "-c", "__grader_support.swift", "-o", "support.o"],
+            SnippetBuilder.flags + ["-wmo", "-parse-as-library", "-c", "__grader_support.swift", "-o", "support.o"],
             in: work.path,
             seconds: compileSeconds)
         guard outcome.succeeded, rename(work.path + "/support.o", path) == 0 else {
@@ -262,8 +237,7 @@ struct BatchCompiler {
                 return ""
             }.joined(separator: "\n"))
         hasher.update(source)
-        // An experiment's problem is compiled with -O: its units are keyed apart and compiled in calls of their own.
-        return (problem.hasExperiments ? "o" : "u") + hasher.hexDigest().prefix(24)
+        return "u" + hasher.hexDigest().prefix(24)
     }
 
     /// The shared harness: every snippet function of every problem, called by symbol name, compiled once as its own
@@ -306,12 +280,8 @@ struct BatchCompiler {
                 markSingle(unit.key)
             }
         }
-        // Units with and without -O never share a call.
-        let batches = [false, true].flatMap { optimized in
-            let group = eligible.filter { Self.isOptimized($0.key) == optimized }
-            return stride(from: 0, to: group.count, by: batchSize).map {
-                Array(group[$0..<min($0 + batchSize, group.count)])
-            }
+        let batches = stride(from: 0, to: eligible.count, by: batchSize).map {
+            Array(eligible[$0..<min($0 + batchSize, eligible.count)])
         }
         _ = parallelMap(count: batches.count, width: jobs) { index in
             compileBatch(batches[index])
@@ -347,16 +317,14 @@ struct BatchCompiler {
     func compileShared(_ units: [(key: String, text: String)]) -> SharedOutcome {
         guard let space = try? builder.buildSpace(for: .student, prefix: "batch") else { return .failed(blamed: []) }
         defer { space.close() }
-        let optimized = units.first.map { Self.isOptimized($0.key) } ?? false
         do {
-            try space.add("__grader_support.swift", bytes: Array(Self.supportSource(optimized: optimized).utf8))
+            try space.add("__grader_support.swift", bytes: Array(Self.supportSource.utf8))
             for unit in units { try space.add("\(unit.key).swift", bytes: Array(unit.text.utf8)) }
         } catch {
             return .failed(blamed: [])
         }
         let arguments =
-            Self.flags(optimized: optimized)
-            + ["-wmo", "-num-threads", "2", "-parse-as-library", "-c", "__grader_support.swift"]
+            SnippetBuilder.flags + ["-wmo", "-num-threads", "2", "-parse-as-library", "-c", "__grader_support.swift"]
             + units.map { "\($0.key).swift" }
         guard let outcome = try? builder.compile(arguments, in: space, seconds: compileSeconds) else {
             return .failed(blamed: [])
@@ -376,10 +344,10 @@ struct BatchCompiler {
     }
 
     /// Links the harness with one student's objects; `nil` when the link fails (the student goes the single path).
-    func link(harness: String, supports: [String], units: [String: String]) -> PrebuiltBinary? {
+    func link(harness: String, support: String, units: [String: String]) -> PrebuiltBinary? {
         var hasher = SHA256Hasher()
         hasher.update(field: harness)
-        for support in supports { hasher.update(field: support) }
+        hasher.update(field: support)
         for (problem, key) in units.sorted(by: { $0.key < $1.key }) { hasher.update(field: "\(problem)=\(key)") }
         let binary = "\(builder.cacheDirectory)/bin/batch-\(hasher.hexDigest())"
         let covered = Set(units.keys)
@@ -397,12 +365,12 @@ struct BatchCompiler {
         let keys = units.values.sorted()
         do {
             try space.copy(harness, as: "harness.o")
-            for (index, support) in supports.enumerated() { try space.copy(support, as: "support\(index).o") }
+            try space.copy(support, as: "support.o")
             for key in keys { try space.copy("\(objects)/\(key).o", as: "\(key).o") }
         } catch {
             return nil
         }
-        let names = ["harness.o"] + supports.indices.map { "support\($0).o" } + keys.map { "\($0).o" }
+        let names = ["harness.o", "support.o"] + keys.map { "\($0).o" }
         guard let linked = try? builder.link(objects: names, definitions: symbols, output: "snippet", in: space),
             linked,
             (try? space.collect("snippet", to: binary, executable: true)) == true
