@@ -244,21 +244,28 @@ struct HostileSnippetTests {
         .replacingOccurrences(of: "func residualGradients(", with: "func correctGradients(")
         try (source + "\n" + reference).write(
             toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
-        let cache = CLI.temporary("cache-page-\(UInt32.random(in: 0...UInt32.max))")
-        let json = folder + ".json"
-        let run = try CLI.grader(
-            ["grade", folder, "--only", "residual-jacobians", "--json", json], environment: ["GRADER_CACHE": cache])
-        #expect(run.status == 0, "\(run.stderr)")
-        let reader = CLI.parts(try CLI.json(json))["residual-jacobians.residualGradients"] ?? [:]
-        let shown = "\(reader["message"] ?? "") \(reader["output"] ?? "") \(reader["details"] ?? "")"
-        // The channel works on this machine: the first public trial's input came through it.
-        let (literals, publicCount) = try Self.trialMatrices(in: cache)
-        #expect(
-            shown.contains("T1 A=\(literals[0])"),
-            "the page cache carried nothing here, so this test shows nothing: \(shown.prefix(500))")
-        for hidden in literals[publicCount...] {
-            #expect(!shown.contains(hidden), "a hidden trial's input reached the feedback: \(hidden)")
+        // The channel is a few thousand page-cache bits of shared libraries: other processes of a loaded machine
+        // (the rest of the test suite) can flip some. Up to three gradings, each from an empty cache; every one must
+        // keep hidden inputs out of the feedback, and one must show the channel carrying the first public input.
+        var carried = false
+        var lastShown = ""
+        for _ in 0..<3 where !carried {
+            let cache = CLI.temporary("cache-page-\(UInt32.random(in: 0...UInt32.max))")
+            let json = folder + ".json"
+            let run = try CLI.grader(
+                ["grade", folder, "--only", "residual-jacobians", "--json", json], environment: ["GRADER_CACHE": cache])
+            #expect(run.status == 0, "\(run.stderr)")
+            let reader = CLI.parts(try CLI.json(json))["residual-jacobians.residualGradients"] ?? [:]
+            let shown = "\(reader["message"] ?? "") \(reader["output"] ?? "") \(reader["details"] ?? "")"
+            let (literals, publicCount) = try Self.trialMatrices(in: cache)
+            carried = shown.contains("T1 A=\(literals[0])")
+            lastShown = shown
+            for hidden in literals[publicCount...] {
+                #expect(!shown.contains(hidden), "a hidden trial's input reached the feedback: \(hidden)")
+            }
         }
+        // The channel works on this machine: the first public trial's input came through it.
+        #expect(carried, "the page cache carried nothing here, so this test shows nothing: \(lastShown.prefix(500))")
     }
 
     private func check(_ hostile: HostileSnippet, namespaces: Bool, confinesFiles: Bool = true) throws {
