@@ -229,7 +229,7 @@ struct SnippetChecker: Sendable {
     private func limits(for spec: SnippetSpec, trials: Int) -> SandboxLimits {
         guard let experiment = spec.experiment else { return limits }
         var budgeted = limits
-        let seconds = experiment.budgetSeconds * Double(max(1, trials / experiment.runs))
+        let seconds = experiment.budgetSeconds(forRuns: trials)
         budgeted.wallSeconds = seconds
         budgeted.cpuSeconds = Int(seconds.rounded(.up))
         return budgeted
@@ -300,7 +300,7 @@ struct SnippetChecker: Sendable {
                 session: session, problem: problem, part: part, spec: spec, experiment: experiment,
                 expectation: expectation)
             return judge.grade(
-                outputs: outputs, publicRun: publicRun, hiddenRun: hiddenRun, skippedHidden: skippedHidden)
+                outputs: outputs, publicRun: publicRun, hiddenRun: hiddenRun)
         }
         let checkMessages: [String?]?
         do {

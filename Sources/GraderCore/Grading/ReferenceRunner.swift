@@ -296,7 +296,7 @@ struct ReferenceRunner {
     /// data set's `runs` runs.
     private func experimentLimits(_ experiment: ExperimentSpec, runs: Int) -> SandboxLimits {
         var limits = session.limits(for: problem)
-        let seconds = experiment.budgetSeconds * (Double(max(1, runs)) / Double(experiment.runs)).rounded(.up)
+        let seconds = experiment.budgetSeconds(forRuns: runs)
         limits.wallSeconds = max(limits.wallSeconds, seconds)
         limits.cpuSeconds = max(limits.cpuSeconds, Int(seconds.rounded(.up)))
         return limits

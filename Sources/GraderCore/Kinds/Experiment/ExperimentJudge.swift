@@ -21,7 +21,7 @@ struct ExperimentJudge {
     }
 
     /// The part's grade from the outputs of every run (public runs first, `nil` for a run that did not finish).
-    func grade(outputs: [SnippetValue?], publicRun: EntryRun, hiddenRun: EntryRun?, skippedHidden: Bool) -> PartGrade {
+    func grade(outputs: [SnippetValue?], publicRun: EntryRun, hiddenRun: EntryRun?) -> PartGrade {
         let runs = experiment.runs
         let publicSets = expectation.publicCount / runs
         let allSets = expectation.trials.count / runs
@@ -61,15 +61,17 @@ struct ExperimentJudge {
                 let why = run?.failure.map { ": \($0)" } ?? ""
                 return DataSet(problem: "run \(index + 1) of \(outputs.count) did not finish\(why)")
             }
-            if let nonFinite = ProblemValidator.nonFinite(output) {
-                return DataSet(problem: "run \(index + 1) of \(outputs.count) returned \(nonFinite)")
-            }
-            if let difference = Self.shapeDifference(reference, output) {
-                return DataSet(problem: "run \(index + 1) of \(outputs.count) returned \(difference)")
+            if let problem = Self.unusable(output, reference: reference) {
+                return DataSet(problem: "run \(index + 1) of \(outputs.count) returned \(problem)")
             }
             values.append(output)
         }
         return DataSet(outputs: values)
+    }
+
+    /// What makes `output` unfit for any rule: a nan or an infinity, or a shape unlike the reference's output.
+    static func unusable(_ output: SnippetValue, reference: SnippetValue) -> String? {
+        ProblemValidator.nonFinite(output) ?? shapeDifference(reference, output)
     }
 
     /// How `got` differs in shape from `expected` (array lengths, at any depth), if it does.

@@ -12,7 +12,8 @@ struct ExperimentKind: AnswerKind {
     static let answeredInCode = true
 
     let spec: SnippetSpec
-    let experiment: ExperimentSpec
+    /// The experiment's own keys, which `spec` carries.
+    var experiment: ExperimentSpec { spec.experiment! }
 
     var name: KindName { .experiment }
     var snippet: SnippetSpec? { spec }
@@ -82,7 +83,7 @@ struct ExperimentKind: AnswerKind {
             data: names[0], accept: names[1], runs: runs, referenceRuns: referenceRuns, budgetSeconds: budget,
             mustReject: mustReject, plot: plot)
         spec.experiment = experiment
-        return ExperimentKind(spec: spec, experiment: experiment)
+        return ExperimentKind(spec: spec)
     }
 
     /// `plot: {x: featureCounts, x-label: ..., y-label: ..., log-y: true}`, for a function returning `[Double]`.

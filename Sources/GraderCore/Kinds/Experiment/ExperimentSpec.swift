@@ -27,6 +27,11 @@ public struct ExperimentSpec: Sendable {
     /// How the feedback plots the student's curves against the reference's, if it does.
     public let plot: PlotSpec?
 
+    /// The seconds that `runs` runs may take: the budget for each data set's `self.runs` runs, however many data sets.
+    func budgetSeconds(forRuns runs: Int) -> Double {
+        budgetSeconds * (Double(max(1, runs)) / Double(self.runs)).rounded(.up)
+    }
+
     /// The default number of grader seeds per data set.
     public static let defaultRuns = 5
 

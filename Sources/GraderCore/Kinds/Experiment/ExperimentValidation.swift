@@ -27,8 +27,7 @@ struct ExperimentValidation {
             (0..<setCount).map { set in
                 let slice = Array(outputs[set * runs..<(set + 1) * runs])
                 let usable = slice.allSatisfy { output in
-                    ProblemValidator.nonFinite(output) == nil
-                        && ExperimentJudge.shapeDifference(expectation.expected[set * runs], output) == nil
+                    ExperimentJudge.unusable(output, reference: expectation.expected[set * runs]) == nil
                 }
                 return usable ? slice : nil
             }
