@@ -185,7 +185,7 @@ struct BatchTests {
         #expect(binaries.count >= 3, "\(binaries)")
     }
 
-    @Test("a shared compile never puts one student's code into another student's binary")
+    @Test("a shared compile never puts one student's code into another student's binary, with -O or without")
     func noLeakBetweenStudents() throws {
         let root = CLI.temporary("leak-\(UInt32.random(in: 0...UInt32.max))")
         var markers: [String] = []
@@ -198,6 +198,15 @@ struct BatchTests {
             let source = try String(contentsOfFile: file, encoding: .utf8)
             try (source + "\nlet signature = \"\(marker)\"\nfunc helper() -> String { signature }\n").write(
                 toFile: file, atomically: true, encoding: .utf8)
+            // The experiment's file is compiled with -O, in calls of its own: its marker must be code that runs, or
+            // the optimiser drops it.
+            let experiment = folder + "/double-descent.swift"
+            let curve = try String(contentsOfFile: experiment, encoding: .utf8)
+            let body = "    seed: UInt64\n) -> [Double] {\n"
+            #expect(curve.components(separatedBy: body).count == 2)
+            try curve.replacingOccurrences(
+                of: body, with: body + "    if seed == 1 { print(\"\(marker)_O\") }\n"
+            ).write(toFile: experiment, atomically: true, encoding: .utf8)
         }
         let cache = root + "-cache"
         let run = try CLI.grader(["batch", root, "--out", root + "-out", "--cache", cache, "--quiet"])
@@ -210,6 +219,8 @@ struct BatchTests {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(cache)/bin/\(binary)"))
             let found = markers.filter { bytes.range(of: Data($0.utf8)) != nil }
             #expect(found.count == 1, "\(binary) holds \(found)")
+            let optimized = markers.filter { bytes.range(of: Data(($0 + "_O").utf8)) != nil }
+            #expect(optimized == found, "\(binary) holds \(optimized) from -O calls")
         }
         #expect(
             CLI.parts(try CLI.json(root + "-out/student1/results.json")).values.allSatisfy {

@@ -47,7 +47,8 @@ public struct SnippetBuilder: Sendable {
     ///
     /// `MemberImportVisibility`: a file sees the members of only the modules it imports itself, so in a shared
     /// compile one student's `import Foundation` cannot make another's file compile. Every compile of this code is
-    /// whole-module (`-wmo`), so one compiler job reports the errors of every file, the student's first.
+    /// whole-module (`-wmo`), so one compiler job reports the errors of every file, the student's first, except the
+    /// shared `-O` calls of `BatchCompiler`, one job with every file its own primary.
     static let flags = [
         "-Onone", "-swift-version", "5", "-module-name", "Submission",
         "-enable-upcoming-feature", "MemberImportVisibility",
