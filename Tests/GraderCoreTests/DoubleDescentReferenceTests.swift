@@ -167,7 +167,7 @@ struct DoubleDescentReferenceTests {
             #expect(set.ytrain.count == n && set.Xtest.count == 200 && set.ytest.count == 200)
             #expect(zip(set.featureCounts, set.featureCounts.dropFirst()).allSatisfy { $0 < $1 }, "increasing grid")
             #expect([n - 4, n - 2, n, n + 2, n + 4].allSatisfy { set.featureCounts.contains($0) }, "the grid around n")
-            #expect(set.featureCounts.first == 1 && set.featureCounts.last == 300)
+            #expect(set.featureCounts.first == 1 && set.featureCounts.last == 150)
             #expect([2e-5, 5e-5, 1e-4, 2e-4, 1, 3].contains(set.lambda), "lambda \(set.lambda)")
             // The test labels are 2 a relu(x . beta), without noise: never negative, zero for about half the rows.
             #expect(set.ytest.allSatisfy { $0 >= 0 })

@@ -31,19 +31,21 @@
 //   $OUT/run peaks 0 1000        # where the reference's median curves peak
 //   $OUT/run robust              # the rule on wrong shapes and absurd numbers
 //
-// Measured (swiftc -O, Swift 6.3, x86-64; `judge 0 500` and `judge 500 1000`, SKIP_ALICE=1; alice on `judge 0 60`):
-// - time: 2.7 ms per curve for reference.swift, 3.2 ms for the reference submission, 5 ms for bob's, 0.19 s for
-//   alice's (a p x p inverse at every p); 0.12 s for doubleDescentAccept (its 45 curves of its own).
-// - right solutions, 1000 data sets (498 with a small lambda): the reference with other seeds 0 below full credit,
-//   the reference submission 1 (0.93), bob's 0; location at most 2.1 on 99% of them (4.1 once), spread 0.63 to
-//   1.38. One W for every p (first p rows): 19 below full credit (1.9%), outside what the prompt asks.
+// Measured (swiftc -O, Swift 6.3, x86-64; `judge 0 500` and `judge 500 1000`, SKIP_ALICE=1; alice on `judge 0 100`;
+// 17 feature counts up to 150, five times n as in the seed):
+// - time: 1.8 ms per curve for reference.swift, 2.1 ms for the reference submission, 3.1 ms for bob's, 37 ms for
+//   alice's (a p x p inverse at every p); 77 ms for doubleDescentAccept (its 45 curves of its own).
+// - right solutions, 1000 data sets (497 with a small lambda): the reference with other seeds 0 below full credit,
+//   the reference submission 1 (0.965), bob's 0; location at most 2.1 on 99% of them (4.07 once), spread 0.61 to
+//   1.40. One W for every p (first p rows): 20 below full credit (2%), outside what the prompt asks.
 // - must-reject (doubleDescentMadeUp, doubleDescentWithoutReLU, doubleDescentNormError, doubleDescentConstant): no
-//   credit on any of the 1000 data sets; alice's curve (the norm, no ReLU): none on any of 60.
-// - more wrong ones: the training error some credit on 29 of 1000 (mean 0.025); W without the 1/sqrt(p) scale on
-//   536 (mean 0.52: with a small lambda it is only a smaller effective lambda); the typical curve with noise of
-//   the typical spread on 97 (mean 0.083), the same scaled to the data's mean of ytest^2 on 514 (mean 0.45).
-// - peaks (2000 data sets): with a small lambda the median of five curves peaks at n on 786 of 998, at n - 2 or
-//   n + 2 on 194, at n - 4 or n + 4 on 18; with a large lambda at p <= 20 on 997 of 1002, within n - 4..n + 4 on 5.
+//   credit on 999 of the 1000 data sets; without the ReLU 0.34 on one (location 4.25); alice's curve (the norm, no
+//   ReLU): none on any of 100.
+// - more wrong ones: the training error some credit on 35 of 1000 (mean 0.030); W without the 1/sqrt(p) scale on
+//   546 (mean 0.54: with a small lambda it is only a smaller effective lambda); the typical curve with noise of
+//   the typical spread on 108 (mean 0.095), the same scaled to the data's mean of ytest^2 on 579 (mean 0.52).
+// - peaks (`peaks 0 1000`): with a small lambda the median of five curves peaks at n on 393 of 497, at n - 2 or
+//   n + 2 on 96, at n - 4 or n + 4 on 8; with a large lambda at p <= 15 on 498 of 503, within n - 6..n + 4 on 5.
 // - robust: wrong lengths, empty curves, 0, -1, 1e300, 1e-300, the largest and the smallest double, and curves
 //   1e100 to 1e260 times the right ones all score 0.
 import Foundation
@@ -284,7 +286,9 @@ struct DoubleDescentAcceptance {
                 String(format: "%.2f", sorted[min(sorted.count - 1, Int(q * Double(sorted.count - 1) + 0.5))])
             }.joined(separator: " ")
         }
-        print("\(range.count) data sets (\(sets[0]) with a small lambda, \(sets[1]) with a large one), 5 seeds each")
+        print(
+            "\(range.count) data sets (\(sets[0]) with a small lambda, \(sets[1]) with a large one), "
+                + "\(runCount) seeds each")
         for (c, candidate) in candidates.enumerated() where !scores[c].isEmpty {
             let below = scores[c].filter { $0 < 1 }.count
             let above = scores[c].filter { $0 > 0 }.count
