@@ -196,9 +196,8 @@ struct BatchCompiler {
                 }
             }
             guard own.count == built.count else { return nil }
-            for optimized in [false, true] {
-                let group = own.filter { Self.isOptimized($0.0) == optimized }.map { (key: $0.0, text: $0.1) }
-                if !group.isEmpty, case .failed = compileShared(group) { return nil }
+            for group in Self.byOptimization(own.map { (key: $0.0, text: $0.1) }) {
+                if case .failed = compileShared(group.units) { return nil }
             }
             return link(harness: harness, support: support, units: built)
         }
@@ -234,6 +233,17 @@ struct BatchCompiler {
 
     /// Whether a unit is compiled with `-O`: a file of a problem with experiments, whose runs are training loops.
     static func isOptimized(_ key: String) -> Bool { key.hasPrefix("o") }
+
+    /// `units` split into those compiled without `-O` and those with it (empty groups left out): the two kinds never
+    /// share a call.
+    static func byOptimization(_ units: [(key: String, text: String)])
+        -> [(optimized: Bool, units: [(key: String, text: String)])]
+    {
+        [false, true].compactMap { optimized in
+            let group = units.filter { isOptimized($0.key) == optimized }
+            return group.isEmpty ? nil : (optimized, group)
+        }
+    }
 
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: "\(objects)/\(name)") }
 
@@ -290,12 +300,10 @@ struct BatchCompiler {
                 markSingle(unit.key)
             }
         }
-        // Units with and without -O never share a call.
-        let batches = [false, true].flatMap { optimized in
-            let group = eligible.filter { Self.isOptimized($0.key) == optimized }
-            let size = optimized ? optimizedBatchSize : batchSize
-            return stride(from: 0, to: group.count, by: size).map {
-                Array(group[$0..<min($0 + size, group.count)])
+        let batches = Self.byOptimization(eligible).flatMap { group in
+            let size = group.optimized ? optimizedBatchSize : batchSize
+            return stride(from: 0, to: group.units.count, by: size).map {
+                Array(group.units[$0..<min($0 + size, group.units.count)])
             }
         }
         _ = parallelMap(count: batches.count, width: jobs) { index in
