@@ -77,7 +77,7 @@ public struct ClassReport: Sendable {
         var students: [(String, GradeReport)] = []
         for entry in entries.sorted() where !entry.hasPrefix(".") {
             let path = "\(folder)/\(entry)/results.json"
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            guard let data = FileBytes.read(path) else { continue }
             do {
                 students.append((entry, try JSONDecoder().decode(GradeReport.self, from: data)))
             } catch {

@@ -52,7 +52,7 @@ struct GradescopePackage {
         try add("run_autograder", Data(Self.runScript.utf8), executable: true)
         for file in try Self.files(under: autograder) {
             try add(
-                "autograder/" + file, try Data(contentsOf: URL(fileURLWithPath: autograder + "/" + file)), secret: true)
+                "autograder/" + file, try FileBytes.contents(autograder + "/" + file), secret: true)
         }
         // Only what grading needs: the manifest and the sources. The tests stay out (they hold answers to the bundled
         // assignments, and student code runs on that machine); Package.swift declares test targets only where
@@ -61,7 +61,7 @@ struct GradescopePackage {
         if fileManager.fileExists(atPath: graderSource + "/Package.resolved") { sources.append("Package.resolved") }
         sources += try Self.files(under: graderSource + "/Sources").map { "Sources/" + $0 }
         for file in sources {
-            try add("grader/" + file, try Data(contentsOf: URL(fileURLWithPath: graderSource + "/" + file)))
+            try add("grader/" + file, try FileBytes.contents(graderSource + "/" + file))
         }
     }
 

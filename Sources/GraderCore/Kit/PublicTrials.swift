@@ -46,7 +46,7 @@ public enum PublicTrials {
         }
         var results = ReferenceResults()
         guard !problem.snippetParts.isEmpty else { return results }
-        guard let data = FileManager.default.contents(atPath: path) else { throw broken("cannot be read") }
+        guard let data = FileBytes.read(path) else { throw broken("cannot be read") }
         let file: File
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(

@@ -115,7 +115,7 @@ public enum ProblemLoader {
         if let size = attributes?[.size] as? Int, size > maxDefinitionBytes {
             throw ProblemDefinitionError(file: path, "\(size) bytes is too large for a definition file")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileBytes.read(path) else {
             throw ProblemDefinitionError(file: path, "cannot be read")
         }
         guard let text = String(data: data, encoding: .utf8) else {

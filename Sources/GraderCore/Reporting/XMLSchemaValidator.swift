@@ -56,7 +56,7 @@ public final class XMLSchemaValidator: @unchecked Sendable {
 
     /// The problems found in the file at `path`, or an empty list when it is valid.
     public func problems(inFile path: String) -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else { return ["\(path): cannot be read"] }
+        guard let data = FileBytes.read(path) else { return ["\(path): cannot be read"] }
         return problems(inDocument: String(decoding: data, as: UTF8.self)).map { "\(path):\($0)" }
     }
 

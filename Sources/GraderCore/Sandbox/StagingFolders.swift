@@ -8,7 +8,7 @@ struct ProcessStat: Equatable {
 
     /// The stat of `pid`, or `nil` when no such process is running.
     init?(pid: pid_t) {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        guard let data = FileBytes.read("/proc/\(pid)/stat") else { return nil }
         // The command name in parentheses may hold spaces and ')'; the fields after its last ')' are fixed.
         let text = String(decoding: data, as: UTF8.self)
         guard let close = text.lastIndex(of: ")") else { return nil }
@@ -55,7 +55,7 @@ enum StagingFolders {
 
     /// Whether the grader recorded in `folder` still runs; true when there is no readable record.
     static func isOwnerAlive(_ folder: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: "\(folder)/\(ownerFile)") else { return true }
+        guard let data = FileBytes.read("\(folder)/\(ownerFile)") else { return true }
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
         guard fields.count == 2, let pid = pid_t(fields[0]), let start = UInt64(fields[1]) else { return true }
         return ProcessStat(pid: pid)?.startTime == start

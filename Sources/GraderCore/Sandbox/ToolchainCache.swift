@@ -117,7 +117,7 @@ final class ToolchainCache: @unchecked Sendable {
         }
         guard
             try SnippetBuilder.runDirectly([extract] + objects + ["-o", "autolink.txt"], in: work.path, seconds: 60)
-                .succeeded, let listed = FileManager.default.contents(atPath: work.path + "/autolink.txt")
+                .succeeded, let listed = FileBytes.read(work.path + "/autolink.txt")
         else {
             throw GraderError.io(path: extract, reason: "cannot list the libraries the toolchain's modules need")
         }
