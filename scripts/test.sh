@@ -26,7 +26,7 @@ fi
 # Line length is the suite's own test (StyleTests).
 echo "==> swift format lint --strict" >&2
 status=0
-swift format lint --strict -r Sources Tests Package.swift || status=$?
+swift format lint --strict -r Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources || status=$?
 if [ $status -ne 0 ]; then
   echo "error: swift format lint found the problems above; \`swift format -i <file>\` fixes most of them" >&2
 fi
@@ -34,6 +34,12 @@ fi
 echo "==> swift test" >&2
 started=$(date +%s)
 swift test 2>&1 || status=$?
+
+# The fuzz targets' smoke run: each parser of untrusted text (formulas, answers.yaml, problem.yaml, the result
+# channel) fed its seeds and 10 s of mutations under AddressSanitizer, which also replays the inputs that once
+# broke them (Fuzz/Seeds/). The long runs are `scripts/fuzz.sh` (600 s a target).
+echo "==> scripts/fuzz.sh --smoke" >&2
+scripts/fuzz.sh --smoke --jobs 2 || status=$?
 
 # Nothing the tests started may outlive them: no sandbox, launcher or staged binary of any grader, and (the tests'
 # snippets run as nobody or as the grader's own sandbox uids, 2147418112 and up, when this runs as root) no process

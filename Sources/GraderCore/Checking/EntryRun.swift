@@ -68,31 +68,9 @@ public struct EntryRun: Sendable {
         owner: CodeOwner
     ) throws -> (run: EntryRun, clean: Bool) {
         let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits, owner: owner)
-        var outputs = [SnippetValue?](repeating: nil, count: lines.count)
-        var seen = Set<Int>()
-        var done = false
-        var tampered = false
-        var harnessMessage: String?
-        let text = String(decoding: outcome.results, as: UTF8.self)
-        for frame in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let tokens = frame.split(separator: " ")
-            switch tokens.first {
-            case "R":
-                guard tokens.count >= 2, let number = Int(tokens[1]), outputs.indices.contains(number),
-                    !seen.contains(number)
-                else {
-                    tampered = true
-                    continue
-                }
-                seen.insert(number)
-                var index = 2
-                let value = WireFormat.decode(returnType, from: Array(tokens), at: &index)
-                if value == nil || index != tokens.count { tampered = true } else { outputs[number] = value }
-            case "D": done = true
-            case "X": harnessMessage = tokens.dropFirst().joined(separator: " ")
-            default: tampered = true
-            }
-        }
+        let frames = ResultFrames(outcome.results, returnType: returnType, trialCount: lines.count)
+        var outputs = frames.outputs
+        let (done, tampered, harnessMessage) = (frames.done, frames.tampered, frames.harnessMessage)
         let completed = outputs.prefix { $0 != nil }.count
         var failure: String?
         var kind: PartGrade.Outcome?
@@ -184,6 +162,45 @@ public struct EntryRun: Sendable {
             return ("wrote a file larger than the \(limits.fileKilobytes) KiB file-size limit", .outputLimit)
         default:
             return ("crashed with signal \(signal)\(fatalText)", .crash)
+        }
+    }
+}
+
+/// What a run wrote on its result channel, read frame by frame: `R <trial> <value tokens>` per result, `D` at the
+/// end, `X <message>` when the harness itself stopped. The bytes come from a process that runs student code, so any
+/// bytes at all are read without trapping, and anything the harness would not write marks the channel tampered.
+struct ResultFrames: Sendable {
+    /// The decoded output of each trial; `nil` where no well-formed frame gave one.
+    var outputs: [SnippetValue?]
+    /// Whether the end frame came.
+    var done = false
+    /// Whether a frame was malformed, repeated a trial, or named one out of range.
+    var tampered = false
+    /// The harness's own stop message, if it sent one.
+    var harnessMessage: String?
+
+    init(_ bytes: [UInt8], returnType: SwiftType, trialCount: Int) {
+        outputs = [SnippetValue?](repeating: nil, count: trialCount)
+        var seen = Set<Int>()
+        let text = String(decoding: bytes, as: UTF8.self)
+        for frame in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let tokens = frame.split(separator: " ")
+            switch tokens.first {
+            case "R":
+                guard tokens.count >= 2, let number = Int(tokens[1]), outputs.indices.contains(number),
+                    !seen.contains(number)
+                else {
+                    tampered = true
+                    continue
+                }
+                seen.insert(number)
+                var index = 2
+                let value = WireFormat.decode(returnType, from: Array(tokens), at: &index)
+                if value == nil || index != tokens.count { tampered = true } else { outputs[number] = value }
+            case "D": done = true
+            case "X": harnessMessage = tokens.dropFirst().joined(separator: " ")
+            default: tampered = true
+            }
         }
     }
 }

@@ -23,28 +23,36 @@ public struct Submission: Sendable {
 
     /// Reads the submission in `folder`, checking its answers against the problems' ids.
     public static func load(folder: String, problems: ProblemSet) -> Submission {
+        switch readFile(named: answersFileName, in: folder) {
+        case .failure(let failure):
+            return Submission(
+                folder: folder, answers: [:], answersProblem: failure.message, warnings: [], student: nil,
+                declaredStudent: nil)
+        case .success(let bytes):
+            return parse(answers: bytes, folder: folder, problems: problems)
+        }
+    }
+
+    /// The submission whose `answers.yaml` holds `bytes`: never throws, whatever the bytes; what cannot be used is
+    /// said in `answersProblem` and the warnings.
+    public static func parse(answers bytes: [UInt8], folder: String, problems: ProblemSet) -> Submission {
         var warnings: [Diagnostic] = []
         var answers: [String: [String: YAMLTree]] = [:]
         var problem: String?
         var declared: String?
-        switch readFile(named: answersFileName, in: folder) {
-        case .failure(let failure):
-            problem = failure.message
-        case .success(let bytes):
-            do {
-                guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw YAMLReadError(file: answersFileName, line: nil, message: "is not UTF-8 text")
-                }
-                if let tree = try YAMLReader.parse(text, file: answersFileName) {
-                    answers = try organise(tree, problems: problems, warnings: &warnings, student: &declared)
-                } else {
-                    problem = "\(answersFileName) is empty"
-                }
-            } catch let error as YAMLReadError {
-                problem = error.description
-            } catch {
-                problem = "\(answersFileName): \(error)"
+        do {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw YAMLReadError(file: answersFileName, line: nil, message: "is not UTF-8 text")
             }
+            if let tree = try YAMLReader.parse(text, file: answersFileName) {
+                answers = try organise(tree, problems: problems, warnings: &warnings, student: &declared)
+            } else {
+                problem = "\(answersFileName) is empty"
+            }
+        } catch let error as YAMLReadError {
+            problem = error.description
+        } catch {
+            problem = "\(answersFileName): \(error)"
         }
         return Submission(
             folder: folder, answers: answers, answersProblem: problem, warnings: warnings, student: declared,
