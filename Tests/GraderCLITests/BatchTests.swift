@@ -485,6 +485,52 @@ struct BatchTests {
         #expect(!reports.contains("LEAKED"))
     }
 
+    /// A cache the grader cannot write (its object folder is a file here; a full disk or a read-only folder fail the
+    /// same writes) is no student's fault and stops nobody's grading: the parts that need it are grader-errors naming
+    /// the cache and the cause, the reports and the gradebook are written, the batch exits 3; once the cache is
+    /// fixed, a rerun grades those parts. Before, the first student's reference compile stopped the whole batch
+    /// with "the reference implementation failed" and wrote no report.
+    @Test("a cache that cannot be written costs the parts that need it, never the batch; a rerun grades them")
+    func cacheCannotBeWritten() throws {
+        // One problem of hw6 keeps the run short: its answers need the reference's keys, its function the harness.
+        let problems = try CLI.problemsCopy("cache-fault-problems", editing: "variance-recursion") { $0 }
+        for other in ["dropout-equivalence", "residual-jacobians", "parameter-counts", "double-descent"] {
+            try FileManager.default.removeItem(atPath: problems + "/" + other)
+        }
+        try "title: HW6\nproblems: [variance-recursion]\n".write(
+            toFile: problems + "/assignment.yaml", atomically: true, encoding: .utf8)
+        let root = CLI.temporary("cache-fault-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for student in ["ann", "ben"] { try CLI.fullMarksCopy(at: root + "/" + student, problems: problems) }
+        let cache = root + "-cache"
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: cache + "/obj", contents: Data("not a folder".utf8)))
+        let out = root + "-out"
+        let arguments = ["batch", root, "--out", out, "--cache", cache, "--problems", problems]
+        let broken = try CLI.grader(arguments)
+        #expect(broken.status == 3, "\(broken.stdout)\(broken.stderr)")
+        #expect(broken.stderr.contains("could not be graded"), "\(broken.stderr)")
+        #expect(!broken.stderr.contains("reference implementation failed"), "\(broken.stderr)")
+        let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
+        for student in ["ann", "ben"] {
+            #expect(gradebook.contains("\n\(student),"), "\(gradebook)")
+            let parts = CLI.parts(try CLI.json(out + "/\(student)/results.json"))
+            let part = parts["variance-recursion.outputVariance"] ?? [:]
+            let message = part["message"] as? String ?? ""
+            #expect(part["outcome"] as? String == "grader-error", "\(student): \(part)")
+            #expect(message.contains("cache") && message.contains(cache + "/obj"), "\(message)")
+            #expect(message.contains("not a fault of the submission"), "\(message)")
+        }
+        try FileManager.default.removeItem(atPath: cache + "/obj")
+        let fixed = try CLI.grader(arguments)
+        #expect(fixed.status == 0, "\(fixed.stdout)\(fixed.stderr)")
+        for student in ["ann", "ben"] {
+            for (id, graded) in CLI.parts(try CLI.json(out + "/\(student)/results.json")) {
+                #expect(graded["status"] as? String == "passed", "\(student) \(id): \(graded["message"] ?? "")")
+            }
+        }
+    }
+
     @Test("a formula that trapped the evaluator costs its own part, and the batch grades everyone")
     func formulaTrap() throws {
         let root = CLI.temporary("formula-class-\(UInt32.random(in: 0...UInt32.max))")

@@ -106,7 +106,15 @@ public struct BatchRunner: Sendable {
             let student = students[index]
             let result: Result<GradeReport, GraderError>
             do {
-                let report = try session.grade(submission: submissions[index], prebuilt: prebuilt[index])
+                var report = try session.grade(submission: submissions[index], prebuilt: prebuilt[index])
+                if !Self.isFolder(submissions[index].folder) {
+                    // Moved or deleted while it was graded: what was read of it grades nothing.
+                    report = report.ungradable(
+                        because: """
+                            the folder of student `\(student)` disappeared while it was graded (moved or deleted \
+                            mid-run); this is not a fault of the submission: a rerun grades it once the folder is back
+                            """)
+                }
                 try write(report, student: student)
                 result = .success(report)
             } catch let error as GraderError {
@@ -135,6 +143,12 @@ public struct BatchRunner: Sendable {
             similarityThreshold: options.similarityThreshold ?? SimilarityDetector.defaultThreshold)
         try classReport.write(to: options.output)
         return classReport
+    }
+
+    /// Whether `path` is a folder, or a link to one (as the batch's listing takes it).
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Builds, in shared compiler calls, the snippet files of every problem whose grade is not already cached.

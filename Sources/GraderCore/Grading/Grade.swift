@@ -188,3 +188,28 @@ public struct PartGrade: Sendable, Codable, Equatable {
         public var detail: String
     }
 }
+
+extension GradeReport {
+    /// This report with every graded part a grader-error for `reason` and no points: for a submission the grader
+    /// could not grade at all (its folder vanished mid-run), so that no grade stands on a half-read folder.
+    func ungradable(because reason: String) -> GradeReport {
+        var report = self
+        for problem in report.problems.indices {
+            for part in report.problems[problem].parts.indices
+            where report.problems[problem].parts[part].status != .skipped {
+                report.problems[problem].parts[part].status = .error
+                report.problems[problem].parts[part].outcome = .graderError
+                report.problems[problem].parts[part].score = 0
+                report.problems[problem].parts[part].message = reason
+                report.problems[problem].parts[part].details = []
+                report.problems[problem].parts[part].mistake = nil
+                report.problems[problem].parts[part].output = nil
+                report.problems[problem].parts[part].trials = nil
+                report.problems[problem].parts[part].plot = nil
+            }
+            report.problems[problem].score = 0
+        }
+        report.score = 0
+        return report
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures that stop the grader itself (as opposed to a submission losing points).
 public enum GraderError: Error, CustomStringConvertible, Sendable {
     case toolMissing(name: String, hint: String)
@@ -26,5 +28,21 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
         case .variantBroken(let problem, let variant, let detail):
             return "problem `\(problem)`: the reference implementation failed on the variant \(variant): \(detail)"
         }
+    }
+}
+
+extension GraderError {
+    /// `error` as a fault of the grader's own files: itself when it is a `GraderError` already, else `.io` naming
+    /// the file and the system's reason where Foundation gives them, or `fallback` and the error's own words.
+    static func files(_ error: any Error, path fallback: String) -> GraderError {
+        if let error = error as? GraderError { return error }
+        let system = error as NSError
+        let path =
+            system.userInfo[NSFilePathErrorKey] as? String ?? (system.userInfo[NSURLErrorKey] as? URL)?.path
+            ?? fallback
+        if let underlying = system.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return .io(path: path, reason: String(cString: strerror(Int32(underlying.code))))
+        }
+        return .io(path: path, reason: system.localizedDescription)
     }
 }

@@ -122,7 +122,7 @@ public final class GradingSession: @unchecked Sendable {
         hasher.update(field: compilerVersion)
         hasher.update(field: mode.rawValue)
         for path in [problem.definitionPath, problem.referencePath] {
-            hasher.update(FileManager.default.contents(atPath: path) ?? Data())
+            hasher.update(FileBytes.read(path) ?? Data())
             hasher.update([0])
         }
         let limits = SandboxLimits().applying(problem.limits).applying(options.limits)
@@ -135,7 +135,7 @@ public final class GradingSession: @unchecked Sendable {
         if role == .student {
             let folder = (problem.definitionPath as NSString).deletingLastPathComponent
             hasher.update(
-                FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(PublicTrials.fileName))
+                FileBytes.read((folder as NSString).appendingPathComponent(PublicTrials.fileName))
                     ?? Data())
         }
         for part in problem.snippetParts {
@@ -332,7 +332,7 @@ public final class GradingSession: @unchecked Sendable {
     public func cachedGrade(problem: Problem, submission: Submission) -> ProblemGrade? {
         guard options.cachesResults, runsCode(problem, submission) else { return nil }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = FileBytes.read(path) else { return nil }
         return try? JSONDecoder().decode(ProblemGrade.self, from: data)
     }
 
@@ -363,6 +363,8 @@ public final class GradingSession: @unchecked Sendable {
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var reference = ReferenceResults()
         var variantFault: String?
+        /// Why the grader's own files failed this problem's answer key (a cache it cannot write), if they did.
+        var cacheFault: String?
         let variant: ParameterValues
         do {
             variant = try self.variant(of: problem, for: submission)
@@ -389,12 +391,25 @@ public final class GradingSession: @unchecked Sendable {
                 variant \(values): the reference implementation failed on it (\(detail)); this is not a fault of \
                 the submission: tell your instructor, and it is graded once the reference is fixed
                 """
+        } catch GraderError.io(let path, let reason) {
+            // Not the reference's fault nor the student's: the parts that need the key wait for a rerun.
+            cacheFault = """
+                the grader could not prepare the answer key of `\(problem.id)`: its cache failed (\(path): \
+                \(reason)); this is not a fault of the submission: free space or make the cache folder writable \
+                (--cache), and a rerun grades these parts
+                """
         }
         // From here on, texts as this student's handout shows them.
         let problem = problem.instantiated(variant)
         var grades: [String: PartGrade] = [:]
         let unknown = studentUnknown(submission)
         for part in selected where !part.isSnippet {
+            if let cacheFault, part.needsReference {
+                grades[part.id] = PartGrade(
+                    problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
+                    message: ReportText.clean(cacheFault, limit: 1500))
+                continue
+            }
             if let variantFault, part.expressions.contains(where: problem.parameters.isUsed) {
                 grades[part.id] = PartGrade(
                     problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
@@ -429,8 +444,15 @@ public final class GradingSession: @unchecked Sendable {
             grades[part.id] = grade
         }
         let snippetParts = selected.filter(\.isSnippet)
+        if let cacheFault {
+            for part in snippetParts {
+                grades[part.id] = PartGrade(
+                    problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
+                    message: ReportText.clean(cacheFault, limit: 1500))
+            }
+        }
         let pending =
-            snippetParts.isEmpty
+            snippetParts.isEmpty || cacheFault != nil
             ? nil
             : SnippetChecker(
                 session: self, problem: problem, limits: limits(for: problem),
@@ -488,7 +510,7 @@ public final class GradingSession: @unchecked Sendable {
             let key = "\(problem.id)/\(variant.digest)"
             if variantKeys.withLock({ $0[key] }) != nil || variantFailures.withLock({ $0[key] }) != nil { continue }
             if keepsFilesFromStudents,
-                let data = FileManager.default.contents(atPath: variantKeysPath(problem, variant)),
+                let data = FileBytes.read(variantKeysPath(problem, variant)),
                 let stored = try? JSONDecoder().decode([String: ReferenceResults.Stored.Key].self, from: data)
             {
                 variantKeys.withLock { $0[key] = stored.mapValues(AnswerKey.init) }
@@ -497,7 +519,11 @@ public final class GradingSession: @unchecked Sendable {
             missing.append(variant)
         }
         guard !missing.isEmpty else { return }
-        for (variant, keys) in try answerKeys(of: missing, problem: problem) {
+        let computed: [(ParameterValues, [String: AnswerKey])]
+        do { computed = try answerKeys(of: missing, problem: problem) } catch {
+            throw GraderError.files(error, path: options.cacheDirectory)
+        }
+        for (variant, keys) in computed {
             variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
             if keepsFilesFromStudents,
                 let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init))
@@ -554,7 +580,10 @@ public final class GradingSession: @unchecked Sendable {
             let variants = try submissions.compactMap { submission -> ParameterValues? in
                 do { return try variant(of: problem, for: submission) } catch GraderError.noVariant { return nil }
             }
-            try prepareVariants(variants, of: problem)
+            do { try prepareVariants(variants, of: problem) } catch GraderError.io {
+                // The grader's files failed (a cache it cannot write): each student's grading meets the fault
+                // again and reports it on the parts it touches, instead of this stopping the whole class.
+            }
         }
     }
 
@@ -567,7 +596,7 @@ public final class GradingSession: @unchecked Sendable {
         if let cached = references.withLock({ $0[problem.id] }) { return try cached.get() }
         // On disk too, keyed by everything the reference's outputs depend on: a rerun runs no reference code.
         let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).json"
-        if keepsFilesFromStudents, let data = FileManager.default.contents(atPath: path),
+        if keepsFilesFromStudents, let data = FileBytes.read(path),
             let stored = try? JSONDecoder().decode(ReferenceResults.Stored.self, from: data)
         {
             let results = ReferenceResults(stored)
@@ -581,8 +610,10 @@ public final class GradingSession: @unchecked Sendable {
                 try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
             }
             result = .success(computed)
-        } catch let error as GraderError {
-            result = .failure(error)
+        } catch {
+            // The reference's own faults are typed already; anything else failed in the grader's files (a cache
+            // that cannot be written: a full disk, a read-only folder).
+            result = .failure(.files(error, path: options.cacheDirectory))
         }
         references.withLock { $0[problem.id] = result }
         return try result.get()

@@ -172,7 +172,7 @@ public struct SnippetBuilder: Sendable {
         let binary = "\(cacheDirectory)/bin/\(key)"
         let failure = binary + ".failed.json"
         if FileManager.default.isExecutableFile(atPath: binary) { return .built(binary: binary) }
-        if let data = FileManager.default.contents(atPath: failure),
+        if let data = FileBytes.read(failure),
             let cached = try? JSONDecoder().decode(CachedFailure.self, from: data)
         {
             return .failed(diagnostics: cached.diagnostics, log: cached.log)
@@ -191,10 +191,13 @@ public struct SnippetBuilder: Sendable {
         var diagnostics: [CompilerDiagnostic] = []
         if outcome.succeeded, space.hasFile("unit.o") {
             try space.copy(try harnessObject(harness), as: "harness.o")
-            if try link(objects: ["harness.o", "unit.o"], definitions: [], output: "snippet", in: space),
-                try space.collect("snippet", to: binary, executable: true)
-            {
+            let linked = try linkOutcome(
+                objects: ["harness.o", "unit.o"], definitions: [], output: "snippet", in: space)
+            if linked.succeeded, try space.collect("snippet", to: binary, executable: true) {
                 return .built(binary: binary)
+            }
+            if let fault = Self.writeFault(String(decoding: linked.stderr + linked.stdout, as: UTF8.self)) {
+                throw GraderError.io(path: space.path, reason: "the linker could not write its output: \(fault)")
             }
             // The file compiled but does not link with the harness: it defines `main`, or a symbol the harness has.
             log =
@@ -205,6 +208,10 @@ public struct SnippetBuilder: Sendable {
                 """
         } else {
             diagnostics = Self.parseDiagnostics(log, fileName: fileName, shimLines: shims.lines, entries: entries)
+            // Not the code's fault, and never cached as its failure: the disk was full or the folder read-only.
+            if !diagnostics.contains(where: { $0.line != nil }), let fault = Self.writeFault(log) {
+                throw GraderError.io(path: space.path, reason: "the compiler could not write its output: \(fault)")
+            }
         }
         let result = CachedFailure(diagnostics: diagnostics, log: log)
         if !outcome.outputLimitExceeded, let data = try? JSONEncoder().encode(result) {
@@ -286,14 +293,31 @@ public struct SnippetBuilder: Sendable {
     /// command line could be derived from the driver (about 0.05 s against 0.4 s through `swiftc`), else links
     /// through `swiftc`.
     func link(objects: [String], definitions: [String], output: String, in space: BuildSpace) throws -> Bool {
+        try linkOutcome(objects: objects, definitions: definitions, output: output, in: space).succeeded
+    }
+
+    /// Links `objects` into `output` in `space`, returning the linker's run.
+    func linkOutcome(objects: [String], definitions: [String], output: String, in space: BuildSpace) throws
+        -> ProcessOutcome
+    {
         if let linker = linkCommand {
             let arguments =
                 linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
                 + definitions.map { "--defsym=\($0)" }
-            return try space.run([linker.executable] + arguments, readable: [], seconds: 60).succeeded
+            return try space.run([linker.executable] + arguments, readable: [], seconds: 60)
         }
         let arguments = objects + definitions.flatMap { ["-Xlinker", "--defsym=\($0)"] } + ["-o", output]
-        return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120).succeeded
+        return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120)
+    }
+
+    /// The line of a compiler's or linker's output that says it could not write a file (a full disk, a read-only
+    /// or over-quota folder), if one does. The system's words end the line, so a symbol or a message of the code
+    /// that merely contains them (quoted, as tools quote names) is not taken for one.
+    static func writeFault(_ log: String) -> String? {
+        let reasons = ["No space left on device", "Read-only file system", "Disk quota exceeded"]
+        return log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { line in
+            reasons.contains { line.hasSuffix(": \($0)") }
+        }.map { ReportText.clean($0, limit: 300) }
     }
 
     /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+
+@testable import GraderCore
+
+/// Faults of the machine, not of a submission: a folder that vanishes mid-run, a disk that fills, files that read
+/// empty. Each costs what it touches and is said as the grader's fault, never as the student's.
+@Suite("faults of the machine")
+struct FaultIsolationTests {
+    /// A student's folder deleted after the batch listed it (between the first student's grade and the second's,
+    /// here) grades nothing: every part of that student is a grader-error naming the student, instead of answers
+    /// and functions "missing" at 0 points; the other student is graded as usual. Before, its function was graded
+    /// as missing.
+    @Test("a student folder that disappears mid-run is a grader-error naming the student, not missing answers")
+    func folderVanishesMidRun() throws {
+        let root = NSTemporaryDirectory() + "grader-vanish-\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: root + "-out")
+            try? FileManager.default.removeItem(atPath: root + "-cache")
+        }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for student in ["a-stays", "b-vanishes"] {
+            try FileManager.default.copyItem(
+                atPath: TestSupport.packageRoot + "/submissions/hw6/reference", toPath: root + "/" + student)
+        }
+        var options = GradingOptions()
+        options.problemsDirectory = TestSupport.packageRoot + "/problems/hw6"
+        options.cacheDirectory = root + "-cache"
+        options.only = ["variance-recursion"]
+        options.cachesResults = true
+        options.jobs = 1
+        let session = try GradingSession(options: options)
+        defer { session.close() }
+        var batch = BatchOptions(root: root, output: root + "-out")
+        batch.jobs = 1
+        batch.similarityThreshold = nil
+        let report = try BatchRunner(session: session, options: batch).run { done, _ in
+            if done == 1 { try? FileManager.default.removeItem(atPath: root + "/b-vanishes") }
+        }
+        let grades = Dictionary(uniqueKeysWithValues: report.students.map { ($0.id, $0.report) })
+        let stays = try #require(grades["a-stays"])
+        let vanished = try #require(grades["b-vanishes"])
+        // Graded as usual: its function passes (its answers are the handout's numbers, not its own variant's).
+        #expect(stays.allParts.allSatisfy { $0.outcome != .graderError })
+        #expect(stays.allParts.first { $0.id == "outputVariance" }?.status == .passed)
+        let graded = vanished.allParts.filter { $0.status != .skipped }
+        #expect(!graded.isEmpty)
+        for part in graded {
+            #expect(part.outcome == .graderError, "\(part.id): \(part.status) \(part.message)")
+            #expect(part.message.contains("student `b-vanishes` disappeared"), "\(part.message)")
+        }
+        #expect(vanished.score == 0)
+    }
+
+    /// The compiler's and the linker's own words for a write that failed are the grader's fault; the same words
+    /// in a student's `#error` (a located diagnostic) or in a quoted symbol name are not.
+    @Test("a full disk in the compiler's output is the grader's fault; the same words from student code are not")
+    func writeFaults() throws {
+        #expect(
+            SnippetBuilder.writeFault(
+                "<unknown>:0: error: error closing 'unit.o' for output: No space left on device\n")
+                == "<unknown>:0: error: error closing 'unit.o' for output: No space left on device")
+        #expect(SnippetBuilder.writeFault("ld: fatal error: snippet: open: Read-only file system") != nil)
+        #expect(SnippetBuilder.writeFault("ld: error: undefined symbol: `No space left on device'") == nil)
+        #expect(SnippetBuilder.writeFault("main.swift:3:8: error: cannot find 'x' in scope") == nil)
+
+        let source = "#error(\"No space left on device\")\nfunc f(x: Double) -> Double { x }\n"
+        let result = try TestSupport.session.builder.build(
+            fileName: "disk.swift", source: Array(source.utf8),
+            entries: [.call(try FunctionSignature(parsing: "func f(x: Double) -> Double"))], owner: .student)
+        guard case .failed(let diagnostics, _) = result else {
+            Issue.record("a file with #error built, or its error was taken for the grader's: \(result)")
+            return
+        }
+        #expect(diagnostics.contains { $0.line == 1 }, "\(diagnostics)")
+    }
+
+    /// Foundation's whole-file reads leak 4 KiB at each read of an empty file on Linux (found by `fuzz-problem`:
+    /// an empty `problem.yaml`); 30,000 reads of one through the grader's own reader grew the process by about
+    /// 120 MB before, and by nothing now.
+    @Test("reading empty files leaks nothing (Foundation's zero-size read leaked 4 KiB a read)")
+    func emptyFileReadsDoNotLeak() throws {
+        let path = NSTemporaryDirectory() + "grader-empty-\(UInt32.random(in: 0...UInt32.max))"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let before = Self.residentKilobytes()
+        var nonEmpty = 0
+        for _ in 0..<30_000 where !(try ProblemLoader.readText(path)).isEmpty { nonEmpty += 1 }
+        #expect(nonEmpty == 0)
+        let grown = Self.residentKilobytes() - before
+        #expect(grown < 50_000, "30,000 reads of an empty file grew the process by \(grown) KiB")
+    }
+
+    /// The process's resident set, from `/proc/self/status`.
+    static func residentKilobytes() -> Int {
+        let status = String(decoding: FileBytes.read("/proc/self/status") ?? Data(), as: UTF8.self)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+}
