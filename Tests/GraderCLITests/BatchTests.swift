@@ -506,6 +506,11 @@ struct BatchTests {
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         #expect(FileManager.default.createFile(atPath: cache + "/obj", contents: Data("not a folder".utf8)))
         let out = root + "-out"
+        // A cache that is no folder at all is refused before any grading, in words, with the way out.
+        let unusable = try CLI.grader(["batch", root, "--out", out, "--cache", cache + "/obj", "--problems", problems])
+        #expect(unusable.status == 2, "\(unusable.stdout)\(unusable.stderr)")
+        #expect(
+            unusable.stderr.contains("error: \(cache)/obj: the grader's cache cannot be used"), "\(unusable.stderr)")
         let arguments = ["batch", root, "--out", out, "--cache", cache, "--problems", problems]
         let broken = try CLI.grader(arguments)
         #expect(broken.status == 3, "\(broken.stdout)\(broken.stderr)")

@@ -33,16 +33,20 @@ public enum GraderError: Error, CustomStringConvertible, Sendable {
 
 extension GraderError {
     /// `error` as a fault of the grader's own files: itself when it is a `GraderError` already, else `.io` naming
-    /// the file and the system's reason where Foundation gives them, or `fallback` and the error's own words.
-    static func files(_ error: any Error, path fallback: String) -> GraderError {
+    /// the file and the system's reason where Foundation gives them, or `fallback` and the error's own words;
+    /// `doing` says what failed, before the reason.
+    static func files(_ error: any Error, path fallback: String, doing: String? = nil) -> GraderError {
         if let error = error as? GraderError { return error }
         let system = error as NSError
         let path =
             system.userInfo[NSFilePathErrorKey] as? String ?? (system.userInfo[NSURLErrorKey] as? URL)?.path
             ?? fallback
-        if let underlying = system.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return .io(path: path, reason: String(cString: strerror(Int32(underlying.code))))
+        if let underlying = (system.userInfo[NSUnderlyingErrorKey] as? any Error).map({ $0 as NSError }),
+            underlying.domain == NSPOSIXErrorDomain
+        {
+            return .io(
+                path: path, reason: (doing.map { "\($0): " } ?? "") + String(cString: strerror(Int32(underlying.code))))
         }
-        return .io(path: path, reason: system.localizedDescription)
+        return .io(path: path, reason: (doing.map { "\($0): " } ?? "") + system.localizedDescription)
     }
 }

@@ -95,7 +95,9 @@ public final class GradingSession: @unchecked Sendable {
                 toolchainFolder: toolchainFolder)
         } catch {
             sandbox.close()
-            throw error
+            throw GraderError.files(
+                error, path: options.cacheDirectory,
+                doing: "the grader's cache cannot be used (give another folder with --cache or GRADER_CACHE)")
         }
         var digests: [String: String] = [:]
         for problem in problems.problems {
