@@ -14,7 +14,7 @@ enum CLI {
     /// neither lint nor rewrite.
     static func snippet(_ name: String) -> String { "\(fixtures)/snippets/\(name).swift-fixture" }
     /// The cache the suites share, so the references are compiled once per test run.
-    static let cache = NSTemporaryDirectory() + "grader-tests-cache"
+    static let cache = NSTemporaryDirectory() + "grader-tests-cache-\(getuid())"
 
     /// The `grader` executable built next to this test bundle.
     static var binary: String {

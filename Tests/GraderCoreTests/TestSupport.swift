@@ -8,11 +8,15 @@ enum TestSupport {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
+    /// The tests' cache, one per user: the grader refuses a cache another uid owns, and a machine may have several
+    /// users running the tests.
+    static let cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache-\(getuid())"
+
     /// One session for all tests: the reference binaries are compiled once.
     static let session: GradingSession = {
         var options = GradingOptions()
         options.problemsDirectory = packageRoot + "/problems/hw6"
-        options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
+        options.cacheDirectory = cacheDirectory
         return try! GradingSession(options: options)
     }()
 
@@ -20,7 +24,7 @@ enum TestSupport {
     static let calculusSession: GradingSession = {
         var options = GradingOptions()
         options.problemsDirectory = packageRoot + "/problems/calculus-backprop"
-        options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
+        options.cacheDirectory = cacheDirectory
         return try! GradingSession(options: options)
     }()
 
@@ -29,7 +33,7 @@ enum TestSupport {
     static let trainingSession: GradingSession = {
         var options = GradingOptions()
         options.problemsDirectory = packageRoot + "/problems/training"
-        options.cacheDirectory = NSTemporaryDirectory() + "grader-tests-cache"
+        options.cacheDirectory = cacheDirectory
         return try! GradingSession(options: options)
     }()
 
