@@ -10,6 +10,19 @@ import Foundation
 /// rounding relative to the size of the whole answer, not of each entry.
 extension FormulaKind {
     func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
+        var grade = checkAnswer(problem: problem, part: part, answer: answer, key: key)
+        // A formula written in LaTeX is shown as the grader read it, written back in LaTeX.
+        if case .scalar(let raw, _, _)? = answer,
+            FormulaParsing.readsAsLaTeX(raw.trimmingWhitespace(), variables: spec.variables),
+            let formula = try? FormulaParsing.expression(raw.trimmingWhitespace(), variables: spec.variables)
+        {
+            let wrote = grade.details.first?.hasPrefix("You wrote") ?? false
+            grade.details.insert("Read as $\(LaTeXWriter.latex(formula))$.", at: wrote ? 1 : 0)
+        }
+        return grade
+    }
+
+    private func checkAnswer(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
         guard let answer, !answer.isNull else { return missing(problem: problem, part: part) }
         let text: String
         let formula: MathExpression
@@ -103,7 +116,7 @@ extension FormulaKind {
         let text = raw.trimmingWhitespace()
         let formula: MathExpression
         do {
-            formula = try MathExpression(parsing: text)
+            formula = try FormulaParsing.expression(text, variables: spec.variables)
         } catch {
             var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
             if let column = error.column, text.count <= 200 {
@@ -135,7 +148,8 @@ extension FormulaKind {
         _ part: Part, points: [[String: MathValue]], values: [Result<MathValue, MathExpressionError>]
     ) -> String? {
         part.mistakes.first { mistake in
-            guard case .formula(let mistakeText) = mistake.match, let wrong = try? MathExpression(parsing: mistakeText)
+            guard case .formula(let mistakeText) = mistake.match,
+                let wrong = try? FormulaParsing.expression(mistakeText, variables: spec.variables)
             else { return false }
             return zip(points, values).allSatisfy { point, value in
                 guard let expected = try? MathEvaluator(variables: point).evaluate(wrong), let got = try? value.get()
@@ -250,9 +264,36 @@ extension FormulaKind {
 
 /// Reading a formula written in a problem definition.
 enum FormulaParsing {
-    /// `text` parsed, with every name one of `variables` (or `I`).
+    /// `text` read as LaTeX when it is LaTeX (`2X^\top`), else in the calculator syntax (`2*X^T`); names unchecked.
+    ///
+    /// Text without a command or a brace that the calculator syntax cannot read in the part's names, such as
+    /// `2Xw` or `(X + X^T)w`, is read as LaTeX would read it: adjacent factors multiply, letters split against the
+    /// variables. The calculator's error stands when that fails too.
+    static func expression(_ text: String, variables: [FormulaSpec.Variable]) throws(MathExpressionError)
+        -> MathExpression
+    {
+        let latex = LaTeXReader(variables: variables.map(\.name))
+        if LaTeXReader.isLaTeX(text) { return try latex.read(text) }
+        do {
+            let calculator = try MathExpression(parsing: text)
+            guard !FormulaSpec.unknownNames(in: calculator, variables: variables).isEmpty else { return calculator }
+            return (try? latex.read(text)) ?? calculator
+        } catch {
+            guard let read = try? latex.read(text) else { throw error }
+            return read
+        }
+    }
+
+    /// Whether `text` is read as LaTeX (written so, or only readable so), and its reading is worth showing.
+    static func readsAsLaTeX(_ text: String, variables: [FormulaSpec.Variable]) -> Bool {
+        if LaTeXReader.isLaTeX(text) { return true }
+        guard let calculator = try? MathExpression(parsing: text) else { return true }
+        return !FormulaSpec.unknownNames(in: calculator, variables: variables).isEmpty
+    }
+
+    /// `text` parsed, as LaTeX or in the calculator syntax, with every name one of `variables` (or `I`).
     static func formula(_ text: String, variables: [FormulaSpec.Variable]) throws -> MathExpression {
-        let expression = try MathExpression(parsing: text)
+        let expression = try expression(text, variables: variables)
         if let unknown = FormulaSpec.unknownNames(in: expression, variables: variables).first {
             throw MathExpressionError(
                 message:

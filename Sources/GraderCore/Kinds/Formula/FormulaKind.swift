@@ -158,7 +158,9 @@ struct FormulaKind: AnswerKind {
                 ))
         }
         for mistake in part.mistakes {
-            guard case .formula(let text) = mistake.match, let wrong = try? MathExpression(parsing: text) else {
+            guard case .formula(let text) = mistake.match,
+                let wrong = try? FormulaParsing.expression(text, variables: spec.variables)
+            else {
                 continue
             }
             let caught = zip(points, values).contains { point, expected in
