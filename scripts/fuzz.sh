@@ -82,7 +82,8 @@ run() {
   local max_len=4096
   [ "$target" = fuzz-formula ] && max_len=512
   local status=0
-  "Fuzz/.build/debug/$target" "$corpus" "$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  # SWIFT_BACKTRACE: Swift's crash handler would read the dying process's memory and trip AddressSanitizer.
+  SWIFT_BACKTRACE=enable=no "Fuzz/.build/debug/$target" "$corpus" "$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -malloc_limit_mb=1024 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts/" \
     >"$log" 2>&1 || status=$?
   local executions

@@ -75,6 +75,26 @@ struct LaTeXFormulaTests {
         #expect(try read("\\lambda w") == "\\lambda w")
     }
 
+    /// What the writer writes reads again as itself: a negated factor keeps its parentheses, numbers keep every
+    /// digit. The first two inputs are what `fuzz-formula` found (`-B \cdot 2` read back as -(B 2), and a long
+    /// number written as a product of rounded factors).
+    @Test("LaTeX written back reads again as the same text, numbers exact")
+    func writtenFixedPoint() throws {
+        let reader = LaTeXReader(variables: ["B", "X", "a", "b", "x"])
+        for text in [
+            "+-B2", "X''''44444444444444444444444", "0.00000015x", "-(-x)", "a - -b", "2\\cdot(-x)", "-a^{2}",
+            "\\frac{-a}{b}", "3.25 \\cdot 10^{-7}", "1234567.5a",
+        ] {
+            let written = LaTeXWriter.latex(try reader.read(text))
+            #expect(LaTeXWriter.latex(try reader.read(written)) == written, "\(text) → \(written)")
+        }
+        #expect(LaTeXWriter.number(1.5e-7) == "0.00000015")
+        #expect(LaTeXWriter.number(4.4444444444444445e22) == "44444444444444445000000")
+        #expect(LaTeXWriter.number(-2) == "-2")
+        #expect(LaTeXWriter.number(0.1) == "0.1")
+        #expect(Double(LaTeXWriter.number(1e-300)) == 1e-300)
+    }
+
     /// The part's declaration decides a reading; where it cannot, the student is told the readings, never guessed.
     @Test("ambiguities are decided by the part's variables or reported with both readings")
     func ambiguities() throws {

@@ -19,20 +19,40 @@ let points: [[String: MathValue]] = setUp {
     ]
 }
 
-/// Parses the input as a formula and evaluates it at each point: any text must parse or fail with a message, and
-/// any parsed formula evaluate or fail with one, within the fuzzer's time limit.
+/// The names the points give values to, which LaTeX's letter runs are split against.
+let names: [String] = setUp { points[0].keys.sorted() }
+
+/// Parses the input as a formula, in the calculator syntax and as LaTeX, and evaluates each reading at each point:
+/// any text must parse or fail with a message, and any parsed formula evaluate or fail with one, within the
+/// fuzzer's time limit. A LaTeX reading written back in LaTeX must read again to the same text.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFormula(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = String(decoding: bytes(data, size), as: UTF8.self)
-    let expression: MathExpression
-    do { expression = try MathExpression(parsing: text) } catch {
+    var readings: [MathExpression] = []
+    do { readings.append(try MathExpression(parsing: text)) } catch {
         require(!error.message.isEmpty, "a parse error without a message for \(text.debugDescription)")
-        return 0
     }
-    _ = expression.names
-    for point in points {
-        do { _ = try MathEvaluator(variables: point).evaluate(expression) } catch {
-            require(!error.message.isEmpty, "an evaluation error without a message for \(text.debugDescription)")
+    let reader = LaTeXReader(variables: names)
+    do {
+        let read = try reader.read(text)
+        readings.append(read)
+        let written = LaTeXWriter.latex(read)
+        // What is written back is for people; only what fits the reader's length limit can be read again.
+        if written.count <= MathParser.maxLength {
+            let again = (try? reader.read(written)).map(LaTeXWriter.latex)
+            require(
+                again == written,
+                "\(text.debugDescription) was written \(written), which reads as \(again ?? "nothing")")
+        }
+    } catch {
+        require(!error.message.isEmpty, "a LaTeX error without a message for \(text.debugDescription)")
+    }
+    for expression in readings {
+        _ = expression.names
+        for point in points {
+            do { _ = try MathEvaluator(variables: point).evaluate(expression) } catch {
+                require(!error.message.isEmpty, "an evaluation error without a message for \(text.debugDescription)")
+            }
         }
     }
     return 0

@@ -13,13 +13,14 @@ public enum LaTeXWriter {
     private static func write(_ expression: MathExpression) -> (text: String, binding: Binding) {
         switch expression {
         case .number(let value):
-            let text = NumberFormatting.compact(value)
-            return (text, value < 0 ? .unary : .atom)
+            let text = number(value)
+            return (text, value < 0 ? .sum : .atom)
         case .name(let name, _):
             if LaTeXReader.greek.contains(name) { return ("\\" + name, .atom) }
             return (name.count == 1 ? name : "\\mathrm{\(name)}", .atom)
         case .negate(let inner):
-            return ("-" + wrapped(inner, below: .unary), .unary)
+            // As loose as a sum: `-B \cdot 2` reads as -(B 2), so a negated factor of a product is parenthesised.
+            return ("-" + wrapped(inner, below: .unary), .sum)
         case .transpose(let inner):
             return (wrapped(inner, below: .atom) + "^{\\top}", .power)
         case .power(let base, let exponent, _):
@@ -61,6 +62,24 @@ public enum LaTeXWriter {
                 return (write(left).text + " \(symbol) " + write(right).text, .comparison)
             }
         }
+    }
+
+    /// `value` exactly, in plain decimals (`0.1`, `42`, `0.00000015`): the shortest digits that read back as it,
+    /// never an exponent, which LaTeX would show as a product of rounded factors.
+    static func number(_ value: Double) -> String {
+        let text = "\(abs(value))"
+        let sign = value < 0 ? "-" : ""
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else {
+            return sign + (text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
+        }
+        let exponent = Int(text[text.index(after: e)...]) ?? 0
+        let mantissa = text[..<e].split(separator: ".", omittingEmptySubsequences: false)
+        let whole = String(mantissa[0])
+        let digits = whole + (mantissa.count > 1 ? String(mantissa[1]) : "")
+        let point = whole.count + exponent  // where the decimal point falls in `digits`
+        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + digits }
+        if point >= digits.count { return sign + digits + String(repeating: "0", count: point - digits.count) }
+        return sign + digits.prefix(point) + "." + digits.dropFirst(point)
     }
 
     /// `expression` written, in `\left( \right)` when it binds more loosely than `binding`.

@@ -17,7 +17,8 @@ extension FormulaKind {
             let formula = try? FormulaParsing.expression(raw.trimmingWhitespace(), variables: spec.variables)
         {
             let wrote = grade.details.first?.hasPrefix("You wrote") ?? false
-            grade.details.insert("Read as $\(LaTeXWriter.latex(formula))$.", at: wrote ? 1 : 0)
+            let written = LaTeXWriter.latex(formula)
+            if written.count <= 600 { grade.details.insert("Read as $\(written)$.", at: wrote ? 1 : 0) }
         }
         return grade
     }
