@@ -95,6 +95,25 @@ struct LaTeXFormulaTests {
         #expect(Double(LaTeXWriter.number(1e-300)) == 1e-300)
     }
 
+    /// LaTeX in YAML's double quotes is mangled before the grader sees it (`\t` of `\top` a tab, `\l` of `\left`
+    /// an error of the whole file): both are said, with the way out, single quotes.
+    @Test("LaTeX in double quotes is explained, not misread")
+    func doubleQuotes() throws {
+        let problems = try ProblemLoader.load(directory: TestSupport.packageRoot + "/problems/calculus-backprop")
+        let part = try #require(problems.problem("matrix-derivatives")?.parts.first { $0.id == "trace-square" })
+        let grade = part.kind.check(
+            problem: "matrix-derivatives", part: part, answer: .plain("2X^\top"), key: AnswerKey(expected: nil))
+        #expect(grade.status == .failed && grade.message.contains("single quotes"), "\(grade.message)")
+        #expect(!grade.details.contains { $0.hasPrefix("Read as") })
+        do {
+            _ = try YAMLReader.parse(
+                "matrix-derivatives:\n  trace-square: \"\\left(X\\right)\"\n", file: "answers.yaml")
+            Issue.record("an unknown escape was read")
+        } catch {
+            #expect("\(error)".contains("single quotes"), "\(error)")
+        }
+    }
+
     /// The part's declaration decides a reading; where it cannot, the student is told the readings, never guessed.
     @Test("ambiguities are decided by the part's variables or reported with both readings")
     func ambiguities() throws {

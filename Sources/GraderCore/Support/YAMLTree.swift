@@ -136,8 +136,13 @@ public enum YAMLReader {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let contextText = context.map { "\($0.text) " } ?? ""
+            // LaTeX in double quotes: `\left` is an escape YAML does not know.
+            let latex =
+                problem.contains("unknown escape")
+                ? "; a LaTeX formula goes in single quotes ('X^\\top'), where YAML reads a backslash as itself" : ""
             return YAMLReadError(
-                file: file, line: mark.line, message: "invalid YAML: \(contextText)\(problem) (column \(mark.column))")
+                file: file, line: mark.line,
+                message: "invalid YAML: \(contextText)\(problem) (column \(mark.column))\(latex)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             // Yams names the mapping; point at the key's second appearance, where the student must look.
             let key = duplicates.first.map { "\($0)" } ?? ""

@@ -14,7 +14,9 @@ extension FormulaKind {
         // A formula written in LaTeX is shown as the grader read it, written back in LaTeX.
         if case .scalar(let raw, _, _)? = answer,
             FormulaParsing.readsAsLaTeX(raw.trimmingWhitespace(), variables: spec.variables),
-            let formula = try? FormulaParsing.expression(raw.trimmingWhitespace(), variables: spec.variables)
+            let formula = try? FormulaParsing.expression(raw.trimmingWhitespace(), variables: spec.variables),
+            FormulaSpec.unknownNames(in: formula, variables: spec.variables).isEmpty,
+            !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         {
             let wrote = grade.details.first?.hasPrefix("You wrote") ?? false
             let written = LaTeXWriter.latex(formula)
@@ -115,6 +117,18 @@ extension FormulaKind {
                     details: ["Expected \(form)."]))
         }
         let text = raw.trimmingWhitespace()
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            // YAML's double quotes turn `\top` into a tab and "op", `\frac` into a form feed, `\right` into a return.
+            return .rejected(
+                PartGrade(
+                    problem: problem, part: part, status: .failed, score: 0,
+                    message:
+                        """
+                        the formula holds a control character: in double quotes YAML reads `\\t` of `\\top` as a tab \
+                        (and `\\f`, `\\r`, `\\b` likewise); write LaTeX in single quotes, '2X^\\top'
+                        """,
+                    details: ["Expected \(form)."]))
+        }
         let formula: MathExpression
         do {
             formula = try FormulaParsing.expression(text, variables: spec.variables)

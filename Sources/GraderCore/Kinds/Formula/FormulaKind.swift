@@ -106,8 +106,14 @@ struct FormulaKind: AnswerKind {
 
     func form(of part: Part, key: AnswerKey?) -> String {
         let example = self.example(of: part).map { "`\(part.id): \($0.flowText)`" } ?? ""
-        return "a formula in \(spec.variableList), e.g. \(example) (vectors are columns; `^T` or `'` transposes, "
-            + "`*` multiplies matrices, `.*` entry by entry)"
+        return "a formula in \(spec.variableList), e.g. \(example) or in LaTeX `\(part.id): '\(latexExample)'` "
+            + "(vectors are columns; `^T` or `'` transposes, `*` multiplies matrices, `.*` entry by entry)"
+    }
+
+    /// The example in LaTeX (`0.5 X^{\top} X`), in single quotes in `answers.yaml`, where a backslash is itself.
+    var latexExample: String {
+        let name = spec.variables.first?.name ?? "x"
+        return (try? MathExpression(parsing: "0.5*\(name)^T*\(name)")).map(LaTeXWriter.latex) ?? "0.5 x^{\\top} x"
     }
 
     func handout(of part: Part, in problem: Problem) -> [String] {
@@ -116,7 +122,9 @@ struct FormulaKind: AnswerKind {
             of: part, in: problem,
             judged: [
                 "Your formula is compared with the answer at \(spec.trials) random points, with random sizes; any "
-                    + "equivalent spelling is right. Functions: \(functions); `I` is the identity of the fitting size."
+                    + "equivalent spelling is right. Functions: \(functions); `I` is the identity of the fitting size.",
+                "LaTeX is read too, in single quotes: `'2X^\\top'`, `'\\frac{1}{n} X^\\top (Xw - y)'`, "
+                    + "`'\\sigma(Xw)'`; adjacent factors multiply, and the feedback shows how your formula was read.",
             ])
     }
 
