@@ -17,6 +17,49 @@ struct CalculusCLITests {
         return (CLI.parts(try CLI.json(json)), junit, run)
     }
 
+    /// Formula answers in LaTeX, graded from a folder: the feedback says how each was read, with the known mistake's
+    /// form beside it, and the class overview typesets the mistakes' formulas in MathML, with nothing to load.
+    @Test("LaTeX answers are graded from a folder; feedback and the overview show the formulas as read")
+    func latexAnswers() throws {
+        let root = CLI.temporary("latex-class-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: CLI.root + "/submissions/calculus-backprop/reference", toPath: root + "/erin")
+        try """
+        student: erin
+        matrix-derivatives:
+          trace-square: '$2\\mathbf{X}$'
+          trace-cube: '3\\left(X^{T}\\right)^{2}'
+          frobenius: '\\mathbf{B}'
+          quadratic-form: '(X + X^\\top)w'
+        logistic-regression:
+          gradient: 'X^\\top\\left(\\sigma(Xw) - y\\right) + 2w'
+        least-squares:
+          closed-form: '(X^{T}X)^{-1}X^{T}y'
+
+        """.write(toFile: root + "/erin/answers.yaml", atomically: true, encoding: .utf8)
+        let out = root + "-out"
+        let run = try CLI.grader([
+            "batch", root, "--out", out, "--problems", CLI.root + "/problems/calculus-backprop", "--cache",
+            root + "-cache",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let parts = CLI.parts(try CLI.json(out + "/erin/results.json"))
+        for id in ["trace-cube", "frobenius", "quadratic-form"] {
+            #expect(parts["matrix-derivatives.\(id)"]?["status"] as? String == "passed", "\(id)")
+        }
+        #expect(parts["logistic-regression.gradient"]?["status"] as? String == "passed")
+        #expect(parts["least-squares.closed-form"]?["status"] as? String == "passed")
+        let square = parts["matrix-derivatives.trace-square"] ?? [:]
+        #expect(square["status"] as? String == "failed")
+        #expect(square["mistakeFormula"] as? String == "2 X", "\(square)")
+        let feedback = try String(contentsOfFile: out + "/erin/feedback.md", encoding: .utf8)
+        #expect(feedback.contains("Read as $2 X$, the known mistake $2 X$."), "\(feedback)")
+        let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(html.contains("<math display=\"inline\"><mrow><mn>2</mn><mo>&#x2062;</mo><mi>X</mi></mrow></math>"))
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"))
+    }
+
     @Test("the reference submission gets 42/42, found from its files among the assignments")
     func referenceFullMarks() throws {
         let (parts, junit, run) = try Self.grade("submissions/calculus-backprop/reference")

@@ -114,6 +114,22 @@ struct LaTeXFormulaTests {
         }
     }
 
+    /// MathML for the overview: the formulas the writer writes are typeset again (read with any name), each
+    /// construct in its MathML element.
+    @Test("formulas are typeset as MathML, from their LaTeX as written")
+    func mathML() throws {
+        let typeset = { (text: String) in MathMLWriter.mathML(try MathExpression(parsing: text)) }
+        #expect(try typeset("2*X^T").contains("<msup><mi>X</mi><mi>⊤</mi></msup>"))
+        #expect(try typeset("a/b").contains("<mfrac><mrow><mi>a</mi></mrow><mrow><mi>b</mi></mrow></mfrac>"))
+        #expect(try typeset("sigmoid(x)").contains("<mi>σ</mi><mo>&#x2061;</mo>"))
+        #expect(try typeset("inv(X)").contains("<mn>−1</mn></msup>"))
+        #expect(try typeset("sqrt(x) < 1").contains("<msqrt><mi>x</mi></msqrt><mo>&lt;</mo>"))
+        for twin in Self.twins {
+            let written = LaTeXWriter.latex(try MathExpression(parsing: twin.calculator))
+            #expect(MathMLWriter.mathML(latex: written) != nil, "\(written)")
+        }
+    }
+
     /// The part's declaration decides a reading; where it cannot, the student is told the readings, never guessed.
     @Test("ambiguities are decided by the part's variables or reported with both readings")
     func ambiguities() throws {

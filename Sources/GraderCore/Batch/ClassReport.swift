@@ -105,6 +105,8 @@ public struct ClassSummary: Sendable, Codable {
     public struct MistakeCount: Sendable, Codable {
         public let feedback: String
         public let students: Int
+        /// The mistake's formula in LaTeX, for a formula part.
+        public var formula: String? = nil
     }
 
     /// A part flagged for the instructor's review.
@@ -193,9 +195,16 @@ public struct ClassSummary: Sendable, Codable {
                     return problems[problemIndex].parts[partIndex]
                 }
                 var counts: [String: Int] = [:]
-                for grade in grades { if let mistake = grade.mistake { counts[mistake, default: 0] += 1 } }
-                let mistakes = counts.map { MistakeCount(feedback: $0.key, students: $0.value) }
-                    .sorted { ($0.students, $1.feedback) > ($1.students, $0.feedback) }
+                var formulas: [String: String] = [:]
+                for grade in grades {
+                    guard let mistake = grade.mistake else { continue }
+                    counts[mistake, default: 0] += 1
+                    if let formula = grade.mistakeFormula { formulas[mistake] = formula }
+                }
+                let mistakes = counts.map {
+                    MistakeCount(feedback: $0.key, students: $0.value, formula: formulas[$0.key])
+                }
+                .sorted { ($0.students, $1.feedback) > ($1.students, $0.feedback) }
                 parts.append(
                     PartSummary(
                         problem: problem.id, part: part.id, maxScore: part.maxScore,

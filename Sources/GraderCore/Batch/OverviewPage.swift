@@ -190,10 +190,12 @@ struct OverviewPage {
     func mistakes() -> String {
         let rows = summary.parts.flatMap { part in
             part.mistakes.prefix(3).map {
-                """
-                <tr><td class=\"id\">\(escape(part.problem)).\(escape(part.part))</td><td \
-                class=\"num\">\($0.students)</td><td>\(escape($0.feedback))</td></tr>
-                """
+                // A formula mistake is typeset (MathML: the browser's own, nothing loaded), then explained.
+                let formula = $0.formula.flatMap(MathMLWriter.mathML(latex:)).map { "\($0): " } ?? ""
+                return """
+                    <tr><td class=\"id\">\(escape(part.problem)).\(escape(part.part))</td><td \
+                    class=\"num\">\($0.students)</td><td>\(formula)\(escape($0.feedback))</td></tr>
+                    """
             }
         }
         if rows.isEmpty { return "<p class=\"muted\">No known mistake was recognised.</p>" }

@@ -9,8 +9,14 @@
 public struct LaTeXReader: Sendable {
     /// The part's variable names, which letter runs are split against and Greek commands name.
     public let variables: [String]
+    /// Whether any name is a variable, each letter of a run its own: for formulas the grader wrote itself
+    /// (`LaTeXWriter`'s output, typeset again), never for a student's.
+    public let anyName: Bool
 
-    public init(variables: [String]) { self.variables = variables }
+    public init(variables: [String], anyName: Bool = false) {
+        self.variables = variables
+        self.anyName = anyName
+    }
 
     /// Whether `text` is LaTeX rather than the calculator syntax: a command, a brace group or math delimiters.
     public static func isLaTeX(_ text: String) -> Bool {
@@ -24,7 +30,7 @@ public struct LaTeXReader: Sendable {
                 message: "the formula is \(text.count) characters long; at most \(MathParser.maxLength) are read",
                 column: nil)
         }
-        var parser = Parser(tokens: try Self.tokens(of: text), variables: variables)
+        var parser = Parser(tokens: try Self.tokens(of: text), variables: variables, anyName: anyName)
         return try parser.whole()
     }
 
@@ -130,12 +136,14 @@ public struct LaTeXReader: Sendable {
     struct Parser {
         let tokens: [(token: Token, column: Int)]
         let variables: [String]
+        let anyName: Bool
         var position = 0
         var depth = 0
 
-        init(tokens: [(token: Token, column: Int)], variables: [String]) {
+        init(tokens: [(token: Token, column: Int)], variables: [String], anyName: Bool) {
             self.tokens = tokens
             self.variables = variables
+            self.anyName = anyName
         }
 
         var current: Token? { position < tokens.count ? tokens[position].token : nil }
@@ -401,7 +409,7 @@ public struct LaTeXReader: Sendable {
                 }
                 return try variable(word, column: wordColumn)
             case "sigma":
-                if variables.contains("sigma") { return .name("sigma", column: column) }
+                if variables.contains("sigma") || (anyName && !startsArgument) { return .name("sigma", column: column) }
                 if current == .symbol("'") {
                     throw fail(
                         "a derivative (`\\sigma'`) is not read: write it out, `\\sigma(z)(1 - \\sigma(z))`", at: column)
@@ -474,7 +482,7 @@ public struct LaTeXReader: Sendable {
 
         /// A name: a declared variable, `I`, or `e` (Euler's number) when it is no variable.
         func variable(_ name: String, column: Int) throws(MathExpressionError) -> MathExpression {
-            if variables.contains(name) || name == "I" { return .name(name, column: column) }
+            if variables.contains(name) || name == "I" || anyName { return .name(name, column: column) }
             throw fail(
                 "`\(name)` is not one of the part's variables (\(variables.joined(separator: ", ")))", at: column)
         }
@@ -493,7 +501,7 @@ public struct LaTeXReader: Sendable {
             if let function = LaTeXReader.functionNames[word], !variables.contains(word), startsArgument {
                 return try application(function, written: word, column: column)
             }
-            if word == "e", !variables.contains("e"), current == .symbol("^") {
+            if word == "e", !variables.contains("e"), !anyName, current == .symbol("^") {
                 position += 1
                 let exponent = current == .symbol("{") ? try braced(after: "e^") : try primary()
                 return .call("exp", [exponent], column: column)
@@ -519,6 +527,7 @@ public struct LaTeXReader: Sendable {
 
         /// The ways `word` splits into the part's names (a declared name that is the whole word is its only reading).
         func splits(_ word: String) -> [[String]] {
+            if anyName { return [word.map(String.init)] }
             let names = variables + (variables.contains("I") ? [] : ["I"])
             if names.contains(word) { return [[word]] }
             let letters = Array(word)

@@ -148,6 +148,8 @@ public struct PartGrade: Sendable, Codable, Equatable {
     public var details: [String]
     /// Targeted feedback for a recognised mistake, if one was recognised.
     public var mistake: String?
+    /// The recognised mistake's formula in LaTeX (`2 X`), for a formula part: the overview typesets it.
+    public var mistakeFormula: String? = nil
     /// Output the student's code printed, cleaned and truncated, when it helps explain a failure.
     public var output: String?
     /// The submission file to look at for this part (`answers.yaml` or `<problem-id>.swift`), relative to the folder.

@@ -20,7 +20,8 @@ extension FormulaKind {
         {
             let wrote = grade.details.first?.hasPrefix("You wrote") ?? false
             let written = LaTeXWriter.latex(formula)
-            if written.count <= 600 { grade.details.insert("Read as $\(written)$.", at: wrote ? 1 : 0) }
+            let mistake = grade.mistakeFormula.map { ", the known mistake $\($0)$" } ?? ""
+            if written.count <= 600 { grade.details.insert("Read as $\(written)$\(mistake).", at: wrote ? 1 : 0) }
         }
         return grade
     }
@@ -85,7 +86,8 @@ extension FormulaKind {
             \(first.reason).
             """
         )
-        let mistake = knownMistake(part, points: points, values: values)
+        let known = knownMistake(part, points: points, values: values)
+        let mistake = known?.feedback
         if mistake == nil, isRightWhenSymmetric(formula, reference: reference) {
             details.append(
                 """
@@ -94,10 +96,12 @@ extension FormulaKind {
                 """
             )
         }
-        return PartGrade(
+        var grade = PartGrade(
             problem: problem, part: part, status: .failed, score: 0,
             message: "the formula differs from the answer at \(failing.count) of \(compared) random points",
             details: details, mistake: mistake)
+        grade.mistakeFormula = known.map { LaTeXWriter.latex($0.formula) }
+        return grade
     }
 
     /// An answer read as a formula, or the grade that rejects it.
@@ -158,20 +162,22 @@ extension FormulaKind {
         return .formula(text: text, formula)
     }
 
-    /// The feedback of the known mistake equal to the student's formula at every point, if one is.
+    /// The known mistake equal to the student's formula at every point, if one is: its feedback and formula.
     private func knownMistake(
         _ part: Part, points: [[String: MathValue]], values: [Result<MathValue, MathExpressionError>]
-    ) -> String? {
-        part.mistakes.first { mistake in
+    ) -> (feedback: String, formula: MathExpression)? {
+        for mistake in part.mistakes {
             guard case .formula(let mistakeText) = mistake.match,
                 let wrong = try? FormulaParsing.expression(mistakeText, variables: spec.variables)
-            else { return false }
-            return zip(points, values).allSatisfy { point, value in
+            else { continue }
+            let equal = zip(points, values).allSatisfy { point, value in
                 guard let expected = try? MathEvaluator(variables: point).evaluate(wrong), let got = try? value.get()
                 else { return false }
                 return Self.difference(expected: expected, got: got, tolerance: spec.tolerance) == nil
             }
-        }?.feedback
+            if equal { return (mistake.feedback, wrong) }
+        }
+        return nil
     }
 
     /// Whether a formula in matrices equals the answer at symmetric points: a transpose in the wrong place.
