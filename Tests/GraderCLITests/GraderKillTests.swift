@@ -47,10 +47,15 @@ struct GraderKillTests {
         // A monotonic clock: the wall clock of these machines has been seen to jump. Polled through /proc only.
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(240))
-        while HostileSnippetTests.processes(containing: marker).count < 2 && clock.now < deadline { usleep(50_000) }
+        // As an ordinary user without namespaces, the process limit counts every process of the user, so the child
+        // may never start; the snippet alone must then end with the grader.
+        let expected = namespaces || getuid() == 0 ? 2 : 1
+        while HostileSnippetTests.processes(containing: marker).count < expected && clock.now < deadline {
+            usleep(50_000)
+        }
         let running = HostileSnippetTests.processes(containing: marker)
         try #require(
-            running.count >= 2,
+            running.count >= expected,
             """
             the snippet and its child never both ran: \(running); the grader said: \
             \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")

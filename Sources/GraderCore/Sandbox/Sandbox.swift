@@ -140,6 +140,9 @@ public final class Sandbox: @unchecked Sendable {
             )
             open.append("the network")
         }
+        // Without a uid of its own, what one run leaves in System V IPC or the keyrings is there for the next run,
+        // and the process limit counts every process of the grader's user.
+        if !root { open.append("System V IPC and keyrings that outlive a run, shared with the user's other processes") }
         return
             """
             no namespace sandbox (\(reason)): student code ran with \(held.joined(separator: ", ")); it could \
