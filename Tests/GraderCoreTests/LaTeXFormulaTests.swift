@@ -83,7 +83,7 @@ struct LaTeXFormulaTests {
         let reader = LaTeXReader(variables: ["B", "X", "a", "b", "x"])
         for text in [
             "+-B2", "X''''44444444444444444444444", "0.00000015x", "-(-x)", "a - -b", "2\\cdot(-x)", "-a^{2}",
-            "\\frac{-a}{b}", "3.25 \\cdot 10^{-7}", "1234567.5a",
+            "\\frac{-a}{b}", "3.25 \\cdot 10^{-7}", "1234567.5a", "\\max\\left(a, b\\right)", "max(a, b)x",
         ] {
             let written = LaTeXWriter.latex(try reader.read(text))
             #expect(LaTeXWriter.latex(try reader.read(written)) == written, "\(text) → \(written)")
@@ -193,7 +193,11 @@ struct LaTeXFormulaTests {
         #expect(throws: MathExpressionError.self) { try reader.read(lefts) }
         let fewLefts = String(repeating: "\\left(", count: 300) + "x" + String(repeating: "\\right)", count: 300)
         #expect(throws: MathExpressionError.self) { try reader.read(fewLefts) }
-        for text in ["", "$$", "\\", "{", "x^", "\\frac{x}", "\\left(x", "x_1", "\\sqrt[3]{x}", "x \\right)"] {
+        // `sigmoid(x, 3)`: found by fuzz-formula, read with two arguments and written back as LaTeX that did not read.
+        for text in [
+            "", "$$", "\\", "{", "x^", "\\frac{x}", "\\left(x", "x_1", "\\sqrt[3]{x}", "x \\right)", "sigmoid(x,3)",
+            "\\sigma\\left(x, 3\\right)", "\\exp(x, x)",
+        ] {
             #expect(throws: MathExpressionError.self, "\(text)") { try reader.read(text) }
         }
     }

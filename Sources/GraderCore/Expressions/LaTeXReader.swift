@@ -467,15 +467,34 @@ public struct LaTeXReader: Sendable {
                 }
                 try expect(closing, closing: opening)
             case .command("left"):
+                // `\left( a, b \right)`: an argument list, as `\max\left(a, b\right)` is written back.
                 let opening = self.column ?? column
                 position += 1
-                arguments.append(try leftRight(column: opening))
+                guard current == .symbol("(") else { throw fail("`\\left` must open `(` here") }
+                position += 1
+                arguments.append(try sum())
+                while current == .symbol(",") {
+                    position += 1
+                    arguments.append(try sum())
+                }
+                guard current == .command("right") else {
+                    throw fail("`\\left` at column \(opening) is not closed by `\\right`")
+                }
+                position += 1
+                try expect(")", closing: opening)
             case .symbol("{"):
                 arguments.append(try braced(after: written))
             case nil:
                 throw fail("`\(written)` needs an argument", at: column)
             default:
                 arguments.append(try postfix())
+            }
+            // The evaluator's own arity: what reads is what evaluates, and what is written back reads again.
+            if let arity = MathEvaluator.functions.first(where: { $0.name == function })?.arity,
+                !arity.contains(arguments.count)
+            {
+                let wanted = arity.count == 1 ? "\(arity.lowerBound)" : "\(arity.lowerBound) or \(arity.upperBound)"
+                throw fail("`\(written)` takes \(wanted) argument\(wanted == "1" ? "" : "s")", at: column)
             }
             return .call(function, arguments, column: column)
         }
