@@ -23,6 +23,17 @@ func key(of part: Part) -> AnswerKey {
 /// Reads the input as `answers.yaml` of each bundled assignment and grades every answer part it names: any bytes
 /// must be read or refused with a message, and every grade must lie between 0 and the part's points, with an answer
 /// left out scoring 0.
+/// Every part's key, by assignment folder and `problem.part`, worked out once.
+let keys: [String: AnswerKey] = setUp {
+    var keys: [String: AnswerKey] = [:]
+    for problems in assignments {
+        for problem in problems.problems {
+            for part in problem.answerParts { keys["\(problems.directory)/\(problem.id).\(part.id)"] = key(of: part) }
+        }
+    }
+    return keys
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAnswers(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = bytes(data, size)
@@ -34,7 +45,9 @@ public func fuzzAnswers(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         for problem in problems.problems {
             for part in problem.answerParts {
                 let answer = submission.answers[problem.id]?[part.id]
-                let grade = part.kind.check(problem: problem.id, part: part, answer: answer, key: key(of: part))
+                let grade = part.kind.check(
+                    problem: problem.id, part: part, answer: answer,
+                    key: keys["\(problems.directory)/\(problem.id).\(part.id)"] ?? key(of: part))
                 require(
                     grade.score.isFinite && grade.score >= 0 && grade.score <= part.points,
                     "\(problem.id).\(part.id) scored \(grade.score) of \(part.points)")

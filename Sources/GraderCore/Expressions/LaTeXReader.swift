@@ -34,12 +34,17 @@ public struct LaTeXReader: Sendable {
         return try parser.whole()
     }
 
-    /// Greek letters a part may declare as variable names, by their command.
-    static let greek: Set<String> = [
-        "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
-        "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega", "Sigma", "Lambda",
-        "Theta", "Omega", "Phi", "Delta", "Gamma",
+    /// Greek letters a part may declare as variable names: each command and the letter it shows.
+    static let greekLetters: [String: String] = [
+        "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
+        "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
+        "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ",
+        "omega": "ω", "Sigma": "Σ", "Lambda": "Λ", "Theta": "Θ", "Omega": "Ω", "Phi": "Φ", "Delta": "Δ",
+        "Gamma": "Γ",
     ]
+
+    /// The Greek commands, which name variables.
+    static let greek = Set(greekLetters.keys)
 
     /// Commands that name a function of the evaluator, by command.
     static let functionCommands: [String: String] = [
@@ -323,10 +328,7 @@ public struct LaTeXReader: Sendable {
             case .symbol("("), .symbol("["):
                 return try group()
             case .symbol("{"):
-                position += 1
-                let inner = try sum()
-                try expect("}", closing: column)
-                return inner
+                return try braced(after: "{")
             case .symbol(let symbol):
                 throw fail("unexpected `\(symbol)`")
             case .command(let name):
@@ -446,6 +448,16 @@ public struct LaTeXReader: Sendable {
                 || current == .symbol("[")
         }
 
+        /// Sums separated by commas, up to the closing bracket.
+        mutating func argumentList() throws(MathExpressionError) -> [MathExpression] {
+            var arguments = [try sum()]
+            while current == .symbol(",") {
+                position += 1
+                arguments.append(try sum())
+            }
+            return arguments
+        }
+
         /// `function` applied to what follows: a parenthesised argument list, else the next factor (`\log x`).
         mutating func application(_ function: String, written: String, column: Int) throws(MathExpressionError)
             -> MathExpression
@@ -460,11 +472,7 @@ public struct LaTeXReader: Sendable {
                 let opening = self.column
                 let closing: Character = current == .symbol("(") ? ")" : "]"
                 position += 1
-                arguments.append(try sum())
-                while current == .symbol(",") {
-                    position += 1
-                    arguments.append(try sum())
-                }
+                arguments = try argumentList()
                 try expect(closing, closing: opening)
             case .command("left"):
                 // `\left( a, b \right)`: an argument list, as `\max\left(a, b\right)` is written back.
@@ -472,11 +480,7 @@ public struct LaTeXReader: Sendable {
                 position += 1
                 guard current == .symbol("(") else { throw fail("`\\left` must open `(` here") }
                 position += 1
-                arguments.append(try sum())
-                while current == .symbol(",") {
-                    position += 1
-                    arguments.append(try sum())
-                }
+                arguments = try argumentList()
                 guard current == .command("right") else {
                     throw fail("`\\left` at column \(opening) is not closed by `\\right`")
                 }

@@ -18,14 +18,7 @@ public enum MathMLWriter {
     }
 
     private static func identifier(_ name: String) -> String {
-        let greek: [String: String] = [
-            "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
-            "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
-            "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ",
-            "omega": "ω", "Sigma": "Σ", "Lambda": "Λ", "Theta": "Θ", "Omega": "Ω", "Phi": "Φ", "Delta": "Δ",
-            "Gamma": "Γ",
-        ]
-        let shown = greek[name] ?? name
+        let shown = LaTeXReader.greekLetters[name] ?? name
         let variant = shown.count > 1 ? " mathvariant=\"normal\"" : ""
         return "<mi\(variant)>\(escape(shown))</mi>"
     }

@@ -10,30 +10,24 @@ import Foundation
 /// rounding relative to the size of the whole answer, not of each entry.
 extension FormulaKind {
     func check(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
-        var grade = checkAnswer(problem: problem, part: part, answer: answer, key: key)
-        // A formula written in LaTeX is shown as the grader read it, written back in LaTeX.
-        if case .scalar(let raw, _, _)? = answer,
-            FormulaParsing.readsAsLaTeX(raw.trimmingWhitespace(), variables: spec.variables),
-            let formula = try? FormulaParsing.expression(raw.trimmingWhitespace(), variables: spec.variables),
-            FormulaSpec.unknownNames(in: formula, variables: spec.variables).isEmpty,
-            !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        {
-            let wrote = grade.details.first?.hasPrefix("You wrote") ?? false
-            let written = LaTeXWriter.latex(formula)
-            let mistake = grade.mistakeFormula.map { ", the known mistake $\($0)$" } ?? ""
-            if written.count <= 600 { grade.details.insert("Read as $\(written)$\(mistake).", at: wrote ? 1 : 0) }
-        }
-        return grade
-    }
-
-    private func checkAnswer(problem: String, part: Part, answer: YAMLTree?, key: AnswerKey) -> PartGrade {
         guard let answer, !answer.isNull else { return missing(problem: problem, part: part) }
-        let text: String
-        let formula: MathExpression
         switch read(answer, problem: problem, part: part, key: key) {
         case .rejected(let grade): return grade
-        case .formula(let written, let parsed): (text, formula) = (written, parsed)
+        case .formula(let text, let formula, let asLaTeX):
+            var grade = check(text, formula, problem: problem, part: part)
+            // A formula read as LaTeX is shown as the grader read it, written back in LaTeX.
+            let written = LaTeXWriter.latex(formula)
+            if asLaTeX, written.count <= 600 {
+                let wrote = grade.details.first?.hasPrefix("You wrote") ?? false
+                let mistake = grade.mistakeFormula.map { ", the known mistake $\($0)$" } ?? ""
+                grade.details.insert("Read as $\(written)$\(mistake).", at: wrote ? 1 : 0)
+            }
+            return grade
         }
+    }
+
+    /// The grade of a well-formed formula `formula`, written `text`.
+    private func check(_ text: String, _ formula: MathExpression, problem: String, part: Part) -> PartGrade {
         let points = spec.points()
         // The student's formula, evaluated once at each point.
         let values = points.map { point in
@@ -106,7 +100,8 @@ extension FormulaKind {
 
     /// An answer read as a formula, or the grade that rejects it.
     private enum Reading {
-        case formula(text: String, MathExpression)
+        /// `asLaTeX`: read as LaTeX (written so, or readable only so).
+        case formula(text: String, MathExpression, asLaTeX: Bool)
         case rejected(PartGrade)
     }
 
@@ -134,8 +129,9 @@ extension FormulaKind {
                     details: ["Expected \(form)."]))
         }
         let formula: MathExpression
+        let asLaTeX: Bool
         do {
-            formula = try FormulaParsing.expression(text, variables: spec.variables)
+            (formula, asLaTeX) = try FormulaParsing.reading(text, variables: spec.variables)
         } catch {
             var details = ["You wrote `\(ReportText.clean(text, limit: 300))`."]
             if let column = error.column, text.count <= 200 {
@@ -159,7 +155,7 @@ extension FormulaKind {
                         "The formula may use \(spec.variableList), `I` (the identity) and the functions \(functions)."
                     ]))
         }
-        return .formula(text: text, formula)
+        return .formula(text: text, formula, asLaTeX: asLaTeX)
     }
 
     /// The known mistake equal to the student's formula at every point, if one is: its feedback and formula.
@@ -293,23 +289,25 @@ enum FormulaParsing {
     static func expression(_ text: String, variables: [FormulaSpec.Variable]) throws(MathExpressionError)
         -> MathExpression
     {
-        let latex = LaTeXReader(variables: variables.map(\.name))
-        if LaTeXReader.isLaTeX(text) { return try latex.read(text) }
-        do {
-            let calculator = try MathExpression(parsing: text)
-            guard !FormulaSpec.unknownNames(in: calculator, variables: variables).isEmpty else { return calculator }
-            return (try? latex.read(text)) ?? calculator
-        } catch {
-            guard let read = try? latex.read(text) else { throw error }
-            return read
-        }
+        try reading(text, variables: variables).expression
     }
 
-    /// Whether `text` is read as LaTeX (written so, or only readable so), and its reading is worth showing.
-    static func readsAsLaTeX(_ text: String, variables: [FormulaSpec.Variable]) -> Bool {
-        if LaTeXReader.isLaTeX(text) { return true }
-        guard let calculator = try? MathExpression(parsing: text) else { return true }
-        return !FormulaSpec.unknownNames(in: calculator, variables: variables).isEmpty
+    /// `expression(_:variables:)`, and whether the text was read as LaTeX.
+    static func reading(_ text: String, variables: [FormulaSpec.Variable]) throws(MathExpressionError)
+        -> (expression: MathExpression, asLaTeX: Bool)
+    {
+        let latex = LaTeXReader(variables: variables.map(\.name))
+        if LaTeXReader.isLaTeX(text) { return (try latex.read(text), true) }
+        do {
+            let calculator = try MathExpression(parsing: text)
+            guard !FormulaSpec.unknownNames(in: calculator, variables: variables).isEmpty else {
+                return (calculator, false)
+            }
+            return (try? latex.read(text)).map { ($0, true) } ?? (calculator, false)
+        } catch {
+            guard let read = try? latex.read(text) else { throw error }
+            return (read, true)
+        }
     }
 
     /// `text` parsed, as LaTeX or in the calculator syntax, with every name one of `variables` (or `I`).
