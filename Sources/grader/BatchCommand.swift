@@ -62,6 +62,13 @@ struct Batch: ParsableCommand {
 
     @OptionGroup var similarity: SimilarityFlags
 
+    @OptionGroup var lateness: LateFlags
+
+    @Flag(
+        name: .customLong("keep-higher"),
+        help: "On a regrade (--out holds a previous run), never lower a student's grade; their feedback says so.")
+    var keepHigher = false
+
     @OptionGroup var grading: GradingFlags
 
     func validate() throws {
@@ -102,6 +109,17 @@ struct Batch: ParsableCommand {
         batch.gradescope = gradescope
         batch.sharedCompile = !compileOneByOne
         batch.similarityThreshold = similarity.threshold
+        batch.keepHigher = keepHigher
+        do {
+            batch.late = try lateness.work(
+                for: session.problems, students: BatchRunner(session: session, options: batch).students())
+        } catch let error as GraderError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+        for stranger in batch.late?.strangers ?? [] {
+            printError("warning: `\(stranger)` is named in --extensions or --submitted-at but has no folder in \(root)")
+        }
         let progress = BatchProgress(isTerminal: isatty(2) == 1)
         let report: ClassReport
         do {
@@ -131,6 +149,26 @@ struct Batch: ParsableCommand {
                 """
             )
         }
+        if batch.late != nil {
+            let lates = report.students.compactMap(\.report.late)
+            let untimed = lates.filter { $0.submittedAt == nil }.count
+            print(
+                """
+                late: \(lates.filter { $0.daysLate > 0 }.count) late, \
+                \(lates.filter { $0.penalty > 0 && !$0.rejected }.count) \
+                penalised, \(lates.filter(\.rejected).count) rejected, \(lates.map(\.lateDaysUsed).reduce(0, +)) late \
+                days spent\(untimed > 0 ? "; \(untimed) with no submission time (no penalty applied)" : "")
+                """)
+        }
+        if let changes = report.changes {
+            let kept = report.students.filter { $0.report.keptHigher != nil }.count
+            print(
+                """
+                regrade: \(changes.count) score\(changes.count == 1 ? "" : "s") changed since the previous run in \
+                \(out) (\(out)/\(ClassReport.regradeFileName))\
+                \(keepHigher ? "; \(kept) earlier, higher grades kept" : "")
+                """)
+        }
         print("reports: \(out)/gradebook.csv, \(out)/summary.json, \(out)/index.html, \(out)/<student>/")
         // Parts the grader could not grade (a reference that failed on a student's numbers, a sandbox that did not
         // start) are the grader's, not the students': say whose, and exit 3 so that a script notices.
@@ -152,6 +190,59 @@ struct Batch: ParsableCommand {
 
     /// The exit status of a batch that graded everyone but could not grade some parts.
     static let someUngraded: Int32 = 3
+}
+
+/// Where a batch finds extensions, submission times and the late-day bank for the assignment's late policy.
+struct LateFlags: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Extensions: a CSV of `student,due`, where due is an ISO 8601 date with a zone or a number of extra days.",
+            valueName: "file"))
+    var extensions: String?
+
+    @Option(
+        name: .customLong("submitted-at"),
+        help: ArgumentHelp(
+            """
+            Submission times: a CSV of `student,time` (ISO 8601 with a zone), ahead of timestamp.txt, \
+            submission_metadata.json and the last git commit in each folder.
+            """,
+            valueName: "file"))
+    var submittedAt: String?
+
+    @Option(
+        name: .customLong("late-days-ledger"),
+        help: ArgumentHelp(
+            "A CSV (`student,assignment,late days`) that carries the late-day bank across assignments; updated.",
+            valueName: "file"))
+    var ledger: String?
+
+    /// The late policy's setup for `problems`, or `nil` when the assignment has no `due:`.
+    func work(for problems: ProblemSet, students: [String]) throws -> LateWork? {
+        guard let policy = problems.latePolicy else {
+            if extensions != nil || submittedAt != nil || ledger != nil {
+                throw GraderError.usage(
+                    """
+                    --extensions, --submitted-at and --late-days-ledger need a due date: \
+                    \(problems.directory)/assignment.yaml has no `due:` (see docs/gradebook.md)
+                    """)
+            }
+            return nil
+        }
+        var work = LateWork(policy: policy, assignment: problems.title)
+        if let extensions { try work.readExtensions(extensions) }
+        if let submittedAt { try work.readSubmissionTimes(submittedAt) }
+        if let ledger {
+            guard policy.lateDaysPerStudent > 0 else {
+                throw GraderError.usage(
+                    "--late-days-ledger needs `late-days: {per-student: N}` in \(problems.directory)/assignment.yaml")
+            }
+            work.ledger = try LateDayLedger(path: ledger)
+        }
+        work.note(students: students)
+        return work
+    }
 }
 
 /// Whether and from which score a batch lists pairs of students whose code is alike.

@@ -37,7 +37,8 @@ struct Grader: ParsableCommand {
             form of every answer. Final grades come from the autograder folder: answer keys, and hidden trials.
             """,
         subcommands: [
-            Grade.self, Check.self, Batch.self, Merge.self, Assign.self, List.self, Show.self, Init.self, Answers.self,
+            Grade.self, Check.self, Batch.self, Merge.self, Export.self, Assign.self, List.self, Show.self, Init.self,
+            Answers.self,
             Validate.self,
         ],
         defaultSubcommand: nil

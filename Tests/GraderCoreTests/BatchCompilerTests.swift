@@ -107,6 +107,7 @@ struct BatchCompilerTests {
         #expect(ClassReport.csvField("alice") == "alice")
         #expect(ClassReport.csvField("o\"brien, pat") == "\"o\"\"brien, pat\"")
         #expect(ClassReport.csvField("two\nlines") == "\"two\nlines\"")
+        #expect(ClassReport.csvField("two\r\nlines") == "\"two\r\nlines\"")  // one Character, two line-end scalars
         #expect(ClassReport.csvField(" padded") == "\" padded\"")
         // Formula injection: a student id a spreadsheet would run is neutralised.
         #expect(ClassReport.csvField("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")

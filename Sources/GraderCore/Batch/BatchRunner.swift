@@ -42,6 +42,10 @@ public struct BatchOptions: Sendable {
     public var sharedCompile = true
     /// The similarity score from which a pair of students is listed; `nil` compares no code.
     public var similarityThreshold: Double? = SimilarityDetector.defaultThreshold
+    /// The late policy, extensions, submission times and late-day bank; `nil` when the assignment has no `due:`.
+    public var late: LateWork?
+    /// On a regrade, never lower a student's grade below the previous run's.
+    public var keepHigher = false
 
     public init(root: String, output: String) {
         self.root = root
@@ -80,6 +84,11 @@ public struct BatchRunner: Sendable {
     /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
         let students = try self.students()
+        // A previous run's grades in the same folder make this run a regrade: what changed is listed, and
+        // --keep-higher keeps the higher grade.
+        let previous = try ClassReport.previousRun(in: options.output).filter {
+            options.shard?.contains($0.key) ?? true
+        }
         let submissions = parallelMap(count: students.count, width: options.jobs) { index in
             // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another variant.
             var submission = Submission.load(
@@ -115,6 +124,18 @@ public struct BatchRunner: Sendable {
                             mid-run); this is not a fault of the submission: a rerun grades it once the folder is back
                             """)
                 }
+                for (position, problem) in session.problems.problems.enumerated()
+                where report.problems.indices.contains(position) {
+                    report.problems[position].inputs = session.gradeInputs(
+                        problem: problem, submission: submissions[index])
+                }
+                if let late = options.late {
+                    report.late = late.adjustment(
+                        student: student, folder: submissions[index].folder, report: report, sandbox: session.sandbox)
+                }
+                if options.keepHigher, let old = previous[student], old.total > report.total + 1e-9 {
+                    report.keptHigher = KeptGrade(total: old.total, regraded: report.total)
+                }
                 try write(report, student: student)
                 result = .success(report)
             } catch let error as GraderError {
@@ -138,10 +159,22 @@ public struct BatchRunner: Sendable {
                 code[$0]?[$1.id]
             }
         }
-        let classReport = ClassReport(
+        var classReport = ClassReport(
             students: Array(zip(students, reports)), shard: options.shard, similarity: similarity,
             similarityThreshold: options.similarityThreshold ?? SimilarityDetector.defaultThreshold)
+        if !previous.isEmpty {
+            classReport.changes = RegradeChange.between(previous: previous, current: classReport.students)
+            try Reporters.write(
+                RegradeChange.csv(classReport.changes ?? []), to: options.output + "/" + ClassReport.regradeFileName)
+        } else {
+            try? FileManager.default.removeItem(atPath: options.output + "/" + ClassReport.regradeFileName)
+        }
         try classReport.write(to: options.output)
+        if let late = options.late, let ledger = late.ledger {
+            let spent = Dictionary(
+                uniqueKeysWithValues: classReport.students.map { ($0.id, $0.report.late?.lateDaysUsed ?? 0) })
+            try Reporters.write(ledger.recording(spent, for: late.assignment), to: ledger.path)
+        }
         return classReport
     }
 

@@ -11,6 +11,11 @@ public struct ClassReport: Sendable {
     public var similarity: ClassSimilarity
     /// The score from which a pair is listed.
     public var similarityThreshold: Double
+    /// On a regrade: every score that changed since the previous run in the same folder (`regrade.csv`).
+    public var changes: [RegradeChange]? = nil
+
+    /// The file a regrade lists its changes in.
+    public static let regradeFileName = "regrade.csv"
 
     public init(
         students: [(id: String, report: GradeReport)], shard: Shard? = nil,
@@ -35,13 +40,25 @@ public struct ClassReport: Sendable {
         students.first?.report.problems.map { ($0.id, $0.title, $0.maxScore) } ?? []
     }
 
-    /// One row per student, a column per problem and the total; RFC 4180 (CRLF, quoted where needed).
+    /// Whether any grade differs from its parts' score: a late policy applied, or a grade kept on a regrade.
+    var hasAdjustments: Bool { students.contains { $0.report.late != nil || $0.report.keptHigher != nil } }
+
+    /// One row per student, a column per problem and the total; RFC 4180 (CRLF, quoted where needed). With a late
+    /// policy (or a kept grade), `raw`, `days late` and `late penalty` come before `total`, the grade.
     public func gradebook() -> String {
-        var rows = [["student"] + problems.map(\.id) + ["total"]]
+        let adjusted = hasAdjustments
+        var rows = [
+            ["student"] + problems.map(\.id) + (adjusted ? ["raw", "days late", "late penalty"] : []) + ["total"]
+        ]
         for (id, report) in students {
-            rows.append(
-                [id] + report.problems.map { NumberFormatting.score($0.score) } + [NumberFormatting.score(report.score)]
-            )
+            var row = [id] + report.problems.map { NumberFormatting.score($0.score) }
+            if adjusted {
+                row += [
+                    NumberFormatting.score(report.score), "\(report.late?.daysLate ?? 0)",
+                    NumberFormatting.score(report.late?.penalty ?? 0),
+                ]
+            }
+            rows.append(row + [NumberFormatting.score(report.total)])
         }
         return rows.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
@@ -53,7 +70,9 @@ public struct ClassReport: Sendable {
     static func csvField(_ raw: String) -> String {
         let text = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
         guard
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ")
+            // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                || text.hasPrefix(" ")
                 || text.hasSuffix(" ")
         else {
             return text
@@ -69,6 +88,51 @@ public struct ClassReport: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(summary()) else { return "{}\n" }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The grades a previous batch left in `folder`: the students its `gradebook.csv` lists, by id; empty when
+    /// there was no previous run.
+    public static func previousRun(in folder: String) throws -> [String: GradeReport] {
+        let students = try gradebookStudents(in: folder)
+        var reports: [String: GradeReport] = [:]
+        for student in students ?? [] {
+            let path = "\(folder)/\(student)/results.json"
+            guard let data = FileBytes.read(path) else { continue }
+            reports[student] = try? JSONDecoder().decode(GradeReport.self, from: data)
+        }
+        return reports
+    }
+
+    /// The students the last batch in `folder` graded (those its `gradebook.csv` lists) with their results, for an
+    /// export; throws naming the file when there is no gradebook or a listed student's results are missing.
+    public static func lastRun(in folder: String) throws -> [(id: String, report: GradeReport)] {
+        guard let ids = try gradebookStudents(in: folder) else {
+            throw GraderError.io(path: folder, reason: "no gradebook.csv here: pass the --out folder of `grader batch`")
+        }
+        return try ids.map { id in
+            let path = "\(folder)/\(id)/results.json"
+            guard let data = FileBytes.read(path) else {
+                throw GraderError.io(path: path, reason: "missing, though gradebook.csv lists `\(id)`")
+            }
+            do {
+                return (id, try JSONDecoder().decode(GradeReport.self, from: data))
+            } catch {
+                throw GraderError.io(path: path, reason: "not a grader results file: \(error)")
+            }
+        }
+    }
+
+    /// The student ids in `folder/gradebook.csv`, in its order; `nil` when there is no gradebook.
+    public static func gradebookStudents(in folder: String) throws -> [String]? {
+        let path = "\(folder)/\(GradebookReporter.fileName)"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let table = try CSVTable.read(path)
+        // Ids the gradebook neutralised against spreadsheet formulas carry a leading `'`.
+        return table.rows.map { row in
+            let id = row[0]
+            return id.hasPrefix("'") && id.dropFirst().first.map({ "=+-@\t\r".contains($0) }) == true
+                ? String(id.dropFirst()) : id
+        }
     }
 
     /// Reads back a batch output folder's per-student `results.json` files (for `grader merge`).
@@ -154,6 +218,21 @@ public struct ClassSummary: Sendable, Codable {
     public let generated: String?
     /// Set when any student was graded without the namespace sandbox: what that mode could not promise.
     public let unsandboxed: String?
+    /// With a late policy: every student handed in late or with no known submission time, and what was applied.
+    public var late: [LateStudent]? = nil
+    /// On a regrade: every score that changed since the previous run (as in `regrade.csv`).
+    public var changes: [RegradeChange]? = nil
+
+    /// A student the late policy concerned.
+    public struct LateStudent: Sendable, Codable {
+        public let student: String
+        public let daysLate: Int
+        public let lateDaysUsed: Int
+        public let penalty: Double
+        public let rejected: Bool
+        public let submittedAt: String?
+        public let explanation: String
+    }
 
     init(report: ClassReport) {
         let totals = report.students.map(\.report.score)
@@ -243,6 +322,16 @@ public struct ClassSummary: Sendable, Codable {
         }
         similarity = report.similarity.matches
         similarityThreshold = report.similarityThreshold
+        changes = report.changes
+        if report.students.contains(where: { $0.report.late != nil }) {
+            late = report.students.compactMap { student in
+                guard let late = student.report.late, late.daysLate > 0 || late.submittedAt == nil else { return nil }
+                return LateStudent(
+                    student: student.id, daysLate: late.daysLate, lateDaysUsed: late.lateDaysUsed,
+                    penalty: late.penalty, rejected: late.rejected, submittedAt: late.submittedAt,
+                    explanation: late.explanation)
+            }
+        }
         unsandboxed = report.students.first { $0.report.sandbox.mode == .rlimitsOnly }?.report.sandbox.note
         generated = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init).map {
             ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0))

@@ -29,6 +29,12 @@ struct OverviewPage {
         body.append("<section><h2>Flagged for review</h2>\(flagged())</section>")
         body.append("<section><h2>Similar code</h2>\(similarCode())</section>")
         body.append("<section><h2>Timed out or did not compile</h2>\(problemStudents())</section>")
+        if let late = summary.late {
+            body.append("<section><h2>Late work</h2>\(lateWork(late))</section>")
+        }
+        if let changes = summary.changes {
+            body.append("<section><h2>Changed since the last run</h2>\(changed(changes))</section>")
+        }
         body.append("<section><h2>Students</h2>\(studentTable())</section>")
         return """
             <!DOCTYPE html>
@@ -303,15 +309,54 @@ struct OverviewPage {
         return list("Timed out", summary.timedOut) + list("Did not compile", summary.compileErrors)
     }
 
+    /// The students the late policy concerned: late, or with no known submission time.
+    func lateWork(_ late: [ClassSummary.LateStudent]) -> String {
+        guard !late.isEmpty else { return "<p class=\"muted\">Everyone handed in on time.</p>" }
+        let rows = late.map { student in
+            """
+            <tr><td class="id"><a href="\(link(student.student))/feedback.md">\(escape(student.student))</a></td>\
+            <td class="num">\(student.daysLate)</td><td class="num">\(student.lateDaysUsed)</td>\
+            <td class="num">\(student.rejected ? "all" : score(student.penalty))</td>\
+            <td>\(escape(student.explanation))</td></tr>
+            """
+        }
+        return """
+            <table><thead><tr><th>student</th><th class="num">days late</th><th class="num">late days spent</th>\
+            <th class="num">penalty</th><th>why</th></tr></thead><tbody>\(rows.joined(separator: "\n"))</tbody></table>
+            """
+    }
+
+    /// Every score that moved since the previous run, and why.
+    func changed(_ changes: [RegradeChange]) -> String {
+        guard !changes.isEmpty else { return "<p class=\"muted\">No score changed.</p>" }
+        let rows = changes.map { change in
+            """
+            <tr><td class="id">\(escape(change.student))</td>\
+            <td>\(escape(change.problem.isEmpty ? change.part : "\(change.problem).\(change.part)"))</td>\
+            <td class="num">\(change.oldScore.map(score) ?? "–")</td><td class="num">\(change.newScore.map(score) ?? "–")</td>\
+            <td>\(escape(change.why))</td></tr>
+            """
+        }
+        return """
+            <table><thead><tr><th>student</th><th>part</th><th class="num">before</th><th class="num">now</th>\
+            <th>why</th></tr></thead><tbody>\(rows.joined(separator: "\n"))</tbody></table>
+            """
+    }
+
     func studentTable() -> String {
+        let adjusted = students.contains { $0.report.late != nil || $0.report.keptHigher != nil }
         let header =
             "<tr><th>student</th>"
             + (students.first?.report.problems.map { "<th class=\"num\">\(escape($0.id))</th>" }.joined() ?? "")
+            + (adjusted ? "<th class=\"num\">raw</th><th class=\"num\">late penalty</th>" : "")
             + "<th class=\"num\">total</th></tr>"
         let rows = students.map { student in
             "<tr><td><a href=\"\(link(student.id))/feedback.md\">\(escape(student.id))</a></td>"
                 + student.report.problems.map { "<td class=\"num\">\(score($0.score))</td>" }.joined()
-                + "<td class=\"num\">\(score(student.report.score))</td></tr>"
+                + (adjusted
+                    ? "<td class=\"num\">\(score(student.report.score))</td>"
+                        + "<td class=\"num\">\(score(student.report.late?.penalty ?? 0))</td>" : "")
+                + "<td class=\"num\">\(score(student.report.total))</td></tr>"
         }
         return "<table><thead>\(header)</thead><tbody>\(rows.joined(separator: "\n"))</tbody></table>"
     }

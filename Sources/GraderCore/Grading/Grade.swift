@@ -23,6 +23,13 @@ public struct GradeReport: Sendable, Codable, Equatable {
     public var student: String?
     /// What `student:` in `answers.yaml` said, when it said anything.
     public var declaredStudent: String?
+    /// In a batch of an assignment with a `due:` date: what the late policy applied and why.
+    public var late: LateAdjustment? = nil
+    /// Set by `--keep-higher` when this run's grade came out below the previous run's, which stands.
+    public var keptHigher: KeptGrade? = nil
+
+    /// The grade: the earlier one `--keep-higher` kept, else the score after the late penalty, else the score.
+    public var total: Double { keptHigher?.total ?? late?.total ?? score }
 
     /// Which checks a grading ran.
     public enum Checks: String, Sendable, Codable {
@@ -70,6 +77,8 @@ public struct ProblemGrade: Sendable, Codable, Equatable {
     /// The limits its functions ran under (defaults, then the problem's own, then the command line's); `nil` for a
     /// problem without snippet parts.
     public var limits: SandboxLimits?
+    /// In a batch: digests of what the grade rests on, so that a regrade can say what changed.
+    public var inputs: GradeInputs? = nil
 }
 
 /// The grade of one part, with feedback a student can act on.

@@ -338,6 +338,34 @@ public final class GradingSession: @unchecked Sendable {
         return try? JSONDecoder().decode(ProblemGrade.self, from: data)
     }
 
+    /// Short digests of what `problem`'s grade for `submission` rests on, which a batch keeps so that the next run
+    /// can say whether the problem, the submission or the grader changed.
+    func gradeInputs(problem: Problem, submission: Submission) -> GradeInputs {
+        var definition = SHA256Hasher()
+        for path in [problem.definitionPath, problem.referencePath] {
+            definition.update(FileBytes.read(path) ?? Data())
+            definition.update([0])
+        }
+        var grader = SHA256Hasher()
+        grader.update(field: graderVersion)
+        grader.update(field: builder.compilerVersion)
+        var work = SHA256Hasher()
+        work.update(field: submission.student ?? "")
+        work.update(
+            field: submission.answers[problem.id].map {
+                $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";")
+            } ?? "-")
+        if !problem.snippetParts.isEmpty,
+            case .success(let bytes) = Submission.readFile(
+                named: problem.snippetFileName, in: submission.folder)
+        {
+            work.update(bytes)
+        }
+        return GradeInputs(
+            problem: String(definition.hexDigest().prefix(16)), submission: String(work.hexDigest().prefix(16)),
+            grader: String(grader.hexDigest().prefix(16)))
+    }
+
     /// The cache key of `problem`'s grade for `submission`: the problem's definition digest, the student's answers
     /// for it (with their lines, which the reports show) and the bytes of its Swift file.
     func resultKey(problem: Problem, submission: Submission) -> String {

@@ -53,7 +53,7 @@ enum PartReader {
         if rtol == nil && atol == nil && figures == nil { return nil }
         for (name, value) in [("rtol", rtol), ("atol", atol)] {
             if let value, !(value >= 0 && value.isFinite && value < 1e6) {
-                throw fields.error("`\(name)` must be a finite number at least 0, found \(value)")
+                throw fields.error("`\(name)` must be a number from 0 up to (not including) 1e6, found \(value)")
             }
         }
         if let figures, !(1...17).contains(figures) {

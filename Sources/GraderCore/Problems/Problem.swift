@@ -13,6 +13,8 @@ public struct ProblemSet: Sendable {
     /// The secret that seeds the hidden trials, from the folder's `secret` file (`grader assign` writes one into
     /// the autograder folder); `nil` draws them from a built-in seed, which is fine for practice only.
     public var secret: String?
+    /// The due date and late policy `assignment.yaml` states (`due:`, `late:`), applied by `grader batch`.
+    public var latePolicy: LatePolicy?
 
     /// Whose problems folder this is, from `kit:` in `assignment.yaml`.
     public enum Role: String, Sendable, Codable {

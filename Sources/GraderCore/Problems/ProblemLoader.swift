@@ -28,6 +28,7 @@ public enum ProblemLoader {
         var order: [String]?
         var declaredPoints: (value: Double, line: Int)?
         var role = ProblemSet.Role.instructor
+        var latePolicy: LatePolicy?
         let assignmentPath = (directory as NSString).appendingPathComponent("assignment.yaml")
         if fileManager.fileExists(atPath: assignmentPath) {
             let tree = try YAMLReader.parse(try readText(assignmentPath), file: assignmentPath)
@@ -44,6 +45,7 @@ public enum ProblemLoader {
                     }
                     role = named
                 }
+                latePolicy = try LatePolicy.read(&fields)
                 try fields.rejectUnknownKeys()
             }
         }
@@ -76,6 +78,7 @@ public enum ProblemLoader {
         set.declaredPoints = declaredPoints
         set.unlisted = present.filter { !folders.contains($0) }
         set.role = role
+        set.latePolicy = latePolicy
         set.secret = try readSecret(directory: directory, role: role)
         return set
     }

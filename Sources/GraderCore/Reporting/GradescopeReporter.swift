@@ -40,8 +40,10 @@ public struct GradescopeReporter: SubmissionReporter {
             output +=
                 "\n" + report.warnings.map { ReportText.clean($0.description, limit: 500) }.joined(separator: "\n")
         }
+        if let late = report.late { output += "\nLate work: " + late.explanation }
+        if let kept = report.keptHigher { output += "\n" + kept.summary }
         let results = Results(
-            score: report.score, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
+            score: report.total, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(results) else { return "{}\n" }

@@ -26,6 +26,22 @@ public struct MarkdownReporter: SubmissionReporter {
         } else {
             lines.append(
                 "**Score: \(NumberFormatting.score(report.score)) / \(NumberFormatting.score(report.maxScore))**")
+            if let late = report.late {
+                lines.append("")
+                lines.append("**Late work:** \(escape(late.explanation))")
+                if late.penalty > 0 || late.rejected {
+                    lines.append("")
+                    lines.append(
+                        """
+                        **Grade after the late policy: \(NumberFormatting.score(late.total)) / \
+                        \(NumberFormatting.score(report.maxScore))** (due \(late.due), \(escape(late.dueSource)))
+                        """)
+                }
+            }
+            if let kept = report.keptHigher {
+                lines.append("")
+                lines.append("**Regrade:** \(escape(kept.summary))")
+            }
         }
         lines.append("")
         for warning in report.warnings { lines.append("> \(escape(warning.description))") }
