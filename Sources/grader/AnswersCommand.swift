@@ -4,13 +4,14 @@ import GraderCore
 struct Answers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a student's answer key, as an answers.yaml (instructors and TAs).",
-        discussion: """
+        discussion: reflowed(
+            """
             Every answer part's expected value for the student's own variant of the numbers, with the known mistakes
             as comments, in the form of answers.yaml: graded as that student, it gets full marks on every answer
             part. Needs the full problems (reference code); the student kit has no answer key.
 
             Example: grader answers --assignment hw6 --student alice > alice-key.yaml
-            """)
+            """))
 
     @OptionGroup var grading: GradingFlags
 

@@ -6,7 +6,8 @@ struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Make an assignment's student kit, autograder folder and Gradescope zip from the instructor's problems.",
-        discussion: """
+        discussion: reflowed(
+            """
             Writes three folders into <kit> (see docs/assignments.md):
 
               student/      for students: the handout (HANDOUT.md), signatures, answer kinds and the public trials
@@ -24,7 +25,7 @@ struct Assign: ParsableCommand {
               grader assign --problems problems/hw6 --out hw6-kit
               grader check submissions/hw6/alice --problems hw6-kit/student
               grader batch submissions/hw6 --problems hw6-kit/autograder --out reports
-            """)
+            """))
 
     @Option(name: .long, help: ArgumentHelp("Where the kit goes.", valueName: "kit"))
     var out: String

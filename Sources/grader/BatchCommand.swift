@@ -5,7 +5,8 @@ import GraderCore
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Grade a whole class: every sub-folder of <root> is one student's submission.",
-        discussion: """
+        discussion: reflowed(
+            """
             Writes <out>/<student>/junit.xml, feedback.md and results.json, then <out>/gradebook.csv (a row per
             student, a column per problem, and the total), <out>/summary.json and <out>/index.html (the class
             overview: score histogram, full marks per part, common mistakes, timeouts and compile errors).
@@ -14,6 +15,15 @@ struct Batch: ParsableCommand {
             version: rerunning after an interruption, a student's change or a fix to one problem regrades only
             what changed. Reports are byte-identical for the same inputs (summary.json and index.html carry a
             date only when SOURCE_DATE_EPOCH is set).
+
+            With `due:` in assignment.yaml, the late policy is applied: grace, penalty per day, cap, rejection,
+            the late-day bank (--late-days-ledger), extensions (--extensions), and each student's submission time
+            from --submitted-at, else timestamp.txt, Gradescope's submission_metadata.json or the folder's last git
+            commit, never the clock. The gradebook then has raw, days late and late penalty before total.
+
+            Rerunning into the same <out> is a regrade: <out>/regrade.csv lists every score that changed and why
+            (the problem, the submission or the grader changed), and --keep-higher never lowers a grade. Then
+            `grader export` writes the grades for the LMS. See docs/gradebook.md.
 
             Final grades need the namespace sandbox (bubblewrap): without it, student code could read and change
             what the grader keeps, so batch refuses to run unless --allow-unsandboxed is given, and every report
@@ -26,9 +36,11 @@ struct Batch: ParsableCommand {
             Examples:
               grader batch submissions/hw6 --out reports
               grader batch submissions/hw6 --out reports --jobs 8 --gradescope
+              grader batch submissions/hw6 --out reports --submitted-at times.csv \\
+                --extensions ext.csv --late-days-ledger late-days.csv --keep-higher
               grader batch submissions/hw6 --out shard-2 --shard 2/4
                 then: grader merge shard-* --out reports --assignment hw6
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("The folder holding one sub-folder per student.", valueName: "root"))
     var root: String
@@ -276,14 +288,15 @@ struct SimilarityFlags: ParsableArguments {
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Combine the outputs of sharded batch runs into one gradebook, summary and overview.",
-        discussion: """
+        discussion: reflowed(
+            """
             Copies every student's reports from the shard folders into --out and writes the same gradebook.csv,
             summary.json and index.html that one unsharded run would, including the similarity report across shards
             (from each student's code/ copy; --problems names the problems, for the starter code to subtract). A
             student found in two shards is an error.
 
             Example: grader merge shard-1 shard-2 shard-3 shard-4 --out reports
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("Output folders of `grader batch --shard`.", valueName: "shard-dir"))
     var shards: [String]

@@ -5,7 +5,8 @@ import GraderCore
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Grade a folder for CI: exit 1 unless every part gets full marks (or the total reaches --min-score).",
-        discussion: """
+        discussion: reflowed(
+            """
             Grades exactly like `grade` and writes the same reports. Exit status: 0 when the check passes, 1 when
             any part is short of full marks (with --min-score: when the total is below it), 2 for usage errors or
             broken problem definitions.
@@ -19,7 +20,7 @@ struct Check: ParsableCommand {
             Examples:
               grader check . --junit report.xml --require-sandbox
               grader check submissions/hw6/alice --min-score 20
-            """)
+            """))
 
     @Argument(
         help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))

@@ -5,7 +5,8 @@ import GraderCore
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a batch's grades in the form Canvas, Moodle, Blackboard or an LTI Advantage tool imports.",
-        discussion: """
+        discussion: reflowed(
+            """
             <reports> is the --out folder of `grader batch` (or `grader merge`): its gradebook.csv says which
             students the last run graded, and each student's results.json their grade (after any late penalty).
 
@@ -16,19 +17,19 @@ struct Export: ParsableCommand {
             no score (the LMS leaves it alone) unless --missing-as-zero.
 
             Formats:
-              canvas      the gradebook CSV Canvas imports; the roster is Canvas's own gradebook export
+              canvas      Canvas's gradebook CSV (roster: Canvas's own gradebook export)
               moodle      a CSV for Moodle's grade import: identifier, grade, feedback
               blackboard  a Grade Center upload keyed on the Username
-              lti-ags     one LTI Advantage AGS Score JSON per student, in the folder --out, to post to the
-                          line item's scores endpoint
+              lti-ags     one LTI Advantage Score JSON per student, in the folder --out
 
             Examples:
-              grader export reports --format canvas --roster canvas-export.csv --out canvas-import.csv
-              grader export reports --format canvas --roster roster.csv --out hw6.csv --assignment-id 4711 --per-problem
+              grader export reports --format canvas --roster canvas.csv --out import.csv
+              grader export reports --format canvas --roster canvas.csv --out import.csv \\
+                --assignment-id 4711 --per-problem
               grader export reports --format lti-ags --roster roster.csv --out scores/
 
             See docs/gradebook.md for each LMS's steps.
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("A batch's output folder.", valueName: "reports"))
     var reports: String

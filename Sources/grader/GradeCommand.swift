@@ -4,7 +4,8 @@ import GraderCore
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Grade one submission folder.",
-        discussion: """
+        discussion: reflowed(
+            """
             Prints a table of every part with its score and status, then what to fix. Exit status: 0 when grading
             ran (whatever the score), 2 for usage errors or broken problem definitions. For CI, use `grader check`,
             which also fails when parts are short of full marks.
@@ -14,7 +15,7 @@ struct Grade: ParsableCommand {
             bubblewrap or user namespaces the grader says so and falls back to rlimits, a timeout, a uid of the
             run's own (as root) and Landlock (where the kernel has it); --require-sandbox makes that an error.
             See SECURITY.md.
-            """)
+            """))
 
     @Argument(
         help: ArgumentHelp("The submission folder (answers.yaml and <problem-id>.swift files).", valueName: "folder"))

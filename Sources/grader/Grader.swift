@@ -11,31 +11,39 @@ struct Grader: ParsableCommand {
             Grades machine-learning theory homework: numeric answers and Swift functions, with JUnit XML and \
             feedback.
             """,
-        discussion: """
+        discussion: reflowed(
+            """
             A submission folder holds answers.yaml (numeric and choice answers, keyed problem-id -> part-id) and one
             <problem-id>.swift per problem with functions. Problems are read from ./problems, a folder with one
             folder per assignment (problems/hw6, problems/calculus-backprop), unless --problems is given. A command
             uses the assignment --assignment names, or else the one whose problems the submission's files answer.
 
             Examples:
-              grader list                            the assignments; --assignment NAME: its problems, parts,
-                                                     kinds, points
-              grader init my-hw6 --assignment hw6 --student alice   answers.yaml, .swift files and alice's HANDOUT.md
-              grader grade submissions/hw6/alice     grade the folder and print a summary
-              grader grade submissions/hw6/alice --junit report.xml --feedback feedback.md --json results.json
-              grader check . --junit report.xml      for CI: exit 1 unless every part gets full marks
-              grader show residual-jacobians         print one problem as the student's handout (Markdown)
-              grader show residual-jacobians --student alice   alice's own numbers
-              grader answers --assignment hw6 --student alice   alice's answer key, as an answers.yaml
-                                                     (instructors, TAs)
-              grader validate                        check every assignment's definitions (for instructors)
-              grader batch submissions/hw6 --out reports   grade a whole class: gradebook, summary, overview page
-              grader assign --assignment hw6 --out kit     student kit, autograder folder and Gradescope zip
-                                                     (instructors)
+              grader list
+                  the assignments; with --assignment NAME, its problems, parts and points
+              grader init my-hw6 --assignment hw6 --student alice
+                  answers.yaml, .swift files and alice's HANDOUT.md
+              grader grade submissions/hw6/alice
+                  grade the folder and print a summary
+              grader grade submissions/hw6/alice --junit report.xml --json results.json
+              grader check . --junit report.xml
+                  for CI: exit 1 unless every part gets full marks
+              grader show residual-jacobians [--student alice]
+                  one problem as the student's handout (Markdown), with alice's own numbers
+              grader answers --assignment hw6 --student alice
+                  alice's answer key, as an answers.yaml (instructors, TAs)
+              grader validate
+                  check every assignment's definitions (instructors)
+              grader batch submissions/hw6 --out reports
+                  a whole class: gradebook, overview, late work, regrades
+              grader export reports --format canvas --roster canvas.csv --out import.csv
+                  the grades for Canvas (or moodle, blackboard, lti-ags)
+              grader assign --assignment hw6 --out kit
+                  student kit, autograder folder and Gradescope zip (instructors)
 
             Students check their work against the student kit (`--problems kit/student`): public trials, and the
             form of every answer. Final grades come from the autograder folder: answer keys, and hidden trials.
-            """,
+            """),
         subcommands: [
             Grade.self, Check.self, Batch.self, Merge.self, Export.self, Assign.self, List.self, Show.self, Init.self,
             Answers.self,
@@ -95,10 +103,11 @@ struct ProblemOptions: ParsableArguments {
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the assignments, or one assignment's problems, parts, answer kinds and points.",
-        discussion: """
+        discussion: reflowed(
+            """
             In a folder of assignments (./problems by default) without --assignment, lists the assignments; with
             --assignment NAME, or --problems naming one assignment's folder, lists its problems and parts.
-            """)
+            """))
 
     @OptionGroup var problemOptions: ProblemOptions
 
@@ -146,11 +155,12 @@ struct List: ParsableCommand {
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a submission folder with every answer key and every function signature to fill in.",
-        discussion: """
+        discussion: reflowed(
+            """
             Existing files are kept unless --force is given. The generated functions compile and fail until implemented.
             With --student ID, answers.yaml starts with `student: ID` (whose numbers the answers are graded against)
             and HANDOUT.md holds the student's own handout; with the student kit, add the --variant-key you were given.
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("The folder to create.", valueName: "folder"))
     var folder: String

@@ -35,7 +35,8 @@ struct VariantOptions: ParsableArguments {
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a problem as the student's handout, in Markdown.",
-        discussion: """
+        discussion: reflowed(
+            """
             The statement, every part with its points, how its answer is written in answers.yaml, and the exact
             signatures to implement in <problem-id>.swift. Answers, hints and known mistakes are never shown.
 
@@ -47,7 +48,7 @@ struct Show: ParsableCommand {
               grader show residual-jacobians > handout.md
               grader show residual-jacobians --student alice
               grader show residual-jacobians --problems kit/student --variant-key 0123456789abcdef0123456789abcdef
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("The problem's id (see `grader list`).", valueName: "problem-id"))
     var problemID: String

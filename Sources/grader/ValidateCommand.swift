@@ -5,7 +5,8 @@ import GraderCore
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check problem definitions for instructors: format, references, tolerances, mistakes, full marks.",
-        discussion: """
+        discussion: reflowed(
+            """
             Checks every problem.yaml against the format (unknown keys, wrong types, missing fields, with
             file:line), compiles each reference.swift and runs it on its own trials, checks that declared points add
             up, that tolerances do not accept zero or twice the answer, that every known mistake actually fails its
@@ -13,7 +14,7 @@ struct Validate: ParsableCommand {
             Exit status: 0 when everything holds, 1 when anything does not, 2 for usage errors.
 
             The format is documented in docs/problem-format.md.
-            """)
+            """))
 
     @Argument(
         help: ArgumentHelp(
