@@ -322,7 +322,8 @@ public struct ClassSummary: Sendable, Codable {
         }
         similarity = report.similarity.matches
         similarityThreshold = report.similarityThreshold
-        changes = report.changes
+        // A rerun that changed nothing writes the same summary as the run before it.
+        changes = report.changes?.isEmpty == false ? report.changes : nil
         if report.students.contains(where: { $0.report.late != nil }) {
             late = report.students.compactMap { student in
                 guard let late = student.report.late, late.daysLate > 0 || late.submittedAt == nil else { return nil }

@@ -93,11 +93,12 @@ public struct LateWork: Sendable {
             case .failure(let problem): problems.append(problem.message)
             }
         }
-        if case .success(let metadata?) = SubmissionClock.gradescopeMetadata(in: folder) {
+        switch SubmissionClock.gradescopeMetadata(in: folder) {
+        case .success(let metadata?):
             if time == nil { time = metadata.submitted }
             if extensions[student] == nil, let own = metadata.due, own.date != policy.due { due = own }
-        } else if case .failure(let problem) = SubmissionClock.gradescopeMetadata(in: folder) {
-            problems.append(problem.message)
+        case .success(nil): break
+        case .failure(let problem): problems.append(problem.message)
         }
         if time == nil {
             switch SubmissionClock.lastCommit(of: folder, sandbox: sandbox) {
