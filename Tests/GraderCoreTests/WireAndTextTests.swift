@@ -107,6 +107,30 @@ struct WireAndTextTests {
         #expect(SHA256Hasher.hex(Array(input.utf8)) == digest)
     }
 
+    /// The hash is fed a block at a time where it can be: pieces that straddle blocks, a piece that fills the
+    /// buffer exactly, sequences that are not contiguous and text fields must give what hashing it whole gives
+    /// (Python's hashlib: sha256(b"a" * 1000 + b"\\0" + "héllo".encode() + b"\\0")).
+    @Test("SHA-256 fed in pieces of every size across block boundaries gives the digest of the whole")
+    func sha256Pieces() {
+        let expected = "91438664da8dbbf52fdace7fa867ab75696828fc3f783f1734528dce6a2f9290"
+        for sizes in [[1000], [1, 63, 64, 65, 807], [64, 64, 872], [7, 993], [999, 1]] {
+            var hasher = SHA256Hasher()
+            var fed = 0
+            for (index, size) in sizes.enumerated() {
+                if index % 2 == 0 {
+                    hasher.update(Array(repeating: UInt8(ascii: "a"), count: size))
+                } else {
+                    hasher.update((0..<size).lazy.map { _ in UInt8(ascii: "a") })  // not contiguous
+                }
+                fed += size
+            }
+            #expect(fed == 1000)
+            hasher.update(field: "")
+            hasher.update(field: "héllo")
+            #expect(hasher.hexDigest() == expected, "\(sizes)")
+        }
+    }
+
     @Test("report text drops ANSI codes, NUL and other controls, and truncates")
     func cleaning() {
         let dirty = "ok\u{1B}[31mred\u{1B}[0m\u{0}\u{7}\u{1B}]0;title\u{7}done\r\n"

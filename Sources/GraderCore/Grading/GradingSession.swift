@@ -61,6 +61,10 @@ public final class GradingSession: @unchecked Sendable {
     private let variantFailures = Locked([String: String]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
+    /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
+    /// what a batch keeps (`GradeInputs`) so that a regrade can say which of them changed.
+    private let problemInputDigests: [String: String]
+    private let graderInputDigest: String
     private let referenceLocks: [String: NSLock]
     /// Whether student code is kept away from the grader's files (namespaces, a different user, or Landlock); when
     /// not, the reference outputs never touch the disk.
@@ -107,6 +111,20 @@ public final class GradingSession: @unchecked Sendable {
         }
         self.options = options
         definitionDigests = digests
+        var inputs: [String: String] = [:]
+        for problem in problems.problems {
+            var definition = SHA256Hasher()
+            for path in [problem.definitionPath, problem.referencePath] {
+                definition.update(FileBytes.read(path) ?? Data())
+                definition.update([0])
+            }
+            inputs[problem.id] = String(definition.hexDigest().prefix(16))
+        }
+        problemInputDigests = inputs
+        var grader = SHA256Hasher()
+        grader.update(field: graderVersion)
+        grader.update(field: builder.compilerVersion)
+        graderInputDigest = String(grader.hexDigest().prefix(16))
         referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
     }
 
@@ -341,14 +359,6 @@ public final class GradingSession: @unchecked Sendable {
     /// Short digests of what `problem`'s grade for `submission` rests on, which a batch keeps so that the next run
     /// can say whether the problem, the submission or the grader changed.
     func gradeInputs(problem: Problem, submission: Submission) -> GradeInputs {
-        var definition = SHA256Hasher()
-        for path in [problem.definitionPath, problem.referencePath] {
-            definition.update(FileBytes.read(path) ?? Data())
-            definition.update([0])
-        }
-        var grader = SHA256Hasher()
-        grader.update(field: graderVersion)
-        grader.update(field: builder.compilerVersion)
         var work = SHA256Hasher()
         work.update(field: submission.student ?? "")
         work.update(
@@ -362,8 +372,8 @@ public final class GradingSession: @unchecked Sendable {
             work.update(bytes)
         }
         return GradeInputs(
-            problem: String(definition.hexDigest().prefix(16)), submission: String(work.hexDigest().prefix(16)),
-            grader: String(grader.hexDigest().prefix(16)))
+            problem: problemInputDigests[problem.id] ?? "", submission: String(work.hexDigest().prefix(16)),
+            grader: graderInputDigest)
     }
 
     /// The cache key of `problem`'s grade for `submission`: the problem's definition digest, the student's answers
