@@ -172,6 +172,13 @@ struct Batch: ParsableCommand {
                 days spent\(untimed > 0 ? "; \(untimed) with no submission time (no penalty applied)" : "")
                 """)
         }
+        for path in report.unreadablePrevious {
+            printError(
+                """
+                warning: \(path) (the previous run's) could not be read, so that student's earlier grade was not \
+                compared\(keepHigher ? " nor kept by --keep-higher" : "")
+                """)
+        }
         if let changes = report.changes {
             let kept = report.students.filter { $0.report.keptHigher != nil }.count
             print(

@@ -116,14 +116,38 @@ struct Export: ParsableCommand {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             export.timestamp = formatter.string(from: time)
-            switch try export.render(students: students, roster: roster, match: match) {
+            let rendered = try export.render(students: students, roster: roster, match: match)
+            for omitted in rendered.omitted { printError("left out of the \(format) export: \(omitted)") }
+            if !rendered.omitted.isEmpty && !allowUnmatched {
+                printError(
+                    """
+                    error: \(rendered.omitted.count) matched student\(rendered.omitted.count == 1 ? "" : "s") \
+                    cannot be written for \(format) (above), so nothing was written; fill in the roster, or pass \
+                    --allow-unmatched
+                    """)
+                throw ExitCode(1)
+            }
+            if perProblem, students.contains(where: { $0.report.total != $0.report.score }) {
+                printError(
+                    """
+                    note: the per-problem columns are the parts' scores, before the late penalty and any kept \
+                    grade; the total column is the grade
+                    """)
+            }
+            switch rendered.output {
             case .file(let text):
                 try Reporters.write(text, to: out)
-                print("wrote \(out): \(match.pairs.count) students' grades for \(format) (\(keys(match)))")
+                print("wrote \(out): \(rendered.written) students' grades for \(format) (\(keys(match)))")
             case .files(let files):
+                // Scores left from an earlier export must never be posted with these.
+                let existing = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+                guard existing.isEmpty else {
+                    throw GraderError.io(
+                        path: out, reason: "not empty: give a new folder, so that no earlier score is posted again")
+                }
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 for file in files { try Reporters.write(file.text, to: "\(out)/\(file.name)") }
-                print("wrote \(files.count) LTI AGS scores into \(out)/ (\(keys(match)))")
+                print("wrote \(rendered.written) students' LTI AGS scores into \(out)/ (\(keys(match)))")
             }
         } catch let error as GraderError {
             printError("error: \(error)")
@@ -148,6 +172,13 @@ struct Export: ParsableCommand {
                 no submission: roster line \(entry.line), \(entry.displayName)\
                 \(entry.sisLoginID.isEmpty ? "" : " (\(entry.sisLoginID))")\
                 \(missingAsZero ? ": exported as 0" : ": no score exported")
+                """)
+        }
+        for (entry, students) in match.unresolved {
+            printError(
+                """
+                unresolved: roster line \(entry.line), \(entry.displayName), may be \
+                \(students.joined(separator: " or ")): no score exported
                 """)
         }
         for entry in match.testStudents {

@@ -70,7 +70,7 @@ struct GradebookCLITests {
     func lateWork() throws {
         try CLI.requireTool("git", install: "sudo apt-get install git", for: "the git commit time source")
         let problems = try Self.assignment("late", appending: Self.policy)
-        let students = ["ann", "ben", "cal", "dee", "eve", "fay", "gus"]
+        let students = ["ann", "ben", "cal", "dee", "eve", "fay", "gus", "hal"]
         let root = try Self.makeClass("late-class", students: students)
         // ann: timestamp.txt, on time (22:00 -07:00 is 05:00Z).
         try Self.write("2026-10-15T05:00:00Z\n", to: root + "/ann/timestamp.txt")
@@ -82,7 +82,15 @@ struct GradebookCLITests {
              "assignment": {"due_date": "2026-10-15T05:00:00.000000Z", "title": "HW6"},
              "users": [{"email": "ben@uni.example", "name": "Ben", "assignment": {"due_date": "2026-10-17T05:00:00Z"}}]}
             """, to: root + "/ben/submission_metadata.json")
-        // cal: a git repository whose last commit is 10 days late: 2 days from the bank, 8 charged > 7, rejected.
+        // hal: --submitted-at says 3 days 1 hour late (4 started days); the submission_metadata.json hal wrote
+        // himself claims a due date in 2099, which must not move his.
+        try Self.write(
+            """
+            {"created_at": "2026-10-14T00:00:00Z", "assignment": {"due_date": "2026-10-15T05:00:00Z"},
+             "users": [{"assignment": {"due_date": "2099-01-01T00:00:00Z"}}]}
+            """, to: root + "/hal/submission_metadata.json")
+        // cal: a git repository whose last commit is 10 days late: 8 charged days even after 2 from the bank is
+        // more than 7, rejected, and the bank is not spent on it.
         try Self.git(["init", "-q"], in: root + "/cal")
         try Self.git(["add", "answers.yaml"], in: root + "/cal")
         try Self.git(["commit", "-q", "-m", "done"], in: root + "/cal", date: "2026-10-24T06:00:00Z")
@@ -92,7 +100,14 @@ struct GradebookCLITests {
         // eve: no time anywhere. fay: an extension of 3 days, handed in 2 days late. gus: 10 minutes late (grace).
         let submitted = CLI.temporary("submitted-\(UInt32.random(in: 0...UInt32.max)).csv")
         try Self.write(
-            "student,submitted\r\ndee,2026-10-16T11:00:00Z\r\nfay,2026-10-17T05:00:00Z\r\ngus,2026-10-15T05:10:00Z\r\n",
+            """
+            student,submitted\r
+            dee,2026-10-16T11:00:00Z\r
+            fay,2026-10-17T05:00:00Z\r
+            gus,2026-10-15T05:10:00Z\r
+            hal,2026-10-18T06:00:00Z\r
+
+            """,
             to: submitted)
         let extensions = CLI.temporary("extensions-\(UInt32.random(in: 0...UInt32.max)).csv")
         try Self.write("fay,3\n", to: extensions)
@@ -106,7 +121,7 @@ struct GradebookCLITests {
         ]
         let run = try CLI.grader(arguments)
         try #require(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("late: 3 late, 1 penalised, 1 rejected, 3 late days spent"), "\(run.stdout)")
+        #expect(run.stdout.contains("late: 4 late, 2 penalised, 1 rejected, 3 late days spent"), "\(run.stdout)")
         var late: [String: [String: Any]] = [:]
         var max = 0.0
         var raw: [String: Double] = [:]
@@ -128,7 +143,7 @@ struct GradebookCLITests {
         check("ben", days: 1, used: 1, penalty: 0, source: "submission_metadata.json")
         #expect(late["ben"]?["dueSource"] as? String == "Gradescope's due date for the student")
         check(
-            "cal", days: 10, used: 2, penalty: raw["cal"]!, rejected: true,
+            "cal", days: 10, used: 0, penalty: raw["cal"]!, rejected: true,
             source: (late["cal"]?["submittedSource"] as? String).flatMap { $0.contains("git commit") ? $0 : nil })
         #expect((late["cal"]?["submittedSource"] as? String ?? "").contains("last git commit"))
         // dee: 30 hours late is 2 started days; no bank left; 2 x 10% of the points possible, at most the score.
@@ -141,6 +156,10 @@ struct GradebookCLITests {
         #expect((late["fay"]?["dueSource"] as? String ?? "").contains("extension of 3 days"))
         check("gus", days: 0, used: 0, penalty: 0, source: "\((submitted as NSString).lastPathComponent) line 4")
         #expect(late["gus"]?["minutesLate"] as? Int == 10)
+        check(
+            "hal", days: 4, used: 2, penalty: Swift.min(raw["hal"]!, 2 * 0.1 * max),
+            source: "\((submitted as NSString).lastPathComponent) line 5")
+        #expect(late["hal"]?["dueSource"] as? String == "assignment.yaml")
         // The gradebook: raw, days late, late penalty, then the grade.
         let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
         let header = gradebook.components(separatedBy: "\r\n")[0]
@@ -151,7 +170,7 @@ struct GradebookCLITests {
         // The ledger: HW5's rows kept, this assignment's spent days added.
         let ledgerText = try String(contentsOfFile: ledger, encoding: .utf8)
         #expect(
-            ledgerText == "student,assignment,late days\r\nann,HW5,1\r\ndee,HW5,5\r\nben,HW6,1\r\ncal,HW6,2\r\n",
+            ledgerText == "student,assignment,late days\r\nann,HW5,1\r\ndee,HW5,5\r\nben,HW6,1\r\nhal,HW6,2\r\n",
             "\(ledgerText)")
         // The feedback, the overview and the summary say what was applied.
         let feedback = try String(contentsOfFile: out + "/cal/feedback.md", encoding: .utf8)
@@ -159,9 +178,12 @@ struct GradebookCLITests {
         let overview = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         #expect(overview.contains("<h2>Late work</h2>") && overview.contains(">dee</a>"))
         let summary = try CLI.json(out + "/summary.json")
+        // The class statistics are of the grades, after the penalties.
+        let grades = students.map { raw[$0]! - ((late[$0]?["penalty"] as? Double) ?? 0) }
+        #expect(abs((summary["mean"] as? Double ?? -1) - grades.reduce(0, +) / Double(grades.count)) < 1e-9)
         #expect(
             Set((summary["late"] as? [[String: Any]] ?? []).compactMap { $0["student"] as? String })
-                == ["ben", "cal", "dee", "eve"])
+                == ["ben", "cal", "dee", "eve", "hal"])
         // A rerun (the ledger now holds HW6's days, which it must not count twice) writes the same bytes, and a
         // regrade.csv with no change in it.
         let regraded = ["regrade.csv"]
@@ -416,7 +438,7 @@ struct ExportCLITests {
         #expect(!FileManager.default.fileExists(atPath: root + "-c.csv"))
         for expected in [
             "unmatched student zed: on no roster row", "ambiguous student Sam Kim: its name fits 2 roster rows",
-            "no submission: roster line 4, Kim, Sam (skim1): no score exported",
+            "unresolved: roster line 4, Kim, Sam, may be Sam Kim: no score exported",
             "no submission: roster line 7, Extra, Row (xrow)", "roster line 8 is Canvas's test student",
         ] {
             #expect(refused.stderr.contains(expected), "\(expected)\n\(refused.stderr)")
@@ -435,7 +457,8 @@ struct ExportCLITests {
         #expect(canvas["12"] is NSNull && canvas["15"] is NSNull && canvas["99"] == nil, "\(canvas)")
         #expect(canvas["columns"] as? [String] == ["HW6 (4711)", "HW6: Counting parameters"])
         let zeros = try export("canvas", ["--assignment-id", "4711", "--missing-as-zero"])
-        #expect(zeros["12"] as? Double == 0 && zeros["15"] as? Double == 0)
+        // Row 12 may be Sam Kim's, who did hand in: never a 0. Row 15 has no submission.
+        #expect(zeros["12"] is NSNull && zeros["15"] as? Double == 0, "\(zeros)")
         let moodle = try export("moodle")
         #expect(
             moodle as? [String: Double] == [
@@ -444,9 +467,29 @@ struct ExportCLITests {
             ])
         let blackboard = try export("blackboard", ["--assignment-id", "_567_1".filter(\.isNumber)])
         #expect(blackboard["alee"] as? Double == totals["alee"] && blackboard["xrow"] is NSNull, "\(blackboard)")
+        // A matched student whose key column is blank is never dropped in silence.
+        let blank = root + "-blank-roster.csv"
+        try Self.roster.replacingOccurrences(of: "ann.lee@uni.example", with: "").write(
+            toFile: blank, atomically: true, encoding: .utf8)
+        let withoutEmail = try CLI.grader(
+            ["export", out, "--format", "moodle", "--roster", blank, "--out", root + "-blank.csv", "--allow-unmatched"])
+        #expect(withoutEmail.status == 0, "\(withoutEmail.stdout)\(withoutEmail.stderr)")
+        #expect(withoutEmail.stderr.contains("left out of the moodle export: alee: roster line 3 has no Email address"))
+        #expect(withoutEmail.stdout.contains("wrote \(root)-blank.csv: 2 students' grades"), "\(withoutEmail.stdout)")
+        #expect(try Self.read("moodle", root + "-blank.csv").count == 2)
+        // LTI needs the platform's user ids, and a folder of its own.
+        let noLTI = root + "-no-lti.csv"
+        try Self.roster.replacingOccurrences(of: ",LTI User ID\r", with: ",Other\r").write(
+            toFile: noLTI, atomically: true, encoding: .utf8)
+        let refusedLTI = try CLI.grader(
+            ["export", out, "--format", "lti-ags", "--roster", noLTI, "--out", root + "-x", "--allow-unmatched"])
+        #expect(refusedLTI.status == 2 && refusedLTI.stderr.contains("needs an `LTI User ID` column"))
         let lti = try export("lti-ags", ["--timestamp", "2026-10-20T09:00:00Z"])
         #expect(
             lti as? [String: Double] == ["u-11": totals["alee"]!, "u-13": totals["201"]!, "u-14": totals["jo.park"]!])
+        let again = try CLI.grader(
+            ["export", out, "--format", "lti-ags", "--roster", roster, "--out", root + "-lti-ags", "--allow-unmatched"])
+        #expect(again.status == 2 && again.stderr.contains("not empty: give a new folder"), "\(again.stderr)")
     }
 
     /// The bundled class (alice, bob, reference) and the bundled rosters, one per LMS: every student matches, with
@@ -496,5 +539,14 @@ struct ExportCLITests {
                 #expect(abs(score - totals[student]!) < 0.005, "\(format) \(student)")
             }
         }
+        // Every student matched, but one cannot be written (no email for Moodle): an error, and nothing written.
+        let blank = root + "-blank.csv"
+        try String(contentsOfFile: CLI.root + "/examples/rosters/moodle.csv", encoding: .utf8)
+            .replacingOccurrences(of: "alice@uni.example", with: "").write(
+                toFile: blank, atomically: true, encoding: .utf8)
+        let refused = try CLI.grader(["export", out, "--format", "moodle", "--roster", blank, "--out", root + "-m.csv"])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("left out of the moodle export: alice: roster line 2 has no Email address"))
+        #expect(!FileManager.default.fileExists(atPath: root + "-m.csv"))
     }
 }

@@ -63,12 +63,14 @@ struct GradebookTests {
         #expect(capped.daysLate == 6 && capped.penalty == 20 && capped.total == 10)
         // The penalty never takes a score below 0.
         #expect(apply(140, bank: 0, raw: 5).total == 0)
-        // 8 charged days (10 late, 2 from the bank) is past reject-after-days 7: 0, and the report says why.
+        // 8 charged days (10 late, 2 from the bank) is past reject-after-days 7: 0, and the report says why; the
+        // bank is not spent on work that is rejected anyway.
         let rejected = apply(24 * 9.5)
-        #expect(rejected.daysLate == 10 && rejected.lateDaysUsed == 2 && rejected.rejected && rejected.total == 0)
+        #expect(rejected.daysLate == 10 && rejected.lateDaysUsed == 0 && rejected.rejected && rejected.total == 0)
         #expect(rejected.explanation.contains("more than 7 days late scores 0"), "\(rejected.explanation)")
         // 9 days with the bank pays 2: 7 charged is not more than 7.
-        #expect(!apply(24 * 8.5).rejected)
+        let saved = apply(24 * 8.5)
+        #expect(!saved.rejected && saved.lateDaysUsed == 2 && saved.penalty == 20)
         // No time found: nothing applied, and it says so.
         let unknown = apply(nil)
         #expect(unknown.total == 30 && unknown.submittedAt == nil)
@@ -90,6 +92,13 @@ struct GradebookTests {
         let capped = policy.apply(
             raw: 10, maxScore: 20, submitted: Self.submitted(hoursLate: 24 * 6), due: extended, bankLeft: 0)
         #expect(capped.penalty == 5)
+        // Lateness that costs nothing spends no late day.
+        let free = try #require(
+            try Self.policy("due: \(Self.due)\nlate:\n  late-days: {per-student: 3}\n"))
+        let kept = free.apply(
+            raw: 10, maxScore: 20, submitted: Self.submitted(hoursLate: 30),
+            due: DueDate(date: Self.dueDate, source: "x"), bankLeft: 3)
+        #expect(kept.daysLate == 2 && kept.lateDaysUsed == 0 && kept.total == 10)
     }
 
     @Test("a wrong due date or late policy is an error naming the file, the line and the problem")
@@ -132,6 +141,17 @@ struct GradebookTests {
         #expect(back.rows[0].fields == ["'=cmd", "a,b", "q\"uote", " padded", "two\r\nlines"])
     }
 
+    @Test("a student id that starts with a quote or a formula character reads back from the gradebook as it was")
+    func gradebookIDs() throws {
+        let ids = ["'=x", "=x", "'plain", "x", "+1", "''"]
+        #expect(ClassReport.csvField("'=x") == "''=x" && ClassReport.csvField("=x") == "'=x")
+        let folder = NSTemporaryDirectory() + "gradebook-ids-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try CSVTable.text([["student", "total"]] + ids.map { [$0, "1"] }).write(
+            toFile: folder + "/gradebook.csv", atomically: true, encoding: .utf8)
+        #expect(try ClassReport.gradebookStudents(in: folder) == ids)
+    }
+
     /// A roster with duplicate names, SIS ids with leading zeros, an email, a row without a submission and Canvas's
     /// test student.
     static let roster = """
@@ -163,7 +183,11 @@ struct GradebookTests {
         #expect(sam.reason.contains("its name fits 2 roster rows (line 4, line 5)"), "\(sam.reason)")
         #expect(match.ambiguous.first { $0.student == "123" }!.reason.contains("roster line 3 (Lee, Ann) fits"))
         #expect(match.unmatched.map(\.student) == ["zed"])
-        #expect(match.missing.map(\.id) == ["12", "15"])
+        // Row 12 is one of the two Sam Kims, rows 11 and 14 are contested: whose they are is unknown, so they are
+        // unresolved (never zero-filled), not missing.
+        #expect(match.missing.map(\.id) == ["15"])
+        #expect(match.unresolved.map(\.entry.id) == ["11", "12", "14"])
+        #expect(match.unresolved.map(\.students) == [["123", "ALEE"], ["Sam Kim"], ["300", "jo.park"]])
         #expect(match.testStudents.map(\.id) == ["99"])
         #expect(!match.isComplete)
         // Alone, each identifier finds its row: SIS ids with leading zeros either way, email, email's local part.

@@ -86,9 +86,8 @@ public struct BatchRunner: Sendable {
         let students = try self.students()
         // A previous run's grades in the same folder make this run a regrade: what changed is listed, and
         // --keep-higher keeps the higher grade.
-        let previous = try ClassReport.previousRun(in: options.output).filter {
-            options.shard?.contains($0.key) ?? true
-        }
+        let previousRun = try ClassReport.previousRun(in: options.output)
+        let previous = previousRun.reports.filter { options.shard?.contains($0.key) ?? true }
         let submissions = parallelMap(count: students.count, width: options.jobs) { index in
             // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another variant.
             var submission = Submission.load(
@@ -162,6 +161,7 @@ public struct BatchRunner: Sendable {
         var classReport = ClassReport(
             students: Array(zip(students, reports)), shard: options.shard, similarity: similarity,
             similarityThreshold: options.similarityThreshold ?? SimilarityDetector.defaultThreshold)
+        classReport.unreadablePrevious = previousRun.unreadable
         if !previous.isEmpty {
             classReport.changes = RegradeChange.between(previous: previous, current: classReport.students)
             try Reporters.write(
@@ -173,7 +173,7 @@ public struct BatchRunner: Sendable {
         if let late = options.late, let ledger = late.ledger {
             let spent = Dictionary(
                 uniqueKeysWithValues: classReport.students.map { ($0.id, $0.report.late?.lateDaysUsed ?? 0) })
-            try Reporters.write(ledger.recording(spent, for: late.assignment), to: ledger.path)
+            try LateDayLedger.record(spent, for: late.assignment, at: ledger.path)
         }
         return classReport
     }

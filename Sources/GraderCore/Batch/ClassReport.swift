@@ -14,6 +14,10 @@ public struct ClassReport: Sendable {
     /// On a regrade: every score that changed since the previous run in the same folder (`regrade.csv`).
     public var changes: [RegradeChange]? = nil
 
+    /// Results of the previous run in the same folder that could not be read: those students' earlier grades are
+    /// not compared, nor kept by `--keep-higher`.
+    public var unreadablePrevious: [String] = []
+
     /// The file a regrade lists its changes in.
     public static let regradeFileName = "regrade.csv"
 
@@ -68,7 +72,8 @@ public struct ClassReport: Sendable {
     /// as a formula; such a cell (a student id is a folder name the student may choose) gets a leading `'`, as
     /// OWASP recommends. Scores never start with these characters.
     static func csvField(_ raw: String) -> String {
-        let text = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
+        // A leading `'` is doubled too, so that reading back (`gradebookStudents`) can drop exactly one.
+        let text = raw.unicodeScalars.first.map { "=+-@\t\r'".unicodeScalars.contains($0) } == true ? "'" + raw : raw
         guard
             // By scalar: "\r\n" is one Character, equal to neither "\r" nor "\n".
             text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
@@ -90,17 +95,22 @@ public struct ClassReport: Sendable {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// The grades a previous batch left in `folder`: the students its `gradebook.csv` lists, by id; empty when
-    /// there was no previous run.
-    public static func previousRun(in folder: String) throws -> [String: GradeReport] {
+    /// The grades a previous batch left in `folder`: the students its `gradebook.csv` lists, by id (empty when
+    /// there was no previous run), and the results files it lists that could not be read.
+    public static func previousRun(in folder: String) throws -> (reports: [String: GradeReport], unreadable: [String]) {
         let students = try gradebookStudents(in: folder)
         var reports: [String: GradeReport] = [:]
+        var unreadable: [String] = []
         for student in students ?? [] {
             let path = "\(folder)/\(student)/results.json"
-            guard let data = FileBytes.read(path) else { continue }
-            reports[student] = try? JSONDecoder().decode(GradeReport.self, from: data)
+            guard let data = FileBytes.read(path), let report = try? JSONDecoder().decode(GradeReport.self, from: data)
+            else {
+                unreadable.append(path)
+                continue
+            }
+            reports[student] = report
         }
-        return reports
+        return (reports, unreadable)
     }
 
     /// The students the last batch in `folder` graded (those its `gradebook.csv` lists) with their results, for an
@@ -127,16 +137,19 @@ public struct ClassReport: Sendable {
         let path = "\(folder)/\(GradebookReporter.fileName)"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let table = try CSVTable.read(path)
-        // Ids the gradebook neutralised against spreadsheet formulas carry a leading `'`.
+        // Ids the gradebook neutralised against spreadsheet formulas (`csvField`) carry one leading `'` more.
         return table.rows.map { row in
             let id = row[0]
-            return id.hasPrefix("'") && id.dropFirst().first.map({ "=+-@\t\r".contains($0) }) == true
+            return id.unicodeScalars.count > 1 && id.hasPrefix("'")
+                && "=+-@\t\r'".unicodeScalars.contains(id.unicodeScalars.dropFirst().first!)
                 ? String(id.dropFirst()) : id
         }
     }
 
-    /// Reads back a batch output folder's per-student `results.json` files (for `grader merge`).
+    /// Reads back a batch output folder's per-student `results.json` files (for `grader merge`): the students its
+    /// `gradebook.csv` lists (a student who left the class keeps an old folder there), or every folder without one.
     public static func read(from folder: String) throws -> [(id: String, report: GradeReport)] {
+        if try gradebookStudents(in: folder) != nil { return try lastRun(in: folder) }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         var students: [(String, GradeReport)] = []
         for entry in entries.sorted() where !entry.hasPrefix(".") {
@@ -235,7 +248,8 @@ public struct ClassSummary: Sendable, Codable {
     }
 
     init(report: ClassReport) {
-        let totals = report.students.map(\.report.score)
+        // The grades: after any late penalty or kept grade (the parts' scores when there is neither).
+        let totals = report.students.map(\.report.total)
         let first = report.students.first?.report
         assignment = first?.assignment ?? ""
         students = totals.count
@@ -252,7 +266,7 @@ public struct ClassSummary: Sendable, Codable {
         standardDeviation = (totals.map { ($0 - meanValue) * ($0 - meanValue) }.reduce(0, +) / count).squareRoot()
         lowest = sorted.first ?? 0
         highest = sorted.last ?? 0
-        fullMarks = report.students.filter { abs($0.report.score - $0.report.maxScore) < 1e-9 }.count
+        fullMarks = report.students.filter { abs($0.report.total - $0.report.maxScore) < 1e-9 }.count
         let binCount = 10
         let width = max(maxScore, 1) / Double(binCount)
         histogram = (0..<binCount).map { bin in

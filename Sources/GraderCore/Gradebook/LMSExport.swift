@@ -46,20 +46,49 @@ public struct LMSExport: Sendable {
         case files([(name: String, text: String)])
     }
 
+    /// An export, and the paired students it could not carry (a blank key column): never dropped in silence.
+    public struct Rendered: Sendable {
+        public let output: Output
+        /// The grades written.
+        public let written: Int
+        /// Paired students left out, each with why.
+        public let omitted: [String]
+    }
+
     /// Renders the grades of the paired students; throws when the roster lacks the column the LMS keys on.
     public func render(students: [(id: String, report: GradeReport)], roster: Roster, match: RosterMatch) throws
-        -> Output
+        -> Rendered
     {
         let reports = Dictionary(students.map { ($0.id, $0.report) }, uniquingKeysWith: { first, _ in first })
-        var byLine: [Int: GradeReport] = [:]
-        for pair in match.pairs { byLine[pair.entry.line] = reports[pair.student] }
+        var byLine: [Int: (student: String, report: GradeReport)] = [:]
+        for pair in match.pairs { byLine[pair.entry.line] = reports[pair.student].map { (pair.student, $0) } }
+        // A row whose student is not known (two fit it, or an ambiguous key does) gets no score, not even 0.
+        let unresolved = Set(match.unresolved.map(\.entry.line))
         let maxScore = students.first?.report.maxScore ?? 0
         let problems = students.first?.report.problems.map { ($0.id, $0.title, $0.maxScore) } ?? []
-        func cell(_ report: GradeReport?, _ score: (GradeReport) -> Double) -> String {
-            if let report { return Self.points(score(report)) }
-            return missingAsZero ? Self.points(0) : ""
+        func zeroFilled(_ entry: Roster.Entry) -> Bool { missingAsZero && !unresolved.contains(entry.line) }
+        func cell(_ entry: Roster.Entry, _ score: (GradeReport) -> Double) -> String {
+            if let report = byLine[entry.line]?.report { return Self.points(score(report)) }
+            return zeroFilled(entry) ? Self.points(0) : ""
         }
         let rows = roster.entries.filter { !($0.isCanvasTestStudent && byLine[$0.line] == nil) }
+        var omitted: [String] = []
+        var written = 0
+        /// The rows a keyed format writes: a paired or zero-filled row with its key; a paired one without is omitted.
+        func keyed(_ key: (Roster.Entry) -> String, named column: String) -> [(Roster.Entry, String)] {
+            rows.compactMap { entry in
+                guard byLine[entry.line] != nil || zeroFilled(entry) else { return nil }
+                let value = key(entry)
+                if value.isEmpty {
+                    if let paired = byLine[entry.line] {
+                        omitted.append("\(paired.student): roster line \(entry.line) has no \(column)")
+                    }
+                    return nil
+                }
+                if byLine[entry.line] != nil { written += 1 }
+                return (entry, value)
+            }
+        }
         switch format {
         case .canvas:
             let column = assignmentID.map { "\(title) (\($0))" } ?? title
@@ -71,81 +100,85 @@ public struct LMSExport: Sendable {
             }
             var records = [header, possible]
             for entry in rows {
-                let report = byLine[entry.line]
                 var record = [
                     entry.displayName, entry.id, entry.sisUserID, entry.sisLoginID, entry.section,
-                    cell(report) { $0.total },
+                    cell(entry) { $0.total },
                 ]
                 if perProblem {
                     record += problems.indices.map { index in
-                        cell(report) { $0.problems.indices.contains(index) ? $0.problems[index].score : 0 }
+                        cell(entry) { $0.problems.indices.contains(index) ? $0.problems[index].score : 0 }
                     }
                 }
+                if byLine[entry.line] != nil { written += 1 }
                 records.append(record)
             }
-            return .file(CSVTable.text(records))
+            return Rendered(output: .file(CSVTable.text(records)), written: written, omitted: omitted)
         case .moodle:
             let identifier = try moodleKey(roster)
             let label = ["email": "Email address", "username": "Username", "idnumber": "ID number"][
                 identifier.rawValue]!
             var records = [[label, title, "Feedback"]]
-            for entry in rows {
-                let key =
-                    switch identifier {
-                    case .email: entry.email
-                    case .username: entry.sisLoginID
-                    case .idnumber: entry.sisUserID
-                    }
-                guard !key.isEmpty else { continue }
-                let report = byLine[entry.line]
-                guard report != nil || missingAsZero else { continue }
-                records.append([key, cell(report) { $0.total }, report.map(Self.comment) ?? "No submission."])
+            let key: (Roster.Entry) -> String =
+                switch identifier {
+                case .email: { $0.email }
+                case .username: { $0.sisLoginID }
+                case .idnumber: { $0.sisUserID }
+                }
+            for (entry, value) in keyed(key, named: label) {
+                let report = byLine[entry.line]?.report
+                records.append([value, cell(entry) { $0.total }, report.map(Self.comment) ?? "No submission."])
             }
-            return .file(CSVTable.text(records))
+            return Rendered(output: .file(CSVTable.text(records)), written: written, omitted: omitted)
         case .blackboard:
             guard roster.hasColumn.contains(.sisLogin) else {
                 throw GraderError.io(
                     path: roster.file,
-                    reason:
-                        """
+                    reason: """
                         Blackboard keys its upload on the Username: the roster needs a Username (or SIS Login ID) \
                         column
-                        """
-                )
+                        """)
             }
             let column =
                 "\(title) [Total Pts: \(NumberFormatting.score(maxScore)) Score]"
                 + (assignmentID.map { " |\($0)" } ?? "")
             var records = [["Last Name", "First Name", "Username", column]]
-            for entry in rows where !entry.sisLoginID.isEmpty {
+            // Every row with a Username is written (an empty score leaves the Grade Center's alone).
+            for entry in rows {
+                if entry.sisLoginID.isEmpty {
+                    if let paired = byLine[entry.line] {
+                        omitted.append("\(paired.student): roster line \(entry.line) has no Username")
+                    }
+                    continue
+                }
                 let forms = entry.nameForms.last.map { $0.components(separatedBy: ", ") } ?? []
                 let last = entry.lastName.isEmpty ? forms.first ?? "" : entry.lastName
                 let first = entry.firstName.isEmpty ? forms.dropFirst().first ?? "" : entry.firstName
-                records.append([last, first, entry.sisLoginID, cell(byLine[entry.line]) { $0.total }])
+                if byLine[entry.line] != nil { written += 1 }
+                records.append([last, first, entry.sisLoginID, cell(entry) { $0.total }])
             }
-            return .file(CSVTable.text(records))
+            return Rendered(output: .file(CSVTable.text(records)), written: written, omitted: omitted)
         case .ltiAGS:
+            guard roster.hasLTIUserID else {
+                throw GraderError.io(
+                    path: roster.file,
+                    reason: """
+                        an AGS score needs each student's LTI user id (the `sub` the platform sends at launch): \
+                        the roster needs an `LTI User ID` column
+                        """)
+            }
             var files: [(String, String)] = []
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let pairs = Dictionary(match.pairs.map { ($0.entry.line, $0.student) }, uniquingKeysWith: { a, _ in a })
-            for entry in rows {
-                let userID = entry.ltiUserID.isEmpty ? entry.id : entry.ltiUserID
-                guard !userID.isEmpty else {
-                    throw GraderError.io(
-                        path: "\(roster.file):\(entry.line)",
-                        reason: "no LTI User ID (nor ID) for \(entry.displayName): an AGS score needs the user's id")
-                }
-                let report = byLine[entry.line]
-                guard report != nil || missingAsZero else { continue }
+            for (entry, userID) in keyed(\.ltiUserID, named: "LTI User ID") {
+                let report = byLine[entry.line]?.report
                 let score = LTIScore(
                     userId: userID, scoreGiven: report.map { Self.rounded($0.total) } ?? 0, scoreMaximum: maxScore,
                     comment: report.map(Self.comment) ?? "No submission.", timestamp: timestamp)
                 let data = try encoder.encode(score)
-                let name = (pairs[entry.line] ?? "missing-line-\(entry.line)") + ".json"
+                let name = (byLine[entry.line]?.student ?? "no-submission-line-\(entry.line)") + ".json"
                 files.append((name, String(decoding: data, as: UTF8.self) + "\n"))
             }
-            return .files(files)
+            return Rendered(output: .files(files), written: written, omitted: omitted)
         }
     }
 

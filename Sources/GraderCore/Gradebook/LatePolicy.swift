@@ -174,7 +174,12 @@ public struct LatePolicy: Sendable, Equatable {
             return adjustment
         }
         adjustment.daysLate = Int((seconds / 86_400).rounded(.up))
-        adjustment.lateDaysUsed = min(adjustment.daysLate, lateDaysPerAssignment ?? .max, max(0, bankLeft))
+        // Late days are spent only where they save something: not when lateness costs nothing, and not on work
+        // that is rejected even after spending them.
+        let spendable = min(adjustment.daysLate, lateDaysPerAssignment ?? .max, max(0, bankLeft))
+        let costsNothing = penaltyPerDay == nil && rejectAfterDays == nil
+        let rejectedAnyway = rejectAfterDays.map { adjustment.daysLate - spendable > $0 } ?? false
+        adjustment.lateDaysUsed = costsNothing || rejectedAnyway ? 0 : spendable
         let charged = adjustment.daysLate - adjustment.lateDaysUsed
         var why = ["Handed in \(Self.duration(minutes: adjustment.minutesLate)) late (\(submitted.source))"]
         why[0] += ", \(adjustment.daysLate) day\(adjustment.daysLate == 1 ? "" : "s") late"

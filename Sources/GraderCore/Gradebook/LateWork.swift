@@ -50,7 +50,8 @@ public struct LateWork: Sendable {
         }
     }
 
-    /// The `student,value` rows of a two-column CSV; a first row whose value does not parse is taken as a header.
+    /// The `student,value` rows of a two-column CSV; the first row is a header when its first cell names the
+    /// column (`student`, `id`, `login`, `username`, `email`).
     static func pairs(_ path: String, what: String) throws -> [(String, String, Int)] {
         let table = try CSVTable.read(path, headed: false)
         var pairs: [(String, String, Int)] = []
@@ -58,7 +59,11 @@ public struct LateWork: Sendable {
         for (index, row) in table.rows.enumerated() {
             let student = row[0].trimmingCharacters(in: .whitespaces)
             let value = row[1].trimmingCharacters(in: .whitespaces)
-            if index == 0 && LatePolicy.date(value) == nil && Int(value) == nil { continue }
+            if index == 0,
+                ["student", "id", "login", "username", "email", "sis login id"].contains(student.lowercased())
+            {
+                continue
+            }
             guard !student.isEmpty, !value.isEmpty else {
                 throw GraderError.io(path: "\(path):\(row.line)", reason: "expected `student,<\(what)>`")
             }
@@ -93,12 +98,17 @@ public struct LateWork: Sendable {
             case .failure(let problem): problems.append(problem.message)
             }
         }
-        switch SubmissionClock.gradescopeMetadata(in: folder) {
-        case .success(let metadata?):
-            if time == nil { time = metadata.submitted }
-            if extensions[student] == nil, let own = metadata.due, own.date != policy.due { due = own }
-        case .success(nil): break
-        case .failure(let problem): problems.append(problem.message)
+        if time == nil {
+            switch SubmissionClock.gradescopeMetadata(in: folder) {
+            case .success(let metadata?):
+                time = metadata.submitted
+                // Gradescope's own due date for the student counts only with Gradescope's own time, never over
+                // an instructor's extension or --submitted-at: a file in the folder must not move the due date of
+                // a time it did not give.
+                if extensions[student] == nil, let own = metadata.due, own.date != policy.due { due = own }
+            case .success(nil): break
+            case .failure(let problem): problems.append(problem.message)
+            }
         }
         if time == nil {
             switch SubmissionClock.lastCommit(of: folder, sandbox: sandbox) {
@@ -135,6 +145,23 @@ public struct LateDayLedger: Sendable {
             }
             rows.append((row[0], row[1], days))
         }
+    }
+
+    /// Records `spent` for `assignment` in the ledger at `path`, read again under a lock (`<path>.lock`) so that
+    /// two batches that finish together (shards, assignments) do not lose each other's rows.
+    public static func record(_ spent: [String: Int], for assignment: String, at path: String) throws {
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else {
+            throw GraderError.io(
+                path: path + ".lock", reason: "cannot lock the ledger: \(String(cString: strerror(errno)))")
+        }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX) == 0 else {
+            throw GraderError.io(
+                path: path + ".lock", reason: "cannot lock the ledger: \(String(cString: strerror(errno)))")
+        }
+        defer { flock(lock, LOCK_UN) }
+        try Reporters.write(try LateDayLedger(path: path).recording(spent, for: assignment), to: path)
     }
 
     /// Late days `student` spent on other assignments.

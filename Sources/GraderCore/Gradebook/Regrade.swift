@@ -55,6 +55,13 @@ public struct RegradeChange: Codable, Sendable, Equatable {
                 let before = old.problems.first { $0.id == problem.id }
                 let why = reason(
                     before: before, after: problem, oldVersion: old.graderVersion, newVersion: report.graderVersion)
+                for removed in before?.parts ?? [] where !problem.parts.contains(where: { $0.id == removed.id }) {
+                    partsMoved = true
+                    changes.append(
+                        RegradeChange(
+                            student: student, problem: problem.id, part: removed.id, oldScore: removed.score,
+                            newScore: nil, why: "the part was removed"))
+                }
                 for part in problem.parts {
                     let oldPart = before?.parts.first { $0.id == part.id }
                     guard oldPart.map({ abs($0.score - part.score) > 1e-9 }) ?? true else { continue }

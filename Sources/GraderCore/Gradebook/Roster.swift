@@ -61,6 +61,8 @@ public struct Roster: Sendable {
     public let entries: [Entry]
     /// Which identifiers the roster has a column for.
     public let hasColumn: Set<Key>
+    /// Whether the roster has an `LTI User ID` column.
+    public let hasLTIUserID: Bool
 
     /// An identifier a roster row may be matched by, in the order matching tries them.
     public enum Key: String, Sendable, CaseIterable, Comparable {
@@ -104,6 +106,7 @@ public struct Roster: Sendable {
                     """)
         }
         hasColumn = has
+        hasLTIUserID = lti != nil
         entries = table.rows.compactMap { row in
             var entry = Entry()
             entry.name = row[name].trimmingCharacters(in: .whitespaces)
@@ -173,8 +176,12 @@ public struct RosterMatch: Sendable {
     public let pairs: [Pair]
     public let unmatched: [Problem]
     public let ambiguous: [Problem]
-    /// Roster rows no student was paired with (no submission), Canvas's test student aside.
+    /// Roster rows no student was paired with and no ambiguous student fits (no submission), Canvas's test student
+    /// aside.
     public let missing: [Roster.Entry]
+    /// Roster rows that two students fit, or that an ambiguous student's identifier fits: whose they are is not
+    /// known, so they never get a score, not even 0.
+    public let unresolved: [(entry: Roster.Entry, students: [String])]
     /// Canvas's test student, when it has no submission: listed, never an error.
     public let testStudents: [Roster.Entry]
 
@@ -196,6 +203,7 @@ public struct RosterMatch: Sendable {
         var chosen: [(student: String, row: Int, key: Roster.Key)] = []
         var unmatched: [Problem] = []
         var ambiguous: [Problem] = []
+        var implicated: [Int: [String]] = [:]
         for student in students {
             var notes: [String] = []
             var found: (Int, Roster.Key)?
@@ -206,6 +214,7 @@ public struct RosterMatch: Sendable {
                     break
                 }
                 if rows.count > 1 {
+                    for row in rows { implicated[row, default: []].append(student) }
                     let lines = rows.map { "line \(roster.entries[$0].line)" }.joined(separator: ", ")
                     notes.append("its \(key.rawValue) fits \(rows.count) roster rows (\(lines))")
                 }
@@ -213,6 +222,7 @@ public struct RosterMatch: Sendable {
             if let (row, key) = found {
                 chosen.append((student, row, key))
             } else if notes.isEmpty {
+                // On no row at all.
                 unmatched.append(
                     Problem(
                         student: student,
@@ -229,6 +239,7 @@ public struct RosterMatch: Sendable {
             let rivals = claims[choice.row]!.map(\.student)
             if rivals.count > 1 {
                 let entry = roster.entries[choice.row]
+                implicated[choice.row, default: []].append(choice.student)
                 ambiguous.append(
                     Problem(
                         student: choice.student,
@@ -241,11 +252,16 @@ public struct RosterMatch: Sendable {
                 pairs.append(Pair(student: choice.student, entry: roster.entries[choice.row], key: choice.key))
             }
         }
-        let paired = Set(chosen.map(\.row))
-        let unpaired = roster.entries.indices.filter { !paired.contains($0) }.map { roster.entries[$0] }
+        let paired = Set(pairs.map(\.entry.line))
+        let unpaired = roster.entries.indices.filter {
+            !paired.contains(roster.entries[$0].line) && implicated[$0] == nil
+        }.map { roster.entries[$0] }
         self.pairs = pairs
         self.unmatched = unmatched
         self.ambiguous = ambiguous
+        unresolved = implicated.keys.sorted().filter { !paired.contains(roster.entries[$0].line) }.map {
+            (roster.entries[$0], Array(Set(implicated[$0]!)).sorted())
+        }
         missing = unpaired.filter { !$0.isCanvasTestStudent }
         testStudents = unpaired.filter(\.isCanvasTestStudent)
     }
