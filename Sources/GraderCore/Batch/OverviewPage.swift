@@ -333,7 +333,8 @@ struct OverviewPage {
             """
             <tr><td class="id">\(escape(change.student))</td>\
             <td>\(escape(change.problem.isEmpty ? change.part : "\(change.problem).\(change.part)"))</td>\
-            <td class="num">\(change.oldScore.map(score) ?? "–")</td><td class="num">\(change.newScore.map(score) ?? "–")</td>\
+            <td class="num">\(change.oldScore.map(score) ?? "–")</td>\
+            <td class="num">\(change.newScore.map(score) ?? "–")</td>\
             <td>\(escape(change.why))</td></tr>
             """
         }
