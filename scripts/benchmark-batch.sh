@@ -64,11 +64,84 @@ for i in $(seq 1 "$N"); do
   fi
 done
 
-# One timed batch run; prints "seconds peak-kilobytes".
+# One timed batch run; prints "seconds peak-kilobytes". TIMINGS=<file> keeps its --timings breakdown there.
 run() {
   local out=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$GRADER" batch "$@" --out "$out" --quiet >/dev/null 2>&1
+  if [ -n "${TIMINGS:-}" ]; then
+    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$GRADER" batch "$@" --out "$out" --quiet --timings >/dev/null 2>"$TIMINGS"
+    sed -i '/^timings:/,$!d' "$TIMINGS"
+  else
+    /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$GRADER" batch "$@" --out "$out" --quiet >/dev/null 2>&1
+  fi
   cat "$WORK/time.txt"
+}
+
+# The floor: what this class's work costs at the least on this machine, with no isolation between students and
+# nothing done twice. Measured here: ONE compiler call over every distinct student file that compiles (top-level
+# declarations made fileprivate so that they share a module; the experiment problem's files in one whole-module -O
+# call, which the grader cannot use, see docs/batch.md); then, from the optimized run's own --timings, one link per
+# student and one sandboxed run per code part at the grader's mean cost of each, spread over the cores, and the
+# references' phases as they were. Prints the floor and the optimized cold run's ratio to it.
+floor() {
+  local dir=$WORK/floor plain=() optimized=() experiment seen
+  mkdir -p "$dir"
+  experiment=$(grep -l 'kind: experiment' "$PROBLEMS"/*/problem.yaml | xargs -n1 dirname | xargs -n1 basename)
+  # Every distinct file a student handed in (each carries its author's name, so only the untouched scaffold is
+  # shared), less those that do not compile (checked once per content, the name line aside): they compile to nothing
+  # the grader runs.
+  seen=" "
+  local good=" " bad=" "
+  for file in "$CLASS"/*/*.swift; do
+    local sum name target
+    sum=$(md5sum < "$file" | cut -c1-16)
+    name=$(basename "$file" .swift)
+    case "$seen" in *" $sum "*) continue ;; esac
+    seen="$seen$sum "
+    local content
+    content=$(sed 1d "$file" | md5sum | cut -c1-16)
+    case "$bad" in *" $content "*) continue ;; esac
+    case "$good" in
+      *" $content "*) ;;
+      *)
+        if (cd "$dir" && sed 1d "$file" > check.swift && swiftc -typecheck -parse-as-library check.swift) >/dev/null 2>&1 \
+          && ! grep -q 'fatalError("TODO' "$file"; then
+          good="$good$content "
+        else
+          bad="$bad$content "
+          continue
+        fi
+        ;;
+    esac
+    target=$dir/f-$name-$sum.swift
+    sed -e 's/^func /fileprivate func /' -e 's/^struct /fileprivate struct /' "$file" > "$target"
+    if printf '%s\n' $experiment | grep -qx "$name"; then optimized+=("$target"); else plain+=("$target"); fi
+  done
+  local started ended compile_s
+  started=$(date +%s.%N)
+  (cd "$dir" && swiftc -Onone -wmo -num-threads "$(nproc)" -parse-as-library -module-name Floor -c "${plain[@]}") \
+    >/dev/null 2>"$dir/plain.log" || { echo "floor: the one -Onone call failed"; head -5 "$dir/plain.log"; }
+  if [ ${#optimized[@]} -gt 0 ]; then
+    (cd "$dir" && swiftc -O -wmo -num-threads "$(nproc)" -parse-as-library -module-name FloorO -c "${optimized[@]}") \
+      >/dev/null 2>"$dir/optimized.log" || { echo "floor: the one -O call failed"; head -5 "$dir/optimized.log"; }
+  fi
+  ended=$(date +%s.%N)
+  compile_s=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.2f", b - a }')
+  local parts
+  parts=$(grep -hE '^    kind: (snippet|experiment)' "$PROBLEMS"/*/problem.yaml | wc -l)
+  awk -v compile="$compile_s" -v n="$N" -v parts="$parts" -v cores="$(nproc)" -v cold="$cold" \
+    -v files="$(( ${#plain[@]} + ${#optimized[@]} ))" '
+    /^  ld.lld, sandboxed / { link = $(NF - 2); gsub(/[()]/, "", link) }
+    /^  student code, sandboxed run / { run = $(NF - 2); gsub(/[()]/, "", run) }
+    /^  references \(once per problem\)/ { references += $(NF - 1) }
+    /^  answer keys of every variant/ { references += $(NF - 1) }
+    END {
+      links = n * link / cores; runs = n * parts * run / cores
+      total = compile + links + runs + references
+      printf "floor: %.1f s = one compiler call over %d distinct files %.1f s + %d links %.1f s + %d x %d runs %.1f s " \
+        "(%.3f and %.3f s each, over %d cores) + references %.1f s\n", total, files, compile, n, links, n, parts, runs,
+        link, run, cores, references
+      printf "optimized cold / floor: %.1fx\n", cold / total
+    }' "$WORK/timings.txt"
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
@@ -78,8 +151,11 @@ if [ -z "${SKIP_NAIVE:-}" ]; then
   read -r naive naive_kb < <(run "$WORK/out-naive" "$CLASS" --cache "$WORK/cache-naive" --problems "$PROBLEMS" --compile-one-by-one --no-result-cache)
   echo "naive     (one compiler call per file, empty cache): ${naive} s, $(rate "$N" "$naive") students/s, peak ${naive_kb} KB"
 fi
-read -r cold cold_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS")
+read -r cold cold_kb < <(TIMINGS=$WORK/timings.txt run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS")
 echo "optimized (shared compiler calls, empty cache):      ${cold} s, $(rate "$N" "$cold") students/s, peak ${cold_kb} KB"
+echo "where the optimized cold run's time went (grader batch --timings):"
+sed 's/^/    /' "$WORK/timings.txt"
+floor
 read -r warm warm_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS")
 echo "warm rerun (nothing changed):                        ${warm} s, $(rate "$N" "$warm") students/s, peak ${warm_kb} KB"
 read -r nosim nosim_kb < <(run "$WORK/out-opt" "$CLASS" --cache "$WORK/cache-opt" --problems "$PROBLEMS" --no-similarity)

@@ -69,6 +69,14 @@ struct Batch: ParsableCommand {
     @Flag(name: .long, help: "Print no progress.")
     var quiet = false
 
+    @Flag(
+        name: .long,
+        help: """
+            Print on stderr where the time went: each phase's wall time, then every kind of child process (compiler \
+            calls, links, sandboxed runs) and cache access, with counts and summed seconds.
+            """)
+    var timings = false
+
     @Flag(name: .long, help: "Grade even without the namespace sandbox (every report says so; not for final grades).")
     var allowUnsandboxed = false
 
@@ -82,6 +90,18 @@ struct Batch: ParsableCommand {
     var keepHigher = false
 
     @OptionGroup var grading: GradingFlags
+
+    /// Prints the shared `TimeLedger` on stderr: phases (wall), then processes and cache access (summed over jobs).
+    func printTimings(total: Double) {
+        let ledger = TimeLedger.shared
+        var lines = [String(format: "timings: %.2f s in the batch run", total), "phases (wall time):"]
+        lines += ledger.table(prefix: "phase: ")
+        lines += ["steps (wall time; a student's reports summed over jobs):"] + ledger.table(prefix: "step: ")
+        lines += ["child processes (summed over jobs):"] + ledger.table(prefix: "process: ")
+        lines += ["compiler calls (summed over jobs):"] + ledger.table(prefix: "compile: ")
+        lines += ["cache (summed over jobs):"] + ledger.table(prefix: "cache: ")
+        printError(lines.joined(separator: "\n"))
+    }
 
     func validate() throws {
         if let shard, Shard(parsing: shard) == nil {
@@ -134,6 +154,8 @@ struct Batch: ParsableCommand {
         }
         let progress = BatchProgress(isTerminal: isatty(2) == 1)
         let report: ClassReport
+        let clock = ContinuousClock()
+        let started = clock.now
         do {
             report = try BatchRunner(session: session, options: batch).run { done, total in
                 if !quiet { progress.update(done: done, total: total) }
@@ -142,6 +164,7 @@ struct Batch: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
+        if timings { printTimings(total: TimeLedger.seconds(started.duration(to: clock.now))) }
         let summary = report.summary()
         if session.sandbox.status.mode == .rlimitsOnly { printError("warning: \(session.sandbox.status.note)") }
         print(

@@ -83,31 +83,44 @@ public struct BatchRunner: Sendable {
 
     /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
-        let students = try self.students()
+        let ledger = TimeLedger.shared
+        let students = try ledger.measure("phase: list students, read their folders") { try self.students() }
         // A previous run's grades in the same folder make this run a regrade: what changed is listed, and
         // --keep-higher keeps the higher grade.
         let previousRun = try ClassReport.previousRun(in: options.output)
         let previous = previousRun.reports.filter { options.shard?.contains($0.key) ?? true }
-        let submissions = parallelMap(count: students.count, width: options.jobs) { index in
-            // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another variant.
-            var submission = Submission.load(
-                folder: (options.root as NSString).appendingPathComponent(students[index]), problems: session.problems)
-            submission.student = students[index]
-            submission.studentFromOutside = true
-            return submission
+        let submissions = ledger.measure("phase: list students, read their folders") {
+            parallelMap(count: students.count, width: options.jobs) { index in
+                // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another
+                // variant.
+                var submission = Submission.load(
+                    folder: (options.root as NSString).appendingPathComponent(students[index]),
+                    problems: session.problems)
+                submission.student = students[index]
+                submission.studentFromOutside = true
+                return submission
+            }
         }
         // What each student still needs graded, found once; then references for those problems, in parallel.
-        let pending: [[Problem]] = parallelMap(count: submissions.count, width: options.jobs) { index in
-            session.problems.problems.filter { session.cachedGrade(problem: $0, submission: submissions[index]) == nil }
+        let pending: [[Problem]] = ledger.measure("phase: look up cached grades") {
+            parallelMap(count: submissions.count, width: options.jobs) { index in
+                session.problems.problems.filter {
+                    session.cachedGrade(problem: $0, submission: submissions[index]) == nil
+                }
+            }
         }
         let needed = session.problems.problems.filter { problem in
             pending.contains { $0.contains { $0.id == problem.id } }
         }
-        session.prepareReferences(needed, width: options.jobs)
+        ledger.measure("phase: references (once per problem)") {
+            session.prepareReferences(needed, width: options.jobs)
+        }
         // Every student's variant of the numbers at once: one reference run per answer expression for the class.
-        try session.prepareVariants(for: submissions)
-        let prebuilt =
+        try ledger.measure("phase: answer keys of every variant") { try session.prepareVariants(for: submissions) }
+        let prebuilt = ledger.measure("phase: shared compile and links") {
             options.sharedCompile ? sharedCompile(submissions, pending: pending) : submissions.map { _ in nil }
+        }
+        let grading = ContinuousClock.now
         let done = Locked(0)
         let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) {
             index in
@@ -135,7 +148,7 @@ public struct BatchRunner: Sendable {
                 if options.keepHigher, let old = previous[student], old.total > report.total + 1e-9 {
                     report.keptHigher = KeptGrade(total: old.total, regraded: report.total)
                 }
-                try write(report, student: student)
+                try ledger.measure("step: write a student's reports") { try write(report, student: student) }
                 result = .success(report)
             } catch let error as GraderError {
                 result = .failure(error)
@@ -150,14 +163,21 @@ public struct BatchRunner: Sendable {
             return result
         }
         // A broken reference or an unwritable output folder is the grader's fault, not a student's: stop loudly.
+        ledger.add("phase: grade (runs, checks, reports)", seconds: TimeLedger.seconds(grading.duration(to: .now)))
         let reports = try results.map { try $0.get() }
         var similarity = ClassSimilarity()
+        let comparing = ContinuousClock.now
         if let threshold = options.similarityThreshold {
             let code = try keepCode(students: students)
             similarity = ClassSimilarity(problems: session.problems, students: students, threshold: threshold) {
                 code[$0]?[$1.id]
             }
         }
+        if options.similarityThreshold != nil {
+            ledger.add("phase: similarity", seconds: TimeLedger.seconds(comparing.duration(to: .now)))
+        }
+        let writing = ContinuousClock.now
+        defer { ledger.add("phase: class reports", seconds: TimeLedger.seconds(writing.duration(to: .now))) }
         var classReport = ClassReport(
             students: Array(zip(students, reports)), shard: options.shard, similarity: similarity,
             similarityThreshold: options.similarityThreshold ?? SimilarityDetector.defaultThreshold)

@@ -77,6 +77,18 @@ struct SnippetChecker: Sendable {
                     problem_.missing ? ["Run `grader init` to create the file with the expected signatures."] : []))
         }
 
+        // The starter code `grader init` wrote, unchanged: every function stops at its `fatalError("TODO")` on
+        // every trial, so it is graded as nothing handed in, without a compile or a run (a crash a trial, each
+        // trial in a process of its own, was a tenth of a class's runs).
+        if let starter = Scaffold.starterCode(of: problem), source.elementsEqual(starter.utf8) {
+            return decided(
+                all(
+                    .missing, .missing,
+                    "\(fileName) is the starter code `grader init` wrote, unchanged: nothing to grade yet",
+                    ["Replace each `fatalError(\"TODO: ...\")` with your implementation."]),
+                source: source)
+        }
+
         // Compile; a function that is missing or has another signature costs only its own part.
         var remaining = parts
         var grades: [String: PartGrade] = [:]

@@ -59,6 +59,8 @@ public final class GradingSession: @unchecked Sendable {
     private let variantKeys = Locked([String: [String: AnswerKey]]())
     /// Why the reference failed on a variant (by problem and variant digest), when it failed on that one alone.
     private let variantFailures = Locked([String: String]())
+    /// Problems whose stored variant keys (`variantStorePath`) this session has read into `variantKeys`.
+    private let variantStoresRead = Locked(Set<String>())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
@@ -334,8 +336,10 @@ public final class GradingSession: @unchecked Sendable {
             let grade = try pending.finish()
             // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again.
             guard !grade.parts.contains(where: { $0.outcome == .graderError }) else { return grade }
-            if let data = try? JSONEncoder().encode(grade) {
-                try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+            TimeLedger.shared.measure("cache: write a grade") {
+                if let data = try? JSONEncoder().encode(grade) {
+                    try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+                }
             }
             return grade
         }
@@ -352,8 +356,10 @@ public final class GradingSession: @unchecked Sendable {
     public func cachedGrade(problem: Problem, submission: Submission) -> ProblemGrade? {
         guard options.cachesResults, runsCode(problem, submission) else { return nil }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
-        guard let data = FileBytes.read(path) else { return nil }
-        return try? JSONDecoder().decode(ProblemGrade.self, from: data)
+        return TimeLedger.shared.measure("cache: read a grade") {
+            guard let data = FileBytes.read(path) else { return nil }
+            return try? JSONDecoder().decode(ProblemGrade.self, from: data)
+        }
     }
 
     /// Short digests of what `problem`'s grade for `submission` rests on, which a batch keeps so that the next run
@@ -544,18 +550,17 @@ public final class GradingSession: @unchecked Sendable {
         let lock = referenceLocks[problem.id] ?? NSLock()
         lock.lock()
         defer { lock.unlock() }
+        if variantStoresRead.withLock({ $0.insert(problem.id).inserted }) {
+            let stored = readVariantStore(problem)
+            variantKeys.withLock { known in
+                for (digest, keys) in stored { known["\(problem.id)/\(digest)"] = keys.mapValues(AnswerKey.init) }
+            }
+        }
         var seen = Set<String>()
         var missing: [ParameterValues] = []
         for variant in variants where seen.insert(variant.digest).inserted {
             let key = "\(problem.id)/\(variant.digest)"
             if variantKeys.withLock({ $0[key] }) != nil || variantFailures.withLock({ $0[key] }) != nil { continue }
-            if keepsFilesFromStudents,
-                let data = FileBytes.read(variantKeysPath(problem, variant)),
-                let stored = try? JSONDecoder().decode([String: ReferenceResults.Stored.Key].self, from: data)
-            {
-                variantKeys.withLock { $0[key] = stored.mapValues(AnswerKey.init) }
-                continue
-            }
             missing.append(variant)
         }
         guard !missing.isEmpty else { return }
@@ -565,11 +570,26 @@ public final class GradingSession: @unchecked Sendable {
         }
         for (variant, keys) in computed {
             variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
-            if keepsFilesFromStudents,
-                let data = try? JSONEncoder().encode(keys.mapValues(ReferenceResults.Stored.Key.init))
-            {
-                try? Reporters.write(String(decoding: data, as: UTF8.self), to: variantKeysPath(problem, variant))
+        }
+        guard keepsFilesFromStudents else { return }
+        // One file per problem for every variant: read again, so that what another grader stored meanwhile stays.
+        TimeLedger.shared.measure("cache: write a problem's variant answer keys") {
+            var store = readVariantStore(problem)
+            for (variant, keys) in computed {
+                store[variant.digest] = keys.mapValues(ReferenceResults.Stored.Key.init)
             }
+            if let data = try? JSONEncoder().encode(store) {
+                try? Reporters.write(String(decoding: data, as: UTF8.self), to: variantStorePath(problem))
+            }
+        }
+    }
+
+    /// The answer keys of every variant of `problem` stored in the cache, by variant digest; empty when none are
+    /// (or when the sandbox cannot keep student code from the cache, which then is not trusted).
+    private func readVariantStore(_ problem: Problem) -> [String: [String: ReferenceResults.Stored.Key]] {
+        TimeLedger.shared.measure("cache: read a problem's variant answer keys") {
+            guard keepsFilesFromStudents, let data = FileBytes.read(variantStorePath(problem)) else { return [:] }
+            return (try? JSONDecoder().decode([String: [String: ReferenceResults.Stored.Key]].self, from: data)) ?? [:]
         }
     }
 
@@ -607,10 +627,9 @@ public final class GradingSession: @unchecked Sendable {
         }
     }
 
-    /// Where the answer keys of one variant are cached, next to the problem's reference results.
-    private func variantKeysPath(_ problem: Problem, _ variant: ParameterValues) -> String {
-        let definition = definitionDigests[problem.id] ?? problem.id
-        return "\(options.cacheDirectory)/references/\(definition).variant-\(variant.digest).json"
+    /// Where the answer keys of every variant of `problem` are cached, next to the problem's reference results.
+    private func variantStorePath(_ problem: Problem) -> String {
+        "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variants.json"
     }
 
     /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.

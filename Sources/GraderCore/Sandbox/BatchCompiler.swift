@@ -167,7 +167,10 @@ struct BatchCompiler {
     /// Builds a binary for each submission (a map from problem id to the bytes of its Swift file); `nil` where
     /// none of its files could be built this way.
     func build(_ submissions: [[String: [UInt8]]]) -> [PrebuiltBinary?] {
-        guard !submissions.isEmpty, let harness = try? harnessObject() else { return submissions.map { _ in nil } }
+        // A class with no Swift files to build (answers only, or every grade cached) needs no harness either.
+        guard submissions.contains(where: { !$0.isEmpty }), let harness = try? harnessObject() else {
+            return submissions.map { _ in nil }
+        }
         try? FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
         // One unit per distinct (problem, file): identical files are compiled once.
         var units: [String: (problem: Problem, source: [UInt8])] = [:]
@@ -184,7 +187,11 @@ struct BatchCompiler {
         guard let support = try? supportObject() else { return submissions.map { _ in nil } }
         let allUnits = units
         let pending = units.keys.sorted().filter { !exists($0 + ".o") && !exists($0 + ".single") }
-        compile(pending.map { ($0, units[$0]!.problem, units[$0]!.source) })
+        TimeLedger.shared.measure("step: shared compiler calls") {
+            compile(pending.map { ($0, units[$0]!.problem, units[$0]!.source) })
+        }
+        let linking = ContinuousClock.now
+        defer { TimeLedger.shared.add("step: links", seconds: TimeLedger.seconds(linking.duration(to: .now))) }
         return parallelMap(count: keyed.count, width: jobs) { index -> PrebuiltBinary? in
             let built = keyed[index].filter { exists($0.value + ".o") }
             guard !built.isEmpty else { return nil }
@@ -360,7 +367,12 @@ struct BatchCompiler {
                 : SnippetBuilder.flags
                     + ["-wmo", "-num-threads", "2", "-parse-as-library", "-c", "__grader_support.swift"])
             + units.map { "\($0.key).swift" }
-        guard let outcome = try? builder.compile(arguments, in: space, seconds: compileSeconds) else {
+        let label = "compile: shared call \(optimized ? "with -O" : "without -O")"
+        for _ in units { TimeLedger.shared.add(label + ", files given", seconds: 0) }
+        guard
+            let outcome = try? TimeLedger.shared.measure(
+                label, { try builder.compile(arguments, in: space, seconds: compileSeconds) })
+        else {
             return .failed(blamed: [])
         }
         if outcome.succeeded {

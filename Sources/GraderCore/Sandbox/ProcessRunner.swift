@@ -28,6 +28,8 @@ public struct ProcessRequest: Sendable {
     /// kill. bubblewrap's outer process exits only after every process of its PID namespace is gone, so with this
     /// the run returns when nothing of the sandbox is left, not while the kernel is still tearing it down.
     public var stopsThroughChildren = false
+    /// What the run is for, the label under which `TimeLedger.shared` counts its duration.
+    public var purpose = "other"
 
     public init(executable: String, arguments: [String]) {
         self.executable = executable
@@ -181,7 +183,8 @@ public enum ProcessRunner {
         if exited == nil { while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {} }
         outcome.termination = decode(waitStatus)
         let elapsed = start.duration(to: clock.now)
-        outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        outcome.seconds = TimeLedger.seconds(elapsed)
+        TimeLedger.shared.add("process: " + request.purpose, seconds: outcome.seconds)
         return outcome
     }
 

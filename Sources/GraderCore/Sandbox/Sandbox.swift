@@ -366,6 +366,7 @@ public final class Sandbox: @unchecked Sendable {
                 ])
         }
         request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
+        request.purpose = owner == .student ? "student code, sandboxed run" : "reference, sandboxed run"
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputKilobytes << 10
         return try execute(request, in: folder)
@@ -392,6 +393,7 @@ public final class Sandbox: @unchecked Sendable {
                 command, folder: folder, limits: Self.launcherLimits(limits), mounts: [], readable: visible + ["/proc"],
                 writable: ["/dev/null"], workingDirectory: folder.path, environment: environment)
         }
+        request.purpose = "\((command.first as NSString?)?.lastPathComponent ?? "tool"), sandboxed"
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputBytes
         request.keptOutput = 256 << 10

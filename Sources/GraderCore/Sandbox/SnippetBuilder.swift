@@ -184,7 +184,9 @@ public struct SnippetBuilder: Sendable {
         // file is reported in the file, never in a shim.
         try space.add(fileName, bytes: source)
         try space.add(Self.shimFileName, bytes: Array(shims.text.utf8))
-        let outcome = try compile(arguments, in: space, seconds: compileSeconds)
+        let outcome = try TimeLedger.shared.measure("compile: a file alone \(optimized ? "with -O" : "without -O")") {
+            try compile(arguments, in: space, seconds: compileSeconds)
+        }
         if outcome.timedOut { return .timedOut(seconds: compileSeconds) }
         var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(
             of: space.path + "/", with: "")
@@ -282,6 +284,7 @@ public struct SnippetBuilder: Sendable {
         var request = ProcessRequest(executable: command[0], arguments: Array(command.dropFirst()))
         request.environment = environment(temporary: folder)
         request.workingDirectory = folder
+        request.purpose = "\((command[0] as NSString).lastPathComponent), trusted input"
         request.wallSeconds = seconds
         request.outputLimit = 16 << 20
         request.keptOutput = 256 << 10

@@ -24,22 +24,27 @@ public enum Scaffold {
                 }
                 answers.append("")
             }
-            let snippets = problem.snippetParts.compactMap { $0.kind.snippet?.signature }
-            if !snippets.isEmpty {
-                var source = [
-                    "// \(problem.title): implement each function below. Helper functions may be added to this file.",
-                    "",
-                ]
-                for signature in snippets {
-                    source.append("\(signature.text) {")
-                    source.append("    fatalError(\"TODO: implement \(signature.name)\")")
-                    source.append("}")
-                    source.append("")
-                }
-                files.append((problem.snippetFileName, source.joined(separator: "\n")))
-            }
+            if let source = starterCode(of: problem) { files.append((problem.snippetFileName, source)) }
         }
         return [("answers.yaml", answers.joined(separator: "\n"))] + files
+    }
+
+    /// The Swift file the scaffold holds for `problem`: each function's signature, with a body that stops at
+    /// `fatalError("TODO: ...")`; `nil` when the problem has no functions.
+    public static func starterCode(of problem: Problem) -> String? {
+        let snippets = problem.snippetParts.compactMap { $0.kind.snippet?.signature }
+        guard !snippets.isEmpty else { return nil }
+        var source = [
+            "// \(problem.title): implement each function below. Helper functions may be added to this file.",
+            "",
+        ]
+        for signature in snippets {
+            source.append("\(signature.text) {")
+            source.append("    fatalError(\"TODO: implement \(signature.name)\")")
+            source.append("}")
+            source.append("")
+        }
+        return source.joined(separator: "\n")
     }
 
     /// Writes the scaffold into `folder`, leaving existing files alone unless `overwrite`; returns what it wrote.

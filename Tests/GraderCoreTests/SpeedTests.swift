@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import GraderCore
+
+@Suite("Where the time goes, and work the grader no longer does twice")
+struct SpeedTests {
+    @Test("the time ledger sums each label's occurrences, in the order first seen, and prints a table")
+    func ledger() {
+        let ledger = TimeLedger()
+        ledger.add("process: b", seconds: 0.25)
+        ledger.add("phase: a", seconds: 2)
+        ledger.add("process: b", seconds: 0.75)
+        let value = ledger.measure("cache: c") { 42 }
+        #expect(value == 42)
+        #expect(ledger.entries.map(\.label) == ["process: b", "phase: a", "cache: c"])
+        #expect(ledger.entries[0].entry == TimeLedger.Entry(count: 2, seconds: 1))
+        #expect(ledger.entries[2].entry.count == 1 && ledger.entries[2].entry.seconds >= 0)
+        let table = ledger.table(prefix: "process: ")
+        #expect(table.count == 1)
+        #expect(table[0].hasPrefix("  b "))
+        #expect(table[0].contains("2x") && table[0].contains("1.00 s") && table[0].contains("(0.500 s each)"))
+        #expect(
+            ledger.table(prefix: "phase: ")[0].contains("2.00 s")
+                && !ledger.table(prefix: "phase: ")[0].contains("each"))
+        ledger.reset()
+        #expect(ledger.entries.isEmpty)
+    }
+
+    @Test("the starter code handed in unchanged is nothing handed in, graded without a compile or a run")
+    func unchangedStarterCode() throws {
+        let session = TestSupport.session
+        let problem = try #require(session.problems.problem("variance-recursion"))
+        let starter = try #require(Scaffold.starterCode(of: problem))
+        #expect(starter.contains("fatalError(\"TODO: implement outputVariance\")"))
+        let folder = NSTemporaryDirectory() + "grader-starter-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let file = folder + "/" + problem.snippetFileName
+        try Data(starter.utf8).write(to: URL(fileURLWithPath: file))
+        let unchanged = try #require(
+            session.grade(folder: folder).problems.first { $0.id == problem.id }?.parts.first {
+                $0.id == "outputVariance"
+            })
+        // A run would have crashed on every trial (outcome crash, with the printed fatal error); none happened.
+        #expect(unchanged.outcome == .missing)
+        #expect(unchanged.score == 0)
+        #expect(unchanged.message.contains("starter code `grader init` wrote, unchanged"))
+        #expect(unchanged.output == nil)
+
+        // One byte more and it is the student's own code again: compiled and run, and it crashes as written.
+        try Data((starter + " ").utf8).write(to: URL(fileURLWithPath: file))
+        let edited = try #require(
+            session.grade(folder: folder).problems.first { $0.id == problem.id }?.parts.first {
+                $0.id == "outputVariance"
+            })
+        #expect(edited.outcome == .crash)
+        #expect(edited.score == 0)
+    }
+
+    @Test("every variant's answer keys of a problem are one cache file, which a later session reads back")
+    func variantKeysInOneFile() throws {
+        let root = NSTemporaryDirectory() + "grader-variant-store-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let problems = root + "/problems"
+        try FileManager.default.createDirectory(atPath: problems, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: TestSupport.packageRoot + "/problems/hw6/variance-recursion",
+            toPath: problems + "/variance-recursion")
+        try Data("title: T\nproblems: [variance-recursion]\n".utf8).write(
+            to: URL(fileURLWithPath: problems + "/assignment.yaml"))
+        var options = GradingOptions()
+        options.problemsDirectory = problems
+        options.cacheDirectory = root + "/cache"
+        let first = try GradingSession(options: options)
+        defer { first.close() }
+        let problem = try #require(first.problems.problem("variance-recursion"))
+        let submissions = (1...12).map { index -> Submission in
+            var submission = Submission.load(folder: root + "/none", problems: first.problems)
+            submission.student = "student-\(index)"
+            submission.studentFromOutside = true
+            return submission
+        }
+        try first.prepareVariants(for: submissions)
+        let variants = Set(try submissions.map { try first.variant(of: problem, for: $0).digest })
+        let files = try FileManager.default.contentsOfDirectory(atPath: root + "/cache/references")
+        let stores = files.filter { $0.hasSuffix(".variants.json") }
+        #expect(stores.count == 1)
+        #expect(!files.contains { $0.contains(".variant-") })
+        let path = root + "/cache/references/" + stores[0]
+        var stored = try JSONDecoder().decode(
+            [String: [String: ReferenceResults.Stored.Key]].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(Set(stored.keys) == variants)
+
+        // A later session takes the keys from the file, not from a run of the reference: what the file says is
+        // what it gets (the file is the grader's own, in a cache no student code can reach).
+        let digest = try first.variant(of: problem, for: submissions[0]).digest
+        let part = try #require(stored[digest]?.keys.first)
+        let original = try #require(stored[digest]?[part])
+        stored[digest]?[part] = ReferenceResults.Stored.Key(
+            expected: .double(12345), mistakeValues: original.mistakeValues, mistakeFeedback: original.mistakeFeedback)
+        try JSONEncoder().encode(stored).write(to: URL(fileURLWithPath: path))
+        let second = try GradingSession(options: options)
+        defer { second.close() }
+        try second.prepareVariants(for: submissions)
+        let keys = try second.referenceResults(
+            for: problem, variant: try second.variant(of: problem, for: submissions[0]))
+        #expect(keys.answerKeys[part]?.expected == .double(12345))
+    }
+}
