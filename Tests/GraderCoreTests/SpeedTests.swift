@@ -84,27 +84,44 @@ struct SpeedTests {
         try first.prepareVariants(for: submissions)
         let variants = Set(try submissions.map { try first.variant(of: problem, for: $0).digest })
         let files = try FileManager.default.contentsOfDirectory(atPath: root + "/cache/references")
-        let stores = files.filter { $0.hasSuffix(".variants.json") }
+        let stores = files.filter { $0.hasSuffix(".variants.jsonl") }
         #expect(stores.count == 1)
         #expect(!files.contains { $0.contains(".variant-") })
         let path = root + "/cache/references/" + stores[0]
-        var stored = try JSONDecoder().decode(
-            [String: [String: ReferenceResults.Stored.Key]].self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(Set(stored.keys) == variants)
+        let decoder = JSONDecoder()
+        var lines = try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: 0x0A).map {
+            try decoder.decode(GradingSession.StoredVariant.self, from: $0)
+        }
+        #expect(Set(lines.map(\.variant)) == variants)
+        #expect(lines.count == variants.count)
 
         // A later session takes the keys from the file, not from a run of the reference: what the file says is
-        // what it gets (the file is the grader's own, in a cache no student code can reach).
+        // what it gets (the file is the grader's own, in a cache no student code can reach). A line cut short, as
+        // by a crash mid-write, costs its own variant only, which is computed and appended again.
         let digest = try first.variant(of: problem, for: submissions[0]).digest
-        let part = try #require(stored[digest]?.keys.first)
-        let original = try #require(stored[digest]?[part])
-        stored[digest]?[part] = ReferenceResults.Stored.Key(
+        let index = try #require(lines.firstIndex { $0.variant == digest })
+        let part = try #require(lines[index].keys.keys.first)
+        let original = try #require(lines[index].keys[part])
+        var keys = lines[index].keys
+        keys[part] = ReferenceResults.Stored.Key(
             expected: .double(12345), mistakeValues: original.mistakeValues, mistakeFeedback: original.mistakeFeedback)
-        try JSONEncoder().encode(stored).write(to: URL(fileURLWithPath: path))
+        lines[index] = GradingSession.StoredVariant(variant: digest, keys: keys)
+        let cut = try #require(lines.firstIndex { $0.variant != digest })
+        let encoded = try lines.enumerated().map { position, line -> Data in
+            let data = try JSONEncoder().encode(line)
+            return position == cut ? data.prefix(data.count / 2) : data
+        }
+        try Data(encoded.joined(separator: Data([0x0A])) + [0x0A]).write(to: URL(fileURLWithPath: path))
         let second = try GradingSession(options: options)
         defer { second.close() }
         try second.prepareVariants(for: submissions)
-        let keys = try second.referenceResults(
+        let read = try second.referenceResults(
             for: problem, variant: try second.variant(of: problem, for: submissions[0]))
-        #expect(keys.answerKeys[part]?.expected == .double(12345))
+        #expect(read.answerKeys[part]?.expected == .double(12345))
+        let recomputed = try Data(contentsOf: URL(fileURLWithPath: path)).split(separator: 0x0A).compactMap {
+            try? decoder.decode(GradingSession.StoredVariant.self, from: $0)
+        }
+        #expect(recomputed.last?.variant == lines[cut].variant)
+        #expect(Set(recomputed.map(\.variant)) == variants)
     }
 }

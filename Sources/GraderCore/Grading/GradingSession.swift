@@ -572,24 +572,56 @@ public final class GradingSession: @unchecked Sendable {
             variantKeys.withLock { $0["\(problem.id)/\(variant.digest)"] = keys }
         }
         guard keepsFilesFromStudents else { return }
-        // One file per problem for every variant: read again, so that what another grader stored meanwhile stays.
-        TimeLedger.shared.measure("cache: write a problem's variant answer keys") {
-            var store = readVariantStore(problem)
+        // One file per problem for every variant, a line each, appended in one write: graders that share the cache
+        // add their lines side by side, and a line cut short (a crash mid-write) fails to decode and is computed again.
+        TimeLedger.shared.measure("cache: append a problem's variant answer keys") {
+            let encoder = JSONEncoder()
+            var lines: [UInt8] = []
             for (variant, keys) in computed {
-                store[variant.digest] = keys.mapValues(ReferenceResults.Stored.Key.init)
+                let line = StoredVariant(variant: variant.digest, keys: keys.mapValues(ReferenceResults.Stored.Key.init))
+                guard let data = try? encoder.encode(line) else { continue }
+                lines += data
+                lines.append(0x0A)
             }
-            if let data = try? JSONEncoder().encode(store) {
-                try? Reporters.write(String(decoding: data, as: UTF8.self), to: variantStorePath(problem))
-            }
+            try? Self.append(lines, to: variantStorePath(problem))
         }
     }
 
+    /// One line of a problem's variant store: a variant's digest and its answer keys.
+    struct StoredVariant: Codable {
+        let variant: String
+        let keys: [String: ReferenceResults.Stored.Key]
+    }
+
     /// The answer keys of every variant of `problem` stored in the cache, by variant digest; empty when none are
-    /// (or when the sandbox cannot keep student code from the cache, which then is not trusted).
+    /// (or when the sandbox cannot keep student code from the cache, which then is not trusted). Lines that do not
+    /// decode are skipped: their variants are computed again.
     private func readVariantStore(_ problem: Problem) -> [String: [String: ReferenceResults.Stored.Key]] {
         TimeLedger.shared.measure("cache: read a problem's variant answer keys") {
             guard keepsFilesFromStudents, let data = FileBytes.read(variantStorePath(problem)) else { return [:] }
-            return (try? JSONDecoder().decode([String: [String: ReferenceResults.Stored.Key]].self, from: data)) ?? [:]
+            let decoder = JSONDecoder()
+            var store: [String: [String: ReferenceResults.Stored.Key]] = [:]
+            for line in data.split(separator: 0x0A) {
+                if let stored = try? decoder.decode(StoredVariant.self, from: line) { store[stored.variant] = stored.keys }
+            }
+            return store
+        }
+    }
+
+    /// Appends `bytes` to the file at `path` (created, with its folder, when missing) in one `write`.
+    static func append(_ bytes: [UInt8], to path: String) throws {
+        guard !bytes.isEmpty else { return }
+        var fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0, errno == ENOENT {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        }
+        guard fd >= 0 else { throw GraderError.io(path: path, reason: String(cString: strerror(errno))) }
+        defer { _ = Foundation.close(fd) }
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress!, $0.count) }
+        guard written == bytes.count else {
+            throw GraderError.io(path: path, reason: "only \(written) of \(bytes.count) bytes written")
         }
     }
 
@@ -629,7 +661,7 @@ public final class GradingSession: @unchecked Sendable {
 
     /// Where the answer keys of every variant of `problem` are cached, next to the problem's reference results.
     private func variantStorePath(_ problem: Problem) -> String {
-        "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variants.json"
+        "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variants.jsonl"
     }
 
     /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.
