@@ -578,7 +578,8 @@ public final class GradingSession: @unchecked Sendable {
             let encoder = JSONEncoder()
             var lines: [UInt8] = []
             for (variant, keys) in computed {
-                let line = StoredVariant(variant: variant.digest, keys: keys.mapValues(ReferenceResults.Stored.Key.init))
+                let line = StoredVariant(
+                    variant: variant.digest, keys: keys.mapValues(ReferenceResults.Stored.Key.init))
                 guard let data = try? encoder.encode(line) else { continue }
                 lines += data
                 lines.append(0x0A)
@@ -602,7 +603,9 @@ public final class GradingSession: @unchecked Sendable {
             let decoder = JSONDecoder()
             var store: [String: [String: ReferenceResults.Stored.Key]] = [:]
             for line in data.split(separator: 0x0A) {
-                if let stored = try? decoder.decode(StoredVariant.self, from: line) { store[stored.variant] = stored.keys }
+                if let stored = try? decoder.decode(StoredVariant.self, from: line) {
+                    store[stored.variant] = stored.keys
+                }
             }
             return store
         }
