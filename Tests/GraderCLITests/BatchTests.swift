@@ -166,10 +166,24 @@ struct BatchTests {
             })
     }
 
-    @Test("the same inputs give byte-identical reports, and the shared compile grades as one file at a time does")
+    @Test(
+        """
+        the same inputs give byte-identical reports, and the shared compile grades as one file at a time does; \
+        --timings says where the time went, on stderr only
+        """)
     func deterministic() throws {
         let root = try Self.makeClass("same")
-        let first = try CLI.grader(["batch", root, "--out", root + "-a", "--cache", root + "-cache-a", "--quiet"])
+        let first = try CLI.grader([
+            "batch", root, "--out", root + "-a", "--cache", root + "-cache-a", "--quiet", "--timings",
+        ])
+        for section in ["phases (wall time):", "child processes (summed over jobs):", "compiler calls", "cache ("] {
+            #expect(first.stderr.contains(section), "\(first.stderr)")
+        }
+        // Every student with code had runs, and every student's shared objects were linked: counts, not guesses.
+        for counted in [#"student code, sandboxed run +[1-9][0-9]*x"#, #"shared call without -O +[1-9][0-9]*x"#] {
+            #expect(first.stderr.range(of: counted, options: .regularExpression) != nil, "\(counted)")
+        }
+        #expect(!first.stdout.contains("phases"))
         let second = try CLI.grader([
             "batch", root, "--out", root + "-b", "--cache", root + "-cache-b", "--quiet", "--compile-one-by-one",
         ])
