@@ -84,23 +84,25 @@ public struct BatchRunner: Sendable {
     /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
         let ledger = TimeLedger.shared
-        let students = try ledger.measure("phase: list students, read their folders") { try self.students() }
+        let reading = ContinuousClock.now
+        let students = try self.students()
         // A previous run's grades in the same folder make this run a regrade: what changed is listed, and
         // --keep-higher keeps the higher grade.
         let previousRun = try ClassReport.previousRun(in: options.output)
         let previous = previousRun.reports.filter { options.shard?.contains($0.key) ?? true }
-        let submissions = ledger.measure("phase: list students, read their folders") {
-            parallelMap(count: students.count, width: options.jobs) { index in
-                // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another
-                // variant.
-                var submission = Submission.load(
-                    folder: (options.root as NSString).appendingPathComponent(students[index]),
-                    problems: session.problems)
-                submission.student = students[index]
-                submission.studentFromOutside = true
-                return submission
-            }
+        let submissions = parallelMap(count: students.count, width: options.jobs) { index in
+            // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another
+            // variant.
+            var submission = Submission.load(
+                folder: (options.root as NSString).appendingPathComponent(students[index]),
+                problems: session.problems)
+            submission.student = students[index]
+            submission.studentFromOutside = true
+            return submission
         }
+        ledger.add(
+            "phase: read the students' folders and the previous run",
+            seconds: TimeLedger.seconds(reading.duration(to: .now)))
         // What each student still needs graded, found once; then references for those problems, in parallel.
         let pending: [[Problem]] = ledger.measure("phase: look up cached grades") {
             parallelMap(count: submissions.count, width: options.jobs) { index in
@@ -210,8 +212,9 @@ public struct BatchRunner: Sendable {
             var files: [String: [UInt8]] = [:]
             for problem in problems where problem.snippetParts.contains(where: { session.options.selects(problem, $0) })
             {
-                if case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: submission.folder)
-                {
+                // The starter code unchanged is graded without a build (`SnippetChecker`): nothing to link for it.
+                let read = Submission.readFile(named: problem.snippetFileName, in: submission.folder)
+                if case .success(let bytes) = read, !Scaffold.isStarterCode(bytes, of: problem) {
                     files[problem.id] = bytes
                 }
             }

@@ -80,7 +80,7 @@ struct SnippetChecker: Sendable {
         // The starter code `grader init` wrote, unchanged: every function stops at its `fatalError("TODO")` on
         // every trial, so it is graded as nothing handed in, without a compile or a run (a crash a trial, each
         // trial in a process of its own, was a tenth of a class's runs).
-        if let starter = Scaffold.starterCode(of: problem), source.elementsEqual(starter.utf8) {
+        if Scaffold.isStarterCode(source, of: problem) {
             return decided(
                 all(
                     .missing, .missing,

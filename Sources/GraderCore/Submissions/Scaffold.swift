@@ -47,6 +47,12 @@ public enum Scaffold {
         return source.joined(separator: "\n")
     }
 
+    /// Whether `bytes` are `problem`'s starter code exactly as the scaffold writes it: functions that stop at
+    /// `fatalError("TODO")` on every input, nothing to compile or run.
+    public static func isStarterCode(_ bytes: [UInt8], of problem: Problem) -> Bool {
+        starterCode(of: problem).map { bytes.elementsEqual($0.utf8) } ?? false
+    }
+
     /// Writes the scaffold into `folder`, leaving existing files alone unless `overwrite`; returns what it wrote.
     ///
     /// - Parameters:

@@ -20,11 +20,11 @@ public final class TimeLedger: @unchecked Sendable {
 
     public init() {}
 
-    /// Adds one occurrence of `label` that took `seconds`.
-    public func add(_ label: String, seconds: Double) {
+    /// Adds `count` occurrences of `label` that took `seconds` in all.
+    public func add(_ label: String, count: Int = 1, seconds: Double) {
         state.withLock { state in
             if state.entries[label] == nil { state.order.append(label) }
-            state.entries[label, default: Entry()].count += 1
+            state.entries[label, default: Entry()].count += count
             state.entries[label, default: Entry()].seconds += seconds
         }
     }
