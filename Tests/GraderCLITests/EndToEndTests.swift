@@ -30,6 +30,19 @@ struct EndToEndTests {
         #expect(CLI.parts(json).values.allSatisfy { $0["status"] as? String == "passed" })
     }
 
+    @Test("a cache folder given as a relative path works like an absolute one")
+    func relativeCache() throws {
+        let relative = ".build/grader-relative-cache-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: CLI.root + "/" + relative) }
+        let run = try CLI.grader([
+            "grade", "submissions/hw6/reference", "--problems", "problems/hw6", "--only", "parameter-counts",
+            "--cache", relative,
+        ])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("total: 5/33"))
+        #expect(FileManager.default.fileExists(atPath: CLI.root + "/" + relative + "/references"))
+    }
+
     @Test("alice loses exactly the parts she got wrong, with targeted feedback")
     func alice() throws {
         let (json, _, feedback) = try Self.grade("alice")

@@ -124,4 +124,82 @@ struct SpeedTests {
         #expect(recomputed.last?.variant == lines[cut].variant)
         #expect(Set(recomputed.map(\.variant)) == variants)
     }
+
+    @Test("placeholders are filled in one pass exactly as a replacement per parameter fills them")
+    func placeholderFill() {
+        var values = ParameterValues(isDefault: false)
+        values.append("a", .int(-3))
+        values.append("widths", .array([.int(1), .int(2)]))
+        values.append("x", .double(0.5))
+        // The independent method: one `replacingOccurrences` per parameter, as the grader filled texts before.
+        func sequential(_ text: String) -> String {
+            zip(values.names, values.values).reduce(text) {
+                $0.replacingOccurrences(of: "{{\($1.0)}}", with: $1.1.swiftLiteral)
+            }
+        }
+        let pieces = [
+            "{{", "}}", "{", "}", "a", "widths", "x", "b", " ", "é", "한", "{{a}}", "{{widths}}", "{{x}}", "\n",
+        ]
+        var random = SeededGenerator(seed: 7)
+        var texts = [
+            "", "no placeholder", "{{a}}", "{{{a}}}", "{{a}}{{x}}", "{{b}}", "{{a}", "{{ a }}", "width {{widths}}.",
+        ]
+        for _ in 0..<3000 {
+            let count = Int(random.next() % 12)
+            texts.append((0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined())
+        }
+        for text in texts { #expect(values.fill(text) == sequential(text), "\(text)") }
+        #expect(values.fill("Var with {{widths}} and {{x}}") == "Var with [1, 2] and 0.5")
+    }
+
+    @Test("a student with no code for a problem costs the reference no snippet runs, and is graded the same")
+    func answerKeysWithoutSnippets() throws {
+        let root = NSTemporaryDirectory() + "grader-answers-only-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let problems = root + "/problems"
+        try FileManager.default.createDirectory(atPath: problems, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: TestSupport.packageRoot + "/problems/hw6/variance-recursion",
+            toPath: problems + "/variance-recursion")
+        try Data("title: T\nproblems: [variance-recursion]\n".utf8).write(
+            to: URL(fileURLWithPath: problems + "/assignment.yaml"))
+        let answersOnly = root + "/answers-only"
+        let withCode = root + "/with-code"
+        for folder in [answersOnly, withCode] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data("variance-recursion:\n  output-variance: 0.0844907407\n".utf8).write(
+                to: URL(fileURLWithPath: folder + "/answers.yaml"))
+        }
+        try FileManager.default.copyItem(
+            atPath: TestSupport.packageRoot + "/submissions/hw6/reference/variance-recursion.swift",
+            toPath: withCode + "/variance-recursion.swift")
+        var options = GradingOptions()
+        options.problemsDirectory = problems
+        options.cacheDirectory = root + "/cache"
+        func storedReferences() -> [String] {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: root + "/cache/references")) ?? []
+            return files.filter { $0.hasSuffix(".json") }
+        }
+
+        let lazy = try GradingSession(options: options)
+        defer { lazy.close() }
+        let alone = try lazy.grade(folder: answersOnly)
+        // The answer key came from the reference, and no snippet outputs were computed nor stored as complete.
+        #expect(alone.problems[0].parts.first { $0.id == "output-variance" }?.status == .passed)
+        #expect(alone.problems[0].parts.first { $0.id == "outputVariance" }?.status == .missing)
+        let problem = try #require(lazy.problems.problem("variance-recursion"))
+        #expect(try lazy.referenceResults(for: problem, snippets: false).snippets.isEmpty)
+        #expect(storedReferences().isEmpty)
+        // A student with code in the same session gets the complete results, stored for the next run.
+        let coded = try lazy.grade(folder: withCode)
+        #expect(coded.problems[0].parts.allSatisfy { $0.status == .passed })
+        #expect(storedReferences().count == 1)
+        #expect(try !lazy.referenceResults(for: problem, snippets: false).snippets.isEmpty)
+
+        // The same student graded by a session that computed everything first: the same report.
+        let eager = try GradingSession(options: options)
+        defer { eager.close() }
+        _ = try eager.referenceResults(for: problem)
+        #expect(JSONReporter().render(try eager.grade(folder: answersOnly)) == JSONReporter().render(alone))
+    }
 }

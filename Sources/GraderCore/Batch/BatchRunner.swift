@@ -114,13 +114,19 @@ public struct BatchRunner: Sendable {
         let needed = session.problems.problems.filter { problem in
             pending.contains { $0.contains { $0.id == problem.id } }
         }
+        // The students' code to compile, read once; the references run their snippets' trials only for problems
+        // someone handed in code for (an answers-only class needs the answer keys alone).
+        let code = codeToCompile(submissions, pending: pending)
+        let withCode = Set(code.flatMap(\.keys))
         ledger.measure("phase: references (once per problem)") {
-            session.prepareReferences(needed, width: options.jobs)
+            session.prepareReferences(needed, withCode: withCode, width: options.jobs)
         }
         // Every student's variant of the numbers at once: one reference run per answer expression for the class.
-        try ledger.measure("phase: answer keys of every variant") { try session.prepareVariants(for: submissions) }
+        try ledger.measure("phase: answer keys of every variant") {
+            try session.prepareVariants(for: submissions, width: options.jobs)
+        }
         let prebuilt = ledger.measure("phase: shared compile and links") {
-            options.sharedCompile ? sharedCompile(submissions, pending: pending) : submissions.map { _ in nil }
+            options.sharedCompile ? sharedCompile(code) : submissions.map { _ in nil }
         }
         let grading = ContinuousClock.now
         let done = Locked(0)
@@ -206,20 +212,23 @@ public struct BatchRunner: Sendable {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Builds, in shared compiler calls, the snippet files of every problem whose grade is not already cached.
-    func sharedCompile(_ submissions: [Submission], pending: [[Problem]]) -> [PrebuiltBinary?] {
-        let files: [[String: [UInt8]]] = zip(submissions, pending).map { submission, problems in
+    /// Each student's snippet files (by problem id) that grading compiles and runs: those of the problems whose
+    /// grade is not already cached, less the starter code unchanged, which is graded without a build.
+    func codeToCompile(_ submissions: [Submission], pending: [[Problem]]) -> [[String: [UInt8]]] {
+        parallelMap(count: submissions.count, width: options.jobs) { index in
             var files: [String: [UInt8]] = [:]
-            for problem in problems where problem.snippetParts.contains(where: { session.options.selects(problem, $0) })
-            {
-                // The starter code unchanged is graded without a build (`SnippetChecker`): nothing to link for it.
-                let read = Submission.readFile(named: problem.snippetFileName, in: submission.folder)
-                if case .success(let bytes) = read, !Scaffold.isStarterCode(bytes, of: problem) {
+            for problem in pending[index]
+            where problem.snippetParts.contains(where: { session.options.selects(problem, $0) }) {
+                if let bytes = SnippetChecker.code(of: problem, in: submissions[index].folder) {
                     files[problem.id] = bytes
                 }
             }
             return files
         }
+    }
+
+    /// Builds, in shared compiler calls, the snippet files `codeToCompile` found.
+    func sharedCompile(_ files: [[String: [UInt8]]]) -> [PrebuiltBinary?] {
         let compiler = BatchCompiler(
             builder: session.builder, problems: session.problems, compileSeconds: session.limits.compileSeconds,
             jobs: options.jobs)

@@ -141,11 +141,27 @@ struct SnippetChecker: Sendable {
         var started: [String: (binary: String, expectation: SnippetExpectation, publicRun: PublicRun)] = [:]
         if let binary {
             for part in remaining {
-                let expectation = reference.snippets[part.id]!
+                guard let expectation = reference.snippets[part.id] else {
+                    // Only when the file changed between the grader's two reads of it (it looked like no code).
+                    grades[part.id] = graderError(
+                        part, "the reference's outputs for `\(part.id)` were not computed: grade this folder again")
+                    continue
+                }
                 started[part.id] = (binary, expectation, runPublic(part, binary: binary, expectation: expectation))
             }
         }
         return Pending(checker: self, parts: parts, source: source, graded: grades, started: started)
+    }
+
+    /// The student's file for `problem`'s snippet parts when grading them compiles and runs it: the problem has
+    /// such parts and the file is there, readable, and not the starter code unchanged; `nil` when they are graded
+    /// without code run (and without the reference's outputs).
+    static func code(of problem: Problem, in folder: String) -> [UInt8]? {
+        guard problem.parts.contains(where: \.isSnippet),
+            case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: folder),
+            !Scaffold.isStarterCode(bytes, of: problem)
+        else { return nil }
+        return bytes
     }
 
     /// The line where `func name` is declared in `source`, if it is (line comments are skipped).

@@ -55,6 +55,9 @@ public final class GradingSession: @unchecked Sendable {
     let builder: SnippetBuilder
     public let sandbox: Sandbox
     private let references = Locked([String: Result<ReferenceResults, GraderError>]())
+    /// The answer keys alone of problems for which nobody in this session handed in code (`ReferenceRunner.run`
+    /// without snippets), by problem id; never written to the cache, which holds complete results only.
+    private let answerKeysOnly = Locked([String: Result<ReferenceResults, GraderError>]())
     /// Answer keys of students' variants, by problem id and the variant's digest.
     private let variantKeys = Locked([String: [String: AnswerKey]]())
     /// Why the reference failed on a variant (by problem and variant digest), when it failed on that one alone.
@@ -80,6 +83,9 @@ public final class GradingSession: @unchecked Sendable {
     /// folder (module cache included) removed when it closes.
     public init(options requested: GradingOptions) throws {
         var options = requested
+        // The compiler and the sandboxed runs start in folders of their own: a relative cache would name another
+        // place there (`--cache cache` once failed every reference as "cannot import Foundation").
+        options.cacheDirectory = Self.absolute(options.cacheDirectory)
         problems = try ProblemLoader.load(directory: options.problemsDirectory)
         limits = SandboxLimits().applying(options.limits)
         let swiftc = try SnippetBuilder.findCompiler()
@@ -177,9 +183,17 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.
-    public func prepareReferences(_ problems: [Problem], width: Int) {
-        _ = parallelMap(count: problems.count, width: width) { index in try? self.referenceResults(for: problems[index])
+    /// Problems outside `withCode` (nobody handed in code for them) get their answer keys only.
+    public func prepareReferences(_ problems: [Problem], withCode: Set<String>, width: Int) {
+        _ = parallelMap(count: problems.count, width: width) { index in
+            try? self.referenceResults(for: problems[index], snippets: withCode.contains(problems[index].id))
         }
+    }
+
+    /// `path` made absolute against the current folder, as every child process must read it.
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
     }
 
     /// Releases the sandbox's staging folder.
@@ -409,6 +423,8 @@ public final class GradingSession: @unchecked Sendable {
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var reference = ReferenceResults()
         var variantFault: String?
+        // The reference's snippet outputs only when the student's code will meet them.
+        let snippets = SnippetChecker.code(of: problem, in: submission.folder) != nil
         /// Why the grader's own files failed this problem's answer key (a cache it cannot write), if they did.
         var cacheFault: String?
         let variant: ParameterValues
@@ -426,11 +442,12 @@ public final class GradingSession: @unchecked Sendable {
             if !selected.isEmpty {
                 reference =
                     variantFault == nil
-                    ? try referenceResults(for: problem, variant: variant) : try referenceResults(for: problem)
+                    ? try referenceResults(for: problem, variant: variant, snippets: snippets)
+                    : try referenceResults(for: problem, snippets: snippets)
             }
         } catch GraderError.variantBroken(_, let values, let cause) {
             // The reference failed on this student's numbers alone: the parts that need them cannot be graded.
-            reference = try referenceResults(for: problem)
+            reference = try referenceResults(for: problem, snippets: snippets)
             let detail = cause.split(separator: "\n").first.map(String.init) ?? cause
             variantFault = """
                 the grader could not compute the answer key of student `\(submission.student ?? "?")` for the \
@@ -525,8 +542,10 @@ public final class GradingSession: @unchecked Sendable {
 
     /// The reference's results for one student's variant of `problem`: the snippet expectations, and the answer
     /// keys of the variant.
-    func referenceResults(for problem: Problem, variant: ParameterValues) throws -> ReferenceResults {
-        var results = try referenceResults(for: problem)
+    func referenceResults(for problem: Problem, variant: ParameterValues, snippets: Bool = true) throws
+        -> ReferenceResults
+    {
+        var results = try referenceResults(for: problem, snippets: snippets)
         guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try problem.variant(key: nil))
         else {
             return results
@@ -667,22 +686,38 @@ public final class GradingSession: @unchecked Sendable {
         "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).variants.jsonl"
     }
 
-    /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading.
-    public func prepareVariants(for submissions: [Submission]) throws {
-        for problem in problems.problems where !problem.parameters.isEmpty {
-            // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
-            let variants = try submissions.compactMap { submission -> ParameterValues? in
-                do { return try variant(of: problem, for: submission) } catch GraderError.noVariant { return nil }
-            }
-            do { try prepareVariants(variants, of: problem) } catch GraderError.io {
+    /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading; the
+    /// problems side by side, `width` at a time.
+    public func prepareVariants(for submissions: [Submission], width: Int = 1) throws {
+        let withParameters = problems.problems.filter { !$0.parameters.isEmpty }
+        let outcomes = parallelMap(count: withParameters.count, width: width) { index -> GraderError? in
+            let problem = withParameters[index]
+            do {
+                // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
+                let variants = try submissions.compactMap { submission -> ParameterValues? in
+                    do { return try variant(of: problem, for: submission) } catch GraderError.noVariant { return nil }
+                }
+                try prepareVariants(variants, of: problem)
+            } catch GraderError.io {
                 // The grader's files failed (a cache it cannot write): each student's grading meets the fault
                 // again and reports it on the parts it touches, instead of this stopping the whole class.
+            } catch let error as GraderError {
+                return error
+            } catch {
+                return .referenceBroken(problem: problem.id, detail: "\(error)")
             }
+            return nil
         }
+        // The first problem's fault, as when they were computed one after another.
+        if let fault = outcomes.compactMap({ $0 }).first { throw fault }
     }
 
     /// The reference's answers and snippet outputs for `problem`, computed once per session.
-    func referenceResults(for problem: Problem) throws -> ReferenceResults {
+    ///
+    /// - Parameter snippets: `false` when only the answer keys are needed (the student handed in no code for the
+    ///   problem): complete results are returned when known, else the keys alone, without running the reference
+    ///   on any snippet's trials.
+    func referenceResults(for problem: Problem, snippets: Bool = true) throws -> ReferenceResults {
         // One lock per problem: threads that need the same reference wait for one computation of it.
         let lock = referenceLocks[problem.id] ?? NSLock()
         lock.lock()
@@ -697,10 +732,11 @@ public final class GradingSession: @unchecked Sendable {
             references.withLock { $0[problem.id] = .success(results) }
             return results
         }
+        if !snippets, let keys = answerKeysOnly.withLock({ $0[problem.id] }) { return try keys.get() }
         let result: Result<ReferenceResults, GraderError>
         do {
-            let computed = try ReferenceRunner(session: self, problem: problem).run()
-            if keepsFilesFromStudents, let data = try? JSONEncoder().encode(computed.stored) {
+            let computed = try ReferenceRunner(session: self, problem: problem).run(snippets: snippets)
+            if snippets, keepsFilesFromStudents, let data = try? JSONEncoder().encode(computed.stored) {
                 try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
             }
             result = .success(computed)
@@ -709,7 +745,11 @@ public final class GradingSession: @unchecked Sendable {
             // that cannot be written: a full disk, a read-only folder).
             result = .failure(.files(error, path: options.cacheDirectory))
         }
-        references.withLock { $0[problem.id] = result }
+        if snippets {
+            references.withLock { $0[problem.id] = result }
+        } else {
+            answerKeysOnly.withLock { $0[problem.id] = result }
+        }
         return try result.get()
     }
 }

@@ -100,10 +100,18 @@ struct ReferenceRunner {
     let problem: Problem
 
     /// The snippet expectations, and the answer keys of the handout's own numbers.
-    func run() throws -> ReferenceResults {
+    ///
+    /// - Parameter snippets: Whether to run the reference on the snippet and experiment parts' trials; without
+    ///   them (a class that handed in no code for the problem), the reference is compiled only if an answer key
+    ///   needs it, and `snippets` stays empty.
+    func run(snippets: Bool = true) throws -> ReferenceResults {
         if session.problems.role == .student { return try kitResults() }
-        let binary = try build()
         var results = ReferenceResults()
+        guard snippets else {
+            results.answerKeys = try answerKeys(for: [try problem.variant(key: nil)])[0]
+            return results
+        }
+        let binary = try build()
         for part in problem.parts {
             guard let spec = part.kind.snippet else { continue }
             // Public and hidden trials in one run of the trusted reference; students' code meets them apart.
@@ -157,16 +165,19 @@ struct ReferenceRunner {
 
     /// The answer keys of each variant, every expression evaluated once for all of them: one run of the reference
     /// per expression, with a trial per variant, however many students there are.
+    /// The reference is compiled only when a key is an expression: literal keys need no code.
     func answerKeys(for variants: [ParameterValues], binary prebuilt: String? = nil) throws -> [[String: AnswerKey]] {
         guard !variants.isEmpty else { return [] }
-        let binary = try prebuilt ?? build()
+        var binary = prebuilt
         let trials = variants.map(\.values)
         var keys = [[String: AnswerKey]](repeating: [:], count: variants.count)
         for part in problem.parts {
             let partKeys: [AnswerKey]
             do {
                 partKeys = try part.kind.answerKeys(of: part, variants: variants) { entry, type in
-                    try evaluate(binary, entry, type: type, trials: trials)
+                    let built = try binary ?? build()
+                    binary = built
+                    return try evaluate(built, entry, type: type, trials: trials)
                 }
             } catch is AnswerKeyMissing {
                 throw GraderError.referenceBroken(

@@ -206,13 +206,46 @@ public struct ParameterValues: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `text` with every `{{name}}` replaced by the parameter's value, written as in Swift (`[1, -1]`, `0.5`).
+    ///
+    /// One pass over the text's bytes (a batch fills every text of every problem for each student): a `{{` starts a
+    /// placeholder when the bytes up to the next `}}` are a parameter's name; anything else is copied as it is.
     public func fill(_ text: String) -> String {
-        guard !names.isEmpty, text.contains("{{") else { return text }
-        var result = text
-        for (name, value) in zip(names, values) {
-            result = result.replacingOccurrences(of: "{{\(name)}}", with: value.swiftLiteral)
-        }
-        return result
+        guard !names.isEmpty else { return text }
+        let open = UInt8(ascii: "{")
+        let close = UInt8(ascii: "}")
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> String in
+            var result: [UInt8] = []
+            var copied = 0
+            var index = 0
+            while index + 1 < bytes.count {
+                guard bytes[index] == open, bytes[index + 1] == open else {
+                    index += 1
+                    continue
+                }
+                var end = index + 2
+                while end + 1 < bytes.count, !(bytes[end] == close && bytes[end + 1] == close) { end += 1 }
+                guard end + 1 < bytes.count,
+                    let position = names.firstIndex(where: { $0.utf8.elementsEqual(bytes[(index + 2)..<end]) })
+                else {
+                    index += 1
+                    continue
+                }
+                result.append(contentsOf: bytes[copied..<index])
+                result.append(contentsOf: values[position].swiftLiteral.utf8)
+                index = end + 2
+                copied = index
+            }
+            guard copied > 0 else { return text }
+            result.append(contentsOf: bytes[copied...])
+            return String(decoding: result, as: UTF8.self)
+        } ?? fill(contiguous(text))
+    }
+
+    /// `text` stored as contiguous UTF-8 (a string bridged from Foundation may not be).
+    private func contiguous(_ text: String) -> String {
+        var copy = text
+        copy.makeContiguousUTF8()
+        return copy
     }
 
     public static func == (left: ParameterValues, right: ParameterValues) -> Bool {
