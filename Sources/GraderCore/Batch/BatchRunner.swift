@@ -103,14 +103,18 @@ public struct BatchRunner: Sendable {
         ledger.add(
             "phase: read the students' folders and the previous run",
             seconds: TimeLedger.seconds(reading.duration(to: .now)))
-        // What each student still needs graded, found once; then references for those problems, in parallel.
-        let pending: [[Problem]] = ledger.measure("phase: look up cached grades") {
+        // What each student still needs graded, found once (the grades found are kept for the grading); then
+        // references for those problems, in parallel.
+        let cached: [[String: ProblemGrade]] = ledger.measure("phase: look up cached grades") {
             parallelMap(count: submissions.count, width: options.jobs) { index in
-                session.problems.problems.filter {
-                    session.cachedGrade(problem: $0, submission: submissions[index]) == nil
+                var found: [String: ProblemGrade] = [:]
+                for problem in session.problems.problems {
+                    found[problem.id] = session.cachedGrade(problem: problem, submission: submissions[index])
                 }
+                return found
             }
         }
+        let pending: [[Problem]] = cached.map { found in session.problems.problems.filter { found[$0.id] == nil } }
         let needed = session.problems.problems.filter { problem in
             pending.contains { $0.contains { $0.id == problem.id } }
         }
@@ -135,7 +139,8 @@ public struct BatchRunner: Sendable {
             let student = students[index]
             let result: Result<GradeReport, GraderError>
             do {
-                var report = try session.grade(submission: submissions[index], prebuilt: prebuilt[index])
+                var report = try session.grade(
+                    submission: submissions[index], prebuilt: prebuilt[index], cached: cached[index])
                 if !Self.isFolder(submissions[index].folder) {
                     // Moved or deleted while it was graded: what was read of it grades nothing.
                     report = report.ungradable(
@@ -251,7 +256,17 @@ public struct BatchRunner: Sendable {
         for (student, files) in zip(students, texts) {
             code[student] = files
             let folder = "\(options.output)/\(student)/\(ClassSimilarity.codeFolder)"
-            try? FileManager.default.removeItem(atPath: folder)
+            // Files of problems the student no longer hands in go; the others are written unless unchanged. Anything
+            // but a real folder there (a file, a link) is replaced.
+            var info = stat()
+            if lstat(folder, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+                try? FileManager.default.removeItem(atPath: folder)
+            }
+            let kept = Set(files.keys.map { "\($0).swift" })
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !kept.contains(name)
+            {
+                try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
+            }
             for (problem, text) in files { try Reporters.write(text, to: "\(folder)/\(problem).swift") }
         }
         return code

@@ -263,7 +263,13 @@ struct OverviewPage {
                 """
         }
         html += "</tbody></table>"
-        // Side by side for the 50 highest pairs; the table above lists them all.
+        // Side by side for the 50 highest pairs; the table above lists them all. Each file is cut into lines once.
+        var lines: [String: [Substring]] = [:]
+        func excerpt(student: String, problem: String, lines range: [Int]) -> String {
+            let key = "\(student)/\(problem)"
+            if lines[key] == nil { lines[key] = Self.lines(of: sources[student]?[problem] ?? "") }
+            return self.excerpt(student: student, lines: range, of: lines[key]!)
+        }
         for match in summary.similarity.prefix(50) where match.students.count == 2 {
             let (a, b) = (match.students[0], match.students[1])
             html +=
@@ -282,17 +288,23 @@ struct OverviewPage {
         return html
     }
 
-    /// Lines `first...last` of a student's file, numbered.
-    func excerpt(student: String, problem: String, lines range: [Int]) -> String {
+    /// A file's lines, as an excerpt numbers them.
+    static func lines(of text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+    }
+
+    /// Lines `first...last` of a student's file (`fileLines`), numbered.
+    func excerpt(student: String, lines range: [Int], of fileLines: [Substring]) -> String {
         let first = range.first ?? 1
         let last = range.last ?? first
-        let fileLines = (sources[student]?[problem] ?? "").split(
-            omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         // At most 80 lines a region: the page stays readable, and a huge copied file cannot swell it.
         let shown = (max(1, first)...max(first, min(last, fileLines.count, first + 79))).compactMap {
             number -> String? in
             guard fileLines.indices.contains(number - 1) else { return nil }
-            return String(format: "%4d  ", number) + escape(String(fileLines[number - 1]))
+            // The number right-aligned in four columns, as `%4d` writes it.
+            let digits = String(number)
+            return String(repeating: " ", count: max(0, 4 - digits.count)) + digits + "  "
+                + escape(String(fileLines[number - 1]))
         }
         return
             "<div><h3>\(escape(student)), lines \(first)–\(last)</h3><pre>\(shown.joined(separator: "\n"))</pre></div>"

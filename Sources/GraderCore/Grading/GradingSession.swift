@@ -221,7 +221,12 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     /// Grades a loaded submission, running its functions from `prebuilt` where the shared compile built them.
-    public func grade(submission: Submission, prebuilt: PrebuiltBinary?) throws -> GradeReport {
+    ///
+    /// - Parameter cached: Grades already read from the result cache (`cachedGrade`), by problem id: a batch looks
+    ///   them up once, before grading, and does not read and decode them again here.
+    public func grade(submission: Submission, prebuilt: PrebuiltBinary?, cached: [String: ProblemGrade] = [:]) throws
+        -> GradeReport
+    {
         let folder = submission.folder
         var warnings = submission.warnings
         var isDirectory: ObjCBool = false
@@ -287,7 +292,8 @@ public final class GradingSession: @unchecked Sendable {
         let started: [Result<ProblemGrading, GraderError>] = parallelMap(count: list.count, width: options.jobs) {
             index in
             Self.catching(list[index]) {
-                try self.start(problem: list[index], submission: submission, prebuilt: prebuilt)
+                if let grade = cached[list[index].id] { return ProblemGrading { grade } }
+                return try self.start(problem: list[index], submission: submission, prebuilt: prebuilt)
             }
         }
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in

@@ -60,8 +60,11 @@ public enum Reporters {
     /// Writes `text` to `path` atomically (a reader never sees half a report), creating folders as needed.
     ///
     /// A temporary file renamed over the target, without the `fsync` of Foundation's atomic write: a batch writes
-    /// thousands of reports, and a report lost to a power cut is regraded on the next run.
+    /// thousands of reports, and a report lost to a power cut is regraded on the next run. A file that already
+    /// holds exactly `text` is left as it is: a rerun that changes nothing reads its reports instead of creating
+    /// them all again.
     public static func write(_ text: String, to path: String) throws {
+        if holds(text, at: path) { return }
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         let folder = (path as NSString).deletingLastPathComponent
@@ -95,6 +98,28 @@ public enum Reporters {
         let reason = String(cString: strerror(failure != 0 ? failure : errno))
         unlink(temporary)
         throw GraderError.io(path: path, reason: "cannot write the report: \(reason)")
+    }
+
+    /// Whether `path` is a regular file (not a link) whose bytes are exactly `text`'s.
+    static func holds(_ text: String, at path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var info = stat()
+        let expected = text.utf8.count
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) == expected else {
+            return false
+        }
+        var bytes = [UInt8](repeating: 0, count: expected + 1)
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            offset += count
+        }
+        // One byte more than expected was asked for: a file that grew since `fstat` is not the same.
+        return offset == expected && bytes[..<expected].elementsEqual(text.utf8)
     }
 }
 
