@@ -62,13 +62,7 @@ struct SpeedTests {
     func variantKeysInOneFile() throws {
         let root = NSTemporaryDirectory() + "grader-variant-store-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let problems = root + "/problems"
-        try FileManager.default.createDirectory(atPath: problems, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            atPath: TestSupport.packageRoot + "/problems/hw6/variance-recursion",
-            toPath: problems + "/variance-recursion")
-        try Data("title: T\nproblems: [variance-recursion]\n".utf8).write(
-            to: URL(fileURLWithPath: problems + "/assignment.yaml"))
+        let problems = try Self.varianceRecursionAlone(in: root)
         var options = GradingOptions()
         options.problemsDirectory = problems
         options.cacheDirectory = root + "/cache"
@@ -156,13 +150,7 @@ struct SpeedTests {
     func answerKeysWithoutSnippets() throws {
         let root = NSTemporaryDirectory() + "grader-answers-only-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let problems = root + "/problems"
-        try FileManager.default.createDirectory(atPath: problems, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            atPath: TestSupport.packageRoot + "/problems/hw6/variance-recursion",
-            toPath: problems + "/variance-recursion")
-        try Data("title: T\nproblems: [variance-recursion]\n".utf8).write(
-            to: URL(fileURLWithPath: problems + "/assignment.yaml"))
+        let problems = try Self.varianceRecursionAlone(in: root)
         let answersOnly = root + "/answers-only"
         let withCode = root + "/with-code"
         for folder in [answersOnly, withCode] {
@@ -201,5 +189,17 @@ struct SpeedTests {
         defer { eager.close() }
         _ = try eager.referenceResults(for: problem)
         #expect(JSONReporter().render(try eager.grade(folder: answersOnly)) == JSONReporter().render(alone))
+    }
+
+    /// A folder of one assignment holding HW6's `variance-recursion` alone, made under `root`; returns its path.
+    static func varianceRecursionAlone(in root: String) throws -> String {
+        let problems = root + "/problems"
+        try FileManager.default.createDirectory(atPath: problems, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: TestSupport.packageRoot + "/problems/hw6/variance-recursion",
+            toPath: problems + "/variance-recursion")
+        try Data("title: T\nproblems: [variance-recursion]\n".utf8).write(
+            to: URL(fileURLWithPath: problems + "/assignment.yaml"))
+        return problems
     }
 }

@@ -429,8 +429,9 @@ public final class GradingSession: @unchecked Sendable {
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var reference = ReferenceResults()
         var variantFault: String?
-        // The reference's snippet outputs only when the student's code will meet them.
-        let snippets = SnippetChecker.code(of: problem, in: submission.folder) != nil
+        // The reference's snippet outputs only when the student's code will meet them (the file is read only when
+        // the session does not know the complete results yet).
+        let snippets = { SnippetChecker.code(of: problem, in: submission.folder) != nil }
         /// Why the grader's own files failed this problem's answer key (a cache it cannot write), if they did.
         var cacheFault: String?
         let variant: ParameterValues
@@ -448,12 +449,12 @@ public final class GradingSession: @unchecked Sendable {
             if !selected.isEmpty {
                 reference =
                     variantFault == nil
-                    ? try referenceResults(for: problem, variant: variant, snippets: snippets)
-                    : try referenceResults(for: problem, snippets: snippets)
+                    ? try referenceResults(for: problem, variant: variant, snippets: snippets())
+                    : try referenceResults(for: problem, snippets: snippets())
             }
         } catch GraderError.variantBroken(_, let values, let cause) {
             // The reference failed on this student's numbers alone: the parts that need them cannot be graded.
-            reference = try referenceResults(for: problem, snippets: snippets)
+            reference = try referenceResults(for: problem, snippets: snippets())
             let detail = cause.split(separator: "\n").first.map(String.init) ?? cause
             variantFault = """
                 the grader could not compute the answer key of student `\(submission.student ?? "?")` for the \
@@ -548,10 +549,10 @@ public final class GradingSession: @unchecked Sendable {
 
     /// The reference's results for one student's variant of `problem`: the snippet expectations, and the answer
     /// keys of the variant.
-    func referenceResults(for problem: Problem, variant: ParameterValues, snippets: Bool = true) throws
-        -> ReferenceResults
+    func referenceResults(for problem: Problem, variant: ParameterValues, snippets: @autoclosure () -> Bool = true)
+        throws -> ReferenceResults
     {
-        var results = try referenceResults(for: problem, snippets: snippets)
+        var results = try referenceResults(for: problem, snippets: snippets())
         guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try problem.variant(key: nil))
         else {
             return results
@@ -723,7 +724,9 @@ public final class GradingSession: @unchecked Sendable {
     /// - Parameter snippets: `false` when only the answer keys are needed (the student handed in no code for the
     ///   problem): complete results are returned when known, else the keys alone, without running the reference
     ///   on any snippet's trials.
-    func referenceResults(for problem: Problem, snippets: Bool = true) throws -> ReferenceResults {
+    func referenceResults(for problem: Problem, snippets wanted: @autoclosure () -> Bool = true) throws
+        -> ReferenceResults
+    {
         // One lock per problem: threads that need the same reference wait for one computation of it.
         let lock = referenceLocks[problem.id] ?? NSLock()
         lock.lock()
@@ -738,6 +741,7 @@ public final class GradingSession: @unchecked Sendable {
             references.withLock { $0[problem.id] = .success(results) }
             return results
         }
+        let snippets = wanted()
         if !snippets, let keys = answerKeysOnly.withLock({ $0[problem.id] }) { return try keys.get() }
         let result: Result<ReferenceResults, GraderError>
         do {
