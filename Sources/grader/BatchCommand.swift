@@ -58,8 +58,7 @@ struct Batch: ParsableCommand {
             valueName: "K/N"))
     var shard: String?
 
-    @Flag(name: .customLong("no-result-cache"), help: "Regrade every student even when nothing changed.")
-    var noResultCache = false
+    @OptionGroup var resultCache: ResultCacheFlags
 
     @Flag(
         name: .customLong("compile-one-by-one"),
@@ -113,7 +112,7 @@ struct Batch: ParsableCommand {
         var flags = grading
         let jobs = flags.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         flags.jobs = 1  // parallel across students, not across one student's problems
-        let session = try flags.session(submissions: [root]) { $0.cachesResults = !noResultCache }
+        let session = try flags.session(submissions: [root]) { $0.cachesResults = !resultCache.noResultCache }
         defer { session.close() }
         if session.problems.role == .student {
             printError(

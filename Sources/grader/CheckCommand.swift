@@ -34,6 +34,7 @@ struct Check: ParsableCommand {
 
     @OptionGroup var reports: ReportFlags
     @OptionGroup var grading: GradingFlags
+    @OptionGroup var resultCache: ResultCacheFlags
 
     func validate() throws {
         if let minScore, !(minScore >= 0 && minScore.isFinite) {
@@ -42,7 +43,9 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let session = try grading.session(only: reports.only, submissions: [folder])
+        let session = try grading.session(only: reports.only, submissions: [folder]) {
+            $0.cachesResults = !resultCache.noResultCache
+        }
         defer { session.close() }
         let report = try grade(folder, in: session, student: reports.student)
         try reports.write(report)

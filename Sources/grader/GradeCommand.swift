@@ -23,9 +23,12 @@ struct Grade: ParsableCommand {
 
     @OptionGroup var reports: ReportFlags
     @OptionGroup var grading: GradingFlags
+    @OptionGroup var resultCache: ResultCacheFlags
 
     func run() throws {
-        let session = try grading.session(only: reports.only, submissions: [folder])
+        let session = try grading.session(only: reports.only, submissions: [folder]) {
+            $0.cachesResults = !resultCache.noResultCache
+        }
         defer { session.close() }
         let report = try grade(folder, in: session, student: reports.student)
         try reports.write(report)

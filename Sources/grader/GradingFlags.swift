@@ -119,6 +119,19 @@ struct GradingFlags: ParsableArguments {
     }
 }
 
+/// Whether a grade whose inputs did not change is read back from the cache instead of computed again.
+struct ResultCacheFlags: ParsableArguments {
+    @Flag(
+        name: .customLong("no-result-cache"),
+        help:
+            """
+            Grade again even when nothing changed. By default a problem's grade is kept in the cache folder, keyed \
+            by the student's file and answers, the problem, the grader, the compiler and the limits, and read back \
+            when none of them changed.
+            """)
+    var noResultCache = false
+}
+
 /// Where a graded submission's reports go.
 struct ReportFlags: ParsableArguments {
     @Option(name: .customLong(JUnitReporter.flag), help: ArgumentHelp(JUnitReporter.help, valueName: "file"))

@@ -43,6 +43,59 @@ struct EndToEndTests {
         #expect(FileManager.default.fileExists(atPath: CLI.root + "/" + relative + "/references"))
     }
 
+    @Test("grade reads back a grade whose inputs did not change, and --no-result-cache grades again")
+    func gradeResultCache() throws {
+        let cache = CLI.temporary("grade-result-cache-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let arguments = [
+            "grade", "submissions/hw6/reference", "--problems", "problems/hw6", "--only", "variance-recursion",
+            "--cache",
+            cache,
+        ]
+        let first = try CLI.grader(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("total: 5/33"), "\(first.stdout)")
+        let results = cache + "/results"
+        // One stored grade per problem (those --only leaves out are stored as skipped): edit variance-recursion's.
+        let stored = try FileManager.default.contentsOfDirectory(atPath: results).map { results + "/" + $0 }.filter {
+            ((try? String(contentsOfFile: $0, encoding: .utf8)) ?? "").contains("all 12 public")
+        }
+        try #require(stored.count == 1, "\(stored)")
+        // The cache is the grader's own (private to its user): what it holds is what the next run reports. A grade
+        // edited there shows that it was read, not computed again.
+        let text = try String(contentsOfFile: stored[0], encoding: .utf8)
+        try text.replacingOccurrences(of: "all 12 public", with: "all 12 (read back) public").write(
+            toFile: stored[0], atomically: true, encoding: .utf8)
+        let second = try CLI.grader(arguments + ["--feedback", cache + "/feedback.md"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let feedback = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
+        #expect(feedback.contains("(read back)"), "\(feedback)")
+        let fresh = try CLI.grader(arguments + ["--feedback", cache + "/feedback.md", "--no-result-cache"])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        let regraded = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
+        #expect(!regraded.contains("(read back)") && regraded.lowercased().contains("all 12 public"), "\(regraded)")
+        // A changed file is another key: graded, not read back.
+        let folder = CLI.temporary("grade-result-cache-folder-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in ["answers.yaml", "variance-recursion.swift"] {
+            try FileManager.default.copyItem(
+                atPath: CLI.root + "/submissions/hw6/reference/" + file, toPath: folder + "/" + file)
+        }
+        try FileHandle(forWritingAtPath: folder + "/variance-recursion.swift").map { handle in
+            defer { try? handle.close() }
+            _ = try handle.seekToEnd()
+            handle.write(Data("// changed\n".utf8))
+        }
+        let changed = try CLI.grader(
+            [
+                "grade", folder, "--problems", "problems/hw6", "--only", "variance-recursion", "--cache", cache,
+                "--feedback", cache + "/feedback.md",
+            ])
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(!(try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)).contains("(read back)"))
+    }
+
     @Test("alice loses exactly the parts she got wrong, with targeted feedback")
     func alice() throws {
         let (json, _, feedback) = try Self.grade("alice")

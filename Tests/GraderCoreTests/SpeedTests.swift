@@ -27,6 +27,46 @@ struct SpeedTests {
         #expect(ledger.entries.isEmpty)
     }
 
+    @Test("jobs start in the order given and their results come back by job number")
+    func orderedJobs() {
+        let started = Locked<[Int]>([])
+        let results = parallelMap(order: [3, 0, 2, 1], width: 1) { index in
+            started.withLock { $0.append(index) }
+            return index * 10
+        }
+        #expect(started.withLock { $0 } == [3, 0, 2, 1])
+        #expect(results == [0, 10, 20, 30])
+        #expect(parallelMap(order: [1, 0], width: 2) { $0 + 1 } == [1, 2])
+    }
+
+    @Test("the compiler's version is asked once and remembered until the compiler's files change")
+    func compilerVersionMemo() throws {
+        let folder = NSTemporaryDirectory() + "grader-version-memo-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tools = folder + "/bin"
+        let cache = folder + "/cache"
+        try FileManager.default.createDirectory(atPath: tools, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        // A stand-in compiler that counts how often it is asked.
+        let count = folder + "/asked"
+        let compiler = tools + "/swiftc"
+        try "#!/bin/sh\necho x >> \(count)\necho 'Swift version 9.9 (stand-in)'\n".write(
+            toFile: compiler, atomically: true, encoding: .utf8)
+        chmod(compiler, 0o755)
+        try "frontend 1".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
+        func asked() -> Int {
+            ((try? String(contentsOfFile: count, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+
+        #expect(try SnippetBuilder.compilerVersion(of: compiler, cache: cache) == "Swift version 9.9 (stand-in)\n")
+        #expect(try SnippetBuilder.compilerVersion(of: compiler, cache: cache) == "Swift version 9.9 (stand-in)\n")
+        #expect(asked() == 1)
+        // A rebuilt frontend (another size, new times) is another compiler: asked again.
+        try "frontend 2, rebuilt".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
+        #expect(try SnippetBuilder.compilerVersion(of: compiler, cache: cache) == "Swift version 9.9 (stand-in)\n")
+        #expect(asked() == 2)
+    }
+
     @Test("the starter code handed in unchanged is nothing handed in, graded without a compile or a run")
     func unchangedStarterCode() throws {
         let session = TestSupport.session

@@ -287,16 +287,19 @@ public final class GradingSession: @unchecked Sendable {
                 ))
         }
         let list = problems.problems
+        // A problem with experiments is compiled with -O, a second or more of one core: started first, it runs
+        // beside the others instead of alone after them.
+        let order = list.indices.filter { list[$0].hasExperiments } + list.indices.filter { !list[$0].hasExperiments }
         // Every problem's public trials first, then every problem's hidden trials: whatever a run that sees hidden
         // inputs could leave behind (in the page cache, say), no run whose output this feedback shows comes after it.
-        let started: [Result<ProblemGrading, GraderError>] = parallelMap(count: list.count, width: options.jobs) {
+        let started: [Result<ProblemGrading, GraderError>] = parallelMap(order: order, width: options.jobs) {
             index in
             Self.catching(list[index]) {
                 if let grade = cached[list[index].id] { return ProblemGrading { grade } }
                 return try self.start(problem: list[index], submission: submission, prebuilt: prebuilt)
             }
         }
-        let graded: [Result<ProblemGrade, GraderError>] = parallelMap(count: list.count, width: options.jobs) { index in
+        let graded: [Result<ProblemGrade, GraderError>] = parallelMap(order: order, width: options.jobs) { index in
             Self.catching(list[index]) { try started[index].get().finish() }
         }
         let grades = try graded.map { try $0.get() }

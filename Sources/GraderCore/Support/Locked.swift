@@ -20,16 +20,25 @@ public final class Locked<Value>: @unchecked Sendable {
 
 /// Runs `count` independent jobs on up to `width` threads and returns their results in order.
 public func parallelMap<Result: Sendable>(count: Int, width: Int, _ job: @Sendable (Int) -> Result) -> [Result] {
+    parallelMap(order: Array(0..<count), width: width, job)
+}
+
+/// Runs the jobs numbered `0..<order.count`, starting them in `order` (the longest first keeps every thread busy to
+/// the end), on up to `width` threads, and returns their results by job number.
+public func parallelMap<Result: Sendable>(order: [Int], width: Int, _ job: @Sendable (Int) -> Result) -> [Result] {
+    precondition(order.sorted() == Array(order.indices), "order must list every job once")
+    let count = order.count
     let results = Locked([Result?](repeating: nil, count: count))
     let next = Locked(0)
     let threads = max(1, min(width, count))
     DispatchQueue.concurrentPerform(iterations: threads) { _ in
         while true {
-            let index = next.withLock { value -> Int in
+            let position = next.withLock { value -> Int in
                 defer { value += 1 }
                 return value
             }
-            guard index < count else { return }
+            guard position < count else { return }
+            let index = order[position]
             let result = job(index)
             results.withLock { $0[index] = result }
         }
