@@ -126,20 +126,25 @@ floor() {
   fi
   ended=$(date +%s.%N)
   compile_s=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.2f", b - a }')
-  local parts
+  local parts trainings
   parts=$(grep -hE '^    kind: (snippet|experiment)' "$PROBLEMS"/*/problem.yaml | wc -l)
-  awk -v compile="$compile_s" -v n="$N" -v parts="$parts" -v cores="$(nproc)" -v cold="$cold" \
-    -v files="$(( ${#plain[@]} + ${#optimized[@]} ))" '
+  trainings=$(grep -hE '^    kind: experiment' "$PROBLEMS"/*/problem.yaml | wc -l)
+  # A run of an experiment part trains models: it is costed at the mean of the grader's experiment runs, the other
+  # parts' runs at the mean of its other runs.
+  awk -v compile="$compile_s" -v n="$N" -v parts="$parts" -v trainings="$trainings" -v cores="$(nproc)" \
+    -v cold="$cold" -v files="$(( ${#plain[@]} + ${#optimized[@]} ))" '
     /^  ld.lld, sandboxed / { link = $(NF - 2); gsub(/[()]/, "", link) }
     /^  student code, sandboxed run / { run = $(NF - 2); gsub(/[()]/, "", run) }
+    /^  student code, experiment run / { training = $(NF - 2); gsub(/[()]/, "", training) }
     /^  references \(once per problem\)/ { references += $(NF - 1) }
     /^  answer keys of every variant/ { references += $(NF - 1) }
     END {
-      links = n * link / cores; runs = n * parts * run / cores
+      if (training == "") training = run
+      links = n * link / cores; runs = n * ((parts - trainings) * run + trainings * training) / cores
       total = compile + links + runs + references
       printf "floor: %.1f s = one compiler call over %d distinct files %.1f s + %d links %.1f s + %d x %d runs %.1f s " \
-        "(%.3f and %.3f s each, over %d cores) + references %.1f s\n", total, files, compile, n, links, n, parts, runs,
-        link, run, cores, references
+        "(link %.3f s, run %.3f s, experiment run %.3f s, over %d cores) + references %.1f s\n", total, files, compile,
+        n, links, n, parts, runs, link, run, training, cores, references
       printf "optimized cold / floor: %.1fx\n", cold / total
     }' "$WORK/timings.txt"
 }

@@ -180,7 +180,12 @@ struct BatchTests {
             #expect(first.stderr.contains(section), "\(first.stderr)")
         }
         // Every student with code had runs, and every student's shared objects were linked: counts, not guesses.
-        for counted in [#"student code, sandboxed run +[1-9][0-9]*x"#, #"shared call without -O +[1-9][0-9]*x"#] {
+        // The experiment's training runs (double descent) are filed apart from the other runs, the student's and the
+        // reference's.
+        for counted in [
+            #"student code, sandboxed run +[1-9][0-9]*x"#, #"shared call without -O +[1-9][0-9]*x"#,
+            #"student code, experiment run +[1-9][0-9]*x"#, #"reference, experiment run +[1-9][0-9]*x"#,
+        ] {
             #expect(first.stderr.range(of: counted, options: .regularExpression) != nil, "\(counted)")
         }
         #expect(!first.stdout.contains("phases"))

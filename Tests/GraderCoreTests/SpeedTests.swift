@@ -39,6 +39,15 @@ struct SpeedTests {
         #expect(parallelMap(order: [1, 0], width: 2) { $0 + 1 } == [1, 2])
     }
 
+    @Test("the shared -O calls, the longest, are started before the others")
+    func optimizedCallsFirst() {
+        let units = [(key: "u1", text: ""), (key: "o1", text: ""), (key: "u2", text: ""), (key: "o2", text: "")]
+        let groups = BatchCompiler.byOptimization(units)
+        #expect(groups.map(\.optimized) == [true, false])
+        #expect(groups.map { $0.units.map(\.key) } == [["o1", "o2"], ["u1", "u2"]])
+        #expect(BatchCompiler.byOptimization([(key: "u1", text: "")]).map(\.optimized) == [false])
+    }
+
     @Test("the compiler's version is asked once and remembered until the compiler's files change")
     func compilerVersionMemo() throws {
         let folder = NSTemporaryDirectory() + "grader-version-memo-\(getpid())"

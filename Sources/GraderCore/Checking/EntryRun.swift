@@ -24,25 +24,29 @@ public struct EntryRun: Sendable {
     /// a process of its own, until the part's wall-clock limit is spent: credit follows the trials a function
     /// passes, whichever input crashed it first. After a time, memory or output limit they do not: each would
     /// spend the limit again.
+    ///
+    /// `purpose` is what `--timings` files the run under (an experiment's runs apart from the rest); the runs of a
+    /// trial alone are filed apart too.
     static func run(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]],
         limits: SandboxLimits,
-        owner: CodeOwner
+        owner: CodeOwner, purpose: String? = nil
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
         let clock = ContinuousClock()
         let started = clock.now
         var (result, clean) = try runOnce(
             sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits,
-            owner: owner)
+            owner: owner, purpose: purpose)
         if clean { return result }
+        let alone = (purpose ?? Sandbox.purpose(of: owner)) + ", a trial alone"
         let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
         let crashedAt = result.failureKind == .crash ? result.failedTrial : nil
         result.outputs = result.outputs.map { _ in nil }
         for trial in claimed {
             let (solo, soloClean) = try runOnce(
                 sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
-                limits: limits, owner: owner)
+                limits: limits, owner: owner, purpose: alone)
             // A trial that passed in the full run but not alone is not the behaviour of an honest function: stop.
             guard soloClean, let value = solo.outputs.first ?? nil else { return result }
             result.outputs[trial] = value
@@ -56,7 +60,7 @@ public struct EntryRun: Sendable {
             guard remaining.wallSeconds > 0.05 else { break }
             let (solo, soloClean) = try runOnce(
                 sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
-                limits: remaining, owner: owner)
+                limits: remaining, owner: owner, purpose: alone)
             if soloClean, let value = solo.outputs.first ?? nil { result.outputs[trial] = value }
         }
         return result
@@ -65,9 +69,10 @@ public struct EntryRun: Sendable {
     /// One sandboxed run on `lines`; `clean` when it exited 0 after the end frame with only well-formed frames.
     private static func runOnce(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits,
-        owner: CodeOwner
+        owner: CodeOwner, purpose: String?
     ) throws -> (run: EntryRun, clean: Bool) {
-        let outcome = try sandbox.run(binary: binary, entry: entry, trials: lines, limits: limits, owner: owner)
+        let outcome = try sandbox.run(
+            binary: binary, entry: entry, trials: lines, limits: limits, owner: owner, purpose: purpose)
         let frames = ResultFrames(outcome.results, returnType: returnType, trialCount: lines.count)
         var outputs = frames.outputs
         let (done, tampered, harnessMessage) = (frames.done, frames.tampered, frames.harnessMessage)

@@ -263,6 +263,11 @@ struct SnippetChecker: Sendable {
         return budgeted
     }
 
+    /// What `--timings` files a run of `spec` under: an experiment's training runs apart from the other runs.
+    private func purpose(_ spec: SnippetSpec) -> String? {
+        spec.experiment == nil ? nil : "student code, experiment run"
+    }
+
     /// Runs `part` on its public trials.
     private func runPublic(_ part: Part, binary: String, expectation: SnippetExpectation) -> PublicRun {
         guard let spec = part.kind.snippet else { preconditionFailure("not a snippet part") }
@@ -271,7 +276,7 @@ struct SnippetChecker: Sendable {
             let publicRun = try EntryRun.run(
                 sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
                 trials: Array(expectation.trials.prefix(expectation.publicCount)),
-                limits: limits(for: spec, trials: expectation.publicCount), owner: .student)
+                limits: limits(for: spec, trials: expectation.publicCount), owner: .student, purpose: purpose(spec))
             // A function that cannot finish a single public trial within its time limits (an endless loop) would
             // only spend the same time again on the hidden ones: they are not run, and count as failed.
             let skip =
@@ -309,7 +314,7 @@ struct SnippetChecker: Sendable {
                 : try EntryRun.run(
                     sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
                     trials: Array(expectation.trials.suffix(hiddenCount)),
-                    limits: limits(for: spec, trials: hiddenCount), owner: .student)
+                    limits: limits(for: spec, trials: hiddenCount), owner: .student, purpose: purpose(spec))
         } catch {
             return graderError(part, "could not run: \(error)")
         }

@@ -319,10 +319,11 @@ struct ReferenceRunner {
     ) throws
         -> [SnippetValue]
     {
+        // Only an experiment's runs have limits of their own (its budget): filed apart in `--timings`.
         let run = try EntryRun.run(
             sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials,
             limits: limits ?? session.limits(for: problem),
-            owner: .trusted)
+            owner: .trusted, purpose: limits == nil ? nil : "reference, experiment run")
         if let failure = run.failure {
             throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")
         }

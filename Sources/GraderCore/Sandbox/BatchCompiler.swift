@@ -241,12 +241,13 @@ struct BatchCompiler {
     /// Whether a unit is compiled with `-O`: a file of a problem with experiments, whose runs are training loops.
     static func isOptimized(_ key: String) -> Bool { key.hasPrefix("o") }
 
-    /// `units` split into those compiled without `-O` and those with it (empty groups left out): the two kinds never
-    /// share a call.
+    /// `units` split into those compiled with `-O` and those without (empty groups left out): the two kinds never
+    /// share a call. The `-O` group comes first: its calls are the longest (about 7 s against 1 s for the class of
+    /// 200), and started last they left one core alone at the end.
     static func byOptimization(_ units: [(key: String, text: String)])
         -> [(optimized: Bool, units: [(key: String, text: String)])]
     {
-        [false, true].compactMap { optimized in
+        [true, false].compactMap { optimized in
             let group = units.filter { isOptimized($0.key) == optimized }
             return group.isEmpty ? nil : (optimized, group)
         }

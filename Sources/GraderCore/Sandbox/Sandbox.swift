@@ -334,7 +334,12 @@ public final class Sandbox: @unchecked Sendable {
     /// run, and no student's code at all when the binary is the reference's, can execute or read it. The limits are
     /// set by `grader-launch` before the binary is loaded, never by the harness: code in the student's file (a
     /// shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
-    public func run(binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner) throws
+    ///
+    /// - Parameter purpose: What `--timings` files the run under; by default `Sandbox.purpose(of:)` the owner.
+    public func run(
+        binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner,
+        purpose: String? = nil
+    ) throws
         -> ProcessOutcome
     {
         let folder = try workFolder(for: owner, prefix: "run")
@@ -366,10 +371,15 @@ public final class Sandbox: @unchecked Sendable {
                 ])
         }
         request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
-        request.purpose = owner == .student ? "student code, sandboxed run" : "reference, sandboxed run"
+        request.purpose = purpose ?? Self.purpose(of: owner)
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputKilobytes << 10
         return try execute(request, in: folder)
+    }
+
+    /// What `--timings` files a sandboxed run of `owner`'s code under, unless the run says more.
+    static func purpose(of owner: CodeOwner) -> String {
+        owner == .student ? "student code, sandboxed run" : "reference, sandboxed run"
     }
 
     /// Runs a tool that reads student code (the compiler, the linker) in `folder`, which it sees at its own path
