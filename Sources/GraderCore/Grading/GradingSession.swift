@@ -594,7 +594,11 @@ public final class GradingSession: @unchecked Sendable {
         }
         guard !missing.isEmpty else { return }
         let computed: [(ParameterValues, [String: AnswerKey])]
-        do { computed = try answerKeys(of: missing, problem: problem) } catch {
+        do {
+            computed = try TimeLedger.shared.measure("step: the answer keys of the variants") {
+                try answerKeys(of: missing, problem: problem)
+            }
+        } catch {
             throw GraderError.files(error, path: options.cacheDirectory)
         }
         for (variant, keys) in computed {
@@ -704,8 +708,12 @@ public final class GradingSession: @unchecked Sendable {
             let problem = withParameters[index]
             do {
                 // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
-                let variants = try submissions.compactMap { submission -> ParameterValues? in
-                    do { return try variant(of: problem, for: submission) } catch GraderError.noVariant { return nil }
+                let variants = try TimeLedger.shared.measure("step: draw each student's variant") {
+                    try submissions.compactMap { submission -> ParameterValues? in
+                        do { return try variant(of: problem, for: submission) } catch GraderError.noVariant {
+                            return nil
+                        }
+                    }
                 }
                 try prepareVariants(variants, of: problem)
             } catch GraderError.io {
