@@ -70,6 +70,12 @@ struct EndToEndTests {
         #expect(second.status == 0, "\(second.stderr)")
         let feedback = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
         #expect(feedback.contains("(read back)"), "\(feedback)")
+        // Another build of the grader (here the same bytes in another file) may grade differently under the same
+        // version number: it grades afresh instead of serving this build's grade.
+        let other = try CLI.reachableBinary(in: CLI.temporary("grade-result-cache-build-\(getpid())"))
+        let rebuilt = try CLI.grader(arguments + ["--feedback", cache + "/feedback.md"], executable: other)
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(!(try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)).contains("(read back)"))
         let fresh = try CLI.grader(arguments + ["--feedback", cache + "/feedback.md", "--no-result-cache"])
         #expect(fresh.status == 0, "\(fresh.stderr)")
         let regraded = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)

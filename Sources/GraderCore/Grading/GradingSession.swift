@@ -136,10 +136,11 @@ public final class GradingSession: @unchecked Sendable {
         referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
     }
 
-    /// A digest of everything but the submission that `problem`'s grade depends on: the grader, the compiler, the
-    /// sandbox mode, the definition and reference files, the limits, the parts graded, and whatever generates and
-    /// encodes values (the trials as they go on the wire, the harness runtime, the compile flags), so that a change
-    /// to any of them can never serve old expected outputs or grades. `trials` is replaceable for tests.
+    /// A digest of everything but the submission that `problem`'s grade depends on: the grader (its version and its
+    /// executable, `executableIdentity`), the compiler, the sandbox mode, the definition and reference files, the
+    /// limits, the parts graded, and whatever generates and encodes values (the trials as they go on the wire, the
+    /// harness runtime, the compile flags), so that a change to any of them can never serve old expected outputs or
+    /// grades. `trials` is replaceable for tests.
     static func definitionDigest(
         _ problem: Problem, compilerVersion: String, mode: SandboxStatus.Mode, options: GradingOptions,
         role: ProblemSet.Role = .instructor, secret: String? = nil,
@@ -147,6 +148,7 @@ public final class GradingSession: @unchecked Sendable {
     ) -> String {
         var hasher = SHA256Hasher()
         hasher.update(field: graderVersion)
+        hasher.update(field: executableIdentity)
         hasher.update(field: compilerVersion)
         hasher.update(field: mode.rawValue)
         for path in [problem.definitionPath, problem.referencePath] {
@@ -181,6 +183,20 @@ public final class GradingSession: @unchecked Sendable {
         if problem.hasExperiments { hasher.update(field: ExperimentToolkit.source) }
         return hasher.hexDigest()
     }
+
+    /// The running grader's executable as the file system knows it (device, inode, size, modification and change
+    /// times): a rebuilt or upgraded grader may grade differently under the same version number, so nothing it
+    /// cached (grades, reference outputs, variant keys) is served to another build.
+    static let executableIdentity: String = {
+        var info = stat()
+        guard stat("/proc/self/exe", &info) == 0 else { return "unknown executable" }
+        let (modified, changed) = (info.st_mtim, info.st_ctim)
+        return
+            """
+            \(info.st_dev) \(info.st_ino) \(info.st_size) \(modified.tv_sec).\(modified.tv_nsec) \
+            \(changed.tv_sec).\(changed.tv_nsec)
+            """
+    }()
 
     /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.
     /// Problems outside `withCode` (nobody handed in code for them) get their answer keys only.
