@@ -39,6 +39,30 @@ struct SpeedTests {
         #expect(parallelMap(order: [1, 0], width: 2) { $0 + 1 } == [1, 2])
     }
 
+    @Test("one decimal is written byte for byte as C's %.1f writes it, ties and signs included")
+    func oneDecimalAsPrintf() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [
+            0, -0.0, 0.04, -0.04, 0.05, -0.05, 0.049999999999999996, 0.25, 0.35, 0.45, 0.75, 1.25, 2.5, 9.95, 9.96,
+            99.95, 0.15, 1e15 - 0.5, -1e15 + 0.5, 1e15, 1e300, -1e300, .nan, .infinity, -.infinity,
+            .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, 4503599627370495.5,
+        ]
+        // Exact ties (multiples of 1/20 that are dyadic), near-ties a unit in the last place apart, and plain values
+        // at every scale a plot uses and beyond.
+        for k in -4000...4000 { values.append(Double(k) / 4) }
+        for k in 0..<20000 {
+            let tie = Double(k) / 20
+            values += [tie, tie.nextUp, tie.nextDown, -tie, -tie.nextUp]
+        }
+        for _ in 0..<100_000 {
+            let scale = [1e-3, 1, 1e3, 1e6, 1e12][Int.random(in: 0..<5, using: &generator)]
+            values.append(Double.random(in: -scale...scale, using: &generator))
+        }
+        let mismatches = values.filter { NumberFormatting.oneDecimal($0) != String(format: "%.1f", $0) }
+        let shown = mismatches.prefix(5).map { "\($0) -> \(NumberFormatting.oneDecimal($0))" }
+        #expect(mismatches.count == 0, "\(mismatches.count) of \(values.count) differ, e.g. \(shown)")
+    }
+
     @Test("the shared -O calls, the longest, are started before the others")
     func optimizedCallsFirst() {
         let units = [(key: "u1", text: ""), (key: "o1", text: ""), (key: "u2", text: ""), (key: "o2", text: "")]

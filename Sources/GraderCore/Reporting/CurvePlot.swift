@@ -128,7 +128,7 @@ public struct CurvePlot: Sendable, Codable, Equatable {
             + "\(Self.escape(content))</text>"
     }
 
-    private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+    private func f(_ value: Double) -> String { NumberFormatting.oneDecimal(value) }
 
     /// An axis label: three significant digits.
     private func tickLabel(_ value: Double) -> String {

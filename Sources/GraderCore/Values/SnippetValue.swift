@@ -161,6 +161,26 @@ public enum NumberFormatting {
         return "\(value)"
     }
 
+    /// `value` with one decimal, byte for byte as C's `%.1f` writes it (`String(format:)`, a tenth of the cost of a
+    /// plot's hundreds of coordinates): the exact binary value rounded half to even, `-0.0` for a negative value that
+    /// rounds to zero. Values outside `[-1e15, 1e15]`, and nan and infinities, go to `String(format:)` itself.
+    public static func oneDecimal(_ value: Double) -> String {
+        let magnitude = value.magnitude
+        guard value.isFinite, magnitude < 1e15 else { return String(format: "%.1f", value) }
+        let sign = value.sign == .minus ? "-" : ""
+        // Below 0.04 every value rounds to zero; at or above it the value is normal, and below 1e15 < 2^52 it is
+        // significand * 2^-shift with 3 <= shift <= 57, so ten times the significand fits in 64 bits.
+        guard magnitude >= 0.04 else { return sign + "0.0" }
+        let significand = UInt64(magnitude.significandBitPattern) | (1 << 52)
+        let shift = UInt64(52 - Int(magnitude.exponent))
+        let tenfold = significand * 10
+        var tenths = tenfold >> shift
+        let remainder = tenfold & ((1 << shift) - 1)
+        let half: UInt64 = 1 << (shift - 1)
+        if remainder > half || (remainder == half && tenths & 1 == 1) { tenths += 1 }
+        return "\(sign)\(tenths / 10).\(tenths % 10)"
+    }
+
     /// A score such as `2.5` or `3`, without trailing zeros and with at most two decimals.
     public static func score(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
