@@ -280,6 +280,24 @@ struct BatchTests {
         #expect(
             try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains(
                 "Each convolution has a bias;"))
+
+        // Another build of the grader (here the same bytes in another file) may grade differently under the same
+        // version number: it regrades everything, and a score it moves is put down to the grader, not the options.
+        let graded = Self.resultFiles(cache)
+        let inputs = { (path: String) throws -> [String: String]? in
+            let problems = try CLI.json(path)["problems"] as? [[String: Any]]
+            return problems?.first?["inputs"] as? [String: String]
+        }
+        let before = try inputs(out + "/alice/results.json")
+        let other = try CLI.reachableBinary(in: root + "-build")
+        #expect(
+            try CLI.grader(
+                ["batch", root, "--out", out, "--cache", cache, "--problems", problems, "--quiet"], executable: other
+            ).status == 0)
+        #expect(Self.resultFiles(cache).subtracting(graded).count == 20, "every problem of the four who run code")
+        let after = try inputs(out + "/alice/results.json")
+        #expect(before?["grader"] != nil && before?["grader"] != after?["grader"])
+        #expect(before?["submission"] != nil && before?["submission"] == after?["submission"])
     }
 
     @Test("an interrupted batch resumes: the rerun grades only what the first run did not finish")

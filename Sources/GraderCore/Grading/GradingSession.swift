@@ -131,6 +131,9 @@ public final class GradingSession: @unchecked Sendable {
         problemInputDigests = inputs
         var grader = SHA256Hasher()
         grader.update(field: graderVersion)
+        // A rebuilt grader grades afresh (`definitionDigest`): a score it moves is said to move because the grader
+        // changed, not the options.
+        grader.update(field: Self.executableIdentity)
         grader.update(field: builder.compilerVersion)
         graderInputDigest = String(grader.hexDigest().prefix(16))
         referenceLocks = Dictionary(uniqueKeysWithValues: problems.problems.map { ($0.id, NSLock()) })
