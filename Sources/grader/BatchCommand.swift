@@ -112,7 +112,10 @@ struct Batch: ParsableCommand {
         var flags = grading
         let jobs = flags.jobs ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         flags.jobs = 1  // parallel across students, not across one student's problems
-        let session = try flags.session(submissions: [root]) { $0.cachesResults = !resultCache.noResultCache }
+        let session = try flags.session(submissions: [root]) {
+            $0.cachesResults = true
+            $0.readsCachedResults = !resultCache.noResultCache
+        }
         defer { session.close() }
         if session.problems.role == .student {
             printError(

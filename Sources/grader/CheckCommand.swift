@@ -44,7 +44,8 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let session = try grading.session(only: reports.only, submissions: [folder]) {
-            $0.cachesResults = !resultCache.noResultCache
+            $0.cachesResults = true
+            $0.readsCachedResults = !resultCache.noResultCache
         }
         defer { session.close() }
         let report = try grade(folder, in: session, student: reports.student)

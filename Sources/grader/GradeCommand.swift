@@ -27,7 +27,8 @@ struct Grade: ParsableCommand {
 
     func run() throws {
         let session = try grading.session(only: reports.only, submissions: [folder]) {
-            $0.cachesResults = !resultCache.noResultCache
+            $0.cachesResults = true
+            $0.readsCachedResults = !resultCache.noResultCache
         }
         defer { session.close() }
         let report = try grade(folder, in: session, student: reports.student)

@@ -125,9 +125,10 @@ struct ResultCacheFlags: ParsableArguments {
         name: .customLong("no-result-cache"),
         help:
             """
-            Grade again even when nothing changed. By default a problem's grade is kept in the cache folder, keyed \
-            by the student's file and answers, the problem, the grader, the compiler and the limits, and read back \
-            when none of them changed.
+            Grade again even when nothing changed; the new grades replace the kept ones. By default a problem's \
+            grade is kept in the cache folder, keyed by the student's file and answers, the problem, the grader, \
+            the compiler, the sandbox and the limits, and read back when none of them changed (a grade that ran \
+            out of wall-clock time is never kept).
             """)
     var noResultCache = false
 }

@@ -281,8 +281,8 @@ struct BatchTests {
             try String(contentsOfFile: out + "/alice/feedback.md", encoding: .utf8).contains(
                 "Each convolution has a bias;"))
 
-        // Another build of the grader (here the same bytes in another file) may grade differently under the same
-        // version number: it regrades everything, and a score it moves is put down to the grader, not the options.
+        // Another build of the grader (here a copy, written now as a rebuild would be) may grade differently under
+        // the same version number: it regrades everything, and a score it moves is put down to the grader.
         let graded = Self.resultFiles(cache)
         let inputs = { (path: String) throws -> [String: String]? in
             let problems = try CLI.json(path)["problems"] as? [[String: Any]]

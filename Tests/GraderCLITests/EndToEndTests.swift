@@ -70,8 +70,8 @@ struct EndToEndTests {
         #expect(second.status == 0, "\(second.stderr)")
         let feedback = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
         #expect(feedback.contains("(read back)"), "\(feedback)")
-        // Another build of the grader (here the same bytes in another file) may grade differently under the same
-        // version number: it grades afresh instead of serving this build's grade.
+        // Another build of the grader (here a copy, written now as a rebuild would be) may grade differently under
+        // the same version number: it grades afresh instead of serving this build's grade.
         let other = try CLI.reachableBinary(in: CLI.temporary("grade-result-cache-build-\(getpid())"))
         let rebuilt = try CLI.grader(arguments + ["--feedback", cache + "/feedback.md"], executable: other)
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
@@ -80,6 +80,12 @@ struct EndToEndTests {
         #expect(fresh.status == 0, "\(fresh.stderr)")
         let regraded = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
         #expect(!regraded.contains("(read back)") && regraded.lowercased().contains("all 12 public"), "\(regraded)")
+        // The grade --no-result-cache gave replaced the kept one: the next ordinary run reads that one back.
+        try FileManager.default.removeItem(atPath: cache + "/feedback.md")
+        let after = try CLI.grader(arguments + ["--feedback", cache + "/feedback.md"])
+        #expect(after.status == 0, "\(after.stderr)")
+        let kept = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
+        #expect(!kept.contains("(read back)") && kept.lowercased().contains("all 12 public"), "\(kept)")
         // A changed file is another key: graded, not read back.
         let folder = CLI.temporary("grade-result-cache-folder-\(getpid())")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -93,13 +99,41 @@ struct EndToEndTests {
             _ = try handle.seekToEnd()
             handle.write(Data("// changed\n".utf8))
         }
+        try FileManager.default.removeItem(atPath: cache + "/feedback.md")
         let changed = try CLI.grader(
             [
                 "grade", folder, "--problems", "problems/hw6", "--only", "variance-recursion", "--cache", cache,
                 "--feedback", cache + "/feedback.md",
             ])
         #expect(changed.status == 0, "\(changed.stderr)")
-        #expect(!(try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)).contains("(read back)"))
+        let changedFeedback = try String(contentsOfFile: cache + "/feedback.md", encoding: .utf8)
+        #expect(!changedFeedback.contains("(read back)") && changedFeedback.lowercased().contains("all 12 public"))
+    }
+
+    @Test("a grade that ran out of wall-clock time is never kept: on a busy machine it may be the machine's fault")
+    func timeoutNotKept() throws {
+        let cache = CLI.temporary("grade-timeout-cache-\(getpid())")
+        let folder = CLI.temporary("grade-timeout-\(getpid())")
+        defer {
+            try? FileManager.default.removeItem(atPath: cache)
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Asleep, not busy: the wall clock stops it, not the CPU limit.
+        try "import Glibc\nfunc outputVariance(widths: [Int]) -> Double {\n    sleep(30)\n    return 0\n}\n".write(
+            toFile: folder + "/variance-recursion.swift", atomically: true, encoding: .utf8)
+        let arguments = [
+            "grade", folder, "--problems", "problems/hw6", "--only", "variance-recursion", "--cache", cache,
+            "--timeout", "1", "--json", cache + "/results.json",
+        ]
+        let run = try CLI.grader(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let part = CLI.parts(try CLI.json(cache + "/results.json"))["variance-recursion.outputVariance"]
+        #expect(part?["outcome"] as? String == "timeout", "\(String(describing: part))")
+        let kept = ((try? FileManager.default.contentsOfDirectory(atPath: cache + "/results")) ?? []).filter {
+            ((try? String(contentsOfFile: cache + "/results/" + $0, encoding: .utf8)) ?? "").contains("outputVariance")
+        }
+        #expect(kept.isEmpty, "\(kept)")
     }
 
     @Test("alice loses exactly the parts she got wrong, with targeted feedback")

@@ -17,9 +17,12 @@ public struct GradingOptions: Sendable {
     /// When set, only these problems (`variance-recursion`) or parts (`residual-jacobians.gradient-b1`) are graded;
     /// the others are reported as skipped.
     public var only: Set<String>?
-    /// Reuse the grade of a problem whose definition, limits and the student's files for it are unchanged
-    /// (`<cache>/results/`); a batch run resumes this way. Off for single gradings, which always run the code.
+    /// Keep each problem's grade in `<cache>/results/`, keyed by everything it rests on (the definition, the limits,
+    /// the grader, the student's files for it). `batch`, `grade` and `check` turn it on; a batch resumes this way.
     public var cachesResults = false
+    /// With `cachesResults`, read a kept grade back instead of grading again; off (`--no-result-cache`), every
+    /// problem is graded again and its new grade replaces the kept one.
+    public var readsCachedResults = true
     /// A part is flagged when the fraction of public trials it passes exceeds the fraction of hidden trials it
     /// passes by more than this (a table of the public outputs: 1 - 0; a correct function: 1 - 1).
     public var flagThreshold = 0.5
@@ -114,7 +117,8 @@ public final class GradingSession: @unchecked Sendable {
         var digests: [String: String] = [:]
         for problem in problems.problems {
             digests[problem.id] = Self.definitionDigest(
-                problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode, options: options,
+                problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode,
+                sandboxNote: sandbox.status.note, options: options,
                 role: problems.role, secret: problems.secret)
         }
         self.options = options
@@ -140,12 +144,13 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     /// A digest of everything but the submission that `problem`'s grade depends on: the grader (its version and its
-    /// executable, `executableIdentity`), the compiler, the sandbox mode, the definition and reference files, the
-    /// limits, the parts graded, and whatever generates and encodes values (the trials as they go on the wire, the
-    /// harness runtime, the compile flags), so that a change to any of them can never serve old expected outputs or
-    /// grades. `trials` is replaceable for tests.
+    /// executable, `executableIdentity`), the compiler, the sandbox (its mode and what held without namespaces), the
+    /// definition and reference files, the limits, the parts graded, and whatever generates and encodes values (the
+    /// trials as they go on the wire, the harness runtime, the compile flags), so that a change to any of them can
+    /// never serve old expected outputs or grades. `trials` is replaceable for tests.
     static func definitionDigest(
-        _ problem: Problem, compilerVersion: String, mode: SandboxStatus.Mode, options: GradingOptions,
+        _ problem: Problem, compilerVersion: String, mode: SandboxStatus.Mode, sandboxNote: String = "",
+        options: GradingOptions,
         role: ProblemSet.Role = .instructor, secret: String? = nil,
         trials: (SnippetSpec) -> [[SnippetValue]] = InputGenerators.trials(for:)
     ) -> String {
@@ -154,6 +159,8 @@ public final class GradingSession: @unchecked Sendable {
         hasher.update(field: executableIdentity)
         hasher.update(field: compilerVersion)
         hasher.update(field: mode.rawValue)
+        // Without namespaces, what held (a uid of its own, Landlock and its ABI) is part of how the code ran.
+        hasher.update(field: sandboxNote)
         for path in [problem.definitionPath, problem.referencePath] {
             hasher.update(FileBytes.read(path) ?? Data())
             hasher.update([0])
@@ -187,18 +194,19 @@ public final class GradingSession: @unchecked Sendable {
         return hasher.hexDigest()
     }
 
-    /// The running grader's executable as the file system knows it (device, inode, size, modification and change
-    /// times): a rebuilt or upgraded grader may grade differently under the same version number, so nothing it
-    /// cached (grades, reference outputs, variant keys) is served to another build.
+    /// The running grader's executable and its launcher (which sets the limits and Landlock) as the file system knows
+    /// them: a rebuilt or upgraded grader may grade differently under the same version number, so nothing it cached
+    /// (grades, reference outputs, variant keys) is served to another build.
     static let executableIdentity: String = {
-        var info = stat()
-        guard stat("/proc/self/exe", &info) == 0 else { return "unknown executable" }
-        let (modified, changed) = (info.st_mtim, info.st_ctim)
-        return
-            """
-            \(info.st_dev) \(info.st_ino) \(info.st_size) \(modified.tv_sec).\(modified.tv_nsec) \
-            \(changed.tv_sec).\(changed.tv_nsec)
-            """
+        // Size and modification time only: an image layer or a copy that keeps times (a Gradescope container
+        // started from the image `setup.sh` warmed) gets another device, inode and change time for the same build.
+        var files = ["/proc/self/exe"]
+        if let launcher = try? Sandbox.findLauncher() { files.append(launcher) }
+        return files.map { path in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return "\(path): none" }
+            return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        }.joined(separator: "; ")
     }()
 
     /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.
@@ -376,8 +384,14 @@ public final class GradingSession: @unchecked Sendable {
         let pending = try startUncached(problem: problem, submission: submission, prebuilt: prebuilt)
         return ProblemGrading {
             let grade = try pending.finish()
-            // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again.
-            guard !grade.parts.contains(where: { $0.outcome == .graderError }) else { return grade }
+            // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again. Nor is
+            // one that ran out of wall-clock time (a run or a compile): a busy machine must not fail a `check` until
+            // the student edits the file. CPU time does not depend on the load, so a CPU limit is kept.
+            guard
+                !grade.parts.contains(where: {
+                    [.graderError, .timeout, .compileTimeout].contains($0.outcome)
+                })
+            else { return grade }
             TimeLedger.shared.measure("cache: write a grade") {
                 if let data = try? JSONEncoder().encode(grade) {
                     try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
@@ -396,7 +410,7 @@ public final class GradingSession: @unchecked Sendable {
 
     /// The stored grade of `problem` for `submission`, when result caching is on and nothing it depends on changed.
     public func cachedGrade(problem: Problem, submission: Submission) -> ProblemGrade? {
-        guard options.cachesResults, runsCode(problem, submission) else { return nil }
+        guard options.cachesResults, options.readsCachedResults, runsCode(problem, submission) else { return nil }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
         return TimeLedger.shared.measure("cache: read a grade") {
             guard let data = FileBytes.read(path) else { return nil }
