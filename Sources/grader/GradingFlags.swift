@@ -27,7 +27,8 @@ struct GradingFlags: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Cache folder for compiled snippets (default $GRADER_CACHE or ~/.cache/grader).", valueName: "dir"))
+            "Cache folder for compiled snippets, references and grades (default $GRADER_CACHE or ~/.cache/grader).",
+            valueName: "dir"))
     var cache: String?
 
     @Option(name: .long, help: "Problems graded at the same time (default: number of cores).")

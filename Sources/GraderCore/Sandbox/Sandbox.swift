@@ -135,7 +135,8 @@ public final class Sandbox: @unchecked Sendable {
                     ? "every world-readable file (\(why))"
                     : """
                     every file of the grader's user, including what the grader keeps (\(why); the grader kept \
-                    reference outputs in memory and cached nothing, but cannot vouch for these grades)
+                    reference outputs in memory and cached nothing, but cannot vouch for these grades, nor for its \
+                    cache folder afterwards: empty it before grading with namespaces or Landlock)
                     """
             )
             open.append("the network")
