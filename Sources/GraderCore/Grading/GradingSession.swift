@@ -194,19 +194,14 @@ public final class GradingSession: @unchecked Sendable {
         return hasher.hexDigest()
     }
 
-    /// The running grader's executable and its launcher (which sets the limits and Landlock) as the file system knows
-    /// them: a rebuilt or upgraded grader may grade differently under the same version number, so nothing it cached
-    /// (grades, reference outputs, variant keys) is served to another build.
+    /// The build identity (`FileBytes.buildIdentity`) of the running grader and its launcher (which sets the limits
+    /// and Landlock): a rebuilt or upgraded grader may grade differently under the same version number, so nothing
+    /// it cached (grades, reference outputs, variant keys) is served to another build, while a Gradescope container
+    /// started from the image `setup.sh` warmed still finds what was cached there.
     static let executableIdentity: String = {
-        // Size and modification time only: an image layer or a copy that keeps times (a Gradescope container
-        // started from the image `setup.sh` warmed) gets another device, inode and change time for the same build.
         var files = ["/proc/self/exe"]
         if let launcher = try? Sandbox.findLauncher() { files.append(launcher) }
-        return files.map { path in
-            var info = stat()
-            guard stat(path, &info) == 0 else { return "\(path): none" }
-            return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-        }.joined(separator: "; ")
+        return files.map(FileBytes.buildIdentity(of:)).joined(separator: "; ")
     }()
 
     /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.

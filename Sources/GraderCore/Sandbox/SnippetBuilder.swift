@@ -107,25 +107,14 @@ public struct SnippetBuilder: Sendable {
             folder: try toolchainFolder ?? ToolchainCache.sharedFolder(compilerVersion: compilerVersion))
     }
 
-    /// What `swiftc --version` says, remembered in `cache` under the identity of the compiler's files (device, inode,
-    /// size, modification and change times of the driver and the frontend it runs): asking costs about 50 ms,
-    /// most of a warm grading. A replaced or rebuilt toolchain has other files, so it is asked anew.
+    /// What `swiftc --version` says, remembered in `cache` under the build identity (`FileBytes.buildIdentity`) of
+    /// the driver and the frontend it runs: asking costs about 50 ms, most of a warm grading. A replaced or rebuilt
+    /// toolchain has other files, so it is asked anew.
     static func compilerVersion(of compiler: String, cache: String) throws -> String {
         let driver = URL(fileURLWithPath: compiler).resolvingSymlinksInPath().path
         var identity = SHA256Hasher()
         for path in [driver, (driver as NSString).deletingLastPathComponent + "/swift-frontend"] {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                identity.update(field: "\(path): none")
-                continue
-            }
-            let (modified, changed) = (info.st_mtim, info.st_ctim)
-            identity.update(
-                field:
-                    """
-                    \(path) \(info.st_dev) \(info.st_ino) \(info.st_size) \(modified.tv_sec).\(modified.tv_nsec) \
-                    \(changed.tv_sec).\(changed.tv_nsec)
-                    """)
+            identity.update(field: path + " " + FileBytes.buildIdentity(of: path))
         }
         let memo = "\(cache)/compiler-version-\(identity.hexDigest().prefix(24))"
         if let known = FileBytes.read(memo), !known.isEmpty { return String(decoding: known, as: UTF8.self) }

@@ -12,6 +12,14 @@ enum FileBytes {
         var description: String { "\(path): \(reason)" }
     }
 
+    /// The file at `path` (links followed) as a cache key sees a build of it: size and modification time. Not its
+    /// device, inode or change time, which an image layer or a copy that keeps times changes for the same bytes.
+    static func buildIdentity(of path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "\(path): none" }
+        return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+
     /// The bytes of the file at `path`; `nil` when it cannot be opened or read.
     static func read(_ path: String) -> Data? { try? contents(path) }
 
