@@ -83,6 +83,7 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         HostileSnippet(fixture: "linker-options", outcome: .error("compile error"), wholeFile: true),
         HostileSnippet(fixture: "reference-binary", outcome: .passes, freshCache: true),
         HostileSnippet(fixture: "read-cache", outcome: .passes, freshCache: true),
+        HostileSnippet(fixture: "write-cache", outcome: .passes, freshCache: true),
         HostileSnippet(fixture: "leftover-file", outcome: .passes),
         HostileSnippet(fixture: "leftover-ipc", outcome: .passes),
         HostileSnippet(fixture: "leftover-key", outcome: .passes),
