@@ -192,6 +192,89 @@ struct SpeedTests {
         #expect(Set(recomputed.map(\.variant)) == variants)
     }
 
+    @Test("a parallelMap inside another's job runs its jobs side by side (Dispatch ran them one after another)")
+    func nestedJobsRunTogether() {
+        let met = parallelMap(count: 2, width: 2) { _ -> [Bool] in
+            let started = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
+            // Each job waits for the other to start: run one after another, the first waits in vain.
+            return parallelMap(count: 2, width: 2) { index -> Bool in
+                started[index].signal()
+                return started[1 - index].wait(timeout: .now() + 5) == .success
+            }
+        }
+        #expect(met == [[true, true], [true, true]])
+    }
+
+    @Test("a large class's trials are split into runs of at most 5,000, side by side, covering every trial in order")
+    func keyRunChunks() {
+        #expect(ReferenceRunner.keyRunChunks(count: 0, width: 2).isEmpty)
+        #expect(ReferenceRunner.keyRunChunks(count: 999, width: 2) == [0..<999])
+        #expect(ReferenceRunner.keyRunChunks(count: 1_000, width: 2) == [0..<500, 500..<1_000])
+        #expect(ReferenceRunner.keyRunChunks(count: 10_000, width: 1) == [0..<5_000, 5_000..<10_000])
+        #expect(ReferenceRunner.keyRunChunks(count: 10_001, width: 2) == [0..<3_334, 3_334..<6_668, 6_668..<10_001])
+        for count in [1, 2, 499, 1_001, 4_999, 5_001, 12_345, 70_000] {
+            for width in 1...8 {
+                let chunks = ReferenceRunner.keyRunChunks(count: count, width: width)
+                #expect(chunks.flatMap { Array($0) } == Array(0..<count))
+                #expect(chunks.allSatisfy { $0.count <= ReferenceRunner.maxTrialsPerKeyRun })
+                #expect(chunks.count <= max(width, (count + 4_999) / 5_000))
+            }
+        }
+    }
+
+    @Test("answer keys computed in runs side by side are those of one run, variant by variant")
+    func splitKeyRunsAgree() throws {
+        let root = NSTemporaryDirectory() + "grader-split-keys-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let problems = try Self.varianceRecursionAlone(in: root)
+        var keysByWidth: [[String]] = []
+        for width in [1, 2] {
+            var options = GradingOptions()
+            options.problemsDirectory = problems
+            options.cacheDirectory = root + "/cache-\(width)"
+            let session = try GradingSession(options: options)
+            defer { session.close() }
+            let problem = try #require(session.problems.problem("variance-recursion"))
+            let submissions = (1...1_100).map { index -> Submission in
+                var submission = Submission.load(folder: root + "/none", problems: session.problems)
+                submission.student = "student-\(index)"
+                submission.studentFromOutside = true
+                return submission
+            }
+            try session.prepareVariants(for: submissions, width: width)
+            keysByWidth.append(
+                try submissions.map { submission in
+                    let keys = try session.referenceResults(
+                        for: problem, variant: try session.variant(of: problem, for: submission)
+                    ).answerKeys.mapValues(ReferenceResults.Stored.Key.init)
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = .sortedKeys
+                    return String(decoding: try encoder.encode(keys), as: UTF8.self)
+                })
+        }
+        #expect(keysByWidth[0].count == 1_100)
+        #expect(Set(keysByWidth[0]).count > 100)
+        #expect(keysByWidth[0] == keysByWidth[1])
+    }
+
+    @Test("a variant's digest is computed once, and a value added after it gives the digest of the whole")
+    func digestMemo() throws {
+        let problem = try #require(TestSupport.session.problems.problem("residual-jacobians"))
+        let drawn = try problem.variant(student: "student-7", secret: "a secret")
+        var rebuilt = ParameterValues(isDefault: false)
+        var partial = ParameterValues(isDefault: false)
+        for (position, (name, value)) in zip(drawn.names, drawn.values).enumerated() {
+            rebuilt.append(name, value)
+            if position < drawn.names.count - 1 { partial.append(name, value) }
+        }
+        #expect(rebuilt.digest == drawn.digest)
+        let early = partial.digest
+        var copy = partial
+        copy.append(drawn.names.last!, drawn.values.last!)
+        #expect(copy.digest == drawn.digest)
+        #expect(partial.digest == early && early != drawn.digest)
+    }
+
     @Test("placeholders are filled in one pass exactly as a replacement per parameter fills them")
     func placeholderFill() {
         var values = ParameterValues(isDefault: false)

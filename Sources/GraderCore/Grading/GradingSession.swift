@@ -67,6 +67,8 @@ public final class GradingSession: @unchecked Sendable {
     private let variantFailures = Locked([String: String]())
     /// Problems whose stored variant keys (`variantStorePath`) this session has read into `variantKeys`.
     private let variantStoresRead = Locked(Set<String>())
+    /// Each student's variant of each problem with parameters, by problem id and student id.
+    private let drawnVariants = Locked([String: Result<ParameterValues, GraderError>]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
@@ -346,8 +348,18 @@ public final class GradingSession: @unchecked Sendable {
     /// The variant of `problem` a submission is graded against: its student's, in final grading; a student kit
     /// holds no keys, so there it is the handout's own.
     func variant(of problem: Problem, for submission: Submission) throws -> ParameterValues {
-        guard problems.role.gradesFinally else { return .none }
-        return try problem.variant(student: submission.student, secret: problems.secret)
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return .none }
+        // Drawn once per student and problem: keys, cache keys and the grading all ask for it.
+        let memo = "\(problem.id)\u{0}" + (submission.student.map { "=" + $0 } ?? "none")
+        if let drawn = drawnVariants.withLock({ $0[memo] }) { return try drawn.get() }
+        let drawn: Result<ParameterValues, GraderError>
+        do {
+            drawn = .success(try problem.variant(student: submission.student, secret: problems.secret))
+        } catch let error as GraderError {
+            drawn = .failure(error)
+        }
+        drawnVariants.withLock { $0[memo] = drawn }
+        return try drawn.get()
     }
 
     /// `body`'s result, with any error that is not a `GraderError` turned into a broken reference of `problem`.
@@ -601,8 +613,9 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     /// Computes the answer keys of every variant of `problem` not yet known, in one run of the reference per
-    /// answer expression (a trial per variant), and keeps them in memory and in the cache.
-    public func prepareVariants(_ variants: [ParameterValues], of problem: Problem) throws {
+    /// answer expression (a trial per variant; a large class's trials in a few runs, `width` side by side), and
+    /// keeps them in memory and in the cache.
+    public func prepareVariants(_ variants: [ParameterValues], of problem: Problem, width: Int = 1) throws {
         guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return }
         let lock = referenceLocks[problem.id] ?? NSLock()
         lock.lock()
@@ -624,7 +637,7 @@ public final class GradingSession: @unchecked Sendable {
         let computed: [(ParameterValues, [String: AnswerKey])]
         do {
             computed = try TimeLedger.shared.measure("step: the answer keys of the variants") {
-                try answerKeys(of: missing, problem: problem)
+                try answerKeys(of: missing, problem: problem, width: width)
             }
         } catch {
             throw GraderError.files(error, path: options.cacheDirectory)
@@ -692,12 +705,12 @@ public final class GradingSession: @unchecked Sendable {
     /// The answer keys of `variants`, in one run of the reference per expression. When that run fails, each variant
     /// is tried alone: a reference that fails on some students' numbers costs those students only, whose failure is
     /// kept for their grading to report; one that fails on every variant is broken, and stops the grading.
-    private func answerKeys(of variants: [ParameterValues], problem: Problem) throws -> [(
+    private func answerKeys(of variants: [ParameterValues], problem: Problem, width: Int) throws -> [(
         ParameterValues, [String: AnswerKey]
     )] {
         let runner = ReferenceRunner(session: self, problem: problem)
         do {
-            return Array(zip(variants, try runner.answerKeys(for: variants)))
+            return Array(zip(variants, try runner.answerKeys(for: variants, width: width)))
         } catch GraderError.referenceBroken(_, let detail) where variants.count > 1 {
             var computed: [(ParameterValues, [String: AnswerKey])] = []
             var failures: [(ParameterValues, String)] = []
@@ -743,7 +756,7 @@ public final class GradingSession: @unchecked Sendable {
                         }
                     }
                 }
-                try prepareVariants(variants, of: problem)
+                try prepareVariants(variants, of: problem, width: width)
             } catch GraderError.io {
                 // The grader's files failed (a cache it cannot write): each student's grading meets the fault
                 // again and reports it on the parts it touches, instead of this stopping the whole class.

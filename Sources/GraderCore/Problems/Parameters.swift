@@ -169,6 +169,8 @@ public struct ParameterValues: Sendable, Hashable, CustomStringConvertible {
     public private(set) var values: [SnippetValue] = []
     /// Whether these are the handout's own values (the id `reference`, or no id).
     public var isDefault: Bool
+    /// `digest`, once computed: shared by copies of these values, replaced whenever a value is added.
+    private var digestMemo = DigestMemo()
 
     /// No parameters: the values of a problem that does not vary.
     public static let none = ParameterValues(isDefault: true)
@@ -178,6 +180,13 @@ public struct ParameterValues: Sendable, Hashable, CustomStringConvertible {
     mutating func append(_ name: String, _ value: SnippetValue) {
         names.append(name)
         values.append(value)
+        digestMemo = DigestMemo()
+    }
+
+    /// The digest of one set of values, computed at most once (a class grading 10,000 students asks for each
+    /// student's several times: keys, cache keys, the variant store).
+    private final class DigestMemo: Sendable {
+        let value = Locked<String?>(nil)
     }
 
     /// The value of `name`, if it is one of these parameters.
@@ -194,10 +203,15 @@ public struct ParameterValues: Sendable, Hashable, CustomStringConvertible {
 
     /// A stable digest of the values, for cache keys.
     public var digest: String {
-        var hasher = SHA256Hasher()
-        hasher.update(field: names.joined(separator: ","))
-        hasher.update(field: WireFormat.line(values))
-        return hasher.hexDigest()
+        digestMemo.value.withLock { memo in
+            if let memo { return memo }
+            var hasher = SHA256Hasher()
+            hasher.update(field: names.joined(separator: ","))
+            hasher.update(field: WireFormat.line(values))
+            let digest = hasher.hexDigest()
+            memo = digest
+            return digest
+        }
     }
 
     /// `name = value` pairs, as the answer key and reports print them.

@@ -79,7 +79,7 @@ public struct ProblemValidator: Sendable {
             try? problem.variant(student: "validate-\($0)", secret: session.problems.secret)
         }
         do {
-            try session.prepareVariants(variants, of: problem)
+            try session.prepareVariants(variants, of: problem, width: session.options.jobs)
             for variant in variants {
                 let keys = try session.referenceResults(for: problem, variant: variant).answerKeys
                 for part in problem.parts {
