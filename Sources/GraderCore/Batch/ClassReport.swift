@@ -89,10 +89,9 @@ public struct ClassReport: Sendable {
     public func summary() -> ClassSummary { ClassSummary(report: self) }
 
     func summaryJSON() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(summary()) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // As `JSONEncoder` with pretty printing, sorted keys and unescaped slashes writes it.
+        guard let bytes = try? JSONText.encode(summary(), pretty: true) else { return "{}\n" }
+        return String(decoding: bytes, as: UTF8.self) + "\n"
     }
 
     /// The grades a previous batch left in `folder`: the students its `gradebook.csv` lists, by id (empty when

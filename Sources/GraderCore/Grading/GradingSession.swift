@@ -400,8 +400,8 @@ public final class GradingSession: @unchecked Sendable {
                 })
             else { return grade }
             TimeLedger.shared.measure("cache: write a grade") {
-                if let data = try? JSONEncoder().encode(grade) {
-                    try? Reporters.write(String(decoding: data, as: UTF8.self), to: path)
+                if let bytes = try? JSONText.encode(grade, pretty: false) {
+                    try? Reporters.write(String(decoding: bytes, as: UTF8.self), to: path)
                 }
             }
             return grade
@@ -649,13 +649,12 @@ public final class GradingSession: @unchecked Sendable {
         // One file per problem for every variant, a line each, appended in one write: graders that share the cache
         // add their lines side by side, and a line cut short (a crash mid-write) fails to decode and is computed again.
         TimeLedger.shared.measure("cache: append a problem's variant answer keys") {
-            let encoder = JSONEncoder()
             var lines: [UInt8] = []
             for (variant, keys) in computed {
                 let line = StoredVariant(
                     variant: variant.digest, keys: keys.mapValues(ReferenceResults.Stored.Key.init))
-                guard let data = try? encoder.encode(line) else { continue }
-                lines += data
+                guard let bytes = try? JSONText.encode(line, pretty: false) else { continue }
+                lines += bytes
                 lines.append(0x0A)
             }
             try? Self.append(lines, to: variantStorePath(problem))

@@ -44,9 +44,7 @@ public struct GradescopeReporter: SubmissionReporter {
         if let kept = report.keptHigher { output += "\n" + kept.summary }
         let results = Results(
             score: report.total, max_score: report.maxScore, output: output, visibility: "visible", tests: tests)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(results) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        guard let bytes = try? JSONText.encode(results, pretty: true) else { return "{}\n" }
+        return String(decoding: bytes, as: UTF8.self) + "\n"
     }
 }

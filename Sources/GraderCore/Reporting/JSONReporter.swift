@@ -10,11 +10,11 @@ public struct JSONReporter: SubmissionReporter {
     public init() {}
 
     public func render(_ report: GradeReport) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(report) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // As `JSONEncoder` with pretty printing, sorted keys, unescaped slashes and non-finite numbers as "inf",
+        // "-inf", "nan" writes it.
+        guard let bytes = try? JSONText.encode(report, pretty: true, nonFinite: JSONText.NonFiniteNames()) else {
+            return "{}\n"
+        }
+        return String(decoding: bytes, as: UTF8.self) + "\n"
     }
 }

@@ -1,0 +1,220 @@
+import Foundation
+import Testing
+
+@testable import GraderCore
+
+/// `JSONText` must write what Foundation's `JSONEncoder` writes, byte for byte: results files, the class summary and
+/// Gradescope's file are read by people's scripts and compared across runs.
+@Suite("JSON written as Foundation writes it, faster")
+struct JSONTextTests {
+    /// Foundation's encoder with the options the reports use.
+    static func foundation<Value: Encodable>(_ value: Value, pretty: Bool = true, nonFinite: Bool = true) throws
+        -> String
+    {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        if nonFinite {
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(
+                positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func fast<Value: Encodable>(_ value: Value, pretty: Bool = true, nonFinite: Bool = true) throws -> String {
+        let bytes = try JSONText.encode(value, pretty: pretty, nonFinite: nonFinite ? JSONText.NonFiniteNames() : nil)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test("every report the bundled submissions get, and those reports with every optional field set, as Foundation")
+    func bundledReports() throws {
+        var reports: [GradeReport] = []
+        for (session, assignment) in [
+            (TestSupport.session, "hw6"), (TestSupport.calculusSession, "calculus-backprop"),
+            (TestSupport.trainingSession, "training"),
+        ] {
+            let root = TestSupport.packageRoot + "/submissions/" + assignment
+            for student in try FileManager.default.contentsOfDirectory(atPath: root).sorted() {
+                reports.append(try session.grade(folder: root + "/" + student))
+            }
+        }
+        #expect(reports.count == 9)
+        #expect(reports.contains { $0.allParts.contains { $0.plot != nil } })
+        // The same reports with the fields a batch adds and strings that need escaping.
+        for var report in reports {
+            var late = LateAdjustment(
+                due: "2026-12-01T00:00:00Z", dueSource: "assignment.yaml", raw: report.score, total: report.score * 0.9)
+            late.submittedAt = "2026-12-02T10:00:00Z"
+            late.submittedSource = "git commit 1a2b3c4"
+            late.minutesLate = 2040
+            late.daysLate = 2
+            late.lateDaysUsed = 1
+            late.penalty = 0.1
+            late.explanation = "2 days \"late\"\t\u{1}"
+            report.late = late
+            report.keptHigher = KeptGrade(total: 30, regraded: 29.5)
+            report.student = "s/1\\é😀\u{7f}\u{2028}"
+            report.problems[0].inputs = GradeInputs(problem: "p", submission: "s", grader: "g")
+            report.problems[0].parts[0].flag = PartGrade.Flag(reason: .publicOnly, detail: "3 of 3 public\n0 hidden")
+            report.problems[0].parts[0].trials = PartGrade.TrialTally(
+                publicPassed: 3, publicTotal: 3, hiddenPassed: nil, hiddenTotal: 20)
+            report.problems[0].parts[0].mistakeFormula = "2 X^\\top"
+            report.problems[0].parts[0].details += ["", "\u{0}\u{8}\u{c}\r\u{1f}", "/path/with/slashes"]
+            report.problems[0].score = .nan
+            report.problems[0].maxScore = .infinity
+            report.score = -.infinity
+            reports.append(report)
+        }
+        for report in reports {
+            #expect(try Self.fast(report) == Self.foundation(report))
+            #expect(JSONReporter().render(report) == (try Self.foundation(report)) + "\n")
+            // On one line, for the cache: the same JSON, read back as the same report.
+            if report.score.isFinite {
+                let line = try JSONText.encode(report, pretty: false)
+                #expect(try JSONDecoder().decode(GradeReport.self, from: Data(line)) == report)
+                #expect(String(decoding: line, as: UTF8.self) == (try Self.foundation(report, pretty: false)))
+            }
+        }
+    }
+
+    @Test("a non-finite number without names for it is an error, as Foundation's")
+    func nonFiniteWithoutNames() throws {
+        #expect(throws: EncodingError.self) { try Self.fast([1.0, .nan], nonFinite: false) }
+        #expect(throws: EncodingError.self) { try Self.foundation([1.0, .nan], nonFinite: false) }
+        #expect(try Self.fast([1.0, -.infinity]) == Self.foundation([1.0, -.infinity]))
+    }
+
+    @Test("a value holding a type Foundation writes its own way (Date, Data, URL, Decimal) is written by Foundation")
+    func foundationTypes() throws {
+        struct Odd: Encodable {
+            let when = Date(timeIntervalSince1970: 1_780_000_000.25)
+            let bytes = Data([0, 1, 254])
+            let link = URL(string: "https://example.org/a b")
+            let amount = Decimal(string: "12.50")!
+            let score = 3.0
+        }
+        #expect(try Self.fast(Odd()) == Self.foundation(Odd()))
+        #expect(try Self.fast([Odd()], pretty: false) == Self.foundation([Odd()], pretty: false))
+    }
+
+    /// A random JSON-like value: objects with keys that sort in surprising orders and need escaping.
+    indirect enum Random: Encodable {
+        case null
+        case bool(Bool)
+        case int(Int)
+        case double(Double)
+        case float(Float)
+        case string(String)
+        case array([Random])
+        case object([(String, Random)])
+        case optional(Int?)
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .null:
+                var single = encoder.singleValueContainer()
+                try single.encodeNil()
+            case .bool(let value): try value.encode(to: encoder)
+            case .int(let value): try value.encode(to: encoder)
+            case .double(let value): try value.encode(to: encoder)
+            case .float(let value): try value.encode(to: encoder)
+            case .string(let value): try value.encode(to: encoder)
+            case .optional(let value): try value.encode(to: encoder)
+            case .array(let elements):
+                var container = encoder.unkeyedContainer()
+                for element in elements { try container.encode(element) }
+            case .object(let members):
+                var container = encoder.container(keyedBy: Key.self)
+                for (key, value) in members {
+                    switch value {
+                    case .double(let number): try container.encode(number, forKey: Key(stringValue: key))
+                    case .string(let text): try container.encode(text, forKey: Key(stringValue: key))
+                    case .null: try container.encodeNil(forKey: Key(stringValue: key))
+                    case .optional(let number): try container.encodeIfPresent(number, forKey: Key(stringValue: key))
+                    case .array(let elements):
+                        var nested = container.nestedUnkeyedContainer(forKey: Key(stringValue: key))
+                        for element in elements { try nested.encode(element) }
+                    default: try container.encode(value, forKey: Key(stringValue: key))
+                    }
+                }
+            }
+        }
+
+        static func make(_ random: inout SeededGenerator, depth: Int) -> Random {
+            let choice = Int.random(in: 0..<(depth > 3 ? 8 : 10), using: &random)
+            switch choice {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &random))
+            case 2:
+                return .int(Int.random(in: Int.min...Int.max, using: &random) >> Int.random(in: 0..<64, using: &random))
+            case 3: return .double(number(&random))
+            case 4: return .float(Float(number(&random)))
+            case 5: return .string(text(&random))
+            case 6: return .optional(Bool.random(using: &random) ? nil : Int.random(in: -9...9, using: &random))
+            case 7:
+                return .double(
+                    [0, -0.0, 1, 1e15, 1e16, 1e21, 5e-324, .infinity, -.infinity, .nan][
+                        Int.random(in: 0..<10, using: &random)])
+            case 8:
+                return .array((0..<Int.random(in: 0..<5, using: &random)).map { _ in make(&random, depth: depth + 1) })
+            default:
+                // Keys once each: Foundation's encoder stops the program when a key given twice opens a container.
+                var seen = Set<String>()
+                return .object(
+                    (0..<Int.random(in: 0..<6, using: &random)).compactMap { _ in
+                        let name = key(&random)
+                        let value = make(&random, depth: depth + 1)
+                        return seen.insert(name).inserted ? (name, value) : nil
+                    })
+            }
+        }
+
+        /// Any bit pattern: subnormal, huge, tiny, negative zero, NaN.
+        static func number(_ random: inout SeededGenerator) -> Double {
+            Bool.random(using: &random)
+                ? Double(bitPattern: random.next())
+                : Double(Int.random(in: -100_000...100_000, using: &random))
+                    / [1, 10, 1000, 3][
+                        Int.random(in: 0..<4, using: &random)]
+        }
+
+        static func text(_ random: inout SeededGenerator) -> String {
+            let pieces = [
+                "a", "Z", "é", "😀", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1f}", "\u{7f}", "\u{2028}", " ",
+            ]
+            return (0..<Int.random(in: 0..<8, using: &random)).map { _ in
+                pieces[Int.random(in: 0..<pieces.count, using: &random)]
+            }.joined()
+        }
+
+        /// Keys from a small set, so that some repeat and some differ only in case or accent.
+        static func key(_ random: inout SeededGenerator) -> String {
+            ["a", "A", "b", "aa", "a1", "a10", "a2", "é", "e", "Z", "", "\"q\"", "k\n"][
+                Int.random(in: 0..<13, using: &random)]
+        }
+    }
+
+    @Test("5,000 random values, pretty and on one line, as Foundation; a key given twice keeps its last value")
+    func randomValues() throws {
+        var random = SeededGenerator(seed: 20_261_204)
+        var compared = 0
+        for _ in 0..<5_000 {
+            let value = Random.make(&random, depth: 0)
+            #expect(try Self.fast(value) == Self.foundation(value))
+            #expect(try Self.fast(value, pretty: false) == Self.foundation(value, pretty: false))
+            compared += 1
+        }
+        #expect(compared == 5_000)
+        // Written twice under one key: the last value stands, as in Foundation's encoder.
+        let twice = Random.object([("k", .int(1)), ("a", .int(2)), ("k", .int(3))])
+        #expect(try Self.fast(twice, pretty: false) == #"{"a":2,"k":3}"#)
+        #expect(try Self.foundation(twice, pretty: false) == #"{"a":2,"k":3}"#)
+    }
+}
