@@ -106,6 +106,9 @@ struct BatchCompilerTests {
     func csv() {
         #expect(ClassReport.csvField("alice") == "alice")
         #expect(ClassReport.csvField("o\"brien, pat") == "\"o\"\"brien, pat\"")
+        // A quote a combining accent follows is still a quote to a CSV reader: doubled, so the cell cannot end early.
+        #expect(
+            ClassReport.csvField("x\"\u{301},=HYPERLINK(1)").utf8.elementsEqual("\"x\"\"\u{301},=HYPERLINK(1)\"".utf8))
         #expect(ClassReport.csvField("two\nlines") == "\"two\nlines\"")
         #expect(ClassReport.csvField("two\r\nlines") == "\"two\r\nlines\"")  // one Character, two line-end scalars
         #expect(ClassReport.csvField(" padded") == "\" padded\"")

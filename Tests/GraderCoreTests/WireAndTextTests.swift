@@ -152,4 +152,29 @@ struct WireAndTextTests {
             PatternHints.hint(
                 expected: TestSupport.vector([1, 2, -3]), got: TestSupport.vector([1, 2, 3]), tolerance: .exact) == nil)
     }
+
+    @Test("the overview page's escaping leaves no quote or bracket raw, even one a combining accent follows")
+    func overviewEscaping() {
+        // A student's `student:` shows in a title attribute of the overview page (the id mismatch flag).
+        let hostile = "x\"\u{301} onmouseover=alert(1) y='\u{301} <\u{301}script>&\u{301}"
+        let escaped = OverviewPage.htmlEscaped(hostile)
+        #expect(!escaped.utf8.contains { [0x22, 0x27, 0x3C, 0x3E].contains($0) })
+        #expect(escaped.utf8.starts(with: "x&quot;\u{301} onmouseover=alert(1) y=&#39;".utf8))
+        #expect(
+            OverviewPage.htmlEscaped("a < b & c > \"d\" 'é' 😀") == "a &lt; b &amp; c &gt; &quot;d&quot; &#39;é&#39; 😀")
+        #expect(OverviewPage.htmlEscaped("plain text, é") == "plain text, é")
+        // The plot's labels and a student's feedback file are escaped the same way.
+        #expect(!CurvePlot.escape("\"\u{301}<\u{301}").utf8.contains { [0x22, 0x3C].contains($0) })
+        #expect(ReportText.replacingBytes(in: "a<\u{301}b", [UInt8(ascii: "<"): "&lt;"]) == "a&lt;\u{301}b")
+    }
+
+    @Test("a student's feedback file shows no `<` raw, even one a combining accent follows")
+    func markdownEscaping() throws {
+        var report = try TestSupport.session.grade(folder: TestSupport.packageRoot + "/submissions/hw6/bob")
+        report.problems[0].parts[0].message = "got <\u{301}script>alert(1)</script>"
+        report.problems[0].parts[0].mistake = "<\u{301}img src=x onerror=alert(1)>"
+        let markdown = MarkdownReporter().render(report)
+        #expect(markdown.contains("&lt;\u{301}script>alert(1)&lt;/script>"))
+        #expect(markdown.contains("&lt;\u{301}img src=x"))
+    }
 }

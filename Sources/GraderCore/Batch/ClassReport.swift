@@ -82,7 +82,9 @@ public struct ClassReport: Sendable {
         else {
             return text
         }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Byte by byte (`ReportText.replacingBytes`): by characters, a quote a combining accent follows is not doubled,
+        // and a folder name could end its cell early and start a formula in the next.
+        return "\"" + ReportText.replacingBytes(in: text, [UInt8(ascii: "\""): "\"\""]) + "\""
     }
 
     /// The class summary (`summary.json`).

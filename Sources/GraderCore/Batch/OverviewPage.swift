@@ -391,19 +391,12 @@ struct OverviewPage {
     }
 
     /// Text safe in HTML content and attributes.
-    func escape(_ text: String) -> String {
-        var result = ""
-        for character in ReportText.clean(text, limit: 2000) {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
-            }
-        }
-        return result
+    func escape(_ text: String) -> String { Self.htmlEscaped(text) }
+
+    /// `text` cleaned (`ReportText.clean`) and safe in HTML text and quoted attributes, escaped byte by byte
+    /// (`ReportText.replacingBytes`: by characters, a student's `student:` could close an attribute of this page).
+    static func htmlEscaped(_ text: String) -> String {
+        ReportText.replacingBytes(in: ReportText.clean(text, limit: 2000), ReportText.htmlEntities)
     }
 }
 

@@ -146,8 +146,7 @@ public struct CurvePlot: Sendable, Codable, Equatable {
 
     /// Text made safe for XML: student-controlled labels never reach the plot, but instructors' may hold `<` or `&`.
     static func escape(_ text: String) -> String {
-        ReportText.clean(text, limit: 200).replacingOccurrences(of: "&", with: "&amp;")
-            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        ReportText.replacingBytes(
+            in: ReportText.clean(text, limit: 200), ReportText.htmlEntities.filter { $0.key != UInt8(ascii: "'") })
     }
 }

@@ -44,14 +44,16 @@ public struct GitHubReporter: Reporter {
         return base.isEmpty || base == "." ? file : base + "/" + file
     }
 
-    /// Escapes a message as GitHub's runner expects (`%`, CR and LF).
-    static func data(_ text: String) -> String {
-        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
-            .replacingOccurrences(of: "\n", with: "%0A")
-    }
+    /// The message escapes: `%`, CR and LF.
+    static let dataEscapes: [UInt8: String] = [UInt8(ascii: "%"): "%25", 0x0D: "%0D", 0x0A: "%0A"]
+
+    /// Escapes a message as GitHub's runner expects (`%`, CR and LF), byte by byte (`ReportText.replacingBytes`:
+    /// a line feed a combining accent follows is still a line feed to the runner).
+    static func data(_ text: String) -> String { ReportText.replacingBytes(in: text, dataEscapes) }
 
     /// Escapes a property value (`file=`, `title=`): the message escapes plus `:` and `,`.
     static func property(_ text: String) -> String {
-        data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        ReportText.replacingBytes(
+            in: text, dataEscapes.merging([UInt8(ascii: ":"): "%3A", UInt8(ascii: ","): "%2C"]) { $1 })
     }
 }

@@ -90,9 +90,9 @@ public struct MarkdownReporter: SubmissionReporter {
                 }
                 for detail in part.details {
                     lines.append("")
-                    if detail.contains("\n") {
+                    if detail.utf8.contains(0x0A) {
                         lines.append("```")
-                        lines.append(detail.replacingOccurrences(of: "```", with: "'''"))
+                        lines.append(Self.unfenced(detail))
                         lines.append("```")
                     } else {
                         lines.append(detail)
@@ -109,7 +109,7 @@ public struct MarkdownReporter: SubmissionReporter {
                     lines.append("Your code printed:")
                     lines.append("")
                     lines.append("```text")
-                    lines.append(output.replacingOccurrences(of: "```", with: "'''"))
+                    lines.append(Self.unfenced(output))
                     lines.append("```")
                 }
             }
@@ -123,6 +123,12 @@ public struct MarkdownReporter: SubmissionReporter {
 
     /// Student text cleaned of control characters, with HTML-significant characters neutralised.
     private func escape(_ text: String) -> String {
-        ReportText.clean(text, limit: 4000).replacingOccurrences(of: "<", with: "&lt;")
+        ReportText.replacingBytes(in: ReportText.clean(text, limit: 4000), [UInt8(ascii: "<"): "&lt;"])
+    }
+
+    /// `text` with every ``` turned into ''', so that it cannot close the fence it is shown in (Foundation's search
+    /// costs more than the rest of a report, and most text holds no backquote at all).
+    static func unfenced(_ text: String) -> String {
+        text.utf8.contains(UInt8(ascii: "`")) ? text.replacingOccurrences(of: "```", with: "'''") : text
     }
 }

@@ -6,6 +6,27 @@ public enum ReportText {
         clean(String(decoding: bytes, as: UTF8.self), limit: limit)
     }
 
+    /// `text` with each byte `replacements` names replaced by its text.
+    ///
+    /// Byte by byte, not by characters: the characters HTML and XML escape are one byte each in UTF-8 and never part
+    /// of another character's bytes, whereas a quote followed by a combining accent is one character that is not a
+    /// quote, and Foundation's search does not find `<` in `<` + U+0301 either: both let it through raw.
+    public static func replacingBytes(in text: String, _ replacements: [UInt8: String]) -> String {
+        guard text.utf8.contains(where: { replacements[$0] != nil }) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 32)
+        for byte in text.utf8 {
+            if let replacement = replacements[byte] { bytes += replacement.utf8 } else { bytes.append(byte) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The HTML escapes of `& < > " '`, safe in text and in quoted attributes.
+    public static let htmlEntities: [UInt8: String] = [
+        UInt8(ascii: "&"): "&amp;", UInt8(ascii: "<"): "&lt;", UInt8(ascii: ">"): "&gt;",
+        UInt8(ascii: "\""): "&quot;", UInt8(ascii: "'"): "&#39;",
+    ]
+
     /// Removes ANSI escape sequences and control characters other than tab and newline, then truncates.
     public static func clean(_ text: String, limit: Int) -> String {
         // Most text needs nothing: printable ASCII and newlines, short enough, no marker. Checking bytes is cheap.

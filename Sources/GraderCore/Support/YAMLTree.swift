@@ -242,7 +242,8 @@ extension YAMLTree {
         switch self {
         case .scalar(let text, let quoted, _):
             guard quoted else { return text }
-            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            let escaped = ReportText.replacingBytes(
+                in: text, [UInt8(ascii: "\\"): "\\\\", UInt8(ascii: "\""): "\\\""])
             return "\"\(escaped)\""
         case .sequence(let items, _): return "[" + items.map(\.flowText).joined(separator: ", ") + "]"
         case .mapping(let entries, _):
