@@ -88,7 +88,7 @@ public struct BatchRunner: Sendable {
         let students = try self.students()
         // A previous run's grades in the same folder make this run a regrade: what changed is listed, and
         // --keep-higher keeps the higher grade.
-        let previousRun = try ClassReport.previousRun(in: options.output)
+        let previousRun = try ClassReport.previousRun(in: options.output, width: options.jobs)
         let previous = previousRun.reports.filter { options.shard?.contains($0.key) ?? true }
         let submissions = parallelMap(count: students.count, width: options.jobs) { index in
             // In a batch, the folder's name is the student: a `student:` in answers.yaml cannot pick another
@@ -182,9 +182,9 @@ public struct BatchRunner: Sendable {
         let comparing = ContinuousClock.now
         if let threshold = options.similarityThreshold {
             let code = try keepCode(students: students)
-            similarity = ClassSimilarity(problems: session.problems, students: students, threshold: threshold) {
-                code[$0]?[$1.id]
-            }
+            similarity = ClassSimilarity(
+                problems: session.problems, students: students, threshold: threshold, width: options.jobs
+            ) { code[$0]?[$1.id] }
         }
         if options.similarityThreshold != nil {
             ledger.add("phase: similarity", seconds: TimeLedger.seconds(comparing.duration(to: .now)))
@@ -202,7 +202,7 @@ public struct BatchRunner: Sendable {
         } else {
             try? FileManager.default.removeItem(atPath: options.output + "/" + ClassReport.regradeFileName)
         }
-        try classReport.write(to: options.output)
+        try classReport.write(to: options.output, width: options.jobs)
         if let late = options.late, let ledger = late.ledger {
             let spent = Dictionary(
                 uniqueKeysWithValues: classReport.students.map { ($0.id, $0.report.late?.lateDaysUsed ?? 0) })

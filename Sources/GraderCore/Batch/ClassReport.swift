@@ -33,9 +33,14 @@ public struct ClassReport: Sendable {
     }
 
     /// Writes every class-wide report (`Reporters.classWide`: the gradebook, the summary, the overview) into `folder`.
-    public func write(to folder: String) throws {
-        for reporter in Reporters.classWide {
-            try Reporters.write(reporter.init().render(self), to: folder + "/" + reporter.fileName)
+    ///
+    /// - Parameter width: How many of them are rendered at a time: for a large class the overview page and the
+    ///   summary each take about as long as the other.
+    public func write(to folder: String, width: Int = 1) throws {
+        let reporters = Reporters.classWide
+        let texts = parallelMap(count: reporters.count, width: width) { reporters[$0].init().render(self) }
+        for (reporter, text) in zip(reporters, texts) {
+            try Reporters.write(text, to: folder + "/" + reporter.fileName)
         }
     }
 
@@ -97,19 +102,20 @@ public struct ClassReport: Sendable {
     }
 
     /// The grades a previous batch left in `folder`: the students its `gradebook.csv` lists, by id (empty when
-    /// there was no previous run), and the results files it lists that could not be read.
-    public static func previousRun(in folder: String) throws -> (reports: [String: GradeReport], unreadable: [String]) {
-        let students = try gradebookStudents(in: folder)
+    /// there was no previous run), and the results files it lists that could not be read; `width` files at a time.
+    public static func previousRun(in folder: String, width: Int = 1) throws -> (
+        reports: [String: GradeReport], unreadable: [String]
+    ) {
+        let students = try gradebookStudents(in: folder) ?? []
+        let decoded = parallelMap(count: students.count, width: width) { index -> GradeReport? in
+            let path = "\(folder)/\(students[index])/results.json"
+            guard let data = FileBytes.read(path) else { return nil }
+            return try? JSONDecoder().decode(GradeReport.self, from: data)
+        }
         var reports: [String: GradeReport] = [:]
         var unreadable: [String] = []
-        for student in students ?? [] {
-            let path = "\(folder)/\(student)/results.json"
-            guard let data = FileBytes.read(path), let report = try? JSONDecoder().decode(GradeReport.self, from: data)
-            else {
-                unreadable.append(path)
-                continue
-            }
-            reports[student] = report
+        for (student, report) in zip(students, decoded) {
+            if let report { reports[student] = report } else { unreadable.append("\(folder)/\(student)/results.json") }
         }
         return (reports, unreadable)
     }

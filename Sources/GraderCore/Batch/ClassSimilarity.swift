@@ -14,21 +14,32 @@ public struct ClassSimilarity: Sendable {
 
     public init() {}
 
-    /// Compares the snippet files of every pair of `students` for each problem with snippet parts.
+    /// Compares the snippet files of every pair of `students` for each problem with snippet parts, `width`
+    /// problems at a time.
     ///
     /// - Parameter file: The text of a student's file for a problem, `nil` when there is none.
-    public init(problems: ProblemSet, students: [String], threshold: Double, file: (String, Problem) -> String?) {
+    public init(
+        problems: ProblemSet, students: [String], threshold: Double, width: Int = 1,
+        file: (String, Problem) -> String?
+    ) {
         let scaffold = Dictionary(
             Scaffold.files(for: problems).map { ($0.name, $0.contents) }, uniquingKeysWith: { first, _ in first })
-        for problem in problems.problems where !problem.snippetParts.isEmpty {
-            var files: [String: String] = [:]
-            for student in students { files[student] = file(student, problem) }
-            let found = SimilarityDetector.compare(
-                problem: problem.id, files: files, base: scaffold[problem.snippetFileName], threshold: threshold)
-            for match in found {
-                for student in match.students { sources[student, default: [:]][problem.id] = files[student] }
+        let compared = problems.problems.filter { !$0.snippetParts.isEmpty }
+        let files = compared.map { problem in
+            Dictionary(
+                students.compactMap { student in file(student, problem).map { (student, $0) } },
+                uniquingKeysWith: { _, last in last })
+        }
+        let found = parallelMap(count: compared.count, width: width) { index in
+            SimilarityDetector.compare(
+                problem: compared[index].id, files: files[index], base: scaffold[compared[index].snippetFileName],
+                threshold: threshold)
+        }
+        for (index, problem) in compared.enumerated() {
+            for match in found[index] {
+                for student in match.students { sources[student, default: [:]][problem.id] = files[index][student] }
             }
-            matches += found
+            matches += found[index]
         }
         matches.sort {
             ($1.score, $0.problem, $0.students.joined(separator: "\n")) < (
