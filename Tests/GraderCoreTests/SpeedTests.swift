@@ -275,6 +275,45 @@ struct SpeedTests {
         #expect(partial.digest == early && early != drawn.digest)
     }
 
+    @Test("a file saved mid-run is graded, keyed and kept as first read: no grade of one version under another's key")
+    func fileReadOnce() throws {
+        let root = NSTemporaryDirectory() + "grader-read-once-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let problems = try Self.varianceRecursionAlone(in: root)
+        let folder = root + "/student"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/variance-recursion.swift"
+        let right = try Data(
+            contentsOf: URL(
+                fileURLWithPath: TestSupport.packageRoot + "/submissions/hw6/reference/variance-recursion.swift"))
+        let wrong = Data("func outputVariance(widths: [Int]) -> Double { 0.5 }\n".utf8)
+        try right.write(to: URL(fileURLWithPath: path))
+        var options = GradingOptions()
+        options.problemsDirectory = problems
+        options.cacheDirectory = root + "/cache"
+        func snippetStatus(_ report: GradeReport) -> PartGrade.Status? {
+            report.problems[0].parts.first { $0.id == "outputVariance" }?.status
+        }
+
+        let session = try GradingSession(options: options)
+        defer { session.close() }
+        let problem = try #require(session.problems.problem("variance-recursion"))
+        let submission = Submission.load(folder: folder, problems: session.problems)
+        // A batch reads the code for its shared compile first; the student saves another version before the grading.
+        #expect(SnippetChecker.code(of: problem, in: submission) == Array(right))
+        try wrong.write(to: URL(fileURLWithPath: path))
+        let graded = try session.grade(submission: submission, prebuilt: nil)
+        #expect(snippetStatus(graded) == .passed)
+
+        // The version on disk now is graded as itself, not served the first version's grade...
+        let later = try GradingSession(options: options)
+        defer { later.close() }
+        #expect(snippetStatus(try later.grade(folder: folder)) == .failed)
+        // ...and the first version, saved again, is served the grade kept for it.
+        try right.write(to: URL(fileURLWithPath: path))
+        #expect(snippetStatus(try later.grade(folder: folder)) == .passed)
+    }
+
     @Test("placeholders are filled in one pass exactly as a replacement per parameter fills them")
     func placeholderFill() {
         var values = ParameterValues(isDefault: false)

@@ -181,7 +181,7 @@ public struct BatchRunner: Sendable {
         var similarity = ClassSimilarity()
         let comparing = ContinuousClock.now
         if let threshold = options.similarityThreshold {
-            let code = try keepCode(students: students)
+            let code = try keepCode(students: students, submissions: submissions)
             similarity = ClassSimilarity(
                 problems: session.problems, students: students, threshold: threshold, width: options.jobs
             ) { code[$0]?[$1.id] }
@@ -224,7 +224,7 @@ public struct BatchRunner: Sendable {
             var files: [String: [UInt8]] = [:]
             for problem in pending[index]
             where problem.snippetParts.contains(where: { session.options.selects(problem, $0) }) {
-                if let bytes = SnippetChecker.code(of: problem, in: submissions[index].folder) {
+                if let bytes = SnippetChecker.code(of: problem, in: submissions[index]) {
                     files[problem.id] = bytes
                 }
             }
@@ -240,15 +240,17 @@ public struct BatchRunner: Sendable {
         return compiler.build(files)
     }
 
-    /// Copies each student's Swift files into `<out>/<student>/code/` (where `grader merge` compares them) and
-    /// returns their texts, by student and problem.
-    func keepCode(students: [String]) throws -> [String: [String: String]] {
+    /// Copies each student's Swift files, as graded, into `<out>/<student>/code/` (where `grader merge` compares
+    /// them) and returns their texts, by student and problem.
+    func keepCode(students: [String], submissions: [Submission]) throws -> [String: [String: String]] {
         let problems = session.problems.problems.filter { !$0.snippetParts.isEmpty }
         let texts: [[String: String]] = parallelMap(count: students.count, width: options.jobs) { index in
-            let folder = (options.root as NSString).appendingPathComponent(students[index])
             var files: [String: String] = [:]
             for problem in problems {
-                files[problem.id] = ClassSimilarity.text(of: problem.snippetFileName, in: folder)
+                guard case .success(let bytes) = submissions[index].file(named: problem.snippetFileName) else {
+                    continue
+                }
+                files[problem.id] = String(decoding: bytes, as: UTF8.self)
             }
             return files
         }

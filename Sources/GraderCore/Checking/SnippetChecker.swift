@@ -11,7 +11,10 @@ struct SnippetChecker: Sendable {
 
     /// Grades `parts` in one go: the public trials, then the hidden ones.
     func grade(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> [PartGrade] {
-        start(parts: parts, submissionFolder: submissionFolder, reference: reference).finish()
+        start(
+            parts: parts, file: Submission.readFile(named: problem.snippetFileName, in: submissionFolder),
+            reference: reference
+        ).finish()
     }
 
     /// The parts of one problem, compiled and run on their public trials, their hidden trials still to run.
@@ -49,8 +52,8 @@ struct SnippetChecker: Sendable {
         case decided(PartGrade)
     }
 
-    /// Compiles the file and runs each part on its public trials.
-    func start(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> Pending {
+    /// Compiles the file (its bytes as read, or why they could not be) and runs each part on its public trials.
+    func start(parts: [Part], file: Result<[UInt8], Submission.FileProblem>, reference: ReferenceResults) -> Pending {
         /// Every part graded already, with nothing left to run.
         func decided(_ grades: [PartGrade], source: [UInt8] = []) -> Pending {
             Pending(
@@ -68,7 +71,7 @@ struct SnippetChecker: Sendable {
             }
         }
         let source: [UInt8]
-        switch Submission.readFile(named: fileName, in: submissionFolder) {
+        switch file {
         case .success(let bytes): source = bytes
         case .failure(let problem_):
             return decided(
@@ -156,9 +159,9 @@ struct SnippetChecker: Sendable {
     /// The student's file for `problem`'s snippet parts when grading them compiles and runs it: the problem has
     /// such parts and the file is there, readable, and not the starter code unchanged; `nil` when they are graded
     /// without code run (and without the reference's outputs).
-    static func code(of problem: Problem, in folder: String) -> [UInt8]? {
+    static func code(of problem: Problem, in submission: Submission) -> [UInt8]? {
         guard problem.parts.contains(where: \.isSnippet),
-            case .success(let bytes) = Submission.readFile(named: problem.snippetFileName, in: folder),
+            case .success(let bytes) = submission.file(named: problem.snippetFileName),
             !Scaffold.isStarterCode(bytes, of: problem)
         else { return nil }
         return bytes

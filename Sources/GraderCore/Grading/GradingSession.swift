@@ -435,8 +435,7 @@ public final class GradingSession: @unchecked Sendable {
                 $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";")
             } ?? "-")
         if !problem.snippetParts.isEmpty,
-            case .success(let bytes) = Submission.readFile(
-                named: problem.snippetFileName, in: submission.folder)
+            case .success(let bytes) = submission.file(named: problem.snippetFileName)
         {
             work.update(bytes)
         }
@@ -458,7 +457,7 @@ public final class GradingSession: @unchecked Sendable {
                 $0.map { "\($0.key)=\($0.value.canonical)" }.sorted().joined(separator: ";")
             } ?? "-")
         if !problem.snippetParts.isEmpty {
-            switch Submission.readFile(named: problem.snippetFileName, in: submission.folder) {
+            switch submission.file(named: problem.snippetFileName) {
             case .success(let bytes):
                 hasher.update(field: "file")
                 hasher.update(bytes)
@@ -474,7 +473,7 @@ public final class GradingSession: @unchecked Sendable {
         var variantFault: String?
         // The reference's snippet outputs only when the student's code will meet them (the file is read only when
         // the session does not know the complete results yet).
-        let snippets = { SnippetChecker.code(of: problem, in: submission.folder) != nil }
+        let snippets = { SnippetChecker.code(of: problem, in: submission) != nil }
         /// Why the grader's own files failed this problem's answer key (a cache it cannot write), if they did.
         var cacheFault: String?
         let variant: ParameterValues
@@ -570,7 +569,7 @@ public final class GradingSession: @unchecked Sendable {
             : SnippetChecker(
                 session: self, problem: problem, limits: limits(for: problem),
                 prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }
-            ).start(parts: snippetParts, submissionFolder: submission.folder, reference: reference)
+            ).start(parts: snippetParts, file: submission.file(named: problem.snippetFileName), reference: reference)
         let answered = grades
         let limits = problem.parts.contains(where: \.isSnippet) ? limits(for: problem) : nil
         return ProblemGrading {

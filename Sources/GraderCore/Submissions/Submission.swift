@@ -20,6 +20,29 @@ public struct Submission: Sendable {
     /// Whether `student` was given from outside the folder (`--student`, a batch folder's name, Gradescope's
     /// roster) rather than read from `answers.yaml`.
     public var studentFromOutside = false
+    /// The folder's files as this run read them (`file(named:)`), shared by copies of this submission.
+    let snapshot = FileSnapshot()
+
+    /// The bytes of `name` in the folder as this run first read them: the cache key, the compile, the grade's
+    /// recorded inputs and the similarity report all see the same bytes, even when the file is saved mid-run (a
+    /// grade computed from one version and kept under another's key would be served for the wrong file).
+    public func file(named name: String) -> Result<[UInt8], FileProblem> { snapshot.read(name, in: folder) }
+
+    /// Each file of a submission read once, by name.
+    final class FileSnapshot: Sendable {
+        private let files = Locked([String: Result<[UInt8], FileProblem>]())
+
+        func read(_ name: String, in folder: String) -> Result<[UInt8], FileProblem> {
+            if let known = files.withLock({ $0[name] }) { return known }
+            let read = Submission.readFile(named: name, in: folder)
+            // Two threads reading at once keep the first result stored: every reader sees one version.
+            return files.withLock { files in
+                if let first = files[name] { return first }
+                files[name] = read
+                return read
+            }
+        }
+    }
 
     /// Reads the submission in `folder`, checking its answers against the problems' ids.
     public static func load(folder: String, problems: ProblemSet) -> Submission {
