@@ -8,8 +8,9 @@ struct GitHubReporterTests {
     func escaping() {
         #expect(GitHubReporter.data("50% done\r\nnext") == "50%25 done%0D%0Anext")
         #expect(GitHubReporter.property("a:b,c") == "a%3Ab%2Cc")
-        // A line feed or comma a combining accent follows is still one to the runner: escaped all the same.
-        #expect(GitHubReporter.data("x\n\u{301}::error::forged").utf8.elementsEqual("x%0A\u{301}::error::forged".utf8))
+        // A `%` or comma a combining accent follows is still one to the runner: escaped all the same.
+        #expect(
+            GitHubReporter.data("x%\u{301}0A::error::forged").utf8.elementsEqual("x%25\u{301}0A::error::forged".utf8))
         #expect(GitHubReporter.property("a,\u{301}title=x").utf8.elementsEqual("a%2C\u{301}title=x".utf8))
         #expect(GitHubReporter.join("./submissions/hw6/bob/", "answers.yaml") == "submissions/hw6/bob/answers.yaml")
         #expect(GitHubReporter.join(".", "answers.yaml") == "answers.yaml")

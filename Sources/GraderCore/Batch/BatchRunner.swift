@@ -55,6 +55,9 @@ public struct BatchOptions: Sendable {
 
 /// Grades every submission folder under a root, writes each student's reports, then the class's gradebook,
 /// summary and overview page.
+///
+/// Students are graded `options.jobs` at a time; give it a session that grades one problem at a time (its
+/// `GradingOptions.jobs` 1, as `grader batch` does), or each student's problems run side by side too.
 public struct BatchRunner: Sendable {
     public let session: GradingSession
     public let options: BatchOptions

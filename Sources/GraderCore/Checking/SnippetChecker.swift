@@ -9,14 +9,6 @@ struct SnippetChecker: Sendable {
     /// A binary from the shared compile holding this problem's functions, whose entries are `problem/function`.
     var prebuilt: String? = nil
 
-    /// Grades `parts` in one go: the public trials, then the hidden ones.
-    func grade(parts: [Part], submissionFolder: String, reference: ReferenceResults) -> [PartGrade] {
-        start(
-            parts: parts, file: Submission.readFile(named: problem.snippetFileName, in: submissionFolder),
-            reference: reference
-        ).finish()
-    }
-
     /// The parts of one problem, compiled and run on their public trials, their hidden trials still to run.
     ///
     /// A grading runs every problem's public trials before any hidden trial (`GradingSession.grade`): whatever a

@@ -318,7 +318,6 @@ struct ReferenceRunner: Sendable {
         return limits
     }
 
-    /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
     /// The outputs of `entry` on `trials`, in `keyRunChunks` runs, `width` at a time.
     private func evaluate(_ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]], width: Int)
         throws -> [SnippetValue]
@@ -347,6 +346,7 @@ struct ReferenceRunner: Sendable {
         return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
     }
 
+    /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
     private func evaluate(
         _ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits? = nil
     ) throws

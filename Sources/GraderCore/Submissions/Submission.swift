@@ -23,9 +23,10 @@ public struct Submission: Sendable {
     /// The folder's files as this run read them (`file(named:)`), shared by copies of this submission.
     let snapshot = FileSnapshot()
 
-    /// The bytes of `name` in the folder as this run first read them: the cache key, the compile, the grade's
-    /// recorded inputs and the similarity report all see the same bytes, even when the file is saved mid-run (a
-    /// grade computed from one version and kept under another's key would be served for the wrong file).
+    /// The bytes of `name` in the folder as this submission value (or a copy of it) first read them: the cache key,
+    /// the compile, the grade's recorded inputs and the similarity report all see the same bytes, even when the file
+    /// is saved mid-run (a grade computed from one version and kept under another's key would be served for the
+    /// wrong file). A run loads its submissions afresh; the bytes stay in memory as long as the value does.
     public func file(named name: String) -> Result<[UInt8], FileProblem> { snapshot.read(name, in: folder) }
 
     /// Each file of a submission read once, by name.

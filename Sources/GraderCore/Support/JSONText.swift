@@ -20,22 +20,39 @@ enum JSONText {
     static func encode<Value: Encodable>(_ value: Value, pretty: Bool, nonFinite: NonFiniteNames? = nil) throws
         -> [UInt8]
     {
-        let root = Slot(options: Options(nonFinite: nonFinite))
+        let options = Options(nonFinite: nonFinite, unusual: Unusual())
+        let root = Slot(options: options)
         do {
-            try root.store(value)
+            // Through `encode(to:)` unless a scalar: a value that asks for no container leaves the root empty.
+            if let scalar = try scalarNode(of: value, options: options) {
+                root.value = scalar
+            } else {
+                try value.encode(to: root)
+            }
         } catch is Unsupported {
+            return try foundation(value, pretty: pretty, nonFinite: nonFinite)
+        }
+        guard let node = root.value, !options.unusual.found else {
             return try foundation(value, pretty: pretty, nonFinite: nonFinite)
         }
         var output: [UInt8] = []
         output.reserveCapacity(4096)
         var writer = Writer(pretty: pretty, output: output)
-        writer.write(root.value ?? .object(ObjectBox()), depth: 0)
+        writer.write(node, depth: 0)
+        if writer.unusual { return try foundation(value, pretty: pretty, nonFinite: nonFinite) }
         return writer.output
     }
 
     /// A value holding a type Foundation's encoder writes its own way (`Data`, `URL`, `Decimal`, `Date`): no report
     /// does, and one that did would be written by Foundation's encoder itself.
     struct Unsupported: Error {}
+
+    /// Whether the value used what this encoder leaves to Foundation's, whose output (or error) is then the answer:
+    /// a super-encoder, a top-level value that encodes nothing, nesting deeper than Foundation allows, two keys that
+    /// differ in their bytes but not as Swift strings. No report does any of these.
+    final class Unusual {
+        var found = false
+    }
 
     /// `value` written by Foundation's `JSONEncoder` with the same options.
     static func foundation<Value: Encodable>(_ value: Value, pretty: Bool, nonFinite: NonFiniteNames?) throws
@@ -54,6 +71,7 @@ enum JSONText {
 
     struct Options {
         let nonFinite: NonFiniteNames?
+        let unusual: Unusual
     }
 
     /// A value on its way out: scalars already as JSON text, containers filled in as the value encodes itself.
@@ -105,6 +123,14 @@ enum JSONText {
 
     /// The node of one value: the common scalars without a trip through `encode(to:)`.
     static func node<Value: Encodable>(of value: Value, options: Options) throws -> Node {
+        if let scalar = try scalarNode(of: value, options: options) { return scalar }
+        let slot = Slot(options: options)
+        try value.encode(to: slot)
+        return slot.value ?? .object(ObjectBox())
+    }
+
+    /// The node of a `String`, `Double`, `Int` or `Bool`; `nil` for any other type.
+    static func scalarNode<Value: Encodable>(of value: Value, options: Options) throws -> Node? {
         if Value.self == String.self { return .string(value as! String) }
         if Value.self == Double.self { return try node(value as! Double, options: options) }
         if Value.self == Int.self { return .literal(String(value as! Int)) }
@@ -112,9 +138,7 @@ enum JSONText {
         if Value.self == Data.self || Value.self == URL.self || Value.self == Decimal.self || Value.self == Date.self {
             throw Unsupported()
         }
-        let slot = Slot(options: options)
-        try value.encode(to: slot)
-        return slot.value ?? .object(ObjectBox())
+        return nil
     }
 
     static func node(_ number: Double, options: Options) throws -> Node {
@@ -190,6 +214,7 @@ enum JSONText {
         mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key.stringValue) }
 
         func superEncoder(named key: String) -> any Encoder {
+            options.unusual.found = true
             let slot = Slot(options: options)
             let nested = ObjectBox()
             slot.value = .object(nested)
@@ -238,6 +263,7 @@ enum JSONText {
         }
 
         mutating func superEncoder() -> any Encoder {
+            options.unusual.found = true
             let slot = Slot(options: options)
             let nested = ObjectBox()
             slot.value = .object(nested)
@@ -277,7 +303,13 @@ enum JSONText {
         let pretty: Bool
         var output: [UInt8]
 
+        /// Set when the value needs Foundation's encoder after all (`Unusual`).
+        var unusual = false
+        /// How deep Foundation's encoder nests arrays and objects before it refuses.
+        static let maxDepth = 512
+
         mutating func write(_ node: Node, depth: Int) {
+            if depth > Self.maxDepth { unusual = true }
             switch node {
             case .literal(let text): output.append(contentsOf: text.utf8)
             case .string(let text): writeString(text)
@@ -288,6 +320,12 @@ enum JSONText {
 
         mutating func writeObject(_ box: ObjectBox, depth: Int) {
             let members = Self.sortedMembers(box.members)
+            // Keys Swift calls equal though their bytes differ ("é" and "e" + U+0301) are one key to Foundation.
+            if box.members.contains(where: { !$0.key.utf8.allSatisfy { $0 < 0x80 } }),
+                Set(members.map(\.key)).count != members.count
+            {
+                unusual = true
+            }
             open(UInt8(ascii: "{"), empty: members.isEmpty, depth: depth)
             for (index, member) in members.enumerated() {
                 if index > 0 { separate(depth: depth + 1) }
@@ -335,18 +373,18 @@ enum JSONText {
             output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
         }
 
-        /// The members in key order; of a key given twice, the last.
+        /// The members in the order of their keys' bytes; of a key given twice, the last.
         static func sortedMembers(_ members: [(key: String, node: Node)]) -> [(key: String, node: Node)] {
             let order = members.indices.sorted { left, right in
-                let a = members[left].key
-                let b = members[right].key
-                if a == b { return left < right }
-                return a.utf8.lexicographicallyPrecedes(b.utf8)
+                let a = members[left].key.utf8
+                let b = members[right].key.utf8
+                if a.elementsEqual(b) { return left < right }
+                return a.lexicographicallyPrecedes(b)
             }
             var sorted: [(key: String, node: Node)] = []
             sorted.reserveCapacity(members.count)
             for index in order {
-                if let last = sorted.last, last.key == members[index].key {
+                if let last = sorted.last, last.key.utf8.elementsEqual(members[index].key.utf8) {
                     sorted[sorted.count - 1] = members[index]
                 } else {
                     sorted.append(members[index])

@@ -18,6 +18,12 @@ public final class Locked<Value>: @unchecked Sendable {
     }
 }
 
+/// One helper thread's share of a `parallelMap`.
+private final class HelperWork {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
 /// Runs `count` independent jobs on up to `width` threads and returns their results in order.
 public func parallelMap<Result: Sendable>(count: Int, width: Int, _ job: @Sendable (Int) -> Result) -> [Result] {
     parallelMap(order: Array(0..<count), width: width, job)
@@ -26,7 +32,8 @@ public func parallelMap<Result: Sendable>(count: Int, width: Int, _ job: @Sendab
 /// Runs the jobs numbered `0..<order.count`, starting them in `order` (the longest first keeps every thread busy to
 /// the end), on up to `width` threads, and returns their results by job number.
 ///
-/// The calling thread works too, beside `width - 1` threads of their own. Not `DispatchQueue.concurrentPerform`:
+/// The calling thread works too, beside `width - 1` threads of their own (with the default stack size, as
+/// Dispatch's workers had). Not `DispatchQueue.concurrentPerform`:
 /// a call nested in another one's job shares out the cores the outer call already uses, so on 2 cores it ran its
 /// jobs one after another (a class's answer keys, computed per problem and then split across runs, took one core).
 /// Jobs here mostly wait on child processes, so nested calls may well run more threads than there are cores.
@@ -49,20 +56,27 @@ public func parallelMap<Result: Sendable>(order: [Int], width: Int, _ job: @Send
     }
     let helpers = max(1, min(width, count)) - 1
     withoutActuallyEscaping(job) { job in
-        // The helpers reach `job` through this box, emptied once they are done: a `Thread` keeps its block after
-        // it ends, which must not hold `job` past this call.
-        let shared = Locked<(@Sendable (Int) -> Result)?>(job)
-        let finished = DispatchGroup()
+        // Each helper gets `job` in a box it releases when its work is done, and is joined before this returns: no
+        // reference to `job` outlives the call. A helper that cannot be started (no threads left) leaves its share
+        // to the others and to this thread.
+        var started: [pthread_t] = []
         for _ in 0..<helpers {
-            finished.enter()
-            Thread {
-                if let job = shared.withLock({ $0 }) { work(job) }
-                finished.leave()
-            }.start()
+            let box = Unmanaged.passRetained(HelperWork { work(job) }).toOpaque()
+            var thread = pthread_t()
+            let status = pthread_create(
+                &thread, nil,
+                { box in
+                    Unmanaged<HelperWork>.fromOpaque(box!).takeRetainedValue().run()
+                    return nil
+                }, box)
+            if status == 0 {
+                started.append(thread)
+            } else {
+                Unmanaged<HelperWork>.fromOpaque(box).release()
+            }
         }
         work(job)
-        finished.wait()
-        shared.withLock { $0 = nil }
+        for thread in started { pthread_join(thread, nil) }
     }
     return results.withLock { $0.map { $0! } }
 }
