@@ -142,12 +142,7 @@ struct SpeedTests {
         let first = try GradingSession(options: options)
         defer { first.close() }
         let problem = try #require(first.problems.problem("variance-recursion"))
-        let submissions = (1...12).map { index -> Submission in
-            var submission = Submission.load(folder: root + "/none", problems: first.problems)
-            submission.student = "student-\(index)"
-            submission.studentFromOutside = true
-            return submission
-        }
+        let submissions = Self.emptySubmissions(12, in: root, problems: first.problems)
         try first.prepareVariants(for: submissions)
         let variants = Set(try submissions.map { try first.variant(of: problem, for: $0).digest })
         let files = try FileManager.default.contentsOfDirectory(atPath: root + "/cache/references")
@@ -236,12 +231,7 @@ struct SpeedTests {
             let session = try GradingSession(options: options)
             defer { session.close() }
             let problem = try #require(session.problems.problem("residual-jacobians"))
-            let submissions = (1...1_100).map { index -> Submission in
-                var submission = Submission.load(folder: root + "/none", problems: session.problems)
-                submission.student = "student-\(index)"
-                submission.studentFromOutside = true
-                return submission
-            }
+            let submissions = Self.emptySubmissions(1_100, in: root, problems: session.problems)
             let distinct = Set(try submissions.map { try session.variant(of: problem, for: $0).digest })
             #expect(distinct.count == 1_100)
             #expect(ReferenceRunner.keyRunChunks(count: distinct.count, width: width).count == width)
@@ -395,6 +385,16 @@ struct SpeedTests {
     /// A folder of one assignment holding HW6's `variance-recursion` alone, made under `root`; returns its path.
     static func varianceRecursionAlone(in root: String) throws -> String {
         try hw6Problem("variance-recursion", alone: root)
+    }
+
+    /// `count` students (`student-1`, ...) who handed in nothing, as a batch names them: each gets a variant.
+    static func emptySubmissions(_ count: Int, in root: String, problems: ProblemSet) -> [Submission] {
+        (1...count).map { index in
+            var submission = Submission.load(folder: root + "/none", problems: problems)
+            submission.student = "student-\(index)"
+            submission.studentFromOutside = true
+            return submission
+        }
     }
 
     /// A folder of one assignment holding HW6's problem `id` alone, made under `root`; returns its path.
