@@ -22,6 +22,37 @@ struct CheckTests {
         #expect(try CLI.grader(["check", "submissions/hw6/alice", "--problems", "/nonexistent"]).status == 2)
     }
 
+    @Test("check reads back a grade whose inputs did not change, and decides on it; --no-result-cache grades again")
+    func resultCache() throws {
+        let cache = CLI.temporary("check-result-cache-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let arguments = [
+            "check", "submissions/hw6/reference", "--problems", "problems/hw6", "--only", "variance-recursion",
+            "--min-score", "5", "--quiet", "--cache", cache,
+        ]
+        let first = try CLI.grader(arguments)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        // The kept grade of outputVariance, edited to no points: the cache is the grader's own (private to its
+        // user), and what it holds is what the next check decides on.
+        let results = cache + "/results"
+        let stored = try FileManager.default.contentsOfDirectory(atPath: results).map { results + "/" + $0 }.filter {
+            ((try? String(contentsOfFile: $0, encoding: .utf8)) ?? "").contains("all 12 public")
+        }
+        try #require(stored.count == 1, "\(stored)")
+        let text = try String(contentsOfFile: stored[0], encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "\"score\":3,", with: "\"score\":0,")
+            .replacingOccurrences(of: "\"score\":5,\"title\"", with: "\"score\":2,\"title\"")
+        #expect(edited != text)
+        try edited.write(toFile: stored[0], atomically: true, encoding: .utf8)
+        let second = try CLI.grader(arguments)
+        #expect(second.status == 1, "read back: \(second.stdout)")
+        #expect(second.stdout.contains("below the minimum of 5"), "\(second.stdout)")
+        // Graded again, the function passes; and the grade it gave replaces the edited one.
+        let fresh = try CLI.grader(arguments + ["--no-result-cache"])
+        #expect(fresh.status == 0, "\(fresh.stdout)\(fresh.stderr)")
+        #expect(try CLI.grader(arguments).status == 0)
+    }
+
     @Test("on GitHub Actions: annotations at the student's file and line, and the feedback in the job summary")
     func githubActions() throws {
         let summary = CLI.temporary("step-summary-\(UInt32.random(in: 0...UInt32.max)).md")
