@@ -107,15 +107,15 @@ public struct ClassReport: Sendable {
         reports: [String: GradeReport], unreadable: [String]
     ) {
         let students = try gradebookStudents(in: folder) ?? []
+        let paths = students.map { "\(folder)/\($0)/results.json" }
         let decoded = parallelMap(count: students.count, width: width) { index -> GradeReport? in
-            let path = "\(folder)/\(students[index])/results.json"
-            guard let data = FileBytes.read(path) else { return nil }
+            guard let data = FileBytes.read(paths[index]) else { return nil }
             return try? JSONDecoder().decode(GradeReport.self, from: data)
         }
         var reports: [String: GradeReport] = [:]
         var unreadable: [String] = []
-        for (student, report) in zip(students, decoded) {
-            if let report { reports[student] = report } else { unreadable.append("\(folder)/\(student)/results.json") }
+        for (index, report) in decoded.enumerated() {
+            if let report { reports[students[index]] = report } else { unreadable.append(paths[index]) }
         }
         return (reports, unreadable)
     }

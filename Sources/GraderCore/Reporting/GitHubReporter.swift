@@ -47,8 +47,8 @@ public struct GitHubReporter: Reporter {
     /// The message escapes: `%`, CR and LF.
     static let dataEscapes: [UInt8: String] = [UInt8(ascii: "%"): "%25", 0x0D: "%0D", 0x0A: "%0A"]
 
-    /// Escapes a message as GitHub's runner expects (`%`, CR and LF), byte by byte (`ReportText.replacingBytes`:
-    /// a line feed a combining accent follows is still a line feed to the runner).
+    /// Escapes a message as GitHub's runner expects (`%`, CR and LF), byte by byte (`ReportText.replacingBytes`),
+    /// as every report escapes: a `%` a combining accent follows is still a `%` to the runner.
     static func data(_ text: String) -> String { ReportText.replacingBytes(in: text, dataEscapes) }
 
     /// Escapes a property value (`file=`, `title=`): the message escapes plus `:` and `,`.

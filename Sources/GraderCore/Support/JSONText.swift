@@ -166,6 +166,17 @@ enum JSONText {
         return .string(positive ? names.positiveInfinity : names.negativeInfinity)
     }
 
+    /// An encoder for a superclass's fields, its object given to `attach`; the value then goes to Foundation's
+    /// encoder (`Unusual`).
+    static func superEncoder(options: Options, attach: (Node) -> Void) -> any Encoder {
+        options.unusual.found = true
+        let slot = Slot(options: options)
+        let nested = ObjectBox()
+        slot.value = .object(nested)
+        attach(.object(nested))
+        return slot
+    }
+
     struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let box: ObjectBox
         let options: Options
@@ -214,12 +225,7 @@ enum JSONText {
         mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key.stringValue) }
 
         func superEncoder(named key: String) -> any Encoder {
-            options.unusual.found = true
-            let slot = Slot(options: options)
-            let nested = ObjectBox()
-            slot.value = .object(nested)
-            box.members.append((key, .object(nested)))
-            return slot
+            JSONText.superEncoder(options: options) { box.members.append((key, $0)) }
         }
     }
 
@@ -263,12 +269,7 @@ enum JSONText {
         }
 
         mutating func superEncoder() -> any Encoder {
-            options.unusual.found = true
-            let slot = Slot(options: options)
-            let nested = ObjectBox()
-            slot.value = .object(nested)
-            box.elements.append(.object(nested))
-            return slot
+            JSONText.superEncoder(options: options) { box.elements.append($0) }
         }
     }
 
@@ -305,11 +306,11 @@ enum JSONText {
 
         /// Set when the value needs Foundation's encoder after all (`Unusual`).
         var unusual = false
-        /// How deep Foundation's encoder nests arrays and objects before it refuses.
+        /// Foundation's encoder refuses a value nested 512 arrays or objects deep: a node at this depth.
         static let maxDepth = 512
 
         mutating func write(_ node: Node, depth: Int) {
-            if depth > Self.maxDepth { unusual = true }
+            if depth >= Self.maxDepth { unusual = true }
             switch node {
             case .literal(let text): output.append(contentsOf: text.utf8)
             case .string(let text): writeString(text)

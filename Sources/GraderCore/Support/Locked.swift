@@ -33,10 +33,10 @@ public func parallelMap<Result: Sendable>(count: Int, width: Int, _ job: @Sendab
 /// the end), on up to `width` threads, and returns their results by job number.
 ///
 /// The calling thread works too, beside `width - 1` threads of their own (with the default stack size, as
-/// Dispatch's workers had). Not `DispatchQueue.concurrentPerform`:
-/// a call nested in another one's job shares out the cores the outer call already uses, so on 2 cores it ran its
-/// jobs one after another (a class's answer keys, computed per problem and then split across runs, took one core).
-/// Jobs here mostly wait on child processes, so nested calls may well run more threads than there are cores.
+/// Dispatch's workers had). Not `DispatchQueue.concurrentPerform`: a call nested in another one's job shares out the
+/// cores the outer call already uses, so on 2 cores it ran its jobs one after another (a class's answer keys,
+/// computed per problem and then split across runs, took one core). Jobs here mostly wait on child processes, so
+/// nested calls may well run more threads than there are cores.
 public func parallelMap<Result: Sendable>(order: [Int], width: Int, _ job: @Sendable (Int) -> Result) -> [Result] {
     precondition(order.sorted() == Array(order.indices), "order must list every job once")
     let count = order.count
