@@ -39,10 +39,12 @@ case "$seconds" in ''|*[!0-9]*) echo "error: --seconds takes a whole number, got
 
 echo "==> building the fuzz targets (Fuzz/, -sanitize=fuzzer,address)" >&2
 mkdir -p Fuzz/.build/logs
-# The targets' own objects are always compiled afresh (a few small files): SwiftPM did not recompile them when a
-# type of the grader's they use changed its layout (a stored property added to Submission), and a target compiled
-# against the old layout writes past what it allocated, which AddressSanitizer reports as a crash in the grader.
-rm -rf Fuzz/.build/*/debug/fuzz_*.build Fuzz/.build/*/debug/FuzzSupport.build
+# The targets' own sources are always compiled afresh (a few small files, touched so that SwiftPM sees them
+# changed): SwiftPM did not recompile them when a type of the grader's they use changed its layout (a stored
+# property added to Submission), and a target compiled against the old layout writes past what it allocated, which
+# AddressSanitizer reports as a crash in the grader. (Deleting their build folders instead breaks SwiftPM's next
+# build: its plan still names the files that were in them.)
+find Fuzz/Sources -name '*.swift' -exec touch {} +
 if ! (cd Fuzz && swift build -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
   -Xcc -fsanitize=fuzzer-no-link,address) >Fuzz/.build/logs/build.log 2>&1; then
   # The linker's warnings about AddressSanitizer's local symbols are noise; the rest says what failed.
