@@ -268,6 +268,23 @@ struct VariantCLITests {
                 $0["reason"] as? String == "student-id-mismatch" && $0["student"] as? String != "scaffold-2"
             })
 
+        // A rerun reads each problem's pairs back from the cache; a file changed since is compared again.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: root + "-cache/similarity")
+        #expect(kept.count == 5, "one memo per problem with code: \(kept)")
+        let rerun = try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet"])
+        #expect(rerun.status == 0)
+        #expect(try CLI.json(out + "/summary.json")["similarity"] as? NSArray == pairs as NSArray)
+        try FileManager.default.removeItem(atPath: root + "/copier/residual-jacobians.swift")
+        try FileManager.default.copyItem(
+            atPath: root + "/alice/residual-jacobians.swift", toPath: root + "/copier/residual-jacobians.swift")
+        #expect(try CLI.grader(["batch", root, "--out", out, "--cache", root + "-cache", "--quiet"]).status == 0)
+        let after = (try CLI.json(out + "/summary.json")["similarity"] as? [[String: Any]] ?? []).map {
+            "\($0["problem"] as? String ?? "")/\(($0["students"] as? [String] ?? []).joined(separator: "+"))"
+        }
+        #expect(
+            after.contains("residual-jacobians/alice+copier") && !after.contains("residual-jacobians/copier+original"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "-cache/similarity").count == 5)
+
         let quiet = try CLI.grader([
             "batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--no-similarity",
         ])

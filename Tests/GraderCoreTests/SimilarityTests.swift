@@ -135,6 +135,60 @@ struct SimilarityTests {
         #expect(encoded.map { String(decoding: $0, as: UTF8.self).hasPrefix("{\"a\":[") } == true)
     }
 
+    @Test("a rerun reads the pairs kept for the same files, and compares again when any byte or student changes")
+    func memoOfPairs() throws {
+        let folder = NSTemporaryDirectory() + "similarity-memo-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let problem = try #require(TestSupport.session.problems.problem("residual-jacobians"))
+        let files = ["ada": Self.original, "ben": Self.disguisedCopy, "cyd": Self.loopsSolution]
+        let memo = SimilarityMemo(folder: folder)
+        var comparisons = 0
+        let compare = { (files: [String: String]) in
+            memo.matches(problem: problem, files: files, base: Self.base, threshold: 0.6) {
+                comparisons += 1
+                return SimilarityDetector.compare(problem: problem.id, files: files, base: Self.base, threshold: 0.6)
+            }
+        }
+        let first = compare(files)
+        #expect(first.map(\.students) == [["ada", "ben"]] && comparisons == 1)
+        #expect(compare(files) == first && comparisons == 1)
+        // The kept file is what a rerun serves: a planted pair in it shows that it was read, not recomputed.
+        let kept = try #require(FileManager.default.contentsOfDirectory(atPath: folder).first)
+        let planted = SimilarityMatch(problem: problem.id, students: ["ada", "cyd"], score: 1, lines: [])
+        let key = SimilarityMemo.key(problem: problem.id, files: files, base: Self.base, threshold: 0.6)
+        try JSONEncoder().encode(SimilarityMemo.Entry(key: key, matches: [planted])).write(
+            to: URL(fileURLWithPath: folder + "/" + kept))
+        #expect(compare(files) == [planted] && comparisons == 1)
+        // One space more in a file, another student's name, another threshold: compared again.
+        var changed = files
+        changed["cyd"]! += " "
+        #expect(compare(changed) == first && comparisons == 2)
+        #expect(compare(["ada": Self.original, "bea": Self.disguisedCopy]).first?.students == ["ada", "bea"])
+        #expect(comparisons == 3)
+        #expect(
+            memo.matches(problem: problem, files: files, base: Self.base, threshold: 0.5) {
+                comparisons += 1
+                return []
+            } == [] && comparisons == 4)
+        // `--no-result-cache` compares again, and replaces what was kept.
+        let fresh = SimilarityMemo(folder: folder, readsKept: false)
+        #expect(fresh.matches(problem: problem, files: files, base: Self.base, threshold: 0.6) { first } == first)
+        #expect(compare(files) == first && comparisons == 4)
+        // Garbage in the memo file is compared again, never a crash.
+        try Data("{\"key\": 1".utf8).write(to: URL(fileURLWithPath: folder + "/" + kept))
+        #expect(compare(files) == first && comparisons == 5)
+    }
+
+    @Test("a file holding the zero byte that ends a key's field cannot pass for other students' files")
+    func memoKeyFields() {
+        // Without each text's length in the key, one student's file "x\0ben\0y" reads like ada's "x" and ben's "y".
+        let two = SimilarityMemo.key(problem: "p", files: ["ada": "x", "ben": "y"], base: nil, threshold: 0.6)
+        let one = SimilarityMemo.key(problem: "p", files: ["ada": "x\u{0}ben\u{0}y"], base: nil, threshold: 0.6)
+        #expect(two != one)
+        let based = SimilarityMemo.key(problem: "p", files: ["ada": "x"], base: "b", threshold: 0.6)
+        #expect(based != SimilarityMemo.key(problem: "p", files: ["ada": "x"], base: nil, threshold: 0.6))
+    }
+
     /// `source` with a `;` after every line that ends a statement, as a student hiding a copy might write it.
     static func withSemicolons(_ source: String) -> String {
         source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in

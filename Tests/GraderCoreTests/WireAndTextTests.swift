@@ -177,4 +177,25 @@ struct WireAndTextTests {
         #expect(markdown.contains("&lt;\u{301}script>alert(1)&lt;/script>"))
         #expect(markdown.contains("&lt;\u{301}img src=x"))
     }
+
+    @Test("a report already on disk is left alone only when it holds exactly the bytes to write")
+    func reportOnDisk() throws {
+        let folder = NSTemporaryDirectory() + "holds-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let text = "score: 3/4 é\n"
+        try Reporters.write(text, to: folder + "/a.md")
+        #expect(Reporters.holds(text, at: folder + "/a.md"))
+        // The last byte, one byte more or less, another accent: each is another report.
+        #expect(!Reporters.holds("score: 3/4 é\r", at: folder + "/a.md"))
+        #expect(!Reporters.holds(text + " ", at: folder + "/a.md"))
+        #expect(!Reporters.holds(String(text.dropLast()), at: folder + "/a.md"))
+        #expect(!Reporters.holds("score: 3/4 è\n", at: folder + "/a.md"))
+        #expect(!Reporters.holds(text, at: folder + "/missing.md"))
+        try Reporters.write("", to: folder + "/empty.md")
+        #expect(Reporters.holds("", at: folder + "/empty.md") && !Reporters.holds("x", at: folder + "/empty.md"))
+        // A link to a file with the same bytes is not a report: it is replaced by one.
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.md", withDestinationPath: folder + "/a.md")
+        #expect(!Reporters.holds(text, at: folder + "/link.md"))
+    }
 }

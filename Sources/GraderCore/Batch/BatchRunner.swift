@@ -184,10 +184,18 @@ public struct BatchRunner: Sendable {
         var similarity = ClassSimilarity()
         let comparing = ContinuousClock.now
         if let threshold = options.similarityThreshold {
-            let code = try keepCode(students: students, submissions: submissions)
-            similarity = ClassSimilarity(
-                problems: session.problems, students: students, threshold: threshold, width: options.jobs
-            ) { code[$0]?[$1.id] }
+            let code = try ledger.measure("step: keep each student's compared code") {
+                try keepCode(students: students, submissions: submissions)
+            }
+            similarity = ledger.measure("step: compare the code of every pair") {
+                ClassSimilarity(
+                    problems: session.problems, students: students, threshold: threshold, width: options.jobs,
+                    memo: session.options.cachesResults
+                        ? SimilarityMemo(
+                            folder: session.options.cacheDirectory + "/similarity",
+                            readsKept: session.options.readsCachedResults) : nil
+                ) { code[$0]?[$1.id] }
+            }
         }
         if options.similarityThreshold != nil {
             ledger.add("phase: similarity", seconds: TimeLedger.seconds(comparing.duration(to: .now)))

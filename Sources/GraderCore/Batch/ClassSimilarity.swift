@@ -17,9 +17,12 @@ public struct ClassSimilarity: Sendable {
     /// Compares the snippet files of every pair of `students` for each problem with snippet parts, `width`
     /// problems at a time.
     ///
-    /// - Parameter file: The text of a student's file for a problem, `nil` when there is none.
+    /// - Parameters:
+    ///   - memo: Where each problem's pairs are kept, keyed by every file compared, so that a rerun with the same
+    ///     files reads them back instead of comparing again; `nil` compares every time.
+    ///   - file: The text of a student's file for a problem, `nil` when there is none.
     public init(
-        problems: ProblemSet, students: [String], threshold: Double, width: Int = 1,
+        problems: ProblemSet, students: [String], threshold: Double, width: Int = 1, memo: SimilarityMemo? = nil,
         file: (String, Problem) -> String?
     ) {
         let scaffold = Dictionary(
@@ -31,9 +34,14 @@ public struct ClassSimilarity: Sendable {
                 uniquingKeysWith: { _, last in last })
         }
         let found = parallelMap(count: compared.count, width: width) { index in
-            SimilarityDetector.compare(
-                problem: compared[index].id, files: files[index], base: scaffold[compared[index].snippetFileName],
-                threshold: threshold)
+            let problem = compared[index]
+            let base = scaffold[problem.snippetFileName]
+            let compare = {
+                SimilarityDetector.compare(
+                    problem: problem.id, files: files[index], base: base, threshold: threshold)
+            }
+            guard let memo else { return compare() }
+            return memo.matches(problem: problem, files: files[index], base: base, threshold: threshold, compare)
         }
         for (index, problem) in compared.enumerated() {
             for match in found[index] {
@@ -52,5 +60,76 @@ public struct ClassSimilarity: Sendable {
     public static func text(of name: String, in folder: String) -> String? {
         guard case .success(let bytes) = Submission.readFile(named: name, in: folder) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Each problem's similar pairs from the last comparison, kept in the grader's cache: comparing a class's files is
+/// most of a rerun in which nothing changed, and the pairs depend on nothing but the files, the starter code, the
+/// threshold and the grader.
+///
+/// One file a problem (`<folder>/<digest of the problem's definition path and id>.json`), replaced by the next
+/// comparison of other files, so the memo never grows with the number of runs. It holds the key it was computed
+/// under (every file compared, byte for byte, with its student); a key that differs, or a file that does not
+/// decode, is compared again. Only a cache that student code cannot write is given one (`GradingOptions
+/// .cachesResults`): a memo changed by a student could hide a copy.
+public struct SimilarityMemo: Sendable {
+    /// The folder of the memo files.
+    public let folder: String
+
+    /// Whether kept pairs are read back; `false` (`--no-result-cache`) compares again and replaces them.
+    public let readsKept: Bool
+
+    /// A memo in `folder`, created when first written.
+    public init(folder: String, readsKept: Bool = true) {
+        self.folder = folder
+        self.readsKept = readsKept
+    }
+
+    /// What the memo file holds.
+    struct Entry: Codable {
+        let key: String
+        let matches: [SimilarityMatch]
+    }
+
+    /// The pairs kept for exactly these inputs, or `compare()`'s, then kept.
+    func matches(
+        problem: Problem, files: [String: String], base: String?, threshold: Double,
+        _ compare: () -> [SimilarityMatch]
+    ) -> [SimilarityMatch] {
+        let key = Self.key(problem: problem.id, files: files, base: base, threshold: threshold)
+        var name = SHA256Hasher()
+        name.update(field: problem.definitionPath)
+        name.update(field: problem.id)
+        let path = "\(folder)/\(name.hexDigest().prefix(24)).json"
+        if readsKept, let data = FileBytes.read(path), let entry = try? JSONDecoder().decode(Entry.self, from: data),
+            entry.key == key
+        {
+            return entry.matches
+        }
+        let matches = compare()
+        if let bytes = try? JSONText.encode(Entry(key: key, matches: matches), pretty: false) {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try? WorkFolder.writeAtomically(bytes, to: path, mode: 0o600)
+        }
+        return matches
+    }
+
+    /// A digest of everything the pairs of one problem depend on: the grader (its version and build), the problem,
+    /// the threshold, the starter code and each student's file with the student's id.
+    static func key(problem: String, files: [String: String], base: String?, threshold: Double) -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: "similarity 1")
+        hasher.update(field: graderVersion)
+        hasher.update(field: GradingSession.executableIdentity)
+        hasher.update(field: problem)
+        hasher.update(field: "\(threshold.bitPattern)")
+        // Each text goes with its length: a file may hold the zero byte that ends a field.
+        let counted = { (text: String) in "\(text.utf8.count) \(text)" }
+        hasher.update(field: base.map(counted) ?? "no base")
+        for student in files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            hasher.update(field: counted(student))
+            hasher.update(field: counted(files[student]!))
+        }
+        return hasher.hexDigest()
     }
 }
