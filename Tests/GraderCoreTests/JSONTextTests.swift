@@ -41,6 +41,7 @@ struct JSONTextTests {
         #expect(reports.count == 9)
         #expect(reports.contains { $0.allParts.contains { $0.plot != nil } })
         // The same reports with the fields a batch adds and strings that need escaping.
+        var batchReports: [GradeReport] = []
         for var report in reports {
             var late = LateAdjustment(
                 due: "2026-12-01T00:00:00Z", dueSource: "assignment.yaml", raw: report.score, total: report.score * 0.9)
@@ -55,6 +56,7 @@ struct JSONTextTests {
             report.keptHigher = KeptGrade(total: 30, regraded: 29.5)
             report.student = "s/1\\é😀\u{7f}\u{2028}"
             report.problems[0].inputs = GradeInputs(problem: "p", submission: "s", grader: "g")
+            batchReports.append(report)
             report.problems[0].parts[0].flag = PartGrade.Flag(reason: .publicOnly, detail: "3 of 3 public\n0 hidden")
             report.problems[0].parts[0].trials = PartGrade.TrialTally(
                 publicPassed: 3, publicTotal: 3, hiddenPassed: nil, hiddenTotal: 20)
@@ -75,6 +77,12 @@ struct JSONTextTests {
                 #expect(String(decoding: line, as: UTF8.self) == (try Self.foundation(report, pretty: false)))
             }
         }
+        // What a regrade reads of `results.json` is what the report held.
+        for report in reports.filter({ $0.score.isFinite }) + batchReports {
+            let previous = try JSONDecoder().decode(PreviousGrade.self, from: Data(JSONReporter().render(report).utf8))
+            #expect(previous == PreviousGrade(report) && previous.total == report.total)
+        }
+        #expect(batchReports.allSatisfy { PreviousGrade($0).late != nil && PreviousGrade($0).keptHigher != nil })
     }
 
     @Test("a non-finite number without names for it is an error, as Foundation's")

@@ -104,15 +104,15 @@ public struct ClassReport: Sendable {
     /// The grades a previous batch left in `folder`: the students its `gradebook.csv` lists, by id (empty when
     /// there was no previous run), and the results files it lists that could not be read; `width` files at a time.
     public static func previousRun(in folder: String, width: Int = 1) throws -> (
-        reports: [String: GradeReport], unreadable: [String]
+        reports: [String: PreviousGrade], unreadable: [String]
     ) {
         let students = try gradebookStudents(in: folder) ?? []
         let paths = students.map { "\(folder)/\($0)/results.json" }
-        let decoded = parallelMap(count: students.count, width: width) { index -> GradeReport? in
+        let decoded = parallelMap(count: students.count, width: width) { index -> PreviousGrade? in
             guard let data = FileBytes.read(paths[index]) else { return nil }
-            return try? JSONDecoder().decode(GradeReport.self, from: data)
+            return try? JSONDecoder().decode(PreviousGrade.self, from: data)
         }
-        var reports: [String: GradeReport] = [:]
+        var reports: [String: PreviousGrade] = [:]
         var unreadable: [String] = []
         for (index, report) in decoded.enumerated() {
             if let report { reports[students[index]] = report } else { unreadable.append(paths[index]) }

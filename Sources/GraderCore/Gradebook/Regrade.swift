@@ -24,6 +24,44 @@ public struct KeptGrade: Codable, Sendable, Equatable {
     }
 }
 
+/// What a regrade reads of the previous run's `results.json`: the scores and what they rest on, not the feedback,
+/// trials or curves, which are most of the file and cost most of decoding it.
+public struct PreviousGrade: Decodable, Sendable, Equatable {
+    /// One problem's parts' scores and the digests of what they rest on.
+    public struct Problem: Decodable, Sendable, Equatable {
+        public var id: String
+        public var inputs: GradeInputs?
+        public var parts: [Part]
+    }
+
+    /// One part's score.
+    public struct Part: Decodable, Sendable, Equatable {
+        public var id: String
+        public var score: Double
+    }
+
+    public var graderVersion: String
+    public var score: Double
+    public var problems: [Problem]
+    public var late: LateAdjustment?
+    public var keptHigher: KeptGrade?
+
+    /// The grade as `GradeReport.total` computes it.
+    public var total: Double { keptHigher?.total ?? late?.total ?? score }
+
+    /// The same view of a report in memory.
+    public init(_ report: GradeReport) {
+        graderVersion = report.graderVersion
+        score = report.score
+        problems = report.problems.map { problem in
+            Problem(
+                id: problem.id, inputs: problem.inputs, parts: problem.parts.map { Part(id: $0.id, score: $0.score) })
+        }
+        late = report.late
+        keptHigher = report.keptHigher
+    }
+}
+
 /// One score that changed between two runs of a batch: a row of `regrade.csv`.
 public struct RegradeChange: Codable, Sendable, Equatable {
     public var student: String
@@ -37,7 +75,7 @@ public struct RegradeChange: Codable, Sendable, Equatable {
 
     /// The changes from `previous` to `current`: every part whose score moved, each student's grade when it moved
     /// for another reason than its parts (the late policy, a kept grade), and students who came or went.
-    public static func between(previous: [String: GradeReport], current: [(id: String, report: GradeReport)])
+    public static func between(previous: [String: PreviousGrade], current: [(id: String, report: GradeReport)])
         -> [RegradeChange]
     {
         var changes: [RegradeChange] = []
@@ -98,7 +136,7 @@ public struct RegradeChange: Codable, Sendable, Equatable {
     }
 
     /// Why a problem's scores moved, from the digests both runs kept.
-    static func reason(before: ProblemGrade?, after: ProblemGrade, oldVersion: String, newVersion: String) -> String {
+    static func reason(before: PreviousGrade.Problem?, after: ProblemGrade, oldVersion: String, newVersion: String) -> String {
         guard let before else { return "a new problem" }
         var why: [String] = []
         if let old = before.inputs, let new = after.inputs {
