@@ -136,7 +136,9 @@ public struct RegradeChange: Codable, Sendable, Equatable {
     }
 
     /// Why a problem's scores moved, from the digests both runs kept.
-    static func reason(before: PreviousGrade.Problem?, after: ProblemGrade, oldVersion: String, newVersion: String) -> String {
+    static func reason(before: PreviousGrade.Problem?, after: ProblemGrade, oldVersion: String, newVersion: String)
+        -> String
+    {
         guard let before else { return "a new problem" }
         var why: [String] = []
         if let old = before.inputs, let new = after.inputs {
