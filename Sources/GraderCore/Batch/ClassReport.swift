@@ -110,7 +110,7 @@ public struct ClassReport: Sendable {
         let paths = students.map { "\(folder)/\($0)/results.json" }
         let decoded = parallelMap(count: students.count, width: width) { index -> PreviousGrade? in
             guard let data = FileBytes.read(paths[index]) else { return nil }
-            return try? JSONDecoder().decode(PreviousGrade.self, from: data)
+            return try? JSONText.decode(PreviousGrade.self, from: data)
         }
         var reports: [String: PreviousGrade] = [:]
         var unreadable: [String] = []
@@ -132,7 +132,7 @@ public struct ClassReport: Sendable {
                 throw GraderError.io(path: path, reason: "missing, though gradebook.csv lists `\(id)`")
             }
             do {
-                return (id, try JSONDecoder().decode(GradeReport.self, from: data))
+                return (id, try JSONText.decode(GradeReport.self, from: data))
             } catch {
                 throw GraderError.io(path: path, reason: "not a grader results file: \(error)")
             }
@@ -163,7 +163,7 @@ public struct ClassReport: Sendable {
             let path = "\(folder)/\(entry)/results.json"
             guard let data = FileBytes.read(path) else { continue }
             do {
-                students.append((entry, try JSONDecoder().decode(GradeReport.self, from: data)))
+                students.append((entry, try JSONText.decode(GradeReport.self, from: data)))
             } catch {
                 throw GraderError.io(path: path, reason: "not a grader results file: \(error)")
             }

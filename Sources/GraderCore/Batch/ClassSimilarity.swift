@@ -101,7 +101,7 @@ public struct SimilarityMemo: Sendable {
         name.update(field: problem.definitionPath)
         name.update(field: problem.id)
         let path = "\(folder)/\(name.hexDigest().prefix(24)).json"
-        if readsKept, let data = FileBytes.read(path), let entry = try? JSONDecoder().decode(Entry.self, from: data),
+        if readsKept, let data = FileBytes.read(path), let entry = try? JSONText.decode(Entry.self, from: data),
             entry.key == key
         {
             return entry.matches

@@ -421,7 +421,7 @@ public final class GradingSession: @unchecked Sendable {
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
         return TimeLedger.shared.measure("cache: read a grade") {
             guard let data = FileBytes.read(path) else { return nil }
-            return try? JSONDecoder().decode(ProblemGrade.self, from: data)
+            return try? JSONText.decode(ProblemGrade.self, from: data)
         }
     }
 
@@ -672,10 +672,9 @@ public final class GradingSession: @unchecked Sendable {
     private func readVariantStore(_ problem: Problem) -> [String: [String: ReferenceResults.Stored.Key]] {
         TimeLedger.shared.measure("cache: read a problem's variant answer keys") {
             guard keepsFilesFromStudents, let data = FileBytes.read(variantStorePath(problem)) else { return [:] }
-            let decoder = JSONDecoder()
             var store: [String: [String: ReferenceResults.Stored.Key]] = [:]
             for line in data.split(separator: 0x0A) {
-                if let stored = try? decoder.decode(StoredVariant.self, from: line) {
+                if let stored = try? JSONText.decode(StoredVariant.self, from: line) {
                     store[stored.variant] = stored.keys
                 }
             }
@@ -785,7 +784,7 @@ public final class GradingSession: @unchecked Sendable {
         // On disk too, keyed by everything the reference's outputs depend on: a rerun runs no reference code.
         let path = "\(options.cacheDirectory)/references/\(definitionDigests[problem.id] ?? problem.id).json"
         if keepsFilesFromStudents, let data = FileBytes.read(path),
-            let stored = try? JSONDecoder().decode(ReferenceResults.Stored.self, from: data)
+            let stored = try? JSONText.decode(ReferenceResults.Stored.self, from: data)
         {
             let results = ReferenceResults(stored)
             references.withLock { $0[problem.id] = .success(results) }

@@ -191,7 +191,7 @@ public struct SnippetBuilder: Sendable {
         let failure = binary + ".failed.json"
         if FileManager.default.isExecutableFile(atPath: binary) { return .built(binary: binary) }
         if let data = FileBytes.read(failure),
-            let cached = try? JSONDecoder().decode(CachedFailure.self, from: data)
+            let cached = try? JSONText.decode(CachedFailure.self, from: data)
         {
             return .failed(diagnostics: cached.diagnostics, log: cached.log)
         }
