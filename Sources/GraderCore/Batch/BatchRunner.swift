@@ -130,7 +130,7 @@ public struct BatchRunner: Sendable {
         }
         // Every student's variant of the numbers at once: one reference run per answer expression for the class.
         try ledger.measure("phase: answer keys of every variant") {
-            try session.prepareVariants(for: submissions, width: options.jobs)
+            try session.prepareVariants(for: submissions, pending: pending, width: options.jobs)
         }
         let prebuilt = ledger.measure("phase: shared compile and links") {
             options.sharedCompile ? sharedCompile(code) : submissions.map { _ in nil }

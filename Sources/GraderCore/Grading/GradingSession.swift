@@ -740,14 +740,20 @@ public final class GradingSession: @unchecked Sendable {
 
     /// Computes, for a class, every student's variant of every problem that has parameters, ahead of grading; the
     /// problems side by side, `width` at a time.
-    public func prepareVariants(for submissions: [Submission], width: Int = 1) throws {
-        let withParameters = problems.problems.filter { !$0.parameters.isEmpty }
+    ///
+    /// - Parameter pending: Per submission, the problems it still needs graded (a kept grade needs no answer key);
+    ///   `nil` prepares every problem of every submission.
+    public func prepareVariants(for submissions: [Submission], pending: [[Problem]]? = nil, width: Int = 1) throws {
+        let withParameters = problems.problems.filter { problem in
+            !problem.parameters.isEmpty && (pending?.contains { $0.contains { $0.id == problem.id } } ?? true)
+        }
         let outcomes = parallelMap(count: withParameters.count, width: width) { index -> GraderError? in
             let problem = withParameters[index]
+            let needing = submissions.indices.filter { pending?[$0].contains { $0.id == problem.id } ?? true }
             do {
                 // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
                 let variants = try TimeLedger.shared.measure("step: draw each student's variant") {
-                    try submissions.compactMap { submission -> ParameterValues? in
+                    try needing.map { submissions[$0] }.compactMap { submission -> ParameterValues? in
                         do { return try variant(of: problem, for: submission) } catch GraderError.noVariant {
                             return nil
                         }
