@@ -377,15 +377,13 @@ enum JSONText {
         /// The members in the order of their keys' bytes; of a key given twice, the last.
         static func sortedMembers(_ members: [(key: String, node: Node)]) -> [(key: String, node: Node)] {
             let order = members.indices.sorted { left, right in
-                let a = members[left].key.utf8
-                let b = members[right].key.utf8
-                if a.elementsEqual(b) { return left < right }
-                return a.lexicographicallyPrecedes(b)
+                let order = compareBytes(members[left].key, members[right].key)
+                return order == 0 ? left < right : order < 0
             }
             var sorted: [(key: String, node: Node)] = []
             sorted.reserveCapacity(members.count)
             for index in order {
-                if let last = sorted.last, last.key.utf8.elementsEqual(members[index].key.utf8) {
+                if let last = sorted.last, compareBytes(last.key, members[index].key) == 0 {
                     sorted[sorted.count - 1] = members[index]
                 } else {
                     sorted.append(members[index])
@@ -394,15 +392,35 @@ enum JSONText {
             return sorted
         }
 
+        /// How the UTF-8 bytes of `a` order against those of `b`: negative, zero or positive, as `memcmp`.
+        static func compareBytes(_ a: String, _ b: String) -> Int {
+            var a = a
+            var b = b
+            return a.withUTF8 { left in
+                b.withUTF8 { right in
+                    let common = min(left.count, right.count)
+                    let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
+                    return order != 0 ? order : left.count - right.count
+                }
+            }
+        }
+
         static let hexDigits = Array("0123456789abcdef".utf8)
 
         mutating func writeString(_ text: String) {
             output.append(UInt8(ascii: "\""))
-            let plain = text.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
-            if plain {
-                output.append(contentsOf: text.utf8)
-            } else {
-                for byte in text.utf8 { escape(byte) }
+            var text = text
+            text.withUTF8 { bytes in
+                var plain = true
+                for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    plain = false
+                    break
+                }
+                if plain {
+                    output.append(contentsOf: bytes)
+                } else {
+                    for byte in bytes { escape(byte) }
+                }
             }
             output.append(UInt8(ascii: "\""))
         }
