@@ -45,6 +45,9 @@ mkdir -p Fuzz/.build/logs
 # AddressSanitizer reports as a crash in the grader. (Deleting their build folders instead breaks SwiftPM's next
 # build: its plan still names the files that were in them.)
 find Fuzz/Sources -name '*.swift' -exec touch {} +
+# SwiftPM also kept its build plan when a file was added to the grader's sources (a path dependency here), and the
+# build then failed: the new file's declarations were missing. The plan is made afresh each run (a few seconds).
+rm -f Fuzz/.build/debug.yaml Fuzz/.build/debug/description.json
 if ! (cd Fuzz && swift build -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
   -Xcc -fsanitize=fuzzer-no-link,address) >Fuzz/.build/logs/build.log 2>&1; then
   # The linker's warnings about AddressSanitizer's local symbols are noise; the rest says what failed.
