@@ -142,7 +142,8 @@ struct JSONTextDecodingTests {
     func edgeCases() {
         // Double: out of range, negative zero, the shortest subnormal, digits beyond a double's precision.
         for text in [
-            "1E400", "-1e400", "-0", "-0.0", "0.0e-400", "0.0e400", "5e-324", "4.9406564584124654e-324",
+            "1E400", "-1e400", "-0", "-0.0", "0.0e-400", "0.0e400", "-0.000", "0.0", "5e-324",
+            "4.9406564584124654e-324",
             "0.30000000000000004441",
         ] {
             let fast = Self.fast(Double.self, text)
@@ -151,11 +152,16 @@ struct JSONTextDecodingTests {
         #expect(Self.fast(Double.self, "1E400") == nil && Self.fast(Double.self, "-0")?.sign == .minus)
         // Found by the mutations below: Foundation refuses `0e1` as a `Double` (and reads it as the `Int` 0).
         #expect(Self.foundation(Double.self, "0e1") == nil && Self.foundation(Double.self, "-0e1") == 0)
+        // Found by reading Foundation's check for a true zero, which reads the digits four bytes at a time.
+        #expect(Self.foundation(Double.self, "0.00e1") == nil && Self.foundation(Double.self, "-0.0e1") == nil)
         // Underflow, to zero or to a subnormal, is handed over: Foundation refuses some of it.
-        for text in ["1e-400", "-2.5e-2911", "5e-324", "2.2250738585072011e-308", "0e1", "0E1", "-0e1", "0e-1"] {
+        let zeros = ["0e1", "0E1", "-0e1", "0e-1", "0.00e1", "-0.0e1", "0.00e-1", "0.000000e1", "0.0e1"]
+        for text in ["1e-400", "-2.5e-2911", "5e-324", "2.2250738585072011e-308"] + zeros {
             #expect(Self.fast(Double.self, text) == nil, "\(text)")
         }
-        #expect(Self.fast(Double.self, "0.0e-400") == 0 && Self.fast(Double.self, "2.2250738585072014e-308") != nil)
+        #expect(
+            Self.fast(Double.self, "0.0") == 0 && Self.fast(Double.self, "-0.000")?.sign == .minus
+                && Self.fast(Double.self, "2.2250738585072014e-308") != nil)
         // Integers: a fraction, an exponent, a sign on an unsigned type, overflow: handed over.
         for text in ["1.0", "1e2", "-0", "-1", "18446744073709551616", "9223372036854775808", "128", "01", "+1"] {
             let fast = Self.fast(Int8.self, text)
@@ -211,6 +217,24 @@ struct JSONTextDecodingTests {
         let data = try JSONEncoder().encode(odd)
         #expect((try? JSONText.fastDecode(Odd.self, from: data)) == nil)
         #expect(try JSONText.decode(Odd.self, from: data) == odd)
+    }
+
+    @Test("a 128-bit integer, keys one `[Int: X]` reads as the same, and a type that decodes itself are handed over")
+    func selfDecoding() throws {
+        #expect((try? JSONText.fastDecode(Int128.self, from: Data("5".utf8))) == nil)
+        #expect((try? JSONText.decode(Int128.self, from: Data("5".utf8))) == Self.foundation(Int128.self, "5"))
+        #expect((try? JSONText.fastDecode(UInt128.self, from: Data("5".utf8))) == nil)
+        #expect(Self.fast([Int: Int].self, #"{"1": 1, "2": 2}"#) == [1: 1, 2: 2])
+        #expect(
+            Self.fast([Int: Int].self, #"{"1": 1, "2": 2}"#) == Self.foundation([Int: Int].self, #"{"1": 1, "2": 2}"#))
+        #expect(Self.fast([Int: Int].self, #"{"1": 1, "01": 2}"#) == nil)
+        #expect(Self.fast([Int: Int].self, #"{"1": 1, "+1": 2}"#) == nil)
+        /// Decodes itself from a single value of its own type: without a bound, the reader would recurse until the
+        /// stack ran out (Foundation's decoder does; so this is never handed to it here).
+        struct Loop: Decodable {
+            init(from decoder: any Decoder) throws { _ = try decoder.singleValueContainer().decode(Loop.self) }
+        }
+        #expect((try? JSONText.fastDecode(Loop.self, from: Data("1".utf8))) == nil)
     }
 
     /// Arrays in arrays, as deep as the text goes.

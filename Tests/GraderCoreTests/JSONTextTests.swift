@@ -79,8 +79,10 @@ struct JSONTextTests {
         }
         // What a regrade reads of `results.json` is what the report held.
         for report in reports.filter({ $0.score.isFinite }) + batchReports {
-            let previous = try JSONDecoder().decode(PreviousGrade.self, from: Data(JSONReporter().render(report).utf8))
+            let data = Data(JSONReporter().render(report).utf8)
+            let previous = try JSONText.fastDecode(PreviousGrade.self, from: data)
             #expect(previous == PreviousGrade(report) && previous.total == report.total)
+            #expect(previous == (try JSONDecoder().decode(PreviousGrade.self, from: data)))
         }
         #expect(batchReports.allSatisfy { PreviousGrade($0).late != nil && PreviousGrade($0).keptHigher != nil })
     }

@@ -744,6 +744,7 @@ public final class GradingSession: @unchecked Sendable {
     /// - Parameter pending: Per submission, the problems it still needs graded (a kept grade needs no answer key);
     ///   `nil` prepares every problem of every submission.
     public func prepareVariants(for submissions: [Submission], pending: [[Problem]]? = nil, width: Int = 1) throws {
+        precondition(pending.map { $0.count == submissions.count } ?? true, "one list of problems per submission")
         let withParameters = problems.problems.filter { problem in
             !problem.parameters.isEmpty && (pending?.contains { $0.contains { $0.id == problem.id } } ?? true)
         }

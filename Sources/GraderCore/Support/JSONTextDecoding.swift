@@ -35,6 +35,8 @@ extension JSONText {
     /// Set when the reader refused anything while decoding, even if the value caught the error.
     final class Trouble {
         var found = false
+        /// How many `init(from:)` calls are under way.
+        var nesting = 0
 
         /// Records the refusal and returns the error to throw.
         func refuse() -> Unsupported {
@@ -283,28 +285,33 @@ extension JSONText {
             case is UInt16.Type: return try integer(UInt16.self, parsed, trouble) as! Value
             case is UInt32.Type: return try integer(UInt32.self, parsed, trouble) as! Value
             case is UInt64.Type: return try integer(UInt64.self, parsed, trouble) as! Value
-            // Foundation reads these its own way (or, for Float, rounds through its own path).
-            case is Float.Type, is Date.Type, is Data.Type, is URL.Type, is Decimal.Type: throw trouble.refuse()
-            default: return try Value(from: Reader(parsed, trouble))
+            // Foundation reads these its own way (or, for Float, rounds through its own path); a 128-bit integer
+            // decodes itself from a single value of its own type, which here would come back to this function.
+            case is Float.Type, is Date.Type, is Data.Type, is URL.Type, is Decimal.Type, is Int128.Type,
+                is UInt128.Type:
+                throw trouble.refuse()
+            default:
+                // A type that decodes itself from a single value of another type it does not name here could come
+                // back for the same value without end: nesting is bounded, as the parser bounds the text's.
+                guard trouble.nesting < Parser.depthLimit else { throw trouble.refuse() }
+                trouble.nesting += 1
+                defer { trouble.nesting -= 1 }
+                return try Value(from: Reader(parsed, trouble))
             }
         }
 
-        /// A finite double, correctly rounded from the number's text as Foundation's decoder rounds it. A number
-        /// that underflows (to zero or to a subnormal) is handed over: Foundation refuses some of them (`9e-400`,
-        /// not `1e-320`).
+        /// A finite double, correctly rounded from the number's text as Foundation's decoder rounds it. Handed
+        /// over: a subnormal result, and a zero written with anything but zeros (an underflow such as `9e-400`) or
+        /// with an exponent. Foundation refuses some of each: `9e-400`, `0e1`, `0.00e1` and `-0.0e1`, whose digits
+        /// its check for a true zero reads four bytes at a time (yet it reads `-0e1`, `0e+1` and `1e-320`).
         static func double(_ parsed: Parsed, _ trouble: Trouble) throws -> Double {
-            guard case .number(let text) = parsed, let value = Double(text), value.isFinite else {
-                throw trouble.refuse()
-            }
-            if value.isSubnormal { throw trouble.refuse() }
-            // Foundation refuses `0e1` and `0E1` (yet reads `-0e1`, `0e+1` and `0.0e1`): a zero with an exponent
-            // is handed over.
-            if text.hasPrefix("0e") || text.hasPrefix("0E") || text.hasPrefix("-0e") || text.hasPrefix("-0E") {
+            guard case .number(let text) = parsed, let value = Double(text), value.isFinite, !value.isSubnormal else {
                 throw trouble.refuse()
             }
             if value == 0,
-                text.utf8.prefix(while: { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }).contains(where: {
-                    (UInt8(ascii: "1")...UInt8(ascii: "9")).contains($0)
+                text.utf8.contains(where: {
+                    (UInt8(ascii: "1")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "e")
+                        || $0 == UInt8(ascii: "E")
                 })
             {
                 throw trouble.refuse()
@@ -358,7 +365,13 @@ extension JSONText {
         let members: [(key: String, value: Parsed)]
         let trouble: Trouble
         var codingPath: [any CodingKey] { [] }
-        var allKeys: [Key] { members.compactMap { Key(stringValue: $0.key) } }
+        var allKeys: [Key] {
+            let keys = members.compactMap { Key(stringValue: $0.key) }
+            // `"1"`, `"01"` and `"+1"` are one key of an `[Int: X]`: which value Foundation keeps is its own affair.
+            let integers = keys.compactMap(\.intValue)
+            if Set(integers).count != integers.count { trouble.found = true }
+            return keys
+        }
 
         func contains(_ key: Key) -> Bool { members.contains { $0.key == key.stringValue } }
 
