@@ -50,7 +50,7 @@ public struct LatePolicy: Sendable, Equatable {
         let dueNode = fields.node("due")
         let lateNode = fields.node("late")
         guard let dueNode else {
-            if let lateNode {
+            if lateNode != nil {
                 throw fields.error("`late:` needs a `due:` date to count from", line: fields.line(of: "late"))
             }
             return nil
