@@ -136,9 +136,7 @@ struct SpeedTests {
         let root = NSTemporaryDirectory() + "grader-variant-store-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
         let problems = try Self.varianceRecursionAlone(in: root)
-        var options = GradingOptions()
-        options.problemsDirectory = problems
-        options.cacheDirectory = root + "/cache"
+        let options = Self.options(problems: problems, cache: root + "/cache")
         let first = try GradingSession(options: options)
         defer { first.close() }
         let problem = try #require(first.problems.problem("variance-recursion"))
@@ -225,9 +223,7 @@ struct SpeedTests {
         let problems = try Self.hw6Problem("residual-jacobians", alone: root)
         var keysByWidth: [[String]] = []
         for width in [1, 2] {
-            var options = GradingOptions()
-            options.problemsDirectory = problems
-            options.cacheDirectory = root + "/cache-\(width)"
+            let options = Self.options(problems: problems, cache: root + "/cache-\(width)")
             let session = try GradingSession(options: options)
             defer { session.close() }
             let problem = try #require(session.problems.problem("residual-jacobians"))
@@ -284,9 +280,7 @@ struct SpeedTests {
                 fileURLWithPath: TestSupport.packageRoot + "/submissions/hw6/reference/variance-recursion.swift"))
         let wrong = Data("func outputVariance(widths: [Int]) -> Double { 0.5 }\n".utf8)
         try right.write(to: URL(fileURLWithPath: path))
-        var options = GradingOptions()
-        options.problemsDirectory = problems
-        options.cacheDirectory = root + "/cache"
+        let options = Self.options(problems: problems, cache: root + "/cache")
         func snippetStatus(_ report: GradeReport) -> PartGrade.Status? {
             report.problems[0].parts.first { $0.id == "outputVariance" }?.status
         }
@@ -352,9 +346,7 @@ struct SpeedTests {
         try FileManager.default.copyItem(
             atPath: TestSupport.packageRoot + "/submissions/hw6/reference/variance-recursion.swift",
             toPath: withCode + "/variance-recursion.swift")
-        var options = GradingOptions()
-        options.problemsDirectory = problems
-        options.cacheDirectory = root + "/cache"
+        let options = Self.options(problems: problems, cache: root + "/cache")
         func storedReferences() -> [String] {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: root + "/cache/references")) ?? []
             return files.filter { $0.hasSuffix(".json") }
@@ -380,6 +372,14 @@ struct SpeedTests {
         defer { eager.close() }
         _ = try eager.referenceResults(for: problem)
         #expect(JSONReporter().render(try eager.grade(folder: answersOnly)) == JSONReporter().render(alone))
+    }
+
+    /// Options grading the assignment in `problems` with its own cache folder `cache`.
+    static func options(problems: String, cache: String) -> GradingOptions {
+        var options = GradingOptions()
+        options.problemsDirectory = problems
+        options.cacheDirectory = cache
+        return options
     }
 
     /// A folder of one assignment holding HW6's `variance-recursion` alone, made under `root`; returns its path.
