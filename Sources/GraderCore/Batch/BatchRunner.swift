@@ -213,6 +213,7 @@ public struct BatchRunner: Sendable {
         } else {
             try? FileManager.default.removeItem(atPath: options.output + "/" + ClassReport.regradeFileName)
         }
+        classReport.rememberSummary()
         try classReport.write(to: options.output, width: options.jobs)
         if let late = options.late, let ledger = late.ledger {
             let spent = Dictionary(

@@ -8,11 +8,14 @@ public struct ClassReport: Sendable {
     public let students: [(id: String, report: GradeReport)]
     public let shard: Shard?
     /// Pairs of students whose code for a problem is alike.
-    public var similarity: ClassSimilarity
+    public var similarity: ClassSimilarity { didSet { knownSummary = nil } }
     /// The score from which a pair is listed.
-    public var similarityThreshold: Double
+    public var similarityThreshold: Double { didSet { knownSummary = nil } }
     /// On a regrade: every score that changed since the previous run in the same folder (`regrade.csv`).
-    public var changes: [RegradeChange]? = nil
+    public var changes: [RegradeChange]? = nil { didSet { knownSummary = nil } }
+    /// The summary `rememberSummary()` computed, forgotten when a field it reads changes: `summary.json`, the
+    /// overview page and the command's last line all need it, and a class of 10,000 takes a while to summarise.
+    private var knownSummary: ClassSummary?
 
     /// Results of the previous run in the same folder that could not be read: those students' earlier grades are
     /// not compared, nor kept by `--keep-higher`.
@@ -93,7 +96,10 @@ public struct ClassReport: Sendable {
     }
 
     /// The class summary (`summary.json`).
-    public func summary() -> ClassSummary { ClassSummary(report: self) }
+    public func summary() -> ClassSummary { knownSummary ?? ClassSummary(report: self) }
+
+    /// Computes the summary once for every later `summary()` (until a field it reads changes).
+    public mutating func rememberSummary() { knownSummary = ClassSummary(report: self) }
 
     func summaryJSON() -> String {
         // As `JSONEncoder` with pretty printing, sorted keys and unescaped slashes writes it.
@@ -284,22 +290,29 @@ public struct ClassSummary: Sendable, Codable {
             }.count
             return Bin(from: from, to: to, students: inBin)
         }
+        // Each part's grades are read where they are: copying every student's parts, as `allParts` does, was most of
+        // the summary's time for a large class.
         var parts: [PartSummary] = []
         for (problemIndex, problem) in (first?.problems ?? []).enumerated() {
             for (partIndex, part) in problem.parts.enumerated() {
-                let grades = report.students.compactMap { student -> PartGrade? in
+                var graded = 0
+                var scores = 0.0
+                var passed = 0
+                var counts: [String: Int] = [:]
+                var formulas: [String: String] = [:]
+                for student in report.students {
                     let problems = student.report.problems
                     guard problems.indices.contains(problemIndex),
                         problems[problemIndex].parts.indices.contains(partIndex)
-                    else { return nil }
-                    return problems[problemIndex].parts[partIndex]
-                }
-                var counts: [String: Int] = [:]
-                var formulas: [String: String] = [:]
-                for grade in grades {
-                    guard let mistake = grade.mistake else { continue }
+                    else { continue }
+                    graded += 1
+                    scores += problems[problemIndex].parts[partIndex].score
+                    if problems[problemIndex].parts[partIndex].status == .passed { passed += 1 }
+                    guard let mistake = problems[problemIndex].parts[partIndex].mistake else { continue }
                     counts[mistake, default: 0] += 1
-                    if let formula = grade.mistakeFormula { formulas[mistake] = formula }
+                    if let formula = problems[problemIndex].parts[partIndex].mistakeFormula {
+                        formulas[mistake] = formula
+                    }
                 }
                 let mistakes = counts.map {
                     MistakeCount(feedback: $0.key, students: $0.value, formula: formulas[$0.key])
@@ -308,39 +321,40 @@ public struct ClassSummary: Sendable, Codable {
                 parts.append(
                     PartSummary(
                         problem: problem.id, part: part.id, maxScore: part.maxScore,
-                        meanScore: grades.map(\.score).reduce(0, +) / Double(max(1, grades.count)),
-                        passRate: Double(grades.filter { $0.status == .passed }.count) / Double(max(1, grades.count)),
+                        meanScore: scores / Double(max(1, graded)), passRate: Double(passed) / Double(max(1, graded)),
                         mistakes: mistakes))
             }
         }
         self.parts = parts
-        timedOut = report.students.filter { $0.report.allParts.contains { $0.outcome.isTimeLimit } }.map(\.id)
-        compileErrors = report.students.filter { $0.report.allParts.contains { $0.outcome.isCompileFailure } }.map(\.id)
-        flags = report.students.flatMap { student in
-            let declared = student.report.declaredStudent.flatMap { declared -> Flag? in
-                guard declared != student.id else { return nil }
-                return Flag(
-                    student: student.id, part: nil, reason: .studentIDMismatch,
-                    detail:
-                        """
-                        answers.yaml says `student: \(declared)`, but the folder is `\(student.id)`: graded as \
-                        `\(student.id)`. Answers copied from \(declared), or a mislabelled folder?
-                        """,
-                    publicTrials: nil, hiddenTrials: nil)
+        timedOut = report.students.filter { $0.report.containsPart { $0.outcome.isTimeLimit } }.map(\.id)
+        compileErrors = report.students.filter { $0.report.containsPart { $0.outcome.isCompileFailure } }.map(\.id)
+        var flags: [Flag] = []
+        for student in report.students {
+            if let declared = student.report.declaredStudent, declared != student.id {
+                flags.append(
+                    Flag(
+                        student: student.id, part: nil, reason: .studentIDMismatch,
+                        detail:
+                            """
+                            answers.yaml says `student: \(declared)`, but the folder is `\(student.id)`: graded as \
+                            `\(student.id)`. Answers copied from \(declared), or a mislabelled folder?
+                            """,
+                        publicTrials: nil, hiddenTrials: nil))
             }
-            return (declared.map { [$0] } ?? [])
-                + student.report.allParts.compactMap { part in
-                    part.flag.map { flag in
-                        Flag(
-                            student: student.id, part: "\(part.problem).\(part.id)", reason: flag.reason,
-                            detail: flag.detail,
-                            publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
-                            hiddenTrials: part.trials.flatMap { tally in
-                                tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" }
-                            })
-                    }
-                }
+            guard student.report.containsPart(where: { $0.flag != nil }) else { continue }
+            for part in student.report.allParts {
+                guard let flag = part.flag else { continue }
+                flags.append(
+                    Flag(
+                        student: student.id, part: "\(part.problem).\(part.id)", reason: flag.reason,
+                        detail: flag.detail,
+                        publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
+                        hiddenTrials: part.trials.flatMap { tally in
+                            tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" }
+                        }))
+            }
         }
+        self.flags = flags
         similarity = report.similarity.matches
         similarityThreshold = report.similarityThreshold
         // A rerun that changed nothing writes the same summary as the run before it.

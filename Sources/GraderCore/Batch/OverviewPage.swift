@@ -74,7 +74,7 @@ struct OverviewPage {
     /// `nil` when the assignment plots none.
     func experimentCurves() -> String? {
         var plots: [(key: String, plot: CurvePlot)] = []
-        for (_, report) in students {
+        for (_, report) in students where report.containsPart(where: { $0.plot != nil }) {
             for part in report.allParts {
                 guard let plot = part.plot else { continue }
                 let key = "\(part.problem) / \(part.id)"

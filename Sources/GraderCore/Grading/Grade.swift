@@ -42,6 +42,11 @@ public struct GradeReport: Sendable, Codable, Equatable {
     /// Every part of every problem, in order.
     public var allParts: [PartGrade] { problems.flatMap(\.parts) }
 
+    /// Whether any part passes `test`; the parts are read where they are, not copied as `allParts` copies them.
+    public func containsPart(where test: (PartGrade) throws -> Bool) rethrows -> Bool {
+        try problems.contains { try $0.parts.contains(where: test) }
+    }
+
     /// What public checks said, for a student kit: parts checked now and passed, parts checked now, and parts
     /// graded at final grading.
     public var publicChecks: (passed: Int, checked: Int, later: Int) {

@@ -648,11 +648,17 @@ public final class GradingSession: @unchecked Sendable {
         // One file per problem for every variant, a line each, appended in one write: graders that share the cache
         // add their lines side by side, and a line cut short (a crash mid-write) fails to decode and is computed again.
         TimeLedger.shared.measure("cache: append a problem's variant answer keys") {
-            var lines: [UInt8] = []
-            for (variant, keys) in computed {
+            // Encoded `width` at a time: a class's 10,000 lines took half a second of one core.
+            let encoded = parallelMap(count: computed.count, width: width) { index -> [UInt8]? in
                 let line = StoredVariant(
-                    variant: variant.digest, keys: keys.mapValues(ReferenceResults.Stored.Key.init))
-                guard let bytes = try? JSONText.encode(line, pretty: false) else { continue }
+                    variant: computed[index].0.digest,
+                    keys: computed[index].1.mapValues(ReferenceResults.Stored.Key.init))
+                return try? JSONText.encode(line, pretty: false)
+            }
+            var lines: [UInt8] = []
+            lines.reserveCapacity(encoded.reduce(0) { $0 + ($1?.count ?? 0) + 1 })
+            for bytes in encoded {
+                guard let bytes else { continue }
                 lines += bytes
                 lines.append(0x0A)
             }
