@@ -27,10 +27,12 @@ struct WireAndTextTests {
             "func echoDoubles(_ x: [[Double]]) -> [[Double]]", "func echoInts(_ x: [Int]) -> [Int]",
             "func echoBools(_ x: [Bool]) -> [Bool]", "func echoDeep(_ x: [[[Double]]]) -> [[[Double]]]",
             "func echoMixed(_ x: Double, n: Int, flag: Bool) -> (x: Double, n: Int, flag: Bool)",
+            "func echoStrings(_ x: [String]) -> [String]", "func echoSeeds(_ x: [UInt64]) -> [Int]",
         ]
         let source = signatures.map { signature in
             let parsed = try! FunctionSignature(parsing: signature)
-            let body = parsed.parameters.count == 1 ? "x" : "(x, n, flag)"
+            let body =
+                parsed.name == "echoSeeds" ? "x.map { Int($0) }" : parsed.parameters.count == 1 ? "x" : "(x, n, flag)"
             return "\(signature) { \(body) }"
         }.joined(separator: "\n")
         let entries = try signatures.map { HarnessEntry.call(try FunctionSignature(parsing: $0)) }
@@ -63,6 +65,12 @@ struct WireAndTextTests {
                 "echoMixed", try SwiftType(parsing: "(x: Double, n: Int, flag: Bool)"),
                 special.map { [.double($0), .int(Int.min), .bool(true)] }
             ),
+            (
+                "echoStrings", .array(.string),
+                [[.array([.string(""), .string(" two  spaces "), .string("é 한글 \u{0}\n\r\t🙂"), .string("s")])]]
+            ),
+            // Seeds go in as UInt64 and come back as Int: the wire holds them as non-negative integers.
+            ("echoSeeds", .array(.int), [[.array([.int(0), .int(.max), .int(1 << 62)])], [.array([])]]),
         ]
         for test in cases {
             let run = try EntryRun.run(
@@ -79,6 +87,45 @@ struct WireAndTextTests {
                 #expect(
                     TestSupport.doubles(output).map(\.bitPattern) == TestSupport.doubles(expected).map(\.bitPattern))
             }
+        }
+    }
+
+    @Test("the harness reads lines ending in CRLF or in nothing, and stops on a token it cannot read")
+    func harnessReadsLines() throws {
+        let source = "func sum(_ x: [Int]) -> Int { x.reduce(0, &+) }\nfunc half(_ x: Double) -> Double { x / 2 }"
+        let entries = try ["func sum(_ x: [Int]) -> Int", "func half(_ x: Double) -> Double"].map {
+            HarnessEntry.call(try FunctionSignature(parsing: $0))
+        }
+        let session = TestSupport.session
+        guard
+            case .built(let binary) = try session.builder.build(
+                fileName: "lines.swift", source: Array(source.utf8), entries: entries, owner: .trusted)
+        else {
+            Issue.record("the file did not build")
+            return
+        }
+        func run(_ entry: String, _ lines: [String]) throws -> ResultFrames {
+            let outcome = try session.sandbox.run(
+                binary: binary, entry: entry, trials: lines, limits: SandboxLimits(), owner: .trusted)
+            return ResultFrames(outcome.results, returnType: entry == "sum" ? .int : .double, trialCount: lines.count)
+        }
+        // Two spaces between tokens, a CR before the line end, a count of zero, the extremes of Int.
+        let read = try run("sum", ["3  1 2 39\r", "0", "2 -9223372036854775808 9223372036854775807", "+1 +5"])
+        #expect(read.done && !read.tampered)
+        #expect(read.outputs == [.int(42), .int(0), .int(-1), .int(5)])
+        // The 16 hex digits of a double's bits, in either case.
+        let doubles = try run("half", ["4010000000000000", "C010000000000000"])
+        #expect(doubles.outputs == [.double(2), .double(-2)])
+        for (entry, line, message) in [
+            ("sum", "2 1", "trial input ended early"), ("sum", "1 12x", "bad integer in trial input"),
+            ("sum", "1 9223372036854775808", "bad integer in trial input"),
+            ("sum", "1 -", "bad integer in trial input"),
+            ("sum", "-1", "bad integer in trial input"), ("half", "4010000000000000a", "bad double in trial input"),
+            ("half", "40g0000000000000", "bad double in trial input"),
+        ] {
+            let frames = try run(entry, [line])
+            #expect(!frames.done && frames.outputs == [nil], "\(line)")
+            #expect(frames.harnessMessage == message, "\(line)")
         }
     }
 

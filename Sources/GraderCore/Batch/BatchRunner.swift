@@ -273,12 +273,16 @@ public struct BatchRunner: Sendable {
             // Files of problems the student no longer hands in go; the others are written unless unchanged. Anything
             // but a real folder there (a file, a link) is replaced.
             var info = stat()
-            if lstat(folder, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
+            let found = lstat(folder, &info) == 0
+            if found, (info.st_mode & S_IFMT) != S_IFDIR {
                 try? FileManager.default.removeItem(atPath: folder)
             }
+            // Listed only when it is there: a class that hands in no code has no such folder, and Foundation's error
+            // for each missing one cost more than the rest of this step.
             let kept = Set(files.keys.map { "\($0).swift" })
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !kept.contains(name)
-            {
+            let listed = found && (info.st_mode & S_IFMT) == S_IFDIR
+            for name in listed ? (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] : []
+            where !kept.contains(name) {
                 try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
             }
             for (problem, text) in files { try Reporters.write(text, to: "\(folder)/\(problem).swift") }

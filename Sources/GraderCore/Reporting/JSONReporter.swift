@@ -12,9 +12,10 @@ public struct JSONReporter: SubmissionReporter {
     public func render(_ report: GradeReport) -> String {
         // As `JSONEncoder` with pretty printing, sorted keys, unescaped slashes and non-finite numbers as "inf",
         // "-inf", "nan" writes it.
-        guard let bytes = try? JSONText.encode(report, pretty: true, nonFinite: JSONText.NonFiniteNames()) else {
+        guard var bytes = try? JSONText.encode(report, pretty: true, nonFinite: JSONText.NonFiniteNames()) else {
             return "{}\n"
         }
-        return String(decoding: bytes, as: UTF8.self) + "\n"
+        bytes.append(0x0A)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

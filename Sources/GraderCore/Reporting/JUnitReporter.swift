@@ -84,5 +84,10 @@ public struct JUnitReporter: SubmissionReporter {
 
 extension PartGrade.Status {
     /// Counted under JUnit's `failures`: graded and short of full marks, but not an error.
-    var isJUnitFailure: Bool { [.failed, .partial, .missing].contains(self) }
+    var isJUnitFailure: Bool {
+        switch self {
+        case .failed, .partial, .missing: return true
+        case .passed, .skipped, .pending, .error: return false
+        }
+    }
 }

@@ -70,8 +70,7 @@ public struct MarkdownReporter: SubmissionReporter {
             }
             for part in problem.parts {
                 lines.append("")
-                let marks: [PartGrade.Status: String] = [.passed: "✅", .partial: "🟡", .skipped: "⏭️", .pending: "⏳"]
-                let mark = marks[part.status] ?? "❌"
+                let mark = Self.marks[part.status] ?? "❌"
                 lines.append(
                     """
                     ### \(mark) `\(part.id)` (\(part.kind)): \(NumberFormatting.score(part.score)) / \
@@ -121,9 +120,15 @@ public struct MarkdownReporter: SubmissionReporter {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `<` as HTML writes it: Markdown renderers take a raw `<` for the start of a tag.
+    static let lessThan: [UInt8: String] = [UInt8(ascii: "<"): "&lt;"]
+
+    /// The mark of each status in a part's heading (❌ for the others).
+    static let marks: [PartGrade.Status: String] = [.passed: "✅", .partial: "🟡", .skipped: "⏭️", .pending: "⏳"]
+
     /// Student text cleaned of control characters, with HTML-significant characters neutralised.
     private func escape(_ text: String) -> String {
-        ReportText.replacingBytes(in: ReportText.clean(text, limit: 4000), [UInt8(ascii: "<"): "&lt;"])
+        ReportText.replacingBytes(in: ReportText.clean(text, limit: 4000), Self.lessThan)
     }
 
     /// `text` with every ``` turned into ''', so that it cannot close the fence it is shown in (Foundation's search

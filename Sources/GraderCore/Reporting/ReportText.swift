@@ -12,13 +12,42 @@ public enum ReportText {
     /// of another character's bytes, whereas a quote followed by a combining accent is one character that is not a
     /// quote, and Foundation's search does not find `<` in `<` + U+0301 either: both let it through raw.
     public static func replacingBytes(in text: String, _ replacements: [UInt8: String]) -> String {
-        guard text.utf8.contains(where: { replacements[$0] != nil }) else { return text }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count + 32)
-        for byte in text.utf8 {
-            if let replacement = replacements[byte] { bytes += replacement.utf8 } else { bytes.append(byte) }
+        // The bytes named, as a 256-bit set: a dictionary lookup per byte of every report's text was a cost of its own.
+        var named: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for byte in replacements.keys {
+            let bit = UInt64(1) << (byte & 63)
+            switch byte >> 6 {
+            case 0: named.0 |= bit
+            case 1: named.1 |= bit
+            case 2: named.2 |= bit
+            default: named.3 |= bit
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        func isNamed(_ byte: UInt8) -> Bool {
+            let word: UInt64
+            switch byte >> 6 {
+            case 0: word = named.0
+            case 1: word = named.1
+            case 2: word = named.2
+            default: word = named.3
+            }
+            return word & (UInt64(1) << (byte & 63)) != 0
+        }
+        var text = text
+        return text.withUTF8 { utf8 -> String? in
+            guard let first = utf8.firstIndex(where: isNamed) else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(utf8.count + 32)
+            bytes.append(contentsOf: utf8[..<first])
+            for byte in utf8[first...] {
+                if isNamed(byte), let replacement = replacements[byte] {
+                    bytes += replacement.utf8
+                } else {
+                    bytes.append(byte)
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        } ?? text
     }
 
     /// The HTML escapes of `& < > " '`, safe in text and in quoted attributes.
@@ -95,6 +124,8 @@ public enum ReportText {
 
     /// Byte offsets of each `[[` that starts a CI marker (`[[` letters `|`), such as `[[ATTACHMENT|/etc/passwd]]`.
     static func markerStarts(in bytes: String.UTF8View) -> [Int] {
+        // Most text holds no `[[` at all: only then are its bytes copied and looked at closely.
+        guard bytes.contains(UInt8(ascii: "[")) else { return [] }
         let array = Array(bytes)
         var starts: [Int] = []
         var index = 0

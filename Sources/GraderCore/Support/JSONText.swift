@@ -376,6 +376,33 @@ enum JSONText {
 
         /// The members in the order of their keys' bytes; of a key given twice, the last.
         static func sortedMembers(_ members: [(key: String, node: Node)]) -> [(key: String, node: Node)] {
+            // A report's objects have a dozen members or so: sorted in place by insertion (stable, so that of a key
+            // given twice the last stays last), where the general sort below cost more in closures than compares.
+            if members.count <= 32 {
+                var sorted = members
+                var unique = true
+                for index in sorted.indices.dropFirst() {
+                    var position = index
+                    while position > 0 {
+                        let order = compareBytes(sorted[position - 1].key, sorted[position].key)
+                        if order == 0 { unique = false }
+                        guard order > 0 else { break }
+                        sorted.swapAt(position - 1, position)
+                        position -= 1
+                    }
+                }
+                if unique { return sorted }
+                var kept: [(key: String, node: Node)] = []
+                kept.reserveCapacity(sorted.count)
+                for member in sorted {
+                    if let last = kept.last, compareBytes(last.key, member.key) == 0 {
+                        kept[kept.count - 1] = member
+                    } else {
+                        kept.append(member)
+                    }
+                }
+                return kept
+            }
             let order = members.indices.sorted { left, right in
                 let order = compareBytes(members[left].key, members[right].key)
                 return order == 0 ? left < right : order < 0
