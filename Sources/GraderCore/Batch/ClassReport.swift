@@ -262,7 +262,10 @@ public struct ClassSummary: Sendable, Codable {
 
     init(report: ClassReport) {
         // The grades: after any late penalty or kept grade (the parts' scores when there is neither).
-        let totals = report.students.map(\.report.total)
+        // Students are read by index throughout: a `for` or `filter` over `report.students` copies each student's whole
+        // report (a retain per field), which was most of the summary's time for a large class.
+        let all = report.students
+        let totals = all.indices.map { all[$0].report.total }
         let first = report.students.first?.report
         assignment = first?.assignment ?? ""
         students = totals.count
@@ -279,7 +282,7 @@ public struct ClassSummary: Sendable, Codable {
         standardDeviation = (totals.map { ($0 - meanValue) * ($0 - meanValue) }.reduce(0, +) / count).squareRoot()
         lowest = sorted.first ?? 0
         highest = sorted.last ?? 0
-        fullMarks = report.students.filter { abs($0.report.total - $0.report.maxScore) < 1e-9 }.count
+        fullMarks = all.indices.reduce(0) { $0 + (abs(all[$1].report.total - all[$1].report.maxScore) < 1e-9 ? 1 : 0) }
         let binCount = 10
         let width = max(maxScore, 1) / Double(binCount)
         histogram = (0..<binCount).map { bin in
@@ -290,8 +293,6 @@ public struct ClassSummary: Sendable, Codable {
             }.count
             return Bin(from: from, to: to, students: inBin)
         }
-        // Each part's grades are read where they are: copying every student's parts, as `allParts` does, was most of
-        // the summary's time for a large class.
         var parts: [PartSummary] = []
         for (problemIndex, problem) in (first?.problems ?? []).enumerated() {
             for (partIndex, part) in problem.parts.enumerated() {
@@ -300,8 +301,8 @@ public struct ClassSummary: Sendable, Codable {
                 var passed = 0
                 var counts: [String: Int] = [:]
                 var formulas: [String: String] = [:]
-                for student in report.students {
-                    let problems = student.report.problems
+                for index in all.indices {
+                    let problems = all[index].report.problems
                     guard problems.indices.contains(problemIndex),
                         problems[problemIndex].parts.indices.contains(partIndex)
                     else { continue }
@@ -326,11 +327,14 @@ public struct ClassSummary: Sendable, Codable {
             }
         }
         self.parts = parts
-        timedOut = report.students.filter { $0.report.containsPart { $0.outcome.isTimeLimit } }.map(\.id)
-        compileErrors = report.students.filter { $0.report.containsPart { $0.outcome.isCompileFailure } }.map(\.id)
+        timedOut = all.indices.filter { all[$0].report.containsPart { $0.outcome.isTimeLimit } }.map { all[$0].id }
+        compileErrors = all.indices.filter { all[$0].report.containsPart { $0.outcome.isCompileFailure } }.map {
+            all[$0].id
+        }
         var flags: [Flag] = []
-        for student in report.students {
-            if let declared = student.report.declaredStudent, declared != student.id {
+        for index in all.indices {
+            if let declared = all[index].report.declaredStudent, declared != all[index].id {
+                let student = all[index]
                 flags.append(
                     Flag(
                         student: student.id, part: nil, reason: .studentIDMismatch,
@@ -341,7 +345,8 @@ public struct ClassSummary: Sendable, Codable {
                             """,
                         publicTrials: nil, hiddenTrials: nil))
             }
-            guard student.report.containsPart(where: { $0.flag != nil }) else { continue }
+            guard all[index].report.containsPart(where: { $0.flag != nil }) else { continue }
+            let student = all[index]
             for part in student.report.allParts {
                 guard let flag = part.flag else { continue }
                 flags.append(
