@@ -136,8 +136,7 @@ floor() {
     /^  ld.lld, sandboxed / { link = $(NF - 2); gsub(/[()]/, "", link) }
     /^  student code, sandboxed run / { run = $(NF - 2); gsub(/[()]/, "", run) }
     /^  student code, experiment run / { training = $(NF - 2); gsub(/[()]/, "", training) }
-    /^  references \(once per problem\)/ { references += $(NF - 1) }
-    /^  answer keys of every variant/ { references += $(NF - 1) }
+    /^  references and every variant.s keys/ { references += $(NF - 1) }
     END {
       if (training == "") training = run
       links = n * link / cores; runs = n * ((parts - trainings) * run + trainings * training) / cores

@@ -125,12 +125,11 @@ public struct BatchRunner: Sendable {
         // someone handed in code for (an answers-only class needs the answer keys alone).
         let code = codeToCompile(submissions, pending: pending)
         let withCode = Set(code.flatMap(\.keys))
-        ledger.measure("phase: references (once per problem)") {
-            session.prepareReferences(needed, withCode: withCode, width: options.jobs)
-        }
-        // Every student's variant of the numbers at once: one reference run per answer expression for the class.
-        try ledger.measure("phase: answer keys of every variant") {
-            try session.prepareVariants(for: submissions, pending: pending, width: options.jobs)
+        // Every student's variant of the numbers at once: one reference run per answer expression for the class,
+        // each problem's as soon as its reference is ready.
+        try ledger.measure("phase: references and every variant's keys") {
+            try session.prepare(
+                needed, withCode: withCode, for: submissions, pending: pending, width: options.jobs)
         }
         let prebuilt = ledger.measure("phase: shared compile and links") {
             options.sharedCompile ? sharedCompile(code) : submissions.map { _ in nil }

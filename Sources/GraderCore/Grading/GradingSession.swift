@@ -206,14 +206,6 @@ public final class GradingSession: @unchecked Sendable {
         return files.map(FileBytes.buildIdentity(of:)).joined(separator: "; ")
     }()
 
-    /// Computes the references of `problems` in parallel ahead of grading; failures surface when a grade needs them.
-    /// Problems outside `withCode` (nobody handed in code for them) get their answer keys only.
-    public func prepareReferences(_ problems: [Problem], withCode: Set<String>, width: Int) {
-        _ = parallelMap(count: problems.count, width: width) { index in
-            try? self.referenceResults(for: problems[index], snippets: withCode.contains(problems[index].id))
-        }
-    }
-
     /// `path` made absolute against the current folder, as every child process must read it.
     static func absolute(_ path: String) -> String {
         guard !path.hasPrefix("/") else { return path }
@@ -754,31 +746,57 @@ public final class GradingSession: @unchecked Sendable {
         let withParameters = problems.problems.filter { problem in
             !problem.parameters.isEmpty && (pending?.contains { $0.contains { $0.id == problem.id } } ?? true)
         }
-        let outcomes = parallelMap(count: withParameters.count, width: width) { index -> GraderError? in
-            let problem = withParameters[index]
-            let needing = submissions.indices.filter { pending?[$0].contains { $0.id == problem.id } ?? true }
-            do {
-                // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
-                let variants = try TimeLedger.shared.measure("step: draw each student's variant") {
-                    try needing.map { submissions[$0] }.compactMap { submission -> ParameterValues? in
-                        do { return try variant(of: problem, for: submission) } catch GraderError.noVariant {
-                            return nil
-                        }
-                    }
-                }
-                try prepareVariants(variants, of: problem, width: width)
-            } catch GraderError.io {
-                // The grader's files failed (a cache it cannot write): each student's grading meets the fault
-                // again and reports it on the parts it touches, instead of this stopping the whole class.
-            } catch let error as GraderError {
-                return error
-            } catch {
-                return .referenceBroken(problem: problem.id, detail: "\(error)")
-            }
-            return nil
+        let outcomes = parallelMap(count: withParameters.count, width: width) { index in
+            variantFault(of: withParameters[index], for: submissions, pending: pending, width: width)
         }
         // The first problem's fault, as when they were computed one after another.
         if let fault = outcomes.compactMap({ $0 }).first { throw fault }
+    }
+
+    /// Prepares a class's grading of `problems`, `width` at a time: for each, its reference (its snippets' trials
+    /// only for those in `withCode`: nobody handed in code for the others; a failure surfaces when a grade needs
+    /// it), then the answer keys of every variant still pending (as `prepareVariants`). A problem goes on to its
+    /// variants as soon as its own reference is ready: one compiles while another runs its keys, where two phases
+    /// in a row left a core idle at the end of each.
+    public func prepare(
+        _ problems: [Problem], withCode: Set<String>, for submissions: [Submission], pending: [[Problem]],
+        width: Int
+    ) throws {
+        precondition(pending.count == submissions.count, "one list of problems per submission")
+        let outcomes = parallelMap(count: problems.count, width: width) { index -> GraderError? in
+            let problem = problems[index]
+            _ = try? referenceResults(for: problem, snippets: withCode.contains(problem.id))
+            guard !problem.parameters.isEmpty else { return nil }
+            return variantFault(of: problem, for: submissions, pending: pending, width: width)
+        }
+        if let fault = outcomes.compactMap({ $0 }).first { throw fault }
+    }
+
+    /// Computes the answer keys of `problem` for every submission it is pending for (all of them without
+    /// `pending`); the fault that stops the class, if any.
+    private func variantFault(of problem: Problem, for submissions: [Submission], pending: [[Problem]]?, width: Int)
+        -> GraderError?
+    {
+        let needing = submissions.indices.filter { pending?[$0].contains { $0.id == problem.id } ?? true }
+        do {
+            // A student whose numbers cannot be drawn is told so when graded; the others' keys are computed here.
+            let variants = try TimeLedger.shared.measure("step: draw each student's variant") {
+                try needing.map { submissions[$0] }.compactMap { submission -> ParameterValues? in
+                    do { return try variant(of: problem, for: submission) } catch GraderError.noVariant {
+                        return nil
+                    }
+                }
+            }
+            try prepareVariants(variants, of: problem, width: width)
+        } catch GraderError.io {
+            // The grader's files failed (a cache it cannot write): each student's grading meets the fault again
+            // and reports it on the parts it touches, instead of this stopping the whole class.
+        } catch let error as GraderError {
+            return error
+        } catch {
+            return .referenceBroken(problem: problem.id, detail: "\(error)")
+        }
+        return nil
     }
 
     /// The reference's answers and snippet outputs for `problem`, computed once per session.
