@@ -84,6 +84,9 @@ enum JSONText {
 
     final class ObjectBox {
         var members: [(key: String, node: Node)] = []
+
+        /// Room for a report's objects (a dozen members or so) from the start, rather than four reallocations.
+        init() { members.reserveCapacity(16) }
     }
 
     final class ArrayBox {
@@ -312,7 +315,7 @@ enum JSONText {
         mutating func write(_ node: Node, depth: Int) {
             if depth >= Self.maxDepth { unusual = true }
             switch node {
-            case .literal(let text): output.append(contentsOf: text.utf8)
+            case .literal(var text): text.withUTF8 { output.append(contentsOf: $0) }
             case .string(let text): writeString(text)
             case .object(let box): writeObject(box, depth: depth)
             case .array(let box): writeArray(box, depth: depth)
@@ -371,8 +374,14 @@ enum JSONText {
         }
 
         mutating func indent(_ depth: Int) {
-            output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+            if 2 * depth <= Self.spaces.count {
+                output.append(contentsOf: Self.spaces[..<(2 * depth)])
+            } else {
+                output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * depth))
+            }
         }
+
+        static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 128)
 
         /// The members in the order of their keys' bytes; of a key given twice, the last.
         static func sortedMembers(_ members: [(key: String, node: Node)]) -> [(key: String, node: Node)] {
