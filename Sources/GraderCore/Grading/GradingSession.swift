@@ -69,6 +69,8 @@ public final class GradingSession: @unchecked Sendable {
     private let variantStoresRead = Locked(Set<String>())
     /// Each student's variant of each problem with parameters, by problem id and student id.
     private let drawnVariants = Locked([String: Result<ParameterValues, GraderError>]())
+    /// Each problem's handout values (its parameters' defaults), by problem id, once computed.
+    private let handoutVariants = Locked([String: ParameterValues]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
@@ -587,8 +589,14 @@ public final class GradingSession: @unchecked Sendable {
         throws -> ReferenceResults
     {
         var results = try referenceResults(for: problem, snippets: snippets())
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try problem.variant(key: nil))
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try handoutVariant(of: problem))
         else {
+            return results
+        }
+        // A batch computes every student's keys before grading: those are read without the problem's lock, which
+        // the students graded side by side would otherwise take in turn.
+        if let keys = variantKeys.withLock({ $0["\(problem.id)/\(variant.digest)"] }) {
+            results.answerKeys = keys
             return results
         }
         try prepareVariants([variant], of: problem)
@@ -601,6 +609,14 @@ public final class GradingSession: @unchecked Sendable {
         }
         results.answerKeys = keys
         return results
+    }
+
+    /// The handout's own values of `problem` (`Problem.variant(key: nil)`), computed once per session.
+    private func handoutVariant(of problem: Problem) throws -> ParameterValues {
+        if let known = handoutVariants.withLock({ $0[problem.id] }) { return known }
+        let values = try problem.variant(key: nil)
+        handoutVariants.withLock { $0[problem.id] = values }
+        return values
     }
 
     /// Computes the answer keys of every variant of `problem` not yet known, in one run of the reference per
@@ -807,6 +823,10 @@ public final class GradingSession: @unchecked Sendable {
     func referenceResults(for problem: Problem, snippets wanted: @autoclosure () -> Bool = true) throws
         -> ReferenceResults
     {
+        // Known already (a batch prepares them before grading): read without the problem's lock, which students
+        // graded side by side would otherwise take in turn, and without looking for the results on disk again.
+        if let cached = references.withLock({ $0[problem.id] }) { return try cached.get() }
+        if let keys = answerKeysOnly.withLock({ $0[problem.id] }), !wanted() { return try keys.get() }
         // One lock per problem: threads that need the same reference wait for one computation of it.
         let lock = referenceLocks[problem.id] ?? NSLock()
         lock.lock()
