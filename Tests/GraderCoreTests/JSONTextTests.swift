@@ -68,6 +68,10 @@ struct JSONTextTests {
             reports.append(report)
         }
         for report in reports {
+            // In one pass (every report type declares its keys in byte order), and as Foundation writes it.
+            let names = JSONText.NonFiniteNames()
+            #expect(JSONText.streamed(report, pretty: true, nonFinite: names) != nil)
+            #expect(JSONText.streamed(report, pretty: false, nonFinite: names) != nil)
             #expect(try Self.fast(report) == Self.foundation(report))
             #expect(JSONReporter().render(report) == (try Self.foundation(report)) + "\n")
             // On one line, for the cache: the same JSON, read back as the same report.
@@ -248,6 +252,81 @@ struct JSONTextTests {
             ["a", "A", "b", "aa", "a1", "a10", "a2", "é", "e", "Z", "", "\"q\"", "k\n"][
                 Int.random(in: 0..<13, using: &random)]
         }
+    }
+
+    /// A random value with every object's keys in byte order and no nested containers: what the one-pass writer
+    /// takes (it gives up on objects with a key that is not ASCII).
+    struct Sorted: Encodable {
+        let value: Random
+
+        func encode(to encoder: any Encoder) throws {
+            switch value {
+            case .array(let elements):
+                var container = encoder.unkeyedContainer()
+                for element in elements { try container.encode(Sorted(value: element)) }
+            case .object(let members):
+                var container = encoder.container(keyedBy: Random.Key.self)
+                for (name, member) in members.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }) {
+                    let key = Random.Key(stringValue: name)
+                    switch member {
+                    case .double(let number): try container.encode(number, forKey: key)
+                    case .float(let number): try container.encode(number, forKey: key)
+                    case .string(let text): try container.encode(text, forKey: key)
+                    case .bool(let flag): try container.encode(flag, forKey: key)
+                    case .int(let number): try container.encode(number, forKey: key)
+                    case .null: try container.encodeNil(forKey: key)
+                    case .optional(let number): try container.encodeIfPresent(number, forKey: key)
+                    default: try container.encode(Sorted(value: member), forKey: key)
+                    }
+                }
+            default: try value.encode(to: encoder)
+            }
+        }
+    }
+
+    @Test("5,000 random values with sorted keys, written in one pass where they can be, as Foundation writes them")
+    func streamedValues() throws {
+        var random = SeededGenerator(seed: 20_261_205)
+        var streamed = 0
+        let names = JSONText.NonFiniteNames()
+        for _ in 0..<5_000 {
+            let value = Sorted(value: Random.make(&random, depth: 0))
+            for pretty in [true, false] {
+                let expected = try? Self.foundation(value, pretty: pretty)
+                if let bytes = JSONText.streamed(value, pretty: pretty, nonFinite: names) {
+                    streamed += 1
+                    #expect(String(decoding: bytes, as: UTF8.self) == expected)
+                }
+                #expect((try? Self.fast(value, pretty: pretty)) == expected)
+            }
+        }
+        // Most values take the one pass (the others hold a key that is not ASCII, or are a bare scalar's nothing).
+        #expect(streamed > 5_000)
+    }
+
+    @Test("every report type declares a key for each stored property, in the order of the keys' bytes")
+    func reportKeysDeclared() throws {
+        func check<Value, Key: CodingKey & CaseIterable>(_ value: Value, _ keys: Key.Type) {
+            let declared = Key.allCases.map(\.stringValue)
+            let stored = Mirror(reflecting: value).children.compactMap(\.label)
+            #expect(Set(declared) == Set(stored), "\(Value.self)")
+            #expect(declared == declared.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "\(Value.self)")
+        }
+        let root = TestSupport.packageRoot + "/submissions/hw6"
+        let report = try TestSupport.session.grade(
+            folder: root + "/" + (try FileManager.default.contentsOfDirectory(atPath: root).sorted()[0]))
+        let plot = CurvePlot(x: [1], xLabel: "x", yLabel: "y", logY: false, student: [], reference: [])
+        check(report, GradeReport.CodingKeys.self)
+        check(report.problems[0], ProblemGrade.CodingKeys.self)
+        check(report.problems[0].parts[0], PartGrade.CodingKeys.self)
+        check(PartGrade.TrialTally(publicPassed: 1, publicTotal: 2), PartGrade.TrialTally.CodingKeys.self)
+        check(PartGrade.Flag(reason: .publicOnly, detail: ""), PartGrade.Flag.CodingKeys.self)
+        check(Diagnostic(.warning, "x"), Diagnostic.CodingKeys.self)
+        check(SandboxLimits(), SandboxLimits.CodingKeys.self)
+        check(GradeInputs(problem: "p", submission: "s", grader: "g"), GradeInputs.CodingKeys.self)
+        check(KeptGrade(total: 1, regraded: 0), KeptGrade.CodingKeys.self)
+        check(LateAdjustment(due: "", dueSource: "", raw: 0, total: 0), LateAdjustment.CodingKeys.self)
+        check(plot, CurvePlot.CodingKeys.self)
     }
 
     @Test("5,000 random values, pretty and on one line, as Foundation; a key given twice keeps its last value")

@@ -238,6 +238,13 @@ public struct SubmissionTime: Sendable, Equatable {
 
 /// What the late policy did to one submission: written into `results.json` as `late`.
 public struct LateAdjustment: Codable, Sendable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case daysLate, due, dueSource, explanation, lateDaysUsed, minutesLate, penalty, raw, rejected, submittedAt,
+            submittedSource, total
+    }
     /// The student's due date (ISO 8601, UTC) and where it came from.
     public var due: String
     public var dueSource: String

@@ -3,6 +3,12 @@ import Foundation
 /// Short digests of what one problem's grade rests on, kept in `results.json` so that the next run can say why a
 /// score changed: the problem's definition and reference, the student's answers and file, the grader and compiler.
 public struct GradeInputs: Codable, Sendable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case grader, problem, submission
+    }
     public var problem: String
     public var submission: String
     public var grader: String
@@ -10,6 +16,12 @@ public struct GradeInputs: Codable, Sendable, Equatable {
 
 /// A grade `--keep-higher` kept from the previous run, because this run's came out lower.
 public struct KeptGrade: Codable, Sendable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case regraded, total
+    }
     /// The grade that stands: the previous run's.
     public var total: Double
     /// What this run gave.

@@ -3,6 +3,13 @@
 /// Its JSON form is the documented results schema (`docs/results-schema.md`); `schemaVersion` changes whenever a
 /// field changes meaning or disappears.
 public struct GradeReport: Sendable, Codable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case assignment, checks, declaredStudent, graderVersion, keptHigher, late, limits, maxScore, problems, sandbox,
+            schemaVersion, score, student, submission, warnings
+    }
     public var schemaVersion = 2
     public var graderVersion: String
     public var assignment: String
@@ -74,6 +81,12 @@ public struct GradeReport: Sendable, Codable, Equatable {
 
 /// The grade of one problem.
 public struct ProblemGrade: Sendable, Codable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, inputs, limits, maxScore, parts, score, title
+    }
     public var id: String
     public var title: String
     public var score: Double
@@ -88,6 +101,13 @@ public struct ProblemGrade: Sendable, Codable, Equatable {
 
 /// The grade of one part, with feedback a student can act on.
 public struct PartGrade: Sendable, Codable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case details, file, finalOnly, flag, id, kind, line, maxScore, message, mistake, mistakeFormula, outcome,
+            output, plot, problem, score, status, trials
+    }
     public enum Status: String, Sendable, Codable {
         /// Full marks.
         case passed
@@ -181,6 +201,12 @@ public struct PartGrade: Sendable, Codable, Equatable {
 
     /// How many trials a snippet part passed, public and hidden.
     public struct TrialTally: Sendable, Codable, Equatable {
+
+        /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+        /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case hiddenPassed, hiddenTotal, publicPassed, publicTotal
+        }
         public var publicPassed: Int
         public var publicTotal: Int
         /// `nil` when no hidden trials ran (public checks, or a part without any).
@@ -190,6 +216,12 @@ public struct PartGrade: Sendable, Codable, Equatable {
 
     /// Why a part is flagged for an instructor's review.
     public struct Flag: Sendable, Codable, Equatable {
+
+        /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+        /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case detail, reason
+        }
         public enum Reason: String, Sendable, Codable {
             /// Far more public trials pass than hidden ones: the signature of answers hard-coded for the public
             /// checks (or of a bug the public trials missed).

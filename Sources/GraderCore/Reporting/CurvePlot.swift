@@ -2,6 +2,12 @@ import Foundation
 
 /// An experiment's curves on one data set, the student's runs against the reference's, drawn as an SVG line plot.
 public struct CurvePlot: Sendable, Codable, Equatable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case logY, reference, student, x, xLabel, yLabel
+    }
     public var x: [Double]
     public var xLabel: String
     public var yLabel: String

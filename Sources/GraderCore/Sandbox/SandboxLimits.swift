@@ -2,6 +2,13 @@ import Foundation
 
 /// Limits applied to every snippet run; defaults, overridden per problem and then on the command line.
 public struct SandboxLimits: Sendable, Equatable, Codable {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case compileSeconds, cpuSeconds, fileKilobytes, memoryMegabytes, openFiles, outputKilobytes, processes,
+            wallSeconds
+    }
     public var wallSeconds: Double = 10
     public var cpuSeconds: Int = 5
     public var memoryMegabytes: Int = 1024

@@ -3,6 +3,12 @@
 /// The YAML reader, the problem loader, `grader validate`, the compiler's messages and a grade report's warnings all
 /// speak in diagnostics, so that every tool prints them the one way compilers do: `file:line: severity: message`.
 public struct Diagnostic: Sendable, Equatable, Codable, CustomStringConvertible {
+
+    /// The keys in the order of their bytes, which is the order they are encoded in: results are written in one
+    /// pass, without sorting (`JSONTextStreaming`). Every stored property has its key; the tests check both.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case file, line, message, severity
+    }
     /// How much a diagnostic matters.
     public enum Severity: String, Sendable, Codable, Comparable {
         /// Worth knowing; nothing is wrong.

@@ -20,6 +20,18 @@ enum JSONText {
     static func encode<Value: Encodable>(_ value: Value, pretty: Bool, nonFinite: NonFiniteNames? = nil) throws
         -> [UInt8]
     {
+        // In one pass when the value's keys come sorted (`JSONTextStreaming`); a type that keeps failing to is not
+        // tried again, so that its values do not pay for two encodings.
+        let type = ObjectIdentifier(Value.self)
+        if streamOutcomes.withLock({ $0[type].map { $0.failed <= 8 || $0.failed <= $0.streamed } ?? true }) {
+            let streamed = streamed(value, pretty: pretty, nonFinite: nonFinite)
+            streamOutcomes.withLock { outcomes in
+                if streamed == nil { outcomes[type, default: (0, 0)].failed += 1 } else {
+                    outcomes[type, default: (0, 0)].streamed += 1
+                }
+            }
+            if let streamed { return streamed }
+        }
         let options = Options(nonFinite: nonFinite, unusual: Unusual())
         let root = Slot(options: options)
         do {
@@ -42,6 +54,9 @@ enum JSONText {
         if writer.unusual { return try foundation(value, pretty: pretty, nonFinite: nonFinite) }
         return writer.output
     }
+
+    /// How often values of each type were written in one pass and how often that gave up (`encode`).
+    static let streamOutcomes = Locked([ObjectIdentifier: (streamed: Int, failed: Int)]())
 
     /// A value holding a type Foundation's encoder writes its own way (`Data`, `URL`, `Decimal`, `Date`): no report
     /// does, and one that did would be written by Foundation's encoder itself.
