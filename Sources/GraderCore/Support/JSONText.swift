@@ -26,7 +26,9 @@ enum JSONText {
         if streamOutcomes.withLock({ $0[type].map { $0.failed <= 8 || $0.failed <= $0.streamed } ?? true }) {
             let streamed = streamed(value, pretty: pretty, nonFinite: nonFinite)
             streamOutcomes.withLock { outcomes in
-                if streamed == nil { outcomes[type, default: (0, 0)].failed += 1 } else {
+                if streamed == nil {
+                    outcomes[type, default: (0, 0)].failed += 1
+                } else {
                     outcomes[type, default: (0, 0)].streamed += 1
                 }
             }
