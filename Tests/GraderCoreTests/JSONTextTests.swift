@@ -304,6 +304,42 @@ struct JSONTextTests {
         #expect(streamed > 5_000)
     }
 
+    @Test("a value the one pass cannot mirror is written as the tree writes it: a string past the depth, errors swallowed")
+    func streamingGivesUp() throws {
+        /// Objects nested `depth` deep, with nothing but a string in the innermost.
+        final class Chain: Encodable {
+            let name: String
+            let next: Chain?
+            enum CodingKeys: String, CodingKey { case name, next }
+            init(depth: Int) {
+                name = "n"
+                next = depth > 1 ? Chain(depth: depth - 1) : nil
+            }
+        }
+        for depth in [510, 511, 512, 513] {
+            let chain = Chain(depth: depth)
+            #expect(
+                (try? Self.fast(chain, pretty: false)) == (try? Self.foundation(chain, pretty: false)), "depth \(depth)")
+        }
+        /// A type that swallows its own errors: a number without names for it, then keys out of order.
+        struct Swallowing: Encodable {
+            enum CodingKeys: String, CodingKey { case a, b, x, y }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try? container.encode(Double.nan, forKey: .x)
+                try container.encode(1, forKey: .y)
+                try? container.encode(2, forKey: .b)
+                try? container.encode(3, forKey: .a)
+            }
+        }
+        for pretty in [true, false] {
+            #expect(
+                (try? Self.fast(Swallowing(), pretty: pretty, nonFinite: false))
+                    == (try? Self.foundation(Swallowing(), pretty: pretty, nonFinite: false)))
+            #expect(JSONText.streamed(Swallowing(), pretty: pretty, nonFinite: nil) == nil)
+        }
+    }
+
     @Test("every report type declares a key for each stored property, in the order of the keys' bytes")
     func reportKeysDeclared() throws {
         func check<Value, Key: CodingKey & CaseIterable>(_ value: Value, _ keys: Key.Type) {

@@ -47,14 +47,27 @@ extension JSONText {
 
         /// Writes `value` at `depth`: a scalar directly, anything else through its `encode(to:)`.
         func write<Value: Encodable>(_ value: Value, depth: Int) throws {
-            guard depth < Writer.maxDepth, !failed else { throw NotStreamable() }
-            if let scalar = try scalarNode(of: value, options: options) {
-                writer.write(scalar, depth: depth)
-                return
+            try guarded {
+                guard depth < Writer.maxDepth, !failed else { throw NotStreamable() }
+                if let scalar = try scalarNode(of: value, options: options) {
+                    writer.write(scalar, depth: depth)
+                    return
+                }
+                let encoder = StreamEncoder(stream: self, depth: depth)
+                try value.encode(to: encoder)
+                try encoder.finish()
             }
-            let encoder = StreamEncoder(stream: self, depth: depth)
-            try value.encode(to: encoder)
-            try encoder.finish()
+        }
+
+        /// `body`, giving up on the stream if it throws: a type whose `encode(to:)` swallows the error (`try?`) would
+        /// otherwise go on after half a member (a key written, its value not).
+        func guarded<Result>(_ body: () throws -> Result) throws -> Result {
+            do {
+                return try body()
+            } catch {
+                failed = true
+                throw error
+            }
         }
 
         /// Before a member or element: a comma after the first, then the new line and indentation.
@@ -127,6 +140,21 @@ extension JSONText {
             return StreamSingle(encoder: self)
         }
 
+        /// A number's node; a number it cannot write (non-finite, without names for it) gives up on the stream.
+        func number(_ value: Double) throws -> Node {
+            try stream.guarded { try JSONText.node(value, options: stream.options) }
+        }
+
+        func number(_ value: Float) throws -> Node {
+            try stream.guarded { try JSONText.node(value, options: stream.options) }
+        }
+
+        /// Marks the stream as given up, and returns `error` to throw.
+        func giveUp(_ error: NotStreamable) -> NotStreamable {
+            stream.failed = true
+            return error
+        }
+
         /// Marks the stream as given up, and returns an encoder that writes nowhere that matters.
         func giveUp() -> StreamEncoder {
             stream.failed = true
@@ -137,8 +165,8 @@ extension JSONText {
 
         /// The key of the next member: written after the separator, if it follows the last in byte order.
         func key(_ key: String) throws {
-            guard !stream.failed, key.utf8.allSatisfy({ $0 < 0x80 }) else { throw NotStreamable() }
-            if let lastKey, Writer.compareBytes(lastKey, key) >= 0 { throw NotStreamable() }
+            guard !stream.failed, key.utf8.allSatisfy({ $0 < 0x80 }) else { throw giveUp(NotStreamable()) }
+            if let lastKey, Writer.compareBytes(lastKey, key) >= 0 { throw giveUp(NotStreamable()) }
             stream.separate(first: count == 0, depth: depth)
             stream.writer.writeString(key)
             if stream.writer.pretty { stream.writer.output.append(0x20) }
@@ -150,14 +178,14 @@ extension JSONText {
 
         /// Before an element of the unkeyed container.
         func element() throws {
-            guard !stream.failed else { throw NotStreamable() }
+            guard !stream.failed else { throw giveUp(NotStreamable()) }
             stream.separate(first: count == 0, depth: depth)
             count += 1
         }
 
         /// Closes the value's container; a value that asked for none is an empty object, as in the tree.
         func finish() throws {
-            guard !stream.failed else { throw NotStreamable() }
+            guard !stream.failed else { throw giveUp(NotStreamable()) }
             switch state {
             case .keyed: stream.close(UInt8(ascii: "}"), count: count, depth: depth)
             case .unkeyed: stream.close(UInt8(ascii: "]"), count: count, depth: depth)
@@ -183,17 +211,18 @@ extension JSONText {
         mutating func encode(_ value: Bool, forKey key: Key) throws { try literal(value ? "true" : "false", key) }
         mutating func encode(_ value: String, forKey key: Key) throws {
             try encoder.key(key.stringValue)
-            encoder.stream.writer.writeString(value)
+            // Through `write(_:depth:)`, as every value: it marks a value past Foundation's depth.
+            encoder.stream.writer.write(.string(value), depth: encoder.depth + 1)
         }
         mutating func encode(_ value: Double, forKey key: Key) throws {
             try encoder.key(key.stringValue)
             encoder.stream.writer.write(
-                try JSONText.node(value, options: encoder.stream.options), depth: encoder.depth + 1)
+                try encoder.number(value), depth: encoder.depth + 1)
         }
         mutating func encode(_ value: Float, forKey key: Key) throws {
             try encoder.key(key.stringValue)
             encoder.stream.writer.write(
-                try JSONText.node(value, options: encoder.stream.options), depth: encoder.depth + 1)
+                try encoder.number(value), depth: encoder.depth + 1)
         }
         mutating func encode(_ value: Int, forKey key: Key) throws { try literal(String(value), key) }
         mutating func encode(_ value: Int8, forKey key: Key) throws { try literal(String(value), key) }
@@ -240,17 +269,17 @@ extension JSONText {
         mutating func encode(_ value: Bool) throws { try literal(value ? "true" : "false") }
         mutating func encode(_ value: String) throws {
             try encoder.element()
-            encoder.stream.writer.writeString(value)
+            encoder.stream.writer.write(.string(value), depth: encoder.depth + 1)
         }
         mutating func encode(_ value: Double) throws {
             try encoder.element()
             encoder.stream.writer.write(
-                try JSONText.node(value, options: encoder.stream.options), depth: encoder.depth + 1)
+                try encoder.number(value), depth: encoder.depth + 1)
         }
         mutating func encode(_ value: Float) throws {
             try encoder.element()
             encoder.stream.writer.write(
-                try JSONText.node(value, options: encoder.stream.options), depth: encoder.depth + 1)
+                try encoder.number(value), depth: encoder.depth + 1)
         }
         mutating func encode(_ value: Int) throws { try literal(String(value)) }
         mutating func encode(_ value: Int8) throws { try literal(String(value)) }
@@ -289,7 +318,7 @@ extension JSONText {
 
         /// Claims the container's one value: a second is a misuse the tree would take as a replacement.
         func claim() throws {
-            guard encoder.count == 0, !encoder.stream.failed else { throw NotStreamable() }
+            guard encoder.count == 0, !encoder.stream.failed else { throw encoder.giveUp(NotStreamable()) }
             encoder.count = 1
         }
 
@@ -302,10 +331,10 @@ extension JSONText {
         mutating func encode(_ value: Bool) throws { try set(.literal(value ? "true" : "false")) }
         mutating func encode(_ value: String) throws { try set(.string(value)) }
         mutating func encode(_ value: Double) throws {
-            try set(try JSONText.node(value, options: encoder.stream.options))
+            try set(try encoder.number(value))
         }
         mutating func encode(_ value: Float) throws {
-            try set(try JSONText.node(value, options: encoder.stream.options))
+            try set(try encoder.number(value))
         }
         mutating func encode(_ value: Int) throws { try set(.literal(String(value))) }
         mutating func encode(_ value: Int8) throws { try set(.literal(String(value))) }
