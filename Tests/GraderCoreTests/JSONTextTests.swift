@@ -304,7 +304,7 @@ struct JSONTextTests {
         #expect(streamed > 5_000)
     }
 
-    @Test("a value the one pass cannot mirror is written as the tree writes it: a string past the depth, errors swallowed")
+    @Test("a value the one pass cannot mirror is written as the tree writes it: a string too deep, errors swallowed")
     func streamingGivesUp() throws {
         /// Objects nested `depth` deep, with nothing but a string in the innermost.
         final class Chain: Encodable {
@@ -319,7 +319,8 @@ struct JSONTextTests {
         for depth in [510, 511, 512, 513] {
             let chain = Chain(depth: depth)
             #expect(
-                (try? Self.fast(chain, pretty: false)) == (try? Self.foundation(chain, pretty: false)), "depth \(depth)")
+                (try? Self.fast(chain, pretty: false)) == (try? Self.foundation(chain, pretty: false)), "depth \(depth)"
+            )
         }
         /// A type that swallows its own errors: a number without names for it, then keys out of order.
         struct Swallowing: Encodable {
