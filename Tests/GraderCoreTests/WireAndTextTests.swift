@@ -20,6 +20,18 @@ struct WireAndTextTests {
         #expect(TestSupport.doubles(decoded!).map(\.bitPattern) == TestSupport.doubles(value).map(\.bitPattern))
     }
 
+    /// `source` built with a harness of `entries` as trusted code; `nil`, recorded as an issue, if it does not build.
+    static func built(_ fileName: String, _ source: String, _ entries: [HarnessEntry]) throws -> String? {
+        guard
+            case .built(let binary) = try TestSupport.session.builder.build(
+                fileName: fileName, source: Array(source.utf8), entries: entries, owner: .trusted)
+        else {
+            Issue.record("\(fileName) did not build")
+            return nil
+        }
+        return binary
+    }
+
     @Test("the generated harness and WireFormat agree on every value kind, bit for bit, through a real sandboxed run")
     func harnessRoundTrip() throws {
         // Identity functions compiled and run exactly like a student's: whatever goes in must come back unchanged.
@@ -37,13 +49,7 @@ struct WireAndTextTests {
         }.joined(separator: "\n")
         let entries = try signatures.map { HarnessEntry.call(try FunctionSignature(parsing: $0)) }
         let session = TestSupport.session
-        guard
-            case .built(let binary) = try session.builder.build(
-                fileName: "echo.swift", source: Array(source.utf8), entries: entries, owner: .trusted)
-        else {
-            Issue.record("the echo file did not build")
-            return
-        }
+        guard let binary = try Self.built("echo.swift", source, entries) else { return }
         let special: [Double] = [
             .nan, -.nan, Double(nan: 0x5_1234, signaling: false), .infinity, -.infinity, -0.0, 0,
             .leastNonzeroMagnitude,
@@ -97,13 +103,7 @@ struct WireAndTextTests {
             HarnessEntry.call(try FunctionSignature(parsing: $0))
         }
         let session = TestSupport.session
-        guard
-            case .built(let binary) = try session.builder.build(
-                fileName: "lines.swift", source: Array(source.utf8), entries: entries, owner: .trusted)
-        else {
-            Issue.record("the file did not build")
-            return
-        }
+        guard let binary = try Self.built("lines.swift", source, entries) else { return }
         func run(_ entry: String, _ lines: [String]) throws -> ResultFrames {
             let outcome = try session.sandbox.run(
                 binary: binary, entry: entry, trials: lines, limits: SandboxLimits(), owner: .trusted)
