@@ -69,8 +69,6 @@ public final class GradingSession: @unchecked Sendable {
     private let variantStoresRead = Locked(Set<String>())
     /// Each student's variant of each problem with parameters, by problem id and student id.
     private let drawnVariants = Locked([String: Result<ParameterValues, GraderError>]())
-    /// Each problem's handout values (its parameters' defaults), by problem id, once computed.
-    private let handoutVariants = Locked([String: ParameterValues]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
@@ -342,13 +340,18 @@ public final class GradingSession: @unchecked Sendable {
     /// The variant of `problem` a submission is graded against: its student's, in final grading; a student kit
     /// holds no keys, so there it is the handout's own.
     func variant(of problem: Problem, for submission: Submission) throws -> ParameterValues {
+        try variant(of: problem, student: submission.student)
+    }
+
+    /// The variant of `problem` for `student` in final grading; `nil` is the handout's own numbers.
+    func variant(of problem: Problem, student: String?) throws -> ParameterValues {
         guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return .none }
         // Drawn once per student and problem: keys, cache keys and the grading all ask for it.
-        let memo = "\(problem.id)\u{0}" + (submission.student.map { "=" + $0 } ?? "none")
+        let memo = "\(problem.id)\u{0}" + (student.map { "=" + $0 } ?? "none")
         if let drawn = drawnVariants.withLock({ $0[memo] }) { return try drawn.get() }
         let drawn: Result<ParameterValues, GraderError>
         do {
-            drawn = .success(try problem.variant(student: submission.student, secret: problems.secret))
+            drawn = .success(try problem.variant(student: student, secret: problems.secret))
         } catch let error as GraderError {
             drawn = .failure(error)
         }
@@ -589,7 +592,9 @@ public final class GradingSession: @unchecked Sendable {
         throws -> ReferenceResults
     {
         var results = try referenceResults(for: problem, snippets: snippets())
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty, variant != (try handoutVariant(of: problem))
+        // The handout's own numbers (the variant of no student) have the reference's own keys.
+        guard problems.role.gradesFinally, !problem.parameters.isEmpty,
+            variant != (try self.variant(of: problem, student: nil))
         else {
             return results
         }
@@ -609,14 +614,6 @@ public final class GradingSession: @unchecked Sendable {
         }
         results.answerKeys = keys
         return results
-    }
-
-    /// The handout's own values of `problem` (`Problem.variant(key: nil)`), computed once per session.
-    private func handoutVariant(of problem: Problem) throws -> ParameterValues {
-        if let known = handoutVariants.withLock({ $0[problem.id] }) { return known }
-        let values = try problem.variant(key: nil)
-        handoutVariants.withLock { $0[problem.id] = values }
-        return values
     }
 
     /// Computes the answer keys of every variant of `problem` not yet known, in one run of the reference per

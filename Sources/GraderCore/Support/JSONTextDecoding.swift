@@ -116,17 +116,19 @@ extension JSONText {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Unsupported() }
                 index += 1
                 members.append((key, try value(depth: depth + 1)))
-                skipSpace()
-                guard index < bytes.count else { throw Unsupported() }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(members)
-                } else {
-                    throw Unsupported()
-                }
+                if try closes(UInt8(ascii: "}")) { return .object(members) }
             }
+        }
+
+        /// After a member or element: `true` past the closing `bracket`, `false` past a comma; anything else is
+        /// not JSON.
+        mutating func closes(_ bracket: UInt8) throws -> Bool {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ",") || bytes[index] == bracket else {
+                throw Unsupported()
+            }
+            index += 1
+            return bytes[index - 1] == bracket
         }
 
         mutating func array(depth: Int) throws -> Parsed {
@@ -139,16 +141,7 @@ extension JSONText {
             }
             while true {
                 elements.append(try value(depth: depth + 1))
-                skipSpace()
-                guard index < bytes.count else { throw Unsupported() }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return .array(elements)
-                } else {
-                    throw Unsupported()
-                }
+                if try closes(UInt8(ascii: "]")) { return .array(elements) }
             }
         }
 

@@ -70,22 +70,19 @@ extension JSONText {
             }
         }
 
-        /// Before a member or element: a comma after the first, then the new line and indentation.
+        /// Before a member or element: the tree writer's `separate`, or before the first, the end of its `open`.
         func separate(first: Bool, depth: Int) {
-            if !first { writer.output.append(UInt8(ascii: ",")) }
+            guard first else { return writer.separate(depth: depth + 1) }
             guard writer.pretty else { return }
             writer.output.append(0x0A)
             writer.indent(depth + 1)
         }
 
-        /// Closes a container of `count` members or elements, as the tree writer closes it.
+        /// Closes a container of `count` members or elements: the tree writer's `close`, after what its `open`
+        /// writes inside an empty one.
         func close(_ bracket: UInt8, count: Int, depth: Int) {
-            if writer.pretty {
-                writer.output.append(0x0A)
-                if count == 0 { writer.output.append(0x0A) }
-                writer.indent(depth)
-            }
-            writer.output.append(bracket)
+            if count == 0 && writer.pretty { writer.output.append(contentsOf: [0x0A, 0x0A]) }
+            writer.close(bracket, empty: count == 0, depth: depth)
         }
 
         /// A stream whose output is thrown away, for the containers handed out after giving up.
