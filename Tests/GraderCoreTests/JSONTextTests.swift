@@ -364,6 +364,29 @@ struct JSONTextTests {
         check(KeptGrade(total: 1, regraded: 0), KeptGrade.CodingKeys.self)
         check(LateAdjustment(due: "", dueSource: "", raw: 0, total: 0), LateAdjustment.CodingKeys.self)
         check(plot, CurvePlot.CodingKeys.self)
+        // `summary.json`'s types, written in one pass too.
+        var summary = ClassReport(students: [("ada", report)]).summary()
+        summary.late = []
+        summary.changes = []
+        check(summary, ClassSummary.CodingKeys.self)
+        check(try #require(summary.parts.first), ClassSummary.PartSummary.CodingKeys.self)
+        check(try #require(summary.histogram.first), ClassSummary.Bin.CodingKeys.self)
+        check(ClassSummary.MistakeCount(feedback: "f", students: 1), ClassSummary.MistakeCount.CodingKeys.self)
+        check(
+            ClassSummary.Flag(
+                student: "s", part: nil, reason: .publicOnly, detail: "", publicTrials: nil, hiddenTrials: nil),
+            ClassSummary.Flag.CodingKeys.self)
+        check(
+            ClassSummary.LateStudent(
+                student: "s", daysLate: 1, lateDaysUsed: 1, penalty: 0, rejected: false, submittedAt: nil,
+                explanation: ""),
+            ClassSummary.LateStudent.CodingKeys.self)
+        check(SimilarityMatch(problem: "p", students: [], score: 1, lines: []), SimilarityMatch.CodingKeys.self)
+        check(MatchedRegion(a: [], b: []), MatchedRegion.CodingKeys.self)
+        check(
+            RegradeChange(student: "s", problem: "p", part: "q", oldScore: nil, newScore: 1, why: ""),
+            RegradeChange.CodingKeys.self)
+        #expect(JSONText.streamed(summary, pretty: true, nonFinite: nil) != nil)
     }
 
     @Test("5,000 random values, pretty and on one line, as Foundation; a key given twice keeps its last value")

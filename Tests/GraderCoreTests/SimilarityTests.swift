@@ -156,8 +156,10 @@ struct SimilarityTests {
         let kept = try #require(FileManager.default.contentsOfDirectory(atPath: folder).first)
         let planted = SimilarityMatch(problem: problem.id, students: ["ada", "cyd"], score: 1, lines: [])
         let key = SimilarityMemo.key(problem: problem.id, files: files, base: Self.base, threshold: 0.6)
-        try JSONEncoder().encode(SimilarityMemo.Entry(key: key, matches: [planted])).write(
-            to: URL(fileURLWithPath: folder + "/" + kept))
+        let plantedFile = try #require(
+            SimilarityMemo.encoded(
+                [planted], key: key, problem: problem.id, students: SimilarityMemo.students(of: files)))
+        try Data(plantedFile).write(to: URL(fileURLWithPath: folder + "/" + kept))
         #expect(compare(files) == [planted] && comparisons == 1)
         // One space more in a file, another student's name, another threshold: compared again.
         var changed = files
@@ -172,8 +174,7 @@ struct SimilarityTests {
             } == [] && comparisons == 4)
         // `--no-result-cache` compares again, and replaces what was kept: the planted pair under this very key is
         // neither served nor kept.
-        try JSONEncoder().encode(SimilarityMemo.Entry(key: key, matches: [planted])).write(
-            to: URL(fileURLWithPath: folder + "/" + kept))
+        try Data(plantedFile).write(to: URL(fileURLWithPath: folder + "/" + kept))
         let fresh = SimilarityMemo(folder: folder, readsKept: false)
         var freshComparisons = 0
         let again = fresh.matches(problem: problem, files: files, base: Self.base, threshold: 0.6) {
@@ -185,6 +186,46 @@ struct SimilarityTests {
         // Garbage in the memo file is compared again, never a crash.
         try Data("{\"key\": 1".utf8).write(to: URL(fileURLWithPath: folder + "/" + kept))
         #expect(compare(files) == first && comparisons == 5)
+    }
+
+    @Test("a memo file gives back the very pairs written, and nothing when it is cut short or names others")
+    func memoFileFormat() throws {
+        let students = ["ada", "ben", "cyd", "dee"]
+        var random = SeededGenerator(seed: 20_261_204)
+        var matches: [SimilarityMatch] = []
+        for _ in 0..<200 {
+            let pair = students.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random))
+            let regions = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                MatchedRegion(
+                    a: (0..<Int.random(in: 0...3, using: &random)).map { _ in Int.random(in: 0...Int.max, using: &random) },
+                    b: [Int.random(in: 1...400, using: &random), Int.random(in: 1...400, using: &random)])
+            }
+            let score = [0, 1, 0.6, .nan, -0.0, .ulpOfOne, Double.random(in: 0...1, using: &random)].randomElement(
+                using: &random)!
+            matches.append(SimilarityMatch(problem: "p", students: Array(pair), score: score, lines: regions))
+        }
+        let key = SimilarityMemo.key(problem: "p", files: ["ada": "x"], base: nil, threshold: 0.6)
+        let bytes = try #require(SimilarityMemo.encoded(matches, key: key, problem: "p", students: students))
+        let read = try #require(SimilarityMemo.decoded(bytes, key: key, problem: "p", students: students))
+        #expect(read.count == matches.count)
+        for (kept, written) in zip(read, matches) {
+            #expect(kept.students == written.students && kept.lines == written.lines && kept.problem == "p")
+            #expect(kept.score.bitPattern == written.score.bitPattern)
+        }
+        #expect(SimilarityMemo.decoded([], key: key, problem: "p", students: students) == nil)
+        #expect(SimilarityMemo.decoded(bytes, key: key + "0", problem: "p", students: students) == nil)
+        // Cut anywhere, even after a whole line, or with a byte more: nothing, and the pairs are compared again.
+        for end in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(SimilarityMemo.decoded(Array(bytes[..<end]), key: key, problem: "p", students: students) == nil)
+        }
+        #expect(SimilarityMemo.decoded(bytes + [0x30], key: key, problem: "p", students: students) == nil)
+        #expect(SimilarityMemo.decoded(bytes + [0x0A], key: key, problem: "p", students: students) == nil)
+        // Fewer students than the file numbers: nothing. A match naming a student or problem outside the key: no file.
+        #expect(SimilarityMemo.decoded(bytes, key: key, problem: "p", students: ["ada"]) == nil)
+        let stranger = SimilarityMatch(problem: "p", students: ["eve", "ada"], score: 1, lines: [])
+        #expect(SimilarityMemo.encoded([stranger], key: key, problem: "p", students: students) == nil)
+        let elsewhere = SimilarityMatch(problem: "q", students: ["ben", "ada"], score: 1, lines: [])
+        #expect(SimilarityMemo.encoded([elsewhere], key: key, problem: "p", students: students) == nil)
     }
 
     @Test("a file holding the zero byte that ends a key's field cannot pass for other students' files")

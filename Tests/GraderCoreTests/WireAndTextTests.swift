@@ -210,6 +210,9 @@ struct WireAndTextTests {
         #expect(
             OverviewPage.htmlEscaped("a < b & c > \"d\" 'é' 😀") == "a &lt; b &amp; c &gt; &quot;d&quot; &#39;é&#39; 😀")
         #expect(OverviewPage.htmlEscaped("plain text, é") == "plain text, é")
+        // A link to a student's folder keeps ASCII letters, digits and `-_.~`, and percent-encodes every other byte.
+        #expect(OverviewPage.link("Ab-9_.~") == "Ab-9_.~")
+        #expect(OverviewPage.link("a b/é\"'<%\u{0}\u{7f}") == "a%20b%2F%C3%A9%22%27%3C%25%00%7F")
         // The plot's labels and a student's feedback file are escaped the same way.
         #expect(!CurvePlot.escape("\"\u{301}<\u{301}").utf8.contains { [0x22, 0x3C].contains($0) })
         #expect(ReportText.replacingBytes(in: "a<\u{301}b", [UInt8(ascii: "<"): "&lt;"]) == "a&lt;\u{301}b")

@@ -181,7 +181,15 @@ public struct ClassReport: Sendable {
 /// What `summary.json` holds: score statistics, the histogram, pass rates and common mistakes per part, and the
 /// students whose code timed out or did not compile.
 public struct ClassSummary: Sendable, Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case assignment, changes, compileErrors, flags, fullMarks, generated, highest, histogram, late, lowest,
+            maxScore, mean, median, parts, schemaVersion, similarity, similarityThreshold, standardDeviation, students,
+            timedOut, unsandboxed
+    }
     public struct PartSummary: Sendable, Codable {
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxScore, meanScore, mistakes, part, passRate, problem
+        }
         public let problem: String
         public let part: String
         public let maxScore: Double
@@ -193,6 +201,9 @@ public struct ClassSummary: Sendable, Codable {
     }
 
     public struct MistakeCount: Sendable, Codable {
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case feedback, formula, students
+        }
         public let feedback: String
         public let students: Int
         /// The mistake's formula in LaTeX, for a formula part.
@@ -201,6 +212,9 @@ public struct ClassSummary: Sendable, Codable {
 
     /// A part flagged for the instructor's review.
     public struct Flag: Sendable, Codable, Equatable {
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case detail, hiddenTrials, part, publicTrials, reason, student
+        }
         public let student: String
         /// `problem-id.part-id`; absent for a flag about the whole submission.
         public let part: String?
@@ -211,6 +225,9 @@ public struct ClassSummary: Sendable, Codable {
     }
 
     public struct Bin: Sendable, Codable {
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case from, students, to
+        }
         public let from: Double
         public let to: Double
         public let students: Int
@@ -251,6 +268,9 @@ public struct ClassSummary: Sendable, Codable {
 
     /// A student the late policy concerned.
     public struct LateStudent: Sendable, Codable {
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case daysLate, explanation, lateDaysUsed, penalty, rejected, student, submittedAt
+        }
         public let student: String
         public let daysLate: Int
         public let lateDaysUsed: Int

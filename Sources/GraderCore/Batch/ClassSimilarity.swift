@@ -67,7 +67,7 @@ public struct ClassSimilarity: Sendable {
 /// most of a rerun in which nothing changed, and the pairs depend on nothing but the files, the starter code, the
 /// threshold and the grader.
 ///
-/// One file a problem (`<folder>/<digest of the problem's definition path and id>.json`), replaced by the next
+/// One file a problem (`<folder>/<digest of the problem's definition path and id>.pairs`), replaced by the next
 /// comparison of other files, so the memo never grows with the number of runs. It holds the key it was computed
 /// under (every file compared, byte for byte, with its student); a key that differs, or a file that does not
 /// decode, is compared again. Only a cache that student code cannot write is given one (`GradingOptions
@@ -85,33 +85,135 @@ public struct SimilarityMemo: Sendable {
         self.readsKept = readsKept
     }
 
-    /// What the memo file holds.
-    struct Entry: Codable {
-        let key: String
-        let matches: [SimilarityMatch]
-    }
-
     /// The pairs kept for exactly these inputs, or `compare()`'s, then kept.
     func matches(
         problem: Problem, files: [String: String], base: String?, threshold: Double,
         _ compare: () -> [SimilarityMatch]
     ) -> [SimilarityMatch] {
         let key = Self.key(problem: problem.id, files: files, base: base, threshold: threshold)
+        let students = Self.students(of: files)
         var name = SHA256Hasher()
         name.update(field: problem.definitionPath)
         name.update(field: problem.id)
-        let path = "\(folder)/\(name.hexDigest().prefix(24)).json"
-        if readsKept, let data = FileBytes.read(path), let entry = try? JSONText.decode(Entry.self, from: data),
-            entry.key == key
+        let stem = "\(folder)/\(name.hexDigest().prefix(24))"
+        let path = stem + ".pairs"
+        if readsKept, let data = FileBytes.read(path),
+            let kept = Self.decoded(Array(data), key: key, problem: problem.id, students: students)
         {
-            return entry.matches
+            return kept
         }
         let matches = compare()
-        if let bytes = try? JSONText.encode(Entry(key: key, matches: matches), pretty: false) {
+        if let bytes = Self.encoded(matches, key: key, problem: problem.id, students: students) {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try? WorkFolder.writeAtomically(bytes, to: path, mode: 0o600)
+            // The JSON memo of earlier versions, never read again.
+            unlink(stem + ".json")
         }
         return matches
+    }
+
+    /// The students of `files` in the order a memo numbers them (and the key lists them): by their bytes.
+    static func students(of files: [String: String]) -> [String] {
+        files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+
+    /// The first line of a memo file, which ends with its key.
+    static let header = "similarity pairs 2 "
+
+    /// A memo file: the header, the key and the number of matches on the first line, then a line of numbers per
+    /// match: its number of students and each one's index in `students`, the score's bits in hex, its number of
+    /// regions, and each region's `a` and `b` as a count and the lines. Numbers only, so a rerun reads 5,000 pairs
+    /// in a few milliseconds (as JSON, decoding them was a fifth of a rerun). `nil` when a match names a student or
+    /// problem outside the key.
+    static func encoded(_ matches: [SimilarityMatch], key: String, problem: String, students: [String]) -> [UInt8]? {
+        let index = Dictionary(students.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var text = Self.header + key + " \(matches.count)\n"
+        for match in matches {
+            guard match.problem == problem else { return nil }
+            var numbers = [String(match.students.count)]
+            for student in match.students {
+                guard let position = index[student] else { return nil }
+                numbers.append(String(position))
+            }
+            numbers.append(String(match.score.bitPattern, radix: 16))
+            numbers.append(String(match.lines.count))
+            for region in match.lines {
+                for lines in [region.a, region.b] { numbers += [String(lines.count)] + lines.map { String($0) } }
+            }
+            text += numbers.joined(separator: " ") + "\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// The matches of a memo file written under `key` for these `students`; `nil` for another key or anything
+    /// malformed or cut short, which is then compared again.
+    static func decoded(_ bytes: [UInt8], key: String, problem: String, students: [String]) -> [SimilarityMatch]? {
+        let header = Array((Self.header + key + " ").utf8)
+        guard bytes.starts(with: header) else { return nil }
+        var position = header.count
+        /// The next number of the current line, in `radix`; `nil` at the end of the line or on anything else.
+        func number(radix: UInt64 = 10) -> UInt64? {
+            while position < bytes.count, bytes[position] == 0x20 { position += 1 }
+            var value: UInt64 = 0
+            var digits = 0
+            while position < bytes.count {
+                let byte = bytes[position]
+                let digit: UInt64
+                switch byte {
+                case 0x30...0x39: digit = UInt64(byte - 0x30)
+                case 0x61...0x66 where radix == 16: digit = UInt64(byte - 0x61 + 10)
+                default: digit = radix
+                }
+                guard digit < radix else { break }
+                let (times, overflowTimes) = value.multipliedReportingOverflow(by: radix)
+                let (sum, overflowSum) = times.addingReportingOverflow(digit)
+                guard !overflowTimes, !overflowSum else { return nil }
+                value = sum
+                digits += 1
+                position += 1
+            }
+            return digits == 0 ? nil : value
+        }
+        func count(atMost limit: Int) -> Int? {
+            guard let value = number(), value <= UInt64(limit) else { return nil }
+            return Int(value)
+        }
+        /// The end of a line.
+        func endOfLine() -> Bool {
+            guard position < bytes.count, bytes[position] == 0x0A else { return false }
+            position += 1
+            return true
+        }
+        guard let matchCount = count(atMost: bytes.count), endOfLine() else { return nil }
+        var matches: [SimilarityMatch] = []
+        matches.reserveCapacity(matchCount)
+        for _ in 0..<matchCount {
+            guard let studentCount = count(atMost: students.count) else { return nil }
+            var pair: [String] = []
+            for _ in 0..<studentCount {
+                guard let student = count(atMost: students.count - 1) else { return nil }
+                pair.append(students[student])
+            }
+            guard let bits = number(radix: 16), let regionCount = count(atMost: bytes.count) else { return nil }
+            var regions: [MatchedRegion] = []
+            for _ in 0..<regionCount {
+                var sides: [[Int]] = []
+                for _ in 0..<2 {
+                    guard let lineCount = count(atMost: bytes.count) else { return nil }
+                    var lines: [Int] = []
+                    for _ in 0..<lineCount {
+                        guard let line = count(atMost: Int.max) else { return nil }
+                        lines.append(line)
+                    }
+                    sides.append(lines)
+                }
+                regions.append(MatchedRegion(a: sides[0], b: sides[1]))
+            }
+            guard endOfLine() else { return nil }
+            matches.append(
+                SimilarityMatch(problem: problem, students: pair, score: Double(bitPattern: bits), lines: regions))
+        }
+        return position == bytes.count ? matches : nil
     }
 
     /// A digest of everything the pairs of one problem depend on: the grader (its version and build), the problem,
@@ -126,7 +228,7 @@ public struct SimilarityMemo: Sendable {
         // Each text goes with its length: a file may hold the zero byte that ends a field.
         let counted = { (text: String) in "\(text.utf8.count) \(text)" }
         hasher.update(field: base.map(counted) ?? "no base")
-        for student in files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+        for student in students(of: files) {
             hasher.update(field: counted(student))
             hasher.update(field: counted(files[student]!))
         }

@@ -253,9 +253,16 @@ struct OverviewPage {
             not copied: read both before deciding.</p>
             """
         html += "<table><thead><tr><th>problem</th><th>students</th><th class=\"num\">score</th></tr></thead><tbody>"
+        // A student is in many pairs: each one's link is made once.
+        var anchors: [String: String] = [:]
+        func anchor(_ student: String) -> String {
+            if let known = anchors[student] { return known }
+            let made = "<a href=\"\(link(student))/feedback.md\">\(escape(student))</a>"
+            anchors[student] = made
+            return made
+        }
         for match in summary.similarity {
-            let names = match.students.map { "<a href=\"\(link($0))/feedback.md\">\(escape($0))</a>" }.joined(
-                separator: " and ")
+            let names = match.students.map(anchor).joined(separator: " and ")
             html +=
                 """
                 <tr><td class=\"id\">\(escape(match.problem))</td><td>\(names)</td><td \
@@ -377,17 +384,24 @@ struct OverviewPage {
     func score(_ value: Double) -> String { NumberFormatting.score(value) }
 
     /// A relative link to a student's folder, percent-encoded.
-    func link(_ id: String) -> String {
-        var encoded = ""
+    func link(_ id: String) -> String { Self.link(id) }
+
+    /// A relative link to a student's folder: every byte but ASCII letters, digits and `-_.~` percent-encoded.
+    static func link(_ id: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(id.utf8.count)
         for byte in id.utf8 {
-            let character = Character(Unicode.Scalar(byte))
-            if character.isASCII && (character.isLetter || character.isNumber || "-_.~".contains(character)) {
-                encoded.append(character)
-            } else {
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                encoded.append(byte)
+            default:
+                encoded += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
             }
         }
-        return encoded
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     /// Text safe in HTML content and attributes.

@@ -76,6 +76,9 @@ public struct PreviousGrade: Decodable, Sendable, Equatable {
 
 /// One score that changed between two runs of a batch: a row of `regrade.csv`.
 public struct RegradeChange: Codable, Sendable, Equatable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case newScore, oldScore, part, problem, student, why
+    }
     public var student: String
     /// The problem and part; `total` and an empty problem for the grade itself (a late penalty, a kept grade).
     public var problem: String

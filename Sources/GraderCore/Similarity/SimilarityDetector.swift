@@ -1,5 +1,8 @@
 /// One pair of students whose files for a problem share more than the threshold.
 public struct SimilarityMatch: Sendable, Codable, Equatable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case lines, problem, score, students
+    }
     public let problem: String
     /// The two students, in sorted order.
     public let students: [String]
@@ -20,6 +23,9 @@ public struct SimilarityMatch: Sendable, Codable, Equatable {
 
 /// Lines of one student's file (`a`) and the lines of the other's (`b`) that match them, each as `[first, last]`.
 public struct MatchedRegion: Sendable, Codable, Equatable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case a, b
+    }
     public let a: [Int]
     public let b: [Int]
 
