@@ -197,7 +197,9 @@ struct SimilarityTests {
             let pair = students.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random))
             let regions = (0..<Int.random(in: 0...3, using: &random)).map { _ in
                 MatchedRegion(
-                    a: (0..<Int.random(in: 0...3, using: &random)).map { _ in Int.random(in: 0...Int.max, using: &random) },
+                    a: (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                        Int.random(in: 0...Int.max, using: &random)
+                    },
                     b: [Int.random(in: 1...400, using: &random), Int.random(in: 1...400, using: &random)])
             }
             let score = [0, 1, 0.6, .nan, -0.0, .ulpOfOne, Double.random(in: 0...1, using: &random)].randomElement(
