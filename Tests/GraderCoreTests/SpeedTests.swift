@@ -211,7 +211,79 @@ struct SpeedTests {
                 #expect(chunks.flatMap { Array($0) } == Array(0..<count))
                 #expect(chunks.allSatisfy { $0.count <= ReferenceRunner.maxTrialsPerKeyRun })
                 #expect(chunks.count <= max(width, (count + 4_999) / 5_000))
+                // Several expressions a trial: at most 10,000 evaluations a run, however many expressions.
+                for expressions in [2, 3, 7, 12_000] {
+                    let together = ReferenceRunner.keyRunChunks(count: count, width: width, expressions: expressions)
+                    #expect(together.flatMap { Array($0) } == Array(0..<count))
+                    #expect(together.allSatisfy { $0.count == 1 || $0.count * expressions <= 10_000 })
+                    #expect(together.count >= chunks.count)
+                }
             }
+        }
+    }
+
+    @Test("every answer expression evaluated in one run gives what each gives in a run of its own")
+    func expressionsTogether() throws {
+        let root = NSTemporaryDirectory() + "grader-expressions-together-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for id in ["variance-recursion", "residual-jacobians", "parameter-counts"] {
+            let problems = try Self.hw6Problem(id, alone: root + "/" + id)
+            let session = try GradingSession(options: Self.options(problems: problems, cache: root + "/cache-" + id))
+            defer { session.close() }
+            let problem = try #require(session.problems.problem(id))
+            let runner = ReferenceRunner(session: session, problem: problem)
+            let members = try #require(ReferenceRunner.combinedEntry(of: try runner.referenceEntries().entries)).members
+            #expect(members.count >= 3, "\(id)")
+            let trials = try Self.emptySubmissions(1_200, in: root, problems: session.problems).map {
+                try session.variant(of: problem, for: $0).values
+            }
+            var binary: String?
+            let together = try runner.everyExpression(on: trials, binary: &binary, width: 2)
+            #expect(Set(together.keys) == Set(members.map(\.name)), "\(id)")
+            for member in members {
+                let alone = try EntryRun.run(
+                    sandbox: session.sandbox, binary: try #require(binary), entry: member.name,
+                    returnType: member.returnType, trials: trials, limits: session.limits(for: problem), owner: .trusted
+                )
+                #expect(alone.failure == nil)
+                #expect(together[member.name]?.type == member.returnType)
+                #expect(
+                    zip(alone.outputs, together[member.name]?.values ?? []).filter { $0 != $1 }.count == 0
+                        && alone.outputs.count == 1_200, "\(id) \(member.name)")
+            }
+        }
+    }
+
+    @Test("an answer expression that fails is named, as when each ran alone, and the others are not blamed")
+    func failingExpressionNamed() throws {
+        let root = NSTemporaryDirectory() + "grader-expression-fails-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let problems = try Self.hw6Problem("variance-recursion", alone: root)
+        let definition = problems + "/variance-recursion/problem.yaml"
+        let text = try String(contentsOfFile: definition, encoding: .utf8)
+        // The second mistake traps for a student whose first width is 128: that student's trial stops the run.
+        try text.replacingOccurrences(
+            of: "\"outputVarianceWithoutOneThird(widths: widths)\"",
+            with: "\"outputVarianceWithoutOneThird(widths: widths) + Double([0][widths[0] / 128])\""
+        ).write(toFile: definition, atomically: true, encoding: .utf8)
+        let session = try GradingSession(options: Self.options(problems: problems, cache: root + "/cache"))
+        defer { session.close() }
+        let problem = try #require(session.problems.problem("variance-recursion"))
+        let variants = try Self.emptySubmissions(300, in: root, problems: session.problems).map {
+            try session.variant(of: problem, for: $0)
+        }
+        #expect(
+            variants.contains {
+                guard case .array(let widths) = $0.values[0] else { return false }
+                return widths.first == .int(128)
+            })
+        do {
+            _ = try ReferenceRunner(session: session, problem: problem).answerKeys(for: variants, width: 2)
+            Issue.record("a trapping expression gave keys")
+        } catch GraderError.referenceBroken(let broken, let detail) {
+            #expect(broken == "variance-recursion")
+            #expect(detail.contains("mistake:output-variance:1"), "\(detail)")
+            #expect(!detail.contains(ReferenceRunner.combinedEntryName))
         }
     }
 

@@ -175,11 +175,13 @@ struct ReferenceRunner: Sendable {
         guard !variants.isEmpty else { return [] }
         var binary = prebuilt
         let trials = variants.map(\.values)
+        let prefetched = try everyExpression(on: trials, binary: &binary, width: width)
         var keys = [[String: AnswerKey]](repeating: [:], count: variants.count)
         for part in problem.parts {
             let partKeys: [AnswerKey]
             do {
                 partKeys = try part.kind.answerKeys(of: part, variants: variants) { entry, type in
+                    if let known = prefetched[entry], known.type == type { return known.values }
                     let built = try binary ?? build()
                     binary = built
                     return try evaluate(built, entry, type: type, trials: trials, width: width)
@@ -193,9 +195,64 @@ struct ReferenceRunner: Sendable {
         return keys
     }
 
-    /// The reference compiled with an entry per snippet function, known mistake and answer expression (cached by
-    /// content, so a second call costs a hash); empty when nothing needs code.
-    func build() throws -> String {
+    /// The outputs of every answer expression on `trials`, by entry, from runs of one entry that evaluates them all
+    /// (`combinedEntry`): the trials are sent and parsed once, and a sandbox started per chunk instead of per
+    /// expression and chunk. Empty when there are fewer than two expressions, or when a combined run fails: then
+    /// each expression runs alone, as before, and a reference that fails is reported by the expression that does.
+    func everyExpression(on trials: [[SnippetValue]], binary: inout String?, width: Int) throws
+        -> [String: (type: SwiftType, values: [SnippetValue])]
+    {
+        let (entries, _) = try referenceEntries()
+        guard let combined = Self.combinedEntry(of: entries),
+            case .tuple(let elements) = combined.entry.returnType
+        else { return [:] }
+        let built = try binary ?? build()
+        binary = built
+        let chunks = Self.keyRunChunks(count: trials.count, width: width, expressions: elements.count)
+        let outcomes = parallelMap(count: chunks.count, width: width) { index in
+            Result {
+                try evaluate(
+                    built, combined.entry.name, type: combined.entry.returnType, trials: Array(trials[chunks[index]]))
+            }
+        }
+        guard case .success(let runs) = Result(catching: { try outcomes.flatMap { try $0.get() } }) else { return [:] }
+        var found: [String: (type: SwiftType, values: [SnippetValue])] = [:]
+        for (position, member) in combined.members.enumerated() {
+            var values: [SnippetValue] = []
+            values.reserveCapacity(runs.count)
+            for output in runs {
+                guard case .tuple(let parts) = output, parts.count == elements.count else { return [:] }
+                values.append(parts[position])
+            }
+            found[member.name] = (member.returnType, values)
+        }
+        return found
+    }
+
+    /// The name of the entry that evaluates every answer expression of a problem.
+    static let combinedEntryName = "__grader_every_expression"
+
+    /// One entry whose value is the tuple of every expression entry's value, each computed in a statement of its own
+    /// (type-checked alone, as in its own entry), and the entries it holds; `nil` for fewer than two.
+    static func combinedEntry(of entries: [HarnessEntry]) -> (entry: HarnessEntry, members: [HarnessEntry])? {
+        // Expressions all bind the problem's parameters; one that binds others is left to run alone.
+        let bindings = entries.first { $0.expression != nil }?.parameters
+        let members = entries.filter { $0.expression != nil && $0.parameters == bindings }
+        guard members.count > 1, let bindings else { return nil }
+        let type = SwiftType.tuple(members.map { (label: nil, type: $0.returnType) })
+        var lines = ["{ () -> \(type.qualified) in"]
+        for (index, member) in members.enumerated() {
+            lines.append("    let __grader_value_\(index): \(member.returnType.qualified) = (\(member.expression!))")
+        }
+        lines.append("    return (" + members.indices.map { "__grader_value_\($0)" }.joined(separator: ", ") + ")")
+        lines.append("}()")
+        let entry = HarnessEntry.expression(
+            lines.joined(separator: "\n"), type: type, name: combinedEntryName, bindings: bindings)
+        return (entry, members)
+    }
+
+    /// Every entry the reference is compiled with (without the combined one), and the text of `reference.swift`.
+    func referenceEntries() throws -> (entries: [HarnessEntry], read: Result<[UInt8], Submission.FileProblem>) {
         let bindings = problem.parameters.parameters.map {
             FunctionSignature.Parameter(label: nil, name: $0.name, type: $0.type)
         }
@@ -212,8 +269,24 @@ struct ReferenceRunner: Sendable {
                 throw GraderError.referenceBroken(problem: problem.id, detail: missing.detail)
             }
         }
+        return (entries, read)
+    }
+
+    /// The reference compiled with an entry per snippet function, known mistake and answer expression, and one for
+    /// all the expressions together (cached by content, so a second call costs a hash); empty when nothing needs
+    /// code. Should the combined entry not compile, the reference is compiled without it, and its own messages are
+    /// the ones reported if it still does not compile.
+    func build() throws -> String {
+        let (entries, read) = try referenceEntries()
         guard !entries.isEmpty else { return "" }
         let source = Self.compiledSource(of: problem, try read.get())
+        if let combined = Self.combinedEntry(of: entries),
+            case .built(let path) = try session.builder.build(
+                fileName: "reference.swift", source: source, entries: entries + [combined.entry], owner: .trusted,
+                optimized: problem.hasExperiments)
+        {
+            return path
+        }
         switch try session.builder.build(
             fileName: "reference.swift", source: source, entries: entries, owner: .trusted,
             optimized: problem.hasExperiments)
@@ -338,10 +411,15 @@ struct ReferenceRunner: Sendable {
 
     /// How `count` trials are split into runs: `width` side by side when each gets `minTrialsPerKeyRun` or more,
     /// more when a run would hold over `maxTrialsPerKeyRun`; contiguous ranges in order.
-    static func keyRunChunks(count: Int, width: Int) -> [Range<Int>] {
+    ///
+    /// - Parameter expressions: How many expressions each trial evaluates (the combined entry's): a run holds at most
+    ///   twice `maxTrialsPerKeyRun` evaluations, and one expression's `maxTrialsPerKeyRun` trials.
+    static func keyRunChunks(count: Int, width: Int, expressions: Int = 1) -> [Range<Int>] {
         guard count > 0 else { return [] }
         let sideBySide = count >= 2 * minTrialsPerKeyRun ? max(1, min(width, count / minTrialsPerKeyRun)) : 1
-        let runs = max(sideBySide, (count + maxTrialsPerKeyRun - 1) / maxTrialsPerKeyRun)
+        let evaluations = expressions > 1 ? 2 * maxTrialsPerKeyRun : maxTrialsPerKeyRun
+        let perRun = max(1, evaluations / max(1, expressions))
+        let runs = max(sideBySide, (count + perRun - 1) / perRun)
         let size = (count + runs - 1) / runs
         return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
     }
