@@ -1,3 +1,5 @@
+import Foundation
+
 /// Makes text a student's code produced safe to put in any report: valid UTF-8, no ANSI codes, no characters
 /// XML 1.0 forbids, no CI attachment markers, bounded length.
 public enum ReportText {
@@ -59,7 +61,16 @@ public enum ReportText {
     /// Removes ANSI escape sequences and control characters other than tab and newline, then truncates.
     public static func clean(_ text: String, limit: Int) -> String {
         // Most text needs nothing: printable ASCII and newlines, short enough, no marker. Checking bytes is cheap.
-        if text.utf8.count <= limit, needsNoCleaning(text.utf8), markerStarts(in: text.utf8).isEmpty { return text }
+        if text.utf8.count <= limit {
+            // On the string's own bytes where it has them (a native string): no iterator per byte, and `[` by memchr.
+            let plain =
+                text.utf8.withContiguousStorageIfAvailable { bytes in
+                    guard needsNoCleaning(bytes) else { return false }
+                    return bytes.isEmpty || memchr(bytes.baseAddress!, Int32(UInt8(ascii: "[")), bytes.count) == nil
+                        || markerStarts(in: text.utf8).isEmpty
+                } ?? (needsNoCleaning(text.utf8) && markerStarts(in: text.utf8).isEmpty)
+            if plain { return text }
+        }
         var output = String.UnicodeScalarView()
         var scalars = text.unicodeScalars.makeIterator()
         var count = 0
@@ -103,7 +114,7 @@ public enum ReportText {
 
     /// True when `bytes` hold no control character (but tab and newline), no C1 control, no U+FFFE/U+FFFF, and do
     /// not end in a newline; with no CI marker either, `clean` would return such text unchanged.
-    static func needsNoCleaning(_ bytes: String.UTF8View) -> Bool {
+    static func needsNoCleaning<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
         var previous: UInt8 = 0
         var beforePrevious: UInt8 = 0
         for byte in bytes {

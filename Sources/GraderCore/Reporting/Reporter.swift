@@ -67,12 +67,15 @@ public enum Reporters {
         if holds(text, at: path) { return }
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        let folder = (path as NSString).deletingLastPathComponent
-        if fd < 0 && errno == ENOENT && !folder.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw GraderError.io(path: path, reason: "cannot create its folder: \(error.localizedDescription)")
+        if fd < 0 && errno == ENOENT, case let folder = (path as NSString).deletingLastPathComponent, !folder.isEmpty {
+            // A student's folder, whose parent a batch has made already, by one system call (mode 0777 less the
+            // umask, as FileManager makes it); else every missing level.
+            if mkdir(folder, 0o777) != 0 && errno != EEXIST {
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw GraderError.io(path: path, reason: "cannot create its folder: \(error.localizedDescription)")
+                }
             }
             fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         }
