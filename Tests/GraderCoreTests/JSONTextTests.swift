@@ -61,6 +61,8 @@ struct JSONTextTests {
             report.problems[0].parts[0].trials = PartGrade.TrialTally(
                 publicPassed: 3, publicTotal: 3, hiddenPassed: nil, hiddenTotal: 20)
             report.problems[0].parts[0].mistakeFormula = "2 X^\\top"
+            report.problems[0].parts[0].output = "printed\n\u{1b}[31mred"
+            report.warnings.append(Diagnostic(.warning, file: "answers.yaml", line: 3, "a \"warning\""))
             report.problems[0].parts[0].details += ["", "\u{0}\u{8}\u{c}\r\u{1f}", "/path/with/slashes"]
             report.problems[0].score = .nan
             report.problems[0].maxScore = .infinity
@@ -81,6 +83,32 @@ struct JSONTextTests {
                 #expect(String(decoding: line, as: UTF8.self) == (try Self.foundation(report, pretty: false)))
             }
         }
+        // Field by field (`JSONMembers`), as the tree writes it: on one line too, for the grade cache, and
+        // refusing a non-finite number without names for it as Foundation does.
+        for report in reports {
+            let names = JSONText.NonFiniteNames()
+            #expect(
+                try JSONText.members(report, pretty: true, nonFinite: names)
+                    == JSONText.encode(report, pretty: true, nonFinite: names))
+            for problem in report.problems {
+                if problem.score.isFinite && problem.maxScore.isFinite {
+                    #expect(
+                        String(decoding: try JSONText.members(problem, pretty: false), as: UTF8.self)
+                            == (try Self.foundation(problem, pretty: false, nonFinite: false)))
+                } else {
+                    #expect(throws: EncodingError.self) { try JSONText.members(problem, pretty: false) }
+                }
+            }
+        }
+        // Every optional field of every type in a report is set, and every list has an element, somewhere in these
+        // reports: a field added later and left out of `writeMembers` shows as a difference from Foundation above.
+        var fields: [String: Bool] = [:]
+        for report in reports { Self.fieldsSet(report, into: &fields) }
+        let unset = fields.filter { !$0.value }.keys.sorted()
+        #expect(!fields.isEmpty && unset.isEmpty, "never set: \(unset)")
+        let types = Set(fields.keys.map { $0.split(separator: ".").dropLast().joined(separator: ".") })
+        #expect(
+            types.isSuperset(of: ["GradeReport", "ProblemGrade", "PartGrade", "TrialTally", "CurvePlot"]), "\(types)")
         // What a regrade reads of `results.json` is what the report held.
         for report in reports.filter({ $0.score.isFinite }) + batchReports {
             let data = Data(JSONReporter().render(report).utf8)
@@ -89,6 +117,28 @@ struct JSONTextTests {
             #expect(previous == (try JSONDecoder().decode(PreviousGrade.self, from: data)))
         }
         #expect(batchReports.allSatisfy { PreviousGrade($0).late != nil && PreviousGrade($0).keptHigher != nil })
+    }
+
+    /// Records, for each optional stored property and each list in `value`'s tree (`Type.property`), whether any
+    /// instance had it set (a list: had an element).
+    static func fieldsSet(_ value: Any, into fields: inout [String: Bool]) {
+        let mirror = Mirror(reflecting: value)
+        for child in mirror.children {
+            let inner = Mirror(reflecting: child.value)
+            let name = "\(type(of: value)).\(child.label ?? "?")"
+            switch inner.displayStyle {
+            case .optional:
+                fields[name] = fields[name] == true || !inner.children.isEmpty
+                if let some = inner.children.first { fieldsSet(some.value, into: &fields) }
+            case .collection:
+                fields[name] = fields[name] == true || !inner.children.isEmpty
+                for element in inner.children { fieldsSet(element.value, into: &fields) }
+            case .struct:
+                fieldsSet(child.value, into: &fields)
+            default:
+                break
+            }
+        }
     }
 
     @Test("a non-finite number without names for it is an error, as Foundation's")

@@ -397,7 +397,7 @@ public final class GradingSession: @unchecked Sendable {
                 })
             else { return grade }
             TimeLedger.shared.measure("cache: write a grade") {
-                if let bytes = try? JSONText.encode(grade, pretty: false) {
+                if let bytes = try? JSONText.members(grade, pretty: false) {
                     try? Reporters.write(String(decoding: bytes, as: UTF8.self), to: path)
                 }
             }

@@ -11,8 +11,8 @@ public struct JSONReporter: SubmissionReporter {
 
     public func render(_ report: GradeReport) -> String {
         // As `JSONEncoder` with pretty printing, sorted keys, unescaped slashes and non-finite numbers as "inf",
-        // "-inf", "nan" writes it.
-        guard var bytes = try? JSONText.encode(report, pretty: true, nonFinite: JSONText.NonFiniteNames()) else {
+        // "-inf", "nan" writes it; field by field (`JSONMembers`).
+        guard var bytes = try? JSONText.members(report, pretty: true, nonFinite: JSONText.NonFiniteNames()) else {
             return "{}\n"
         }
         bytes.append(0x0A)
