@@ -414,6 +414,7 @@ struct JSONTextTests {
         check(KeptGrade(total: 1, regraded: 0), KeptGrade.CodingKeys.self)
         check(LateAdjustment(due: "", dueSource: "", raw: 0, total: 0), LateAdjustment.CodingKeys.self)
         check(plot, CurvePlot.CodingKeys.self)
+        check(report.sandbox, SandboxStatus.CodingKeys.self)
         // `summary.json`'s types, written in one pass too.
         var summary = ClassReport(students: [("ada", report)]).summary()
         summary.late = []

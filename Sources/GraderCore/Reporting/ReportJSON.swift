@@ -6,7 +6,8 @@ import Foundation
 /// (`JSONTextStreaming`) was a seventh of the grader's CPU time on an answers-only class: a generic call, a dynamic
 /// cast and a container box per field. Each type here writes its members in the byte order of its `CodingKeys`, and
 /// leaves out a `nil` optional as the synthesized `encode(to:)` does; the output is `JSONText.encode`'s byte for
-/// byte, which the tests check against Foundation's encoder on reports with every field set.
+/// byte, which the tests check against Foundation's encoder on reports with every field set. The keys are the
+/// types' own `CodingKeys`, so a key renamed there is renamed here.
 protocol JSONMembers {
     /// Writes the members whose values are present, in the byte order of their keys.
     func writeMembers(_ json: inout JSONText.MemberWriter) throws
@@ -61,9 +62,9 @@ extension JSONText {
         }
 
         /// A member's key and colon.
-        mutating func key(_ key: String) {
+        mutating func key<Key: CodingKey>(_ key: Key) {
             next()
-            writer.writeString(key)
+            writer.writeString(key.stringValue)
             if writer.pretty {
                 writer.output.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
             } else {
@@ -84,49 +85,50 @@ extension JSONText {
             text.withUTF8 { writer.output.append(contentsOf: $0) }
         }
 
-        mutating func member(_ name: String, _ value: String) {
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: String) {
             key(name)
             writer.writeString(value)
         }
 
-        mutating func member(_ name: String, _ value: String?) {
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: String?) {
             if let value { member(name, value) }
         }
 
-        mutating func member(_ name: String, _ value: Int) {
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: Int) {
             key(name)
             literal(String(value))
         }
 
-        mutating func member(_ name: String, _ value: Int?) {
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: Int?) {
             if let value { member(name, value) }
         }
 
-        mutating func member(_ name: String, _ value: Bool) {
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: Bool) {
             key(name)
             literal(value ? "true" : "false")
         }
 
-        mutating func member(_ name: String, _ value: Double) throws {
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: Double) throws {
             key(name)
             try number(value)
         }
 
         /// A string-valued enum or wrapper, written as its raw value.
-        mutating func member<Raw: RawRepresentable>(_ name: String, _ value: Raw) where Raw.RawValue == String {
+        mutating func member<Key: CodingKey, Raw: RawRepresentable>(_ name: Key, _ value: Raw)
+        where Raw.RawValue == String {
             member(name, value.rawValue)
         }
 
-        mutating func member<Value: JSONMembers>(_ name: String, _ value: Value) throws {
+        mutating func member<Key: CodingKey, Value: JSONMembers>(_ name: Key, _ value: Value) throws {
             key(name)
             try object(value)
         }
 
-        mutating func member<Value: JSONMembers>(_ name: String, _ value: Value?) throws {
+        mutating func member<Key: CodingKey, Value: JSONMembers>(_ name: Key, _ value: Value?) throws {
             if let value { try member(name, value) }
         }
 
-        mutating func member<Value: JSONMembers>(_ name: String, _ values: [Value]) throws {
+        mutating func member<Key: CodingKey, Value: JSONMembers>(_ name: Key, _ values: [Value]) throws {
             key(name)
             try open(UInt8(ascii: "[")) { json in
                 for value in values {
@@ -136,7 +138,7 @@ extension JSONText {
             }
         }
 
-        mutating func member(_ name: String, _ values: [String]) {
+        mutating func member<Key: CodingKey>(_ name: Key, _ values: [String]) {
             key(name)
             open(UInt8(ascii: "[")) { json in
                 for value in values {
@@ -146,12 +148,12 @@ extension JSONText {
             }
         }
 
-        mutating func member(_ name: String, _ values: [Double]) throws {
+        mutating func member<Key: CodingKey>(_ name: Key, _ values: [Double]) throws {
             key(name)
             try numbers(values)
         }
 
-        mutating func member(_ name: String, _ values: [[Double]]) throws {
+        mutating func member<Key: CodingKey>(_ name: Key, _ values: [[Double]]) throws {
             key(name)
             try open(UInt8(ascii: "[")) { json in
                 for row in values {
@@ -174,143 +176,143 @@ extension JSONText {
 
 extension GradeReport: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("assignment", assignment)
-        json.member("checks", checks)
-        json.member("declaredStudent", declaredStudent)
-        json.member("graderVersion", graderVersion)
-        try json.member("keptHigher", keptHigher)
-        try json.member("late", late)
-        try json.member("limits", limits)
-        try json.member("maxScore", maxScore)
-        try json.member("problems", problems)
-        try json.member("sandbox", sandbox)
-        json.member("schemaVersion", schemaVersion)
-        try json.member("score", score)
-        json.member("student", student)
-        json.member("submission", submission)
-        try json.member("warnings", warnings)
+        json.member(CodingKeys.assignment, assignment)
+        json.member(CodingKeys.checks, checks)
+        json.member(CodingKeys.declaredStudent, declaredStudent)
+        json.member(CodingKeys.graderVersion, graderVersion)
+        try json.member(CodingKeys.keptHigher, keptHigher)
+        try json.member(CodingKeys.late, late)
+        try json.member(CodingKeys.limits, limits)
+        try json.member(CodingKeys.maxScore, maxScore)
+        try json.member(CodingKeys.problems, problems)
+        try json.member(CodingKeys.sandbox, sandbox)
+        json.member(CodingKeys.schemaVersion, schemaVersion)
+        try json.member(CodingKeys.score, score)
+        json.member(CodingKeys.student, student)
+        json.member(CodingKeys.submission, submission)
+        try json.member(CodingKeys.warnings, warnings)
     }
 }
 
 extension ProblemGrade: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("id", id)
-        try json.member("inputs", inputs)
-        try json.member("limits", limits)
-        try json.member("maxScore", maxScore)
-        try json.member("parts", parts)
-        try json.member("score", score)
-        json.member("title", title)
+        json.member(CodingKeys.id, id)
+        try json.member(CodingKeys.inputs, inputs)
+        try json.member(CodingKeys.limits, limits)
+        try json.member(CodingKeys.maxScore, maxScore)
+        try json.member(CodingKeys.parts, parts)
+        try json.member(CodingKeys.score, score)
+        json.member(CodingKeys.title, title)
     }
 }
 
 extension PartGrade: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("details", details)
-        json.member("file", file)
-        json.member("finalOnly", finalOnly)
-        try json.member("flag", flag)
-        json.member("id", id)
-        json.member("kind", kind)
-        json.member("line", line)
-        try json.member("maxScore", maxScore)
-        json.member("message", message)
-        json.member("mistake", mistake)
-        json.member("mistakeFormula", mistakeFormula)
-        json.member("outcome", outcome)
-        json.member("output", output)
-        try json.member("plot", plot)
-        json.member("problem", problem)
-        try json.member("score", score)
-        json.member("status", status)
-        try json.member("trials", trials)
+        json.member(CodingKeys.details, details)
+        json.member(CodingKeys.file, file)
+        json.member(CodingKeys.finalOnly, finalOnly)
+        try json.member(CodingKeys.flag, flag)
+        json.member(CodingKeys.id, id)
+        json.member(CodingKeys.kind, kind)
+        json.member(CodingKeys.line, line)
+        try json.member(CodingKeys.maxScore, maxScore)
+        json.member(CodingKeys.message, message)
+        json.member(CodingKeys.mistake, mistake)
+        json.member(CodingKeys.mistakeFormula, mistakeFormula)
+        json.member(CodingKeys.outcome, outcome)
+        json.member(CodingKeys.output, output)
+        try json.member(CodingKeys.plot, plot)
+        json.member(CodingKeys.problem, problem)
+        try json.member(CodingKeys.score, score)
+        json.member(CodingKeys.status, status)
+        try json.member(CodingKeys.trials, trials)
     }
 }
 
 extension PartGrade.TrialTally: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("hiddenPassed", hiddenPassed)
-        json.member("hiddenTotal", hiddenTotal)
-        json.member("publicPassed", publicPassed)
-        json.member("publicTotal", publicTotal)
+        json.member(CodingKeys.hiddenPassed, hiddenPassed)
+        json.member(CodingKeys.hiddenTotal, hiddenTotal)
+        json.member(CodingKeys.publicPassed, publicPassed)
+        json.member(CodingKeys.publicTotal, publicTotal)
     }
 }
 
 extension PartGrade.Flag: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("detail", detail)
-        json.member("reason", reason)
+        json.member(CodingKeys.detail, detail)
+        json.member(CodingKeys.reason, reason)
     }
 }
 
 extension Diagnostic: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("file", file)
-        json.member("line", line)
-        json.member("message", message)
-        json.member("severity", severity)
+        json.member(CodingKeys.file, file)
+        json.member(CodingKeys.line, line)
+        json.member(CodingKeys.message, message)
+        json.member(CodingKeys.severity, severity)
     }
 }
 
 extension SandboxLimits: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        try json.member("compileSeconds", compileSeconds)
-        json.member("cpuSeconds", cpuSeconds)
-        json.member("fileKilobytes", fileKilobytes)
-        json.member("memoryMegabytes", memoryMegabytes)
-        json.member("openFiles", openFiles)
-        json.member("outputKilobytes", outputKilobytes)
-        json.member("processes", processes)
-        try json.member("wallSeconds", wallSeconds)
+        try json.member(CodingKeys.compileSeconds, compileSeconds)
+        json.member(CodingKeys.cpuSeconds, cpuSeconds)
+        json.member(CodingKeys.fileKilobytes, fileKilobytes)
+        json.member(CodingKeys.memoryMegabytes, memoryMegabytes)
+        json.member(CodingKeys.openFiles, openFiles)
+        json.member(CodingKeys.outputKilobytes, outputKilobytes)
+        json.member(CodingKeys.processes, processes)
+        try json.member(CodingKeys.wallSeconds, wallSeconds)
     }
 }
 
 extension SandboxStatus: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("mode", mode)
-        json.member("note", note)
+        json.member(CodingKeys.mode, mode)
+        json.member(CodingKeys.note, note)
     }
 }
 
 extension GradeInputs: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("grader", grader)
-        json.member("problem", problem)
-        json.member("submission", submission)
+        json.member(CodingKeys.grader, grader)
+        json.member(CodingKeys.problem, problem)
+        json.member(CodingKeys.submission, submission)
     }
 }
 
 extension KeptGrade: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        try json.member("regraded", regraded)
-        try json.member("total", total)
+        try json.member(CodingKeys.regraded, regraded)
+        try json.member(CodingKeys.total, total)
     }
 }
 
 extension LateAdjustment: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("daysLate", daysLate)
-        json.member("due", due)
-        json.member("dueSource", dueSource)
-        json.member("explanation", explanation)
-        json.member("lateDaysUsed", lateDaysUsed)
-        json.member("minutesLate", minutesLate)
-        try json.member("penalty", penalty)
-        try json.member("raw", raw)
-        json.member("rejected", rejected)
-        json.member("submittedAt", submittedAt)
-        json.member("submittedSource", submittedSource)
-        try json.member("total", total)
+        json.member(CodingKeys.daysLate, daysLate)
+        json.member(CodingKeys.due, due)
+        json.member(CodingKeys.dueSource, dueSource)
+        json.member(CodingKeys.explanation, explanation)
+        json.member(CodingKeys.lateDaysUsed, lateDaysUsed)
+        json.member(CodingKeys.minutesLate, minutesLate)
+        try json.member(CodingKeys.penalty, penalty)
+        try json.member(CodingKeys.raw, raw)
+        json.member(CodingKeys.rejected, rejected)
+        json.member(CodingKeys.submittedAt, submittedAt)
+        json.member(CodingKeys.submittedSource, submittedSource)
+        try json.member(CodingKeys.total, total)
     }
 }
 
 extension CurvePlot: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
-        json.member("logY", logY)
-        try json.member("reference", reference)
-        try json.member("student", student)
-        try json.member("x", x)
-        json.member("xLabel", xLabel)
-        json.member("yLabel", yLabel)
+        json.member(CodingKeys.logY, logY)
+        try json.member(CodingKeys.reference, reference)
+        try json.member(CodingKeys.student, student)
+        try json.member(CodingKeys.x, x)
+        json.member(CodingKeys.xLabel, xLabel)
+        json.member(CodingKeys.yLabel, yLabel)
     }
 }

@@ -2,6 +2,10 @@ import Foundation
 
 /// How isolated snippets run on this machine, found by probing once.
 public struct SandboxStatus: Sendable, Codable, Equatable {
+    /// The keys in the order of their bytes, which `writeMembers` writes them in.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case mode, note
+    }
     public enum Mode: String, Sendable, Codable {
         /// bubblewrap: own mount, PID, network, IPC and UTS namespaces, unprivileged uid, read-only system files.
         case namespaces
