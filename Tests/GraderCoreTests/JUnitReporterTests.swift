@@ -46,6 +46,12 @@ struct JUnitReporterTests {
 
         let cleaned = ReportText.clean(Self.hostile, limit: 4000)
         #expect(!cleaned.contains("\u{1B}") && !cleaned.contains("\u{0}") && !cleaned.contains("[[ATTACHMENT|"))
+        // A marker in text that needs no other cleaning (printable ASCII: the quick path) is broken up too; a `[`
+        // that starts no marker is left alone.
+        #expect(
+            ReportText.clean("got [[ATTACHMENT|/etc/passwd]] and [[property|k]]", limit: 4000)
+                == "got [ [ATTACHMENT|/etc/passwd]] and [ [property|k]]")
+        #expect(ReportText.clean("expected [1.0, 2.0], got [[1.0]]", limit: 4000) == "expected [1.0, 2.0], got [[1.0]]")
         let document = try XMLDocument(xmlString: xml, options: [])
         let root = try #require(document.rootElement())
         #expect(root.attribute(forName: "name")?.stringValue == "grader: HW \(cleaned)")

@@ -240,6 +240,26 @@ struct SpeedTests {
             var binary: String?
             let together = try runner.everyExpression(on: trials, binary: &binary, width: 2)
             #expect(Set(together.keys) == Set(members.map(\.name)), "\(id)")
+            // A reference binary without the combined entry (as when it does not compile): each expression runs
+            // alone, and the keys are the same.
+            let source = ReferenceRunner.compiledSource(
+                of: problem, Array(try String(contentsOfFile: problem.referencePath, encoding: .utf8).utf8))
+            guard
+                case .built(let plain) = try session.builder.build(
+                    fileName: "reference.swift", source: source, entries: try runner.referenceEntries().entries,
+                    owner: .trusted)
+            else { throw GraderError.usage("the reference does not compile") }
+            let variants = try Self.emptySubmissions(300, in: root, problems: session.problems).map {
+                try session.variant(of: problem, for: $0)
+            }
+            var noCombined: String? = plain
+            #expect(try runner.everyExpression(on: variants.map(\.values), binary: &noCombined, width: 2).isEmpty)
+            let stored = { (keys: [[String: AnswerKey]]) in
+                keys.map { $0.mapValues(ReferenceResults.Stored.Key.init).mapValues { "\($0)" } }
+            }
+            #expect(
+                stored(try runner.answerKeys(for: variants, binary: plain, width: 2))
+                    == stored(try runner.answerKeys(for: variants, width: 2)), "\(id)")
             for member in members {
                 let alone = try EntryRun.run(
                     sandbox: session.sandbox, binary: try #require(binary), entry: member.name,
@@ -252,6 +272,33 @@ struct SpeedTests {
                         && alone.outputs.count == 1_200, "\(id) \(member.name)")
             }
         }
+    }
+
+    @Test("an answer expression that ends in a `//` comment is evaluated with the others, as alone")
+    func commentedExpression() throws {
+        let root = NSTemporaryDirectory() + "grader-expression-comment-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let problems = try Self.hw6Problem("variance-recursion", alone: root)
+        let definition = problems + "/variance-recursion/problem.yaml"
+        let text = try String(contentsOfFile: definition, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: "\"outputVariance(widths: widths)\"", with: "\"outputVariance(widths: widths) // the answer\""
+        ).write(toFile: definition, atomically: true, encoding: .utf8)
+        let session = try GradingSession(options: Self.options(problems: problems, cache: root + "/cache"))
+        defer { session.close() }
+        let problem = try #require(session.problems.problem("variance-recursion"))
+        let runner = ReferenceRunner(session: session, problem: problem)
+        let trials = try Self.emptySubmissions(40, in: root, problems: session.problems).map {
+            try session.variant(of: problem, for: $0).values
+        }
+        var binary: String?
+        let together = try runner.everyExpression(on: trials, binary: &binary, width: 1)
+        let answer = try #require(together[NumericKind.answerEntry("output-variance")])
+        let alone = try EntryRun.run(
+            sandbox: session.sandbox, binary: try #require(binary), entry: NumericKind.answerEntry("output-variance"),
+            returnType: .double, trials: trials, limits: session.limits(for: problem), owner: .trusted)
+        #expect(alone.failure == nil && alone.outputs.count == 40)
+        #expect(zip(alone.outputs, answer.values).allSatisfy { $0 == $1 })
     }
 
     @Test("an answer expression that fails is named, as when each ran alone, and the others are not blamed")

@@ -186,12 +186,13 @@ public struct SimilarityMemo: Sendable {
         }
         guard let matchCount = count(atMost: bytes.count), endOfLine() else { return nil }
         var matches: [SimilarityMatch] = []
-        matches.reserveCapacity(matchCount)
+        // A match takes at least 8 bytes: a corrupt count reserves no more than the file could hold.
+        matches.reserveCapacity(min(matchCount, bytes.count / 8))
         for _ in 0..<matchCount {
             guard let studentCount = count(atMost: students.count) else { return nil }
             var pair: [String] = []
             for _ in 0..<studentCount {
-                guard let student = count(atMost: students.count - 1) else { return nil }
+                guard let student = count(atMost: students.count), student < students.count else { return nil }
                 pair.append(students[student])
             }
             guard let bits = number(radix: 16), let regionCount = count(atMost: bytes.count) else { return nil }

@@ -26,11 +26,12 @@ public struct EntryRun: Sendable {
     /// spend the limit again.
     ///
     /// `purpose` is what `--timings` files the run under (an experiment's runs apart from the rest); the runs of a
-    /// trial alone are filed apart too.
+    /// trial alone are filed apart too. Without `salvage`, a run that does not end cleanly is returned as it is,
+    /// with no trial run again: for a run whose caller falls back to other runs anyway.
     static func run(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]],
         limits: SandboxLimits,
-        owner: CodeOwner, purpose: String? = nil
+        owner: CodeOwner, purpose: String? = nil, salvage: Bool = true
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
         let clock = ContinuousClock()
@@ -38,7 +39,7 @@ public struct EntryRun: Sendable {
         var (result, clean) = try runOnce(
             sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits,
             owner: owner, purpose: purpose)
-        if clean { return result }
+        if clean || !salvage { return result }
         let alone = (purpose ?? Sandbox.purpose(of: owner)) + ", a trial alone"
         let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
         let crashedAt = result.failureKind == .crash ? result.failedTrial : nil

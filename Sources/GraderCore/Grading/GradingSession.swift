@@ -616,8 +616,8 @@ public final class GradingSession: @unchecked Sendable {
         return results
     }
 
-    /// Computes the answer keys of every variant of `problem` not yet known, in one run of the reference per
-    /// answer expression (a trial per variant; a large class's trials in a few runs, `width` side by side), and
+    /// Computes the answer keys of every variant of `problem` not yet known, in one run of the reference for all
+    /// its answer expressions (a trial per variant; a large class's trials in a few runs, `width` side by side), and
     /// keeps them in memory and in the cache.
     public func prepareVariants(_ variants: [ParameterValues], of problem: Problem, width: Int = 1) throws {
         guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return }
@@ -710,9 +710,9 @@ public final class GradingSession: @unchecked Sendable {
         }
     }
 
-    /// The answer keys of `variants`, in one run of the reference per expression. When that run fails, each variant
-    /// is tried alone: a reference that fails on some students' numbers costs those students only, whose failure is
-    /// kept for their grading to report; one that fails on every variant is broken, and stops the grading.
+    /// The answer keys of `variants`, in one run of the reference for all expressions. When that run fails, each
+    /// variant is tried alone: a reference that fails on some students' numbers costs those students only, whose
+    /// failure is kept for their grading to report; one that fails on every variant is broken, and stops the grading.
     private func answerKeys(of variants: [ParameterValues], problem: Problem, width: Int) throws -> [(
         ParameterValues, [String: AnswerKey]
     )] {

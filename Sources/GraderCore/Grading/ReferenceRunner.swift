@@ -163,8 +163,9 @@ struct ReferenceRunner: Sendable {
         return results
     }
 
-    /// The answer keys of each variant, every expression evaluated once for all of them: one run of the reference
-    /// per expression, with a trial per variant, however many students there are.
+    /// The answer keys of each variant, every expression evaluated once for all of them: the reference run with a
+    /// trial per variant (every expression of the problem in one run, `everyExpression`), however many students
+    /// there are.
     /// The reference is compiled only when a key is an expression: literal keys need no code.
     ///
     /// - Parameter width: How many runs of one expression may go side by side: a large class's trials are split
@@ -197,22 +198,23 @@ struct ReferenceRunner: Sendable {
 
     /// The outputs of every answer expression on `trials`, by entry, from runs of one entry that evaluates them all
     /// (`combinedEntry`): the trials are sent and parsed once, and a sandbox started per chunk instead of per
-    /// expression and chunk. Empty when there are fewer than two expressions, or when a combined run fails: then
-    /// each expression runs alone, as before, and a reference that fails is reported by the expression that does.
+    /// expression and chunk. Empty when there are fewer than two expressions, or when anything on this path fails
+    /// (the reference's entries, its compile, a combined run, which is not salvaged trial by trial): then each
+    /// expression runs alone, as before, and a reference that fails is reported as it was, by the expression that
+    /// does.
     func everyExpression(on trials: [[SnippetValue]], binary: inout String?, width: Int) throws
         -> [String: (type: SwiftType, values: [SnippetValue])]
     {
-        let (entries, _) = try referenceEntries()
-        guard let combined = Self.combinedEntry(of: entries),
-            case .tuple(let elements) = combined.entry.returnType
+        guard let entries = try? referenceEntries().entries, let combined = Self.combinedEntry(of: entries),
+            case .tuple(let elements) = combined.entry.returnType, let built = try? binary ?? build()
         else { return [:] }
-        let built = try binary ?? build()
         binary = built
         let chunks = Self.keyRunChunks(count: trials.count, width: width, expressions: elements.count)
         let outcomes = parallelMap(count: chunks.count, width: width) { index in
             Result {
                 try evaluate(
-                    built, combined.entry.name, type: combined.entry.returnType, trials: Array(trials[chunks[index]]))
+                    built, combined.entry.name, type: combined.entry.returnType, trials: Array(trials[chunks[index]]),
+                    salvage: false)
             }
         }
         guard case .success(let runs) = Result(catching: { try outcomes.flatMap { try $0.get() } }) else { return [:] }
@@ -235,14 +237,21 @@ struct ReferenceRunner: Sendable {
     /// One entry whose value is the tuple of every expression entry's value, each computed in a statement of its own
     /// (type-checked alone, as in its own entry), and the entries it holds; `nil` for fewer than two.
     static func combinedEntry(of entries: [HarnessEntry]) -> (entry: HarnessEntry, members: [HarnessEntry])? {
-        // Expressions all bind the problem's parameters; one that binds others is left to run alone.
+        // Expressions all bind the problem's parameters; one that binds others is left to run alone. Names of the
+        // grader's own (`__grader...`) among the entries or parameters could clash with the combined entry's.
         let bindings = entries.first { $0.expression != nil }?.parameters
         let members = entries.filter { $0.expression != nil && $0.parameters == bindings }
-        guard members.count > 1, let bindings else { return nil }
+        guard members.count > 1, let bindings,
+            !entries.contains(where: { $0.name.hasPrefix("__grader") }),
+            !bindings.contains(where: { $0.name.hasPrefix("__grader") })
+        else { return nil }
         let type = SwiftType.tuple(members.map { (label: nil, type: $0.returnType) })
         var lines = ["{ () -> \(type.qualified) in"]
         for (index, member) in members.enumerated() {
-            lines.append("    let __grader_value_\(index): \(member.returnType.qualified) = (\(member.expression!))")
+            // The expression on lines of its own, as in its own entry: a `//` comment at its end closes nothing.
+            lines.append("    let __grader_value_\(index): \(member.returnType.qualified) = (")
+            lines.append(member.expression!)
+            lines.append("    )")
         }
         lines.append("    return (" + members.indices.map { "__grader_value_\($0)" }.joined(separator: ", ") + ")")
         lines.append("}()")
@@ -426,7 +435,8 @@ struct ReferenceRunner: Sendable {
 
     /// Runs one entry of the reference binary; a reference that fails is a broken problem, never a student's fault.
     private func evaluate(
-        _ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits? = nil
+        _ binary: String, _ entry: String, type: SwiftType, trials: [[SnippetValue]], limits: SandboxLimits? = nil,
+        salvage: Bool = true
     ) throws
         -> [SnippetValue]
     {
@@ -434,7 +444,7 @@ struct ReferenceRunner: Sendable {
         let run = try EntryRun.run(
             sandbox: session.sandbox, binary: binary, entry: entry, returnType: type, trials: trials,
             limits: limits ?? session.limits(for: problem),
-            owner: .trusted, purpose: limits == nil ? nil : "reference, experiment run")
+            owner: .trusted, purpose: limits == nil ? nil : "reference, experiment run", salvage: salvage)
         if let failure = run.failure {
             throw GraderError.referenceBroken(problem: problem.id, detail: "`\(entry)` \(failure)\n\(run.printed)")
         }
