@@ -278,12 +278,8 @@ struct SpeedTests {
     func commentedExpression() throws {
         let root = NSTemporaryDirectory() + "grader-expression-comment-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let problems = try Self.hw6Problem("variance-recursion", alone: root)
-        let definition = problems + "/variance-recursion/problem.yaml"
-        let text = try String(contentsOfFile: definition, encoding: .utf8)
-        try text.replacingOccurrences(
-            of: "\"outputVariance(widths: widths)\"", with: "\"outputVariance(widths: widths) // the answer\""
-        ).write(toFile: definition, atomically: true, encoding: .utf8)
+        let problems = try Self.varianceRecursionAlone(
+            in: root, replacing: "outputVariance(widths: widths)", with: "outputVariance(widths: widths) // the answer")
         let session = try GradingSession(options: Self.options(problems: problems, cache: root + "/cache"))
         defer { session.close() }
         let problem = try #require(session.problems.problem("variance-recursion"))
@@ -305,14 +301,10 @@ struct SpeedTests {
     func failingExpressionNamed() throws {
         let root = NSTemporaryDirectory() + "grader-expression-fails-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let problems = try Self.hw6Problem("variance-recursion", alone: root)
-        let definition = problems + "/variance-recursion/problem.yaml"
-        let text = try String(contentsOfFile: definition, encoding: .utf8)
         // The second mistake traps for a student whose first width is 128: that student's trial stops the run.
-        try text.replacingOccurrences(
-            of: "\"outputVarianceWithoutOneThird(widths: widths)\"",
-            with: "\"outputVarianceWithoutOneThird(widths: widths) + Double([0][widths[0] / 128])\""
-        ).write(toFile: definition, atomically: true, encoding: .utf8)
+        let problems = try Self.varianceRecursionAlone(
+            in: root, replacing: "outputVarianceWithoutOneThird(widths: widths)",
+            with: "outputVarianceWithoutOneThird(widths: widths) + Double([0][widths[0] / 128])")
         let session = try GradingSession(options: Self.options(problems: problems, cache: root + "/cache"))
         defer { session.close() }
         let problem = try #require(session.problems.problem("variance-recursion"))
@@ -504,6 +496,19 @@ struct SpeedTests {
     /// A folder of one assignment holding HW6's `variance-recursion` alone, made under `root`; returns its path.
     static func varianceRecursionAlone(in root: String) throws -> String {
         try hw6Problem("variance-recursion", alone: root)
+    }
+
+    /// The same, with the answer expression `expression` (quoted in `problem.yaml`) replaced by `replacement`.
+    static func varianceRecursionAlone(in root: String, replacing expression: String, with replacement: String) throws
+        -> String
+    {
+        let problems = try hw6Problem("variance-recursion", alone: root)
+        let definition = problems + "/variance-recursion/problem.yaml"
+        let text = try String(contentsOfFile: definition, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "\"\(expression)\"", with: "\"\(replacement)\"")
+        precondition(edited != text, "no expression `\(expression)` in problem.yaml")
+        try edited.write(toFile: definition, atomically: true, encoding: .utf8)
+        return problems
     }
 
     /// `count` students (`student-1`, ...) who handed in nothing, as a batch names them: each gets a variant.

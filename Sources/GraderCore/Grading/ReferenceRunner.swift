@@ -205,8 +205,8 @@ struct ReferenceRunner: Sendable {
     func everyExpression(on trials: [[SnippetValue]], binary: inout String?, width: Int) throws
         -> [String: (type: SwiftType, values: [SnippetValue])]
     {
-        guard let entries = try? referenceEntries().entries, let combined = Self.combinedEntry(of: entries),
-            case .tuple(let elements) = combined.entry.returnType, let built = try? binary ?? build()
+        guard let (entries, read) = try? referenceEntries(), let combined = Self.combinedEntry(of: entries),
+            case .tuple(let elements) = combined.entry.returnType, let built = try? binary ?? build(entries, read)
         else { return [:] }
         binary = built
         let chunks = Self.keyRunChunks(count: trials.count, width: width, expressions: elements.count)
@@ -287,6 +287,11 @@ struct ReferenceRunner: Sendable {
     /// the ones reported if it still does not compile.
     func build() throws -> String {
         let (entries, read) = try referenceEntries()
+        return try build(entries, read)
+    }
+
+    /// `build()` of entries already listed.
+    private func build(_ entries: [HarnessEntry], _ read: Result<[UInt8], Submission.FileProblem>) throws -> String {
         guard !entries.isEmpty else { return "" }
         let source = Self.compiledSource(of: problem, try read.get())
         if let combined = Self.combinedEntry(of: entries),

@@ -43,33 +43,21 @@ extension JSONText {
             depth += 1
             try body(&self)
             depth -= 1
-            // What the tree writer's `open` writes inside an empty container, then its `close`.
-            if count == 0 && writer.pretty { writer.output.append(contentsOf: [0x0A, 0x0A]) }
             writer.close(
-                bracket == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"), empty: count == 0, depth: depth)
+                bracket == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"), count: count, depth: depth)
             count = outer
         }
 
         /// Before a member or an element: a separator, or before the first, the line the container opens.
         mutating func next() {
-            if count > 0 {
-                writer.separate(depth: depth)
-            } else if writer.pretty {
-                writer.output.append(0x0A)
-                writer.indent(depth)
-            }
+            writer.beforeItem(count, depth: depth - 1)
             count += 1
         }
 
         /// A member's key and colon.
         mutating func key<Key: CodingKey>(_ key: Key) {
             next()
-            writer.writeString(key.stringValue)
-            if writer.pretty {
-                writer.output.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
-            } else {
-                writer.output.append(UInt8(ascii: ":"))
-            }
+            writer.writeKey(key.stringValue)
         }
 
         mutating func object<Value: JSONMembers>(_ value: Value) throws {

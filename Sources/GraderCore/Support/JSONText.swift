@@ -350,10 +350,7 @@ enum JSONText {
             open(UInt8(ascii: "{"), empty: members.isEmpty, depth: depth)
             for (index, member) in members.enumerated() {
                 if index > 0 { separate(depth: depth + 1) }
-                writeString(member.key)
-                if pretty { output.append(UInt8(ascii: " ")) }
-                output.append(UInt8(ascii: ":"))
-                if pretty { output.append(UInt8(ascii: " ")) }
+                writeKey(member.key)
                 write(member.node, depth: depth + 1)
             }
             close(UInt8(ascii: "}"), empty: members.isEmpty, depth: depth)
@@ -380,6 +377,32 @@ enum JSONText {
             guard pretty else { return }
             output.append(0x0A)
             indent(depth)
+        }
+
+        /// A member's key and its colon (` : ` when pretty).
+        mutating func writeKey(_ key: String) {
+            writeString(key)
+            if pretty {
+                output.append(contentsOf: [0x20, UInt8(ascii: ":"), 0x20])
+            } else {
+                output.append(UInt8(ascii: ":"))
+            }
+        }
+
+        /// For a writer that does not know a container's size when it opens it (one pass): before its member or
+        /// element number `index` in a container at `depth`, what `open` and `separate` write there.
+        mutating func beforeItem(_ index: Int, depth: Int) {
+            guard index == 0 else { return separate(depth: depth + 1) }
+            guard pretty else { return }
+            output.append(0x0A)
+            indent(depth + 1)
+        }
+
+        /// For the same writer: closes a container at `depth` that got `count` members or elements, with what `open`
+        /// writes inside an empty one, then `close`.
+        mutating func close(_ bracket: UInt8, count: Int, depth: Int) {
+            if count == 0 && pretty { output.append(contentsOf: [0x0A, 0x0A]) }
+            close(bracket, empty: count == 0, depth: depth)
         }
 
         mutating func close(_ bracket: UInt8, empty: Bool, depth: Int) {

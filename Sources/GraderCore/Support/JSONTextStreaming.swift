@@ -70,21 +70,6 @@ extension JSONText {
             }
         }
 
-        /// Before a member or element: the tree writer's `separate`, or before the first, the end of its `open`.
-        func separate(first: Bool, depth: Int) {
-            guard first else { return writer.separate(depth: depth + 1) }
-            guard writer.pretty else { return }
-            writer.output.append(0x0A)
-            writer.indent(depth + 1)
-        }
-
-        /// Closes a container of `count` members or elements: the tree writer's `close`, after what its `open`
-        /// writes inside an empty one.
-        func close(_ bracket: UInt8, count: Int, depth: Int) {
-            if count == 0 && writer.pretty { writer.output.append(contentsOf: [0x0A, 0x0A]) }
-            writer.close(bracket, empty: count == 0, depth: depth)
-        }
-
         /// A stream whose output is thrown away, for the containers handed out after giving up.
         static func discarded() -> Stream {
             Stream(pretty: false, options: Options(nonFinite: nil, unusual: Unusual()))
@@ -164,11 +149,8 @@ extension JSONText {
         func key(_ key: String) throws {
             guard !stream.failed, key.utf8.allSatisfy({ $0 < 0x80 }) else { throw giveUp(NotStreamable()) }
             if let lastKey, Writer.compareBytes(lastKey, key) >= 0 { throw giveUp(NotStreamable()) }
-            stream.separate(first: count == 0, depth: depth)
-            stream.writer.writeString(key)
-            if stream.writer.pretty { stream.writer.output.append(0x20) }
-            stream.writer.output.append(UInt8(ascii: ":"))
-            if stream.writer.pretty { stream.writer.output.append(0x20) }
+            stream.writer.beforeItem(count, depth: depth)
+            stream.writer.writeKey(key)
             lastKey = key
             count += 1
         }
@@ -176,7 +158,7 @@ extension JSONText {
         /// Before an element of the unkeyed container.
         func element() throws {
             guard !stream.failed else { throw giveUp(NotStreamable()) }
-            stream.separate(first: count == 0, depth: depth)
+            stream.writer.beforeItem(count, depth: depth)
             count += 1
         }
 
@@ -184,12 +166,12 @@ extension JSONText {
         func finish() throws {
             guard !stream.failed else { throw giveUp(NotStreamable()) }
             switch state {
-            case .keyed: stream.close(UInt8(ascii: "}"), count: count, depth: depth)
-            case .unkeyed: stream.close(UInt8(ascii: "]"), count: count, depth: depth)
+            case .keyed: stream.writer.close(UInt8(ascii: "}"), count: count, depth: depth)
+            case .unkeyed: stream.writer.close(UInt8(ascii: "]"), count: count, depth: depth)
             case .none, .single:
                 if count == 0 {
                     stream.writer.output.append(UInt8(ascii: "{"))
-                    stream.close(UInt8(ascii: "}"), count: 0, depth: depth)
+                    stream.writer.close(UInt8(ascii: "}"), count: 0, depth: depth)
                 }
             }
         }
