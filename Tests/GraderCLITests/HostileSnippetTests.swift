@@ -54,6 +54,7 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
             HostileSnippet(fixture: "leave-process", outcome: .passes),
             HostileSnippet(fixture: "fake-frames", outcome: .error("frames the harness did not write")),
             HostileSnippet(fixture: "takeover-main", outcome: .error("compile error"), wholeFile: true),
+            HostileSnippet(fixture: "replace-harness-runtime", outcome: .error("compile error"), wholeFile: true),
             HostileSnippet(fixture: "top-level-code", outcome: .error("compile error"), wholeFile: true),
             HostileSnippet(
                 fixture: "type-checker-bomb", outcome: .error("compiler ran over its 4 s limit"), wholeFile: true,

@@ -168,7 +168,7 @@ struct BatchCompiler {
     /// none of its files could be built this way.
     func build(_ submissions: [[String: [UInt8]]]) -> [PrebuiltBinary?] {
         // A class with no Swift files to build (answers only, or every grade cached) needs no harness either.
-        guard submissions.contains(where: { !$0.isEmpty }), let harness = try? harnessObject() else {
+        guard submissions.contains(where: { !$0.isEmpty }), let harness = try? harnessObjects() else {
             return submissions.map { _ in nil }
         }
         try? FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
@@ -269,8 +269,8 @@ struct BatchCompiler {
     }
 
     /// The shared harness: every snippet function of every problem, called by symbol name, compiled once as its own
-    /// module (`SnippetBuilder.harnessObject`); a function a student's binary lacks is linked to `grader_missing`.
-    func harnessObject() throws -> String {
+    /// module (`SnippetBuilder.harnessObjects`); a function a student's binary lacks is linked to `grader_missing`.
+    func harnessObjects() throws -> [String] {
         let entries = functions.map { function in
             HarnessEntry(
                 name: PrebuiltBinary.entry(problem: function.problem.id, function: function.signature.name),
@@ -283,7 +283,7 @@ struct BatchCompiler {
                 "@_silgen_name(\"grader_missing\")",
                 "func __graderMissing() { __graderFail(\"this function was not built into this binary\") }",
             ] + calls.declarations
-        return try builder.harnessObject(Harness(entries: calls.entries, declarations: declarations))
+        return try builder.harnessObjects(Harness(entries: calls.entries, declarations: declarations))
     }
 
     /// The unit's file as compiled in a shared call: made file-private, plus the entry shims of `EntryShims` for its
@@ -391,9 +391,9 @@ struct BatchCompiler {
     }
 
     /// Links the harness with one student's objects; `nil` when the link fails (the student goes the single path).
-    func link(harness: String, support: String, units: [String: String]) -> PrebuiltBinary? {
+    func link(harness: [String], support: String, units: [String: String]) -> PrebuiltBinary? {
         var hasher = SHA256Hasher()
-        hasher.update(field: harness)
+        for object in harness { hasher.update(field: object) }
         hasher.update(field: support)
         for (problem, key) in units.sorted(by: { $0.key < $1.key }) { hasher.update(field: "\(problem)=\(key)") }
         let binary = "\(builder.cacheDirectory)/bin/batch-\(hasher.hexDigest())"
@@ -411,13 +411,13 @@ struct BatchCompiler {
         defer { space.close() }
         let keys = units.values.sorted()
         do {
-            try space.copy(harness, as: "harness.o")
+            for (index, object) in harness.enumerated() { try space.copy(object, as: "harness-\(index).o") }
             try space.copy(support, as: "support.o")
             for key in keys { try space.copy("\(objects)/\(key).o", as: "\(key).o") }
         } catch {
             return nil
         }
-        let names = ["harness.o", "support.o"] + keys.map { "\($0).o" }
+        let names = harness.indices.map { "harness-\($0).o" } + ["support.o"] + keys.map { "\($0).o" }
         guard let linked = try? builder.link(objects: names, definitions: symbols, output: "snippet", in: space),
             linked,
             (try? space.collect("snippet", to: binary, executable: true)) == true

@@ -61,6 +61,11 @@ public struct SnippetBuilder: Sendable {
     /// Flags for a harness, which is compiled from generated code only, never with student code, as its own module.
     static let harnessFlags = ["-Onone", "-swift-version", "5", "-module-name", "GraderHarness"]
 
+    /// Flags for the harness runtime (`HarnessRuntime`), the module every harness imports.
+    static let harnessRuntimeFlags = [
+        "-Onone", "-swift-version", "5", "-parse-as-library", "-wmo", "-module-name", HarnessRuntime.moduleName,
+    ]
+
     /// `swiftc` on `PATH`.
     public static func findCompiler() throws -> String {
         guard let compiler = ProcessRunner.which("swiftc") else {
@@ -210,9 +215,11 @@ public struct SnippetBuilder: Sendable {
             of: space.path + "/", with: "")
         var diagnostics: [CompilerDiagnostic] = []
         if outcome.succeeded, space.hasFile("unit.o") {
-            try space.copy(try harnessObject(harness), as: "harness.o")
+            let harnessObjects = try harnessObjects(harness)
+            for (index, object) in harnessObjects.enumerated() { try space.copy(object, as: "harness-\(index).o") }
             let linked = try linkOutcome(
-                objects: ["harness.o", "unit.o"], definitions: [], output: "snippet", in: space)
+                objects: harnessObjects.indices.map { "harness-\($0).o" } + ["unit.o"], definitions: [],
+                output: "snippet", in: space)
             if linked.succeeded, try space.collect("snippet", to: binary, executable: true) {
                 return .built(binary: binary)
             }
@@ -261,32 +268,85 @@ public struct SnippetBuilder: Sendable {
         return try space.run(command, readable: [toolchain.moduleCache], seconds: seconds)
     }
 
-    /// The object of `harness`, compiled alone as module `GraderHarness` and cached by its source.
-    func harnessObject(_ harness: Harness) throws -> String {
+    /// The objects of `harness`: the runtime's (`harnessRuntime`), then its own `main.swift`'s, compiled alone as
+    /// module `GraderHarness` against the runtime's module and cached by its source.
+    func harnessObjects(_ harness: Harness) throws -> [String] {
+        let runtime = try harnessRuntime()
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
         hasher.update(field: Self.harnessFlags.joined(separator: " "))
+        hasher.update(field: runtime.digest)
         hasher.update(field: harness.source)
         let folder = cacheDirectory + "/obj"
         let path = "\(folder)/harness-\(hasher.hexDigest().prefix(32)).o"
-        if FileManager.default.fileExists(atPath: path) { return path }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if FileManager.default.fileExists(atPath: path) { return [runtime.object, path] }
         let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
         defer { work.remove() }
         _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
         let outcome = try runTrustedCompiler(
-            Self.harnessFlags + ["-c", "main.swift", "-o", "harness.o"], in: work.path, seconds: 120)
+            Self.harnessFlags + ["-I", runtime.folder, "-c", "main.swift", "-o", "harness.o"], in: work.path,
+            seconds: 120)
         guard outcome.succeeded, rename(work.path + "/harness.o", path) == 0 else {
-            throw GraderError.io(
-                path: path,
-                reason:
-                    """
-                    the grader's harness does not compile: \
-                    \(String(decoding: outcome.stderr, as: UTF8.self).prefix(2000))
-                    """
-            )
+            throw Self.harnessFault(path: path, outcome: outcome)
         }
-        return path
+        return [runtime.object, path]
+    }
+
+    /// Where the harness runtime (`HarnessRuntime`) was compiled: its folder (the module a harness imports), its
+    /// object and the digest of what made it. Compiled on first use, one thread at a time, into a folder named by
+    /// the compiler, the flags and the source, which appears whole (renamed into place) or not at all.
+    func harnessRuntime() throws -> (folder: String, object: String, digest: String) {
+        try harnessRuntimeStore.withLock { known in
+            if let known { return known }
+            var hasher = SHA256Hasher()
+            hasher.update(field: compilerVersion)
+            hasher.update(field: Self.harnessRuntimeFlags.joined(separator: " "))
+            hasher.update(field: HarnessRuntime.source)
+            let digest = hasher.hexDigest()
+            let folder = "\(cacheDirectory)/obj/harness-runtime-\(digest.prefix(32))"
+            let compiled = (folder: folder, object: folder + "/runtime.o", digest: digest)
+            if !FileManager.default.fileExists(atPath: compiled.object) {
+                try FileManager.default.createDirectory(
+                    atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
+                let work = try TemporaryDirectory(prefix: "harness-runtime", parent: cacheDirectory + "/tmp")
+                defer { work.remove() }
+                let module = HarnessRuntime.moduleName
+                _ = FileManager.default.createFile(
+                    atPath: work.path + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
+                try FileManager.default.createDirectory(atPath: work.path + "/out", withIntermediateDirectories: false)
+                let outcome = try runTrustedCompiler(
+                    Self.harnessRuntimeFlags + [
+                        "-emit-module", "-emit-module-path", "out/\(module).swiftmodule", "-c", "runtime.swift", "-o",
+                        "out/runtime.o",
+                    ], in: work.path, seconds: 120)
+                // Another grader sharing the cache may have put the same folder in place first: theirs is as good.
+                guard outcome.succeeded,
+                    rename(work.path + "/out", folder) == 0 || FileManager.default.fileExists(atPath: compiled.object)
+                else {
+                    throw Self.harnessFault(path: folder, outcome: outcome)
+                }
+            }
+            known = compiled
+            return compiled
+        }
+    }
+
+    /// Starts compiling the harness runtime on a thread of its own, once, so that it compiles beside a reference
+    /// rather than after it; a harness that needs it first waits for it in `harnessRuntime`.
+    func compileHarnessRuntimeAhead() {
+        let first = harnessRuntimeAhead.withLock { started in
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
+        let builder = self
+        Thread.detachNewThread { _ = try? builder.harnessRuntime() }
+    }
+
+    /// The error for a harness (or its runtime) that did not compile: the grader's own fault.
+    private static func harnessFault(path: String, outcome: ProcessOutcome) -> GraderError {
+        let said = String(decoding: outcome.stderr, as: UTF8.self).prefix(2000)
+        return GraderError.io(path: path, reason: "the grader's harness does not compile: \(said)")
     }
 
     /// Runs `swiftc` with `arguments` on trusted code (a reference, the harness) in the grader's private `folder`,
@@ -344,6 +404,8 @@ public struct SnippetBuilder: Sendable {
     /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.
     var linkCommand: LinkCommand? { linkCommandStore.value(swiftc: swiftc) }
     private let linkCommandStore = LazyLinkCommand()
+    private let harnessRuntimeStore = Locked<(folder: String, object: String, digest: String)?>(nil)
+    private let harnessRuntimeAhead = Locked(false)
 
     private struct CachedFailure: Codable {
         let diagnostics: [CompilerDiagnostic]
