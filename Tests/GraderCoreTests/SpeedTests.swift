@@ -100,6 +100,64 @@ struct SpeedTests {
         #expect(asked() == 2)
     }
 
+    @Test("the link command is derived once and remembered; a memo naming a tool that is gone is derived again")
+    func linkCommandMemo() throws {
+        let folder = NSTemporaryDirectory() + "grader-link-memo-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tools = folder + "/bin"
+        try FileManager.default.createDirectory(atPath: tools, withIntermediateDirectories: true)
+        // Stand-ins for the driver and clang that count how often they are asked, and the tools they name.
+        let count = folder + "/asked"
+        func script(_ name: String, _ body: String) throws {
+            try "#!/bin/sh\necho x >> \(count)\n\(body)\n".write(
+                toFile: "\(tools)/\(name)", atomically: true, encoding: .utf8)
+            chmod("\(tools)/\(name)", 0o755)
+        }
+        try script(
+            "swiftc",
+            """
+            echo '\(tools)/swift-autolink-extract GRADER_A.o GRADER_B.o -o /tmp/x.autolink'
+            echo '\(tools)/clang -fuse-ld=lld GRADER_A.o GRADER_B.o @/tmp/x.autolink -o GRADER_OUT'
+            """)
+        try script(
+            "clang",
+            "echo '\"\(tools)/ld.lld\" \"-pie\" \"GRADER_A.o\" \"GRADER_B.o\" \"GRADER_AUTOLINK.o\" \"-o\" \"GRADER_OUT\"'"
+        )
+        try script("ld.lld", "exit 0")
+        try script("swift-autolink-extract", "exit 0")
+        func asked() -> Int {
+            ((try? String(contentsOfFile: count, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let memo = folder + "/link-command"
+        let derived = try #require(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo })
+        #expect(derived.executable == tools + "/ld.lld")
+        #expect(derived.template == ["-pie", "GRADER_A.o", "GRADER_B.o", "GRADER_AUTOLINK.o", "-o", "GRADER_OUT"])
+        #expect(asked() == 2)
+
+        // Another process (a new store) reads the memo: nothing is asked.
+        let remembered = try #require(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo })
+        #expect(remembered.executable == derived.executable)
+        #expect(remembered.autolinkExtract == derived.autolinkExtract)
+        #expect(remembered.template == derived.template)
+        #expect(asked() == 2)
+
+        // A memo whose linker is not there (or whose slots are not all there once) is asked again, and replaced.
+        try WorkFolder.writeAtomically(
+            Array(
+                (["\(folder)/gone", "\(tools)/swift-autolink-extract"] + derived.template).joined(separator: "\n").utf8),
+            to: memo, mode: 0o600)
+        #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo }?.executable == tools + "/ld.lld")
+        #expect(asked() == 4)
+        #expect(LinkCommand(memo: Array("\(tools)/ld.lld\n\(tools)/ld.lld\n-pie\nGRADER_A.o".utf8)) == nil)
+        #expect(LinkCommand(memo: derived.memo ?? []) != nil)
+        #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo }?.template == derived.template)
+        #expect(asked() == 4)
+
+        // Without a memo (a cache that student code could write), it is asked every time.
+        _ = LazyLinkCommand().value(swiftc: tools + "/swiftc") { nil }
+        #expect(asked() == 6)
+    }
+
     @Test("the starter code handed in unchanged is nothing handed in, graded without a compile or a run")
     func unchangedStarterCode() throws {
         let session = TestSupport.session

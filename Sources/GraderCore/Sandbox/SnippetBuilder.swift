@@ -116,12 +116,7 @@ public struct SnippetBuilder: Sendable {
     /// the driver and the frontend it runs: asking costs about 50 ms, most of a warm grading. A replaced or rebuilt
     /// toolchain has other files, so it is asked anew.
     static func compilerVersion(of compiler: String, cache: String) throws -> String {
-        let driver = URL(fileURLWithPath: compiler).resolvingSymlinksInPath().path
-        var identity = SHA256Hasher()
-        for path in [driver, (driver as NSString).deletingLastPathComponent + "/swift-frontend"] {
-            identity.update(field: path + " " + FileBytes.buildIdentity(of: path))
-        }
-        let memo = "\(cache)/compiler-version-\(identity.hexDigest().prefix(24))"
+        let memo = "\(cache)/compiler-version-\(toolchainIdentity(of: compiler))"
         if let known = FileBytes.read(memo), !known.isEmpty { return String(decoding: known, as: UTF8.self) }
         var request = ProcessRequest(executable: compiler, arguments: ["--version"])
         request.environment = Self.environment(temporary: NSTemporaryDirectory())
@@ -132,6 +127,17 @@ public struct SnippetBuilder: Sendable {
             try? WorkFolder.writeAtomically(Array(version.utf8), to: memo, mode: 0o600)
         }
         return version
+    }
+
+    /// The build identities (`FileBytes.buildIdentity`) of the driver and the frontend it runs, digested: what names
+    /// the memo files of the cache that stand for asking the toolchain.
+    static func toolchainIdentity(of compiler: String) -> String {
+        let driver = URL(fileURLWithPath: compiler).resolvingSymlinksInPath().path
+        var identity = SHA256Hasher()
+        for path in [driver, (driver as NSString).deletingLastPathComponent + "/swift-frontend"] {
+            identity.update(field: path + " " + FileBytes.buildIdentity(of: path))
+        }
+        return String(identity.hexDigest().prefix(24))
     }
 
     /// Creates `folder` or checks that it is this user's own, then makes it private (mode 0700): whoever created
@@ -402,7 +408,14 @@ public struct SnippetBuilder: Sendable {
     }
 
     /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.
-    var linkCommand: LinkCommand? { linkCommandStore.value(swiftc: swiftc) }
+    /// The linker's command line (`LinkCommand`), kept in the cache beside the compiler's version when student code
+    /// cannot write the cache.
+    var linkCommand: LinkCommand? {
+        linkCommandStore.value(swiftc: swiftc) {
+            sandbox.keepsFilesFromStudents
+                ? "\(cacheDirectory)/link-command-\(Self.toolchainIdentity(of: swiftc))" : nil
+        }
+    }
     private let linkCommandStore = LazyLinkCommand()
     private let harnessRuntimeStore = Locked<(folder: String, object: String, digest: String)?>(nil)
     private let harnessRuntimeAhead = Locked(false)
