@@ -150,6 +150,15 @@ struct SpeedTests {
         #expect(asked() == 4)
         #expect(LinkCommand(memo: Array("\(tools)/ld.lld\n\(tools)/ld.lld\n-pie\nGRADER_A.o".utf8)) == nil)
         #expect(LinkCommand(memo: derived.memo ?? []) != nil)
+        // A start file the system's GCC no longer has (an upgrade moved it): the link would fail for everyone.
+        let startFile = tools + "/crtbeginS.o"
+        try Data().write(to: URL(fileURLWithPath: startFile))
+        let withStartFile = LinkCommand(
+            executable: derived.executable, autolinkExtract: derived.autolinkExtract,
+            template: derived.template + [startFile])
+        #expect(LinkCommand(memo: withStartFile.memo ?? []) != nil)
+        try FileManager.default.removeItem(atPath: startFile)
+        #expect(LinkCommand(memo: withStartFile.memo ?? []) == nil)
         #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo }?.template == derived.template)
         #expect(asked() == 4)
 

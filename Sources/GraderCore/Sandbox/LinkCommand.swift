@@ -136,7 +136,8 @@ extension LinkCommand {
         return Array(lines.joined(separator: "\n").utf8)
     }
 
-    /// The command a memo file holds, when both tools are still executable and every slot is there once.
+    /// The command a memo file holds, when both tools are still executable, every file it names is still there
+    /// (the C runtime's start files come from the system's GCC, which an upgrade moves) and every slot is there once.
     init?(memo bytes: [UInt8]) {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map(String.init)
@@ -144,6 +145,9 @@ extension LinkCommand {
             FileManager.default.isExecutableFile(atPath: lines[1])
         else { return nil }
         let template = Array(lines.dropFirst(2))
+        for path in template where path.hasPrefix("/") && !FileManager.default.fileExists(atPath: path) {
+            return nil
+        }
         for slot in [Self.firstObject, Self.secondObject, Self.autolinkSlot, Self.outputSlot]
         where template.filter({ $0 == slot }).count != 1 {
             return nil
