@@ -17,6 +17,9 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     let outcome: Outcome
     /// The whole file is refused (compile error, too large), so `residualGradients` is lost too.
     var wholeFile = false
+    /// Text the part's details must hold as well: what tells one refusal from another (a link that failed, say,
+    /// from a compile that did).
+    var detail: String? = nil
     var extra: [String] = []
     /// Grades with a controlling terminal, as a grader started by hand has.
     var terminal = false
@@ -54,7 +57,9 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
             HostileSnippet(fixture: "leave-process", outcome: .passes),
             HostileSnippet(fixture: "fake-frames", outcome: .error("frames the harness did not write")),
             HostileSnippet(fixture: "takeover-main", outcome: .error("compile error"), wholeFile: true),
-            HostileSnippet(fixture: "replace-harness-runtime", outcome: .error("compile error"), wholeFile: true),
+            HostileSnippet(
+                fixture: "replace-harness-runtime", outcome: .error("compile error"), wholeFile: true,
+                detail: "could not be linked"),
             HostileSnippet(fixture: "top-level-code", outcome: .error("compile error"), wholeFile: true),
             HostileSnippet(
                 fixture: "type-checker-bomb", outcome: .error("compiler ran over its 4 s limit"), wholeFile: true,
@@ -309,6 +314,10 @@ struct HostileSnippetTests {
         case .fails(let printed):
             #expect(layer["status"] as? String == "failed")
             #expect((layer["output"] as? String ?? "").contains(printed) || message.contains("public trials: 0 of"))
+        }
+        if let detail = hostile.detail {
+            let details = (layer["details"] as? [String] ?? []).joined(separator: "\n")
+            #expect(details.contains(detail), "\(details)")
         }
         for (id, part) in result.parts where id != HostileSnippet.layer {
             let lost = hostile.wholeFile && id == HostileSnippet.gradients

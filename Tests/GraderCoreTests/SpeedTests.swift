@@ -100,6 +100,20 @@ struct SpeedTests {
         #expect(asked() == 2)
     }
 
+    @Test("a binary's cache key holds the harness runtime's identity, which a harness's own source only imports")
+    func binaryKeyHoldsRuntime() {
+        let harness = Harness(entries: [.expression("1.0", type: .double, name: "one")])
+        #expect(harness.source.contains("import \(HarnessRuntime.moduleName)"))
+        #expect(!harness.source.contains("struct __GraderReader"))
+        let key = { (runtime: String) in
+            SnippetBuilder.binaryKey(
+                compilerVersion: "v", arguments: ["-Onone"], source: Array("func f() {}".utf8), shims: "",
+                harness: harness.source, runtime: runtime)
+        }
+        #expect(key(SnippetBuilder.harnessRuntimeIdentity) == key(SnippetBuilder.harnessRuntimeIdentity))
+        #expect(key(SnippetBuilder.harnessRuntimeIdentity) != key("a runtime with another wire format"))
+    }
+
     @Test("the link command is derived once and remembered; a memo naming a tool that is gone is derived again")
     func linkCommandMemo() throws {
         let folder = NSTemporaryDirectory() + "grader-link-memo-\(getpid())"
@@ -159,10 +173,26 @@ struct SpeedTests {
         #expect(LinkCommand(memo: withStartFile.memo ?? []) != nil)
         try FileManager.default.removeItem(atPath: startFile)
         #expect(LinkCommand(memo: withStartFile.memo ?? []) == nil)
+        // Library folders: one that does not exist is left out of the memo (the linker skips it); one that existed
+        // and is gone makes the memo stale.
+        let libraryFolder = folder + "/gcc-12"
+        try FileManager.default.createDirectory(atPath: libraryFolder, withIntermediateDirectories: true)
+        let withFolders = LinkCommand(
+            executable: derived.executable, autolinkExtract: derived.autolinkExtract,
+            template: derived.template + ["-L\(folder)/never-there", "-L\(libraryFolder)"])
+        let kept = try #require(LinkCommand(memo: withFolders.memo ?? []))
+        #expect(kept.template == derived.template + ["-L\(libraryFolder)"])
+        try FileManager.default.removeItem(atPath: libraryFolder)
+        #expect(LinkCommand(memo: kept.memo ?? []) != nil)
+        #expect(
+            LinkCommand(
+                memo: Array(([kept.executable, kept.autolinkExtract] + kept.template).joined(separator: "\n").utf8))
+                == nil)
         #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo }?.template == derived.template)
         #expect(asked() == 4)
 
-        // Without a memo (a cache that student code could write), it is asked every time.
+        // Without a memo path (what `SnippetBuilder` gives when student code could write the cache), it is asked
+        // every time.
         _ = LazyLinkCommand().value(swiftc: tools + "/swiftc") { nil }
         #expect(asked() == 6)
     }

@@ -189,8 +189,7 @@ public final class GradingSession: @unchecked Sendable {
                 hasher.update(field: hidden.map(WireFormat.line).joined(separator: "\n"))
             }
         }
-        hasher.update(field: HarnessRuntime.source)
-        hasher.update(field: SnippetBuilder.harnessRuntimeFlags.joined(separator: " "))
+        hasher.update(field: SnippetBuilder.harnessRuntimeIdentity)
         hasher.update(field: SnippetBuilder.flags.joined(separator: " "))
         hasher.update(field: SnippetBuilder.harnessFlags.joined(separator: " "))
         if problem.hasExperiments { hasher.update(field: ExperimentToolkit.source) }
@@ -842,7 +841,6 @@ public final class GradingSession: @unchecked Sendable {
         let snippets = wanted()
         if !snippets, let keys = answerKeysOnly.withLock({ $0[problem.id] }) { return try keys.get() }
         let result: Result<ReferenceResults, GraderError>
-        builder.compileHarnessRuntimeAhead()
         do {
             let computed = try ReferenceRunner(session: self, problem: problem).run(snippets: snippets)
             if snippets, keepsFilesFromStudents, let data = try? JSONEncoder().encode(computed.stored) {

@@ -128,16 +128,21 @@ final class LazyLinkCommand: @unchecked Sendable {
 }
 
 extension LinkCommand {
-    /// The command as the lines of a memo file: the linker, `swift-autolink-extract`, then one argument a line;
-    /// `nil` when a line would hold a line break.
+    /// The command as the lines of a memo file: the linker, `swift-autolink-extract`, then one argument a line,
+    /// without the library folders (`-L`) that do not exist, which the linker skips; `nil` when a line would hold a
+    /// line break.
     var memo: [UInt8]? {
-        let lines = [executable, autolinkExtract] + template
+        let kept = template.filter {
+            !$0.hasPrefix("-L/") || FileManager.default.fileExists(atPath: String($0.dropFirst(2)))
+        }
+        let lines = [executable, autolinkExtract] + kept
         guard !lines.contains(where: { $0.contains("\n") }) else { return nil }
         return Array(lines.joined(separator: "\n").utf8)
     }
 
-    /// The command a memo file holds, when both tools are still executable, every file it names is still there
-    /// (the C runtime's start files come from the system's GCC, which an upgrade moves) and every slot is there once.
+    /// The command a memo file holds, when both tools are still executable, every file and library folder it names
+    /// is still there (the C runtime's start files and `libgcc` come from the system's GCC, which an upgrade moves)
+    /// and every slot is there once.
     init?(memo bytes: [UInt8]) {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .map(String.init)
@@ -145,8 +150,9 @@ extension LinkCommand {
             FileManager.default.isExecutableFile(atPath: lines[1])
         else { return nil }
         let template = Array(lines.dropFirst(2))
-        for path in template where path.hasPrefix("/") && !FileManager.default.fileExists(atPath: path) {
-            return nil
+        for argument in template {
+            let path = argument.hasPrefix("-L/") ? String(argument.dropFirst(2)) : argument
+            if path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path) { return nil }
         }
         for slot in [Self.firstObject, Self.secondObject, Self.autolinkSlot, Self.outputSlot]
         where template.filter({ $0 == slot }).count != 1 {

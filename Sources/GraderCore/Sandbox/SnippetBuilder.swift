@@ -66,6 +66,15 @@ public struct SnippetBuilder: Sendable {
         "-Onone", "-swift-version", "5", "-parse-as-library", "-wmo", "-module-name", HarnessRuntime.moduleName,
     ]
 
+    /// What makes the harness runtime (its source and flags) digested: every binary linked with it is cached under a
+    /// key that holds this, and so is every grade.
+    static let harnessRuntimeIdentity: String = {
+        var hasher = SHA256Hasher()
+        hasher.update(field: harnessRuntimeFlags.joined(separator: " "))
+        hasher.update(field: HarnessRuntime.source)
+        return hasher.hexDigest()
+    }()
+
     /// `swiftc` on `PATH`.
     public static func findCompiler() throws -> String {
         guard let compiler = ProcessRunner.which("swiftc") else {
@@ -190,14 +199,9 @@ public struct SnippetBuilder: Sendable {
         let arguments =
             (optimized ? Self.optimizedFlags : Self.flags)
             + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
-        var hasher = SHA256Hasher()
-        hasher.update(field: compilerVersion)
-        hasher.update(field: arguments.joined(separator: " "))
-        hasher.update(source)
-        hasher.update([0])
-        hasher.update(field: shims.text)
-        hasher.update(field: harness.source)
-        let key = hasher.hexDigest()
+        let key = Self.binaryKey(
+            compilerVersion: compilerVersion, arguments: arguments, source: source, shims: shims.text,
+            harness: harness.source, runtime: Self.harnessRuntimeIdentity)
         let binary = "\(cacheDirectory)/bin/\(key)"
         let failure = binary + ".failed.json"
         if FileManager.default.isExecutableFile(atPath: binary) { return .built(binary: binary) }
@@ -213,9 +217,20 @@ public struct SnippetBuilder: Sendable {
         // file is reported in the file, never in a shim.
         try space.add(fileName, bytes: source)
         try space.add(Self.shimFileName, bytes: Array(shims.text.utf8))
-        let outcome = try TimeLedger.shared.measure("compile: a file alone \(optimized ? "with -O" : "without -O")") {
-            try compile(arguments, in: space, seconds: compileSeconds)
+        // The harness runtime, on a first build, compiles beside the file rather than after it.
+        let compiled = parallelMap(count: 2, width: 2) { job -> Result<ProcessOutcome, Error>? in
+            guard job == 0 else {
+                _ = try? harnessRuntime()
+                return nil
+            }
+            return Result {
+                try TimeLedger.shared.measure("compile: a file alone \(optimized ? "with -O" : "without -O")") {
+                    try compile(arguments, in: space, seconds: compileSeconds)
+                }
+            }
         }
+        guard let compiledFile = compiled[0] else { preconditionFailure("the file's compile is job 0") }
+        let outcome = try compiledFile.get()
         if outcome.timedOut { return .timedOut(seconds: compileSeconds) }
         var log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self).replacingOccurrences(
             of: space.path + "/", with: "")
@@ -251,6 +266,22 @@ public struct SnippetBuilder: Sendable {
             try? data.write(to: URL(fileURLWithPath: failure), options: .atomic)
         }
         return .failed(diagnostics: diagnostics, log: log)
+    }
+
+    /// The cache key of a binary built by `build`: everything that goes into it, the harness runtime's identity
+    /// included (a harness's own source only imports the runtime).
+    static func binaryKey(
+        compilerVersion: String, arguments: [String], source: [UInt8], shims: String, harness: String, runtime: String
+    ) -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: compilerVersion)
+        hasher.update(field: arguments.joined(separator: " "))
+        hasher.update(source)
+        hasher.update([0])
+        hasher.update(field: shims)
+        hasher.update(field: harness)
+        hasher.update(field: runtime)
+        return hasher.hexDigest()
     }
 
     /// A folder to build `owner`'s code in: in the sandbox for a student's, a private one of the grader's otherwise.
@@ -300,58 +331,62 @@ public struct SnippetBuilder: Sendable {
 
     /// Where the harness runtime (`HarnessRuntime`) was compiled: its folder (the module a harness imports), its
     /// object and the digest of what made it. Compiled on first use, one thread at a time, into a folder named by
-    /// the compiler, the flags and the source, which appears whole (renamed into place) or not at all.
+    /// the compiler and `harnessRuntimeIdentity`, which appears whole (renamed into place) or not at all. A failure
+    /// is kept for the run: the runtime is the grader's own code, and every later build would wait for it to fail
+    /// the same way.
     func harnessRuntime() throws -> (folder: String, object: String, digest: String) {
         try harnessRuntimeStore.withLock { known in
-            if let known { return known }
-            var hasher = SHA256Hasher()
-            hasher.update(field: compilerVersion)
-            hasher.update(field: Self.harnessRuntimeFlags.joined(separator: " "))
-            hasher.update(field: HarnessRuntime.source)
-            let digest = hasher.hexDigest()
-            let folder = "\(cacheDirectory)/obj/harness-runtime-\(digest.prefix(32))"
-            let compiled = (folder: folder, object: folder + "/runtime.o", digest: digest)
-            if !FileManager.default.fileExists(atPath: compiled.object) {
-                try FileManager.default.createDirectory(
-                    atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
-                let work = try TemporaryDirectory(prefix: "harness-runtime", parent: cacheDirectory + "/tmp")
-                defer { work.remove() }
-                let module = HarnessRuntime.moduleName
-                _ = FileManager.default.createFile(
-                    atPath: work.path + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
-                try FileManager.default.createDirectory(atPath: work.path + "/out", withIntermediateDirectories: false)
-                let outcome = try runTrustedCompiler(
-                    Self.harnessRuntimeFlags + [
-                        "-emit-module", "-emit-module-path", "out/\(module).swiftmodule", "-c", "runtime.swift", "-o",
-                        "out/runtime.o",
-                    ], in: work.path, seconds: 120)
-                // Another grader sharing the cache may have put the same folder in place first: theirs is as good.
-                guard outcome.succeeded,
-                    rename(work.path + "/out", folder) == 0 || FileManager.default.fileExists(atPath: compiled.object)
-                else {
-                    throw Self.harnessFault(path: folder, outcome: outcome)
-                }
-            }
+            if let known { return try known.get() }
+            let compiled = Result { try compileHarnessRuntime() }
             known = compiled
-            return compiled
+            return try compiled.get()
         }
     }
 
-    /// Starts compiling the harness runtime on a thread of its own, once, so that it compiles beside a reference
-    /// rather than after it; a harness that needs it first waits for it in `harnessRuntime`.
-    func compileHarnessRuntimeAhead() {
-        let first = harnessRuntimeAhead.withLock { started in
-            defer { started = true }
-            return !started
+    /// Compiles the harness runtime into the cache unless it is there, complete, already.
+    private func compileHarnessRuntime() throws -> (folder: String, object: String, digest: String) {
+        var hasher = SHA256Hasher()
+        hasher.update(field: compilerVersion)
+        hasher.update(field: Self.harnessRuntimeIdentity)
+        let digest = hasher.hexDigest()
+        let module = HarnessRuntime.moduleName
+        let folder = "\(cacheDirectory)/obj/harness-runtime-\(digest.prefix(32))"
+        let compiled = (folder: folder, object: folder + "/runtime.o", digest: digest)
+        let complete = {
+            FileManager.default.fileExists(atPath: compiled.object)
+                && FileManager.default.fileExists(atPath: "\(folder)/\(module).swiftmodule")
         }
-        guard first else { return }
-        let builder = self
-        Thread.detachNewThread { _ = try? builder.harnessRuntime() }
+        if complete() { return compiled }
+        try FileManager.default.createDirectory(atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
+        let work = try TemporaryDirectory(prefix: "harness-runtime", parent: cacheDirectory + "/tmp")
+        defer { work.remove() }
+        _ = FileManager.default.createFile(
+            atPath: work.path + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
+        try FileManager.default.createDirectory(atPath: work.path + "/out", withIntermediateDirectories: false)
+        let outcome = try runTrustedCompiler(
+            Self.harnessRuntimeFlags + [
+                "-emit-module", "-emit-module-path", "out/\(module).swiftmodule", "-c", "runtime.swift", "-o",
+                "out/runtime.o",
+            ], in: work.path, seconds: 120)
+        guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
+        if rename(work.path + "/out", folder) != 0, !complete() {
+            // Not another grader sharing the cache that put the same folder in place first (theirs is as good):
+            // a folder left incomplete by something else, replaced.
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: folder)
+            guard rename(work.path + "/out", folder) == 0 || complete() else {
+                throw GraderError.io(
+                    path: folder, reason: "cannot put the compiled harness runtime in place: \(reason)")
+            }
+        }
+        return compiled
     }
 
     /// The error for a harness (or its runtime) that did not compile: the grader's own fault.
     private static func harnessFault(path: String, outcome: ProcessOutcome) -> GraderError {
-        let said = String(decoding: outcome.stderr, as: UTF8.self).prefix(2000)
+        let said =
+            outcome.timedOut
+            ? "the compiler ran over its limit" : String(decoding: outcome.stderr, as: UTF8.self).prefix(2000)
         return GraderError.io(path: path, reason: "the grader's harness does not compile: \(said)")
     }
 
@@ -409,16 +444,19 @@ public struct SnippetBuilder: Sendable {
 
     /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.
     /// The linker's command line (`LinkCommand`), kept in the cache beside the compiler's version when student code
-    /// cannot write the cache.
+    /// cannot write the cache, under the build identities of the toolchain and of the grader (whose `derive` may
+    /// change).
     var linkCommand: LinkCommand? {
         linkCommandStore.value(swiftc: swiftc) {
-            sandbox.keepsFilesFromStudents
-                ? "\(cacheDirectory)/link-command-\(Self.toolchainIdentity(of: swiftc))" : nil
+            guard sandbox.keepsFilesFromStudents else { return nil }
+            var hasher = SHA256Hasher()
+            hasher.update(field: Self.toolchainIdentity(of: swiftc))
+            hasher.update(field: FileBytes.buildIdentity(of: "/proc/self/exe"))
+            return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
         }
     }
     private let linkCommandStore = LazyLinkCommand()
-    private let harnessRuntimeStore = Locked<(folder: String, object: String, digest: String)?>(nil)
-    private let harnessRuntimeAhead = Locked(false)
+    private let harnessRuntimeStore = Locked<Result<(folder: String, object: String, digest: String), Error>?>(nil)
 
     private struct CachedFailure: Codable {
         let diagnostics: [CompilerDiagnostic]
