@@ -217,11 +217,17 @@ public struct SnippetBuilder: Sendable {
         // file is reported in the file, never in a shim.
         try space.add(fileName, bytes: source)
         try space.add(Self.shimFileName, bytes: Array(shims.text.utf8))
-        // The harness runtime, on a first build, compiles beside the file rather than after it.
-        let compiled = parallelMap(count: 2, width: 2) { job -> Result<ProcessOutcome, Error>? in
-            guard job == 0 else {
+        // On a first build, the harness runtime compiles and the link command is asked for beside the file's
+        // compile, rather than after it (each once; later builds find them known).
+        let compiled = parallelMap(count: 3, width: 3) { job -> Result<ProcessOutcome, Error>? in
+            switch job {
+            case 1:
                 _ = try? harnessRuntime()
                 return nil
+            case 2:
+                _ = linkCommand
+                return nil
+            default: break
             }
             return Result {
                 try TimeLedger.shared.measure("compile: a file alone \(optimized ? "with -O" : "without -O")") {
@@ -365,8 +371,9 @@ public struct SnippetBuilder: Sendable {
         try FileManager.default.createDirectory(atPath: work.path + "/out", withIntermediateDirectories: false)
         let outcome = try runTrustedCompiler(
             Self.harnessRuntimeFlags + [
-                "-emit-module", "-emit-module-path", "out/\(module).swiftmodule", "-c", "runtime.swift", "-o",
-                "out/runtime.o",
+                // One frontend job for the object and the module: the driver's default is a second job after it.
+                "-no-emit-module-separately-wmo", "-emit-module", "-emit-module-path", "out/\(module).swiftmodule",
+                "-c", "runtime.swift", "-o", "out/runtime.o",
             ], in: work.path, seconds: 120)
         guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
         if rename(work.path + "/out", folder) != 0, !complete() {
