@@ -135,7 +135,8 @@ struct SpeedTests {
             """)
         try script(
             "clang",
-            "echo '\"\(tools)/ld.lld\" \"-pie\" \"GRADER_A.o\" \"GRADER_B.o\" \"GRADER_AUTOLINK.o\" \"-o\" \"GRADER_OUT\"'"
+            "echo '\"\(tools)/ld.lld\" \"-pie\" \"GRADER_A.o\" \"GRADER_B.o\" \"GRADER_AUTOLINK.o\" '"
+                + "'\"-o\" \"GRADER_OUT\"'"
         )
         try script("ld.lld", "exit 0")
         try script("swift-autolink-extract", "exit 0")
@@ -158,7 +159,8 @@ struct SpeedTests {
         // A memo whose linker is not there (or whose slots are not all there once) is asked again, and replaced.
         try WorkFolder.writeAtomically(
             Array(
-                (["\(folder)/gone", "\(tools)/swift-autolink-extract"] + derived.template).joined(separator: "\n").utf8),
+                (["\(folder)/gone", "\(tools)/swift-autolink-extract"] + derived.template)
+                    .joined(separator: "\n").utf8),
             to: memo, mode: 0o600)
         #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo }?.executable == tools + "/ld.lld")
         #expect(asked() == 4)
