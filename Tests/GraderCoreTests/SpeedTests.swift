@@ -193,10 +193,54 @@ struct SpeedTests {
         #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo }?.template == derived.template)
         #expect(asked() == 4)
 
+        // A remembered command that passes every check but no longer links (a system changed in a way the checks do
+        // not see): after a failed link it is asked for anew, once a run, and the memo holds the new one.
+        let stale = LinkCommand(
+            executable: derived.executable, autolinkExtract: derived.autolinkExtract,
+            template: derived.template + ["--an-option-this-linker-lost"])
+        try WorkFolder.writeAtomically(stale.memo ?? [], to: memo, mode: 0o600)
+        let store = LazyLinkCommand()
+        #expect(store.value(swiftc: tools + "/swiftc") { memo } == stale)
+        #expect(asked() == 4)
+        #expect(store.rederived(swiftc: tools + "/swiftc") { memo } == derived)
+        #expect(asked() == 6)
+        #expect(store.value(swiftc: tools + "/swiftc") { memo } == derived)
+        #expect(store.rederived(swiftc: tools + "/swiftc") { memo } == nil)
+        #expect(asked() == 6)
+        #expect(LazyLinkCommand().value(swiftc: tools + "/swiftc") { memo } == derived)
+        // A command asked for in this run is never asked for again: the link's failure is then the code's.
+        let asking = LazyLinkCommand()
+        _ = asking.value(swiftc: tools + "/swiftc") { nil }
+        #expect(asking.rederived(swiftc: tools + "/swiftc") { nil } == nil)
+        #expect(asked() == 8)
+
         // Without a memo path (what `SnippetBuilder` gives when student code could write the cache), it is asked
         // every time.
         _ = LazyLinkCommand().value(swiftc: tools + "/swiftc") { nil }
-        #expect(asked() == 6)
+        #expect(asked() == 10)
+    }
+
+    @Test("a remembered link command that no longer links is asked for anew before a student's code is blamed")
+    func staleLinkCommandIsAskedAgain() throws {
+        let cache = NSTemporaryDirectory() + "grader-stale-link-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let builder = try SnippetBuilder(
+            cacheDirectory: cache, compileSeconds: 60, sandbox: TestSupport.session.sandbox)
+        let memo = try #require(builder.linkCommandMemoPath())
+        let fresh = try #require(LinkCommand.derive(swiftc: builder.swiftc))
+        // Every file and folder it names is there, so the memo's checks pass; the linker refuses the option.
+        let stale = LinkCommand(
+            executable: fresh.executable, autolinkExtract: fresh.autolinkExtract,
+            template: fresh.template + ["--an-option-this-linker-lost"])
+        try WorkFolder.writeAtomically(stale.memo ?? [], to: memo, mode: 0o600)
+        let built = try builder.build(
+            fileName: "seven.swift", source: Array("func seven() -> Int { 7 }\n".utf8),
+            entries: [.expression("seven()", type: .int, name: "seven")], owner: .student)
+        guard case .built = built else {
+            Issue.record("the student's file was blamed for the grader's stale link command: \(built)")
+            return
+        }
+        #expect(LinkCommand(memo: try #require(WorkFolder.readRegularFile(memo, limit: 1 << 20)))?.memo == fresh.memo)
     }
 
     @Test("the starter code handed in unchanged is nothing handed in, graded without a compile or a run")

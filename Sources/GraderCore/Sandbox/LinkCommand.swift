@@ -6,7 +6,7 @@ import Foundation
 /// Where the driver reads the libraries from the objects' autolink entries, which a student's module can fill with
 /// any linker option (`--format=binary <file>`, `--Map=<path>`), this command takes them from the grader: the
 /// libraries of the toolchain's own modules, `--as-needed` so that a binary loads only those it uses.
-struct LinkCommand: Sendable {
+struct LinkCommand: Sendable, Equatable {
     let executable: String
     let autolinkExtract: String
     let template: [String]
@@ -103,7 +103,7 @@ struct LinkCommand: Sendable {
 
 /// Derives the link command once, on first use, for every thread, or reads it from where an earlier run kept it.
 final class LazyLinkCommand: @unchecked Sendable {
-    private let state = Locked<(done: Bool, command: LinkCommand?)>((false, nil))
+    private let state = Locked<(done: Bool, command: LinkCommand?, remembered: Bool)>((false, nil, false))
 
     /// The command; `memo`, when it gives one, is a file of the grader's private cache named by the toolchain's build
     /// identity: asking the driver and clang costs about 0.4 s, which `grade` on one student paid on every run.
@@ -114,14 +114,32 @@ final class LazyLinkCommand: @unchecked Sendable {
             if let memo, let bytes = WorkFolder.readRegularFile(memo, limit: 1 << 20),
                 let known = LinkCommand(memo: bytes)
             {
-                state = (true, known)
+                state = (true, known, true)
                 return known
             }
             let derived = LinkCommand.derive(swiftc: swiftc)
             if let memo, let bytes = derived?.memo {
                 try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o600)
             }
-            state = (true, derived)
+            state = (true, derived, false)
+            return derived
+        }
+    }
+
+    /// After a link with a remembered command failed: the command asked for anew, once a run, when it is not the
+    /// remembered one (which the memo then holds instead); `nil` when it is the same, or was asked for in this run.
+    /// A system changed under the memo in a way its checks do not see must not make every student's link fail.
+    func rederived(swiftc: String, memo memoPath: () -> String?) -> LinkCommand? {
+        state.withLock { state in
+            guard state.done, state.remembered else { return nil }
+            state.remembered = false
+            guard let derived = LinkCommand.derive(swiftc: swiftc), derived.memo != state.command?.memo else {
+                return nil
+            }
+            if let memo = memoPath(), let bytes = derived.memo {
+                try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o600)
+            }
+            state.command = derived
             return derived
         }
     }

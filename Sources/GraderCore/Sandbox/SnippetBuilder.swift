@@ -430,10 +430,18 @@ public struct SnippetBuilder: Sendable {
         -> ProcessOutcome
     {
         if let linker = linkCommand {
-            let arguments =
-                linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
-                + definitions.map { "--defsym=\($0)" }
-            return try space.run([linker.executable] + arguments, readable: [], seconds: 60)
+            let run = { (linker: LinkCommand) in
+                let arguments =
+                    linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
+                    + definitions.map { "--defsym=\($0)" }
+                return try space.run([linker.executable] + arguments, readable: [], seconds: 60)
+            }
+            let outcome = try run(linker)
+            // A remembered command that no longer links is asked for anew, once a run, before the code is blamed.
+            guard !outcome.succeeded,
+                let fresh = linkCommandStore.rederived(swiftc: swiftc, memo: { linkCommandMemoPath() })
+            else { return outcome }
+            return try run(fresh)
         }
         let arguments = objects + definitions.flatMap { ["-Xlinker", "--defsym=\($0)"] } + ["-o", output]
         return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120)
@@ -453,14 +461,15 @@ public struct SnippetBuilder: Sendable {
     /// The linker's command line (`LinkCommand`), kept in the cache beside the compiler's version when student code
     /// cannot write the cache, under the build identities of the toolchain and of the grader (whose `derive` may
     /// change).
-    var linkCommand: LinkCommand? {
-        linkCommandStore.value(swiftc: swiftc) {
-            guard sandbox.keepsFilesFromStudents else { return nil }
-            var hasher = SHA256Hasher()
-            hasher.update(field: Self.toolchainIdentity(of: swiftc))
-            hasher.update(field: FileBytes.buildIdentity(of: "/proc/self/exe"))
-            return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
-        }
+    var linkCommand: LinkCommand? { linkCommandStore.value(swiftc: swiftc) { linkCommandMemoPath() } }
+
+    /// Where the link command is remembered; `nil` when student code could write the cache.
+    func linkCommandMemoPath() -> String? {
+        guard sandbox.keepsFilesFromStudents else { return nil }
+        var hasher = SHA256Hasher()
+        hasher.update(field: Self.toolchainIdentity(of: swiftc))
+        hasher.update(field: FileBytes.buildIdentity(of: "/proc/self/exe"))
+        return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
     }
     private let linkCommandStore = LazyLinkCommand()
     private let harnessRuntimeStore = Locked<Result<(folder: String, object: String, digest: String), Error>?>(nil)
