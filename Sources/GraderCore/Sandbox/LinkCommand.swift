@@ -118,9 +118,7 @@ final class LazyLinkCommand: @unchecked Sendable {
                 return known
             }
             let derived = LinkCommand.derive(swiftc: swiftc)
-            if let memo, let bytes = derived?.memo {
-                try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o600)
-            }
+            Self.remember(derived, at: memo)
             state = (true, derived, false)
             return derived
         }
@@ -136,12 +134,16 @@ final class LazyLinkCommand: @unchecked Sendable {
             guard let derived = LinkCommand.derive(swiftc: swiftc), derived.memo != state.command?.memo else {
                 return nil
             }
-            if let memo = memoPath(), let bytes = derived.memo {
-                try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o600)
-            }
+            Self.remember(derived, at: memoPath())
             state.command = derived
             return derived
         }
+    }
+
+    /// Writes `command` to the memo file at `path`, when there is one of each.
+    private static func remember(_ command: LinkCommand?, at path: String?) {
+        guard let path, let bytes = command?.memo else { return }
+        try? WorkFolder.writeAtomically(bytes, to: path, mode: 0o600)
     }
 }
 

@@ -335,12 +335,11 @@ public struct SnippetBuilder: Sendable {
         return [runtime.object, path]
     }
 
-    /// Where the harness runtime (`HarnessRuntime`) was compiled: its folder (the module a harness imports), its
-    /// object and the digest of what made it. Compiled on first use, one thread at a time, into a folder named by
-    /// the compiler and `harnessRuntimeIdentity`, which appears whole (renamed into place) or not at all. A failure
-    /// is kept for the run: the runtime is the grader's own code, and every later build would wait for it to fail
-    /// the same way.
-    func harnessRuntime() throws -> (folder: String, object: String, digest: String) {
+    /// Where the harness runtime (`HarnessRuntime`) was compiled. Compiled on first use, one thread at a time, into
+    /// a folder named by the compiler and `harnessRuntimeIdentity`, which appears whole (renamed into place) or not
+    /// at all. A failure is kept for the run: the runtime is the grader's own code, and every later build would wait
+    /// for it to fail the same way.
+    func harnessRuntime() throws -> CompiledHarnessRuntime {
         try harnessRuntimeStore.withLock { known in
             if let known { return try known.get() }
             let compiled = Result { try compileHarnessRuntime() }
@@ -350,14 +349,14 @@ public struct SnippetBuilder: Sendable {
     }
 
     /// Compiles the harness runtime into the cache unless it is there, complete, already.
-    private func compileHarnessRuntime() throws -> (folder: String, object: String, digest: String) {
+    private func compileHarnessRuntime() throws -> CompiledHarnessRuntime {
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
         hasher.update(field: Self.harnessRuntimeIdentity)
         let digest = hasher.hexDigest()
         let module = HarnessRuntime.moduleName
         let folder = "\(cacheDirectory)/obj/harness-runtime-\(digest.prefix(32))"
-        let compiled = (folder: folder, object: folder + "/runtime.o", digest: digest)
+        let compiled = CompiledHarnessRuntime(folder: folder, object: folder + "/runtime.o", digest: digest)
         let complete = {
             FileManager.default.fileExists(atPath: compiled.object)
                 && FileManager.default.fileExists(atPath: "\(folder)/\(module).swiftmodule")
@@ -387,6 +386,14 @@ public struct SnippetBuilder: Sendable {
             }
         }
         return compiled
+    }
+
+    /// The harness runtime in the cache: its folder (the module a harness imports), its object, and the digest of
+    /// what made it (the compiler and `harnessRuntimeIdentity`).
+    struct CompiledHarnessRuntime: Sendable {
+        let folder: String
+        let object: String
+        let digest: String
     }
 
     /// The error for a harness (or its runtime) that did not compile: the grader's own fault.
@@ -457,10 +464,9 @@ public struct SnippetBuilder: Sendable {
         }.map { ReportText.clean($0, limit: 300) }
     }
 
-    /// The direct linker command, derived once from `swiftc -###` and `clang -###`; `nil` where that fails.
-    /// The linker's command line (`LinkCommand`), kept in the cache beside the compiler's version when student code
-    /// cannot write the cache, under the build identities of the toolchain and of the grader (whose `derive` may
-    /// change).
+    /// The direct linker command, derived once from `swiftc -###` and `clang -###` (`nil` where that fails), and
+    /// kept in the cache beside the compiler's version when student code cannot write the cache, under the build
+    /// identities of the toolchain and of the grader (whose `derive` may change).
     var linkCommand: LinkCommand? { linkCommandStore.value(swiftc: swiftc) { linkCommandMemoPath() } }
 
     /// Where the link command is remembered; `nil` when student code could write the cache.
@@ -472,7 +478,7 @@ public struct SnippetBuilder: Sendable {
         return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
     }
     private let linkCommandStore = LazyLinkCommand()
-    private let harnessRuntimeStore = Locked<Result<(folder: String, object: String, digest: String), Error>?>(nil)
+    private let harnessRuntimeStore = Locked<Result<CompiledHarnessRuntime, Error>?>(nil)
 
     private struct CachedFailure: Codable {
         let diagnostics: [CompilerDiagnostic]
