@@ -218,11 +218,10 @@ struct Batch: ParsableCommand {
         print("reports: \(out)/gradebook.csv, \(out)/summary.json, \(out)/index.html, \(out)/<student>/")
         // Parts the grader could not grade (a reference that failed on a student's numbers, a sandbox that did not
         // start) are the grader's, not the students': say whose, and exit 3 so that a script notices.
-        let ungraded = report.students.filter { $0.report.containsPart { $0.outcome == .graderError } }.flatMap {
-            student in
-            student.report.allParts.filter { $0.outcome == .graderError }.map {
-                "\(student.id): \($0.problem).\($0.id)"
-            }
+        var ungraded: [String] = []
+        report.students.forEachStudent { id, student in
+            guard student.containsPart(where: { $0.outcome == .graderError }) else { return }
+            ungraded += student.allParts.filter { $0.outcome == .graderError }.map { "\(id): \($0.problem).\($0.id)" }
         }
         if !ungraded.isEmpty {
             printError(

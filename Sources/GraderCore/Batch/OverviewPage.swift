@@ -74,7 +74,8 @@ struct OverviewPage {
     /// `nil` when the assignment plots none.
     func experimentCurves() -> String? {
         var plots: [(key: String, plot: CurvePlot)] = []
-        for (_, report) in students where report.containsPart(where: { $0.plot != nil }) {
+        students.forEachStudent { _, report in
+            guard report.containsPart(where: { $0.plot != nil }) else { return }
             for part in report.allParts {
                 guard let plot = part.plot else { continue }
                 let key = "\(part.problem) / \(part.id)"
@@ -364,7 +365,7 @@ struct OverviewPage {
     }
 
     func studentTable() -> String {
-        let adjusted = students.contains { $0.report.late != nil || $0.report.keptHigher != nil }
+        let adjusted = students.containsStudent { $0.late != nil || $0.keptHigher != nil }
         let header =
             "<tr><th>student</th>"
             + (students.first?.report.problems.map { "<th class=\"num\">\(escape($0.id))</th>" }.joined() ?? "")
