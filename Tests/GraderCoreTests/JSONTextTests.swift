@@ -141,6 +141,44 @@ struct JSONTextTests {
         }
     }
 
+    @Test("the variant store's lines, written field by field, are Foundation's and read back as the same keys")
+    func variantStoreLines() throws {
+        typealias Key = ReferenceResults.Stored.Key
+        let every: [SnippetValue] = [
+            .int(0), .int(-4_611_686_018_427_387_904), .double(-0.0), .double(0.1), .double(1e-300), .double(-2.5e20),
+            .bool(true), .bool(false), .string("\"é\\ / \u{1}\n"), .array([]), .tuple([.int(1), .double(2)]),
+            .array([.array([.double(3.375), .double(-5.625)]), .tuple([.string("x"), .array([.bool(true)])])]),
+        ]
+        let lines = [
+            GradingSession.StoredVariant(variant: "v0", keys: [:]),
+            GradingSession.StoredVariant(
+                variant: "v1",
+                keys: [
+                    "zeta": Key(expected: nil, mistakeValues: [], mistakeFeedback: []),
+                    "alpha-β": Key(expected: .tuple(every), mistakeValues: every, mistakeFeedback: ["one", "t\two"]),
+                    "Alpha": Key(expected: .double(1), mistakeValues: [.int(2)], mistakeFeedback: ["a"]),
+                    "alpha": Key(expected: every[0], mistakeValues: Array(every.reversed()), mistakeFeedback: []),
+                ]),
+        ]
+        for line in lines {
+            let written = try JSONText.members(line, pretty: false)
+            #expect(written == (try JSONText.encode(line, pretty: false)))
+            #expect(String(decoding: written, as: UTF8.self) == (try Self.foundation(line, pretty: false)))
+            let read = try JSONText.decode(GradingSession.StoredVariant.self, from: Data(written))
+            #expect(read.variant == line.variant && read.keys.keys.sorted() == line.keys.keys.sorted())
+            for (name, key) in line.keys {
+                #expect(
+                    read.keys[name]?.expected == key.expected && read.keys[name]?.mistakeValues == key.mistakeValues)
+                #expect(read.keys[name]?.mistakeFeedback == key.mistakeFeedback)
+            }
+        }
+        // A key no line can hold (a non-finite value) is refused, as Foundation refuses it: the line is left out.
+        let infinite = GradingSession.StoredVariant(
+            variant: "v2", keys: ["k": Key(expected: .double(.infinity), mistakeValues: [], mistakeFeedback: [])])
+        #expect(throws: EncodingError.self) { try JSONText.members(infinite, pretty: false) }
+        #expect(throws: EncodingError.self) { try JSONText.encode(infinite, pretty: false) }
+    }
+
     @Test("a non-finite number without names for it is an error, as Foundation's")
     func nonFiniteWithoutNames() throws {
         #expect(throws: EncodingError.self) { try Self.fast([1.0, .nan], nonFinite: false) }

@@ -658,7 +658,7 @@ public final class GradingSession: @unchecked Sendable {
                 let line = StoredVariant(
                     variant: computed[index].0.digest,
                     keys: computed[index].1.mapValues(ReferenceResults.Stored.Key.init))
-                return try? JSONText.encode(line, pretty: false)
+                return try? JSONText.members(line, pretty: false)
             }
             var lines: [UInt8] = []
             lines.reserveCapacity(encoded.reduce(0) { $0 + ($1?.count ?? 0) + 1 })
@@ -673,6 +673,10 @@ public final class GradingSession: @unchecked Sendable {
 
     /// One line of a problem's variant store: a variant's digest and its answer keys.
     struct StoredVariant: Codable {
+        /// In the byte order of their names, the order the variant store writes them in (`JSONMembers`).
+        enum CodingKeys: String, CodingKey {
+            case keys, variant
+        }
         let variant: String
         let keys: [String: ReferenceResults.Stored.Key]
     }

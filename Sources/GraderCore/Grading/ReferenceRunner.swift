@@ -30,6 +30,10 @@ struct ReferenceResults: Sendable {
     /// The results in a form that can be stored in the cache, so that a rerun does not run the reference again.
     struct Stored: Codable {
         struct Key: Codable {
+            /// In the byte order of their names, the order the variant store writes them in (`JSONMembers`).
+            enum CodingKeys: String, CodingKey {
+                case expected, mistakeFeedback, mistakeValues
+            }
             let expected: SnippetValue?
             let mistakeValues: [SnippetValue]
             let mistakeFeedback: [String]

@@ -56,8 +56,13 @@ extension JSONText {
 
         /// A member's key and colon.
         mutating func key<Key: CodingKey>(_ key: Key) {
+            self.key(key.stringValue)
+        }
+
+        /// A member's key and colon, for a key that is no `CodingKey` of a type (a dictionary's, an enum case's).
+        mutating func key(_ name: String) {
             next()
-            writer.writeKey(key.stringValue)
+            writer.writeKey(name)
         }
 
         mutating func object<Value: JSONMembers>(_ value: Value) throws {
@@ -121,6 +126,17 @@ extension JSONText {
             try open(UInt8(ascii: "[")) { json in
                 for value in values {
                     json.next()
+                    try json.object(value)
+                }
+            }
+        }
+
+        /// A dictionary, its keys in the byte order of their UTF-8 as the tree writer sorts them.
+        mutating func member<Key: CodingKey, Value: JSONMembers>(_ name: Key, _ values: [String: Value]) throws {
+            key(name)
+            try open(UInt8(ascii: "{")) { json in
+                for (key, value) in values.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                    json.key(key)
                     try json.object(value)
                 }
             }
@@ -302,5 +318,53 @@ extension CurvePlot: JSONMembers {
         try json.member(CodingKeys.x, x)
         json.member(CodingKeys.xLabel, xLabel)
         json.member(CodingKeys.yLabel, yLabel)
+    }
+}
+
+extension SnippetValue: JSONMembers {
+    /// As the synthesized `Codable` writes a case with one unnamed value: its name, then `_0` (`{"int":{"_0":4}}`).
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        /// The case's name and its value, which `body` writes.
+        func payload(_ name: String, _ body: (inout JSONText.MemberWriter) throws -> Void) rethrows {
+            json.key(name)
+            try json.open(UInt8(ascii: "{")) { json in
+                json.key("_0")
+                try body(&json)
+            }
+        }
+        /// The elements of an array or a tuple, each a value of its own.
+        func elements(_ name: String, _ values: [SnippetValue]) throws {
+            try payload(name) { json in
+                try json.open(UInt8(ascii: "[")) { json in
+                    for value in values {
+                        json.next()
+                        try json.object(value)
+                    }
+                }
+            }
+        }
+        switch self {
+        case .int(let value): payload("int") { $0.literal(String(value)) }
+        case .double(let value): try payload("double") { try $0.number(value) }
+        case .bool(let value): payload("bool") { $0.literal(value ? "true" : "false") }
+        case .string(let value): payload("string") { $0.writer.writeString(value) }
+        case .array(let values): try elements("array", values)
+        case .tuple(let values): try elements("tuple", values)
+        }
+    }
+}
+
+extension ReferenceResults.Stored.Key: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        try json.member(CodingKeys.expected, expected)
+        json.member(CodingKeys.mistakeFeedback, mistakeFeedback)
+        try json.member(CodingKeys.mistakeValues, mistakeValues)
+    }
+}
+
+extension GradingSession.StoredVariant: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        try json.member(CodingKeys.keys, keys)
+        json.member(CodingKeys.variant, variant)
     }
 }
