@@ -94,6 +94,38 @@ struct SpeedTests {
         #expect(try !programHeaderTypes(try Sandbox.findLauncher()).contains(interpreter))
     }
 
+    @Test("copies of a file that failed a shared call, their comments changed, go alone instead of failing others")
+    func knownFailuresGoAlone() throws {
+        let session = TestSupport.session
+        let problem = try #require(session.problems.problem("dropout-equivalence"))
+        var compiler = BatchCompiler(
+            builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
+        compiler.batchSize = 2
+        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        let root = TestSupport.packageRoot + "/submissions/hw6/"
+        let broken = try String(contentsOfFile: root + "bob/dropout-equivalence.swift", encoding: .utf8)
+        let working = try String(contentsOfFile: root + "reference/dropout-equivalence.swift", encoding: .utf8)
+        // Four calls of two files, each with one copy of bob's file (which does not compile) and one that does.
+        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var units: [(key: String, problem: Problem, source: [UInt8])] = []
+        for copy in 1...4 {
+            for (text, name) in [(broken, "broken"), (working, "working")] {
+                let source = Array("// \(name) copy \(copy), run \(run)\n\(text)".utf8)
+                units.append((compiler.unitKey(problem: problem, source: source), problem, source))
+            }
+        }
+        #expect(compiler.compile(units) == 1)
+        for (index, unit) in units.enumerated() {
+            #expect(compiler.exists(unit.key + (index.isMultiple(of: 2) ? ".single" : ".o")))
+        }
+        #expect(
+            BatchCompiler.shape(problem: problem.id, source: units[0].source)
+                == BatchCompiler.shape(problem: problem.id, source: units[2].source))
+        #expect(
+            BatchCompiler.shape(problem: problem.id, source: units[0].source)
+                != BatchCompiler.shape(problem: "variance-recursion", source: units[0].source))
+    }
+
     @Test("the compiler's version is asked once and remembered until the compiler's files change")
     func compilerVersionMemo() throws {
         let folder = NSTemporaryDirectory() + "grader-version-memo-\(getpid())"
