@@ -188,7 +188,7 @@ struct BatchCompiler {
         let allUnits = units
         let pending = units.keys.sorted().filter { !exists($0 + ".o") && !exists($0 + ".single") }
         TimeLedger.shared.measure("step: shared compiler calls") {
-            compile(pending.map { ($0, units[$0]!.problem, units[$0]!.source) })
+            _ = compile(pending.map { ($0, units[$0]!.problem, units[$0]!.source) })
         }
         let linking = ContinuousClock.now
         defer { TimeLedger.shared.add("step: links", seconds: TimeLedger.seconds(linking.duration(to: .now))) }
