@@ -30,6 +30,10 @@ struct GradebookCLITests {
         return folder
     }
 
+    /// A JSON value as text, "" when it is none. Read before `#expect`: `#expect((late["eve"]?["explanation"] as?
+    /// String ?? "").contains(y))`, an optional chain inside, passed whatever `contains` returned (a mutant showed it).
+    static func text(_ value: Any?) -> String { value as? String ?? "" }
+
     static func write(_ text: String, to path: String) throws {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -145,15 +149,18 @@ struct GradebookCLITests {
         check(
             "cal", days: 10, used: 0, penalty: raw["cal"]!, rejected: true,
             source: (late["cal"]?["submittedSource"] as? String).flatMap { $0.contains("git commit") ? $0 : nil })
-        #expect((late["cal"]?["submittedSource"] as? String ?? "").contains("last git commit"))
+        let calSubmittedSource = Self.text(late["cal"]?["submittedSource"])
+        #expect(calSubmittedSource.contains("last git commit"), "\(calSubmittedSource)")
         // dee: 30 hours late is 2 started days; no bank left; 2 x 10% of the points possible, at most the score.
         check(
             "dee", days: 2, used: 0, penalty: Swift.min(raw["dee"]!, 2 * 0.1 * max),
             source: "\((submitted as NSString).lastPathComponent) line 2")
         check("eve", days: 0, used: 0, penalty: 0, source: nil)
-        #expect((late["eve"]?["explanation"] as? String ?? "").contains("No submission time"))
+        let eveExplanation = Self.text(late["eve"]?["explanation"])
+        #expect(eveExplanation.contains("No submission time"), "\(eveExplanation)")
         check("fay", days: 0, used: 0, penalty: 0, source: "\((submitted as NSString).lastPathComponent) line 3")
-        #expect((late["fay"]?["dueSource"] as? String ?? "").contains("extension of 3 days"))
+        let fayDueSource = Self.text(late["fay"]?["dueSource"])
+        #expect(fayDueSource.contains("extension of 3 days"), "\(fayDueSource)")
         check("gus", days: 0, used: 0, penalty: 0, source: "\((submitted as NSString).lastPathComponent) line 4")
         #expect(late["gus"]?["minutesLate"] as? Int == 10)
         check(
