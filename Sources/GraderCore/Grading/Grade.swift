@@ -52,7 +52,7 @@ public struct GradeReport: Sendable, Codable, Equatable {
     /// Whether any part passes `test`; the parts are read where they are, not copied as `allParts` copies them.
     ///
     /// Through buffers: `contains(where:)` on the arrays copied each part it handed to `test`, a retain for each of
-    /// its fields, which made the class summary's scans of 10,000 reports a tenth of a second each.
+    /// its fields (see `forEachStudent`).
     public func containsPart(where test: (PartGrade) throws -> Bool) rethrows -> Bool {
         try problems.withUnsafeBufferPointer { problems in
             for problem in problems.indices {

@@ -123,6 +123,11 @@ extension JSONText {
 
         mutating func member<Key: CodingKey, Value: JSONMembers>(_ name: Key, _ values: [Value]) throws {
             key(name)
+            try objects(values)
+        }
+
+        /// An array whose elements write their own members.
+        mutating func objects<Value: JSONMembers>(_ values: [Value]) throws {
             try open(UInt8(ascii: "[")) { json in
                 for value in values {
                     json.next()
@@ -332,24 +337,13 @@ extension SnippetValue: JSONMembers {
                 try body(&json)
             }
         }
-        /// The elements of an array or a tuple, each a value of its own.
-        func elements(_ name: String, _ values: [SnippetValue]) throws {
-            try payload(name) { json in
-                try json.open(UInt8(ascii: "[")) { json in
-                    for value in values {
-                        json.next()
-                        try json.object(value)
-                    }
-                }
-            }
-        }
         switch self {
         case .int(let value): payload("int") { $0.literal(String(value)) }
         case .double(let value): try payload("double") { try $0.number(value) }
         case .bool(let value): payload("bool") { $0.literal(value ? "true" : "false") }
         case .string(let value): payload("string") { $0.writer.writeString(value) }
-        case .array(let values): try elements("array", values)
-        case .tuple(let values): try elements("tuple", values)
+        case .array(let values): try payload("array") { try $0.objects(values) }
+        case .tuple(let values): try payload("tuple") { try $0.objects(values) }
         }
     }
 }

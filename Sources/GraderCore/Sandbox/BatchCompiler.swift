@@ -301,7 +301,6 @@ struct BatchCompiler {
     /// Compiles the units in shared calls, `jobs` at a time; what cannot be compiled this way is marked `.single`.
     ///
     /// - Returns: How many shared calls failed (and were repeated without the files they blamed).
-    @discardableResult
     func compile(_ units: [(key: String, problem: Problem, source: [UInt8])]) -> Int {
         var eligible: [(key: String, text: String)] = []
         var shapes: [String: String] = [:]
@@ -334,10 +333,9 @@ struct BatchCompiler {
     /// copies of one file). A file wrongly taken for such a copy is still compiled, alone.
     ///
     /// - Returns: How many of its calls failed.
-    func compileBatch(
-        _ batch: [(key: String, text: String)], shapes: [String: String] = [:],
-        failing: Locked<Set<String>> = Locked([])
-    ) -> Int {
+    func compileBatch(_ batch: [(key: String, text: String)], shapes: [String: String], failing: Locked<Set<String>>)
+        -> Int
+    {
         var remaining = batch
         var failed = 0
         attempts: for _ in 0..<3 {
