@@ -220,7 +220,7 @@ struct Batch: ParsableCommand {
         // start) are the grader's, not the students': say whose, and exit 3 so that a script notices.
         var ungraded: [String] = []
         report.students.forEachStudent { id, student in
-            guard student.containsPart(where: { $0.outcome == .graderError }) else { return }
+            guard student.containsPart(where: { $0.pointee.outcome == .graderError }) else { return }
             ungraded += student.allParts.filter { $0.outcome == .graderError }.map { "\(id): \($0.problem).\($0.id)" }
         }
         if !ungraded.isEmpty {

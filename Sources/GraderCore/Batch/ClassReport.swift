@@ -282,9 +282,20 @@ public struct ClassSummary: Sendable, Codable {
 
     init(report: ClassReport) {
         // The grades: after any late penalty or kept grade (the parts' scores when there is neither).
-        // Students are read where they are stored (`forEachStudent`): a `for`, `filter` or `first` over
-        // `report.students` copies each student's whole report (a retain per field), which was most of the summary's
-        // time for a large class.
+        // One pass over the class, reading each student and part where it is stored (`forEachStudent`,
+        // `forEachPart`): a `for`, `filter` or `first` over `report.students` copies each student's whole report (a
+        // retain per field), and a part handed over as a value is copied too; with a pass per part and question, that
+        // was most of the summary's time for a large class.
+        struct Tally {
+            var graded = 0
+            var scores = 0.0
+            var passed = 0
+            var counts: [String: Int] = [:]
+            var formulas: [String: String] = [:]
+        }
+        let first = report.students.first?.report
+        let layout = (first?.problems ?? []).map(\.parts.count)
+        var tallies = layout.map { [Tally](repeating: Tally(), count: $0) }
         var totals: [Double] = []
         totals.reserveCapacity(report.students.count)
         var fullMarks = 0
@@ -296,8 +307,6 @@ public struct ClassSummary: Sendable, Codable {
         report.students.forEachStudent { id, student in
             totals.append(student.total)
             if abs(student.total - student.maxScore) < 1e-9 { fullMarks += 1 }
-            if student.containsPart(where: { $0.outcome.isTimeLimit }) { timedOut.append(id) }
-            if student.containsPart(where: { $0.outcome.isCompileFailure }) { compileErrors.append(id) }
             if student.late != nil { anyLate = true }
             if unsandboxed == nil, student.sandbox.mode == .rlimitsOnly { unsandboxed = student.sandbox.note }
             if let declared = student.declaredStudent, declared != id {
@@ -311,20 +320,32 @@ public struct ClassSummary: Sendable, Codable {
                             """,
                         publicTrials: nil, hiddenTrials: nil))
             }
-            guard student.containsPart(where: { $0.flag != nil }) else { return }
-            for part in student.allParts {
-                guard let flag = part.flag else { continue }
-                flags.append(
-                    Flag(
-                        student: id, part: "\(part.problem).\(part.id)", reason: flag.reason,
-                        detail: flag.detail,
-                        publicTrials: part.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
-                        hiddenTrials: part.trials.flatMap { tally in
-                            tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" }
-                        }))
+            var timeLimit = false
+            var compileFailure = false
+            student.forEachPart { problem, part, grade in
+                if grade.pointee.outcome.isTimeLimit { timeLimit = true }
+                if grade.pointee.outcome.isCompileFailure { compileFailure = true }
+                if let flag = grade.pointee.flag {
+                    flags.append(
+                        Flag(
+                            student: id, part: "\(grade.pointee.problem).\(grade.pointee.id)", reason: flag.reason,
+                            detail: flag.detail,
+                            publicTrials: grade.pointee.trials.map { "\($0.publicPassed)/\($0.publicTotal)" },
+                            hiddenTrials: grade.pointee.trials.flatMap { tally in
+                                tally.hiddenPassed.map { "\($0)/\(tally.hiddenTotal ?? 0)" }
+                            }))
+                }
+                guard problem < layout.count, part < layout[problem] else { return }
+                tallies[problem][part].graded += 1
+                tallies[problem][part].scores += grade.pointee.score
+                if grade.pointee.status == .passed { tallies[problem][part].passed += 1 }
+                guard let mistake = grade.pointee.mistake else { return }
+                tallies[problem][part].counts[mistake, default: 0] += 1
+                if let formula = grade.pointee.mistakeFormula { tallies[problem][part].formulas[mistake] = formula }
             }
+            if timeLimit { timedOut.append(id) }
+            if compileFailure { compileErrors.append(id) }
         }
-        let first = report.students.first?.report
         assignment = first?.assignment ?? ""
         students = totals.count
         maxScore = first?.maxScore ?? 0
@@ -354,33 +375,16 @@ public struct ClassSummary: Sendable, Codable {
         var parts: [PartSummary] = []
         for (problemIndex, problem) in (first?.problems ?? []).enumerated() {
             for (partIndex, part) in problem.parts.enumerated() {
-                var graded = 0
-                var scores = 0.0
-                var passed = 0
-                var counts: [String: Int] = [:]
-                var formulas: [String: String] = [:]
-                report.students.forEachStudent { _, student in
-                    guard student.problems.indices.contains(problemIndex),
-                        student.problems[problemIndex].parts.indices.contains(partIndex)
-                    else { return }
-                    graded += 1
-                    scores += student.problems[problemIndex].parts[partIndex].score
-                    if student.problems[problemIndex].parts[partIndex].status == .passed { passed += 1 }
-                    guard let mistake = student.problems[problemIndex].parts[partIndex].mistake else { return }
-                    counts[mistake, default: 0] += 1
-                    if let formula = student.problems[problemIndex].parts[partIndex].mistakeFormula {
-                        formulas[mistake] = formula
-                    }
-                }
-                let mistakes = counts.map {
-                    MistakeCount(feedback: $0.key, students: $0.value, formula: formulas[$0.key])
+                let tally = tallies[problemIndex][partIndex]
+                let mistakes = tally.counts.map {
+                    MistakeCount(feedback: $0.key, students: $0.value, formula: tally.formulas[$0.key])
                 }
                 .sorted { ($0.students, $1.feedback) > ($1.students, $0.feedback) }
                 parts.append(
                     PartSummary(
                         problem: problem.id, part: part.id, maxScore: part.maxScore,
-                        meanScore: scores / Double(max(1, graded)), passRate: Double(passed) / Double(max(1, graded)),
-                        mistakes: mistakes))
+                        meanScore: tally.scores / Double(max(1, tally.graded)),
+                        passRate: Double(tally.passed) / Double(max(1, tally.graded)), mistakes: mistakes))
             }
         }
         self.parts = parts
@@ -413,7 +417,8 @@ extension [(id: String, report: GradeReport)] {
     /// such scans took about a quarter of a second on one core, after everything else.
     public func forEachStudent(_ body: (String, GradeReport) throws -> Void) rethrows {
         try withUnsafeBufferPointer { students in
-            for index in students.indices { try body(students[index].id, students[index].report) }
+            guard let first = students.baseAddress else { return }
+            for index in students.indices { try body((first + index).pointee.id, (first + index).pointee.report) }
         }
     }
 

@@ -75,7 +75,7 @@ struct OverviewPage {
     func experimentCurves() -> String? {
         var plots: [(key: String, plot: CurvePlot)] = []
         students.forEachStudent { _, report in
-            guard report.containsPart(where: { $0.plot != nil }) else { return }
+            guard report.containsPart(where: { $0.pointee.plot != nil }) else { return }
             for part in report.allParts {
                 guard let plot = part.plot else { continue }
                 let key = "\(part.problem) / \(part.id)"

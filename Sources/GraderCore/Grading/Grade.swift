@@ -49,20 +49,35 @@ public struct GradeReport: Sendable, Codable, Equatable {
     /// Every part of every problem, in order.
     public var allParts: [PartGrade] { problems.flatMap(\.parts) }
 
-    /// Whether any part passes `test`; the parts are read where they are, not copied as `allParts` copies them.
+    /// Whether any part passes `test`, which reads the part where it is stored.
     ///
-    /// Through buffers: `contains(where:)` on the arrays copied each part it handed to `test`, a retain for each of
-    /// its fields (see `forEachStudent`).
-    public func containsPart(where test: (PartGrade) throws -> Bool) rethrows -> Bool {
+    /// Through buffers and a pointer: `contains(where:)` on the arrays copied each whole report and part it handed
+    /// over, and a part handed to a closure as a value is still copied (a retain per field); a class of 10,000 has
+    /// 330,000 parts, read on one core after the grading.
+    public func containsPart(where test: (UnsafePointer<PartGrade>) throws -> Bool) rethrows -> Bool {
         try problems.withUnsafeBufferPointer { problems in
             for problem in problems.indices {
                 let found = try problems[problem].parts.withUnsafeBufferPointer { parts in
-                    for part in parts.indices where try test(parts[part]) { return true }
+                    guard let first = parts.baseAddress else { return false }
+                    for part in parts.indices where try test(first + part) { return true }
                     return false
                 }
                 if found { return true }
             }
             return false
+        }
+    }
+
+    /// Calls `body` with each part's problem index, part index and grade, where the grade is stored (as
+    /// `containsPart` reads them).
+    public func forEachPart(_ body: (Int, Int, UnsafePointer<PartGrade>) throws -> Void) rethrows {
+        try problems.withUnsafeBufferPointer { problems in
+            for problem in problems.indices {
+                try problems[problem].parts.withUnsafeBufferPointer { parts in
+                    guard let first = parts.baseAddress else { return }
+                    for part in parts.indices { try body(problem, part, first + part) }
+                }
+            }
         }
     }
 
