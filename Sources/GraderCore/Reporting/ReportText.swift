@@ -15,16 +15,18 @@ public enum ReportText {
     /// quote, and Foundation's search does not find `<` in `<` + U+0301 either: both let it through raw.
     public static func replacingBytes(in text: String, _ replacements: [UInt8: String]) -> String {
         // The bytes named, as a 256-bit set: a dictionary lookup per byte of every report's text was a cost of its own.
-        var named: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var set: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         for byte in replacements.keys {
             let bit = UInt64(1) << (byte & 63)
             switch byte >> 6 {
-            case 0: named.0 |= bit
-            case 1: named.1 |= bit
-            case 2: named.2 |= bit
-            default: named.3 |= bit
+            case 0: set.0 |= bit
+            case 1: set.1 |= bit
+            case 2: set.2 |= bit
+            default: set.3 |= bit
             }
         }
+        // A constant: a `var` the function below captured was checked for exclusive access on every byte.
+        let named = set
         func isNamed(_ byte: UInt8) -> Bool {
             let word: UInt64
             switch byte >> 6 {
