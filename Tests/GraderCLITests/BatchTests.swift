@@ -605,6 +605,43 @@ struct BatchTests {
                 == "passed")
     }
 
+    /// A batch compiles the references whose answer keys need code while it reads the students' folders
+    /// (`buildReferences`). That early compile must build nothing a class does not need (HW6's double descent has
+    /// no answer expression, and its reference is compiled with `-O` for its experiment: a second of CPU an
+    /// answers-only class once paid for nothing), and must not hide a reference that does not compile.
+    @Test("the references compiled early are only those the answers need, and a broken one still stops the batch")
+    func referencesCompiledEarly() throws {
+        let problems = try CLI.problemsCopy("early-references", editing: "variance-recursion") { $0 }
+        let root = CLI.temporary("early-references-class-\(UInt32.random(in: 0...UInt32.max))")
+        let answers = try String(
+            contentsOfFile: CLI.root + "/submissions/hw6/reference/answers.yaml", encoding: .utf8)
+        for student in ["ann", "ben"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + student, withIntermediateDirectories: true)
+            try answers.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("student:") }.joined(separator: "\n")
+                .write(toFile: root + "/\(student)/answers.yaml", atomically: true, encoding: .utf8)
+        }
+        let cache = root + "-cache"
+        let run = try CLI.grader([
+            "batch", root, "--out", root + "-out", "--cache", cache, "--problems", problems, "--quiet", "--timings",
+        ])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        // The three problems whose answers are expressions, each compiled once; nothing with -O.
+        let alone = run.stderr.split(separator: "\n").filter { $0.contains("a file alone") }
+        #expect(alone.count == 1, "\(alone)")
+        #expect(alone.first?.contains("a file alone without -O") == true && alone.first?.contains(" 3x ") == true)
+        let reference = problems + "/variance-recursion/reference.swift"
+        try (try String(contentsOfFile: reference, encoding: .utf8) + "\nfunc broken( {\n").write(
+            toFile: reference, atomically: true, encoding: .utf8)
+        let broken = try CLI.grader([
+            "batch", root, "--out", root + "-broken", "--cache", cache, "--problems", problems,
+        ])
+        #expect(broken.status == 2, "\(broken.stdout)\(broken.stderr)")
+        #expect(
+            broken.stderr.contains("problem `variance-recursion`: the reference implementation failed")
+                && broken.stderr.contains("does not compile"), "\(broken.stderr)")
+    }
+
     @Test("shards merged give the gradebook, summary and overview of one run")
     func shardsAndMerge() throws {
         let root = try Self.makeClass("shards")

@@ -87,6 +87,13 @@ public struct BatchRunner: Sendable {
     /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
         let ledger = TimeLedger.shared
+        // The references compile on a thread of their own while the folders are read (the grading meets them built).
+        let referencesBuilt = DispatchSemaphore(value: 0)
+        Thread { [session, options] in
+            session.buildReferences(session.problems.problems, width: options.jobs)
+            referencesBuilt.signal()
+        }.start()
+        defer { referencesBuilt.wait() }
         let reading = ContinuousClock.now
         let students = try self.students()
         // A previous run's grades in the same folder make this run a regrade: what changed is listed, and

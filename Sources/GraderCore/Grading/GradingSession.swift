@@ -770,6 +770,23 @@ public final class GradingSession: @unchecked Sendable {
         if let fault = outcomes.compactMap({ $0 }).first { throw fault }
     }
 
+    /// Compiles the reference of each of `problems` whose answer keys need it (`buildForAnswerKeys`), `width` at a
+    /// time, under the problem's lock: a batch starts this while it reads the students' folders, so that the
+    /// compiles of an empty cache overlap the reading instead of coming after it. Nothing is thrown: a reference that
+    /// does not compile is cached as such, and the grading that needs it meets it again (`referenceResults`) and
+    /// reports it; a binary already built costs a hash.
+    public func buildReferences(_ problems: [Problem], width: Int) {
+        guard self.problems.role != .student else { return }
+        _ = parallelMap(count: problems.count, width: width) { index in
+            let problem = problems[index]
+            let lock = referenceLocks[problem.id] ?? NSLock()
+            lock.lock()
+            defer { lock.unlock() }
+            guard references.withLock({ $0[problem.id] }) == nil else { return }
+            _ = try? ReferenceRunner(session: self, problem: problem).buildForAnswerKeys()
+        }
+    }
+
     /// Prepares a class's grading of `problems`, `width` at a time: for each, its reference (its snippets' trials
     /// only for those in `withCode`: nobody handed in code for the others; a failure surfaces when a grade needs
     /// it), then the answer keys of every variant still pending (as `prepareVariants`). A problem goes on to its

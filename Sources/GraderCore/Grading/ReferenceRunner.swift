@@ -294,6 +294,14 @@ struct ReferenceRunner: Sendable {
         return try build(entries, read)
     }
 
+    /// `build()`, when some answer key is an expression (so that grading anyone's answers needs the binary); `nil`
+    /// without compiling otherwise: a reference that only snippets call waits until a student's code needs it.
+    func buildForAnswerKeys() throws -> String? {
+        let (entries, read) = try referenceEntries()
+        guard entries.contains(where: { $0.expression != nil }) else { return nil }
+        return try build(entries, read)
+    }
+
     /// `build()` of entries already listed.
     private func build(_ entries: [HarnessEntry], _ read: Result<[UInt8], Submission.FileProblem>) throws -> String {
         guard !entries.isEmpty else { return "" }
