@@ -621,6 +621,8 @@ struct BatchTests {
                 .filter { !$0.hasPrefix("student:") }.joined(separator: "\n")
                 .write(toFile: root + "/\(student)/answers.yaml", atomically: true, encoding: .utf8)
         }
+        // A student with code, for the last run: made while the reference still gives answer keys.
+        try CLI.fullMarksCopy(at: root + "-later/cat", problems: problems)
         let cache = root + "-cache"
         let run = try CLI.grader([
             "batch", root, "--out", root + "-out", "--cache", cache, "--problems", problems, "--quiet", "--timings",
@@ -640,6 +642,15 @@ struct BatchTests {
         #expect(
             broken.stderr.contains("problem `variance-recursion`: the reference implementation failed")
                 && broken.stderr.contains("does not compile"), "\(broken.stderr)")
+        // With students' code compiling beside the references (in shared calls, started before the reference's
+        // failure is known), the broken reference still stops the batch, and nothing is written.
+        try FileManager.default.moveItem(atPath: root + "-later/cat", toPath: root + "/cat")
+        let withCode = try CLI.grader([
+            "batch", root, "--out", root + "-code", "--cache", cache, "--problems", problems,
+        ])
+        #expect(withCode.status == 2, "\(withCode.stdout)\(withCode.stderr)")
+        #expect(withCode.stderr.contains("the reference implementation failed"), "\(withCode.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "-code/gradebook.csv"))
     }
 
     @Test("shards merged give the gradebook, summary and overview of one run")

@@ -88,11 +88,9 @@ public struct BatchRunner: Sendable {
     public func run(progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> ClassReport {
         let ledger = TimeLedger.shared
         // The references compile on a thread of their own while the folders are read (the grading meets them built).
-        let referencesBuilt = DispatchSemaphore(value: 0)
-        Thread { [session, options] in
+        let referencesBuilt = BackgroundJob { [session, options] in
             session.buildReferences(session.problems.problems, width: options.jobs)
-            referencesBuilt.signal()
-        }.start()
+        }
         defer { referencesBuilt.wait() }
         let reading = ContinuousClock.now
         let students = try self.students()
@@ -132,15 +130,29 @@ public struct BatchRunner: Sendable {
         // someone handed in code for (an answers-only class needs the answer keys alone).
         let code = codeToCompile(submissions, pending: pending)
         let withCode = Set(code.flatMap(\.keys))
+        // The students' code compiles beside the references and the answer keys: the references of a problem with an
+        // experiment compile with -O and then train, seconds in which the other core had nothing to do.
+        // A broken reference stops the batch: the compile then ends with the calls under way.
+        let stopped = Locked(false)
+        let compiled = BackgroundJob { [self] in
+            ledger.measure("phase: shared compile and links") {
+                options.sharedCompile
+                    ? sharedCompile(code, stopped: { stopped.withLock { $0 } }) : submissions.map { _ in nil }
+            }
+        }
+        defer { _ = compiled.wait() }
         // Every student's variant of the numbers at once: one reference run per answer expression for the class,
         // each problem's as soon as its reference is ready.
-        try ledger.measure("phase: references and every variant's keys") {
-            try session.prepare(
-                needed, withCode: withCode, for: submissions, pending: pending, width: options.jobs)
+        do {
+            try ledger.measure("phase: references and every variant's keys") {
+                try session.prepare(
+                    needed, withCode: withCode, for: submissions, pending: pending, width: options.jobs)
+            }
+        } catch {
+            stopped.withLock { $0 = true }
+            throw error
         }
-        let prebuilt = ledger.measure("phase: shared compile and links") {
-            options.sharedCompile ? sharedCompile(code) : submissions.map { _ in nil }
-        }
+        let prebuilt = ledger.measure("phase: shared compile left after the references") { compiled.wait() }
         let grading = ContinuousClock.now
         let done = Locked(0)
         let results: [Result<GradeReport, GraderError>] = parallelMap(count: students.count, width: options.jobs) {
@@ -250,11 +262,12 @@ public struct BatchRunner: Sendable {
         }
     }
 
-    /// Builds, in shared compiler calls, the snippet files `codeToCompile` found.
-    func sharedCompile(_ files: [[String: [UInt8]]]) -> [PrebuiltBinary?] {
-        let compiler = BatchCompiler(
+    /// Builds, in shared compiler calls, the snippet files `codeToCompile` found; once `stopped` says so, no more.
+    func sharedCompile(_ files: [[String: [UInt8]]], stopped: @escaping @Sendable () -> Bool) -> [PrebuiltBinary?] {
+        var compiler = BatchCompiler(
             builder: session.builder, problems: session.problems, compileSeconds: session.limits.compileSeconds,
             jobs: options.jobs)
+        compiler.stopped = stopped
         return compiler.build(files)
     }
 

@@ -32,6 +32,9 @@ struct BatchCompiler {
     /// Files per shared `-O` call: such a call compiles on one core, at about 0.45 s a file, so smaller calls keep
     /// every job busy; each call's own start-up costs about 0.3 s.
     var optimizedBatchSize = 12
+    /// Asked before each shared call and each link: `true` once the batch has stopped (a broken reference), so that
+    /// the compile started beside the references ends after the calls under way instead of compiling the class.
+    var stopped: @Sendable () -> Bool = { false }
 
     var objects: String { builder.cacheDirectory + "/obj" }
 
@@ -193,6 +196,7 @@ struct BatchCompiler {
         let linking = ContinuousClock.now
         defer { TimeLedger.shared.add("step: links", seconds: TimeLedger.seconds(linking.duration(to: .now))) }
         return parallelMap(count: keyed.count, width: jobs) { index -> PrebuiltBinary? in
+            guard !stopped() else { return nil }
             let built = keyed[index].filter { exists($0.value + ".o") }
             guard !built.isEmpty else { return nil }
             if let binary = link(harness: harness, support: support, units: built) { return binary }
@@ -321,7 +325,7 @@ struct BatchCompiler {
         let failing = Locked(Set<String>())
         let known = shapes
         return parallelMap(count: batches.count, width: jobs) { index in
-            compileBatch(batches[index], shapes: known, failing: failing)
+            stopped() ? 0 : compileBatch(batches[index], shapes: known, failing: failing)
         }.reduce(0, +)
     }
 

@@ -80,3 +80,27 @@ public func parallelMap<Result: Sendable>(order: [Int], width: Int, _ job: @Send
     }
     return results.withLock { $0.map { $0! } }
 }
+
+/// Work started on a thread of its own when made; `wait()` returns its result once it is done.
+///
+/// For work that waits mostly on child processes (compiles) beside work of the calling thread: the two overlap
+/// where one alone would leave a core idle.
+public final class BackgroundJob<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Locked<Value?>(nil)
+
+    public init(_ work: @escaping @Sendable () -> Value) {
+        Thread { [done, result] in
+            let value = work()
+            result.withLock { $0 = value }
+            done.signal()
+        }.start()
+    }
+
+    /// The work's result, once it is done (at once when it is).
+    public func wait() -> Value {
+        done.wait()
+        done.signal()
+        return result.withLock { $0! }
+    }
+}
