@@ -80,8 +80,9 @@ run() {
 # nothing done twice. Measured here: ONE compiler call over every distinct student file that compiles (top-level
 # declarations made fileprivate so that they share a module; the experiment problem's files in one whole-module -O
 # call, which the grader cannot use, see docs/batch.md); then, from the optimized run's own --timings, one link per
-# student and one sandboxed run per code part at the grader's mean cost of each, spread over the cores, and the
-# references' phases as they were. Prints the floor and the optimized cold run's ratio to it.
+# student and one sandboxed run per code part at the grader's mean cost of each, spread over the cores; and the
+# references' phase of a class of one graded without the shared compile (below). Prints the floor and the optimized
+# cold run's ratio to it.
 floor() {
   local dir=$WORK/floor plain=() optimized=() experiment seen
   mkdir -p "$dir"
@@ -126,17 +127,26 @@ floor() {
   fi
   ended=$(date +%s.%N)
   compile_s=$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.2f", b - a }')
+  # The references' cost alone: a class of one student who hands in every file, empty cache, without the shared
+  # compile, so that its references' phase runs by itself. The class's own run compiles the students' code beside
+  # that phase (docs/batch.md), which makes the phase's wall time longer than the references' cost.
+  local one=$WORK/one/student-one references_s
+  mkdir -p "$one"
+  grep -v '^student:' submissions/hw6/reference/answers.yaml > "$one/answers.yaml"
+  cp submissions/hw6/reference/*.swift "$one/"
+  TIMINGS=$WORK/timings-one.txt run "$WORK/out-one" "$WORK/one" --cache "$WORK/cache-one" --problems "$PROBLEMS" \
+    --compile-one-by-one >/dev/null
+  references_s=$(awk '/^  references and every variant.s keys/ { print $(NF - 1) }' "$WORK/timings-one.txt")
   local parts trainings
   parts=$(grep -hE '^    kind: (snippet|experiment)' "$PROBLEMS"/*/problem.yaml | wc -l)
   trainings=$(grep -hE '^    kind: experiment' "$PROBLEMS"/*/problem.yaml | wc -l)
   # A run of an experiment part trains models: it is costed at the mean of the grader's experiment runs, the other
   # parts' runs at the mean of its other runs.
   awk -v compile="$compile_s" -v n="$N" -v parts="$parts" -v trainings="$trainings" -v cores="$(nproc)" \
-    -v cold="$cold" -v files="$(( ${#plain[@]} + ${#optimized[@]} ))" '
+    -v cold="$cold" -v files="$(( ${#plain[@]} + ${#optimized[@]} ))" -v references="${references_s:-0}" '
     /^  ld.lld, sandboxed / { link = $(NF - 2); gsub(/[()]/, "", link) }
     /^  student code, sandboxed run / { run = $(NF - 2); gsub(/[()]/, "", run) }
     /^  student code, experiment run / { training = $(NF - 2); gsub(/[()]/, "", training) }
-    /^  references and every variant.s keys/ { references += $(NF - 1) }
     END {
       if (training == "") training = run
       links = n * link / cores; runs = n * ((parts - trainings) * run + trainings * training) / cores
