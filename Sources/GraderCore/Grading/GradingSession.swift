@@ -798,8 +798,8 @@ public final class GradingSession: @unchecked Sendable {
     ) throws {
         precondition(pending.count == submissions.count, "one list of problems per submission")
         // A problem with experiments first: its reference compiles with -O and then trains, the longest of them.
-        let order = problems.indices.filter { problems[$0].hasExperiments }
-            + problems.indices.filter { !problems[$0].hasExperiments }
+        let experiments = problems.indices.filter { problems[$0].hasExperiments }
+        let order = experiments + problems.indices.filter { !problems[$0].hasExperiments }
         let outcomes = parallelMap(order: order, width: width) { index -> GraderError? in
             let problem = problems[index]
             _ = try? referenceResults(for: problem, snippets: withCode.contains(problem.id))
