@@ -13,6 +13,8 @@
 # BASELINE=<another grader binary> also times that binary's optimized cold run on the same class, right after this
 # one's, and prints the ratio: a change's cost, measured in one run on one machine. BASELINE_PROBLEMS=<folder> gives
 # it the problems in its own format (a worktree's problems/, say). SKIP_NAIVE=1 skips the naive run.
+# PROBLEMS=<folder> grades another assignment folder: a copy of problems/hw6 with fewer problems (its assignment.yaml
+# listing them) grades a class that hands in only those, as the speed issue was filed with four problems.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}
@@ -28,6 +30,17 @@ trap 'rm -rf "$WORK"' EXIT
 CLASS=$WORK/class
 mkdir -p "$CLASS"
 "$GRADER" init "$WORK/scaffold" --problems "$PROBLEMS" >/dev/null
+
+# What a student hands in from a bundled submission: its answers without its `student:` line (the folder's name is
+# the student), and only what $PROBLEMS asks for (PROBLEMS may name a subset of HW6's problems, as the speed issue's
+# figures at filing had four).
+answers_of() {
+  awk -v problems="$PROBLEMS" '
+    /^student:/ { next }
+    /^[A-Za-z0-9_-]+:/ { name = $1; sub(/:$/, "", name); keep = system("test -d \"" problems "/" name "\"") == 0 }
+    keep || !/^[ A-Za-z0-9_-]/' "$1"
+}
+asked() { [ -d "$PROBLEMS/$(basename "$1" .swift)" ]; }
 
 # A class of N students: 55% correct, 25% wrong (alice's and bob's mistakes), 8% with a file that does not
 # compile, 10% who handed in the untouched scaffold, 2% hostile (an infinite loop, 4 MB of output). Every file but
@@ -46,9 +59,9 @@ for i in $(seq 1 "$N"); do
     cp "$WORK/scaffold"/* "$dir/"
     continue
   fi
-  # The folder's name is the student: drop the bundled file's `student:`, as a student's own file would differ.
-  grep -v '^student:' "submissions/hw6/$source/answers.yaml" > "$dir/answers.yaml"
+  answers_of "submissions/hw6/$source/answers.yaml" > "$dir/answers.yaml"
   for file in submissions/hw6/$source/*.swift; do
+    asked "$file" || continue
     { echo "// $id"; cat "$file"; } > "$dir/$(basename "$file")"
   done
   if [ $bucket -eq 9 ] || [ $bucket -eq 21 ]; then
@@ -86,7 +99,9 @@ run() {
 floor() {
   local dir=$WORK/floor plain=() optimized=() experiment seen
   mkdir -p "$dir"
-  experiment=$(grep -l 'kind: experiment' "$PROBLEMS"/*/problem.yaml | xargs -n1 dirname | xargs -n1 basename)
+  # The problem with an experiment, if the assignment has one (grep finds none in a subset without it).
+  experiment=$( (grep -l "kind: experiment" "$PROBLEMS"/*/problem.yaml || true) | xargs -r -n1 dirname \
+    | xargs -r -n1 basename)
   # Every distinct file a student handed in (each carries its author's name, so only the untouched scaffold is
   # shared), less those that do not compile (checked once per content, the name line aside): they compile to nothing
   # the grader runs.
@@ -132,14 +147,14 @@ floor() {
   # that phase (docs/batch.md), which makes the phase's wall time longer than the references' cost.
   local one=$WORK/one/student-one references_s
   mkdir -p "$one"
-  grep -v '^student:' submissions/hw6/reference/answers.yaml > "$one/answers.yaml"
-  cp submissions/hw6/reference/*.swift "$one/"
+  answers_of submissions/hw6/reference/answers.yaml > "$one/answers.yaml"
+  for file in submissions/hw6/reference/*.swift; do asked "$file" && cp "$file" "$one/"; done
   TIMINGS=$WORK/timings-one.txt run "$WORK/out-one" "$WORK/one" --cache "$WORK/cache-one" --problems "$PROBLEMS" \
     --compile-one-by-one >/dev/null
   references_s=$(awk '/^  references and every variant.s keys/ { print $(NF - 1) }' "$WORK/timings-one.txt")
   local parts trainings
   parts=$(grep -hE '^    kind: (snippet|experiment)' "$PROBLEMS"/*/problem.yaml | wc -l)
-  trainings=$(grep -hE '^    kind: experiment' "$PROBLEMS"/*/problem.yaml | wc -l)
+  trainings=$( (grep -hE '^    kind: experiment' "$PROBLEMS"/*/problem.yaml || true) | wc -l)
   # A run of an experiment part trains models: it is costed at the mean of the grader's experiment runs, the other
   # parts' runs at the mean of its other runs.
   awk -v compile="$compile_s" -v n="$N" -v parts="$parts" -v trainings="$trainings" -v cores="$(nproc)" \
@@ -215,7 +230,7 @@ for i in $(seq 1 "$ANSWERS_ONLY"); do
   d=$ANSWERS/$(printf "s%05d" "$i")
   mkdir "$d"
   if [ $((i % 3)) -eq 0 ]; then source=bob; else source=reference; fi
-  grep -v '^student:' "submissions/hw6/$source/answers.yaml" > "$d/answers.yaml"
+  answers_of "submissions/hw6/$source/answers.yaml" > "$d/answers.yaml"
 done
 read -r answers answers_kb < <(run "$WORK/out-answers" "$ANSWERS" --cache "$WORK/cache-answers" --problems "$PROBLEMS")
 echo "answers only, each student's own numbers: $ANSWERS_ONLY submissions in ${answers} s ($(rate "$ANSWERS_ONLY" "$answers") students/s), peak ${answers_kb} KB"
