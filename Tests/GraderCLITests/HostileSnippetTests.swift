@@ -1,5 +1,6 @@
 import Foundation
 import GraderCore
+import Synchronization
 import Testing
 
 /// One hostile `residualLayerJacobian` (a fixture in `Fixtures/snippets/`) in an otherwise full-marks submission.
@@ -190,6 +191,53 @@ struct HostileSnippetTests {
         #expect(trials["hiddenPassed"] as? Int == hiddenPassing, "\(graded)")
         #expect((graded["message"] as? String ?? "").contains("crashes on this size"), "\(graded)")
         #expect(graded["status"] as? String == "partial")
+    }
+
+    /// As root, bubblewrap starts as a uid of the run's own, so the sandbox is unprivileged outside its namespaces
+    /// as well. Inside, the code cannot tell (bubblewrap nests its user namespaces), so the test looks from outside,
+    /// while the slow function runs, at every process whose command line names the student's binary: bubblewrap's
+    /// and the code's. Started as root, bubblewrap is uid 0 there.
+    @Test("the sandbox is a run's own uid and gid outside its namespaces, with no group kept, never root's")
+    func unprivilegedOutside() throws {
+        try CLI.requireBubblewrap()
+        let folder = try CLI.referenceCopy("outside-identity")
+        let fixture = try String(contentsOfFile: CLI.snippet("outside-identity"), encoding: .utf8)
+        let reference = try String(contentsOfFile: folder + "/residual-jacobians.swift", encoding: .utf8)
+            .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        try (fixture + "\n" + reference).write(
+            toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        let status = Mutex<Int32?>(nil)
+        let grading = Thread {
+            let run = try? CLI.grader(["grade", folder, "--only", "residual-jacobians", "--quiet"])
+            status.withLock { $0 = run?.status ?? -1 }
+        }
+        grading.start()
+        // "Uid: real effective saved filesystem", "Gid: ...", "Groups: ..." of each process seen, by pid.
+        var seen: [String: [String]] = [:]
+        while status.withLock({ $0 }) == nil {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {
+                guard let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                    String(decoding: command, as: UTF8.self).contains("/sandbox/snippet"),
+                    let text = try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8)
+                else { continue }
+                seen[entry] = text.split(separator: "\n").filter {
+                    $0.hasPrefix("Uid:") || $0.hasPrefix("Gid:") || $0.hasPrefix("Groups:")
+                }.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            }
+            usleep(10_000)
+        }
+        #expect(status.withLock { $0 } == 0)
+        #expect(!seen.isEmpty, "no process of the sandbox was seen while it ran")
+        for (pid, lines) in seen {
+            let ids = lines.map { $0.split(separator: " ").dropFirst().compactMap { UInt64($0) } }
+            try #require(lines.count == 3 && ids[0].count == 4 && ids[1].count == 4, "\(pid): \(lines)")
+            #expect(!ids[0].contains(0) && !ids[1].contains(0), "process \(pid) of the sandbox is root's: \(lines)")
+            #expect(ids[2].isEmpty, "process \(pid) kept supplementary groups: \(lines)")
+            if getuid() == 0 {
+                // The block of uids the runs lease (SECURITY.md), one number for uid and gid.
+                #expect(ids[0].allSatisfy { $0 >= 2_147_418_112 } && ids[1] == ids[0], "\(pid): \(lines)")
+            }
+        }
     }
 
     @Test("a hostile function costs only its own part, in namespaces", arguments: HostileSnippet.all)

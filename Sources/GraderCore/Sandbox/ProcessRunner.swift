@@ -30,6 +30,9 @@ public struct ProcessRequest: Sendable {
     public var stopsThroughChildren = false
     /// What the run is for, the label under which `TimeLedger.shared` counts its duration.
     public var purpose = "other"
+    /// The uid (and gid, the same number) the child runs as, with no supplementary groups, set between `fork` and
+    /// `exec` (root only): what `setpriv` in front of the command did, without its process (1.2 ms a start).
+    public var userID: uid_t?
 
     public init(executable: String, arguments: [String]) {
         self.executable = executable
@@ -218,9 +221,15 @@ public enum ProcessRunner {
         let envp = request.environment.map { strdup($0) } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
+        let descriptors = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
         // Spawned and registered under one lock, so `killOrphans` never mistakes a fresh child for an orphan.
         let status = liveChildren.withLock { live in
-            let status = posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+            let status =
+                if let uid = request.userID {
+                    grader_spawn_as(&pid, request.executable, argv, envp, descriptors, request.workingDirectory, uid)
+                } else {
+                    posix_spawn(&pid, request.executable, &actions, &attributes, argv, envp)
+                }
             if status == 0 { live.insert(pid) }
             return status
         }

@@ -37,8 +37,6 @@ public struct SandboxStatus: Sendable, Codable, Equatable {
 public final class Sandbox: @unchecked Sendable {
     public let status: SandboxStatus
     private let bubblewrap: String?
-    /// `setpriv`, used when the grader runs as root so the sandbox runs unprivileged even outside its namespace.
-    private let setpriv: String?
     private let runtimeLibraries: String
     /// The compiler's installation (`/opt/swift/usr`), which tools see read-only; `nil` when it is under `/usr`.
     private let toolchain: String?
@@ -94,13 +92,12 @@ public final class Sandbox: @unchecked Sendable {
             staging.remove()
             throw error
         }
-        setpriv = getuid() == 0 ? ProcessRunner.which("setpriv") : nil
         let candidate = disableNamespaces ? nil : ProcessRunner.which("bwrap")
         var reason =
             disableNamespaces ? "namespaces disabled by --no-namespaces" : "bubblewrap (bwrap) is not installed"
         bubblewrap = candidate
         if let candidate {
-            reason = Self.probe(bubblewrap: candidate, setpriv: setpriv)
+            reason = Self.probe(bubblewrap: candidate)
         }
         if candidate != nil && reason.isEmpty {
             status = SandboxStatus(mode: .namespaces, note: "")
@@ -232,7 +229,10 @@ public final class Sandbox: @unchecked Sendable {
     }
 
     /// Returns "" when a bubblewrap sandbox starts, else the reason it does not.
-    private static func probe(bubblewrap: String, setpriv: String?) -> String {
+    ///
+    /// As root, bubblewrap starts as `sandboxUID` (a real run as its folder's uid), unprivileged outside its
+    /// namespaces too.
+    private static func probe(bubblewrap: String) -> String {
         var arguments = [
             "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--ro-bind", "/usr", "/usr",
         ]
@@ -240,15 +240,8 @@ public final class Sandbox: @unchecked Sendable {
             arguments += ["--ro-bind", path, path]
         }
         arguments += ["--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
-        var request: ProcessRequest
-        if let setpriv {
-            request = ProcessRequest(
-                executable: setpriv,
-                arguments: ["--reuid", "\(sandboxUID)", "--regid", "\(sandboxUID)", "--clear-groups", "--", bubblewrap]
-                    + arguments)
-        } else {
-            request = ProcessRequest(executable: bubblewrap, arguments: arguments)
-        }
+        var request = ProcessRequest(executable: bubblewrap, arguments: arguments)
+        if getuid() == 0 { request.userID = uid_t(sandboxUID) }
         request.wallSeconds = 10
         guard let outcome = try? ProcessRunner.run(request) else { return "bubblewrap could not be started" }
         if outcome.succeeded { return "" }
@@ -282,17 +275,13 @@ public final class Sandbox: @unchecked Sendable {
     ) -> ProcessRequest {
         var request: ProcessRequest
         if status.mode == .namespaces, let bubblewrap {
-            let prefix =
-                folder.uid.flatMap { uid in
-                    setpriv.map { [$0, "--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", "--"] }
-                } ?? []
             var settings = ["--chdir", workingDirectory]
             for (key, value) in environment.sorted(by: { $0.key < $1.key }) { settings += ["--setenv", key, value] }
-            let full =
-                prefix + [bubblewrap] + bubblewrapArguments(mounts + settings) + ["--", "/sandbox/launch"] + limits + [
-                    "--"
-                ] + command
-            request = ProcessRequest(executable: full[0], arguments: Array(full.dropFirst()))
+            let arguments =
+                bubblewrapArguments(mounts + settings) + ["--", "/sandbox/launch"] + limits + ["--"] + command
+            request = ProcessRequest(executable: bubblewrap, arguments: arguments)
+            // As root, bubblewrap itself runs as the folder's uid, unprivileged outside its namespaces too.
+            request.userID = folder.uid
         } else {
             // As root, the launcher drops to the folder's uid itself and stays root, so the code cannot kill it.
             var options = limits + ["--parent", "\(getpid())"]
