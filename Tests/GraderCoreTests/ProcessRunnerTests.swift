@@ -32,7 +32,7 @@ struct ProcessRunnerTests {
         #expect(lines.dropFirst(3).first == folder, "\(lines)")
         #expect(lines.dropFirst(4).first == "stranger", "\(lines)")
         // Descriptors 0-3 and nothing else of the grader's (the shell's own `ls` pipe aside, none here).
-        #expect(Array(lines.dropFirst(5).prefix(4)) == ["0", "1", "2", "3"], "\(lines)")
+        #expect(Array(lines.dropFirst(5).prefix(4)) == ["0", "1", "2", "3"] && lines.count == 10, "\(lines)")
         #expect(lines.last == "from stdin", "\(lines)")
         #expect(String(decoding: outcome.results, as: UTF8.self) == "result\n")
     }
