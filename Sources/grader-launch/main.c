@@ -20,6 +20,8 @@
 //     --sweep-first        sweep before PROGRAM starts as well (the uid's last run may not have been swept)
 //   grader-launch --landlock-abi
 //     prints the Landlock ABI version the kernel offers (0: none) and exits 0
+//   grader-launch --serve FD -- PROGRAM
+//     inside bubblewrap only: runs PROGRAM once per request read from the socket FD (see "Serving" below)
 //
 // Core dumps are always off, and PROGRAM can never gain privileges (PR_SET_NO_NEW_PRIVS: a setuid program such as
 // su or mount runs without them).
@@ -47,6 +49,19 @@
 // and when PROGRAM ends, or the grader dies, or it is told to stop (SIGTERM, SIGINT, SIGHUP), it kills every
 // process left under it and exits with PROGRAM's status (128 + N for a death by signal N, as shells report it).
 //
+// Serving (--serve FD) runs many short processes of one student's binary in one sandbox, one at a time, to save
+// bubblewrap's start (its namespaces, mounts and teardown cost the machine about 5 ms of CPU a run, more than most
+// runs themselves). Each request on the SOCK_SEQPACKET socket FD is one message: five numbers (CPU seconds, memory,
+// file size and open files in bytes or counts, processes; -1 for none) and a newline, then the one argument PROGRAM
+// gets, with four descriptors attached (SCM_RIGHTS) that become PROGRAM's 0-3. The launcher forks PROGRAM with those
+// limits, as the plain mode would, and waits. When PROGRAM ends, everything it started is stopped and killed, what
+// it left in the sandbox's only writable places (/tmp, System V IPC, keyrings) is removed, and only then is the wait
+// status sent back, as decimal text: nothing of one run is alive or on disk when the next starts. The launcher
+// makes itself undumpable (its memory, descriptors and /proc entries are out of the reach of PROGRAM, which runs as
+// the same uid) and ignores the signals PROGRAM could send it but SIGKILL and SIGSTOP; killing or stopping it ends
+// or stalls only the sandbox, which the grader then throws away. It exits when the socket closes (the grader is done
+// or dead).
+//
 // Exit status 125 means the launcher itself failed (bad arguments, a limit it could not set, exec failed); its
 // message is on stderr, prefixed "grader-launch:".
 #define _GNU_SOURCE
@@ -55,6 +70,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
@@ -507,6 +523,177 @@ static int watch(const struct options *options) {
     return result;
 }
 
+/// Removes every entry of the open folder `folder` and everything below it (serving: the sandbox's /tmp, whose
+/// entries all belong to the one uid that runs there). A folder PROGRAM made unreadable is opened up first.
+static void empty_folder(int folder, int depth) {
+    if (depth > 64) { close(folder); return; }
+    DIR *directory = fdopendir(folder);
+    if (directory == NULL) { close(folder); return; }
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+        struct stat info;
+        if (fstatat(dirfd(directory), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISDIR(info.st_mode)) {
+            fchmodat(dirfd(directory), entry->d_name, 0700, 0);
+            int inner = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (inner >= 0) empty_folder(inner, depth + 1);
+        }
+        unlinkat(dirfd(directory), entry->d_name, S_ISDIR(info.st_mode) ? AT_REMOVEDIR : 0);
+    }
+    closedir(directory);
+}
+
+/// Whether any process but this one and the namespace's init (pid 1) shows in the sandbox's /proc.
+static int any_other_process(void) {
+    DIR *proc = opendir("/proc");
+    if (proc == NULL) return 1;
+    int found = 0;
+    struct dirent *entry;
+    while (!found && (entry = readdir(proc)) != NULL) {
+        char *end = NULL;
+        long pid = strtol(entry->d_name, &end, 10);
+        if (end == entry->d_name || *end != '\0' || pid <= 1 || pid == getpid()) continue;
+        found = 1;
+    }
+    closedir(proc);
+    return found;
+}
+
+/// Serving: after a run, nothing of it may reach the next. Every process under the launcher is stopped and killed
+/// (`kill_everything`); then kill(-1), which in this PID namespace reaches every process but init and the launcher,
+/// until /proc shows none; then /tmp, System V IPC and the keyrings are emptied. Returns 0 when the sandbox is
+/// clean, -1 when a process would not go (the grader then discards the sandbox).
+static int clean_after_run(void) {
+    kill_everything();
+    int status;
+    for (int round = 0; round < 200; round++) {
+        kill(-1, SIGKILL);
+        while (waitpid(-1, &status, WNOHANG) > 0) {}
+        if (!any_other_process()) break;
+        if (round == 199) return -1;
+        usleep(500);
+    }
+    int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tmp >= 0) empty_folder(tmp, 0);
+    uid_t uid = getuid();
+    sweep_ipc("/proc/sysvipc/shm", 0, uid);
+    sweep_ipc("/proc/sysvipc/msg", 1, uid);
+    sweep_ipc("/proc/sysvipc/sem", 2, uid);
+    syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER);
+    syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER_SESSION);
+    long persistent = syscall(SYS_keyctl, KEYCTL_GET_PERSISTENT_KEYRING, -1, KEY_SPEC_PROCESS);
+    if (persistent > 0) syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, persistent);
+    // Only what is left under /tmp now would be the cleaning's failure: a folder too deep to empty, say.
+    DIR *left = opendir("/tmp");
+    if (left != NULL) {
+        struct dirent *entry;
+        while ((entry = readdir(left)) != NULL) {
+            if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) { closedir(left); return -1; }
+        }
+        closedir(left);
+    }
+    return 0;
+}
+
+enum { REQUEST_BYTES = 4096, REQUEST_FDS = 4 };
+
+/// Reads one request: its limits into `options`, its argument into `argument`, its four descriptors into `fds`.
+/// Returns 1 for a request, 0 when the socket closed, -1 for a malformed one (its descriptors closed).
+static int read_request(int control, struct options *options, char *argument, int fds[REQUEST_FDS]) {
+    char buffer[REQUEST_BYTES + 1];
+    union {
+        struct cmsghdr header;
+        char space[CMSG_SPACE(sizeof(int) * REQUEST_FDS)];
+    } control_message;
+    struct iovec vector = {buffer, REQUEST_BYTES};
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control_message.space;
+    message.msg_controllen = sizeof control_message.space;
+    ssize_t length;
+    do { length = recvmsg(control, &message, MSG_CMSG_CLOEXEC); } while (length < 0 && errno == EINTR);
+    if (length <= 0) return 0;
+    int received = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *incoming = (int *)CMSG_DATA(header);
+        for (int i = 0; i < count; i++) {
+            if (received < REQUEST_FDS) fds[received++] = incoming[i]; else close(incoming[i]);
+        }
+    }
+    buffer[length] = '\0';
+    long long cpu, memory, file_size, open_files, processes;
+    int consumed = 0;
+    if (received != REQUEST_FDS || (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0
+        || sscanf(buffer, "%lld %lld %lld %lld %lld\n%n", &cpu, &memory, &file_size, &open_files, &processes,
+                  &consumed) != 5
+        || consumed == 0) {
+        for (int i = 0; i < received; i++) close(fds[i]);
+        return -1;
+    }
+    options->cpu = cpu;
+    options->memory = memory;
+    options->file_size = file_size;
+    options->open_files = open_files;
+    // The launcher is a process of the same uid that PROGRAM's limit counts: one more, as PROGRAM alone had it.
+    options->processes = processes >= 0 ? processes + 1 : -1;
+    snprintf(argument, REQUEST_BYTES, "%s", buffer + consumed);
+    return 1;
+}
+
+static int serve(int control_fd, char **program) {
+    // Out of PROGRAM's reach though it runs as the same uid: no ptrace, no /proc/<pid>/mem, fd or environ.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("PR_SET_DUMPABLE");
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail("PR_SET_CHILD_SUBREAPER");
+    // The socket moves above PROGRAM's descriptors, close-on-exec; fd 3 stays taken so that the descriptors a
+    // request brings never land on 0-3, where the child puts them.
+    int control = fcntl(control_fd, F_DUPFD_CLOEXEC, 64);
+    if (control < 0) fail("the control socket");
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup3(null, control_fd, O_CLOEXEC) < 0) fail("/dev/null");
+    close(null);
+    int ignored[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
+    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
+    pid_t launcher = getpid();
+    for (;;) {
+        struct options options;
+        memset(&options, 0, sizeof options);
+        options.uid = options.gid = -1;
+        char argument[REQUEST_BYTES + 1];
+        int fds[REQUEST_FDS];
+        int request = read_request(control, &options, argument, fds);
+        if (request == 0) return 0;
+        if (request < 0) return LAUNCH_FAILED;
+        char *arguments[] = {program[0], argument, NULL};
+        options.program = arguments;
+        pid_t child = fork();
+        if (child < 0) fail("fork");
+        if (child == 0) {
+            for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_DFL);
+            for (int i = 0; i < REQUEST_FDS; i++) {
+                if (dup2(fds[i], i) != i) fail("dup2");
+            }
+            if (syscall(SYS_close_range, REQUEST_FDS, ~0U, 0) != 0) {
+                for (int fd = REQUEST_FDS; fd < 65536; fd++) close(fd);
+            }
+            become_program(&options, launcher);
+        }
+        for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);
+        int status = 0;
+        while (waitpid(child, &status, 0) < 0) {
+            if (errno != EINTR) { status = (LAUNCH_FAILED << 8); break; }
+        }
+        if (clean_after_run() != 0) return LAUNCH_FAILED;
+        char reply[32];
+        int length = snprintf(reply, sizeof reply, "%d", status);
+        if (send(control, reply, (size_t)length, MSG_NOSIGNAL) != length) return 0;
+    }
+}
+
 int main(int argc, char **argv) {
     struct options options;
     memset(&options, 0, sizeof options);
@@ -515,6 +702,9 @@ int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--landlock-abi") == 0) {
         printf("%d\n", landlock_abi());
         return 0;
+    }
+    if (argc == 5 && strcmp(argv[1], "--serve") == 0 && strcmp(argv[3], "--") == 0) {
+        return serve((int)parse_number(argv[2], "--serve"), argv + 4);
     }
     int index = 1;
     for (; index < argc; index++) {

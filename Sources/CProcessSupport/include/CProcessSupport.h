@@ -26,4 +26,11 @@ int grader_spawn_as(
     pid_t *pid, const char *path, char *const argv[], char *const envp[], const int fds[4], const char *directory,
     uid_t uid);
 
+/// Sends `bytes` as one message on `socket`, with `count` (at most 8) descriptors attached (SCM_RIGHTS); returns
+/// 0 or an errno value.
+int grader_send_with_descriptors(int socket, const void *bytes, size_t length, const int *fds, int count);
+
+/// A connected pair of UNIX sockets that keep message boundaries (SOCK_SEQPACKET), close-on-exec; 0 or an errno.
+int grader_socketpair_seqpacket(int fds[2]);
+
 #endif

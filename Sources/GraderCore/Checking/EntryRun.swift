@@ -27,18 +27,19 @@ public struct EntryRun: Sendable {
     ///
     /// `purpose` is what `--timings` files the run under (an experiment's runs apart from the rest); the runs of a
     /// trial alone are filed apart too. Without `salvage`, a run that does not end cleanly is returned as it is,
-    /// with no trial run again: for a run whose caller falls back to other runs anyway.
+    /// with no trial run again: for a run whose caller falls back to other runs anyway. Every run, the trials run
+    /// alone included, may share a sandbox with the other runs of `group` (`Sandbox.RunGroup`).
     static func run(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, trials: [[SnippetValue]],
         limits: SandboxLimits,
-        owner: CodeOwner, purpose: String? = nil, salvage: Bool = true
+        owner: CodeOwner, purpose: String? = nil, salvage: Bool = true, group: Sandbox.RunGroup? = nil
     ) throws -> EntryRun {
         let lines = trials.map(WireFormat.line)
         let clock = ContinuousClock()
         let started = clock.now
         var (result, clean) = try runOnce(
             sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: lines, limits: limits,
-            owner: owner, purpose: purpose)
+            owner: owner, purpose: purpose, group: group)
         if clean || !salvage { return result }
         let alone = (purpose ?? Sandbox.purpose(of: owner)) + ", a trial alone"
         let claimed = result.outputs.indices.filter { result.outputs[$0] != nil }
@@ -47,7 +48,7 @@ public struct EntryRun: Sendable {
         for trial in claimed {
             let (solo, soloClean) = try runOnce(
                 sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
-                limits: limits, owner: owner, purpose: alone)
+                limits: limits, owner: owner, purpose: alone, group: group)
             // A trial that passed in the full run but not alone is not the behaviour of an honest function: stop.
             guard soloClean, let value = solo.outputs.first ?? nil else { return result }
             result.outputs[trial] = value
@@ -61,7 +62,7 @@ public struct EntryRun: Sendable {
             guard remaining.wallSeconds > 0.05 else { break }
             let (solo, soloClean) = try runOnce(
                 sandbox: sandbox, binary: binary, entry: entry, returnType: returnType, lines: [lines[trial]],
-                limits: remaining, owner: owner, purpose: alone)
+                limits: remaining, owner: owner, purpose: alone, group: group)
             if soloClean, let value = solo.outputs.first ?? nil { result.outputs[trial] = value }
         }
         return result
@@ -70,10 +71,10 @@ public struct EntryRun: Sendable {
     /// One sandboxed run on `lines`; `clean` when it exited 0 after the end frame with only well-formed frames.
     private static func runOnce(
         sandbox: Sandbox, binary: String, entry: String, returnType: SwiftType, lines: [String], limits: SandboxLimits,
-        owner: CodeOwner, purpose: String?
+        owner: CodeOwner, purpose: String?, group: Sandbox.RunGroup?
     ) throws -> (run: EntryRun, clean: Bool) {
         let outcome = try sandbox.run(
-            binary: binary, entry: entry, trials: lines, limits: limits, owner: owner, purpose: purpose)
+            binary: binary, entry: entry, trials: lines, limits: limits, owner: owner, purpose: purpose, group: group)
         let frames = ResultFrames(outcome.results, returnType: returnType, trialCount: lines.count)
         var outputs = frames.outputs
         let (done, tampered, harnessMessage) = (frames.done, frames.tampered, frames.harnessMessage)

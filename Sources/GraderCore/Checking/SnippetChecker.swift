@@ -1,5 +1,12 @@
 import Foundation
 
+/// The sandbox groups of one student's grading: its public runs share sandboxes, its hidden runs others, never
+/// the same (a run that sees hidden inputs shares nothing with one whose output a report shows).
+struct RunGroups: Sendable {
+    let `public`: Sandbox.RunGroup
+    let hidden: Sandbox.RunGroup
+}
+
 /// Grades the snippet parts of one problem: compiles the student's file with a harness, runs each function on the
 /// reference's trial inputs in the sandbox, and compares outputs; credit is proportional to trials passed.
 struct SnippetChecker: Sendable {
@@ -8,6 +15,8 @@ struct SnippetChecker: Sendable {
     let limits: SandboxLimits
     /// A binary from the shared compile holding this problem's functions, whose entries are `problem/function`.
     var prebuilt: String? = nil
+    /// The groups the public and the hidden runs of this student's grading share sandboxes in, if any.
+    var groups: RunGroups? = nil
 
     /// The parts of one problem, compiled and run on their public trials, their hidden trials still to run.
     ///
@@ -271,7 +280,8 @@ struct SnippetChecker: Sendable {
             let publicRun = try EntryRun.run(
                 sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
                 trials: Array(expectation.trials.prefix(expectation.publicCount)),
-                limits: limits(for: spec, trials: expectation.publicCount), owner: .student, purpose: purpose(spec))
+                limits: limits(for: spec, trials: expectation.publicCount), owner: .student, purpose: purpose(spec),
+                group: groups?.public)
             // A function that cannot finish a single public trial within its time limits (an endless loop) would
             // only spend the same time again on the hidden ones: they are not run, and count as failed.
             let skip =
@@ -309,7 +319,8 @@ struct SnippetChecker: Sendable {
                 : try EntryRun.run(
                     sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
                     trials: Array(expectation.trials.suffix(hiddenCount)),
-                    limits: limits(for: spec, trials: hiddenCount), owner: .student, purpose: purpose(spec))
+                    limits: limits(for: spec, trials: hiddenCount), owner: .student, purpose: purpose(spec),
+                    group: groups?.hidden)
         } catch {
             return graderError(part, "could not run: \(error)")
         }

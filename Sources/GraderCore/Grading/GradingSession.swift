@@ -308,13 +308,21 @@ public final class GradingSession: @unchecked Sendable {
         let order = list.indices.filter { list[$0].hasExperiments } + list.indices.filter { !list[$0].hasExperiments }
         // Every problem's public trials first, then every problem's hidden trials: whatever a run that sees hidden
         // inputs could leave behind (in the page cache, say), no run whose output this feedback shows comes after it.
+        // The public runs of all problems share sandboxes, and the hidden runs others; each group's end once its
+        // phase is over.
+        let groups = RunGroups(public: sandbox.openGroup(), hidden: sandbox.openGroup())
+        defer {
+            sandbox.endGroup(groups.public)
+            sandbox.endGroup(groups.hidden)
+        }
         let started: [Result<ProblemGrading, GraderError>] = parallelMap(order: order, width: options.jobs) {
             index in
             Self.catching(list[index]) {
                 if let grade = cached[list[index].id] { return ProblemGrading { grade } }
-                return try self.start(problem: list[index], submission: submission, prebuilt: prebuilt)
+                return try self.start(problem: list[index], submission: submission, prebuilt: prebuilt, groups: groups)
             }
         }
+        sandbox.endGroup(groups.public)
         let graded: [Result<ProblemGrade, GraderError>] = parallelMap(order: order, width: options.jobs) { index in
             Self.catching(list[index]) { try started[index].get().finish() }
         }
@@ -378,14 +386,16 @@ public final class GradingSession: @unchecked Sendable {
 
     /// Grades `problem` for `submission` up to its hidden trials: the answers, the compile and the public runs, or
     /// the cached grade.
-    func start(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil) throws -> ProblemGrading {
+    func start(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary? = nil, groups: RunGroups? = nil)
+        throws -> ProblemGrading
+    {
         // Caching pays only where code runs: answers alone are checked faster than a cached grade is read.
         guard options.cachesResults, runsCode(problem, submission) else {
-            return try startUncached(problem: problem, submission: submission, prebuilt: prebuilt)
+            return try startUncached(problem: problem, submission: submission, prebuilt: prebuilt, groups: groups)
         }
         if let cached = cachedGrade(problem: problem, submission: submission) { return ProblemGrading { cached } }
         let path = "\(options.cacheDirectory)/results/\(resultKey(problem: problem, submission: submission)).json"
-        let pending = try startUncached(problem: problem, submission: submission, prebuilt: prebuilt)
+        let pending = try startUncached(problem: problem, submission: submission, prebuilt: prebuilt, groups: groups)
         return ProblemGrading {
             let grade = try pending.finish()
             // A grade the grader could not give (the sandbox failed) is never stored: the next run tries again. Nor is
@@ -464,7 +474,9 @@ public final class GradingSession: @unchecked Sendable {
         return hasher.hexDigest()
     }
 
-    func startUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?) throws -> ProblemGrading {
+    func startUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?, groups: RunGroups? = nil)
+        throws -> ProblemGrading
+    {
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var reference = ReferenceResults()
         var variantFault: String?
@@ -565,7 +577,7 @@ public final class GradingSession: @unchecked Sendable {
             ? nil
             : SnippetChecker(
                 session: self, problem: problem, limits: limits(for: problem),
-                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }
+                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }, groups: groups
             ).start(parts: snippetParts, file: submission.file(named: problem.snippetFileName), reference: reference)
         let answered = grades
         let limits = problem.parts.contains(where: \.isSnippet) ? limits(for: problem) : nil

@@ -194,13 +194,18 @@ public enum ProcessRunner {
     /// Starts `request`'s executable in a process group of its own, with `pipes` on fds 0-3 and nothing else open,
     /// and registers it as a live child.
     private static func spawn(_ request: ProcessRequest, pipes: [[Int32]]) throws -> pid_t {
+        try spawn(request, descriptors: [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]])
+    }
+
+    /// Starts `request`'s executable in a process group of its own, with `descriptors` on fds 0-3 and nothing else
+    /// open, and registers it as a live child (`forget` when it has been waited for).
+    static func spawn(_ request: ProcessRequest, descriptors: [Int32]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipes[0][0], 0)
-        posix_spawn_file_actions_adddup2(&actions, pipes[1][1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipes[2][1], 2)
-        posix_spawn_file_actions_adddup2(&actions, pipes[3][1], 3)
+        for (target, descriptor) in descriptors.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, Int32(target))
+        }
         if let directory = request.workingDirectory { grader_spawn_add_chdir(&actions, directory) }
         grader_spawn_add_closefrom(&actions, 4)
         var attributes = posix_spawnattr_t()
@@ -221,7 +226,6 @@ public enum ProcessRunner {
         let envp = request.environment.map { strdup($0) } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
-        let descriptors = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
         // Spawned and registered under one lock, so `killOrphans` never mistakes a fresh child for an orphan.
         let status = liveChildren.withLock { live in
             let status =
@@ -237,9 +241,12 @@ public enum ProcessRunner {
         return pid
     }
 
+    /// Takes `pid`, waited for elsewhere, off the live children.
+    static func forget(_ pid: pid_t) { _ = liveChildren.withLock { $0.remove(pid) } }
+
     /// Keeps what the child wrote on pipe `index` (1 stdout, 2 stderr, 3 results) within the request's bounds, and
     /// marks the outcome when a bound is passed.
-    private static func keep(
+    static func keep(
         _ chunk: ArraySlice<UInt8>, from index: Int, in outcome: inout ProcessOutcome, printed: inout Int,
         request: ProcessRequest
     ) {
@@ -263,7 +270,7 @@ public enum ProcessRunner {
         liveChildren.withLock { body($0) }
     }
 
-    private static func decode(_ status: Int32) -> ProcessOutcome.Termination {
+    static func decode(_ status: Int32) -> ProcessOutcome.Termination {
         let signalNumber = status & 0x7f
         if signalNumber == 0 { return .exited((status >> 8) & 0xff) }
         return .signaled(signalNumber)

@@ -51,6 +51,26 @@ public final class Sandbox: @unchecked Sendable {
     private let gate: TrustGate?
     /// The Landlock ABI the fallback confines processes with; 0 when it does not (or with namespaces).
     let landlockABI: Int
+    /// Sandboxes kept between the runs of a group (`RunGroup`), idle, by group, binary and owner.
+    private let idleSessions = Locked<[SessionKey: [SandboxSession]]>([:])
+    /// Groups ended (`endGroup`): a session coming back from one of them ends instead of waiting.
+    private let endedGroups = Locked<Set<RunGroup>>([])
+    private let groupNumbers = Locked(0)
+    /// Whether shared sandboxes start here; the first that cannot serve a single run turns them off.
+    private let sessionsWork = Locked(true)
+
+    /// Runs that may share one sandbox, one after another (`SandboxSession`): one student's code in one phase of a
+    /// grading. Nothing of one run is alive or kept when the next starts; what the group saves is bubblewrap's start.
+    public struct RunGroup: Hashable, Sendable {
+        let number: Int
+    }
+
+    /// Which idle sandbox a run may take: its group's, for the same binary and owner.
+    private struct SessionKey: Hashable {
+        let group: RunGroup
+        let binary: String
+        let owner: CodeOwner
+    }
 
     /// The uid inside the sandbox.
     static let sandboxUID = 65534
@@ -225,7 +245,9 @@ public final class Sandbox: @unchecked Sendable {
         }
         if !runtimeLibraries.hasPrefix("/usr/") { arguments += ["--ro-bind", runtimeLibraries, runtimeLibraries] }
         arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", launcher, "/sandbox/launch"]
-        return arguments + extra
+        // The root and /dev are tmpfs folders bubblewrap made, owned by the sandbox's uid: read-only, so that /tmp
+        // (and a tool's own folder) is all a process can write, and all a shared sandbox empties between runs.
+        return arguments + extra + ["--remount-ro", "/", "--remount-ro", "/dev"]
     }
 
     /// Returns "" when a bubblewrap sandbox starts, else the reason it does not.
@@ -330,12 +352,22 @@ public final class Sandbox: @unchecked Sendable {
     /// shadowed `setrlimit`, a constructor that runs before `main`) cannot raise or skip them.
     ///
     /// - Parameter purpose: What `--timings` files the run under; by default `Sandbox.purpose(of:)` the owner.
+    /// - Parameter group: Runs that may share a sandbox with this one (`RunGroup`); with namespaces, the run goes to
+    ///   an idle sandbox of the group for the same binary, or one started for it, and in a sandbox of its own when
+    ///   that sandbox fails.
     public func run(
         binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner,
-        purpose: String? = nil
+        purpose: String? = nil, group: RunGroup? = nil
     ) throws
         -> ProcessOutcome
     {
+        if let group, status.mode == .namespaces, bubblewrap != nil, sessionsWork.withLock({ $0 }),
+            let outcome = runShared(
+                binary: binary, entry: entry, trials: trials, limits: limits, owner: owner,
+                purpose: purpose ?? Self.purpose(of: owner), group: group)
+        {
+            return outcome
+        }
         let folder = try workFolder(for: owner, prefix: "run")
         defer { folder.close() }
         try folder.copy(binary, as: "snippet", executable: true)
@@ -369,6 +401,89 @@ public final class Sandbox: @unchecked Sendable {
         request.wallSeconds = limits.wallSeconds
         request.outputLimit = limits.outputKilobytes << 10
         return try execute(request, in: folder)
+    }
+
+    /// A new group of runs that may share sandboxes; `endGroup` ends its sandboxes.
+    public func openGroup() -> RunGroup {
+        RunGroup(
+            number: groupNumbers.withLock {
+                $0 += 1
+                return $0
+            })
+    }
+
+    /// Ends the idle sandboxes of `group`; a run of the group still under way ends its own when it is done.
+    public func endGroup(_ group: RunGroup) {
+        endedGroups.withLock { _ = $0.insert(group) }
+        let idle = idleSessions.withLock { sessions in
+            let keys = sessions.keys.filter { $0.group == group }
+            return keys.flatMap { sessions.removeValue(forKey: $0) ?? [] }
+        }
+        for session in idle { session.end() }
+    }
+
+    /// `run` in a sandbox of `group` (`SandboxSession`); `nil` when no such sandbox could run it.
+    private func runShared(
+        binary: String, entry: String, trials: [String], limits: SandboxLimits, owner: CodeOwner, purpose: String,
+        group: RunGroup
+    ) -> ProcessOutcome? {
+        let key = SessionKey(group: group, binary: binary, owner: owner)
+        let session: SandboxSession
+        if let idle = idleSessions.withLock({ $0[key]?.popLast() }) {
+            session = idle
+        } else {
+            guard let started = try? startSession(binary: binary, owner: owner) else {
+                sessionsWork.withLock { $0 = false }
+                return nil
+            }
+            session = started
+        }
+        var request = ProcessRequest(executable: "/sandbox/snippet", arguments: [entry])
+        request.input = Array(trials.map { $0 + "\n" }.joined().utf8)
+        request.purpose = purpose
+        request.wallSeconds = limits.wallSeconds
+        request.outputLimit = limits.outputKilobytes << 10
+        let numbers = [
+            limits.cpuSeconds, limits.memoryMegabytes << 20, limits.fileKilobytes << 10, limits.openFiles,
+            limits.processes,
+        ]
+        guard let outcome = session.run(argument: entry, limits: numbers, request: request) else {
+            // A sandbox that never answered a run is not one this machine can keep: runs go alone from now on.
+            if session.runs == 0 { sessionsWork.withLock { $0 = false } }
+            session.end(immediately: true)
+            return nil
+        }
+        let kept =
+            session.usable
+            && endedGroups.withLock { ended in
+                guard !ended.contains(group) else { return false }
+                idleSessions.withLock { $0[key, default: []].append(session) }
+                return true
+            }
+        if !kept { session.end(immediately: !session.usable) }
+        return outcome
+    }
+
+    /// Starts a sandbox that serves runs of `binary` (`SandboxSession`), in a work folder of `owner`'s.
+    private func startSession(binary: String, owner: CodeOwner) throws -> SandboxSession {
+        let folder = try workFolder(for: owner, prefix: "session")
+        do {
+            try folder.copy(binary, as: "snippet", executable: true)
+            guard let bubblewrap else { throw GraderError.sandboxUnavailable(reason: "no bubblewrap") }
+            // As `run` confines a run, with the same mounts and environment; the launcher serves instead of execs.
+            let mounts = [
+                "--ro-bind", folder.path + "/snippet", "/sandbox/snippet", "--chdir", "/tmp", "--setenv", "PATH",
+                "/usr/bin:/bin", "--setenv", "SWIFT_BACKTRACE", "enable=no",
+            ]
+            var request = ProcessRequest(
+                executable: bubblewrap,
+                arguments: bubblewrapArguments(mounts) + ["--", "/sandbox/launch", "--serve", "3", "--", "/sandbox/snippet"])
+            request.userID = folder.uid
+            return try SandboxSession(command: request, folder: folder)
+        } catch {
+            folder.close()
+            throw error
+        }
     }
 
     /// What `--timings` files a sandboxed run of `owner`'s code under, unless the run says more.
@@ -424,6 +539,13 @@ public final class Sandbox: @unchecked Sendable {
         return path
     }
 
-    /// Removes the staging folder.
-    public func close() { staging.remove() }
+    /// Ends every idle shared sandbox and removes the staging folder.
+    public func close() {
+        let idle = idleSessions.withLock { sessions in
+            defer { sessions.removeAll() }
+            return sessions.values.flatMap { $0 }
+        }
+        for session in idle { session.end() }
+        staging.remove()
+    }
 }

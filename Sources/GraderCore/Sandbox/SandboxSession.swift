@@ -1,0 +1,257 @@
+import CProcessSupport
+import Foundation
+
+/// One bubblewrap sandbox in which one binary runs many times, one run after another: the runs of one student's
+/// code in one phase of a grading (its public trials, or its hidden ones).
+///
+/// Starting bubblewrap costs the machine about 5 ms of CPU (namespaces, mounts and their teardown), more than most
+/// runs of a student's function. Here it starts once, with `grader-launch --serve` inside, which forks the binary for
+/// each run with that run's limits and pipes (handed over on a socket), and after each run kills every process of it
+/// and empties `/tmp`, System V IPC and the keyrings (the rest of the sandbox is read-only) before it answers with
+/// the run's wait status: nothing of one run is alive or kept when the next starts. The grader still keeps the wall
+/// clock and the output bound, from outside; a run that passes either ends the whole sandbox. Anything else
+/// unexpected (the launcher killed by the student's code, no answer) ends it too, and the caller runs that run again
+/// in a sandbox of its own.
+///
+/// A class because it owns a process, a socket and a work folder, each given back exactly once (`end()`).
+final class SandboxSession: @unchecked Sendable {
+    let folder: WorkFolder
+    /// The outer bubblewrap process.
+    private let pid: pid_t
+    /// The grader's end of the launcher's socket.
+    private var control: Int32
+    /// Whether the next run may use this sandbox; only the thread that checked the session out changes it.
+    private(set) var usable = true
+    /// Runs answered so far.
+    private(set) var runs = 0
+
+    /// Starts `command` (bubblewrap, with `grader-launch --serve 3` inside) in `folder`, its socket on fd 3.
+    init(command: ProcessRequest, folder: WorkFolder) throws {
+        var pair: [Int32] = [-1, -1]
+        let failed = grader_socketpair_seqpacket(&pair)
+        guard failed == 0 else { throw ProcessLaunchError(executable: command.executable, code: failed) }
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer {
+            close(pair[1])
+            if null >= 0 { close(null) }
+        }
+        guard null >= 0 else {
+            close(pair[0])
+            throw ProcessLaunchError(executable: command.executable, code: errno)
+        }
+        do {
+            pid = try SessionSpawner.shared.spawn(command, descriptors: [null, null, null, pair[1]])
+        } catch {
+            close(pair[0])
+            throw error
+        }
+        control = pair[0]
+        self.folder = folder
+        TimeLedger.shared.add("sandbox: a shared sandbox started", seconds: 0)
+    }
+
+    /// Runs the binary with `argument` under `limits` (the launcher's numbers: CPU seconds, memory, file size, open
+    /// files, processes; -1 for none), with `request`'s input, wall-clock limit and output bounds.
+    ///
+    /// - Returns: What the run did, or `nil` when the sandbox failed rather than the run: the caller runs it again in
+    ///   a sandbox of its own. After a run over its wall-clock or output bound the sandbox is ended (`usable` false).
+    func run(argument: String, limits: [Int], request: ProcessRequest) -> ProcessOutcome? {
+        guard usable, control >= 0, !argument.contains("\n") else { return nil }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var pipes: [[Int32]] = []
+        defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
+        for _ in 0..<4 {
+            var fds: [Int32] = [-1, -1]
+            guard grader_pipe_cloexec(&fds) == 0 else { return nil }
+            pipes.append(fds)
+        }
+        let message = Array((limits.map(String.init).joined(separator: " ") + "\n" + argument).utf8)
+        let handed = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
+        let sent = message.withUnsafeBytes { bytes in
+            grader_send_with_descriptors(control, bytes.baseAddress, bytes.count, handed, 4)
+        }
+        // The launcher holds its own copies now (or never will): ours go, so EOF comes when the run's processes end.
+        for (index, end) in [(0, 0), (1, 1), (2, 1), (3, 1)] {
+            close(pipes[index][end])
+            pipes[index][end] = -1
+        }
+        guard sent == 0 else {
+            end()
+            return nil
+        }
+        let stdinFD = pipes[0][1]
+        for fd in [stdinFD, pipes[1][0], pipes[2][0], pipes[3][0]] {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        var outcome = ProcessOutcome(termination: .exited(0))
+        var written = 0
+        var writeOpen = !request.input.isEmpty
+        if !writeOpen {
+            close(stdinFD)
+            pipes[0][1] = -1
+        }
+        var open = [true, true, true]  // stdout, stderr, results
+        var printed = 0
+        var status: Int32?
+        var graceDeadline: ContinuousClock.Instant?
+        let deadline = start.advanced(by: .milliseconds(Int64(request.wallSeconds * 1000)))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+
+        while open.contains(true) || writeOpen || status == nil {
+            let now = clock.now
+            if status == nil, now >= deadline {
+                outcome.timedOut = true
+                end(immediately: true)
+                break
+            }
+            if let grace = graceDeadline, now >= grace { break }
+            var fds: [pollfd] = []
+            for (index, isOpen) in open.enumerated() where isOpen {
+                fds.append(pollfd(fd: pipes[index + 1][0], events: Int16(POLLIN), revents: 0))
+            }
+            if writeOpen { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if status == nil, control >= 0 { fds.append(pollfd(fd: control, events: Int16(POLLIN), revents: 0)) }
+            let limit = graceDeadline ?? deadline
+            let remaining = max(1, min(50, Int32((now.duration(to: limit).components.seconds * 1000) + 1)))
+            _ = poll(&fds, nfds_t(fds.count), remaining)
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == stdinFD {
+                    let count = request.input.withUnsafeBytes { bytes in
+                        write(stdinFD, bytes.baseAddress! + written, request.input.count - written)
+                    }
+                    if count > 0 { written += count }
+                    if count < 0 && errno != EAGAIN || written == request.input.count {
+                        close(stdinFD)
+                        pipes[0][1] = -1
+                        writeOpen = false
+                    }
+                    continue
+                }
+                if entry.fd == control {
+                    var answer = [UInt8](repeating: 0, count: 32)
+                    let count = recv(control, &answer, answer.count, Int32(MSG_DONTWAIT))
+                    if count < 0, errno == EAGAIN || errno == EINTR { continue }
+                    guard count > 0, let text = String(validating: answer.prefix(count), as: UTF8.self),
+                        let value = Int32(text)
+                    else {
+                        // The launcher is gone (killed from inside) or answered nonsense: this sandbox proves nothing.
+                        end()
+                        return nil
+                    }
+                    status = value
+                    // Everything the run started is gone by now, so its pipes reach EOF at once.
+                    graceDeadline = clock.now.advanced(by: .milliseconds(500))
+                    continue
+                }
+                guard let index = (1...3).first(where: { pipes[$0][0] == entry.fd }) else { continue }
+                let count = read(entry.fd, &buffer, buffer.count)
+                if count > 0 {
+                    ProcessRunner.keep(buffer[0..<count], from: index, in: &outcome, printed: &printed, request: request)
+                    if outcome.outputLimitExceeded, status == nil {
+                        end(immediately: true)
+                        graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
+                    }
+                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                    open[index - 1] = false
+                }
+            }
+        }
+        if let status {
+            outcome.termination = ProcessRunner.decode(status)
+            runs += 1
+            // A run whose pipes stayed open after its processes were killed: something the launcher did not kill.
+            if open.contains(true) { end() }
+        } else if outcome.timedOut || outcome.outputLimitExceeded {
+            outcome.termination = .signaled(SIGKILL)
+        } else {
+            end()
+            return nil
+        }
+        outcome.seconds = TimeLedger.seconds(start.duration(to: clock.now))
+        TimeLedger.shared.add("process: " + request.purpose, seconds: outcome.seconds)
+        return outcome
+    }
+
+    /// Ends the sandbox: closes the socket (an idle launcher exits), kills what is left under bubblewrap at once
+    /// (`immediately`: a run is under way) or if it does not exit within a second, waits for it and removes the work
+    /// folder. Later calls do nothing.
+    func end(immediately: Bool = false) {
+        guard control >= 0 else { return }
+        usable = false
+        close(control)
+        control = -1
+        let clock = ContinuousClock()
+        var limit = immediately ? clock.now : clock.now.advanced(by: .seconds(1))
+        var status: Int32 = 0
+        var done = false
+        var killed = false
+        while !done {
+            if waitpid(pid, &status, WNOHANG) == pid {
+                done = true
+            } else if clock.now >= limit {
+                if killed {
+                    kill(-pid, SIGKILL)
+                    kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    done = true
+                } else {
+                    // bubblewrap's init dies, and with it every process of the sandbox; bubblewrap then exits.
+                    for child in OrphanReaper.children(of: pid) { kill(child, SIGKILL) }
+                    killed = true
+                    limit = clock.now.advanced(by: .seconds(3))
+                }
+            } else {
+                usleep(300)
+            }
+        }
+        ProcessRunner.forget(pid)
+        folder.close()
+    }
+}
+
+/// Starts sandboxes that outlive the thread that asked for them, from one thread that lives as long as the grader.
+///
+/// bubblewrap's `--die-with-parent` (the kernel's parent-death signal) fires when the *thread* that started it ends,
+/// not the process: a sandbox started from a worker thread of one `parallelMap` would die when that map's threads
+/// end, while the next map still means to use it. Started here, it dies with the grader alone.
+final class SessionSpawner: @unchecked Sendable {
+    static let shared = SessionSpawner()
+
+    /// A start to make, and where its result goes.
+    private final class Job: @unchecked Sendable {
+        let request: ProcessRequest
+        let descriptors: [Int32]
+        var result: Result<pid_t, Error> = .failure(CancellationError())
+        let done = DispatchSemaphore(value: 0)
+        init(request: ProcessRequest, descriptors: [Int32]) {
+            self.request = request
+            self.descriptors = descriptors
+        }
+    }
+
+    private let jobs = Locked<[Job]>([])
+    private let waiting = DispatchSemaphore(value: 0)
+
+    private init() {
+        let thread = Thread { [jobs, waiting] in
+            while true {
+                waiting.wait()
+                guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
+                job.result = Result { try ProcessRunner.spawn(job.request, descriptors: job.descriptors) }
+                job.done.signal()
+            }
+        }
+        thread.name = "grader sandbox starts"
+        thread.start()
+    }
+
+    /// Starts `request` with `descriptors` on fds 0-3, from the spawning thread; returns its pid.
+    func spawn(_ request: ProcessRequest, descriptors: [Int32]) throws -> pid_t {
+        let job = Job(request: request, descriptors: descriptors)
+        jobs.withLock { $0.append(job) }
+        waiting.signal()
+        job.done.wait()
+        return try job.result.get()
+    }
+}
