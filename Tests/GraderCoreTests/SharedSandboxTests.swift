@@ -22,7 +22,8 @@ struct SharedSandboxTests {
             ipcmk -M 4096 > /dev/null 2>&1
             # A process that outlives the run, in a session of its own, and later writes where the next run looks:
             # its /tmp, and the result channel (fd 3) of every process it can reach.
-            setsid sh -c 'sleep 0.6; echo late > /tmp/late; for fd in /proc/[0-9]*/fd/3; do echo "R 0 9" > "$fd"; done; sleep 5' \
+            setsid sh -c 'sleep 0.6; echo late > /tmp/late;
+                for fd in /proc/[0-9]*/fd/3; do echo "R 0 9" > "$fd"; done; sleep 5' \
                 > /dev/null 2>&1 < /dev/null 3>&- &
             echo "R 0 1" >&3 ;;
         look)

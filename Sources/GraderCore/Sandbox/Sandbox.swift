@@ -475,9 +475,8 @@ public final class Sandbox: @unchecked Sendable {
                 "--ro-bind", folder.path + "/snippet", "/sandbox/snippet", "--chdir", "/tmp", "--setenv", "PATH",
                 "/usr/bin:/bin", "--setenv", "SWIFT_BACKTRACE", "enable=no",
             ]
-            var request = ProcessRequest(
-                executable: bubblewrap,
-                arguments: bubblewrapArguments(mounts) + ["--", "/sandbox/launch", "--serve", "3", "--", "/sandbox/snippet"])
+            let serve = ["--", "/sandbox/launch", "--serve", "3", "--", "/sandbox/snippet"]
+            var request = ProcessRequest(executable: bubblewrap, arguments: bubblewrapArguments(mounts) + serve)
             request.userID = folder.uid
             return try SandboxSession(command: request, folder: folder)
         } catch {

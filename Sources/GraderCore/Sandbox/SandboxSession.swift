@@ -147,7 +147,8 @@ final class SandboxSession: @unchecked Sendable {
                 guard let index = (1...3).first(where: { pipes[$0][0] == entry.fd }) else { continue }
                 let count = read(entry.fd, &buffer, buffer.count)
                 if count > 0 {
-                    ProcessRunner.keep(buffer[0..<count], from: index, in: &outcome, printed: &printed, request: request)
+                    ProcessRunner.keep(
+                        buffer[0..<count], from: index, in: &outcome, printed: &printed, request: request)
                     if outcome.outputLimitExceeded, status == nil {
                         end(immediately: true)
                         graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
