@@ -523,27 +523,6 @@ static int watch(const struct options *options) {
     return result;
 }
 
-/// Removes every entry of the open folder `folder` and everything below it (serving: the sandbox's /tmp, whose
-/// entries all belong to the one uid that runs there). A folder PROGRAM made unreadable is opened up first.
-static void empty_folder(int folder, int depth) {
-    if (depth > 64) { close(folder); return; }
-    DIR *directory = fdopendir(folder);
-    if (directory == NULL) { close(folder); return; }
-    struct dirent *entry;
-    while ((entry = readdir(directory)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        struct stat info;
-        if (fstatat(dirfd(directory), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        if (S_ISDIR(info.st_mode)) {
-            fchmodat(dirfd(directory), entry->d_name, 0700, 0);
-            int inner = openat(dirfd(directory), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (inner >= 0) empty_folder(inner, depth + 1);
-        }
-        unlinkat(dirfd(directory), entry->d_name, S_ISDIR(info.st_mode) ? AT_REMOVEDIR : 0);
-    }
-    closedir(directory);
-}
-
 /// Whether any process but this one and the namespace's init (pid 1) shows in the sandbox's /proc.
 static int any_other_process(void) {
     DIR *proc = opendir("/proc");
@@ -575,8 +554,9 @@ static int clean_after_run(void) {
         usleep(500);
     }
     int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (tmp >= 0) empty_folder(tmp, 0);
     uid_t uid = getuid();
+    // Everything in the sandbox's /tmp is the uid's: all of it goes, a folder it made unreadable included.
+    if (tmp >= 0) sweep_folder(tmp, uid, 1, 0);
     sweep_ipc("/proc/sysvipc/shm", 0, uid);
     sweep_ipc("/proc/sysvipc/msg", 1, uid);
     sweep_ipc("/proc/sysvipc/sem", 2, uid);

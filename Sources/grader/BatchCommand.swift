@@ -97,6 +97,7 @@ struct Batch: ParsableCommand {
         lines += ledger.table(prefix: "phase: ")
         lines += ["steps (wall time; a student's reports summed over jobs):"] + ledger.table(prefix: "step: ")
         lines += ["child processes (summed over jobs):"] + ledger.table(prefix: "process: ")
+        lines += ["shared sandboxes (each serves one student's runs of one phase):"] + ledger.table(prefix: "sandbox: ")
         lines += ["compiler calls (summed over jobs):"] + ledger.table(prefix: "compile: ")
         lines += ["cache (summed over jobs):"] + ledger.table(prefix: "cache: ")
         printError(lines.joined(separator: "\n"))

@@ -81,41 +81,16 @@ public enum ProcessRunner {
         _ = ignoreSIGPIPE
         let clock = ContinuousClock()
         let start = clock.now
-        var pipes: [[Int32]] = []
-        defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
-        for _ in 0..<4 {
-            var fds: [Int32] = [-1, -1]
-            guard grader_pipe_cloexec(&fds) == 0 else {
-                throw ProcessLaunchError(executable: request.executable, code: errno)
-            }
-            pipes.append(fds)
-        }
-        let pid = try spawn(request, pipes: pipes)
+        let pipes = try RunPipes(for: request)
+        let pid = try spawn(request, descriptors: pipes.childEnds)
         defer { liveChildren.withLock { _ = $0.remove(pid) } }
         // The parent keeps only its ends: closing the child's ends lets EOF arrive when the child exits.
-        for (index, end) in [(0, 0), (1, 1), (2, 1), (3, 1)] {
-            close(pipes[index][end])
-            pipes[index][end] = -1
-        }
-        let stdinFD = pipes[0][1]
-        for fd in [stdinFD, pipes[1][0], pipes[2][0], pipes[3][0]] {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
+        pipes.handOver()
 
         var outcome = ProcessOutcome(termination: .exited(0))
-        var written = 0
-        var writeOpen = true
-        if request.input.isEmpty {
-            close(stdinFD)
-            pipes[0][1] = -1
-            writeOpen = false
-        }
-        var open = [true, true, true]  // stdout, stderr, results
-        var printed = 0
         var exited: Int32?
         var graceDeadline: ContinuousClock.Instant?
         let deadline = start.advanced(by: .milliseconds(Int64(request.wallSeconds * 1000)))
-        var buffer = [UInt8](repeating: 0, count: 65536)
 
         func killGroup() {
             if request.stopsThroughChildren, exited == nil {
@@ -130,7 +105,7 @@ public enum ProcessRunner {
             if exited == nil { kill(pid, SIGKILL) }
         }
 
-        while open.contains(true) || writeOpen {
+        while pipes.isOpen {
             let now = clock.now
             if exited == nil, now >= deadline {
                 outcome.timedOut = true
@@ -138,37 +113,15 @@ public enum ProcessRunner {
                 break
             }
             if let grace = graceDeadline, now >= grace { break }
-            var fds: [pollfd] = []
-            for (index, isOpen) in open.enumerated() where isOpen {
-                fds.append(pollfd(fd: pipes[index + 1][0], events: Int16(POLLIN), revents: 0))
-            }
-            if writeOpen { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            var fds = pipes.pollDescriptors
             let limit = graceDeadline ?? deadline
             let remaining = max(1, min(50, Int32((now.duration(to: limit).components.seconds * 1000) + 1)))
             _ = poll(&fds, nfds_t(fds.count), remaining)
             for entry in fds where entry.revents != 0 {
-                if entry.fd == stdinFD {
-                    let count = request.input.withUnsafeBytes { bytes in
-                        write(stdinFD, bytes.baseAddress! + written, request.input.count - written)
-                    }
-                    if count > 0 { written += count }
-                    if count < 0 && errno != EAGAIN || written == request.input.count {
-                        close(stdinFD)
-                        pipes[0][1] = -1
-                        writeOpen = false
-                    }
-                    continue
-                }
-                guard let index = (1...3).first(where: { pipes[$0][0] == entry.fd }) else { continue }
-                let count = read(entry.fd, &buffer, buffer.count)
-                if count > 0 {
-                    keep(buffer[0..<count], from: index, in: &outcome, printed: &printed, request: request)
-                    if outcome.outputLimitExceeded {
-                        killGroup()
-                        graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
-                    }
-                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                    open[index - 1] = false
+                guard pipes.serve(entry, into: &outcome) else { continue }
+                if outcome.outputLimitExceeded {
+                    killGroup()
+                    graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
                 }
             }
             if exited == nil {
@@ -189,12 +142,6 @@ public enum ProcessRunner {
         outcome.seconds = TimeLedger.seconds(elapsed)
         TimeLedger.shared.add("process: " + request.purpose, seconds: outcome.seconds)
         return outcome
-    }
-
-    /// Starts `request`'s executable in a process group of its own, with `pipes` on fds 0-3 and nothing else open,
-    /// and registers it as a live child.
-    private static func spawn(_ request: ProcessRequest, pipes: [[Int32]]) throws -> pid_t {
-        try spawn(request, descriptors: [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]])
     }
 
     /// Starts `request`'s executable in a process group of its own, with `descriptors` on fds 0-3 and nothing else
@@ -243,27 +190,6 @@ public enum ProcessRunner {
 
     /// Takes `pid`, waited for elsewhere, off the live children.
     static func forget(_ pid: pid_t) { _ = liveChildren.withLock { $0.remove(pid) } }
-
-    /// Keeps what the child wrote on pipe `index` (1 stdout, 2 stderr, 3 results) within the request's bounds, and
-    /// marks the outcome when a bound is passed.
-    static func keep(
-        _ chunk: ArraySlice<UInt8>, from index: Int, in outcome: inout ProcessOutcome, printed: inout Int,
-        request: ProcessRequest
-    ) {
-        switch index {
-        case 1, 2:
-            printed += chunk.count
-            if index == 1, outcome.stdout.count < request.keptOutput {
-                outcome.stdout += chunk.prefix(request.keptOutput - outcome.stdout.count)
-            } else if index == 2, outcome.stderr.count < request.keptOutput {
-                outcome.stderr += chunk.prefix(request.keptOutput - outcome.stderr.count)
-            }
-            if printed > request.outputLimit { outcome.outputLimitExceeded = true }
-        default:
-            outcome.results += chunk
-            if outcome.results.count > request.resultLimit { outcome.outputLimitExceeded = true }
-        }
-    }
 
     /// Runs `body` with the set of children `run` has started and not yet waited for, blocking new spawns meanwhile.
     static func withLiveChildren<Result>(_ body: (Set<pid_t>) -> Result) -> Result {

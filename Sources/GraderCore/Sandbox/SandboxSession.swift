@@ -59,46 +59,23 @@ final class SandboxSession: @unchecked Sendable {
         guard usable, control >= 0, !argument.contains("\n") else { return nil }
         let clock = ContinuousClock()
         let start = clock.now
-        var pipes: [[Int32]] = []
-        defer { for pipe in pipes { for fd in pipe where fd >= 0 { close(fd) } } }
-        for _ in 0..<4 {
-            var fds: [Int32] = [-1, -1]
-            guard grader_pipe_cloexec(&fds) == 0 else { return nil }
-            pipes.append(fds)
-        }
+        guard let pipes = try? RunPipes(for: request) else { return nil }
         let message = Array((limits.map(String.init).joined(separator: " ") + "\n" + argument).utf8)
-        let handed = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
         let sent = message.withUnsafeBytes { bytes in
-            grader_send_with_descriptors(control, bytes.baseAddress, bytes.count, handed, 4)
+            grader_send_with_descriptors(control, bytes.baseAddress, bytes.count, pipes.childEnds, 4)
         }
         // The launcher holds its own copies now (or never will): ours go, so EOF comes when the run's processes end.
-        for (index, end) in [(0, 0), (1, 1), (2, 1), (3, 1)] {
-            close(pipes[index][end])
-            pipes[index][end] = -1
-        }
+        pipes.handOver()
         guard sent == 0 else {
             end()
             return nil
         }
-        let stdinFD = pipes[0][1]
-        for fd in [stdinFD, pipes[1][0], pipes[2][0], pipes[3][0]] {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
         var outcome = ProcessOutcome(termination: .exited(0))
-        var written = 0
-        var writeOpen = !request.input.isEmpty
-        if !writeOpen {
-            close(stdinFD)
-            pipes[0][1] = -1
-        }
-        var open = [true, true, true]  // stdout, stderr, results
-        var printed = 0
         var status: Int32?
         var graceDeadline: ContinuousClock.Instant?
         let deadline = start.advanced(by: .milliseconds(Int64(request.wallSeconds * 1000)))
-        var buffer = [UInt8](repeating: 0, count: 65536)
 
-        while open.contains(true) || writeOpen || status == nil {
+        while pipes.isOpen || status == nil {
             let now = clock.now
             if status == nil, now >= deadline {
                 outcome.timedOut = true
@@ -106,28 +83,12 @@ final class SandboxSession: @unchecked Sendable {
                 break
             }
             if let grace = graceDeadline, now >= grace { break }
-            var fds: [pollfd] = []
-            for (index, isOpen) in open.enumerated() where isOpen {
-                fds.append(pollfd(fd: pipes[index + 1][0], events: Int16(POLLIN), revents: 0))
-            }
-            if writeOpen { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            var fds = pipes.pollDescriptors
             if status == nil, control >= 0 { fds.append(pollfd(fd: control, events: Int16(POLLIN), revents: 0)) }
             let limit = graceDeadline ?? deadline
             let remaining = max(1, min(50, Int32((now.duration(to: limit).components.seconds * 1000) + 1)))
             _ = poll(&fds, nfds_t(fds.count), remaining)
             for entry in fds where entry.revents != 0 {
-                if entry.fd == stdinFD {
-                    let count = request.input.withUnsafeBytes { bytes in
-                        write(stdinFD, bytes.baseAddress! + written, request.input.count - written)
-                    }
-                    if count > 0 { written += count }
-                    if count < 0 && errno != EAGAIN || written == request.input.count {
-                        close(stdinFD)
-                        pipes[0][1] = -1
-                        writeOpen = false
-                    }
-                    continue
-                }
                 if entry.fd == control {
                     var answer = [UInt8](repeating: 0, count: 32)
                     let count = recv(control, &answer, answer.count, Int32(MSG_DONTWAIT))
@@ -144,17 +105,10 @@ final class SandboxSession: @unchecked Sendable {
                     graceDeadline = clock.now.advanced(by: .milliseconds(500))
                     continue
                 }
-                guard let index = (1...3).first(where: { pipes[$0][0] == entry.fd }) else { continue }
-                let count = read(entry.fd, &buffer, buffer.count)
-                if count > 0 {
-                    ProcessRunner.keep(
-                        buffer[0..<count], from: index, in: &outcome, printed: &printed, request: request)
-                    if outcome.outputLimitExceeded, status == nil {
-                        end(immediately: true)
-                        graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
-                    }
-                } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                    open[index - 1] = false
+                guard pipes.serve(entry, into: &outcome) else { continue }
+                if outcome.outputLimitExceeded, status == nil {
+                    end(immediately: true)
+                    graceDeadline = graceDeadline ?? clock.now.advanced(by: .milliseconds(200))
                 }
             }
         }
@@ -162,7 +116,7 @@ final class SandboxSession: @unchecked Sendable {
             outcome.termination = ProcessRunner.decode(status)
             runs += 1
             // A run whose pipes stayed open after its processes were killed: something the launcher did not kill.
-            if open.contains(true) { end() }
+            if pipes.outputOpen { end() }
         } else if outcome.timedOut || outcome.outputLimitExceeded {
             outcome.termination = .signaled(SIGKILL)
         } else {
