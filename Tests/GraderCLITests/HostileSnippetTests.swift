@@ -79,6 +79,9 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
                 extra: ["--timeout", "20", "--cpu", "5"]),
             // A frame forged with the right value, then a crash: counts for nothing.
             HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
+            // The sandbox's pid 1 is the launcher, undumpable: no ptrace, no /proc/1/mem, no code of the student's
+            // running there without the limits (bubblewrap's own init could be taken over so).
+            HostileSnippet(fixture: "hijack-pid-1", outcome: .passes, extra: ["--timeout", "6"]),
         ] + escapes
 
     /// Attacks on what runs outside the student's binary, in every mode: linker options in the module's own
