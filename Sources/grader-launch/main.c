@@ -40,8 +40,16 @@
 // folder, socket and FIFO the user owns in each PATH and in any world-writable folder below it, every System V
 // shared memory segment, message queue and semaphore set the user owns or created, and clears the user's keyrings.
 //
-// Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end
-// everything), the launcher applies the limits and replaces itself with PROGRAM.
+// Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end everything), the launcher
+// applies the limits and replaces itself with PROGRAM, except when it is the namespace's pid 1 (bubblewrap
+// --as-pid-1), which is how the grader starts it. Then it stays as pid 1: it makes itself undumpable, forks PROGRAM
+// with the limits, reaps every orphan, and when PROGRAM ends exits with its status, which makes the kernel kill
+// everything left in the namespace. Pid 1 is the one process of a sandbox that runs without the limits, so student
+// code must not reach it: an undumpable process is one that code without CAP_SYS_PTRACE in the sandbox's user
+// namespace (student code has no capability) can neither ptrace nor open /proc/1/mem of, nor read or write with
+// process_vm_readv/writev. bubblewrap's own pid 1 is dumpable and runs as the sandbox's uid: code injected into it
+// ran with no CPU, memory or process limit. PROGRAM itself is never pid 1 either: pid 1 ignores every signal it has
+// no handler for, the limits' SIGXCPU included.
 //
 // With --parent PID, the launcher stays: it becomes a child subreaper, so every process the student starts, even
 // one that calls setsid() or double-forks, is re-parented to it when its own parent dies, and it asks the kernel
@@ -482,6 +490,21 @@ static void kill_every_process_of_this_uid(void) {
     }
 }
 
+/// As pid 1 of the sandbox's PID namespace: undumpable, forks PROGRAM, reaps, and returns PROGRAM's status.
+static int serve_as_init(const struct options *options) {
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("PR_SET_DUMPABLE");
+    pid_t program = fork();
+    if (program < 0) fail("fork");
+    // The exec in the child makes PROGRAM dumpable again (its own memory is its own); this process stays as it is.
+    if (program == 0) become_program(options, 1);
+    for (;;) {
+        int status;
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == program) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (done < 0 && errno != EINTR) fail("waitpid");
+    }
+}
+
 static int watch(const struct options *options) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail("PR_SET_CHILD_SUBREAPER");
     struct sigaction action;
@@ -721,6 +744,7 @@ int main(int argc, char **argv) {
     if (index >= argc) usage("no program to run");
     options.program = argv + index;
     if (options.parent > 0) return watch(&options);
+    if (getpid() == 1) return serve_as_init(&options);
     // No watcher: die with whoever started us (bubblewrap's --die-with-parent does the same one level up).
     become_program(&options, getppid());
     return LAUNCH_FAILED;

@@ -79,6 +79,9 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
                 extra: ["--timeout", "20", "--cpu", "5"]),
             // A frame forged with the right value, then a crash: counts for nothing.
             HostileSnippet(fixture: "forged-frame-then-crash", outcome: .error("aborted")),
+            // The sandbox's pid 1 is the launcher, undumpable: no ptrace, no /proc/1/mem, no code of the student's
+            // running there without the limits (bubblewrap's own init could be taken over so).
+            HostileSnippet(fixture: "hijack-pid-1", outcome: .passes, extra: ["--timeout", "6"]),
         ] + escapes
 
     /// Attacks on what runs outside the student's binary, in every mode: linker options in the module's own
@@ -206,9 +209,14 @@ struct HostileSnippetTests {
             .replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
         try (fixture + "\n" + reference).write(
             toFile: folder + "/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        // A cache of its own: from the suite's, a rerun would take the results of the last one and run nothing.
+        let cache = CLI.temporary("outside-identity-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            atPath: cache, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let status = Mutex<Int32?>(nil)
         let grading = Thread {
-            let run = try? CLI.grader(["grade", folder, "--only", "residual-jacobians", "--quiet"])
+            let run = try? CLI.grader(
+                ["grade", folder, "--only", "residual-jacobians", "--quiet"], environment: ["GRADER_CACHE": cache])
             status.withLock { $0 = run?.status ?? -1 }
         }
         grading.start()

@@ -232,7 +232,9 @@ public final class Sandbox: @unchecked Sendable {
     /// and a private `/tmp`; `extra` adds the job's own mounts (after `/tmp`, so they may lie inside it).
     private func bubblewrapArguments(_ extra: [String]) -> [String] {
         var arguments = [
-            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            // The launcher is the namespace's pid 1, never bubblewrap's own init: that one is dumpable and has no
+            // limits, so student code could ptrace it and run there unlimited (grader-launch's header).
+            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--as-pid-1",
             "--uid", "\(Self.sandboxUID)", "--gid", "\(Self.sandboxUID)", "--hostname", "sandbox",
         ]
         for path in Self.systemFolders {
