@@ -59,16 +59,19 @@
 //
 // Serving (--serve FD) runs many short processes of one student's binary in one sandbox, one at a time, to save
 // bubblewrap's start (its namespaces, mounts and teardown cost the machine about 5 ms of CPU a run, more than most
-// runs themselves). Each request on the SOCK_SEQPACKET socket FD is one message: five numbers (CPU seconds, memory,
+// runs themselves). The launcher must then be the sandbox's pid 1 (bubblewrap --as-pid-1). Once ready it sends
+// "ready" on the SOCK_SEQPACKET socket FD. Each request on it is one message: five numbers (CPU seconds, memory,
 // file size and open files in bytes or counts, processes; -1 for none) and a newline, then the one argument PROGRAM
 // gets, with four descriptors attached (SCM_RIGHTS) that become PROGRAM's 0-3. The launcher forks PROGRAM with those
-// limits, as the plain mode would, and waits. When PROGRAM ends, everything it started is stopped and killed, what
-// it left in the sandbox's only writable places (/tmp, System V IPC, keyrings) is removed, and only then is the wait
-// status sent back, as decimal text: nothing of one run is alive or on disk when the next starts. The launcher
-// makes itself undumpable (its memory, descriptors and /proc entries are out of the reach of PROGRAM, which runs as
-// the same uid) and ignores the signals PROGRAM could send it but SIGKILL and SIGSTOP; killing or stopping it ends
-// or stalls only the sandbox, which the grader then throws away. It exits when the socket closes (the grader is done
-// or dead).
+// limits, as the plain mode would, and waits. When PROGRAM ends, every other process of the namespace is stopped and
+// killed, and what the run left in the sandbox's only writable places is removed: /tmp emptied, and its mode, times
+// and user xattrs put back through a descriptor kept from the start (a run that does chmod 0 /tmp does not lock the
+// launcher out), every System V IPC object of the namespace, the keyrings' keys. Then it answers "STATUS 1" (the
+// wait status, in decimal) when every step worked and the sandbox is as it was, or "STATUS 0" when one did not, and
+// exits after such an answer: a sandbox it cannot vouch for serves no other run. As pid 1 it is out of PROGRAM's
+// reach though PROGRAM runs as the same uid: undumpable (no ptrace, no /proc/1/mem, fd or environ), and the kernel
+// delivers pid 1 no signal from inside its namespace that it has no handler for, SIGKILL and SIGSTOP included. It
+// exits when the socket closes (the grader is done or dead).
 //
 // Exit status 125 means the launcher itself failed (bad arguments, a limit it could not set, exec failed); its
 // message is on stderr, prefixed "grader-launch:".
@@ -93,6 +96,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 enum { LAUNCH_FAILED = 125 };
@@ -546,7 +550,7 @@ static int watch(const struct options *options) {
     return result;
 }
 
-/// Whether any process but this one and the namespace's init (pid 1) shows in the sandbox's /proc.
+/// Whether any process but this one (pid 1) shows in the sandbox's /proc; 1 when /proc cannot be read.
 static int any_other_process(void) {
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 1;
@@ -555,48 +559,107 @@ static int any_other_process(void) {
     while (!found && (entry = readdir(proc)) != NULL) {
         char *end = NULL;
         long pid = strtol(entry->d_name, &end, 10);
-        if (end == entry->d_name || *end != '\0' || pid <= 1 || pid == getpid()) continue;
+        if (end == entry->d_name || *end != '\0' || pid <= 0 || pid == getpid()) continue;
         found = 1;
     }
     closedir(proc);
     return found;
 }
 
+/// /tmp as the sandbox started: a descriptor to it, kept so that a run that changes its mode cannot lock the launcher
+/// out, and its mode and times.
+struct scratch {
+    int fd;
+    struct stat original;
+};
+
+/// Empties /tmp and puts back its mode, times and extended attributes; 0 when it is then as it was.
+static int restore_scratch(const struct scratch *tmp) {
+    if (fchmod(tmp->fd, tmp->original.st_mode & 07777) != 0) return -1;
+    // A descriptor of its own (a dup would share the kept one's position in the folder).
+    int folder = openat(tmp->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (folder < 0) return -1;
+    // Everything in the sandbox's /tmp is the uid's: all of it goes, a folder it made unreadable included.
+    sweep_folder(folder, getuid(), 1, 0);
+    // User extended attributes on /tmp itself (tmpfs keeps them since Linux 6.6).
+    char names[4096];
+    ssize_t size = flistxattr(tmp->fd, names, sizeof names);
+    if (size < 0 && errno != ENOTSUP && errno != EOPNOTSUPP) return -1;
+    for (ssize_t at = 0; at < size; at += (ssize_t)strlen(names + at) + 1) {
+        if (strncmp(names + at, "user.", 5) == 0 && fremovexattr(tmp->fd, names + at) != 0) return -1;
+    }
+    size = flistxattr(tmp->fd, names, sizeof names);
+    for (ssize_t at = 0; at < size; at += (ssize_t)strlen(names + at) + 1) {
+        if (strncmp(names + at, "user.", 5) == 0) return -1;
+    }
+    // Only what is left now would be the sweep's failure (a folder too deep to empty, say).
+    int check = openat(tmp->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *left = check < 0 ? NULL : fdopendir(check);
+    if (left == NULL) {
+        if (check >= 0) close(check);
+        return -1;
+    }
+    int empty = 1;
+    struct dirent *entry;
+    while (empty && (entry = readdir(left)) != NULL) {
+        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) empty = 0;
+    }
+    closedir(left);
+    if (!empty) return -1;
+    // The times last: reading the folder above may have set its access time.
+    struct timespec times[2] = {tmp->original.st_atim, tmp->original.st_mtim};
+    if (futimens(tmp->fd, times) != 0) return -1;
+    struct stat now;
+    return fstat(tmp->fd, &now) == 0 && now.st_mode == tmp->original.st_mode && now.st_uid == tmp->original.st_uid
+            && now.st_gid == tmp->original.st_gid && now.st_nlink == 2
+        ? 0
+        : -1;
+}
+
+/// The number of rows (objects) in a /proc/sysvipc table, its header aside; -1 when it cannot be read.
+static int ipc_objects(const char *file) {
+    FILE *table = fopen(file, "r");
+    if (table == NULL) return -1;
+    int rows = -1;
+    char line[512];
+    while (fgets(line, sizeof line, table) != NULL) rows++;
+    fclose(table);
+    return rows < 0 ? 0 : rows;
+}
+
+/// Clears a keyring; 0 when it worked or the kernel has no such keyring (keys unsupported, or refused to PROGRAM
+/// as well).
+static int clear_keyring(long keyring) {
+    if (syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, keyring) == 0) return 0;
+    return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -1;
+}
+
 /// Serving: after a run, nothing of it may reach the next. Every process under the launcher is stopped and killed
-/// (`kill_everything`); then kill(-1), which in this PID namespace reaches every process but init and the launcher,
-/// until /proc shows none; then /tmp, System V IPC and the keyrings are emptied. Returns 0 when the sandbox is
-/// clean, -1 when a process would not go (the grader then discards the sandbox).
-static int clean_after_run(void) {
+/// (`kill_everything`); then kill(-1), which from pid 1 reaches every other process of the namespace, until /proc
+/// shows none; then /tmp, System V IPC (the namespace's own: every object in it is a run's) and the keyrings are
+/// emptied. Returns 0 when the sandbox is clean, -1 when any step failed (the sandbox then serves no other run).
+static int clean_after_run(const struct scratch *tmp) {
     kill_everything();
     int status;
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0;; round++) {
         kill(-1, SIGKILL);
         while (waitpid(-1, &status, WNOHANG) > 0) {}
         if (!any_other_process()) break;
         if (round == 199) return -1;
         usleep(500);
     }
-    int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int clean = restore_scratch(tmp);
     uid_t uid = getuid();
-    // Everything in the sandbox's /tmp is the uid's: all of it goes, a folder it made unreadable included.
-    if (tmp >= 0) sweep_folder(tmp, uid, 1, 0);
     sweep_ipc("/proc/sysvipc/shm", 0, uid);
     sweep_ipc("/proc/sysvipc/msg", 1, uid);
     sweep_ipc("/proc/sysvipc/sem", 2, uid);
-    syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER);
-    syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER_SESSION);
+    if (ipc_objects("/proc/sysvipc/shm") != 0 || ipc_objects("/proc/sysvipc/msg") != 0
+        || ipc_objects("/proc/sysvipc/sem") != 0)
+        clean = -1;
+    if (clear_keyring(KEY_SPEC_USER) != 0 || clear_keyring(KEY_SPEC_USER_SESSION) != 0) clean = -1;
     long persistent = syscall(SYS_keyctl, KEYCTL_GET_PERSISTENT_KEYRING, -1, KEY_SPEC_PROCESS);
-    if (persistent > 0) syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, persistent);
-    // Only what is left under /tmp now would be the cleaning's failure: a folder too deep to empty, say.
-    DIR *left = opendir("/tmp");
-    if (left != NULL) {
-        struct dirent *entry;
-        while ((entry = readdir(left)) != NULL) {
-            if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) { closedir(left); return -1; }
-        }
-        closedir(left);
-    }
-    return 0;
+    if (persistent > 0 && clear_keyring(persistent) != 0) clean = -1;
+    return clean;
 }
 
 enum { REQUEST_BYTES = 4096, REQUEST_FDS = 4 };
@@ -649,9 +712,13 @@ static int read_request(int control, struct options *options, char *argument, in
 }
 
 static int serve(int control_fd, char **program) {
-    // Out of PROGRAM's reach though it runs as the same uid: no ptrace, no /proc/<pid>/mem, fd or environ.
+    // Only as pid 1 is the launcher out of PROGRAM's reach and is every process of the sandbox under it.
+    if (getpid() != 1) {
+        errno = EINVAL;
+        fail("--serve runs only as the namespace's pid 1 (bubblewrap --as-pid-1)");
+    }
+    // Out of PROGRAM's reach though it runs as the same uid: no ptrace, no /proc/1/mem, fd or environ.
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("PR_SET_DUMPABLE");
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail("PR_SET_CHILD_SUBREAPER");
     // The socket moves above PROGRAM's descriptors, close-on-exec; fd 3 stays taken so that the descriptors a
     // request brings never land on 0-3, where the child puts them.
     int control = fcntl(control_fd, F_DUPFD_CLOEXEC, 64);
@@ -659,9 +726,10 @@ static int serve(int control_fd, char **program) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0 || dup3(null, control_fd, O_CLOEXEC) < 0) fail("/dev/null");
     close(null);
-    int ignored[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
-    for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_IGN);
-    pid_t launcher = getpid();
+    struct scratch tmp;
+    tmp.fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tmp.fd < 0 || fstat(tmp.fd, &tmp.original) != 0) fail("/tmp");
+    if (send(control, "ready", 5, MSG_NOSIGNAL) != 5) return 0;
     for (;;) {
         struct options options;
         memset(&options, 0, sizeof options);
@@ -676,24 +744,23 @@ static int serve(int control_fd, char **program) {
         pid_t child = fork();
         if (child < 0) fail("fork");
         if (child == 0) {
-            for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++) signal(ignored[i], SIG_DFL);
             for (int i = 0; i < REQUEST_FDS; i++) {
                 if (dup2(fds[i], i) != i) fail("dup2");
             }
             if (syscall(SYS_close_range, REQUEST_FDS, ~0U, 0) != 0) {
                 for (int fd = REQUEST_FDS; fd < 65536; fd++) close(fd);
             }
-            become_program(&options, launcher);
+            become_program(&options, 1);
         }
         for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);
         int status = 0;
         while (waitpid(child, &status, 0) < 0) {
             if (errno != EINTR) { status = (LAUNCH_FAILED << 8); break; }
         }
-        if (clean_after_run() != 0) return LAUNCH_FAILED;
+        int clean = clean_after_run(&tmp) == 0;
         char reply[32];
-        int length = snprintf(reply, sizeof reply, "%d", status);
-        if (send(control, reply, (size_t)length, MSG_NOSIGNAL) != length) return 0;
+        int length = snprintf(reply, sizeof reply, "%d %d", status, clean);
+        if (send(control, reply, (size_t)length, MSG_NOSIGNAL) != length || !clean) return 0;
     }
 }
 

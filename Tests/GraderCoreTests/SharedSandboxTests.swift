@@ -38,11 +38,39 @@ struct SharedSandboxTests {
             cat /proc/$PPID/environ > /dev/null 2>&1 && echo "read its environment"
             ls /proc/$PPID/fd > /dev/null 2>&1 && echo "listed its descriptors"
             cat /proc/$PPID/maps > /dev/null 2>&1 && echo "read its memory map"
-            kill -TERM $PPID; kill -HUP $PPID; kill -INT $PPID
+            # Its parent is pid 1, which the kernel spares every signal from inside it has no handler for.
+            for signal in TERM HUP INT SEGV USR1 RTMIN XCPU STOP KILL; do kill -$signal $PPID 2> /dev/null; done
             for fd in /proc/$$/fd/*; do readlink "$fd"; done | grep -c socket | sed 's/^/sockets: /' ;;
-        killer)
-            kill -9 $PPID
-            echo survived ;;
+        state)
+            readlink /proc/self/ns/pid
+            echo "tmp: $(stat -c '%a %u %Y %X' /tmp) $(python3 -c 'import os; print(os.listxattr("/tmp"))')" ;;
+        tamper)
+            # What the launcher must put back through the descriptor it kept: /tmp's xattrs, times and mode, the
+            # last of which locks a launcher that opens /tmp by name out.
+            python3 -c 'import os; os.setxattr("/tmp", "user.kept", b"an input")'
+            touch -d '2001-02-03 04:05:06' /tmp
+            chmod 0 /tmp
+            echo "R 0 4" >&3 ;;
+        keys)
+            # A key in the user keyring, which then loses its write right (and so cannot be cleared) but stays
+            # readable: KEYCTL_SETPERM (5) on the user keyring (-4), possessor and user may view, read, search, setattr.
+            readlink /proc/self/ns/pid
+            python3 -c 'if True:
+                import ctypes
+                call = ctypes.CDLL(None).syscall
+                call.restype = ctypes.c_long
+                n = lambda *values: [ctypes.c_long(v) if isinstance(v, int) else v for v in values]
+                print("added", call(*n(248, b"user", b"kept", b"an input", 8, -4)) > 0)
+                print("locked", call(*n(250, 5, -4, 0x2b2b0000, 0, 0)) == 0)'
+            echo "R 0 5" >&3 ;;
+        findkey)
+            readlink /proc/self/ns/pid
+            python3 -c 'if True:
+                import ctypes
+                call = ctypes.CDLL(None).syscall
+                call.restype = ctypes.c_long
+                n = lambda *values: [ctypes.c_long(v) if isinstance(v, int) else v for v in values]
+                print("found" if call(*n(250, 10, -4, b"user", b"kept", 0)) > 0 else "no key")' ;;
         limits) echo "cpu $(ulimit -t) files $(ulimit -n)" ;;
         sleep) sleep 10 ;;
         esac
@@ -100,7 +128,7 @@ struct SharedSandboxTests {
         }
     }
 
-    @Test("the launcher that serves the runs is out of their reach, and ignores their signals")
+    @Test("the launcher that serves the runs is out of their reach, and no signal of theirs reaches it")
     func launcherOutOfReach() throws {
         try withSandbox { sandbox, script in
             let group = sandbox.openGroup()
@@ -108,20 +136,40 @@ struct SharedSandboxTests {
             #expect(probe.outcome.succeeded)
             #expect(probe.lines.count == 2 && probe.lines.last == "sockets: 0", "\(probe.lines)")
             let after = try run(sandbox, script, "namespace", group: group)
-            #expect(after.lines == [probe.lines[0]], "the sandbox survived its run's signals")
+            #expect(after.lines == [probe.lines[0]], "the sandbox survived its run's signals, SIGKILL included")
         }
     }
 
-    @Test("a run that kills its launcher is run again in a sandbox of its own; the group then starts another")
-    func launcherKilled() throws {
+    @Test(
+        "a run that changes /tmp's mode, times or xattrs leaves the next run the /tmp the first one had",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack sets an xattr with python3"))
+    func scratchPutBack() throws {
         try withSandbox { sandbox, script in
             let group = sandbox.openGroup()
-            let before = try run(sandbox, script, "namespace", group: group).lines
-            let killer = try run(sandbox, script, "killer", group: group)
-            // Alone, its parent is bubblewrap's init, which a signal from inside does not kill.
-            #expect(killer.outcome.succeeded && killer.lines == ["survived"], "\(killer.lines)")
-            let after = try run(sandbox, script, "namespace", group: group).lines
-            #expect(after.count == 1 && after != before, "\(before) \(after)")
+            let before = try run(sandbox, script, "state", group: group).lines
+            let tamper = try run(sandbox, script, "tamper", group: group)
+            #expect(tamper.outcome.succeeded && String(decoding: tamper.outcome.results, as: UTF8.self) == "R 0 4\n")
+            let after = try run(sandbox, script, "state", group: group).lines
+            #expect(before.count == 2 && before[1].hasSuffix(" []"), "\(before)")
+            // The same sandbox (the first line), with /tmp as it was (the second).
+            #expect(after == before, "\(before) \(after)")
+        }
+    }
+
+    @Test(
+        "a run that leaves what the launcher cannot remove counts, and its sandbox serves no other; sharing goes on",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls keyctl through python3"))
+    func uncleanableSandboxEnds() throws {
+        try withSandbox { sandbox, script in
+            let group = sandbox.openGroup()
+            let keys = try run(sandbox, script, "keys", group: group)
+            #expect(keys.lines.dropFirst() == ["added True", "locked True"], "\(keys.lines)")
+            #expect(keys.outcome.succeeded && String(decoding: keys.outcome.results, as: UTF8.self) == "R 0 5\n")
+            let next = try run(sandbox, script, "findkey", group: group).lines
+            #expect(next.count == 2 && next[0] != keys.lines[0] && next[1] == "no key", "\(keys.lines) \(next)")
+            // A failed sandbox turns nothing off: the group's runs share the new one.
+            let third = try run(sandbox, script, "namespace", group: group).lines
+            #expect(third == [next[0]], "\(next) \(third)")
         }
     }
 
@@ -157,6 +205,17 @@ struct SharedSandboxTests {
             #expect(!Self.servingProcesses(under: staging).isEmpty, "a sandbox waits for the group's next run")
             sandbox.endGroup(group)
             #expect(Self.servingProcesses(under: staging).isEmpty)
+        }
+    }
+
+    @Test("idle sandboxes never hold more of the uid pool than their limit")
+    func idleLimit() throws {
+        try withSandbox { sandbox, script in
+            let groups = (0..<(Sandbox.idleSessionLimit + 4)).map { _ in sandbox.openGroup() }
+            for group in groups { _ = try run(sandbox, script, "namespace", group: group) }
+            let staging = (try sandbox.privateFolder(named: "probe") as NSString).deletingLastPathComponent
+            #expect(Self.servingProcesses(under: staging).count == Sandbox.idleSessionLimit)
+            for group in groups { sandbox.endGroup(group) }
         }
     }
 

@@ -56,8 +56,12 @@ public final class Sandbox: @unchecked Sendable {
     /// Groups ended (`endGroup`): a session coming back from one of them ends instead of waiting.
     private let endedGroups = Locked<Set<RunGroup>>([])
     private let groupNumbers = Locked(0)
-    /// Whether shared sandboxes start here; the first that cannot serve a single run turns them off.
+    /// Whether shared sandboxes start here; the first that does not start (bubblewrap fails, or the launcher never
+    /// says it is ready) turns them off. A run that fails in a sandbox that had started turns nothing off.
     private let sessionsWork = Locked(true)
+    /// The most sandboxes kept idle at once: each holds a uid while it waits, and student code has 48
+    /// (`RunIdentities`), which the compiles and the runs under way need too.
+    static let idleSessionLimit = RunIdentities.studentShare / 3
 
     /// Runs that may share one sandbox, one after another (`SandboxSession`): one student's code in one phase of a
     /// grading. Nothing of one run is alive or kept when the next starts; what the group saves is bubblewrap's start.
@@ -450,8 +454,7 @@ public final class Sandbox: @unchecked Sendable {
             limits.processes,
         ]
         guard let outcome = session.run(argument: entry, limits: numbers, request: request) else {
-            // A sandbox that never answered a run is not one this machine can keep: runs go alone from now on.
-            if session.runs == 0 { sessionsWork.withLock { $0 = false } }
+            // This sandbox failed (it had started, so sharing stays on for the others); the run goes alone.
             session.end(immediately: true)
             return nil
         }
@@ -459,8 +462,12 @@ public final class Sandbox: @unchecked Sendable {
             session.usable
             && endedGroups.withLock { ended in
                 guard !ended.contains(group) else { return false }
-                idleSessions.withLock { $0[key, default: []].append(session) }
-                return true
+                return idleSessions.withLock { idle in
+                    // Each idle sandbox holds a uid of the pool: never so many that a compile or run waits for one.
+                    guard idle.values.reduce(0, { $0 + $1.count }) < Self.idleSessionLimit else { return false }
+                    idle[key, default: []].append(session)
+                    return true
+                }
             }
         if !kept { session.end(immediately: !session.usable) }
         return outcome

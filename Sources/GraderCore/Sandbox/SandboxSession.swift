@@ -8,10 +8,11 @@ import Foundation
 /// runs of a student's function. Here it starts once, with `grader-launch --serve` inside, which forks the binary for
 /// each run with that run's limits and pipes (handed over on a socket), and after each run kills every process of it
 /// and empties `/tmp`, System V IPC and the keyrings (the rest of the sandbox is read-only) before it answers with
-/// the run's wait status: nothing of one run is alive or kept when the next starts. The grader still keeps the wall
-/// clock and the output bound, from outside; a run that passes either ends the whole sandbox. Anything else
-/// unexpected (the launcher killed by the student's code, no answer) ends it too, and the caller runs that run again
-/// in a sandbox of its own.
+/// the run's wait status and whether the sandbox is as it was: no process, file, IPC object or key of one run is
+/// left when the next starts, and a sandbox the launcher could not put back serves no other run. The grader still
+/// keeps the wall clock and the output bound, from outside; a run that passes either ends the whole sandbox.
+/// Anything else unexpected (no answer, or nonsense) ends it too, and the caller runs that run again in a sandbox of
+/// its own.
 ///
 /// A class because it owns a process, a socket and a work folder, each given back exactly once (`end()`).
 final class SandboxSession: @unchecked Sendable {
@@ -47,7 +48,29 @@ final class SandboxSession: @unchecked Sendable {
         }
         control = pair[0]
         self.folder = folder
+        // The launcher says "ready" once it serves; a sandbox that does not within the wall clock never will.
+        guard awaitReady(seconds: 10) else {
+            end(immediately: true)
+            throw GraderError.sandboxUnavailable(reason: "a shared sandbox did not start serving")
+        }
         TimeLedger.shared.add("sandbox: a shared sandbox started", seconds: 0)
+    }
+
+    /// Waits up to `seconds` for the launcher's "ready".
+    private func awaitReady(seconds: Int) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(seconds))
+        while clock.now < deadline {
+            var entry = pollfd(fd: control, events: Int16(POLLIN), revents: 0)
+            let waited = poll(&entry, 1, 100)
+            if waited < 0, errno != EINTR { return false }
+            guard waited > 0 else { continue }
+            var answer = [UInt8](repeating: 0, count: 16)
+            let count = recv(control, &answer, answer.count, Int32(MSG_DONTWAIT))
+            if count < 0, errno == EAGAIN || errno == EINTR { continue }
+            return count == 5 && answer.prefix(5).elementsEqual("ready".utf8)
+        }
+        return false
     }
 
     /// Runs the binary with `argument` under `limits` (the launcher's numbers: CPU seconds, memory, file size, open
@@ -93,14 +116,17 @@ final class SandboxSession: @unchecked Sendable {
                     var answer = [UInt8](repeating: 0, count: 32)
                     let count = recv(control, &answer, answer.count, Int32(MSG_DONTWAIT))
                     if count < 0, errno == EAGAIN || errno == EINTR { continue }
-                    guard count > 0, let text = String(validating: answer.prefix(count), as: UTF8.self),
-                        let value = Int32(text)
+                    // "STATUS CLEAN": the run's wait status, and 1 when the sandbox is as it was before the run.
+                    let fields = String(decoding: answer.prefix(max(0, count)), as: UTF8.self).split(separator: " ")
+                    guard count > 0, fields.count == 2, let value = Int32(fields[0]), ["0", "1"].contains(fields[1])
                     else {
-                        // The launcher is gone (killed from inside) or answered nonsense: this sandbox proves nothing.
+                        // The launcher is gone or answered nonsense: this sandbox proves nothing.
                         end()
                         return nil
                     }
                     status = value
+                    // The run counts; the sandbox, which the launcher could not put back as it was, serves no other.
+                    if fields[1] == "0" { usable = false }
                     // Everything the run started is gone by now, so its pipes reach EOF at once.
                     graceDeadline = clock.now.advanced(by: .milliseconds(500))
                     continue
@@ -116,7 +142,7 @@ final class SandboxSession: @unchecked Sendable {
             outcome.termination = ProcessRunner.decode(status)
             runs += 1
             // A run whose pipes stayed open after its processes were killed: something the launcher did not kill.
-            if pipes.outputOpen { end() }
+            if pipes.outputOpen || !usable { end() }
         } else if outcome.timedOut || outcome.outputLimitExceeded {
             outcome.termination = .signaled(SIGKILL)
         } else {
@@ -151,7 +177,7 @@ final class SandboxSession: @unchecked Sendable {
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                     done = true
                 } else {
-                    // bubblewrap's init dies, and with it every process of the sandbox; bubblewrap then exits.
+                    // The launcher, pid 1, dies, and with it every process of the sandbox; bubblewrap then exits.
                     for child in OrphanReaper.children(of: pid) { kill(child, SIGKILL) }
                     killed = true
                     limit = clock.now.advanced(by: .seconds(3))
