@@ -462,11 +462,12 @@ static void kill_everything(void) {
     while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {}
 }
 
-/// Whether a process of `uid` other than this one shows in /proc (the owner of /proc/<pid>; a process that made
-/// itself undumpable shows as root's, which is why the kill rounds below never depend on this alone).
-static int any_process_of(uid_t uid) {
+/// Whether a process other than this one shows in /proc: of `uid` (the owner of /proc/<pid>; a process that made
+/// itself undumpable shows as root's, which is why the kill rounds below never depend on this alone), or of anyone
+/// when `uid` is -1. `unreadable` is the answer when /proc cannot be read.
+static int other_process_shows(long long uid, int unreadable) {
     DIR *proc = opendir("/proc");
-    if (proc == NULL) return 0;
+    if (proc == NULL) return unreadable;
     int found = 0;
     struct dirent *entry;
     while (!found && (entry = readdir(proc)) != NULL) {
@@ -474,7 +475,7 @@ static int any_process_of(uid_t uid) {
         long pid = strtol(entry->d_name, &end, 10);
         if (end == entry->d_name || *end != '\0' || pid <= 0 || pid == getpid()) continue;
         struct stat info;
-        if (fstatat(dirfd(proc), entry->d_name, &info, 0) == 0 && info.st_uid == uid) found = 1;
+        if (uid < 0 || (fstatat(dirfd(proc), entry->d_name, &info, 0) == 0 && info.st_uid == (uid_t)uid)) found = 1;
     }
     closedir(proc);
     return found;
@@ -489,7 +490,7 @@ static void kill_every_process_of_this_uid(void) {
     for (int round = 0; round < 50; round++) {
         kill(-1, SIGSTOP);
         kill(-1, SIGKILL);
-        if (round >= 2 && !any_process_of(uid)) return;
+        if (round >= 2 && !other_process_shows(uid, 0)) return;
         if (round >= 2) usleep(1000);
     }
 }
@@ -548,22 +549,6 @@ static int watch(const struct options *options) {
     kill_everything();
     sweep(options);
     return result;
-}
-
-/// Whether any process but this one (pid 1) shows in the sandbox's /proc; 1 when /proc cannot be read.
-static int any_other_process(void) {
-    DIR *proc = opendir("/proc");
-    if (proc == NULL) return 1;
-    int found = 0;
-    struct dirent *entry;
-    while (!found && (entry = readdir(proc)) != NULL) {
-        char *end = NULL;
-        long pid = strtol(entry->d_name, &end, 10);
-        if (end == entry->d_name || *end != '\0' || pid <= 0 || pid == getpid()) continue;
-        found = 1;
-    }
-    closedir(proc);
-    return found;
 }
 
 /// /tmp as the sandbox started: a descriptor to it, kept so that a run that changes its mode cannot lock the launcher
@@ -644,7 +629,7 @@ static int clean_after_run(const struct scratch *tmp) {
     for (int round = 0;; round++) {
         kill(-1, SIGKILL);
         while (waitpid(-1, &status, WNOHANG) > 0) {}
-        if (!any_other_process()) break;
+        if (!other_process_shows(-1, 1)) break;  // pid 1 sees its whole namespace
         if (round == 199) return -1;
         usleep(500);
     }
