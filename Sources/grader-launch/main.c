@@ -484,7 +484,9 @@ static int serve_as_init(const struct options *options) {
     for (;;) {
         int status;
         pid_t done = waitpid(-1, &status, 0);
-        if (done == program) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        // A traced PROGRAM's stop is reported here too (PTRACE_TRACEME, then SIGSTOP); only its end counts.
+        if (done == program && WIFEXITED(status)) return WEXITSTATUS(status);
+        if (done == program && WIFSIGNALED(status)) return 128 + WTERMSIG(status);
         if (done < 0 && errno != EINTR) fail("waitpid");
     }
 }
