@@ -32,13 +32,14 @@
 // Landlock ABI allows it, TCP connect and bind are refused too (ABI 4), and so are signals to processes outside
 // the sandbox and connections to abstract UNIX sockets (ABI 6).
 //
-// PROGRAM gets a new, empty session keyring, never the grader's, and no POSIX message queue (RLIMIT_MSGQUEUE 0).
+// PROGRAM gets a new, empty session keyring, never the grader's, and may not use keys at all: a seccomp filter
+// refuses add_key, request_key and keyctl (see refuse_keys). Nor may it use POSIX message queues (RLIMIT_MSGQUEUE 0).
 //
 // The sweep is for runs without namespaces, where nothing a run leaves behind may reach the next run of the same
 // uid (a hidden trials' run saving its inputs for a public one). A child drops to the user and, as that user (so
 // that no race with a link the code planted can make it remove anything the user could not), removes every file,
-// folder, socket and FIFO the user owns in each PATH and in any world-writable folder below it, every System V
-// shared memory segment, message queue and semaphore set the user owns or created, and clears the user's keyrings.
+// folder, socket and FIFO the user owns in each PATH and in any world-writable folder below it, and every System V
+// shared memory segment, message queue and semaphore set the user owns or created.
 //
 // Without --parent (inside bubblewrap, whose PID namespace and --die-with-parent end everything), the launcher
 // applies the limits and replaces itself with PROGRAM, except when it is the namespace's pid 1 (bubblewrap
@@ -90,6 +91,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -239,15 +244,6 @@ struct options {
     char **program;
 };
 
-// Keyrings, by number: <linux/keyctl.h> is not on every build machine.
-#ifndef SYS_keyctl
-#define SYS_keyctl 250
-#endif
-enum {
-    KEYCTL_JOIN_SESSION = 1, KEYCTL_CLEAR_KEYRING = 7, KEYCTL_GET_PERSISTENT_KEYRING = 22,
-    KEY_SPEC_PROCESS = -2, KEY_SPEC_USER = -4, KEY_SPEC_USER_SESSION = -5,
-};
-
 /// Removes, below the open folder `folder`, every entry `uid` owns (with everything in it), and descends into
 /// world-writable folders it does not own; never follows a link. Runs as `uid`, so it removes nothing `uid` could
 /// not. `everything`: the folder is `uid`'s own, so all it holds goes.
@@ -302,8 +298,8 @@ static void sweep_ipc(const char *file, int kind, uid_t uid) {
     fclose(table);
 }
 
-/// In a child that drops to the run's user: removes what that user left in the sweep folders, its System V IPC
-/// objects and its keyrings' keys; waits for the child.
+/// In a child that drops to the run's user: removes what that user left in the sweep folders and its System V IPC
+/// objects (keys it cannot have made: refuse_keys); waits for the child.
 static void sweep(const struct options *options) {
     if (options->uid < 0 || options->sweep_count == 0) return;
     pid_t child = fork();
@@ -323,18 +319,57 @@ static void sweep(const struct options *options) {
         sweep_ipc("/proc/sysvipc/shm", 0, uid);
         sweep_ipc("/proc/sysvipc/msg", 1, uid);
         sweep_ipc("/proc/sysvipc/sem", 2, uid);
-        syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER);
-        syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, KEY_SPEC_USER_SESSION);
-        // The uid's persistent keyring (kept three days by default), linked into this process's own to reach it.
-        long persistent = syscall(SYS_keyctl, KEYCTL_GET_PERSISTENT_KEYRING, -1, KEY_SPEC_PROCESS);
-        if (persistent > 0) syscall(SYS_keyctl, KEYCTL_CLEAR_KEYRING, persistent);
         _exit(0);
     }
     int status;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
 }
 
-/// In the process that becomes PROGRAM: the user, then the limits, no new privileges, Landlock, then the
+enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build machine
+
+// The architecture whose system calls PROGRAM makes; a call made as another (i386's int 0x80 on x86-64, or x32's
+// numbers) is refused whole, so that no second table of numbers gets around the filter below.
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/// Refuses PROGRAM and everything it starts the kernel's keys (add_key, request_key, keyctl fail with ENOSYS, as on
+/// a kernel without keys); exit 125 where the kernel has no seccomp filters.
+///
+/// A key is the one thing student code can make that belongs to its host uid rather than to any namespace or
+/// folder of the run, and a key can outlive the run: a session keyring is held by every file the run opened, and a
+/// pair of UNIX sockets, each sent on the other (SCM_RIGHTS) and then closed, is a garbage cycle the kernel may keep
+/// for good. A key anyone may read, kept so, shows in /proc/keys to the uid's next run: a classmate's, in a new
+/// sandbox. No sweep reaches a keyring held that way; no code of a homework needs keys.
+static void refuse_keys(void) {
+#ifdef NATIVE_AUDIT_ARCH
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#if defined(__x86_64__)
+        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 3, 0),  // x32's calls
+#else
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 3, 0),  // (the same length on every architecture)
+#endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) fail("seccomp filter (keys)");
+#else
+    errno = ENOSYS;
+    fail("seccomp filter (keys): no filter for this architecture");
+#endif
+}
+
+/// In the process that becomes PROGRAM: the user, then the limits, no new privileges, Landlock, no keys, then the
 /// parent-death signal (a change of user clears it, so it comes last), then exec. Never returns.
 static void become_program(const struct options *options, pid_t expected_parent) {
     // A session of its own: no controlling terminal to push keystrokes into (TIOCSTI) or to read from. (Inside
@@ -356,12 +391,12 @@ static void become_program(const struct options *options, pid_t expected_parent)
     if (options->open_files >= 0) set_limit(RLIMIT_NOFILE, (rlim_t)options->open_files, (rlim_t)options->open_files, "RLIMIT_NOFILE");
     if (options->processes >= 0) set_limit(RLIMIT_NPROC, (rlim_t)options->processes, (rlim_t)options->processes, "RLIMIT_NPROC");
     set_limit(RLIMIT_MSGQUEUE, 0, 0, "RLIMIT_MSGQUEUE");
-    // A session keyring of its own, empty: never the grader's (a service or a login gives the grader one, which
-    // would otherwise be inherited, and shared by every run). Where keyrings are refused (a container's seccomp
-    // filter), PROGRAM cannot use them either.
+    // A session keyring of its own, empty: never the grader's (a service or a login gives the grader one), whose
+    // keys PROGRAM would otherwise possess and see in /proc/keys. PROGRAM may not touch it (refuse_keys, below).
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION, NULL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");
     if (options->landlock.enabled) apply_landlock(&options->landlock);
+    refuse_keys();
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) fail("PR_SET_PDEATHSIG");
     // The parent may have died before the line above; then nothing would end this process.
     if (getppid() != expected_parent) _exit(LAUNCH_FAILED);
@@ -505,7 +540,9 @@ static int serve_as_init(const struct options *options) {
     for (;;) {
         int status;
         pid_t done = waitpid(-1, &status, 0);
-        if (done == program) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        // A traced PROGRAM's stop is reported here too (PTRACE_TRACEME, then SIGSTOP); only its end counts.
+        if (done == program && WIFEXITED(status)) return WEXITSTATUS(status);
+        if (done == program && WIFSIGNALED(status)) return 128 + WTERMSIG(status);
         if (done < 0 && errno != EINTR) fail("waitpid");
     }
 }

@@ -524,6 +524,40 @@ struct BatchTests {
         #expect(!reports.contains("LEAKED"))
     }
 
+    /// A key is its host uid's, not any namespace's, and can outlive its run: the `leftover-key` fixture makes one
+    /// anyone may read in the run's session keyring, which a garbage cycle of UNIX sockets then holds. The uid's next
+    /// run, a classmate's in a new sandbox, found it in /proc/keys and read the first student's inputs (the fixture
+    /// then answers wrongly): on the launcher before its seccomp filter, two of the three lost points, in every mode.
+    @Test("a key one student's run leaves in the kernel reaches no classmate, in every mode", arguments: Self.modes)
+    func keysReachNoClassmate(_ mode: [String]) throws {
+        if mode.isEmpty {
+            try CLI.requireBubblewrap()
+        } else if !mode.contains("--no-landlock") {
+            try CLI.requireLandlock()
+        }
+        let root = CLI.temporary("key-class-\(UInt32.random(in: 0...UInt32.max))")
+        let source =
+            try String(contentsOfFile: CLI.snippet("leftover-key"), encoding: .utf8)
+            .replacingOccurrences(of: "@@MARKER@@", with: "\(UInt32.random(in: 0...UInt32.max))") + "\n"
+            + (try HostileSnippetTests.referenceHelpers())
+        for index in 1...3 {
+            try CLI.fullMarksCopy(at: root + "/student-\(index)")
+            try source.write(
+                toFile: root + "/student-\(index)/residual-jacobians.swift", atomically: true, encoding: .utf8)
+        }
+        let out = root + "-out"
+        // One job at a time: each run's uid is then the one the run before released.
+        let run = try CLI.grader(
+            ["batch", root, "--out", out, "--cache", root + "-cache", "--quiet", "--jobs", "1"] + mode)
+        #expect(run.status == 0, "\(run.stderr)")
+        let gradebook = try String(contentsOfFile: out + "/gradebook.csv", encoding: .utf8)
+        for index in 1...3 { #expect(gradebook.contains("student-\(index),5,5,11,5,7,33\r\n"), "\(gradebook)") }
+        for index in 1...3 {
+            let results = try String(contentsOfFile: out + "/student-\(index)/results.json", encoding: .utf8)
+            #expect(!results.contains("LEAKED"))
+        }
+    }
+
     /// A cache the grader cannot write (its object folder is a file here; a full disk or a read-only folder fail the
     /// same writes) is no student's fault and stops nobody's grading: the parts that need it are grader-errors naming
     /// the cache and the cause, the reports and the gradebook are written, the batch exits 3; once the cache is

@@ -496,10 +496,15 @@ struct HostileSnippetTests {
         let fixture = try String(contentsOfFile: CLI.snippet("linker-options"), encoding: .utf8)
             .replacingOccurrences(of: "@@AUTOLINK@@", with: autolinkSection(options))
             .replacingOccurrences(of: "@@SECRET_PATHS@@", with: reading.map { "\"\($0)\"" }.joined(separator: ", "))
+        return fixture + "\n" + (try referenceHelpers())
+    }
+
+    /// The reference submission's residual-jacobians.swift with its layer Jacobian renamed `correctLayerJacobian`,
+    /// which a fixture returns when its attack came to nothing; `residualGradients` is still there to be graded.
+    static func referenceHelpers() throws -> String {
         let reference = try String(
             contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
-        return fixture + "\n"
-            + reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        return reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
     }
 
     /// A declaration that puts `options` in the object's autolink section, each ending in NUL, as Swift 6.3 allows

@@ -5,8 +5,8 @@ import Foundation
 /// run's uid left there, as that uid, after every run, and before one whose uid's last run was not swept.
 ///
 /// With namespaces there is nothing to sweep: `/tmp` is a private tmpfs and IPC objects die with the namespace.
-/// With Landlock, files can only be made in the run's own folder, but System V IPC objects and keys are outside
-/// its reach, so the sweep runs then too.
+/// With Landlock, files can only be made in the run's own folder, but System V IPC objects are outside its reach,
+/// so the sweep runs then too. (Keys no run may make: grader-launch refuses them.)
 enum LeftoverSweep {
     /// The world-writable folders of a usual Linux system.
     static let usualFolders = ["/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock"]

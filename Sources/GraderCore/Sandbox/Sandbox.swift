@@ -166,9 +166,9 @@ public final class Sandbox: @unchecked Sendable {
             )
             open.append("the network")
         }
-        // Without a uid of its own, what one run leaves in System V IPC or the keyrings is there for the next run,
-        // and the process limit counts every process of the grader's user.
-        if !root { open.append("System V IPC and keyrings that outlive a run, shared with the user's other processes") }
+        // Without a uid of its own, what one run leaves in System V IPC is there for the next run, and the process
+        // limit counts every process of the grader's user. (No run may use keys: grader-launch's seccomp filter.)
+        if !root { open.append("System V IPC that outlives a run, shared with the user's other processes") }
         return
             """
             no namespace sandbox (\(reason)): student code ran with \(held.joined(separator: ", ")); it could \
