@@ -43,34 +43,74 @@ struct SharedSandboxTests {
             for fd in /proc/$$/fd/*; do readlink "$fd"; done | grep -c socket | sed 's/^/sockets: /' ;;
         state)
             readlink /proc/self/ns/pid
-            echo "tmp: $(stat -c '%a %u %Y %X' /tmp) $(python3 -c 'import os; print(os.listxattr("/tmp"))')" ;;
+            echo "tmp: $(stat -c '%a %u %Y %X' /tmp) $(python3 -c 'if True:
+                import array, fcntl, os
+                flags = array.array("i", [0])
+                fcntl.ioctl(os.open("/tmp", os.O_RDONLY), 0x80086601, flags)
+                print(os.listxattr("/tmp"), flags[0])')" ;;
         tamper)
-            # What the launcher must put back through the descriptor it kept: /tmp's xattrs, times and mode, the
+            # What the launcher must put back through the descriptor it kept: /tmp's xattrs, its access ACL
+            # (user::rwx user:65534:rwx group::r-x mask::rwx other::r-x), its no-dump flag, its times and mode, the
             # last of which locks a launcher that opens /tmp by name out.
-            python3 -c 'import os; os.setxattr("/tmp", "user.kept", b"an input")'
+            python3 -c 'if True:
+                import array, fcntl, os, struct
+                os.setxattr("/tmp", "user.kept", b"an input")
+                entries = [(1, 7, -1), (2, 7, 65534), (4, 5, -1), (0x10, 7, -1), (0x20, 5, -1)]
+                acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHi", *entry) for entry in entries)
+                os.setxattr("/tmp", "system.posix_acl_access", acl)
+                fcntl.ioctl(os.open("/tmp", os.O_RDONLY), 0x40086602, array.array("i", [0x40]))'
             touch -d '2001-02-03 04:05:06' /tmp
             chmod 0 /tmp
             echo "R 0 4" >&3 ;;
-        keys)
-            # A key in the user keyring, which then loses its write right (and so cannot be cleared) but stays
-            # readable: KEYCTL_SETPERM (5) on the user keyring (-4), possessor and user may view, read, search, setattr.
+        pin)
+            # A listening socket whose name carries an input, and a garbage cycle that holds it once the run is
+            # over: a pair of sockets, each sent on the other, the first carrying the listener (SCM_RIGHTS).
             readlink /proc/self/ns/pid
             python3 -c 'if True:
-                import ctypes
-                call = ctypes.CDLL(None).syscall
-                call.restype = ctypes.c_long
-                n = lambda *values: [ctypes.c_long(v) if isinstance(v, int) else v for v in values]
-                print("added", call(*n(248, b"user", b"kept", b"an input", 8, -4)) > 0)
-                print("locked", call(*n(250, 5, -4, 0x2b2b0000, 0, 0)) == 0)'
+                import array, socket
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                listener.bind("\0kept-input-4.25")
+                listener.listen()
+                one, other = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+                rights = lambda *sockets: [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [s.fileno() for s in sockets]))]
+                one.sendmsg([b"x"], rights(one, listener))
+                other.sendmsg([b"x"], rights(other))'
             echo "R 0 5" >&3 ;;
-        findkey)
+        findname)
             readlink /proc/self/ns/pid
+            grep -q kept-input /proc/net/unix && echo found || echo "no name" ;;
+        pidone)
+            # pid 1, the launcher, is the same uid: these calls need no ptrace right. Its own limits and nice are
+            # the run's to change.
             python3 -c 'if True:
-                import ctypes
-                call = ctypes.CDLL(None).syscall
-                call.restype = ctypes.c_long
-                n = lambda *values: [ctypes.c_long(v) if isinstance(v, int) else v for v in values]
-                print("found" if call(*n(250, 10, -4, b"user", b"kept", 0)) > 0 else "no key")' ;;
+                import ctypes, os, platform, resource
+                ioprio_set = {"x86_64": 251, "aarch64": 30}[platform.machine()]
+                syscall = ctypes.CDLL(None, use_errno=True).syscall
+                def attempt(name, call):
+                    try:
+                        worked = call() != -1
+                    except OSError:
+                        worked = False
+                    print(name, "worked" if worked else "refused")
+                attempt("prlimit", lambda: resource.prlimit(1, resource.RLIMIT_NOFILE, (16, 16)))
+                attempt("nice", lambda: os.setpriority(os.PRIO_PROCESS, 1, 19))
+                attempt("user nice", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+                attempt("affinity", lambda: os.sched_setaffinity(1, {0}))
+                attempt("policy", lambda: os.sched_setscheduler(1, os.SCHED_BATCH, os.sched_param(0)))
+                attempt("io priority", lambda: syscall(ioprio_set, 1, 1, (3 << 13)))
+                attempt("own limit", lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32)))
+                attempt("own nice", lambda: os.setpriority(os.PRIO_PROCESS, 0, 5))'
+            echo "R 0 6" >&3 ;;
+        vfork)
+            # A process in uninterruptible sleep when the run ends: a vfork parent, whose child sleeps on.
+            readlink /proc/self/ns/pid
+            python3 -c 'import ctypes, time; ctypes.CDLL(None).vfork() == 0 and time.sleep(30)' &
+            sleep 0.3
+            echo "R 0 7" >&3 ;;
+        traced)
+            # The binary asks its parent, the launcher, to trace it, and stops: a stop, not an end.
+            exec python3 -c 'import ctypes, os, signal; ctypes.CDLL(None).ptrace(0, 0, 0, 0); os.kill(os.getpid(), signal.SIGSTOP)' ;;
+        niceness) echo "nice $(nice) files $(ulimit -n) cpus $(nproc)" ;;
         limits) echo "cpu $(ulimit -t) files $(ulimit -n)" ;;
         sleep) sleep 10 ;;
         esac
@@ -158,18 +198,65 @@ struct SharedSandboxTests {
 
     @Test(
         "a run that leaves what the launcher cannot remove counts, and its sandbox serves no other; sharing goes on",
-        .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls keyctl through python3"))
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack makes its sockets with python3"))
     func uncleanableSandboxEnds() throws {
         try withSandbox { sandbox, script in
             let group = sandbox.openGroup()
-            let keys = try run(sandbox, script, "keys", group: group)
-            #expect(keys.lines.dropFirst() == ["added True", "locked True"], "\(keys.lines)")
-            #expect(keys.outcome.succeeded && String(decoding: keys.outcome.results, as: UTF8.self) == "R 0 5\n")
-            let next = try run(sandbox, script, "findkey", group: group).lines
-            #expect(next.count == 2 && next[0] != keys.lines[0] && next[1] == "no key", "\(keys.lines) \(next)")
+            // A socket held by a garbage cycle outlives every process; its name is the next run's to read.
+            let pin = try run(sandbox, script, "pin", group: group)
+            #expect(pin.outcome.succeeded && String(decoding: pin.outcome.results, as: UTF8.self) == "R 0 5\n")
+            let next = try run(sandbox, script, "findname", group: group).lines
+            #expect(next.count == 2 && next[0] != pin.lines[0] && next[1] == "no name", "\(pin.lines) \(next)")
             // A failed sandbox turns nothing off: the group's runs share the new one.
             let third = try run(sandbox, script, "namespace", group: group).lines
             #expect(third == [next[0]], "\(next) \(third)")
+        }
+    }
+
+    @Test(
+        "a run cannot change the limits, priority or CPUs of the launcher that forks the next run, only its own",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls the kernel through python3"))
+    func launcherSettingsOutOfReach() throws {
+        try withSandbox { sandbox, script in
+            let group = sandbox.openGroup()
+            let before = try run(sandbox, script, "niceness", group: group).lines
+            let attack = try run(sandbox, script, "pidone", group: group)
+            #expect(
+                attack.lines == [
+                    "prlimit refused", "nice refused", "user nice refused", "affinity refused", "policy refused",
+                    "io priority refused", "own limit worked", "own nice worked",
+                ], "\(attack.lines)")
+            #expect(String(decoding: attack.outcome.results, as: UTF8.self) == "R 0 6\n")
+            #expect(try run(sandbox, script, "niceness", group: group).lines == before, "\(before)")
+        }
+    }
+
+    @Test(
+        "a run that leaves a process in uninterruptible sleep (a vfork parent) ends, and its sandbox serves the next",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls vfork through python3"))
+    func uninterruptibleLeftover() throws {
+        try withSandbox { sandbox, script in
+            let group = sandbox.openGroup()
+            var limits = SandboxLimits()
+            limits.wallSeconds = 5
+            let vfork = try run(sandbox, script, "vfork", group: group, limits: limits)
+            #expect(vfork.outcome.succeeded && !vfork.outcome.timedOut, "\(vfork.outcome)")
+            #expect(String(decoding: vfork.outcome.results, as: UTF8.self) == "R 0 7\n")
+            let next = try run(sandbox, script, "namespace", group: group, limits: limits)
+            #expect(next.lines == [vfork.lines[0]], "\(vfork.lines) \(next.lines)")
+        }
+    }
+
+    @Test(
+        "a run whose binary stops under its launcher's trace has not ended: it runs until its wall-clock limit",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the binary calls ptrace through python3"))
+    func tracedStop() throws {
+        try withSandbox { sandbox, script in
+            let group = sandbox.openGroup()
+            var limits = SandboxLimits()
+            limits.wallSeconds = 2
+            let traced = try run(sandbox, script, "traced", group: group, limits: limits)
+            #expect(traced.outcome.timedOut, "\(traced.outcome)")
         }
     }
 
