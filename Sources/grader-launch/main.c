@@ -34,8 +34,8 @@
 //
 // PROGRAM gets a new, empty session keyring, never the grader's, and may not use keys at all: a seccomp filter
 // refuses add_key, request_key and keyctl. The same filter lets it change the limits and scheduling of itself only,
-// never of another process of its uid, such as the launcher (see filter_system_calls). Nor may it use POSIX message
-// queues (RLIMIT_MSGQUEUE 0).
+// never of another process of its uid, such as the launcher, and refuses it new user namespaces, in which it would
+// hold every capability (see filter_system_calls). Nor may it use POSIX message queues (RLIMIT_MSGQUEUE 0).
 //
 // The sweep is for runs without namespaces, where nothing a run leaves behind may reach the next run of the same
 // uid (a hidden trials' run saving its inputs for a public one). A child drops to the user and, as that user (so
@@ -68,8 +68,9 @@
 // gets, with four descriptors attached (SCM_RIGHTS) that become PROGRAM's 0-3. The launcher forks PROGRAM with those
 // limits, as the plain mode would, and waits. When PROGRAM ends, every other process of the namespace is stopped and
 // killed, and what the run left in the sandbox's only writable places is removed: /tmp emptied, and its mode, times
-// and user xattrs put back through a descriptor kept from the start (a run that does chmod 0 /tmp does not lock the
-// launcher out), every System V IPC object of the namespace, the keyrings' keys. Then it answers "STATUS 1" (the
+// and xattrs put back through a descriptor kept from the start (a run that does chmod 0 /tmp does not lock the
+// launcher out), every System V IPC object of the namespace. The namespace's sockets (of every family), its loopback
+// interface's counters and its pseudo-terminals must be as they were at the start. Then it answers "STATUS 1" (the
 // wait status, in decimal) when every step worked and the sandbox is as it was, or "STATUS 0" when one did not, and
 // exits after such an answer: a sandbox it cannot vouch for serves no other run. As pid 1 it is out of PROGRAM's
 // reach though PROGRAM runs as the same uid: undumpable (no ptrace, no /proc/1/mem, fd or environ), and the kernel
@@ -87,6 +88,7 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,45 +355,58 @@ enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build mac
 /// library's setrlimit, nice and the like do). The kernel lets them act on any process of the caller's uid, with no
 /// ptrace check, so an undumpable pid 1 is no shelter: a run could lower the limits of the launcher that serves a
 /// shared sandbox, which every later run it forks would inherit, or make the kernel kill it at a CPU limit.
+///
+/// New user namespaces (unshare and clone with CLONE_NEWUSER: EPERM; clone3, whose flags lie in memory no filter
+/// can read: ENOSYS, on which the C library falls back to clone). In a namespace of its own student code holds every
+/// capability: it can make a network namespace whose sockets never show in the sandbox's /proc/net, where a garbage
+/// cycle of sockets kept a pseudo-terminal holding an input, and a listener, for a shared sandbox's next run. Every
+/// other namespace needs a capability that student code holds only in a user namespace of its own.
 static void filter_system_calls(void) {
 #ifdef NATIVE_AUDIT_ARCH
     enum { ARGUMENT_0 = offsetof(struct seccomp_data, args[0]), ARGUMENT_1 = offsetof(struct seccomp_data, args[1]) };
-    // The first two arguments are ints to these calls: the kernel reads the low 32 bits alone, as does the filter.
+    // The first two arguments are ints to these calls (unshare's and clone's flags: the kernel acts on their low 32
+    // bits), and the filter reads the low 32 bits alone. Jumps count the statements they skip.
     struct sock_filter filter[] = {
         /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 1, 0),
         /* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 #if defined(__x86_64__)
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 11, 0),  // x32's calls: to 16
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 14, 0),  // x32's calls: to 19
 #else
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 11, 0),  // (the same length everywhere)
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 14, 0),  // (the same length everywhere)
 #endif
-        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 10, 0),  // to 16
-        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 9, 0),
-        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 8, 0),
-        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 8, 0),  // to 17
-        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 7, 0),
-        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 6, 0),
-        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 5, 0),
-        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 4, 0),
-        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 5, 0),  // to 19
-        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 6, 0),  // to 21
-        /* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 13, 0),  // to 19
+        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 12, 0),
+        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 11, 0),
+        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 10, 0),
+        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 10, 0),  // to 20
+        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 9, 0),
+        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 8, 0),
+        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 7, 0),
+        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 6, 0),
+        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 7, 0),  // to 22
+        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 8, 0),  // to 24
+        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 11, 0),  // to 28
+        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 10, 0),
+        /* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 19 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         // pid 0 or nothing
-        /* 17 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 6, 7),  // to 25 or 26
+        /* 20 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 21 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 8, 9),  // to 30 or 31
         // setpriority(PRIO_PROCESS, 0, ...) only
-        /* 19 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 20 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 5),  // to 23 or 26
+        /* 22 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 23 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 7),  // to 26 or 31
         // ioprio_set(IOPRIO_WHO_PROCESS, 0, ...) only
-        /* 21 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 22 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 3),  // to 23 or 26
-        /* 23 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
-        /* 24 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),  // to 25 or 26
-        /* 25 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 26 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        /* 24 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 5),  // to 26 or 31
+        /* 26 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
+        /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 3),  // to 30 or 31
+        // no new user namespace
+        /* 28 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 29 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 1, 0),  // to 31 or 30
+        /* 30 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 31 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
     };
     struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) fail("seccomp filter");
@@ -442,9 +457,10 @@ enum { MAX_PROCESSES = 32768 };
 struct process_entry {
     pid_t pid, parent;
     char state;
+    long threads;
 };
 
-/// Every process of the machine (up to `capacity`), from /proc: pid, parent and state.
+/// Every process of the machine (up to `capacity`), from /proc: pid, parent, state and number of threads.
 static int read_processes(struct process_entry *table, int capacity) {
     DIR *proc = opendir("/proc");
     if (proc == NULL) return 0;
@@ -464,9 +480,13 @@ static int read_processes(struct process_entry *table, int capacity) {
         // The command name in parentheses may hold spaces and ')'; the fields after its last ')' are fixed.
         char *close = strrchr(buffer, ')');
         char state;
-        long parent;
-        if (close == NULL || sscanf(close + 1, " %c %ld", &state, &parent) != 2) continue;
-        table[count++] = (struct process_entry){(pid_t)pid, (pid_t)parent, state};
+        long parent, threads;
+        if (close == NULL
+            || sscanf(close + 1, " %c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld", &state,
+                      &parent, &threads)
+                != 3)
+            continue;
+        table[count++] = (struct process_entry){(pid_t)pid, (pid_t)parent, state, threads};
     }
     closedir(proc);
     return count;
@@ -509,14 +529,18 @@ static void kill_everything(void) {
         mark_descendants(getpid(), table, count, under);
         int found = 0, running = 0;
         for (int i = 0; i < count; i++) {
-            if (!under[i] || table[i].state == 'Z' || table[i].state == 'X') continue;
+            // A zombie whose other threads live on (its main thread ended first) is a process still: its threads
+            // run and fork, and the kernel reports it to no wait until they end. Skipped, it was never killed.
+            int zombie = table[i].state == 'Z' || table[i].state == 'X';
+            if (!under[i] || (zombie && table[i].threads <= 1)) continue;
             found++;
             if (table[i].state == 'T' || table[i].state == 't') continue;
             kill(table[i].pid, SIGSTOP);
             // A process in uninterruptible sleep, such as a vfork parent waiting for its child, cannot stop until
             // it wakes, and cannot fork before it has stopped (the stop is pending): it counts as stopped, and the
-            // SIGKILL below ends its wait. Counted as running, it kept these rounds going for good.
-            if (table[i].state != 'D') running++;
+            // SIGKILL below ends its wait. Counted as running, it kept these rounds going for good. So does such a
+            // zombie, whose threads' states its own does not show.
+            if (table[i].state != 'D' && !zombie) running++;
         }
         if (found == 0) break;
         if (running == 0) {
@@ -527,8 +551,13 @@ static void kill_everything(void) {
         while (waitpid(-1, &status, WNOHANG) > 0) {}
         if (running > 0) usleep(200);
     }
-    // Nothing left but possibly unreaped zombies; a blocking reap ends when there are no children.
-    while (waitpid(-1, &status, 0) > 0 || errno == EINTR) {}
+    // Nothing left but possibly zombies a SIGKILL has not yet made reapable: reaped until none is left, for two
+    // seconds at most (a blocking wait would hang for as long as a process the rounds above gave up on lives).
+    for (int wait = 0; wait < 2000; wait++) {
+        pid_t done = waitpid(-1, &status, WNOHANG);
+        if (done < 0 && errno == ECHILD) break;
+        if (done <= 0) usleep(1000);
+    }
 }
 
 /// Whether a process other than this one shows in /proc: of `uid` (the owner of /proc/<pid>; a process that made
@@ -704,23 +733,84 @@ static int table_rows(const char *file) {
     if (table == NULL) return -1;
     int rows = -1;
     char line[512];
-    while (fgets(line, sizeof line, table) != NULL) rows++;
+    while (fgets(line, sizeof line, table) != NULL) {
+        if (strchr(line, '\n') != NULL) rows++;
+    }
     fclose(table);
     return rows < 0 ? 0 : rows;
 }
 
-/// The number of UNIX sockets of this network namespace (the sandbox's own; the control socket was made outside
-/// it); -1 when /proc/net/unix cannot be read.
-static int unix_sockets(void) {
-    return table_rows("/proc/net/unix");
+/// The namespace's socket tables: a socket a run leaves shows in one as a row, with its name or its ports. (The
+/// control socket was made outside the namespace.)
+static const char *const socket_tables[] = {
+    "/proc/net/unix", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6", "/proc/net/udplite",
+    "/proc/net/udplite6", "/proc/net/raw", "/proc/net/raw6", "/proc/net/icmp", "/proc/net/icmp6",
+    "/proc/net/netlink", "/proc/net/packet",
+};
+enum { SOCKET_TABLES = sizeof socket_tables / sizeof socket_tables[0], INTERFACES_BYTES = 4096 };
+
+/// What of the sandbox a run could change and the launcher checks after it, as it was at the start.
+struct first_state {
+    struct scratch tmp;
+    int sockets[SOCKET_TABLES];
+    char interfaces[INTERFACES_BYTES];  // /proc/net/dev: the loopback interface's counters
+    struct stat terminals, multiplexer;  // /dev/pts and /dev/pts/ptmx
+    int terminal_entries;
+};
+
+/// The contents of a small file into `buffer` (NUL-ended, `size` bytes at most); "" when it cannot be read.
+static void read_small_file(const char *path, char *buffer, size_t size) {
+    buffer[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    size_t length = 0;
+    ssize_t got;
+    while (length + 1 < size && (got = read(fd, buffer + length, size - 1 - length)) > 0) length += (size_t)got;
+    buffer[length] = '\0';
+    close(fd);
+}
+
+/// The number of entries of a folder, "." and ".." left out; -1 when it cannot be read.
+static int folder_entries(const char *path) {
+    DIR *folder = opendir(path);
+    if (folder == NULL) return -1;
+    int entries = 0;
+    struct dirent *entry;
+    while ((entry = readdir(folder)) != NULL) {
+        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) entries++;
+    }
+    closedir(folder);
+    return entries;
+}
+
+/// Whether two stats of one file show the same mode, owner and times.
+static int same_file_state(const struct stat *one, const struct stat *other) {
+    return one->st_ino == other->st_ino && one->st_mode == other->st_mode && one->st_uid == other->st_uid
+        && one->st_gid == other->st_gid && one->st_atim.tv_sec == other->st_atim.tv_sec
+        && one->st_atim.tv_nsec == other->st_atim.tv_nsec && one->st_mtim.tv_sec == other->st_mtim.tv_sec
+        && one->st_mtim.tv_nsec == other->st_mtim.tv_nsec && one->st_ctim.tv_sec == other->st_ctim.tv_sec
+        && one->st_ctim.tv_nsec == other->st_ctim.tv_nsec;
+}
+
+/// The sandbox's network and pseudo-terminals as they are now (`state->tmp` is left alone).
+static void take_state(struct first_state *state) {
+    for (int i = 0; i < SOCKET_TABLES; i++) state->sockets[i] = table_rows(socket_tables[i]);
+    read_small_file("/proc/net/dev", state->interfaces, sizeof state->interfaces);
+    // The folder read first: a read may set its access time (where devpts is writable), once.
+    state->terminal_entries = folder_entries("/dev/pts");
+    if (stat("/dev/pts", &state->terminals) != 0) memset(&state->terminals, 0, sizeof state->terminals);
+    if (stat("/dev/pts/ptmx", &state->multiplexer) != 0) memset(&state->multiplexer, 0, sizeof state->multiplexer);
 }
 
 /// Serving: after a run, nothing of it may reach the next. Every process under the launcher is stopped and killed
 /// (`kill_everything`); then kill(-1), which from pid 1 reaches every other process of the namespace, until /proc
-/// shows none; then /tmp and System V IPC (the namespace's own: every object in it is a run's) are emptied, and no
-/// UNIX socket may be left. Returns 0 when the sandbox is clean, -1 when any step failed or something is left (the
-/// sandbox then serves no other run).
-static int clean_after_run(const struct scratch *tmp) {
+/// shows none; then /tmp and System V IPC (the namespace's own: every object in it is a run's) are emptied. What no
+/// cleaning can take back must be as it was at the start: a socket still open when no process is left is held in
+/// flight by a garbage cycle (SCM_RIGHTS), with whatever files it carries, and shows by its name or ports (a TCP
+/// connection in TIME_WAIT, too, for a minute); the loopback interface's counters count what a run sent; a
+/// pseudo-terminal's times change with its use (devpts, read-only, refuses a chmod or utimes). Returns 0 when the
+/// sandbox is clean, -1 when any step failed or something is left (the sandbox then serves no other run).
+static int clean_after_run(const struct first_state *first) {
     kill_everything();
     int status;
     for (int round = 0;; round++) {
@@ -730,7 +820,7 @@ static int clean_after_run(const struct scratch *tmp) {
         if (round == 199) return -1;
         usleep(500);
     }
-    int clean = restore_scratch(tmp);
+    int clean = restore_scratch(&first->tmp);
     uid_t uid = getuid();
     sweep_ipc("/proc/sysvipc/shm", 0, uid);
     sweep_ipc("/proc/sysvipc/msg", 1, uid);
@@ -738,9 +828,13 @@ static int clean_after_run(const struct scratch *tmp) {
     if (table_rows("/proc/sysvipc/shm") != 0 || table_rows("/proc/sysvipc/msg") != 0
         || table_rows("/proc/sysvipc/sem") != 0)
         clean = -1;
-    // A UNIX socket still open when no process is left is held in flight by a garbage cycle (SCM_RIGHTS), with
-    // whatever files it carries: its name shows in /proc/net/unix, and a bound one can be reached by the next run.
-    if (unix_sockets() != 0) clean = -1;
+    static struct first_state now;
+    take_state(&now);
+    if (memcmp(now.sockets, first->sockets, sizeof now.sockets) != 0
+        || strcmp(now.interfaces, first->interfaces) != 0 || now.interfaces[0] == '\0'
+        || !same_file_state(&now.terminals, &first->terminals)
+        || !same_file_state(&now.multiplexer, &first->multiplexer) || now.terminal_entries != first->terminal_entries)
+        clean = -1;
     return clean;
 }
 
@@ -808,12 +902,14 @@ static int serve(int control_fd, char **program) {
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0 || dup3(null, control_fd, O_CLOEXEC) < 0) fail("/dev/null");
     close(null);
-    struct scratch tmp;
-    tmp.fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (tmp.fd < 0 || fstat(tmp.fd, &tmp.original) != 0) fail("/tmp");
-    if (ioctl(tmp.fd, GET_INODE_FLAGS, &tmp.flags) != 0) tmp.flags = -1;
-    tmp.attributes_size = flistxattr(tmp.fd, tmp.attributes, sizeof tmp.attributes);
-    if (tmp.attributes_size < 0) tmp.attributes_size = 0;
+    static struct first_state first;
+    struct scratch *tmp = &first.tmp;
+    tmp->fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tmp->fd < 0 || fstat(tmp->fd, &tmp->original) != 0) fail("/tmp");
+    if (ioctl(tmp->fd, GET_INODE_FLAGS, &tmp->flags) != 0) tmp->flags = -1;
+    tmp->attributes_size = flistxattr(tmp->fd, tmp->attributes, sizeof tmp->attributes);
+    if (tmp->attributes_size < 0) tmp->attributes_size = 0;
+    take_state(&first);
     if (send(control, "ready", 5, MSG_NOSIGNAL) != 5) return 0;
     for (;;) {
         struct options options;
@@ -846,7 +942,7 @@ static int serve(int control_fd, char **program) {
             if (done == child && (WIFEXITED(status) || WIFSIGNALED(status))) break;
             if (done < 0 && errno != EINTR) { status = (LAUNCH_FAILED << 8); break; }
         }
-        int clean = clean_after_run(&tmp) == 0;
+        int clean = clean_after_run(&first) == 0;
         char reply[32];
         int length = snprintf(reply, sizeof reply, "%d %d", status, clean);
         if (send(control, reply, (size_t)length, MSG_NOSIGNAL) != length || !clean) return 0;

@@ -81,4 +81,37 @@ struct LauncherTests {
         #expect(!text.contains("grader-launch-test"), "PROGRAM possesses the grader's session keyring:\n\(text)")
         #expect(text.split(separator: "\n").last == "0", "RLIMIT_MSGQUEUE is not 0:\n\(text)")
     }
+
+    @Test(
+        "a leftover whose main thread ended while another thread runs on is killed; the launcher returns",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "it is made with python3"))
+    func livingZombieKilled() throws {
+        // It shows as a zombie ('Z'); the launcher skipped it, then waited for it (30 s) in a blocking waitpid.
+        let marker = "living-zombie-\(UInt32.random(in: 0...UInt32.max))"
+        let leftover = """
+            import ctypes, platform, threading, time
+            threading.Thread(target=lambda: time.sleep(30)).start()
+            time.sleep(0.1)
+            ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[platform.machine()], 0)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.launcher)
+        process.arguments = [
+            "--parent", "\(getpid())", "--", "/bin/sh", "-c",
+            "python3 -c '\(leftover)' \(marker) & sleep 0.5",
+        ]
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        let returned = !process.isRunning
+        if !returned { process.terminate() }
+        process.waitUntilExit()
+        #expect(returned, "the launcher still waited after 20 s")
+        let left = try FileManager.default.contentsOfDirectory(atPath: "/proc").filter { entry in
+            guard Int(entry) != nil, let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { return false }
+            return String(decoding: command, as: UTF8.self).contains(marker)
+        }
+        #expect(left.isEmpty, "the leftover lives on: \(left)")
+    }
 }

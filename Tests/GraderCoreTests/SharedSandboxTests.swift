@@ -116,6 +116,76 @@ struct SharedSandboxTests {
                 import ctypes, os, signal
                 ctypes.CDLL(None).ptrace(0, 0, 0, 0)
                 os.kill(os.getpid(), signal.SIGSTOP)' ;;
+        nest)
+            # A namespace of the run's own, where its sockets never show in the sandbox's /proc/net, and a pty; a
+            # thread, which the C library starts with clone3, or with clone where clone3 is refused.
+            python3 -c 'if True:
+                import ctypes, os, platform, threading
+                libc = ctypes.CDLL(None, use_errno=True)
+                clone = {"x86_64": 56, "aarch64": 220}[platform.machine()]
+                def attempt(name, call):
+                    result = call()
+                    if result == 0:
+                        os._exit(0)  # in the child of a clone
+                    print(name, "worked" if result > 0 else "refused: " + os.strerror(ctypes.get_errno()))
+                attempt("clone", lambda: libc.syscall(clone, 0x10000000 | 17, 0, 0, 0, 0))
+                attempt("clone3", lambda: libc.syscall(435, 0, 0))
+                attempt("unshare", lambda: 1 if libc.unshare(0x10000000) == 0 else -1)
+                thread = threading.Thread(target=lambda: print("a thread ran"))
+                thread.start()
+                thread.join()
+                try:
+                    os.openpty()
+                    print("pty worked")
+                except OSError as error:
+                    print("pty refused:", error.strerror)' ;;
+        hide)
+            # A listener whose port carries an input, held by a garbage cycle made in a network namespace of the
+            # run's own (where the sandbox's /proc/net shows no socket), or in the sandbox's where none can be made.
+            python3 -c 'if True:
+                import array, ctypes, socket
+                listener = socket.socket()
+                listener.bind(("127.0.0.1", 4250))
+                listener.listen()
+                ctypes.CDLL(None).unshare(0x10000000 | 0x40000000)
+                one, other = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+                def rights(*sockets):
+                    numbers = array.array("i", [each.fileno() for each in sockets])
+                    return [(socket.SOL_SOCKET, socket.SCM_RIGHTS, numbers)]
+                one.sendmsg([b"x"], rights(one, listener))
+                other.sendmsg([b"x"], rights(other))' ;;
+        network)
+            # Connections that stay in TIME_WAIT for a minute after the run, each port a byte of an input, and a
+            # datagram that the loopback interface's counters count.
+            python3 -c 'if True:
+                import socket
+                listener = socket.socket()
+                listener.bind(("127.0.0.1", 5000))
+                listener.listen()
+                for byte in b"4.25":
+                    client = socket.socket()
+                    client.bind(("127.0.0.1", 20000 + byte))
+                    client.connect(("127.0.0.1", 5000))
+                    accepted, _ = listener.accept()
+                    client.close()
+                    accepted.close()
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"4.25", ("127.0.0.1", 9))'
+            echo "R 0 8" >&3 ;;
+        netstate)
+            readlink /proc/self/ns/pid
+            echo "tcp rows $(tail -n +2 /proc/net/tcp | wc -l)"
+            while read -r name bytes packets rest; do [ "$name" = lo: ] && echo "lo packets $packets"; done < /proc/net/dev
+            ;;
+        zombie)
+            # A process whose main thread ends while another thread runs on: it shows as a zombie, yet lives.
+            readlink /proc/self/ns/pid
+            python3 -c 'if True:
+                import ctypes, platform, threading, time
+                threading.Thread(target=lambda: time.sleep(30)).start()
+                time.sleep(0.1)
+                ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[platform.machine()], 0)' &
+            sleep 0.5
+            echo "R 0 9" >&3 ;;
         niceness) echo "nice $(nice) files $(ulimit -n) cpus $(nproc)" ;;
         limits) echo "cpu $(ulimit -t) files $(ulimit -n)" ;;
         sleep) sleep 10 ;;
@@ -182,7 +252,9 @@ struct SharedSandboxTests {
             #expect(probe.outcome.succeeded)
             #expect(probe.lines.count == 2 && probe.lines.last == "sockets: 0", "\(probe.lines)")
             let after = try run(sandbox, script, "namespace", group: group)
-            #expect(after.lines == [probe.lines[0]], "the sandbox survived its run's signals, SIGKILL included")
+            #expect(
+                after.lines == [probe.lines.first ?? "none"], "the sandbox survived its run's signals, SIGKILL included"
+            )
         }
     }
 
@@ -214,7 +286,7 @@ struct SharedSandboxTests {
             let pin = try run(sandbox, script, "pin", group: group)
             #expect(pin.outcome.succeeded && String(decoding: pin.outcome.results, as: UTF8.self) == "R 0 5\n")
             let next = try run(sandbox, script, "findname", group: group).lines
-            #expect(next.count == 2 && next[0] != pin.lines[0] && next[1] == "no name", "\(pin.lines) \(next)")
+            #expect(next.count == 2 && next[0] != pin.lines.first && next[1] == "no name", "\(pin.lines) \(next)")
             // A failed sandbox turns nothing off: the group's runs share the new one.
             let third = try run(sandbox, script, "namespace", group: group).lines
             #expect(third == [next[0]], "\(next) \(third)")
@@ -239,19 +311,22 @@ struct SharedSandboxTests {
         }
     }
 
+    /// A leftover the launcher cannot see stopped: a vfork parent in uninterruptible sleep (its child sleeps on),
+    /// and a zombie whose other thread runs on; each run answers with its own result.
     @Test(
-        "a run that leaves a process in uninterruptible sleep (a vfork parent) ends, and its sandbox serves the next",
-        .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls vfork through python3"))
-    func uninterruptibleLeftover() throws {
+        "a run that leaves a process the launcher cannot see stop ends, and its sandbox serves the next",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attacks call the kernel through python3"),
+        arguments: [("vfork", "R 0 7\n"), ("zombie", "R 0 9\n")])
+    func unstoppableLeftover(attack: String, result: String) throws {
         try withSandbox { sandbox, script in
             let group = sandbox.openGroup()
             var limits = SandboxLimits()
             limits.wallSeconds = 5
-            let vfork = try run(sandbox, script, "vfork", group: group, limits: limits)
-            #expect(vfork.outcome.succeeded && !vfork.outcome.timedOut, "\(vfork.outcome)")
-            #expect(String(decoding: vfork.outcome.results, as: UTF8.self) == "R 0 7\n")
+            let left = try run(sandbox, script, attack, group: group, limits: limits)
+            #expect(left.outcome.succeeded && !left.outcome.timedOut, "\(left.outcome)")
+            #expect(String(decoding: left.outcome.results, as: UTF8.self) == result)
             let next = try run(sandbox, script, "namespace", group: group, limits: limits)
-            #expect(next.lines == [vfork.lines[0]], "\(vfork.lines) \(next.lines)")
+            #expect(next.lines == [left.lines.first ?? "none"], "\(left.lines) \(next.lines)")
         }
     }
 
@@ -265,6 +340,39 @@ struct SharedSandboxTests {
             limits.wallSeconds = 2
             let traced = try run(sandbox, script, "traced", group: group, limits: limits)
             #expect(traced.outcome.timedOut, "\(traced.outcome)")
+        }
+    }
+
+    @Test(
+        "a run can make no namespace of its own, whose sockets the sandbox would not show, and no pty",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls the kernel through python3"))
+    func noNamespaceOfItsOwn() throws {
+        try withSandbox { sandbox, script in
+            let group = sandbox.openGroup()
+            let nest = try run(sandbox, script, "nest", group: group).lines
+            #expect(
+                nest == [
+                    "clone refused: Operation not permitted", "clone3 refused: Function not implemented",
+                    "unshare refused: Operation not permitted", "a thread ran", "pty refused: Permission denied",
+                ], "\(nest)")
+            _ = try run(sandbox, script, "hide", group: group)
+            let next = try run(sandbox, script, "netstate", group: group).lines
+            #expect(next.count == 3 && next[1] == "tcp rows 0", "the listener was kept: \(next)")
+        }
+    }
+
+    @Test(
+        "a run whose connections linger in TIME_WAIT, or that sent on the loopback interface, ends its sandbox",
+        .enabled(if: ProcessRunner.which("python3") != nil, "the attack opens its sockets with python3"))
+    func networkStateEndsSandbox() throws {
+        try withSandbox { sandbox, script in
+            let group = sandbox.openGroup()
+            let before = try run(sandbox, script, "netstate", group: group).lines
+            let network = try run(sandbox, script, "network", group: group)
+            #expect(network.outcome.succeeded && String(decoding: network.outcome.results, as: UTF8.self) == "R 0 8\n")
+            let after = try run(sandbox, script, "netstate", group: group).lines
+            #expect(before.count == 3 && before[1...] == ["tcp rows 0", "lo packets 0"], "\(before)")
+            #expect(after.count == 3 && after[0] != before[0] && after[1...] == before[1...], "\(before) \(after)")
         }
     }
 

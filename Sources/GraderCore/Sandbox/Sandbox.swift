@@ -252,8 +252,10 @@ public final class Sandbox: @unchecked Sendable {
         if !runtimeLibraries.hasPrefix("/usr/") { arguments += ["--ro-bind", runtimeLibraries, runtimeLibraries] }
         arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", launcher, "/sandbox/launch"]
         // The root and /dev are tmpfs folders bubblewrap made, owned by the sandbox's uid: read-only, so that /tmp
-        // (and a tool's own folder) is all a process can write, and all a shared sandbox empties between runs.
-        return arguments + extra + ["--remount-ro", "/", "--remount-ro", "/dev"]
+        // (and a tool's own folder) is all a process can write, and all a shared sandbox empties between runs. So is
+        // /dev/pts, a mount of its own, which bubblewrap's remount also makes nodev: no pty opens (no homework needs
+        // one), and the modes and times of ptmx and its folder, which no cleaning puts back, cannot be set.
+        return arguments + extra + ["--remount-ro", "/", "--remount-ro", "/dev", "--remount-ro", "/dev/pts"]
     }
 
     /// Returns "" when a bubblewrap sandbox starts, else the reason it does not.
