@@ -174,7 +174,9 @@ struct SharedSandboxTests {
         netstate)
             readlink /proc/self/ns/pid
             echo "tcp rows $(tail -n +2 /proc/net/tcp | wc -l)"
-            while read -r name bytes packets rest; do [ "$name" = lo: ] && echo "lo packets $packets"; done < /proc/net/dev
+            while read -r name bytes packets rest; do
+                [ "$name" = lo: ] && echo "lo packets $packets"
+            done < /proc/net/dev
             ;;
         zombie)
             # A process whose main thread ends while another thread runs on: it shows as a zombie, yet lives.
