@@ -69,10 +69,10 @@
 // limits, as the plain mode would, and waits. When PROGRAM ends, every other process of the namespace is stopped and
 // killed, and what the run left in the sandbox's only writable places is removed: /tmp emptied, and its mode, times
 // and xattrs put back through a descriptor kept from the start (a run that does chmod 0 /tmp does not lock the
-// launcher out), every System V IPC object of the namespace. The namespace's UNIX and raw sockets, its loopback
-// interface's counters and its pseudo-terminals must be as they were at the start. Then it answers "STATUS 1" (the
-// wait status, in decimal) when every step worked and the sandbox is as it was, or "STATUS 0" when one did not, and
-// exits after such an answer: a sandbox it cannot vouch for serves no other run. As pid 1 it is out of PROGRAM's
+// launcher out), every System V IPC object of the namespace. The namespace's UNIX and raw sockets, its IPv6 flow
+// labels, its counters and the times of its device nodes must be as they were at the start. Then it answers
+// "STATUS 1" (the wait status, in decimal) when every step worked and the sandbox is as it was, or "STATUS 0" when
+// one did not, and exits after such an answer: a sandbox it cannot vouch for serves no other run. As pid 1 it is out of PROGRAM's
 // reach though PROGRAM runs as the same uid: undumpable (no ptrace, no /proc/1/mem, fd or environ), and the kernel
 // delivers pid 1 no signal from inside its namespace that it has no handler for, SIGKILL and SIGSTOP included. It
 // exits when the socket closes (the grader is done or dead).
@@ -350,17 +350,23 @@ enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build mac
 /// kept so, shows in /proc/keys to the uid's next run: a classmate's, in a new sandbox. No sweep reaches a keyring
 /// held that way; no code of a homework needs keys.
 ///
-/// Another process's limits and scheduling (prlimit64, setpriority, ioprio_set, sched_setaffinity,
-/// sched_setscheduler, sched_setparam, sched_setattr: EPERM unless they name the caller itself, pid 0, as the C
-/// library's setrlimit, nice and the like do). The kernel lets them act on any process of the caller's uid, with no
-/// ptrace check, so an undumpable pid 1 is no shelter: a run could lower the limits of the launcher that serves a
-/// shared sandbox, which every later run it forks would inherit, or make the kernel kill it at a CPU limit.
+/// The launcher's limits and scheduling (prlimit64, sched_setaffinity, sched_setscheduler, sched_setparam and
+/// sched_setattr on pid 1, setpriority and ioprio_set on pid or process group 1 or on the whole user: EPERM). The
+/// kernel lets these act on any process of the caller's uid, with no ptrace check, so an undumpable pid 1 is no
+/// shelter: a run could lower the limits of the launcher that serves a shared sandbox, which every later run it forks
+/// would inherit, or make the kernel kill it at a CPU limit. Inside the sandbox's PID namespace pid 1 is the launcher
+/// and every other process is the run's own, its threads included (the C library names a thread by its id); without
+/// namespaces the launcher runs as another uid, out of these calls' reach.
 ///
 /// New user namespaces (unshare and clone with CLONE_NEWUSER: EPERM; clone3, whose flags lie in memory no filter
 /// can read: ENOSYS, on which the C library falls back to clone). In a namespace of its own student code holds every
 /// capability: it can make a network namespace whose sockets never show in the sandbox's /proc/net, where a garbage
 /// cycle of sockets kept a pseudo-terminal holding an input, and a listener, for a shared sandbox's next run. Every
 /// other namespace needs a capability that student code holds only in a user namespace of its own.
+///
+/// Sockets other than UNIX, IPv4, IPv6 and netlink ones (EAFNOSUPPORT): vsock, for one, belongs to no network
+/// namespace and reaches the hypervisor. And io_uring (io_uring_setup: ENOSYS), whose requests make sockets and
+/// set their options where no filter sees them.
 static void filter_system_calls(void) {
 #ifdef NATIVE_AUDIT_ARCH
     enum { ARGUMENT_0 = offsetof(struct seccomp_data, args[0]), ARGUMENT_1 = offsetof(struct seccomp_data, args[1]) };
@@ -372,41 +378,50 @@ static void filter_system_calls(void) {
         /* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 #if defined(__x86_64__)
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 14, 0),  // x32's calls: to 19
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 16, 0),  // x32's calls: to 21
 #else
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 14, 0),  // (the same length everywhere)
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 16, 0),  // (the same length everywhere)
 #endif
-        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 13, 0),  // to 19
-        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 12, 0),
-        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 11, 0),
-        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 10, 0),
-        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 10, 0),  // to 20
-        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 9, 0),
-        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 8, 0),
-        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 7, 0),
-        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 6, 0),
-        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 7, 0),  // to 22
-        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 8, 0),  // to 24
-        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 11, 0),  // to 28
-        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 10, 0),
-        /* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 19 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        // pid 0 or nothing
-        /* 20 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 21 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 8, 9),  // to 30 or 31
-        // setpriority(PRIO_PROCESS, 0, ...) only
+        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 15, 0),  // to 21
+        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 14, 0),
+        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 13, 0),
+        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 12, 0),
+        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 11, 0),
+        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 17, 0),  // to 28
+        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 16, 0),
+        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 15, 0),
+        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 14, 0),
+        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 13, 0),
+        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 6, 0),  // to 22
+        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 7, 0),  // to 24
+        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 12, 0),  // to 30
+        /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 11, 0),
+        /* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 12, 0),  // to 32
+        /* 20 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 21 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        // setpriority: never PRIO_USER (2), and not who 1
         /* 22 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 23 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 7),  // to 26 or 31
-        // ioprio_set(IOPRIO_WHO_PROCESS, 0, ...) only
+        /* 23 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 15, 2),  // to 39 or 26
+        // ioprio_set: never IOPRIO_WHO_USER (3), and not who 1
         /* 24 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 5),  // to 26 or 31
+        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 13, 0),  // to 39 or 26
         /* 26 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
-        /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 3),  // to 30 or 31
-        // no new user namespace
+        /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 11, 10),  // to 39 or 38
+        // not pid 1
         /* 28 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 29 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 1, 0),  // to 31 or 30
-        /* 30 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 31 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        /* 29 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 9, 8),  // to 39 or 38
+        // no new user namespace
+        /* 30 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 31 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 7, 6),  // to 39 or 38
+        // the socket families a run may use
+        /* 32 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 4, 0),  // to 38
+        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 3, 0),
+        /* 35 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 2, 0),
+        /* 36 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 1, 0),
+        /* 37 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+        /* 38 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 39 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
     };
     struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) fail("seccomp filter");
@@ -741,35 +756,51 @@ static int table_rows(const char *file) {
 }
 
 /// The namespace's socket tables a run could leave a row in, with a name (the control socket was made outside the
-/// namespace). A socket outlives every process only in flight, held by a garbage cycle of UNIX sockets, which shows
-/// in /proc/net/unix, or as a TCP connection the kernel keeps closing (TIME_WAIT and the like), whose packets the
-/// loopback interface's counters in /proc/net/dev show: the namespace has no other interface. The TCP and UDP
+/// namespace), and its IPv6 flow labels, which outlive their socket for as long as the run asks (150 s), each with an
+/// address and label of its choosing. A socket outlives every process only in flight, held by a garbage cycle of UNIX
+/// sockets, which shows in /proc/net/unix, or as a TCP connection the kernel keeps closing (TIME_WAIT and the like),
+/// whose packets the loopback interface's counters show: the namespace has no other interface. The TCP and UDP
 /// tables are not read: each read walks the host's whole hash table, 2 ms of CPU for /proc/net/tcp here.
 static const char *const socket_tables[] = {
     "/proc/net/unix", "/proc/net/raw", "/proc/net/raw6", "/proc/net/icmp", "/proc/net/icmp6", "/proc/net/netlink",
-    "/proc/net/packet",
+    "/proc/net/packet", "/proc/net/ip6_flowlabel",
 };
-enum { SOCKET_TABLES = sizeof socket_tables / sizeof socket_tables[0], INTERFACES_BYTES = 4096 };
+/// The namespace's counters, which a run moves by sending: the loopback interface's, and the protocols' (a datagram to
+/// an address with no route counts in /proc/net/snmp and never reaches an interface).
+static const char *const counter_files[] = {"/proc/net/dev", "/proc/net/snmp", "/proc/net/snmp6", "/proc/net/netstat"};
+/// Files whose mode and times a run could set and no cleaning puts back: devpts's (read-only, so a run cannot, but
+/// a pty's use sets its times) and the host's device nodes bubblewrap binds in, writable by anyone, whose times
+/// anyone who may write may set to the present. (Those are the host's: other sandboxes see them too; SECURITY.md.)
+static const char *const watched_files[] = {
+    "/dev/pts", "/dev/pts/ptmx", "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
+};
+enum {
+    SOCKET_TABLES = sizeof socket_tables / sizeof socket_tables[0],
+    COUNTER_FILES = sizeof counter_files / sizeof counter_files[0],
+    WATCHED_FILES = sizeof watched_files / sizeof watched_files[0],
+    COUNTER_BYTES = 32768,
+};
 
 /// What of the sandbox a run could change and the launcher checks after it, as it was at the start.
 struct first_state {
     struct scratch tmp;
     int sockets[SOCKET_TABLES];
-    char interfaces[INTERFACES_BYTES];  // /proc/net/dev: the loopback interface's counters
-    struct stat terminals, multiplexer;  // /dev/pts and /dev/pts/ptmx
+    char counters[COUNTER_FILES][COUNTER_BYTES];
+    struct stat watched[WATCHED_FILES];
     int terminal_entries;
 };
 
-/// The contents of a small file into `buffer` (NUL-ended, `size` bytes at most); "" when it cannot be read.
+/// The contents of a small file into `buffer` (NUL-ended); "" when it cannot be read whole into `size` bytes.
 static void read_small_file(const char *path, char *buffer, size_t size) {
-    buffer[0] = '\0';
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
     size_t length = 0;
-    ssize_t got;
-    while (length + 1 < size && (got = read(fd, buffer + length, size - 1 - length)) > 0) length += (size_t)got;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t got;
+        while (length < size && (got = read(fd, buffer + length, size - length)) > 0) length += (size_t)got;
+        close(fd);
+    }
+    if (fd < 0 || length >= size) length = 0;
     buffer[length] = '\0';
-    close(fd);
 }
 
 /// The number of entries of a folder, "." and ".." left out; -1 when it cannot be read.
@@ -785,7 +816,7 @@ static int folder_entries(const char *path) {
     return entries;
 }
 
-/// Whether two stats of one file show the same mode, owner and times.
+/// Whether two stats of one file show the same file, mode, owner and times.
 static int same_file_state(const struct stat *one, const struct stat *other) {
     return one->st_ino == other->st_ino && one->st_mode == other->st_mode && one->st_uid == other->st_uid
         && one->st_gid == other->st_gid && one->st_atim.tv_sec == other->st_atim.tv_sec
@@ -794,24 +825,39 @@ static int same_file_state(const struct stat *one, const struct stat *other) {
         && one->st_ctim.tv_nsec == other->st_ctim.tv_nsec;
 }
 
-/// The sandbox's network and pseudo-terminals as they are now (`state->tmp` is left alone).
+/// The sandbox's sockets, counters and watched files as they are now (`state->tmp` is left alone).
 static void take_state(struct first_state *state) {
     for (int i = 0; i < SOCKET_TABLES; i++) state->sockets[i] = table_rows(socket_tables[i]);
-    read_small_file("/proc/net/dev", state->interfaces, sizeof state->interfaces);
+    for (int i = 0; i < COUNTER_FILES; i++) read_small_file(counter_files[i], state->counters[i], COUNTER_BYTES - 1);
     // The folder read first: a read may set its access time (where devpts is writable), once.
     state->terminal_entries = folder_entries("/dev/pts");
-    if (stat("/dev/pts", &state->terminals) != 0) memset(&state->terminals, 0, sizeof state->terminals);
-    if (stat("/dev/pts/ptmx", &state->multiplexer) != 0) memset(&state->multiplexer, 0, sizeof state->multiplexer);
+    for (int i = 0; i < WATCHED_FILES; i++) {
+        if (stat(watched_files[i], &state->watched[i]) != 0) memset(&state->watched[i], 0, sizeof state->watched[i]);
+    }
+}
+
+/// Whether the sandbox's sockets, counters and watched files are as they were at the start.
+static int same_state(const struct first_state *first, const struct first_state *now) {
+    if (memcmp(now->sockets, first->sockets, sizeof now->sockets) != 0) return 0;
+    if (now->terminal_entries != first->terminal_entries) return 0;
+    for (int i = 0; i < COUNTER_FILES; i++) {
+        // A counter file that could not be read whole vouches for nothing.
+        if (now->counters[i][0] == '\0' || strcmp(now->counters[i], first->counters[i]) != 0) return 0;
+    }
+    for (int i = 0; i < WATCHED_FILES; i++) {
+        if (!same_file_state(&now->watched[i], &first->watched[i])) return 0;
+    }
+    return 1;
 }
 
 /// Serving: after a run, nothing of it may reach the next. Every process under the launcher is stopped and killed
 /// (`kill_everything`); then kill(-1), which from pid 1 reaches every other process of the namespace, until /proc
 /// shows none; then /tmp and System V IPC (the namespace's own: every object in it is a run's) are emptied. What no
 /// cleaning can take back must be as it was at the start: a socket still open when no process is left is held in
-/// flight by a garbage cycle (SCM_RIGHTS), with whatever files it carries, and shows by its name; the loopback
-/// interface's counters count what a run sent (and a TCP connection left in TIME_WAIT, whose ports show for a
-/// minute, sent); a pseudo-terminal's times change with its use (devpts, read-only, refuses a chmod or utimes). Returns 0 when the
-/// sandbox is clean, -1 when any step failed or something is left (the sandbox then serves no other run).
+/// flight by a garbage cycle (SCM_RIGHTS), with whatever files it carries, and shows by its name; the namespace's
+/// counters count what a run sent (and a TCP connection left in TIME_WAIT, whose ports show for a minute, sent); a
+/// pseudo-terminal's times change with its use, and a device node's with a utimes (see `watched_files`). Returns 0
+/// when the sandbox is clean, -1 when any step failed or something is left (the sandbox then serves no other run).
 static int clean_after_run(const struct first_state *first) {
     kill_everything();
     int status;
@@ -832,11 +878,7 @@ static int clean_after_run(const struct first_state *first) {
         clean = -1;
     static struct first_state now;
     take_state(&now);
-    if (memcmp(now.sockets, first->sockets, sizeof now.sockets) != 0
-        || strcmp(now.interfaces, first->interfaces) != 0 || now.interfaces[0] == '\0'
-        || !same_file_state(&now.terminals, &first->terminals)
-        || !same_file_state(&now.multiplexer, &first->multiplexer) || now.terminal_entries != first->terminal_entries)
-        clean = -1;
+    if (!same_state(first, &now)) clean = -1;
     return clean;
 }
 

@@ -86,7 +86,7 @@ struct SharedSandboxTests {
             # pid 1, the launcher, is the same uid: these calls need no ptrace right. Its own limits and nice are
             # the run's to change.
             python3 -c 'if True:
-                import ctypes, os, platform, resource
+                import ctypes, os, platform, resource, threading
                 ioprio_set = {"x86_64": 251, "aarch64": 30}[platform.machine()]
                 syscall = ctypes.CDLL(None, use_errno=True).syscall
                 def attempt(name, call):
@@ -101,8 +101,11 @@ struct SharedSandboxTests {
                 attempt("affinity", lambda: os.sched_setaffinity(1, {0}))
                 attempt("policy", lambda: os.sched_setscheduler(1, os.SCHED_BATCH, os.sched_param(0)))
                 attempt("io priority", lambda: syscall(ioprio_set, 1, 1, (3 << 13)))
+                attempt("group nice", lambda: os.setpriority(os.PRIO_PGRP, 1, 19))
                 attempt("own limit", lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32)))
-                attempt("own nice", lambda: os.setpriority(os.PRIO_PROCESS, 0, 5))'
+                attempt("own limit by pid", lambda: resource.prlimit(os.getpid(), resource.RLIMIT_NOFILE, (32, 32)))
+                attempt("own nice", lambda: os.setpriority(os.PRIO_PROCESS, 0, 5))
+                attempt("thread affinity", lambda: os.sched_setaffinity(threading.get_native_id(), {0}))'
             echo "R 0 6" >&3 ;;
         vfork)
             # A process in uninterruptible sleep when the run ends: a vfork parent, whose child sleeps on.
@@ -131,6 +134,8 @@ struct SharedSandboxTests {
                 attempt("clone", lambda: libc.syscall(clone, 0x10000000 | 17, 0, 0, 0, 0))
                 attempt("clone3", lambda: libc.syscall(435, 0, 0))
                 attempt("unshare", lambda: 1 if libc.unshare(0x10000000) == 0 else -1)
+                attempt("io_uring", lambda: libc.syscall(425, 1, 0))
+                attempt("vsock", lambda: libc.socket(40, 1, 0))
                 thread = threading.Thread(target=lambda: print("a thread ran"))
                 thread.start()
                 thread.join()
@@ -174,6 +179,29 @@ struct SharedSandboxTests {
             python3 -c 'if True:
                 import socket
                 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"4.25", ("127.0.0.1", 9))'
+            echo "R 0 8" >&3 ;;
+        flowlabel)
+            # An IPv6 flow label, which outlives its socket for as long as the run asks, its address an input.
+            python3 -c 'if True:
+                import socket, struct
+                address = socket.inet_ntop(socket.AF_INET6, b"input: 4.25".ljust(16, b"\0"))
+                request = socket.inet_pton(socket.AF_INET6, address) + struct.pack("!I", 0x12345)
+                request += struct.pack("=BBHHHI", 0, 255, 1, 0, 150, 0)  # get, any may share, create, 150 s
+                socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).setsockopt(socket.IPPROTO_IPV6, 32, request)'
+            echo "R 0 8" >&3 ;;
+        noroute)
+            # Datagrams to an address with no route: no packet, but a counter of /proc/net/snmp moves.
+            python3 -c 'if True:
+                import socket
+                for _ in range(425):
+                    try:
+                        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("10.9.8.7", 9))
+                    except OSError:
+                        pass'
+            echo "R 0 8" >&3 ;;
+        devtimes)
+            # The host's /dev/null, writable by anyone, whose times anyone who may write may set to the present.
+            python3 -c 'import os; os.utime("/dev/null")'
             echo "R 0 8" >&3 ;;
         netstate)
             readlink /proc/self/ns/pid
@@ -310,7 +338,8 @@ struct SharedSandboxTests {
             #expect(
                 attack.lines == [
                     "prlimit refused", "nice refused", "user nice refused", "affinity refused", "policy refused",
-                    "io priority refused", "own limit worked", "own nice worked",
+                    "io priority refused", "group nice refused", "own limit worked", "own limit by pid worked",
+                    "own nice worked", "thread affinity worked",
                 ], "\(attack.lines)")
             #expect(String(decoding: attack.outcome.results, as: UTF8.self) == "R 0 6\n")
             #expect(try run(sandbox, script, "niceness", group: group).lines == before, "\(before)")
@@ -359,7 +388,9 @@ struct SharedSandboxTests {
             #expect(
                 nest == [
                     "clone refused: Operation not permitted", "clone3 refused: Function not implemented",
-                    "unshare refused: Operation not permitted", "a thread ran", "pty refused: Permission denied",
+                    "unshare refused: Operation not permitted", "io_uring refused: Function not implemented",
+                    "vsock refused: Address family not supported by protocol", "a thread ran",
+                    "pty refused: Permission denied",
                 ], "\(nest)")
             _ = try run(sandbox, script, "hide", group: group)
             let next = try run(sandbox, script, "netstate", group: group).lines
@@ -368,9 +399,9 @@ struct SharedSandboxTests {
     }
 
     @Test(
-        "a run whose connections linger in TIME_WAIT, or that sent on the loopback interface, ends its sandbox",
+        "a run that leaves flow labels, connections in TIME_WAIT, moved counters or device times ends its sandbox",
         .enabled(if: ProcessRunner.which("python3") != nil, "the attack opens its sockets with python3"),
-        arguments: ["timewait", "datagram"])
+        arguments: ["timewait", "datagram", "flowlabel", "noroute", "devtimes"])
     func networkStateEndsSandbox(attack: String) throws {
         try withSandbox { sandbox, script in
             let group = sandbox.openGroup()
