@@ -364,13 +364,20 @@ enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build mac
 /// cycle of sockets kept a pseudo-terminal holding an input, and a listener, for a shared sandbox's next run. Every
 /// other namespace needs a capability that student code holds only in a user namespace of its own.
 ///
-/// Sockets other than UNIX, IPv4, IPv6 and netlink ones (EAFNOSUPPORT): vsock, for one, belongs to no network
-/// namespace and reaches the hypervisor. And io_uring (io_uring_setup: ENOSYS), whose requests make sockets and
-/// set their options where no filter sees them.
+/// Sockets other than UNIX, IPv4, IPv6 and routing netlink ones (EAFNOSUPPORT): vsock, for one, belongs to no
+/// network namespace and reaches the hypervisor, and sock_diag netlink reads socket cookies. A socket's cookie
+/// (getsockopt SO_COOKIE: EPERM) comes from a counter of the whole machine, which a run can move to a value of its
+/// choosing for a later run, in any sandbox, to read. And io_uring (io_uring_setup: ENOSYS), whose requests make
+/// sockets and set their options where no filter sees them.
 static void filter_system_calls(void) {
 #ifdef NATIVE_AUDIT_ARCH
-    enum { ARGUMENT_0 = offsetof(struct seccomp_data, args[0]), ARGUMENT_1 = offsetof(struct seccomp_data, args[1]) };
-    // The first two arguments are ints to these calls (unshare's and clone's flags: the kernel acts on their low 32
+    enum {
+        ARGUMENT_0 = offsetof(struct seccomp_data, args[0]),
+        ARGUMENT_1 = offsetof(struct seccomp_data, args[1]),
+        ARGUMENT_2 = offsetof(struct seccomp_data, args[2]),
+        SOCKET_COOKIE = 57,  // SO_COOKIE
+    };
+    // The arguments read are ints to these calls (unshare's and clone's flags: the kernel acts on their low 32
     // bits), and the filter reads the low 32 bits alone. Jumps count the statements they skip.
     struct sock_filter filter[] = {
         /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -378,50 +385,58 @@ static void filter_system_calls(void) {
         /* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 #if defined(__x86_64__)
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 16, 0),  // x32's calls: to 21
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 17, 0),  // x32's calls: to 22
 #else
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 16, 0),  // (the same length everywhere)
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 17, 0),  // (the same length everywhere)
 #endif
-        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 15, 0),  // to 21
-        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 14, 0),
-        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 13, 0),
-        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 12, 0),
-        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 11, 0),
-        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 17, 0),  // to 28
-        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 16, 0),
-        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 15, 0),
-        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 14, 0),
-        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 13, 0),
-        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 6, 0),  // to 22
-        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 7, 0),  // to 24
-        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 12, 0),  // to 30
-        /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 11, 0),
-        /* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 12, 0),  // to 32
-        /* 20 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 21 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 16, 0),  // to 22
+        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 15, 0),
+        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 14, 0),
+        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 13, 0),
+        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 12, 0),
+        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 18, 0),  // to 29
+        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 17, 0),
+        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 16, 0),
+        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 15, 0),
+        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 14, 0),
+        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 7, 0),  // to 23
+        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 8, 0),  // to 25
+        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 13, 0),  // to 31
+        /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 12, 0),
+        /* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 13, 0),  // to 33
+        /* 20 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 20, 0),  // to 41
+        /* 21 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 22 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         // setpriority: never PRIO_USER (2), and not who 1
-        /* 22 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 23 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 15, 2),  // to 39 or 26
+        /* 23 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 24 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 21, 2),  // to 46 or 27
         // ioprio_set: never IOPRIO_WHO_USER (3), and not who 1
-        /* 24 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 13, 0),  // to 39 or 26
-        /* 26 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
-        /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 11, 10),  // to 39 or 38
+        /* 25 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 26 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 19, 0),  // to 46 or 27
+        /* 27 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
+        /* 28 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 17, 16),  // to 46 or 45
         // not pid 1
-        /* 28 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 29 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 9, 8),  // to 39 or 38
+        /* 29 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 30 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 15, 14),  // to 46 or 45
         // no new user namespace
-        /* 30 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 31 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 7, 6),  // to 39 or 38
-        // the socket families a run may use
-        /* 32 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 4, 0),  // to 38
-        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 3, 0),
-        /* 35 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 2, 0),
-        /* 36 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 1, 0),
-        /* 37 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
-        /* 38 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 39 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        /* 31 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 32 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 13, 12),  // to 46 or 45
+        // the socket families a run may use, netlink for routing only (NETLINK_ROUTE, 0)
+        /* 33 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 10, 0),  // to 45
+        /* 35 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 9, 0),
+        /* 36 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 8, 0),
+        /* 37 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 2),  // to 38 or 40
+        /* 38 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_2),
+        /* 39 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),  // to 45 or 40
+        /* 40 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+        // no socket cookie: getsockopt(SOL_SOCKET, SO_COOKIE)
+        /* 41 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
+        /* 42 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 2),  // to 43 or 45
+        /* 43 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_2),
+        /* 44 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCKET_COOKIE, 1, 0),  // to 46 or 45
+        /* 45 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 46 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
     };
     struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) fail("seccomp filter");
@@ -816,12 +831,11 @@ static int folder_entries(const char *path) {
     return entries;
 }
 
-/// Whether two stats of one file show the same file, mode, owner and times.
+/// Whether two stats of one file show the same file, mode, owner and change time. Setting a file's times or mode
+/// sets its change time; a write through the host's /dev/tty moves its modification time alone, and counts not.
 static int same_file_state(const struct stat *one, const struct stat *other) {
     return one->st_ino == other->st_ino && one->st_mode == other->st_mode && one->st_uid == other->st_uid
-        && one->st_gid == other->st_gid && one->st_atim.tv_sec == other->st_atim.tv_sec
-        && one->st_atim.tv_nsec == other->st_atim.tv_nsec && one->st_mtim.tv_sec == other->st_mtim.tv_sec
-        && one->st_mtim.tv_nsec == other->st_mtim.tv_nsec && one->st_ctim.tv_sec == other->st_ctim.tv_sec
+        && one->st_gid == other->st_gid && one->st_ctim.tv_sec == other->st_ctim.tv_sec
         && one->st_ctim.tv_nsec == other->st_ctim.tv_nsec;
 }
 

@@ -136,6 +136,18 @@ struct SharedSandboxTests {
                 attempt("unshare", lambda: 1 if libc.unshare(0x10000000) == 0 else -1)
                 attempt("io_uring", lambda: libc.syscall(425, 1, 0))
                 attempt("vsock", lambda: libc.socket(40, 1, 0))
+                attempt("sock_diag", lambda: libc.socket(16, 3, 4))
+                attempt("route netlink", lambda: libc.socket(16, 3, 0))
+                cookie = ctypes.create_string_buffer(8)
+                size = ctypes.c_uint(8)
+                local = libc.socket(1, 1, 0)
+                attempt("cookie", lambda: 1 if libc.getsockopt(local, 1, 57, cookie, ctypes.byref(size)) == 0 else -1)
+                try:
+                    with open("/proc/sys/kernel/msgmax", "w") as setting:
+                        setting.write("4242")
+                    print("sysctl worked")
+                except OSError as error:
+                    print("sysctl refused:", error.strerror)
                 thread = threading.Thread(target=lambda: print("a thread ran"))
                 thread.start()
                 thread.join()
@@ -379,7 +391,7 @@ struct SharedSandboxTests {
     }
 
     @Test(
-        "a run can make no namespace of its own, whose sockets the sandbox would not show, and no pty",
+        "a run can make no namespace, pty, sysctl or socket the sandbox would not show, nor read a socket cookie",
         .enabled(if: ProcessRunner.which("python3") != nil, "the attack calls the kernel through python3"))
     func noNamespaceOfItsOwn() throws {
         try withSandbox { sandbox, script in
@@ -389,7 +401,9 @@ struct SharedSandboxTests {
                 nest == [
                     "clone refused: Operation not permitted", "clone3 refused: Function not implemented",
                     "unshare refused: Operation not permitted", "io_uring refused: Function not implemented",
-                    "vsock refused: Address family not supported by protocol", "a thread ran",
+                    "vsock refused: Address family not supported by protocol",
+                    "sock_diag refused: Address family not supported by protocol", "route netlink worked",
+                    "cookie refused: Operation not permitted", "sysctl refused: Read-only file system", "a thread ran",
                     "pty refused: Permission denied",
                 ], "\(nest)")
             _ = try run(sandbox, script, "hide", group: group)

@@ -250,7 +250,13 @@ public final class Sandbox: @unchecked Sendable {
             }
         }
         if !runtimeLibraries.hasPrefix("/usr/") { arguments += ["--ro-bind", runtimeLibraries, runtimeLibraries] }
-        arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", launcher, "/sandbox/launch"]
+        // /proc/sys read-only: the sandbox's IPC and PID namespaces belong to a user namespace whose root is the
+        // run's uid, so their settings (kernel.msgmax, pid_max, fs.mqueue) were the run's to write, and the next
+        // run's to read. bubblewrap covers it only where its folder is writable, which it is not.
+        arguments += [
+            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind",
+            launcher, "/sandbox/launch",
+        ]
         // The root and /dev are tmpfs folders bubblewrap made, owned by the sandbox's uid: read-only, so that /tmp
         // (and a tool's own folder) is all a process can write, and all a shared sandbox empties between runs. So is
         // /dev/pts, a mount of its own, which bubblewrap's remount also makes nodev: no pty opens (no homework needs
