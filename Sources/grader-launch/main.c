@@ -343,12 +343,11 @@ enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build mac
 /// The system calls PROGRAM and everything it starts may not make, or may make on themselves only; exit 125 where the
 /// kernel has no seccomp filters.
 ///
-/// Keys (add_key, request_key, keyctl fail with ENOSYS, as on a kernel without keys). A key is the one thing student
-/// code can make that belongs to its host uid rather than to any namespace or folder of the run, and a key can
-/// outlive the run: a session keyring is held by every file the run opened, and a pair of UNIX sockets, each sent on
-/// the other (SCM_RIGHTS) and then closed, is a garbage cycle the kernel may keep for good. A key anyone may read,
-/// kept so, shows in /proc/keys to the uid's next run: a classmate's, in a new sandbox. No sweep reaches a keyring
-/// held that way; no code of a homework needs keys.
+/// Keys (add_key, request_key, keyctl fail with ENOSYS, as on a kernel without keys). A key belongs to its host uid
+/// rather than to any namespace or folder of the run, and it can outlive the run: a session keyring is held by every
+/// file the run opened, and a pair of UNIX sockets, each sent on the other (SCM_RIGHTS) and then closed, is a garbage
+/// cycle the kernel may keep for good. A key anyone may read, kept so, shows in /proc/keys to the uid's next run: a
+/// classmate's, in a new sandbox. No sweep reaches a keyring held that way; no code of a homework needs keys.
 ///
 /// The launcher's limits and scheduling (prlimit64, sched_setaffinity, sched_setscheduler, sched_setparam and
 /// sched_setattr on pid 1, setpriority and ioprio_set on pid or process group 1 or on the whole user: EPERM). The

@@ -491,15 +491,20 @@ struct BatchTests {
         [], ["--no-namespaces", "--allow-unsandboxed"], ["--no-namespaces", "--allow-unsandboxed", "--no-landlock"],
     ]
 
-    @Test(
-        "a student whose module carries linker options reads and writes nothing, in a batch, in every mode",
-        arguments: Self.modes)
-    func linkerAttack(_ mode: [String]) throws {
+    /// Skips a test of `mode` (one of `modes`) on a machine without what that mode confines with.
+    static func requireSandbox(for mode: [String]) throws {
         if mode.isEmpty {
             try CLI.requireBubblewrap()
         } else if !mode.contains("--no-landlock") {
             try CLI.requireLandlock()
         }
+    }
+
+    @Test(
+        "a student whose module carries linker options reads and writes nothing, in a batch, in every mode",
+        arguments: Self.modes)
+    func linkerAttack(_ mode: [String]) throws {
+        try Self.requireSandbox(for: mode)
         let root = CLI.temporary("linker-class-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for index in 1...3 { try CLI.fullMarksCopy(at: root + "/classmate-\(index)") }
@@ -530,11 +535,7 @@ struct BatchTests {
     /// then answers wrongly): on the launcher before its seccomp filter, two of the three lost points, in every mode.
     @Test("a key one student's run leaves in the kernel reaches no classmate, in every mode", arguments: Self.modes)
     func keysReachNoClassmate(_ mode: [String]) throws {
-        if mode.isEmpty {
-            try CLI.requireBubblewrap()
-        } else if !mode.contains("--no-landlock") {
-            try CLI.requireLandlock()
-        }
+        try Self.requireSandbox(for: mode)
         let root = CLI.temporary("key-class-\(UInt32.random(in: 0...UInt32.max))")
         let source =
             try String(contentsOfFile: CLI.snippet("leftover-key"), encoding: .utf8)

@@ -447,14 +447,7 @@ struct HostileSnippetTests {
         if hostile.fixture == "invalid-utf8" {
             bytes = try Data(contentsOf: URL(fileURLWithPath: CLI.snippet("invalid-utf8")))
         }
-        // The reference submission's file follows, its layer Jacobian renamed: `residualGradients` is still there to be
-        // graded, and `correctLayerJacobian` is what a fixture returns when its attack came to nothing.
-        let reference = try String(
-            contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
-        let helpers = reference.replacingOccurrences(
-            of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
-        try #require(helpers != reference)
-        bytes += Data(("\n" + helpers).utf8)
+        bytes += Data(("\n" + (try referenceHelpers())).utf8)
         try bytes.write(to: URL(fileURLWithPath: folder + "/residual-jacobians.swift"))
 
         // As a grader started by a service manager or a login is: with a session keyring of its own, which every
@@ -504,7 +497,10 @@ struct HostileSnippetTests {
     static func referenceHelpers() throws -> String {
         let reference = try String(
             contentsOfFile: CLI.root + "/submissions/hw6/reference/residual-jacobians.swift", encoding: .utf8)
-        return reference.replacingOccurrences(of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        let helpers = reference.replacingOccurrences(
+            of: "func residualLayerJacobian(", with: "func correctLayerJacobian(")
+        try #require(helpers != reference)
+        return helpers
     }
 
     /// A declaration that puts `options` in the object's autolink section, each ending in NUL, as Swift 6.3 allows
