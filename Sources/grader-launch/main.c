@@ -366,7 +366,8 @@ enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build mac
 /// Sockets other than UNIX, IPv4, IPv6 and routing netlink ones (EAFNOSUPPORT): vsock, for one, belongs to no
 /// network namespace and reaches the hypervisor, and sock_diag netlink reads socket cookies. A socket's cookie
 /// (getsockopt SO_COOKIE: EPERM) comes from a counter of the whole machine, which a run can move to a value of its
-/// choosing for a later run, in any sandbox, to read. And io_uring (io_uring_setup: ENOSYS), whose requests make
+/// choosing for a later run, in any sandbox, to read; so is bpf (EPERM), whose socket filters read cookies where the
+/// kernel lets users load them. And io_uring (io_uring_setup: ENOSYS), whose requests make
 /// sockets and set their options where no filter sees them.
 static void filter_system_calls(void) {
 #ifdef NATIVE_AUDIT_ARCH
@@ -384,58 +385,59 @@ static void filter_system_calls(void) {
         /* 2 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         /* 3 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 #if defined(__x86_64__)
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 17, 0),  // x32's calls: to 22
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 18, 0),  // x32's calls: to 23
 #else
-        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 17, 0),  // (the same length everywhere)
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xFFFFFFFF, 18, 0),  // (the same length everywhere)
 #endif
-        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 16, 0),  // to 22
-        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 15, 0),
-        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 14, 0),
-        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 13, 0),
-        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 12, 0),
-        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 18, 0),  // to 29
-        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 17, 0),
-        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 16, 0),
-        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 15, 0),
-        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 14, 0),
-        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 7, 0),  // to 23
-        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 8, 0),  // to 25
-        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 13, 0),  // to 31
-        /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 12, 0),
-        /* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 13, 0),  // to 33
-        /* 20 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 20, 0),  // to 41
-        /* 21 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 22 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_add_key, 17, 0),  // to 23
+        /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_request_key, 16, 0),
+        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_keyctl, 15, 0),
+        /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 14, 0),
+        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 13, 0),
+        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prlimit64, 19, 0),  // to 30
+        /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setaffinity, 18, 0),
+        /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setscheduler, 17, 0),
+        /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setparam, 16, 0),
+        /* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_setattr, 15, 0),
+        /* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setpriority, 8, 0),  // to 24
+        /* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioprio_set, 9, 0),  // to 26
+        /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_unshare, 14, 0),  // to 32
+        /* 18 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 13, 0),
+        /* 19 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_socket, 14, 0),  // to 34
+        /* 20 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getsockopt, 21, 0),  // to 42
+        /* 21 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf, 25, 0),  // to 47
+        /* 22 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 23 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         // setpriority: never PRIO_USER (2), and not who 1
-        /* 23 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 24 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 21, 2),  // to 46 or 27
+        /* 24 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 2, 21, 2),  // to 47 or 28
         // ioprio_set: never IOPRIO_WHO_USER (3), and not who 1
-        /* 25 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 26 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 19, 0),  // to 46 or 27
-        /* 27 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
-        /* 28 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 17, 16),  // to 46 or 45
+        /* 26 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 3, 19, 0),  // to 47 or 28
+        /* 28 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
+        /* 29 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 17, 16),  // to 47 or 46
         // not pid 1
-        /* 29 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 30 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 15, 14),  // to 46 or 45
+        /* 30 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 31 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 15, 14),  // to 47 or 46
         // no new user namespace
-        /* 31 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 32 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 13, 12),  // to 46 or 45
+        /* 32 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 33 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, 13, 12),  // to 47 or 46
         // the socket families a run may use, netlink for routing only (NETLINK_ROUTE, 0)
-        /* 33 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
-        /* 34 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 10, 0),  // to 45
-        /* 35 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 9, 0),
-        /* 36 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 8, 0),
-        /* 37 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 2),  // to 38 or 40
-        /* 38 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_2),
-        /* 39 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),  // to 45 or 40
-        /* 40 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
+        /* 34 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_0),
+        /* 35 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 10, 0),  // to 46
+        /* 36 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 9, 0),
+        /* 37 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 8, 0),
+        /* 38 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 2),  // to 39 or 41
+        /* 39 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_2),
+        /* 40 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, 0),  // to 46 or 41
+        /* 41 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAFNOSUPPORT),
         // no socket cookie: getsockopt(SOL_SOCKET, SO_COOKIE)
-        /* 41 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
-        /* 42 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 2),  // to 43 or 45
-        /* 43 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_2),
-        /* 44 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCKET_COOKIE, 1, 0),  // to 46 or 45
-        /* 45 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        /* 46 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        /* 42 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_1),
+        /* 43 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 2),  // to 44 or 46
+        /* 44 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARGUMENT_2),
+        /* 45 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCKET_COOKIE, 1, 0),  // to 47 or 46
+        /* 46 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 47 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
     };
     struct sock_fprog program = {(unsigned short)(sizeof filter / sizeof filter[0]), filter};
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) != 0) fail("seccomp filter");
@@ -578,7 +580,8 @@ static void kill_everything(void) {
             }
         }
         while (waitpid(-1, &status, WNOHANG) > 0) {}
-        if (running > 0) usleep(200);
+        // Stopping ones, or killed ones still on their way out: a moment before the next look.
+        usleep(200);
     }
     // Nothing left but possibly zombies a SIGKILL has not yet made reapable: reaped until none is left, for two
     // seconds at most (a blocking wait would hang for as long as a process the rounds above gave up on lives).
@@ -809,9 +812,10 @@ static void read_small_file(const char *path, char *buffer, size_t size) {
     size_t length = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-        ssize_t got;
+        ssize_t got = 0;
         while (length < size && (got = read(fd, buffer + length, size - length)) > 0) length += (size_t)got;
         close(fd);
+        if (got < 0) length = size;  // a failed read: the file was not read whole
     }
     if (fd < 0 || length >= size) length = 0;
     buffer[length] = '\0';
@@ -938,8 +942,8 @@ static int read_request(int control, struct options *options, char *argument, in
     options->memory = memory;
     options->file_size = file_size;
     options->open_files = open_files;
-    // The launcher is a process of the same uid that PROGRAM's limit counts: one more, as PROGRAM alone had it.
-    options->processes = processes >= 0 ? processes + 1 : -1;
+    // As in the plain mode, where the launcher is pid 1 too: the limit counts it, as one of the uid's processes.
+    options->processes = processes;
     snprintf(argument, REQUEST_BYTES, "%s", buffer + consumed);
     return 1;
 }
@@ -992,11 +996,16 @@ static int serve(int control_fd, char **program) {
         }
         for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);
         // Only the child's end counts: a traced child's stop (PTRACE_TRACEME, then SIGSTOP) is reported here too,
-        // and such a run goes on until the grader's wall clock ends the sandbox.
+        // and such a run goes on until the grader's wall clock ends the sandbox. The run's orphans are reaped as
+        // they end, as the plain mode's pid 1 does: a zombie still counts against the run's process limit.
         int status = 0;
         for (;;) {
-            pid_t done = waitpid(child, &status, 0);
-            if (done == child && (WIFEXITED(status) || WIFSIGNALED(status))) break;
+            int reaped;
+            pid_t done = waitpid(-1, &reaped, 0);
+            if (done == child && (WIFEXITED(reaped) || WIFSIGNALED(reaped))) {
+                status = reaped;
+                break;
+            }
             if (done < 0 && errno != EINTR) { status = (LAUNCH_FAILED << 8); break; }
         }
         int clean = clean_after_run(&first) == 0;

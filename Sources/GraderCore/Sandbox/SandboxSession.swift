@@ -8,9 +8,9 @@ import Foundation
 /// runs of a student's function. Here it starts once, with `grader-launch --serve` inside, which forks the binary for
 /// each run with that run's limits and pipes (handed over on a socket), and after each run kills every process of it
 /// and empties `/tmp` and System V IPC (the rest of the sandbox is read-only; no run may make keys) and checks that
-/// no UNIX socket is left, before it answers with the run's wait status and whether the sandbox is as it was: no
-/// process, file, IPC object or socket of one run is left when the next starts, and a sandbox the launcher could
-/// not put back serves no other run. The grader still
+/// its sockets, IPv6 flow labels, network counters and device nodes are as they were, before it answers with the
+/// run's wait status and whether the sandbox is as it was: no process, file, IPC object or socket of one run is left
+/// when the next starts, and a sandbox the launcher could not put back serves no other run. The grader still
 /// keeps the wall clock and the output bound, from outside; a run that passes either ends the whole sandbox.
 /// Anything else unexpected (no answer, or nonsense) ends it too, and the caller runs that run again in a sandbox of
 /// its own.
