@@ -33,9 +33,10 @@
 // the sandbox and connections to abstract UNIX sockets (ABI 6).
 //
 // PROGRAM gets a new, empty session keyring, never the grader's, and may not use keys at all: a seccomp filter
-// refuses add_key, request_key and keyctl. The same filter lets it change the limits and scheduling of itself only,
-// never of another process of its uid, such as the launcher, and refuses it new user namespaces, in which it would
-// hold every capability (see filter_system_calls). Nor may it use POSIX message queues (RLIMIT_MSGQUEUE 0).
+// refuses add_key, request_key and keyctl. The same filter keeps the launcher's limits and scheduling out of its
+// reach, and refuses it new user namespaces (in which it would hold every capability), socket families other than
+// UNIX, IP and routing netlink, socket cookies and io_uring (see filter_system_calls). Nor may it use POSIX message
+// queues (RLIMIT_MSGQUEUE 0).
 //
 // The sweep is for runs without namespaces, where nothing a run leaves behind may reach the next run of the same
 // uid (a hidden trials' run saving its inputs for a public one). A child drops to the user and, as that user (so
@@ -72,10 +73,10 @@
 // launcher out), every System V IPC object of the namespace. The namespace's UNIX and raw sockets, its IPv6 flow
 // labels, its counters and the times of its device nodes must be as they were at the start. Then it answers
 // "STATUS 1" (the wait status, in decimal) when every step worked and the sandbox is as it was, or "STATUS 0" when
-// one did not, and exits after such an answer: a sandbox it cannot vouch for serves no other run. As pid 1 it is out of PROGRAM's
-// reach though PROGRAM runs as the same uid: undumpable (no ptrace, no /proc/1/mem, fd or environ), and the kernel
-// delivers pid 1 no signal from inside its namespace that it has no handler for, SIGKILL and SIGSTOP included. It
-// exits when the socket closes (the grader is done or dead).
+// one did not, and exits after such an answer: a sandbox it cannot vouch for serves no other run. As pid 1 it is
+// out of PROGRAM's reach though PROGRAM runs as the same uid: undumpable (no ptrace, no /proc/1/mem, fd or
+// environ), and the kernel delivers pid 1 no signal from inside its namespace that it has no handler for, SIGKILL
+// and SIGSTOP included. It exits when the socket closes (the grader is done or dead).
 //
 // Exit status 125 means the launcher itself failed (bad arguments, a limit it could not set, exec failed); its
 // message is on stderr, prefixed "grader-launch:".
@@ -367,8 +368,8 @@ enum { KEYCTL_JOIN_SESSION = 1 };  // <linux/keyctl.h> is not on every build mac
 /// network namespace and reaches the hypervisor, and sock_diag netlink reads socket cookies. A socket's cookie
 /// (getsockopt SO_COOKIE: EPERM) comes from a counter of the whole machine, which a run can move to a value of its
 /// choosing for a later run, in any sandbox, to read; so is bpf (EPERM), whose socket filters read cookies where the
-/// kernel lets users load them. And io_uring (io_uring_setup: ENOSYS), whose requests make
-/// sockets and set their options where no filter sees them.
+/// kernel lets users load them. And io_uring (io_uring_setup: ENOSYS), whose requests make sockets and set their
+/// options where no filter sees them.
 static void filter_system_calls(void) {
 #ifdef NATIVE_AUDIT_ARCH
     enum {
@@ -470,7 +471,8 @@ static void become_program(const struct options *options, pid_t expected_parent)
     if (options->processes >= 0) set_limit(RLIMIT_NPROC, (rlim_t)options->processes, (rlim_t)options->processes, "RLIMIT_NPROC");
     set_limit(RLIMIT_MSGQUEUE, 0, 0, "RLIMIT_MSGQUEUE");
     // A session keyring of its own, empty: never the grader's (a service or a login gives the grader one), whose
-    // keys PROGRAM would otherwise possess and see in /proc/keys. PROGRAM may not touch it (filter_system_calls, below).
+    // keys PROGRAM would otherwise possess and see in /proc/keys. PROGRAM may not touch it (filter_system_calls,
+    // below).
     syscall(SYS_keyctl, KEYCTL_JOIN_SESSION, NULL);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");
     if (options->landlock.enabled) apply_landlock(&options->landlock);
@@ -625,6 +627,18 @@ static void kill_every_process_of_this_uid(void) {
     }
 }
 
+/// As pid 1: reaps every child as it ends until `program` has ended, and returns its wait status; -1 when waiting
+/// failed. A traced PROGRAM's stop (PTRACE_TRACEME, then SIGSTOP) is reported too, and only its end counts; the
+/// orphans are reaped at once, since a zombie still counts against the run's process limit.
+static int wait_for_end(pid_t program) {
+    for (;;) {
+        int status;
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == program && (WIFEXITED(status) || WIFSIGNALED(status))) return status;
+        if (done < 0 && errno != EINTR) return -1;
+    }
+}
+
 /// As pid 1 of the sandbox's PID namespace: undumpable, forks PROGRAM, reaps, and returns PROGRAM's status.
 static int serve_as_init(const struct options *options) {
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("PR_SET_DUMPABLE");
@@ -632,14 +646,9 @@ static int serve_as_init(const struct options *options) {
     if (program < 0) fail("fork");
     // The exec in the child makes PROGRAM dumpable again (its own memory is its own); this process stays as it is.
     if (program == 0) become_program(options, 1);
-    for (;;) {
-        int status;
-        pid_t done = waitpid(-1, &status, 0);
-        // A traced PROGRAM's stop is reported here too (PTRACE_TRACEME, then SIGSTOP); only its end counts.
-        if (done == program && WIFEXITED(status)) return WEXITSTATUS(status);
-        if (done == program && WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-        if (done < 0 && errno != EINTR) fail("waitpid");
-    }
+    int status = wait_for_end(program);
+    if (status < 0) fail("waitpid");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static int watch(const struct options *options) {
@@ -995,19 +1004,9 @@ static int serve(int control_fd, char **program) {
             become_program(&options, 1);
         }
         for (int i = 0; i < REQUEST_FDS; i++) close(fds[i]);
-        // Only the child's end counts: a traced child's stop (PTRACE_TRACEME, then SIGSTOP) is reported here too,
-        // and such a run goes on until the grader's wall clock ends the sandbox. The run's orphans are reaped as
-        // they end, as the plain mode's pid 1 does: a zombie still counts against the run's process limit.
-        int status = 0;
-        for (;;) {
-            int reaped;
-            pid_t done = waitpid(-1, &reaped, 0);
-            if (done == child && (WIFEXITED(reaped) || WIFSIGNALED(reaped))) {
-                status = reaped;
-                break;
-            }
-            if (done < 0 && errno != EINTR) { status = (LAUNCH_FAILED << 8); break; }
-        }
+        // A traced child that stops has not ended: such a run goes on until the grader's wall clock ends the sandbox.
+        int status = wait_for_end(child);
+        if (status < 0) status = LAUNCH_FAILED << 8;
         int clean = clean_after_run(&first) == 0;
         char reply[32];
         int length = snprintf(reply, sizeof reply, "%d %d", status, clean);
