@@ -274,6 +274,95 @@ struct SpeedTests {
         #expect(asked() == 10)
     }
 
+    @Test(
+        "the frontend started directly writes the driver's objects and messages byte for byte, for every kind of call",
+        arguments: [
+            ["-wmo", "-num-threads", "2", "-parse-as-library", "-c", "a.swift", "b.swift"],
+            ["-parse-as-library", "-wmo", "-c", "a.swift", "b.swift", "-o", "unit.o"],
+            ["-enable-batch-mode", "-j", "1", "-parse-as-library", "-c", "a.swift", "b.swift"],
+        ])
+    func frontendMatchesDriver(_ call: [String]) throws {
+        let swiftc = try SnippetBuilder.findCompiler()
+        let flags = (call.first == "-enable-batch-mode" ? SnippetBuilder.optimizedFlags : SnippetBuilder.flags) + call
+        let commands = FrontendCommands()
+        let direct = try #require(commands.command(swiftc: swiftc, arguments: flags))
+        #expect(URL(fileURLWithPath: direct[0]).lastPathComponent == "swift-frontend")
+        let sources = [
+            ("a.swift", "func twice(_ x: [Double]) -> [Double] { x.map { $0 * 2 } }\n"),
+            ("b.swift", "func sum(_ x: [Double]) -> Double { twice(x).reduce(0, +) }\n"),
+        ]
+        let broken = [("a.swift", "func f() -> Int { return \"x\" }\n"), ("b.swift", "func g() { let y: Int }\n")]
+        for (files, compiles) in [(sources, true), (broken, false)] {
+            var outputs: [[String: Data]] = []
+            var messages: [String] = []
+            for command in [[swiftc] + flags, direct] {
+                let folder = try TemporaryDirectory(prefix: "frontend-match")
+                defer { folder.remove() }
+                for (name, text) in files {
+                    try text.write(toFile: "\(folder.path)/\(name)", atomically: true, encoding: .utf8)
+                }
+                let outcome = try SnippetBuilder.runDirectly(command, in: folder.path, seconds: 120)
+                #expect(outcome.succeeded == compiles)
+                messages.append(String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self))
+                let objects = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter {
+                    $0.hasSuffix(".o")
+                }
+                outputs.append(
+                    Dictionary(
+                        uniqueKeysWithValues: objects.map { ($0, FileBytes.read("\(folder.path)/\($0)") ?? Data()) })
+                )
+            }
+            #expect(outputs[0] == outputs[1])
+            #expect(outputs[0].count == (compiles ? (call.contains("unit.o") ? 1 : 2) : 0))
+            #expect(messages[0] == messages[1])
+            #expect(compiles || messages[0].contains("a.swift:1:26: error: cannot convert return expression"))
+        }
+        // The plan is asked for once per shape: other files of the same kind of call are filled in.
+        let renamed = flags.map { $0 == "a.swift" ? "u0123.swift" : $0 == "b.swift" ? "dir/x.swift" : $0 }
+        let filled = try #require(commands.command(swiftc: swiftc, arguments: renamed))
+        #expect(
+            filled
+                == direct.map {
+                    $0 == "a.swift"
+                        ? "u0123.swift"
+                        : $0 == "b.swift" ? "dir/x.swift" : $0 == "a.o" ? "u0123.o" : $0 == "b.o" ? "x.o" : $0
+                })
+    }
+
+    @Test("a call that asks for more than objects, or a plan that is not one frontend job, goes through the driver")
+    func frontendRefusals() throws {
+        #expect(FrontendCommand.shape(of: ["-wmo", "-emit-module", "-c", "a.swift"]) == nil)
+        #expect(FrontendCommand.shape(of: ["-wmo", "-emit-module-path", "m.swiftmodule", "-c", "a.swift"]) == nil)
+        #expect(FrontendCommand.shape(of: ["a.swift", "-o", "program"]) == nil)
+        #expect(FrontendCommand.shape(of: ["-c", "a.o"]) == nil)
+        #expect(FrontendCommand.shape(of: ["-c", "b.swift", "a.swift"])?.sources == ["b.swift", "a.swift"])
+        let folder = try TemporaryDirectory(prefix: "frontend-plans")
+        defer { folder.remove() }
+        let frontend = folder.path + "/swift-frontend"
+        try "#!/bin/sh\nexit 0\n".write(toFile: frontend, atomically: true, encoding: .utf8)
+        chmod(frontend, 0o755)
+        func plan(_ said: String) throws -> FrontendCommand? {
+            let driver = folder.path + "/swiftc"
+            try "#!/bin/sh\necho '\(said)'\n".write(toFile: driver, atomically: true, encoding: .utf8)
+            chmod(driver, 0o755)
+            let key = ["-c", FrontendCommand.slot(0) + ".swift"]
+            return FrontendCommand.derive(swiftc: driver, key: key, count: 1)
+        }
+        let source = FrontendCommand.slot(0) + ".swift"
+        let object = FrontendCommand.slot(0) + ".o"
+        let map = "-supplementary-output-file-map /tmp/TemporaryDirectory.x/supplementaryOutputs-1"
+        let good = try #require(try plan("\(frontend) -frontend -c \(source) \(map) -Onone -o \(object)"))
+        #expect(good.template == ["-frontend", "-c", source, "-Onone", "-o", object])
+        #expect(good.command(sources: ["k.swift"]) == [frontend, "-frontend", "-c", "k.swift", "-Onone", "-o", "k.o"])
+        // Two jobs (a compile, then a link or a module merge), another program, a slot used twice or in another
+        // word: the driver runs such a call.
+        #expect(try plan("\(frontend) -frontend -c \(source)\n\(frontend) -frontend -merge-modules") == nil)
+        #expect(try plan("\(folder.path)/swiftc -frontend -c \(source)") == nil)
+        #expect(try plan("\(frontend) -frontend -c \(source) \(source)") == nil)
+        #expect(try plan("\(frontend) -frontend -c \(source) -o \(FrontendCommand.slot(0)).d") == nil)
+        #expect(try plan("\(frontend) -frontend -emit-module \(source)") == nil)
+    }
+
     @Test("a remembered link command that no longer links is asked for anew before a student's code is blamed")
     func staleLinkCommandIsAskedAgain() throws {
         let cache = NSTemporaryDirectory() + "grader-stale-link-\(getpid())"

@@ -302,7 +302,7 @@ public struct SnippetBuilder: Sendable {
     /// the module cache wanting (a module it must not write) has the cache warmed again and runs once more.
     func compile(_ arguments: [String], in space: BuildSpace, seconds: Double) throws -> ProcessOutcome {
         _ = try toolchain.libraries(self)
-        let command = [swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache]
+        let command = compilerCommand(arguments + ["-module-cache-path", toolchain.moduleCache])
         let outcome = try space.run(command, readable: [toolchain.moduleCache], seconds: seconds)
         guard case .confined = space, !outcome.succeeded, !outcome.timedOut,
             String(decoding: outcome.stderr, as: UTF8.self).contains(toolchain.moduleCache)
@@ -408,7 +408,13 @@ public struct SnippetBuilder: Sendable {
     /// with a clean environment, the shared module cache (which it may fill) and a wall-clock limit.
     func runTrustedCompiler(_ arguments: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
         try Self.runDirectly(
-            [swiftc] + arguments + ["-module-cache-path", toolchain.moduleCache], in: folder, seconds: seconds)
+            compilerCommand(arguments + ["-module-cache-path", toolchain.moduleCache]), in: folder, seconds: seconds)
+    }
+
+    /// The command that compiles with `arguments`: the frontend's own where the driver's plan for such a call is
+    /// known (`FrontendCommand`), else the driver.
+    func compilerCommand(_ arguments: [String]) -> [String] {
+        frontendCommands.command(swiftc: swiftc, arguments: arguments) ?? [swiftc] + arguments
     }
 
     /// Runs a tool on trusted input, outside the sandbox, in `folder`: a clean environment, bounded output and a
@@ -478,6 +484,7 @@ public struct SnippetBuilder: Sendable {
         return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
     }
     private let linkCommandStore = LazyLinkCommand()
+    private let frontendCommands = FrontendCommands()
     private let harnessRuntimeStore = Locked<Result<CompiledHarnessRuntime, Error>?>(nil)
 
     private struct CachedFailure: Codable {

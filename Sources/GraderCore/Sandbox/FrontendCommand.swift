@@ -1,0 +1,99 @@
+import Foundation
+
+/// The one frontend job the Swift driver runs for a compile, with its source files as slots, so that a compile starts
+/// `swift-frontend` itself instead of the driver.
+///
+/// The driver only plans a `-c` compile: it works out the frontend's arguments and runs that one job. Starting it
+/// costs about 50 ms of CPU a call (it loads a large program and its libraries), 5% of a cold class's CPU time over
+/// its 90 compiler calls. So the plan is asked for once per kind of call (`swiftc -###` on the same arguments, its
+/// source files replaced by slots) and filled in with each call's files. The objects and the messages are the
+/// driver's own (a test compares them byte for byte). Any call that asks for more than objects (a module, an
+/// interface), or whose plan is not one frontend job, goes through the driver as before.
+struct FrontendCommand: Sendable, Equatable {
+    let executable: String
+    let template: [String]
+
+    /// The stand-in for the source file at `index` in a derivation.
+    static func slot(_ index: Int) -> String { "__grader_source_\(index)" }
+
+    /// The arguments with every source file (an argument ending in `.swift`) replaced by its slot, and the files in
+    /// order; `nil` for a call this type does not plan: one that is not `-c`, or asks for any other output.
+    static func shape(of arguments: [String]) -> (key: [String], sources: [String])? {
+        guard arguments.contains("-c"), !arguments.contains(where: { $0.hasPrefix("-emit") || $0 == "-###" })
+        else { return nil }
+        var sources: [String] = []
+        let key = arguments.map { argument -> String in
+            guard argument.hasSuffix(".swift") else { return argument }
+            sources.append(argument)
+            return slot(sources.count - 1) + ".swift"
+        }
+        return sources.isEmpty ? nil : (key, sources)
+    }
+
+    /// The frontend's command for a call of this shape on `sources`: each slot's `.swift` and `.o` replaced by the
+    /// file and the object the driver would name after it.
+    func command(sources: [String]) -> [String] {
+        var names: [String: String] = [:]
+        for (index, source) in sources.enumerated() {
+            names[Self.slot(index) + ".swift"] = source
+            // The driver names an object after its source, in the working folder.
+            names[Self.slot(index) + ".o"] = String((source as NSString).lastPathComponent.dropLast(6)) + ".o"
+        }
+        return [executable] + template.map { names[$0] ?? $0 }
+    }
+
+    /// Asks `swiftc -###` for its plan of `key` (arguments in the shape `shape` gives, `count` sources) in an empty
+    /// folder of its own; `nil` unless the plan is one `swift-frontend -frontend -c` job in which every slot stands
+    /// alone as a source (once) or an object, and nothing else names one.
+    static func derive(swiftc: String, key: [String], count: Int) -> FrontendCommand? {
+        guard let folder = try? TemporaryDirectory(prefix: "frontend-probe") else { return nil }
+        defer { folder.remove() }
+        for index in 0..<count {
+            _ = FileManager.default.createFile(atPath: "\(folder.path)/\(slot(index)).swift", contents: Data())
+        }
+        var request = ProcessRequest(executable: swiftc, arguments: ["-###"] + key)
+        request.workingDirectory = folder.path
+        request.environment = SnippetBuilder.environment(temporary: folder.path)
+        request.wallSeconds = 30
+        guard let outcome = try? ProcessRunner.run(request), outcome.succeeded else { return nil }
+        let lines = String(decoding: outcome.stdout, as: UTF8.self).split(separator: "\n")
+        guard lines.count == 1 else { return nil }
+        var words = LinkCommand.words(String(lines[0]))
+        guard words.count > 2, URL(fileURLWithPath: words[0]).lastPathComponent == "swift-frontend",
+            words[1] == "-frontend",
+            words.contains("-c"), FileManager.default.isExecutableFile(atPath: words[0])
+        else { return nil }
+        let executable = words.removeFirst()
+        // A map of the outputs besides the objects, in the driver's own temporary folder: the call asks for none
+        // (`shape` refuses `-emit...`), so the map is empty, and the frontend is not told of a file that is gone.
+        if let map = words.firstIndex(of: "-supplementary-output-file-map") {
+            guard map + 1 < words.count else { return nil }
+            words.removeSubrange(map...(map + 1))
+        }
+        for index in 0..<count {
+            let source = slot(index) + ".swift"
+            guard words.filter({ $0 == source }).count == 1 else { return nil }
+        }
+        let slots = Set((0..<count).flatMap { [slot($0) + ".swift", slot($0) + ".o"] })
+        guard !words.contains(where: { $0.contains("__grader_source_") && !slots.contains($0) }) else { return nil }
+        return FrontendCommand(executable: executable, template: words)
+    }
+}
+
+/// The frontend commands derived so far, one per shape of call, for every thread; a shape whose derivation failed
+/// is remembered as such and goes through the driver.
+final class FrontendCommands: @unchecked Sendable {
+    private let known = Locked<[[String]: FrontendCommand?]>([:])
+
+    /// The command that compiles `arguments` (a call to `swiftc`) with the frontend directly, or `nil` for the driver.
+    func command(swiftc: String, arguments: [String]) -> [String]? {
+        guard let shape = FrontendCommand.shape(of: arguments) else { return nil }
+        let plan = known.withLock { known -> FrontendCommand? in
+            if let plan = known[shape.key] { return plan }
+            let plan = FrontendCommand.derive(swiftc: swiftc, key: shape.key, count: shape.sources.count)
+            known[shape.key] = plan
+            return plan
+        }
+        return plan?.command(sources: shape.sources)
+    }
+}
