@@ -126,6 +126,61 @@ struct SpeedTests {
                 != BatchCompiler.shape(problem: "variance-recursion", source: units[0].source))
     }
 
+    @Test("a file whose only errors are one function's signature is built in its shared call without that shim")
+    func mismatchedShimLeftOut() throws {
+        let session = TestSupport.session
+        let problem = try #require(session.problems.problem("residual-jacobians"))
+        var compiler = BatchCompiler(
+            builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
+        compiler.batchSize = 2
+        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        let root = TestSupport.packageRoot + "/submissions/hw6/reference/"
+        let working = try String(contentsOfFile: root + "residual-jacobians.swift", encoding: .utf8)
+        // `residualGradients` names its last argument `input`: its shim does not compile, the file does.
+        let unlabelled = working.replacingOccurrences(
+            of: "x: [Double]) -> (weights:", with: "input x: [Double]) -> (weights:")
+        #expect(unlabelled != working)
+        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var units: [(key: String, problem: Problem, source: [UInt8])] = []
+        for copy in 1...2 {
+            for (text, name) in [(unlabelled, "unlabelled"), (working, "working")] {
+                let source = Array("// \(name) copy \(copy), run \(run)\n\(text)".utf8)
+                units.append((compiler.unitKey(problem: problem, source: source), problem, source))
+            }
+        }
+        // The first call fails and is repeated without the shim; the copy in the second call goes without it at once.
+        #expect(compiler.compile(units) == 1)
+        for (index, unit) in units.enumerated() {
+            let (built, alone) = (compiler.exists(unit.key + ".o"), compiler.exists(unit.key + ".single"))
+            #expect(built && !alone)
+            #expect(compiler.partlyBuilt(unit.key) == (index.isMultiple(of: 2) ? ["residualLayerJacobian"] : nil))
+        }
+        let binary = try #require(compiler.build([[problem.id: units[0].source]])[0])
+        #expect(binary.problems.isEmpty)
+        #expect(binary.partly == [problem.id: ["residualLayerJacobian"]])
+
+        // Graded with it, the student gets exactly what `grade` gives, after one compile alone (for the compiler's
+        // messages) instead of two: the binary of the matching function alone is never built.
+        let folder = try TemporaryDirectory(prefix: "mismatched-shim")
+        defer { folder.remove() }
+        try Data(units[0].source).write(to: URL(fileURLWithPath: folder.path + "/residual-jacobians.swift"))
+        let submission = Submission.load(folder: folder.path, problems: session.problems)
+        let matching = try #require(problem.parts.first { $0.id == "residualLayerJacobian" }?.kind.snippet)
+        let alone = session.builder.plan(
+            fileName: problem.snippetFileName, source: units[0].source, entries: [.call(matching.signature)],
+            optimized: false
+        ).binary
+        let shared = try session.grade(submission: submission, prebuilt: binary)
+        #expect(!FileManager.default.fileExists(atPath: alone))
+        let single = try session.grade(submission: submission, prebuilt: nil)
+        #expect(FileManager.default.fileExists(atPath: alone))
+        let parts = { (graded: GradeReport) in graded.problems.first { $0.id == problem.id }?.parts ?? [] }
+        #expect(parts(shared).count == 4)
+        #expect(parts(shared) == parts(single))
+        #expect(parts(shared).first { $0.id == "residualGradients" }?.outcome == .compileError)
+        #expect(parts(shared).first { $0.id == "residualLayerJacobian" }?.score == 3)
+    }
+
     @Test("the compiler's version is asked once and remembered until the compiler's files change")
     func compilerVersionMemo() throws {
         let folder = NSTemporaryDirectory() + "grader-version-memo-\(getpid())"

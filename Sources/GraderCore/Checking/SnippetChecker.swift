@@ -15,6 +15,10 @@ struct SnippetChecker: Sendable {
     let limits: SandboxLimits
     /// A binary from the shared compile holding this problem's functions, whose entries are `problem/function`.
     var prebuilt: String? = nil
+    /// A binary from the shared compile holding only some of this problem's functions (`functions`): those whose entry
+    /// shims compiled, where the others' did not. It stands for the second compile of the file alone, once the first
+    /// has given the compiler's own messages and shown that exactly the other functions do not match.
+    var partlyPrebuilt: (path: String, functions: Set<String>)? = nil
     /// The groups the public and the hidden runs of this student's grading share sandboxes in, if any.
     var groups: RunGroups? = nil
 
@@ -139,6 +143,9 @@ struct SnippetChecker: Sendable {
                             part, diagnostics.filter { $0.entry == part.id }, source: source)
                     }
                     remaining.removeAll { entries.contains($0.id) }
+                    if let partly = partlyPrebuilt, Set(remaining.map(\.id)) == partly.functions {
+                        binary = partly.path
+                    }
                 }
             }
         }
@@ -252,8 +259,9 @@ struct SnippetChecker: Sendable {
     }
 
     /// The harness entry of `part` in the binary.
-    private func entry(_ part: Part) -> String {
-        prebuilt == nil ? part.id : PrebuiltBinary.entry(problem: problem.id, function: part.id)
+    private func entry(_ part: Part, in binary: String) -> String {
+        binary == prebuilt || binary == partlyPrebuilt?.path
+            ? PrebuiltBinary.entry(problem: problem.id, function: part.id) : part.id
     }
 
     /// The limits of one run of `spec` over `trials` trials: the problem's, or for an experiment its budget per
@@ -278,7 +286,8 @@ struct SnippetChecker: Sendable {
         let hiddenCount = expectation.trials.count - expectation.publicCount
         do {
             let publicRun = try EntryRun.run(
-                sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
+                sandbox: session.sandbox, binary: binary, entry: entry(part, in: binary),
+                returnType: spec.signature.returnType,
                 trials: Array(expectation.trials.prefix(expectation.publicCount)),
                 limits: limits(for: spec, trials: expectation.publicCount), owner: .student, purpose: purpose(spec),
                 group: groups?.public)
@@ -317,7 +326,8 @@ struct SnippetChecker: Sendable {
                 hiddenCount == 0 || skippedHidden
                 ? nil
                 : try EntryRun.run(
-                    sandbox: session.sandbox, binary: binary, entry: entry(part), returnType: spec.signature.returnType,
+                    sandbox: session.sandbox, binary: binary, entry: entry(part, in: binary),
+                    returnType: spec.signature.returnType,
                     trials: Array(expectation.trials.suffix(hiddenCount)),
                     limits: limits(for: spec, trials: hiddenCount), owner: .student, purpose: purpose(spec),
                     group: groups?.hidden)

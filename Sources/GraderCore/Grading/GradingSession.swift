@@ -577,7 +577,9 @@ public final class GradingSession: @unchecked Sendable {
             ? nil
             : SnippetChecker(
                 session: self, problem: problem, limits: limits(for: problem),
-                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil }, groups: groups
+                prebuilt: prebuilt.flatMap { $0.problems.contains(problem.id) ? $0.path : nil },
+                partlyPrebuilt: prebuilt.flatMap { binary in binary.partly[problem.id].map { (binary.path, $0) } },
+                groups: groups
             ).start(parts: snippetParts, file: submission.file(named: problem.snippetFileName), reference: reference)
         let answered = grades
         let limits = problem.parts.contains(where: \.isSnippet) ? limits(for: problem) : nil

@@ -4,6 +4,9 @@ import Foundation
 public struct PrebuiltBinary: Sendable {
     public let path: String
     public let problems: Set<String>
+    /// Problems of which it holds only some functions, the others' signatures not matching: problem id to the
+    /// functions it holds (`SnippetChecker.partlyPrebuilt`).
+    public var partly: [String: Set<String>] = [:]
 
     /// The harness entry that runs `function` of `problem` in this binary.
     static func entry(problem: String, function: String) -> String { "\(problem)/\(function)" }
@@ -202,13 +205,14 @@ struct BatchCompiler {
             if let binary = link(harness: harness, support: support, units: built) { return binary }
             // Its objects need a shared copy another student's object holds: compile this student's files alone.
             let own = built.values.compactMap { key in
-                allUnits[key].flatMap { sharedSource(key: key, problem: $0.problem, source: $0.source) }.map {
-                    (key, $0)
-                }
+                allUnits[key].flatMap {
+                    sharedSource(key: key, problem: $0.problem, source: $0.source, only: partlyBuilt(key))?.text
+                }.map { (key, $0) }
             }
             guard own.count == built.count else { return nil }
             for group in Self.byOptimization(own.map { (key: $0.0, text: $0.1) }) {
-                if case .failed = compileShared(group.units) { return nil }
+                let partly = group.units.reduce(into: [String: Set<String>]()) { $0[$1.key] = partlyBuilt($1.key) }
+                if case .failed = compileShared(group.units, partly: partly) { return nil }
             }
             return link(harness: harness, support: support, units: built)
         }
@@ -291,15 +295,49 @@ struct BatchCompiler {
     }
 
     /// The unit's file as compiled in a shared call: made file-private, plus the entry shims of `EntryShims` for its
-    /// problem's functions; `nil` if the rewriter refuses it.
-    func sharedSource(key: String, problem: Problem, source: [UInt8]) -> String? {
+    /// problem's functions (those of `only`, when given), and the lines each function's shim occupies; `nil` if the
+    /// rewriter refuses it.
+    func sharedSource(key: String, problem: Problem, source: [UInt8], only: Set<String>? = nil)
+        -> SharedSource?
+    {
         guard let text = String(validating: source, as: UTF8.self), let rewritten = FileprivateRewriter.rewrite(text)
         else { return nil }
-        let own = functions.filter { $0.problem.id == problem.id }
+        let own = functions.filter { $0.problem.id == problem.id && only?.contains($0.signature.name) != false }
         let entries = own.map { HarnessEntry.call($0.signature) }
         let shims = EntryShims.source(
             for: entries, symbol: { own[$0].shimSymbol(unit: key) }, namePrefix: "__grader_\(key)_")
-        return rewritten + (rewritten.hasSuffix("\n") ? "" : "\n") + shims.text
+        let body = rewritten + (rewritten.hasSuffix("\n") ? "" : "\n")
+        let offset = body.utf8.count { $0 == UInt8(ascii: "\n") }
+        var shimLines: [String: ClosedRange<Int>] = [:]
+        for (function, lines) in zip(own, shims.lines) {
+            shimLines[function.signature.name] = (lines.lowerBound + offset)...(lines.upperBound + offset)
+        }
+        return SharedSource(text: body + shims.text, shimLines: shimLines)
+    }
+
+    /// A unit's text for a shared call, and the lines of each function's entry shim in it (by function name).
+    struct SharedSource {
+        let text: String
+        let shimLines: [String: ClosedRange<Int>]
+
+        /// The functions whose shims hold every one of `errors` (lines), when that is some but not all of them:
+        /// the file itself compiled, and only those functions' signatures do not match.
+        func mismatched(_ errors: [Int]) -> Set<String>? {
+            guard !errors.isEmpty else { return nil }
+            var names: Set<String> = []
+            for line in errors {
+                guard let name = shimLines.first(where: { $0.value.contains(line) })?.key else { return nil }
+                names.insert(name)
+            }
+            return names.count < shimLines.count ? names : nil
+        }
+    }
+
+    /// The functions a unit compiled without the others' shims holds (`unit.partly` beside its object), or `nil`
+    /// when its object holds all of them.
+    func partlyBuilt(_ key: String) -> Set<String>? {
+        guard let bytes = FileBytes.read("\(objects)/\(key).partly") else { return nil }
+        return Set(String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init))
     }
 
     /// Compiles the units in shared calls, `jobs` at a time; what cannot be compiled this way is marked `.single`.
@@ -307,11 +345,13 @@ struct BatchCompiler {
     /// - Returns: How many shared calls failed (and were repeated without the files they blamed).
     func compile(_ units: [(key: String, problem: Problem, source: [UInt8])]) -> Int {
         var eligible: [(key: String, text: String)] = []
-        var shapes: [String: String] = [:]
+        var shared: [String: SharedUnit] = [:]
         for unit in units {
-            if let text = sharedSource(key: unit.key, problem: unit.problem, source: unit.source) {
-                eligible.append((unit.key, text))
-                shapes[unit.key] = Self.shape(problem: unit.problem.id, source: unit.source)
+            if let source = sharedSource(key: unit.key, problem: unit.problem, source: unit.source) {
+                eligible.append((unit.key, source.text))
+                shared[unit.key] = SharedUnit(
+                    key: unit.key, problem: unit.problem, source: unit.source, shared: source, only: nil,
+                    shape: Self.shape(problem: unit.problem.id, source: unit.source))
             } else {
                 markSingle(unit.key)
             }
@@ -319,45 +359,99 @@ struct BatchCompiler {
         let batches = Self.byOptimization(eligible).flatMap { group in
             let size = group.optimized ? optimizedBatchSize : batchSize
             return stride(from: 0, to: group.units.count, by: size).map {
-                Array(group.units[$0..<min($0 + size, group.units.count)])
+                group.units[$0..<min($0 + size, group.units.count)].compactMap { shared[$0.key] }
             }
         }
-        let failing = Locked(Set<String>())
-        let known = shapes
+        let failing = Locked(KnownFailures())
         return parallelMap(count: batches.count, width: jobs) { index in
-            stopped() ? 0 : compileBatch(batches[index], shapes: known, failing: failing)
+            stopped() ? 0 : compileBatch(batches[index], failing: failing)
         }.reduce(0, +)
+    }
+
+    /// A unit on its way through the shared calls: its file as compiled there, and the functions whose shims it
+    /// holds when not all (`only`).
+    struct SharedUnit {
+        let key: String
+        let problem: Problem
+        let source: [UInt8]
+        let shared: SharedSource
+        let only: Set<String>?
+        let shape: String
+    }
+
+    /// What the shared calls so far learnt of files by their `shape`: those that go alone, and those that compile
+    /// without the shims of some functions (whose signatures do not match).
+    struct KnownFailures {
+        var alone: Set<String> = []
+        var mismatched: [String: Set<String>] = [:]
+    }
+
+    /// `unit` with the shims of `mismatched` left out, `nil` when that leaves none or the file cannot be rewritten.
+    func without(_ mismatched: Set<String>, _ unit: SharedUnit) -> SharedUnit? {
+        let only = Set(unit.shared.shimLines.keys).subtracting(mismatched)
+        guard !only.isEmpty, only.count < unit.shared.shimLines.count,
+            let source = sharedSource(key: unit.key, problem: unit.problem, source: unit.source, only: only)
+        else { return nil }
+        return SharedUnit(
+            key: unit.key, problem: unit.problem, source: unit.source, shared: source, only: only, shape: unit.shape)
     }
 
     /// One shared call; files with errors are marked `.single` and the rest retried, a few rounds at most.
     ///
-    /// A file whose `shape` is in `failing`, the shapes of files an earlier call blamed, goes alone at once: a
-    /// class's copies of one file that does not compile, their comments changed, each made a call fail, which then
-    /// type-checked its other files for nothing (14 of the benchmark's 15 calls without `-O` failed so, for 16
-    /// copies of one file). A file wrongly taken for such a copy is still compiled, alone.
+    /// A file whose `shape` is known to fail goes alone at once: a class's copies of one file that does not compile,
+    /// their comments changed, each made a call fail, which then type-checked its other files for nothing (14 of
+    /// the benchmark's 15 calls without `-O` failed so, for 16 copies of one file). A file wrongly taken for such a
+    /// copy is still compiled, alone.
+    ///
+    /// A file whose only errors are in the shims of some of its functions (a signature that does not match) is
+    /// retried without those shims, and so are its copies: the object then holds the other functions, which the
+    /// student's grading runs once the file compiled alone has given the compiler's messages (`partlyPrebuilt`).
+    /// Before, such a file was compiled alone twice: once for the messages, once without the failing shims.
     ///
     /// - Returns: How many of its calls failed.
-    func compileBatch(_ batch: [(key: String, text: String)], shapes: [String: String], failing: Locked<Set<String>>)
-        -> Int
-    {
+    func compileBatch(_ batch: [SharedUnit], failing: Locked<KnownFailures>) -> Int {
         var remaining = batch
         var failed = 0
         attempts: for _ in 0..<3 {
             let known = failing.withLock { $0 }
-            let copies = Set(remaining.map(\.key).filter { shapes[$0].map(known.contains) ?? false })
-            for key in copies { markSingle(key) }
-            remaining.removeAll { copies.contains($0.key) }
+            remaining = remaining.compactMap { unit in
+                if known.alone.contains(unit.shape) {
+                    markSingle(unit.key)
+                    return nil
+                }
+                guard unit.only == nil, let mismatched = known.mismatched[unit.shape] else { return unit }
+                if let reduced = without(mismatched, unit) { return reduced }
+                markSingle(unit.key)
+                return nil
+            }
             if remaining.isEmpty { return failed }
-            switch compileShared(remaining) {
+            switch compileShared(
+                remaining.map { ($0.key, $0.shared.text) },
+                partly: remaining.reduce(into: [:]) { $0[$1.key] = $1.only })
+            {
             case .built:
                 return failed
-            case .failed(let blamed):
+            case .failed(let blamed, let errors):
                 failed += 1
                 // Nobody to blame (a timeout, a crash): the rest go one file at a time.
                 if blamed.isEmpty { break attempts }
-                failing.withLock { known in known.formUnion(blamed.compactMap { shapes[$0] }) }
-                for key in blamed { markSingle(key) }
-                remaining.removeAll { blamed.contains($0.key) }
+                var learnt = KnownFailures()
+                remaining = remaining.compactMap { unit in
+                    guard blamed.contains(unit.key) else { return unit }
+                    if unit.only == nil, let mismatched = unit.shared.mismatched(errors[unit.key] ?? []),
+                        let reduced = without(mismatched, unit)
+                    {
+                        learnt.mismatched[unit.shape] = mismatched
+                        return reduced
+                    }
+                    learnt.alone.insert(unit.shape)
+                    markSingle(unit.key)
+                    return nil
+                }
+                failing.withLock { known in
+                    known.alone.formUnion(learnt.alone)
+                    known.mismatched.merge(learnt.mismatched) { first, _ in first }
+                }
             }
         }
         for unit in remaining { markSingle(unit.key) }
@@ -380,8 +474,8 @@ struct BatchCompiler {
 
     enum SharedOutcome {
         case built
-        /// The call failed; these files were named in its errors.
-        case failed(blamed: Set<String>)
+        /// The call failed; these files were named in its messages, and its errors were on these lines of each.
+        case failed(blamed: Set<String>, errors: [String: [Int]])
     }
 
     /// Compiles `units` in one call in the sandbox, and copies each object into the cache.
@@ -393,15 +487,19 @@ struct BatchCompiler {
     /// and no support file can foresee every specialisation. In batch mode each object holds every copy it needs.
     /// Measured on 48 double-descent files: 0.45 s of CPU a file, against 0.26 s whole-module and about 0.9 s for a
     /// file compiled and linked on its own.
-    func compileShared(_ units: [(key: String, text: String)]) -> SharedOutcome {
-        guard let space = try? builder.buildSpace(for: .student, prefix: "batch") else { return .failed(blamed: []) }
+    /// A unit of `partly` is compiled with the shims of only those functions, and its object is marked so
+    /// (`partlyBuilt`).
+    func compileShared(_ units: [(key: String, text: String)], partly: [String: Set<String>] = [:]) -> SharedOutcome {
+        guard let space = try? builder.buildSpace(for: .student, prefix: "batch") else {
+            return .failed(blamed: [], errors: [:])
+        }
         defer { space.close() }
         let optimized = units.first.map { Self.isOptimized($0.key) } ?? false
         do {
             if !optimized { try space.add("__grader_support.swift", bytes: Array(Self.supportSource.utf8)) }
             for unit in units { try space.add("\(unit.key).swift", bytes: Array(unit.text.utf8)) }
         } catch {
-            return .failed(blamed: [])
+            return .failed(blamed: [], errors: [:])
         }
         let arguments =
             (optimized
@@ -415,17 +513,50 @@ struct BatchCompiler {
             let outcome = try? TimeLedger.shared.measure(
                 label, { try builder.compile(arguments, in: space, seconds: compileSeconds) })
         else {
-            return .failed(blamed: [])
+            return .failed(blamed: [], errors: [:])
         }
         if outcome.succeeded {
-            for unit in units where (try? space.collect("\(unit.key).o", to: "\(objects)/\(unit.key).o")) != true {
-                markSingle(unit.key)
+            for unit in units {
+                // The mark first: an object is never taken for whole when it is not.
+                let mark = "\(objects)/\(unit.key).partly"
+                if let only = partly[unit.key] {
+                    guard
+                        (try? WorkFolder.writeAtomically(
+                            Array(only.sorted().joined(separator: "\n").utf8), to: mark, mode: 0o600)) != nil
+                    else {
+                        markSingle(unit.key)
+                        continue
+                    }
+                } else {
+                    unlink(mark)
+                }
+                if (try? space.collect("\(unit.key).o", to: "\(objects)/\(unit.key).o")) != true {
+                    markSingle(unit.key)
+                }
             }
             return .built
         }
         TimeLedger.shared.add(label + ", failed", count: 1, seconds: 0)
         let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
-        return .failed(blamed: outcome.timedOut ? [] : Set(units.map(\.key).filter { log.contains("\($0).swift:") }))
+        guard !outcome.timedOut else { return .failed(blamed: [], errors: [:]) }
+        return .failed(
+            blamed: Set(units.map(\.key).filter { log.contains("\($0).swift:") }),
+            errors: Self.errorLines(log, files: Set(units.map(\.key))))
+    }
+
+    /// The lines of each of `files` (unit keys) that the compiler's `log` gives an error on: `<key>.swift:LINE:COL:
+    /// error: ...` at the start of a line.
+    static func errorLines(_ log: String, files: Set<String>) -> [String: [Int]] {
+        var lines: [String: [Int]] = [:]
+        for text in log.split(separator: "\n") {
+            let fields = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count == 4, fields[0].hasSuffix(".swift"), let line = Int(fields[1]), Int(fields[2]) != nil,
+                fields[3].hasPrefix(" error:")
+            else { continue }
+            let key = String(fields[0].dropLast(".swift".count))
+            if files.contains(key) { lines[key, default: []].append(line) }
+        }
+        return lines
     }
 
     func markSingle(_ key: String) {
@@ -434,18 +565,26 @@ struct BatchCompiler {
 
     /// Links the harness with one student's objects; `nil` when the link fails (the student goes the single path).
     func link(harness: [String], support: String, units: [String: String]) -> PrebuiltBinary? {
+        var partly: [String: Set<String>] = [:]
+        for (problem, key) in units { partly[problem] = partlyBuilt(key) }
         var hasher = SHA256Hasher()
         for object in harness { hasher.update(field: object) }
         hasher.update(field: support)
-        for (problem, key) in units.sorted(by: { $0.key < $1.key }) { hasher.update(field: "\(problem)=\(key)") }
-        let binary = "\(builder.cacheDirectory)/bin/batch-\(hasher.hexDigest())"
-        let covered = Set(units.keys)
-        if FileManager.default.isExecutableFile(atPath: binary) {
-            return PrebuiltBinary(path: binary, problems: covered)
+        for (problem, key) in units.sorted(by: { $0.key < $1.key }) {
+            hasher.update(field: "\(problem)=\(key)")
+            if let only = partly[problem] { hasher.update(field: "only " + only.sorted().joined(separator: " ")) }
         }
+        let binary = "\(builder.cacheDirectory)/bin/batch-\(hasher.hexDigest())"
+        let built = PrebuiltBinary(path: binary, problems: Set(units.keys).subtracting(partly.keys), partly: partly)
+        if FileManager.default.isExecutableFile(atPath: binary) { return built }
         var symbols: [String] = []
         for function in functions {
-            let target = units[function.problem.id].map { function.shimSymbol(unit: $0) } ?? "grader_missing"
+            let problem = function.problem.id
+            // A function whose shim the unit lacks (its signature does not match) is missing from this binary.
+            let target =
+                units[problem].flatMap { key in
+                    partly[problem]?.contains(function.signature.name) == false ? nil : function.shimSymbol(unit: key)
+                } ?? "grader_missing"
             symbols.append("\(function.callSymbol)=\(target)")
         }
         // The link runs in the sandbox, on copies of this student's objects and the grader's: nothing else is there.
@@ -464,6 +603,6 @@ struct BatchCompiler {
             linked,
             (try? space.collect("snippet", to: binary, executable: true)) == true
         else { return nil }
-        return PrebuiltBinary(path: binary, problems: covered)
+        return built
     }
 }

@@ -192,17 +192,8 @@ public struct SnippetBuilder: Sendable {
         optimized: Bool = false
     ) throws -> BuildResult {
         let compileSeconds = timeLimit ?? self.compileSeconds
-        let symbol = { (index: Int) in "grader_entry_\(index)" }
-        let shims = EntryShims.source(for: entries, symbol: symbol)
-        let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
-        let harness = Harness(entries: calls.entries, declarations: calls.declarations)
-        let arguments =
-            (optimized ? Self.optimizedFlags : Self.flags)
-            + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
-        let key = Self.binaryKey(
-            compilerVersion: compilerVersion, arguments: arguments, source: source, shims: shims.text,
-            harness: harness.source, runtime: Self.harnessRuntimeIdentity)
-        let binary = "\(cacheDirectory)/bin/\(key)"
+        let (shims, harness, arguments, binary) = plan(
+            fileName: fileName, source: source, entries: entries, optimized: optimized)
         let failure = binary + ".failed.json"
         if FileManager.default.isExecutableFile(atPath: binary) { return .built(binary: binary) }
         if let data = FileBytes.read(failure),
@@ -272,6 +263,24 @@ public struct SnippetBuilder: Sendable {
             try? data.write(to: URL(fileURLWithPath: failure), options: .atomic)
         }
         return .failed(diagnostics: diagnostics, log: log)
+    }
+
+    /// What `build` compiles for `entries` of `source`: the shims, the harness, the compiler's arguments, and where
+    /// the binary is cached.
+    func plan(fileName: String, source: [UInt8], entries: [HarnessEntry], optimized: Bool) -> (
+        shims: (text: String, lines: [ClosedRange<Int>]), harness: Harness, arguments: [String], binary: String
+    ) {
+        let symbol = { (index: Int) in "grader_entry_\(index)" }
+        let shims = EntryShims.source(for: entries, symbol: symbol)
+        let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
+        let harness = Harness(entries: calls.entries, declarations: calls.declarations)
+        let arguments =
+            (optimized ? Self.optimizedFlags : Self.flags)
+            + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
+        let key = Self.binaryKey(
+            compilerVersion: compilerVersion, arguments: arguments, source: source, shims: shims.text,
+            harness: harness.source, runtime: Self.harnessRuntimeIdentity)
+        return (shims, harness, arguments, "\(cacheDirectory)/bin/\(key)")
     }
 
     /// The cache key of a binary built by `build`: everything that goes into it, the harness runtime's identity
