@@ -181,6 +181,67 @@ struct SpeedTests {
         #expect(parts(shared).first { $0.id == "residualLayerJacobian" }?.score == 3)
     }
 
+    @Test("with the support file first, one student's object never holds a library copy another's needs")
+    func supportHoldsSharedCopies() throws {
+        // How students write such code: closures and operator references without types.
+        let body = """
+            var total = 0.0
+            total += d.map { $0 * 2 }.filter { $0 > 0 }.reduce(0, +)
+            total += d.enumerated().map { Double($0.offset) * $0.element }.reduce(0, +)
+            total += zip(d, i).map { $0 * Double($1) }.reduce(0, +)
+            total += d.compactMap { $0 > 0 ? $0 : nil }.reduce(0, +)
+            total += m.flatMap { $0 }.reduce(0, +)
+            total += Double(i.enumerated().map { $0.offset + $0.element }.reduce(0, +))
+            total += zip(d, b).map { $1 ? $0 : 0 }.reduce(0, +)
+            let weighted: [Double] = m.enumerated().map { row in
+                row.element.enumerated().map { $0.element * Double($0.offset) }.reduce(0, +)
+            }
+            total += weighted.reduce(0, +) + zip(m, d).map { row, x in row.map { $0 * x }.reduce(0, +) }.reduce(0, +)
+            total += t.map { $0.map { $0.reduce(0, +) }.reduce(0, +) }.reduce(0, +)
+            total += t.flatMap { $0 }.flatMap { $0 }.reduce(0, +)
+            total += (0..<3).reversed().map(Double.init).reduce(0, +)
+            total += stride(from: 0, through: 4, by: 1).map(Double.init).reduce(0, +)
+            total += zip(d, d).map(*).reduce(0, +) + zip(d, d).map(+).reduce(0, +)
+            total += Double(zip(i, i).map(*).reduce(0, +))
+            let operators: [(Double, Double) -> Double] = [(+), (-), (*), (/), max, min]
+            for function in operators { total += d.reduce(0, function) }
+            return total + d.map(abs).reduce(0, +)
+            """
+        let swiftc = try SnippetBuilder.findCompiler()
+        let nm = URL(fileURLWithPath: swiftc).deletingLastPathComponent().path + "/llvm-nm"
+        func symbols(_ object: String, _ kind: String, in folder: String) throws -> Set<String> {
+            let outcome = try SnippetBuilder.runDirectly([nm, kind, "-j", object], in: folder, seconds: 60)
+            #expect(outcome.succeeded)
+            return Set(String(decoding: outcome.stdout, as: UTF8.self).split(separator: "\n").map(String.init))
+        }
+        // What student `b`'s object needs from student `a`'s, compiled in one call after `support`.
+        func borrowed(support: String) throws -> Set<String> {
+            let folder = try TemporaryDirectory(prefix: "support-copies")
+            defer { folder.remove() }
+            for (name, text) in [("__grader_support", support), ("a", body), ("b", body)] {
+                let source =
+                    name == "__grader_support"
+                    ? text
+                    : "fileprivate func \(name)(_ d: [Double], _ i: [Int], _ b: [Bool], _ m: [[Double]], "
+                        + "_ t: [[[Double]]]) -> Double {\n\(text)\n}\n"
+                try source.write(toFile: "\(folder.path)/\(name).swift", atomically: true, encoding: .utf8)
+            }
+            let outcome = try SnippetBuilder.runDirectly(
+                [swiftc] + SnippetBuilder.flags
+                    + [
+                        "-wmo", "-num-threads", "2", "-parse-as-library", "-c", "__grader_support.swift", "a.swift",
+                        "b.swift",
+                    ],
+                in: folder.path, seconds: 300)
+            #expect(outcome.succeeded, "\(String(decoding: outcome.stderr, as: UTF8.self))")
+            let needed = try symbols("b.o", "--undefined-only", in: folder.path)
+            return needed.intersection(try symbols("a.o", "--defined-only", in: folder.path))
+        }
+        #expect(try borrowed(support: BatchCompiler.supportSource).isEmpty)
+        // The check can fail: without the support file's uses, `b` links only with `a`'s copies.
+        #expect(!(try borrowed(support: "func __graderSupport() {}\n").isEmpty))
+    }
+
     @Test("the compiler's version is asked once and remembered until the compiler's files change")
     func compilerVersionMemo() throws {
         let folder = NSTemporaryDirectory() + "grader-version-memo-\(getpid())"
