@@ -378,6 +378,15 @@ struct BatchCompiler {
                 markSingle(unit.key)
             }
         }
+        // Copies of one shape side by side, the most copied first: a shape that does not compile fails the first
+        // calls once and is known before later calls, rather than failing every call one of its copies lands in.
+        var copies: [String: Int] = [:]
+        for unit in shared.values { copies[unit.shape, default: 0] += 1 }
+        func rank(_ key: String) -> (Int, String, String) {
+            let shape = shared[key]?.shape ?? ""
+            return (-(copies[shape] ?? 0), shape, key)
+        }
+        eligible.sort { rank($0.key) < rank($1.key) }
         let batches = Self.byOptimization(eligible).flatMap { group in
             let size = group.optimized ? optimizedBatchSize : batchSize
             return stride(from: 0, to: group.units.count, by: size).map {
