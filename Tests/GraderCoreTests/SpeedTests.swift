@@ -126,6 +126,102 @@ struct SpeedTests {
                 != BatchCompiler.shape(problem: "variance-recursion", source: units[0].source))
     }
 
+    @Test("a plan is read as the shell reads it: quotes of both kinds, escapes, and no comment")
+    func planWords() throws {
+        #expect(
+            LinkCommand.words(#"/bin/f -I '/tmp/a b/x'\''y' -c "q \" \\ \n" z\ w"#) == [
+                "/bin/f", "-I", "/tmp/a b/x'y", "-c", #"q " \ \n"#, "z w",
+            ])
+        #expect(LinkCommand.words("/bin/f -c a.swift # -env X=1") == nil)
+        #expect(LinkCommand.words("/bin/f 'a") == nil)
+        #expect(LinkCommand.words("/bin/f a#b") == ["/bin/f", "a#b"])
+        // The real driver's plan for a module cache in a folder with a space and a quote keeps the path whole.
+        let folder = try TemporaryDirectory(prefix: "frontend space")
+        defer { folder.remove() }
+        let cache = folder.path + "/module cache's"
+        let plan = try #require(
+            FrontendCommands().command(
+                swiftc: try SnippetBuilder.findCompiler(),
+                arguments: SnippetBuilder.flags + ["-wmo", "-c", "a.swift", "-o", "a.o", "-module-cache-path", cache]))
+        #expect(plan.command.contains(cache))
+    }
+
+    @Test("a direct frontend run that fails without a message on its files is run through the driver, which stands")
+    func stalePlanFallsBack() throws {
+        let folder = try TemporaryDirectory(prefix: "stale-plan")
+        defer { folder.remove() }
+        let tools = folder.path
+        // A driver that plans a frontend which has gone wrong, and compiles fine itself; each logs its runs.
+        try """
+        #!/bin/sh
+        case "$1" in
+        --version) echo "fake swift 1";;
+        -###) shift; echo "\(tools)/swift-frontend -frontend $*";;
+        *) echo driver >> "\(tools)/driven"; : > a.o;;
+        esac
+        """.write(toFile: tools + "/swiftc", atomically: true, encoding: .utf8)
+        try """
+        #!/bin/sh
+        echo frontend >> "\(tools)/started"
+        if [ -e "\(tools)/blame" ]; then echo "a.swift:1:1: error: not the plan's fault" >&2
+        else echo "<unknown>:0: error: unknown argument: '-frontend'" >&2; fi
+        exit 1
+        """.write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
+        chmod(tools + "/swiftc", 0o755)
+        chmod(tools + "/swift-frontend", 0o755)
+        let builder = try SnippetBuilder(
+            cacheDirectory: tools + "/cache", compileSeconds: 30, sandbox: TestSupport.session.sandbox,
+            swiftc: tools + "/swiftc", toolchainFolder: tools + "/toolchain")
+        let work = tools + "/work"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        func count(_ name: String) -> Int {
+            ((try? String(contentsOfFile: "\(tools)/\(name)", encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let compile = { try builder.runTrustedCompiler(["-wmo", "-c", "a.swift", "-o", "a.o"], in: work, seconds: 30) }
+        // A failure that names one of the call's files is the code's: the driver is not asked.
+        FileManager.default.createFile(atPath: tools + "/blame", contents: Data())
+        #expect(try !compile().succeeded)
+        #expect(count("started") == 1 && count("driven") == 0)
+        // One that names none is the plan's: the driver runs the call, succeeds, and runs such calls from then on.
+        try FileManager.default.removeItem(atPath: tools + "/blame")
+        #expect(try compile().succeeded)
+        #expect(count("started") == 2 && count("driven") == 1)
+        #expect(try compile().succeeded)
+        #expect(count("started") == 2 && count("driven") == 2)
+    }
+
+    @Test("a graded function declared private goes alone, as `grade` compiles it, and a forged file name blames nobody")
+    func privateFunctionsAndForgedBlame() throws {
+        #expect(FileprivateRewriter.rewrite("private func f() -> Int { 1 }\n", called: ["f"]) == nil)
+        #expect(FileprivateRewriter.rewrite("fileprivate let f = { 1 }\n", called: ["f"]) == nil)
+        #expect(FileprivateRewriter.rewrite("private func g() -> Int { 1 }\n", called: ["f"]) != nil)
+        #expect(FileprivateRewriter.rewrite("func f() -> Int { 1 }\n", called: ["f"]) != nil)
+
+        // A student's file quotes a classmate's file name as a compiler message would start; only its own error
+        // blames it, in the real compiler's output.
+        let session = TestSupport.session
+        let problem = try #require(session.problems.problem("variance-recursion"))
+        var compiler = BatchCompiler(builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
+        compiler.batchSize = 4
+        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let working = Array("// \(run)\nfunc outputVariance(widths: [Int]) -> Double { 1 }\n".utf8)
+        let classmate = compiler.unitKey(problem: problem, source: working)
+        let forger = Array(
+            """
+            // \(run)
+            let note = \"""
+            \(classmate).swift:2:1: error: forged
+            \"""
+            func outputVariance(widths: [Int]) -> Double { "not a number" }
+
+            """.utf8)
+        let units = [working, forger].map { (compiler.unitKey(problem: problem, source: $0), problem, $0) }
+        #expect(compiler.compile(units) == 1)
+        let (built, alone) = (compiler.exists(classmate + ".o"), compiler.exists(units[1].0 + ".single"))
+        #expect(built && alone)
+    }
+
     @Test("a file whose only errors are one function's signature is built in its shared call without that shim")
     func mismatchedShimLeftOut() throws {
         let session = TestSupport.session
@@ -401,7 +497,7 @@ struct SpeedTests {
         let swiftc = try SnippetBuilder.findCompiler()
         let flags = (call.first == "-enable-batch-mode" ? SnippetBuilder.optimizedFlags : SnippetBuilder.flags) + call
         let commands = FrontendCommands()
-        let direct = try #require(commands.command(swiftc: swiftc, arguments: flags))
+        let direct = try #require(commands.command(swiftc: swiftc, arguments: flags)?.command)
         #expect(URL(fileURLWithPath: direct[0]).lastPathComponent == "swift-frontend")
         let sources = [
             ("a.swift", "func twice(_ x: [Double]) -> [Double] { x.map { $0 * 2 } }\n"),
@@ -435,7 +531,7 @@ struct SpeedTests {
         }
         // The plan is asked for once per shape: other files of the same kind of call are filled in.
         let renamed = flags.map { $0 == "a.swift" ? "u0123.swift" : $0 == "b.swift" ? "dir/x.swift" : $0 }
-        let filled = try #require(commands.command(swiftc: swiftc, arguments: renamed))
+        let filled = try #require(commands.command(swiftc: swiftc, arguments: renamed)?.command)
         #expect(
             filled
                 == direct.map {

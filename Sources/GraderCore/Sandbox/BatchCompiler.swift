@@ -322,9 +322,11 @@ struct BatchCompiler {
     func sharedSource(key: String, problem: Problem, source: [UInt8], only: Set<String>? = nil)
         -> SharedSource?
     {
-        guard let text = String(validating: source, as: UTF8.self), let rewritten = FileprivateRewriter.rewrite(text)
-        else { return nil }
         let own = functions.filter { $0.problem.id == problem.id && only?.contains($0.signature.name) != false }
+        let called = Set(functions.filter { $0.problem.id == problem.id }.map(\.signature.name))
+        guard let text = String(validating: source, as: UTF8.self),
+            let rewritten = FileprivateRewriter.rewrite(text, called: called)
+        else { return nil }
         let entries = own.map { HarnessEntry.call($0.signature) }
         let shims = EntryShims.source(
             for: entries, symbol: { own[$0].shimSymbol(unit: key) }, namePrefix: "__grader_\(key)_")
@@ -570,24 +572,27 @@ struct BatchCompiler {
         TimeLedger.shared.add(label + ", failed", count: 1, seconds: 0)
         let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
         guard !outcome.timedOut else { return .failed(blamed: [], errors: [:]) }
-        return .failed(
-            blamed: Set(units.map(\.key).filter { log.contains("\($0).swift:") }),
-            errors: Self.errorLines(log, files: Set(units.map(\.key))))
+        let said = Self.diagnostics(log, files: Set(units.map(\.key)))
+        let errors = said.mapValues { $0.filter(\.isError).map(\.line) }.filter { !$0.value.isEmpty }
+        // The files with errors; a file with only a warning is not to blame, unless no file has an error.
+        let blamed: Set<String> = errors.isEmpty ? Set(said.keys) : Set(errors.keys)
+        return .failed(blamed: blamed, errors: errors)
     }
 
-    /// The lines of each of `files` (unit keys) that the compiler's `log` gives an error on: `<key>.swift:LINE:COL:
-    /// error: ...` at the start of a line.
-    static func errorLines(_ log: String, files: Set<String>) -> [String: [Int]] {
-        var lines: [String: [Int]] = [:]
+    /// The diagnostics the compiler's `log` gives on each of `files` (unit keys), by the line that starts each:
+    /// `<key>.swift:LINE:COL: error: ...` (or a warning or a note). Only such a line names a file: a student's code
+    /// quoted under a message (`12 | let s = "<key>.swift:"`) names none, so no file can have another blamed.
+    static func diagnostics(_ log: String, files: Set<String>) -> [String: [(line: Int, isError: Bool)]] {
+        var found: [String: [(line: Int, isError: Bool)]] = [:]
         for text in log.split(separator: "\n") {
             let fields = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count == 4, fields[0].hasSuffix(".swift"), let line = Int(fields[1]), Int(fields[2]) != nil,
-                fields[3].hasPrefix(" error:")
+                [" error:", " warning:", " note:", " remark:"].contains(where: { fields[3].hasPrefix($0) })
             else { continue }
             let key = String(fields[0].dropLast(".swift".count))
-            if files.contains(key) { lines[key, default: []].append(line) }
+            if files.contains(key) { found[key, default: []].append((line, fields[3].hasPrefix(" error:"))) }
         }
-        return lines
+        return found
     }
 
     func markSingle(_ key: String) {

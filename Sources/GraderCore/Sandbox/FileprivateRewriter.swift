@@ -12,7 +12,11 @@
 /// correctness.
 enum FileprivateRewriter {
     /// The rewritten source, or `nil` when the file must be compiled on its own.
-    static func rewrite(_ source: String) -> String? {
+    ///
+    /// - Parameter called: The names the grader's entry shims call. A file that makes one of them `private` or
+    ///   `fileprivate` itself is refused: compiled alone, its shims are in a file of their own and cannot call it,
+    ///   where in a shared call they follow it in the same file and could.
+    static func rewrite(_ source: String, called: Set<String> = []) -> String? {
         guard let tokens = tokenize(source) else { return nil }
         var insertions: [(offset: Int, text: String)] = []
         var replacements: [(range: Range<Int>, text: String)] = []
@@ -80,6 +84,11 @@ enum FileprivateRewriter {
                 if keyword == "extension", extendsWithConformance(tokens, from: cursor + 1) { return nil }
                 if let access {
                     let text = tokens[access].text
+                    if text == "private" || text == "fileprivate", cursor + 1 < tokens.count,
+                        called.contains(tokens[cursor + 1].text)
+                    {
+                        return nil
+                    }
                     if text != "private" && text != "fileprivate" {
                         replacements.append((tokens[access].range, "fileprivate"))
                     }

@@ -57,8 +57,7 @@ struct FrontendCommand: Sendable, Equatable {
         request.wallSeconds = 30
         guard let outcome = try? ProcessRunner.run(request), outcome.succeeded else { return nil }
         let lines = String(decoding: outcome.stdout, as: UTF8.self).split(separator: "\n")
-        guard lines.count == 1 else { return nil }
-        var words = LinkCommand.words(String(lines[0]))
+        guard lines.count == 1, var words = LinkCommand.words(String(lines[0])) else { return nil }
         guard words.count > 2, URL(fileURLWithPath: words[0]).lastPathComponent == "swift-frontend",
             words[1] == "-frontend",
             words.contains("-c"), FileManager.default.isExecutableFile(atPath: words[0])
@@ -76,24 +75,42 @@ struct FrontendCommand: Sendable, Equatable {
         }
         let slots = Set((0..<count).flatMap { [slot($0) + ".swift", slot($0) + ".o"] })
         guard !words.contains(where: { $0.contains("__grader_source_") && !slots.contains($0) }) else { return nil }
+        // Every path the call names (a module cache, an include folder) reaches the frontend whole: a plan read
+        // wrongly (a path with a space, quoted in a way this reading missed) is not used.
+        for argument in key where argument.contains("/") && !words.contains(argument) { return nil }
         return FrontendCommand(executable: executable, template: words)
     }
 }
 
-/// The frontend commands derived so far, one per shape of call, for every thread; a shape whose derivation failed
-/// is remembered as such and goes through the driver.
+/// The frontend commands derived so far, one per shape of call, for every thread; a shape whose derivation failed,
+/// or whose plan turned out wrong (`refuse`), is remembered as such and goes through the driver.
 final class FrontendCommands: @unchecked Sendable {
     private let known = Locked<[[String]: FrontendCommand?]>([:])
 
-    /// The command that compiles `arguments` (a call to `swiftc`) with the frontend directly, or `nil` for the driver.
-    func command(swiftc: String, arguments: [String]) -> [String]? {
+    /// The command that compiles `arguments` (a call to `swiftc`) with the frontend directly, and the call's source
+    /// files; `nil` for the driver.
+    func command(swiftc: String, arguments: [String]) -> (command: [String], sources: [String])? {
         guard let shape = FrontendCommand.shape(of: arguments) else { return nil }
-        let plan = known.withLock { known -> FrontendCommand? in
-            if let plan = known[shape.key] { return plan }
-            let plan = FrontendCommand.derive(swiftc: swiftc, key: shape.key, count: shape.sources.count)
-            known[shape.key] = plan
-            return plan
+        let remembered = known.withLock { $0[shape.key] }
+        let plan: FrontendCommand?
+        if let remembered {
+            plan = remembered
+        } else {
+            // Asked outside the lock: two threads may ask at once, and each other shape is not kept waiting.
+            let derived = FrontendCommand.derive(swiftc: swiftc, key: shape.key, count: shape.sources.count)
+            plan = known.withLock { known in
+                if let first = known[shape.key] { return first }
+                known[shape.key] = .some(derived)
+                return derived
+            }
         }
-        return plan?.command(sources: shape.sources)
+        return plan.map { ($0.command(sources: shape.sources), shape.sources) }
+    }
+
+    /// Goes through the driver from now on for calls shaped like `arguments`: their plan failed where the driver did
+    /// not.
+    func refuse(_ arguments: [String]) {
+        guard let shape = FrontendCommand.shape(of: arguments) else { return }
+        known.withLock { $0[shape.key] = .some(nil) }
     }
 }

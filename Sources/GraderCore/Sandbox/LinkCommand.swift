@@ -45,7 +45,7 @@ struct LinkCommand: Sendable, Equatable {
             return String(decoding: outcome.stdout + outcome.stderr, as: UTF8.self)
         }
         guard let plan = run([swiftc, "-###", firstObject, secondObject, "-o", outputSlot]) else { return nil }
-        let lines = plan.split(separator: "\n").map { words(String($0)) }
+        let lines = plan.split(separator: "\n").compactMap { words(String($0)) }
         guard let extract = lines.first(where: { $0.first?.hasSuffix("swift-autolink-extract") == true })?.first,
             var clang = lines.first(where: {
                 ($0.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "").hasPrefix("clang")
@@ -54,7 +54,9 @@ struct LinkCommand: Sendable, Equatable {
         let driver = clang.removeFirst()
         clang = clang.map { $0.hasPrefix("@") && $0.hasSuffix(".autolink") ? autolinkSlot : $0 }
         guard let detail = run([driver, "-###", "-fuse-ld=lld"] + clang),
-            let line = detail.split(separator: "\n").last(where: { $0.contains("ld.lld") }).map({ words(String($0)) }),
+            let line = detail.split(separator: "\n").last(where: { $0.contains("ld.lld") }).flatMap({
+                words(String($0))
+            }),
             let linker = line.first, FileManager.default.isExecutableFile(atPath: linker)
         else { return nil }
         let template = Array(line.dropFirst())
@@ -65,37 +67,55 @@ struct LinkCommand: Sendable, Equatable {
         return LinkCommand(executable: linker, autolinkExtract: extract, template: template)
     }
 
-    /// Splits a command line as the driver prints it: words separated by spaces, `"..."` quoted with `\` escapes.
-    static func words(_ line: String) -> [String] {
+    /// Splits a command line as `-###` prints it: words separated by spaces; `'...'` as written (the Swift driver
+    /// quotes so, `'\''` for a quote), `"..."` with `\` before `"`, `\`, `$` or a backquote (clang quotes so), and
+    /// `\` escaping one character elsewhere. `nil` for an unterminated quote, or a comment (` # ...`, which the driver
+    /// adds when the job would need an environment or a response file of its own).
+    static func words(_ line: String) -> [String]? {
         var result: [String] = []
         var current = ""
-        var inQuotes = false
-        var escaped = false
         var started = false
+        var quote: Character?
+        var escaped = false
         for character in line {
             if escaped {
+                if quote == "\"", !"\"\\$`".contains(character) { current.append("\\") }
                 current.append(character)
                 escaped = false
                 continue
             }
-            if character == "\\" && inQuotes {
-                escaped = true
-                continue
+            switch quote {
+            case "'":
+                if character == "'" { quote = nil } else { current.append(character) }
+            case "\"":
+                if character == "\\" {
+                    escaped = true
+                } else if character == "\"" {
+                    quote = nil
+                } else {
+                    current.append(character)
+                }
+            default:
+                switch character {
+                case " ", "\t":
+                    if started { result.append(current) }
+                    current = ""
+                    started = false
+                case "'", "\"":
+                    quote = character
+                    started = true
+                case "\\":
+                    escaped = true
+                    started = true
+                case "#" where !started:
+                    return nil
+                default:
+                    current.append(character)
+                    started = true
+                }
             }
-            if character == "\"" {
-                inQuotes.toggle()
-                started = true
-                continue
-            }
-            if character == " " && !inQuotes {
-                if started { result.append(current) }
-                current = ""
-                started = false
-                continue
-            }
-            current.append(character)
-            started = true
         }
+        guard quote == nil, !escaped else { return nil }
         if started { result.append(current) }
         return result
     }

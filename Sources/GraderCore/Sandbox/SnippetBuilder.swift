@@ -311,13 +311,14 @@ public struct SnippetBuilder: Sendable {
     /// the module cache wanting (a module it must not write) has the cache warmed again and runs once more.
     func compile(_ arguments: [String], in space: BuildSpace, seconds: Double) throws -> ProcessOutcome {
         _ = try toolchain.libraries(self)
-        let command = compilerCommand(arguments + ["-module-cache-path", toolchain.moduleCache])
-        let outcome = try space.run(command, readable: [toolchain.moduleCache], seconds: seconds)
+        let full = arguments + ["-module-cache-path", toolchain.moduleCache]
+        let run = { try space.run($0, readable: [self.toolchain.moduleCache], seconds: seconds) }
+        let outcome = try runCompiler(full, run)
         guard case .confined = space, !outcome.succeeded, !outcome.timedOut,
             String(decoding: outcome.stderr, as: UTF8.self).contains(toolchain.moduleCache)
         else { return outcome }
         try toolchain.refresh(self)
-        return try space.run(command, readable: [toolchain.moduleCache], seconds: seconds)
+        return try runCompiler(full, run)
     }
 
     /// The objects of `harness`: the runtime's (`harnessRuntime`), then its own `main.swift`'s, compiled alone as
@@ -416,14 +417,26 @@ public struct SnippetBuilder: Sendable {
     /// Runs `swiftc` with `arguments` on trusted code (a reference, the harness) in the grader's private `folder`,
     /// with a clean environment, the shared module cache (which it may fill) and a wall-clock limit.
     func runTrustedCompiler(_ arguments: [String], in folder: String, seconds: Double) throws -> ProcessOutcome {
-        try Self.runDirectly(
-            compilerCommand(arguments + ["-module-cache-path", toolchain.moduleCache]), in: folder, seconds: seconds)
+        try runCompiler(arguments + ["-module-cache-path", toolchain.moduleCache]) {
+            try Self.runDirectly($0, in: folder, seconds: seconds)
+        }
     }
 
-    /// The command that compiles with `arguments`: the frontend's own where the driver's plan for such a call is
-    /// known (`FrontendCommand`), else the driver.
-    func compilerCommand(_ arguments: [String]) -> [String] {
-        frontendCommands.command(swiftc: swiftc, arguments: arguments) ?? [swiftc] + arguments
+    /// Compiles with `arguments` through `run`: the frontend itself where the driver's plan for such a call is known
+    /// (`FrontendCommand`), else the driver. A direct run that fails without a message on any of its files (a plan
+    /// gone stale: a toolchain replaced during the run) is run again through the driver, whose outcome stands; when
+    /// the driver succeeds, calls of that shape go through it from then on. A timeout is not run again.
+    func runCompiler(_ arguments: [String], _ run: ([String]) throws -> ProcessOutcome) throws -> ProcessOutcome {
+        guard let direct = frontendCommands.command(swiftc: swiftc, arguments: arguments) else {
+            return try run([swiftc] + arguments)
+        }
+        let outcome = try run(direct.command)
+        let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
+        guard !outcome.succeeded, !outcome.timedOut, !direct.sources.contains(where: { log.contains("\($0):") })
+        else { return outcome }
+        let driven = try run([swiftc] + arguments)
+        if driven.succeeded { frontendCommands.refuse(arguments) }
+        return driven
     }
 
     /// Runs a tool on trusted input, outside the sandbox, in `folder`: a clean environment, bounded output and a
