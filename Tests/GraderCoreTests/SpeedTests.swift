@@ -277,6 +277,23 @@ struct SpeedTests {
         #expect(parts(shared).first { $0.id == "residualLayerJacobian" }?.score == 3)
     }
 
+    @Test("copies of one shape go to the shared calls side by side, the most copied first, at most 12 a call")
+    func sharedBatches() {
+        let units =
+            (0..<30).map { (key: "a\($0 + 100)", shape: "A") } + (0..<5).map { (key: "b\($0)", shape: "B") }
+            + (0..<50).map { (key: "c\($0 + 100)", shape: "C\($0)") }
+        let batches = BatchCompiler.sharedBatches(units.shuffled(), size: 48)
+        #expect(batches == BatchCompiler.sharedBatches(units.shuffled(), size: 48))
+        #expect(batches.flatMap { $0 }.sorted() == units.map(\.key).sorted())
+        #expect(batches.allSatisfy { $0.count <= 48 })
+        // The first call: 12 of the most copied shape, then the next shape's 5, then others; no call more than 12.
+        #expect(
+            batches[0].prefix(17).map { $0.prefix(1) } == Array(repeating: "a", count: 12)
+                + Array(repeating: "b", count: 5))
+        #expect(batches.allSatisfy { batch in batch.filter { $0.hasPrefix("a") }.count <= 12 })
+        #expect(batches.map(\.count) == [48, 31, 6])
+    }
+
     @Test("with the support file first, one student's object never holds a library copy another's needs")
     func supportHoldsSharedCopies() throws {
         // How students write such code: closures and operator references without types.

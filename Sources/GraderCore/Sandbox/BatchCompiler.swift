@@ -380,25 +380,46 @@ struct BatchCompiler {
                 markSingle(unit.key)
             }
         }
-        // Copies of one shape side by side, the most copied first: a shape that does not compile fails the first
-        // calls once and is known before later calls, rather than failing every call one of its copies lands in.
-        var copies: [String: Int] = [:]
-        for unit in shared.values { copies[unit.shape, default: 0] += 1 }
-        func rank(_ key: String) -> (Int, String, String) {
-            let shape = shared[key]?.shape ?? ""
-            return (-(copies[shape] ?? 0), shape, key)
-        }
-        eligible.sort { rank($0.key) < rank($1.key) }
         let batches = Self.byOptimization(eligible).flatMap { group in
-            let size = group.optimized ? optimizedBatchSize : batchSize
-            return stride(from: 0, to: group.units.count, by: size).map {
-                group.units[$0..<min($0 + size, group.units.count)].compactMap { shared[$0.key] }
-            }
+            Self.sharedBatches(
+                group.units.compactMap { shared[$0.key].map { ($0.key, $0.shape) } },
+                size: group.optimized ? optimizedBatchSize : batchSize
+            ).map { $0.compactMap { shared[$0] } }
         }
         let failing = Locked(KnownFailures())
         return parallelMap(count: batches.count, width: jobs) { index in
             stopped() ? 0 : compileBatch(batches[index], failing: failing)
         }.reduce(0, +)
+    }
+
+    /// The shared calls' units, in calls of at most `size`: copies of one shape side by side, the most copied first,
+    /// so that a shape that does not compile fails the first calls once and is known before later calls, rather
+    /// than failing every call one of its copies lands in; and at most `run` copies of one shape in a call, so that
+    /// copies that type-check slowly without failing do not fill a call up to its time limit (a call that times out
+    /// blames nobody, and all of its files go alone).
+    static func sharedBatches(_ units: [(key: String, shape: String)], size: Int, run: Int = 12) -> [[String]] {
+        var copies: [String: Int] = [:]
+        for unit in units { copies[unit.shape, default: 0] += 1 }
+        var pending = units.sorted {
+            (-(copies[$0.shape] ?? 0), $0.shape, $0.key) < (-(copies[$1.shape] ?? 0), $1.shape, $1.key)
+        }
+        var batches: [[String]] = []
+        while !pending.isEmpty {
+            var batch: [String] = []
+            var taken: [String: Int] = [:]
+            var rest: [(key: String, shape: String)] = []
+            for unit in pending {
+                if batch.count < size, taken[unit.shape, default: 0] < run {
+                    batch.append(unit.key)
+                    taken[unit.shape, default: 0] += 1
+                } else {
+                    rest.append(unit)
+                }
+            }
+            batches.append(batch)
+            pending = rest
+        }
+        return batches
     }
 
     /// A unit on its way through the shared calls: its file as compiled there, and the functions whose shims it
