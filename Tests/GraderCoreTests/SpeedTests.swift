@@ -292,6 +292,8 @@ struct SpeedTests {
                 + Array(repeating: "b", count: 5))
         #expect(batches.allSatisfy { batch in batch.filter { $0.hasPrefix("a") }.count <= 12 })
         #expect(batches.map(\.count) == [48, 31, 6])
+        // The copies beyond the first 12 come after every other file.
+        #expect(batches.flatMap { $0 }.suffix(18).allSatisfy { $0.hasPrefix("a") })
     }
 
     @Test("with the support file first, one student's object never holds a library copy another's needs")

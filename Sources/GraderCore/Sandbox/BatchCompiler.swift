@@ -394,9 +394,9 @@ struct BatchCompiler {
 
     /// The shared calls' units, in calls of at most `size`: copies of one shape side by side, the most copied first,
     /// so that a shape that does not compile fails the first calls once and is known before later calls, rather
-    /// than failing every call one of its copies lands in; and at most `run` copies of one shape in a call, so that
-    /// copies that type-check slowly without failing do not fill a call up to its time limit (a call that times out
-    /// blames nobody, and all of its files go alone).
+    /// than failing every call one of its copies lands in; and at most `run` copies of one shape in a call (the rest
+    /// last), so that copies that type-check slowly without failing do not fill a call up to its time limit (a call
+    /// that times out blames nobody, and all of its files go alone).
     static func sharedBatches(_ units: [(key: String, shape: String)], size: Int, run: Int = 12) -> [[String]] {
         var copies: [String: Int] = [:]
         for unit in units { copies[unit.shape, default: 0] += 1 }
@@ -408,16 +408,21 @@ struct BatchCompiler {
             var batch: [String] = []
             var taken: [String: Int] = [:]
             var rest: [(key: String, shape: String)] = []
+            var overflow: [(key: String, shape: String)] = []
             for unit in pending {
-                if batch.count < size, taken[unit.shape, default: 0] < run {
+                if batch.count == size {
+                    rest.append(unit)
+                } else if taken[unit.shape, default: 0] == run {
+                    overflow.append(unit)
+                } else {
                     batch.append(unit.key)
                     taken[unit.shape, default: 0] += 1
-                } else {
-                    rest.append(unit)
                 }
             }
             batches.append(batch)
-            pending = rest
+            // Copies beyond a call's `run` come after every other file: by then their shape is known, and a shape
+            // that does not compile fails no call again (the next call, beside this one, would not know it yet).
+            pending = rest + overflow
         }
         return batches
     }
