@@ -5,6 +5,30 @@ import Testing
 
 @Suite("Where the time goes, and work the grader no longer does twice")
 struct SpeedTests {
+    /// A shared compiler of the test session's problems, `batchSize` files a call, one call at a time.
+    static func sharedCompiler(batchSize: Int) throws -> BatchCompiler {
+        let session = TestSupport.session
+        var compiler = BatchCompiler(
+            builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
+        compiler.batchSize = batchSize
+        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        return compiler
+    }
+
+    /// `count` rounds of `texts` as `problem`'s units, each copy with a comment of its own (this run's, so that no
+    /// earlier run's cache holds it): copies of one shape under different keys.
+    static func copies(
+        _ count: Int, of texts: [(text: String, name: String)], problem: Problem, compiler: BatchCompiler
+    ) -> [(key: String, problem: Problem, source: [UInt8])] {
+        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        return (1...count).flatMap { copy in
+            texts.map { text, name in
+                let source = Array("// \(name) copy \(copy), run \(run)\n\(text)".utf8)
+                return (compiler.unitKey(problem: problem, source: source), problem, source)
+            }
+        }
+    }
+
     @Test("the time ledger sums each label's occurrences, in the order first seen, and prints a table")
     func ledger() {
         let ledger = TimeLedger()
@@ -98,22 +122,13 @@ struct SpeedTests {
     func knownFailuresGoAlone() throws {
         let session = TestSupport.session
         let problem = try #require(session.problems.problem("dropout-equivalence"))
-        var compiler = BatchCompiler(
-            builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
-        compiler.batchSize = 2
-        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        let compiler = try Self.sharedCompiler(batchSize: 2)
         let root = TestSupport.packageRoot + "/submissions/hw6/"
         let broken = try String(contentsOfFile: root + "bob/dropout-equivalence.swift", encoding: .utf8)
         let working = try String(contentsOfFile: root + "reference/dropout-equivalence.swift", encoding: .utf8)
         // Four calls of two files, each with one copy of bob's file (which does not compile) and one that does.
-        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var units: [(key: String, problem: Problem, source: [UInt8])] = []
-        for copy in 1...4 {
-            for (text, name) in [(broken, "broken"), (working, "working")] {
-                let source = Array("// \(name) copy \(copy), run \(run)\n\(text)".utf8)
-                units.append((compiler.unitKey(problem: problem, source: source), problem, source))
-            }
-        }
+        let units = Self.copies(
+            4, of: [(broken, "broken"), (working, "working")], problem: problem, compiler: compiler)
         #expect(compiler.compile(units) == 1)
         for (index, unit) in units.enumerated() {
             #expect(compiler.exists(unit.key + (index.isMultiple(of: 2) ? ".single" : ".o")))
@@ -201,9 +216,7 @@ struct SpeedTests {
         // blames it, in the real compiler's output.
         let session = TestSupport.session
         let problem = try #require(session.problems.problem("variance-recursion"))
-        var compiler = BatchCompiler(builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
-        compiler.batchSize = 4
-        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        let compiler = try Self.sharedCompiler(batchSize: 4)
         let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let working = Array("// \(run)\nfunc outputVariance(widths: [Int]) -> Double { 1 }\n".utf8)
         let classmate = compiler.unitKey(problem: problem, source: working)
@@ -226,24 +239,15 @@ struct SpeedTests {
     func mismatchedShimLeftOut() throws {
         let session = TestSupport.session
         let problem = try #require(session.problems.problem("residual-jacobians"))
-        var compiler = BatchCompiler(
-            builder: session.builder, problems: session.problems, compileSeconds: 120, jobs: 1)
-        compiler.batchSize = 2
-        try FileManager.default.createDirectory(atPath: compiler.objects, withIntermediateDirectories: true)
+        let compiler = try Self.sharedCompiler(batchSize: 2)
         let root = TestSupport.packageRoot + "/submissions/hw6/reference/"
         let working = try String(contentsOfFile: root + "residual-jacobians.swift", encoding: .utf8)
         // `residualGradients` names its last argument `input`: its shim does not compile, the file does.
         let unlabelled = working.replacingOccurrences(
             of: "x: [Double]) -> (weights:", with: "input x: [Double]) -> (weights:")
         #expect(unlabelled != working)
-        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var units: [(key: String, problem: Problem, source: [UInt8])] = []
-        for copy in 1...2 {
-            for (text, name) in [(unlabelled, "unlabelled"), (working, "working")] {
-                let source = Array("// \(name) copy \(copy), run \(run)\n\(text)".utf8)
-                units.append((compiler.unitKey(problem: problem, source: source), problem, source))
-            }
-        }
+        let units = Self.copies(
+            2, of: [(unlabelled, "unlabelled"), (working, "working")], problem: problem, compiler: compiler)
         // The first call fails and is repeated without the shim; the copy in the second call goes without it at once.
         #expect(compiler.compile(units) == 1)
         for (index, unit) in units.enumerated() {
