@@ -119,6 +119,60 @@ struct JSONTextTests {
         #expect(batchReports.allSatisfy { PreviousGrade($0).late != nil && PreviousGrade($0).keptHigher != nil })
     }
 
+    @Test("summary.json, written field by field, is Foundation's: with every field set, and as a class's run writes it")
+    func summaryMembers() throws {
+        // Every optional field set and every list holding an element, with numbers and strings that need care.
+        let text = #"""
+            {"assignment": "HW6 \"é\" / 😀",
+            "changes": [{"newScore": 2.5, "oldScore": 0.1, "part": "p", "problem": "q", "student": "s\n1",
+            "why": "the reference changed"}, {"part": "total", "problem": "", "student": "t",
+            "why": "not in the previous run"}], "compileErrors": ["a", "b"],
+            "flags": [{"detail": "3/3 public\t0 hidden", "hiddenTrials": "0/20", "part": "x.y",
+            "publicTrials": "3/3", "reason": "public-only", "student": "s"}],
+            "fullMarks": 3, "generated": "2026-12-06T00:00:00Z", "highest": 26,
+            "histogram": [{"from": 0, "students": 4, "to": 2.6}],
+            "late": [{"daysLate": 2, "explanation": "2 days", "lateDaysUsed": 1, "penalty": 0.1,
+            "rejected": false, "student": "s", "submittedAt": "2026-12-02T10:00:00Z"}], "lowest": -0.0,
+            "maxScore": 26, "mean": 12.98, "median": 1e-7, "parts": [{"maxScore": 2, "meanScore": 0.333333333333,
+            "mistakes": [{"feedback": "transposed", "formula": "2 X^\\top", "students": 7}], "part": "p",
+            "passRate": 1, "problem": "q"}], "schemaVersion": 1,
+            "similarity": [{"lines": [{"a": [3, 9], "b": [5, 12]}, {"a": [-1, 0], "b": [123456789012, 2]}],
+            "problem": "q", "score": 0.6666666666666666, "students": ["a", "b/c"]}],
+            "similarityThreshold": 0.6, "standardDeviation": 1.5e300, "students": 200, "timedOut": ["h"],
+            "unsandboxed": "rlimits only: \u0001"}
+            """#
+        let full = try JSONDecoder().decode(ClassSummary.self, from: Data(text.utf8))
+        var fields: [String: Bool] = [:]
+        Self.fieldsSet(full, into: &fields)
+        let unset = fields.filter { !$0.value }.keys.sorted()
+        #expect(!fields.isEmpty && unset.isEmpty, "never set: \(unset)")
+        // A class's own summary: the bundled submissions, with a pair of them alike.
+        let root = TestSupport.packageRoot + "/submissions/hw6"
+        let students = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+        var similarity = ClassSimilarity()
+        similarity.matches = [
+            SimilarityMatch(
+                problem: "variance-recursion", students: Array(students.prefix(2)), score: 0.75,
+                lines: [MatchedRegion(a: [1, 4], b: [2, 5])])
+        ]
+        let report = ClassReport(
+            students: try students.map { ($0, try TestSupport.session.grade(folder: root + "/" + $0)) },
+            similarity: similarity)
+        for summary in [full, report.summary()] {
+            let written = try JSONText.members(summary, pretty: true)
+            #expect(String(decoding: written, as: UTF8.self) == (try Self.foundation(summary, nonFinite: false)))
+            #expect(written == (try JSONText.encode(summary, pretty: true)))
+        }
+        #expect(report.summaryJSON() == (try Self.foundation(report.summary(), nonFinite: false)) + "\n")
+        // A number JSON cannot hold is refused, as Foundation refuses it, and the summary is left empty.
+        var broken = report.students
+        broken[0].report.score = .nan
+        let unwritable = ClassReport(students: broken).summary()
+        #expect(throws: EncodingError.self) { try Self.foundation(unwritable, nonFinite: false) }
+        #expect(throws: EncodingError.self) { try JSONText.members(unwritable, pretty: true) }
+        #expect(ClassReport(students: broken).summaryJSON() == "{}\n")
+    }
+
     /// Records, for each optional stored property and each list in `value`'s tree (`Type.property`), whether any
     /// instance had it set (a list: had an element).
     static func fieldsSet(_ value: Any, into fields: inout [String: Bool]) {

@@ -103,7 +103,7 @@ public struct ClassReport: Sendable {
 
     func summaryJSON() -> String {
         // As `JSONEncoder` with pretty printing, sorted keys and unescaped slashes writes it.
-        guard let bytes = try? JSONText.encode(summary(), pretty: true) else { return "{}\n" }
+        guard let bytes = try? JSONText.members(summary(), pretty: true) else { return "{}\n" }
         return String(decoding: bytes, as: UTF8.self) + "\n"
     }
 

@@ -157,6 +157,24 @@ extension JSONText {
             }
         }
 
+        mutating func member<Key: CodingKey>(_ name: Key, _ value: Double?) throws {
+            if let value { try member(name, value) }
+        }
+
+        mutating func member<Key: CodingKey, Value: JSONMembers>(_ name: Key, _ values: [Value]?) throws {
+            if let values { try member(name, values) }
+        }
+
+        mutating func member<Key: CodingKey>(_ name: Key, _ values: [Int]) {
+            key(name)
+            open(UInt8(ascii: "[")) { json in
+                for value in values {
+                    json.next()
+                    json.literal(String(value))
+                }
+            }
+        }
+
         mutating func member<Key: CodingKey>(_ name: Key, _ values: [Double]) throws {
             key(name)
             try numbers(values)
@@ -360,5 +378,110 @@ extension GradingSession.StoredVariant: JSONMembers {
     func writeMembers(_ json: inout JSONText.MemberWriter) throws {
         try json.member(CodingKeys.keys, keys)
         json.member(CodingKeys.variant, variant)
+    }
+}
+
+// `summary.json`: its similar pairs are most of it (a class of copies lists thousands, each with its regions), and
+// writing them through `Encodable` was the last, single-threaded step of a warm rerun.
+extension ClassSummary: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        json.member(CodingKeys.assignment, assignment)
+        try json.member(CodingKeys.changes, changes)
+        json.member(CodingKeys.compileErrors, compileErrors)
+        try json.member(CodingKeys.flags, flags)
+        json.member(CodingKeys.fullMarks, fullMarks)
+        json.member(CodingKeys.generated, generated)
+        try json.member(CodingKeys.highest, highest)
+        try json.member(CodingKeys.histogram, histogram)
+        try json.member(CodingKeys.late, late)
+        try json.member(CodingKeys.lowest, lowest)
+        try json.member(CodingKeys.maxScore, maxScore)
+        try json.member(CodingKeys.mean, mean)
+        try json.member(CodingKeys.median, median)
+        try json.member(CodingKeys.parts, parts)
+        json.member(CodingKeys.schemaVersion, schemaVersion)
+        try json.member(CodingKeys.similarity, similarity)
+        try json.member(CodingKeys.similarityThreshold, similarityThreshold)
+        try json.member(CodingKeys.standardDeviation, standardDeviation)
+        json.member(CodingKeys.students, students)
+        json.member(CodingKeys.timedOut, timedOut)
+        json.member(CodingKeys.unsandboxed, unsandboxed)
+    }
+}
+
+extension ClassSummary.PartSummary: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        try json.member(CodingKeys.maxScore, maxScore)
+        try json.member(CodingKeys.meanScore, meanScore)
+        try json.member(CodingKeys.mistakes, mistakes)
+        json.member(CodingKeys.part, part)
+        try json.member(CodingKeys.passRate, passRate)
+        json.member(CodingKeys.problem, problem)
+    }
+}
+
+extension ClassSummary.MistakeCount: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        json.member(CodingKeys.feedback, feedback)
+        json.member(CodingKeys.formula, formula)
+        json.member(CodingKeys.students, students)
+    }
+}
+
+extension ClassSummary.Flag: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        json.member(CodingKeys.detail, detail)
+        json.member(CodingKeys.hiddenTrials, hiddenTrials)
+        json.member(CodingKeys.part, part)
+        json.member(CodingKeys.publicTrials, publicTrials)
+        json.member(CodingKeys.reason, reason)
+        json.member(CodingKeys.student, student)
+    }
+}
+
+extension ClassSummary.Bin: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        try json.member(CodingKeys.from, from)
+        json.member(CodingKeys.students, students)
+        try json.member(CodingKeys.to, to)
+    }
+}
+
+extension ClassSummary.LateStudent: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        json.member(CodingKeys.daysLate, daysLate)
+        json.member(CodingKeys.explanation, explanation)
+        json.member(CodingKeys.lateDaysUsed, lateDaysUsed)
+        try json.member(CodingKeys.penalty, penalty)
+        json.member(CodingKeys.rejected, rejected)
+        json.member(CodingKeys.student, student)
+        json.member(CodingKeys.submittedAt, submittedAt)
+    }
+}
+
+extension RegradeChange: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        try json.member(CodingKeys.newScore, newScore)
+        try json.member(CodingKeys.oldScore, oldScore)
+        json.member(CodingKeys.part, part)
+        json.member(CodingKeys.problem, problem)
+        json.member(CodingKeys.student, student)
+        json.member(CodingKeys.why, why)
+    }
+}
+
+extension SimilarityMatch: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        try json.member(CodingKeys.lines, lines)
+        json.member(CodingKeys.problem, problem)
+        try json.member(CodingKeys.score, score)
+        json.member(CodingKeys.students, students)
+    }
+}
+
+extension MatchedRegion: JSONMembers {
+    func writeMembers(_ json: inout JSONText.MemberWriter) throws {
+        json.member(CodingKeys.a, a)
+        json.member(CodingKeys.b, b)
     }
 }
