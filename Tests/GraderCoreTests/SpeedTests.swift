@@ -598,6 +598,76 @@ struct SpeedTests {
         #expect(try plan("\(frontend) -frontend -emit-module \(source)") == nil)
     }
 
+    @Test("a binary links without Foundation's libraries unless its code calls them, each symbol bound as with them")
+    func leanLinks() throws {
+        let builder = TestSupport.session.builder
+        let libraries = try builder.toolchain.libraries(builder)
+        let lean = LinkCommand.lean(libraries)
+        #expect(lean.count == libraries.count - 5 && libraries.contains("-lFoundation"))
+        #expect(lean == libraries.filter { !$0.contains("Foundation") })
+        // The libraries a binary is linked against are found in the link command's folders, as the linker finds them
+        // (a shared library first, else an archive); a linker script (libm.so, say) stands for the files it names.
+        let linker = try #require(builder.linkCommand)
+        let folders = linker.template.filter { $0.hasPrefix("-L/") }.map { String($0.dropFirst(2)) }
+        func files(_ library: String) throws -> [String] {
+            let candidates = ["so", "a"].flatMap { suffix in
+                folders.map { "\($0)/lib\(library.dropFirst(2)).\(suffix)" }
+            }
+            let path = try #require(candidates.first { FileManager.default.fileExists(atPath: $0) }, "\(library)")
+            let head = try #require(FileHandle(forReadingAtPath: path)).readData(ofLength: 4)
+            if head == Data([0x7f, 0x45, 0x4c, 0x46]) || path.hasSuffix(".a") { return [path] }
+            let script = try String(contentsOfFile: path, encoding: .utf8)
+            return script.split(whereSeparator: { " ()\n".contains($0) }).map(String.init).filter {
+                $0.hasPrefix("/") && ($0.contains(".so") || $0.hasSuffix(".a"))
+            }
+        }
+        let nm = URL(fileURLWithPath: builder.swiftc).deletingLastPathComponent().path + "/llvm-nm"
+        func defined(_ files: [String]) throws -> Set<String> {
+            var symbols = Set<String>()
+            for file in files {
+                var request = ProcessRequest(
+                    executable: nm,
+                    arguments: (file.hasSuffix(".a") ? [] : ["-D"]) + ["--defined-only", "--format=just-symbols", file])
+                (request.outputLimit, request.keptOutput, request.wallSeconds) = (256 << 20, 256 << 20, 60)
+                let listed = try ProcessRunner.run(request)
+                #expect(listed.succeeded, "\(file)")
+                for line in String(decoding: listed.stdout, as: UTF8.self).split(separator: "\n")
+                where !line.hasSuffix(":") {
+                    symbols.insert(String(line.split(separator: "@").first ?? line))
+                }
+            }
+            return symbols
+        }
+        // No library left out defines a symbol that one kept defines too (but the linker's own section bounds):
+        // every symbol a lean link resolves binds where it would with every library.
+        let left = try defined(try libraries.filter { !lean.contains($0) }.flatMap(files))
+        let kept = try defined(try lean.flatMap(files))
+        #expect(left.count > 1000 && kept.count > 1000)
+        #expect(left.intersection(kept).subtracting(["_end", "_edata", "__bss_start"]).isEmpty)
+
+        // Code that calls Foundation still links (with every library), and only it needs Foundation's libraries.
+        let objdump = URL(fileURLWithPath: nm).deletingLastPathComponent().path + "/llvm-objdump"
+        func needed(_ source: String) throws -> [String] {
+            let built = try builder.build(
+                fileName: "lean.swift", source: Array(source.utf8),
+                entries: [.expression("digits()", type: .string, name: "digits")], owner: .student)
+            guard case .built(let binary) = built else {
+                Issue.record("did not build: \(built)")
+                return []
+            }
+            let headers = try ProcessRunner.run(ProcessRequest(executable: objdump, arguments: ["-p", binary]))
+            return String(decoding: headers.stdout, as: UTF8.self).split(separator: "\n").filter {
+                $0.contains("NEEDED")
+            }.map { String($0.split(separator: " ").last ?? "") }
+        }
+        let run = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let plain = try needed("// \(run)\nimport Foundation\nfunc digits() -> String { String(sqrt(2.0)) }\n")
+        let formatted = try needed(
+            "// \(run)\nimport Foundation\nfunc digits() -> String { String(format: \"%.3f\", sqrt(2.0)) }\n")
+        #expect(plain.contains("libswiftCore.so") && !plain.contains { $0.hasPrefix("libFoundation") })
+        #expect(formatted.contains("libFoundation.so"))
+    }
+
     @Test("a remembered link command that no longer links is asked for anew before a student's code is blamed")
     func staleLinkCommandIsAskedAgain() throws {
         let cache = NSTemporaryDirectory() + "grader-stale-link-\(getpid())"

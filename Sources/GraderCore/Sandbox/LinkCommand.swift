@@ -29,6 +29,14 @@ struct LinkCommand: Sendable, Equatable {
             }
     }
 
+    /// `libraries` (linker options such as `-lFoundation`) less Foundation's: the binary a link without them makes is
+    /// the one a link with them makes, when it links at all. None of them defines a symbol that a library left in
+    /// defines too (a test checks the toolchain's), so every symbol binds to the same library either way, and
+    /// `--as-needed` records only the libraries a binary uses.
+    static func lean(_ libraries: [String]) -> [String] {
+        libraries.filter { !$0.hasPrefix("-lFoundation") }
+    }
+
     /// Asks `swiftc -###` how it links two objects, then `clang -### -fuse-ld=lld` how clang runs `ld.lld`.
     static func derive(swiftc: String) -> LinkCommand? {
         guard let folder = try? TemporaryDirectory(prefix: "link-probe") else { return nil }

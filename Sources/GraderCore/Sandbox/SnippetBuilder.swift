@@ -461,22 +461,32 @@ public struct SnippetBuilder: Sendable {
     }
 
     /// Links `objects` into `output` in `space`, returning the linker's run.
+    ///
+    /// The link is tried first without Foundation's libraries (`LinkCommand.lean`): reading them is about a third of
+    /// a link's time, and code that calls nothing of theirs (`sqrt` and `pow` are the C library's) links the same
+    /// binary without them. Code that needs them fails that link and is linked again with every library.
     func linkOutcome(objects: [String], definitions: [String], output: String, in space: BuildSpace) throws
         -> ProcessOutcome
     {
         if let linker = linkCommand {
-            let run = { (linker: LinkCommand) in
+            let libraries = try toolchain.libraries(self)
+            let run = { (linker: LinkCommand, libraries: [String]) in
                 let arguments =
-                    linker.arguments(objects: objects, libraries: try toolchain.libraries(self), output: output)
+                    linker.arguments(objects: objects, libraries: libraries, output: output)
                     + definitions.map { "--defsym=\($0)" }
                 return try space.run([linker.executable] + arguments, readable: [], seconds: 60)
             }
-            let outcome = try run(linker)
+            let lean = LinkCommand.lean(libraries)
+            if lean.count < libraries.count {
+                let outcome = try run(linker, lean)
+                if outcome.succeeded || outcome.timedOut { return outcome }
+            }
+            let outcome = try run(linker, libraries)
             // A remembered command that no longer links is asked for anew, once a run, before the code is blamed.
             guard !outcome.succeeded,
                 let fresh = linkCommandStore.rederived(swiftc: swiftc, memo: { linkCommandMemoPath() })
             else { return outcome }
-            return try run(fresh)
+            return try run(fresh, libraries)
         }
         let arguments = objects + definitions.flatMap { ["-Xlinker", "--defsym=\($0)"] } + ["-o", output]
         return try space.run([swiftc] + arguments, readable: [toolchain.moduleCache], seconds: 120)
