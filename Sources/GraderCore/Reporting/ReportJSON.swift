@@ -147,14 +147,19 @@ extension JSONText {
             }
         }
 
-        mutating func member<Key: CodingKey>(_ name: Key, _ values: [String]) {
-            key(name)
+        /// An array of scalars, each written by `write`.
+        mutating func elements<Element>(_ values: [Element], _ write: (inout MemberWriter, Element) -> Void) {
             open(UInt8(ascii: "[")) { json in
                 for value in values {
                     json.next()
-                    json.writer.writeString(value)
+                    write(&json, value)
                 }
             }
+        }
+
+        mutating func member<Key: CodingKey>(_ name: Key, _ values: [String]) {
+            key(name)
+            elements(values) { $0.writer.writeString($1) }
         }
 
         mutating func member<Key: CodingKey>(_ name: Key, _ value: Double?) throws {
@@ -167,12 +172,7 @@ extension JSONText {
 
         mutating func member<Key: CodingKey>(_ name: Key, _ values: [Int]) {
             key(name)
-            open(UInt8(ascii: "[")) { json in
-                for value in values {
-                    json.next()
-                    json.literal(String(value))
-                }
-            }
+            elements(values) { $0.literal(String($1)) }
         }
 
         mutating func member<Key: CodingKey>(_ name: Key, _ values: [Double]) throws {

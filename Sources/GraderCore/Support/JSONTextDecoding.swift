@@ -453,27 +453,22 @@ extension JSONText {
             return true
         }
 
+        /// The current element read by `read`; the index moves on only when it was read, as in Foundation's
+        /// container.
+        mutating func element<Value>(_ read: (Parsed, Trouble) throws -> Value) throws -> Value {
+            guard !isAtEnd else { throw trouble.refuse() }
+            let value = try read(elements[currentIndex], trouble)
+            currentIndex += 1
+            return value
+        }
+
         mutating func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
-            // The index moves on only when the element was read, as in Foundation's container.
-            guard !isAtEnd else { throw trouble.refuse() }
-            let value = try Reading.value(type, from: elements[currentIndex], trouble)
-            currentIndex += 1
-            return value
+            try element { try Reading.value(type, from: $0, $1) }
         }
 
-        mutating func decode(_ type: String.Type) throws -> String {
-            guard !isAtEnd else { throw trouble.refuse() }
-            let value = try Reading.string(elements[currentIndex], trouble)
-            currentIndex += 1
-            return value
-        }
+        mutating func decode(_ type: String.Type) throws -> String { try element(Reading.string) }
 
-        mutating func decode(_ type: Double.Type) throws -> Double {
-            guard !isAtEnd else { throw trouble.refuse() }
-            let value = try Reading.double(elements[currentIndex], trouble)
-            currentIndex += 1
-            return value
-        }
+        mutating func decode(_ type: Double.Type) throws -> Double { try element(Reading.double) }
 
         mutating func nestedContainer<Nested: CodingKey>(keyedBy type: Nested.Type) throws
             -> KeyedDecodingContainer<Nested>
