@@ -205,6 +205,36 @@ struct SpeedTests {
         #expect(count("started") == 2 && count("driven") == 2)
     }
 
+    @Test("threads that ask at once for one shape of call ask the driver once for it, and each shape gets its own plan")
+    func planDerivedOnce() throws {
+        let folder = try TemporaryDirectory(prefix: "plan-once")
+        defer { folder.remove() }
+        let tools = folder.path
+        // A driver whose plan takes a while, and logs each time it is asked.
+        try """
+        #!/bin/sh
+        echo "$*" >> "\(tools)/asked"
+        sleep 0.3
+        shift
+        echo "\(tools)/swift-frontend -frontend $*"
+        """.write(toFile: tools + "/swiftc", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
+        chmod(tools + "/swiftc", 0o755)
+        chmod(tools + "/swift-frontend", 0o755)
+        let commands = FrontendCommands()
+        let calls = (0..<4).map { ["-c", "h\($0).swift", "-o", "harness.o"] } + [["-wmo", "-c", "a.swift", "b.swift"]]
+        let plans = parallelMap(count: calls.count, width: calls.count) { index in
+            commands.command(swiftc: tools + "/swiftc", arguments: calls[index])?.command
+        }
+        let asked = ((try? String(contentsOfFile: tools + "/asked", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(asked.count == 2)
+        #expect(asked.filter { $0.contains("harness.o") }.count == 1)
+        for (index, plan) in plans.prefix(4).enumerated() {
+            #expect(plan == [tools + "/swift-frontend", "-frontend", "-c", "h\(index).swift", "-o", "harness.o"])
+        }
+        #expect(plans[4] == [tools + "/swift-frontend", "-frontend", "-wmo", "-c", "a.swift", "b.swift"])
+    }
+
     @Test("a graded function declared private goes alone, as `grade` compiles it, and a forged file name blames nobody")
     func privateFunctionsAndForgedBlame() throws {
         #expect(FileprivateRewriter.rewrite("private func f() -> Int { 1 }\n", called: ["f"]) == nil)

@@ -84,33 +84,51 @@ struct FrontendCommand: Sendable, Equatable {
 
 /// The frontend commands derived so far, one per shape of call, for every thread; a shape whose derivation failed,
 /// or whose plan turned out wrong (`refuse`), is remembered as such and goes through the driver.
+///
+/// Each shape is derived once: threads that ask for a shape being derived wait for it (a class's four harness
+/// compiles start together and asked the driver four times), while other shapes are not kept waiting.
 final class FrontendCommands: @unchecked Sendable {
-    private let known = Locked<[[String]: FrontendCommand?]>([:])
+    /// One shape's plan: derived (or refused) once, under its own lock.
+    private final class Plan: @unchecked Sendable {
+        let lock = NSLock()
+        var derived = false
+        var command: FrontendCommand?
+    }
+
+    private let plans = Locked<[[String]: Plan]>([:])
+
+    private func plan(for key: [String]) -> Plan {
+        plans.withLock { plans in
+            if let plan = plans[key] { return plan }
+            let plan = Plan()
+            plans[key] = plan
+            return plan
+        }
+    }
 
     /// The command that compiles `arguments` (a call to `swiftc`) with the frontend directly, and the call's source
     /// files; `nil` for the driver.
     func command(swiftc: String, arguments: [String]) -> (command: [String], sources: [String])? {
         guard let shape = FrontendCommand.shape(of: arguments) else { return nil }
-        let remembered = known.withLock { $0[shape.key] }
-        let plan: FrontendCommand?
-        if let remembered {
-            plan = remembered
-        } else {
-            // Asked outside the lock: two threads may ask at once, and each other shape is not kept waiting.
-            let derived = FrontendCommand.derive(swiftc: swiftc, key: shape.key, count: shape.sources.count)
-            plan = known.withLock { known in
-                if let first = known[shape.key] { return first }
-                known[shape.key] = .some(derived)
-                return derived
+        let plan = plan(for: shape.key)
+        let command = plan.lock.withLock {
+            if !plan.derived {
+                plan.command = FrontendCommand.derive(swiftc: swiftc, key: shape.key, count: shape.sources.count)
+                plan.derived = true
             }
+            return plan.command
         }
-        return plan.map { ($0.command(sources: shape.sources), shape.sources) }
+        return command.map { ($0.command(sources: shape.sources), shape.sources) }
     }
 
     /// Goes through the driver from now on for calls shaped like `arguments`: their plan failed where the driver did
     /// not.
     func refuse(_ arguments: [String]) {
         guard let shape = FrontendCommand.shape(of: arguments) else { return }
-        known.withLock { $0[shape.key] = .some(nil) }
+        let plan = plan(for: shape.key)
+        plan.lock.withLock {
+            plan.command = nil
+            plan.derived = true
+        }
     }
 }
