@@ -3,6 +3,7 @@ import GraderCore
 
 struct Answers: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "answers",
         abstract: "Print a student's answer key, as an answers.yaml (instructors and TAs).",
         discussion: reflowed(
             """

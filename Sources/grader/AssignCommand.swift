@@ -4,6 +4,7 @@ import GraderCore
 
 struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "assign",
         abstract:
             "Make an assignment's student kit, autograder folder and Gradescope zip from the instructor's problems.",
         discussion: reflowed(

@@ -4,6 +4,7 @@ import GraderCore
 
 struct Batch: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "batch",
         abstract: "Grade a whole class: every sub-folder of <root> is one student's submission.",
         discussion: reflowed(
             """
@@ -322,6 +323,7 @@ struct SimilarityFlags: ParsableArguments {
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "merge",
         abstract: "Combine the outputs of sharded batch runs into one gradebook, summary and overview.",
         discussion: reflowed(
             """

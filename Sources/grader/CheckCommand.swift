@@ -4,6 +4,7 @@ import GraderCore
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Grade a folder for CI: exit 1 unless every part gets full marks (or the total reaches --min-score).",
         discussion: reflowed(
             """

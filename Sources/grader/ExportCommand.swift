@@ -4,6 +4,7 @@ import GraderCore
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Write a batch's grades in the form Canvas, Moodle, Blackboard or an LTI Advantage tool imports.",
         discussion: reflowed(
             """

@@ -3,6 +3,7 @@ import GraderCore
 
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "grade",
         abstract: "Grade one submission folder.",
         discussion: reflowed(
             """

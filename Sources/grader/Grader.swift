@@ -102,6 +102,7 @@ struct ProblemOptions: ParsableArguments {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List the assignments, or one assignment's problems, parts, answer kinds and points.",
         discussion: reflowed(
             """
@@ -154,6 +155,7 @@ struct List: ParsableCommand {
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create a submission folder with every answer key and every function signature to fill in.",
         discussion: reflowed(
             """

@@ -34,6 +34,7 @@ struct VariantOptions: ParsableArguments {
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Print a problem as the student's handout, in Markdown.",
         discussion: reflowed(
             """

@@ -4,6 +4,7 @@ import GraderCore
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check problem definitions for instructors: format, references, tolerances, mistakes, full marks.",
         discussion: reflowed(
             """

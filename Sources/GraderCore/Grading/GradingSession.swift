@@ -91,14 +91,28 @@ public final class GradingSession: @unchecked Sendable {
         // The compiler and the sandboxed runs start in folders of their own: a relative cache would name another
         // place there (`--cache cache` once failed every reference as "cannot import Foundation").
         options.cacheDirectory = Self.absolute(options.cacheDirectory)
-        problems = try ProblemLoader.load(directory: options.problemsDirectory)
+        // The problems load on a thread of their own while the sandbox is probed (bubblewrap started once, which a
+        // warm rerun otherwise waits for); a problem's error still comes first, as when they loaded before.
+        let directory = options.problemsDirectory
+        let loading = BackgroundJob { Result { try ProblemLoader.load(directory: directory) } }
         limits = SandboxLimits().applying(options.limits)
-        let swiftc = try SnippetBuilder.findCompiler()
-        sandbox = try Sandbox(
-            runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc),
-            toolchain: SnippetBuilder.toolchainDirectory(of: swiftc),
-            requireIsolation: options.requireSandbox, disableNamespaces: options.disableNamespaces,
-            disableLandlock: options.disableLandlock)
+        let probed = Result {
+            let swiftc = try SnippetBuilder.findCompiler()
+            let sandbox = try Sandbox(
+                runtimeLibraries: SnippetBuilder.runtimeLibraryDirectory(of: swiftc),
+                toolchain: SnippetBuilder.toolchainDirectory(of: swiftc),
+                requireIsolation: options.requireSandbox, disableNamespaces: options.disableNamespaces,
+                disableLandlock: options.disableLandlock)
+            return (swiftc, sandbox)
+        }
+        switch loading.wait() {
+        case .success(let loaded): problems = loaded
+        case .failure(let error):
+            if case .success((_, let sandbox)) = probed { sandbox.close() }
+            throw error
+        }
+        let swiftc: String
+        (swiftc, sandbox) = try probed.get()
         var toolchainFolder: String?
         do {
             if !sandbox.keepsFilesFromStudents {
@@ -116,15 +130,15 @@ public final class GradingSession: @unchecked Sendable {
                 error, path: options.cacheDirectory,
                 doing: "the grader's cache cannot be used (give another folder with --cache or GRADER_CACHE)")
         }
-        var digests: [String: String] = [:]
-        for problem in problems.problems {
-            digests[problem.id] = Self.definitionDigest(
-                problem, compilerVersion: builder.compilerVersion, mode: sandbox.status.mode,
-                sandboxNote: sandbox.status.note, options: options,
-                role: problems.role, secret: problems.secret)
+        // Two at a time: each draws its problem's hidden trials, most of a warm rerun's start.
+        let (loaded, compilerVersion, status) = (problems, builder.compilerVersion, sandbox.status)
+        let digests = parallelMap(count: loaded.problems.count, width: 2) { [options] index in
+            Self.definitionDigest(
+                loaded.problems[index], compilerVersion: compilerVersion, mode: status.mode,
+                sandboxNote: status.note, options: options, role: loaded.role, secret: loaded.secret)
         }
         self.options = options
-        definitionDigests = digests
+        definitionDigests = Dictionary(zip(loaded.problems.map(\.id), digests)) { _, last in last }
         var inputs: [String: String] = [:]
         for problem in problems.problems {
             var definition = SHA256Hasher()
