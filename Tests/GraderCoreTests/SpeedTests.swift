@@ -235,6 +235,33 @@ struct SpeedTests {
         #expect(plans[4] == [tools + "/swift-frontend", "-frontend", "-wmo", "-c", "a.swift", "b.swift"])
     }
 
+    @Test("a cached grade is keyed by the student's variant key, not the drawn numbers: never another student's grade")
+    func resultKeyByVariantKey() throws {
+        let session = TestSupport.session
+        var submission = Submission.load(
+            folder: TestSupport.packageRoot + "/submissions/hw6/reference", problems: session.problems)
+        func key(_ problem: Problem, _ student: String?) -> String {
+            submission.student = student
+            return session.resultKey(problem: problem, submission: submission)
+        }
+        let varied = session.problems.problems.filter { !$0.parameters.isEmpty && !$0.snippetParts.isEmpty }
+        #expect(!varied.isEmpty)
+        for problem in varied {
+            // The same files: each student's numbers are their own, so are their grades; the handout's are another's.
+            let keys = ["alice", "bob", "carol"].map { key(problem, $0) }
+            #expect(Set(keys).count == 3)
+            #expect(key(problem, "alice") == keys[0])
+            #expect(key(problem, Variants.referenceStudent) != keys[0])
+            #expect(
+                try problem.variant(student: "alice", secret: session.problems.secret)
+                    != problem.variant(student: "bob", secret: session.problems.secret))
+        }
+        // A problem without numbers of its own: one grade for the same files, whoever hands them in.
+        for problem in session.problems.problems where problem.parameters.isEmpty && !problem.snippetParts.isEmpty {
+            #expect(key(problem, "alice") == key(problem, "bob"))
+        }
+    }
+
     @Test("a graded function declared private goes alone, as `grade` compiles it, and a forged file name blames nobody")
     func privateFunctionsAndForgedBlame() throws {
         #expect(FileprivateRewriter.rewrite("private func f() -> Int { 1 }\n", called: ["f"]) == nil)

@@ -471,7 +471,13 @@ public final class GradingSession: @unchecked Sendable {
         var hasher = SHA256Hasher()
         hasher.update(field: definitionDigests[problem.id] ?? "")
         hasher.update(field: submission.answersProblem ?? "")
-        hasher.update(field: (try? variant(of: problem, for: submission).digest) ?? "no variant")
+        // What the student's numbers are drawn from, not the numbers: the draw is a function of the definition
+        // (in the digest above) and the variant key, and a warm rerun that finds every grade draws none.
+        if problems.role.gradesFinally && !problem.parameters.isEmpty {
+            hasher.update(field: Variants.key(of: submission.student, secret: problems.secret) ?? "handout")
+        } else {
+            hasher.update(field: "no variant")
+        }
         hasher.update(field: studentUnknown(submission) ? "student unknown" : "student known")
         hasher.update(
             field: submission.answers[problem.id].map {

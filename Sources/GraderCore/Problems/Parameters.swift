@@ -286,6 +286,13 @@ public enum Variants {
         return String(hasher.hexDigest().prefix(32))
     }
 
+    /// The variant key of `student`'s numbers, or `nil` for the handout's own: no student, or the bundled full-marks
+    /// submission's (`referenceStudent`).
+    public static func key(of student: String?, secret: String?) -> String? {
+        guard let student, student != referenceStudent else { return nil }
+        return key(student: student, secret: secret)
+    }
+
     /// Whether `text` is a variant key as `key(student:secret:)` writes it.
     public static func isKey(_ text: String) -> Bool {
         text.count == 32 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
@@ -309,8 +316,7 @@ extension Problem {
     /// handout's own numbers for the id `reference` and for no id.
     public func variant(student: String?, secret: String?) throws -> ParameterValues {
         if parameters.isEmpty { return .none }
-        guard let student, student != Variants.referenceStudent else { return try variant(key: nil) }
-        return try variant(key: Variants.key(student: student, secret: secret))
+        return try variant(key: Variants.key(of: student, secret: secret))
     }
 
     /// The variant for a variant key (`nil`: the handout's own numbers).
