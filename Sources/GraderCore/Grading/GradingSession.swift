@@ -368,8 +368,10 @@ public final class GradingSession: @unchecked Sendable {
     /// The variant of `problem` for `student` in final grading; `nil` is the handout's own numbers.
     func variant(of problem: Problem, student: String?) throws -> ParameterValues {
         guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return .none }
-        // Drawn once per student and problem: keys, cache keys and the grading all ask for it.
-        let memo = "\(problem.id)\u{0}" + (student.map { "=" + $0 } ?? "none")
+        // Drawn once per student and problem: keys and the grading all ask for it. Remembered by the variant key,
+        // the bytes the draw is made from (as the cache key holds them), not by the id: Swift compares strings by
+        // their canonical form, so "José" in two encodings would be one student here and two in the cache.
+        let memo = "\(problem.id)\u{0}" + (Variants.key(of: student, secret: problems.secret) ?? "handout")
         if let drawn = drawnVariants.withLock({ $0[memo] }) { return try drawn.get() }
         let drawn: Result<ParameterValues, GraderError>
         do {
@@ -471,8 +473,10 @@ public final class GradingSession: @unchecked Sendable {
         var hasher = SHA256Hasher()
         hasher.update(field: definitionDigests[problem.id] ?? "")
         hasher.update(field: submission.answersProblem ?? "")
-        // What the student's numbers are drawn from, not the numbers: the draw is a function of the definition
-        // (in the digest above) and the variant key, and a warm rerun that finds every grade draws none.
+        // What the student's numbers are drawn from, not the numbers: the draw is a function of the problem's id
+        // and definition (in the digest above) and of the variant key, and a warm rerun that finds every grade
+        // draws none. The id is there because two problems may be defined by the same bytes.
+        hasher.update(field: problem.id)
         if problems.role.gradesFinally && !problem.parameters.isEmpty {
             hasher.update(field: Variants.key(of: submission.student, secret: problems.secret) ?? "handout")
         } else {
