@@ -67,8 +67,8 @@ public final class GradingSession: @unchecked Sendable {
     private let variantFailures = Locked([String: String]())
     /// Problems whose stored variant keys (`variantStorePath`) this session has read into `variantKeys`.
     private let variantStoresRead = Locked(Set<String>())
-    /// Each student's variant of each problem with parameters, by problem id and student id.
-    private let drawnVariants = Locked([String: Result<ParameterValues, GraderError>]())
+    /// Each student's variant of each problem with parameters, by the bytes of the problem id and the student id.
+    private let drawnVariants = Locked([[UInt8]: Result<ParameterValues, GraderError>]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
@@ -368,10 +368,11 @@ public final class GradingSession: @unchecked Sendable {
     /// The variant of `problem` for `student` in final grading; `nil` is the handout's own numbers.
     func variant(of problem: Problem, student: String?) throws -> ParameterValues {
         guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return .none }
-        // Drawn once per student and problem: keys and the grading all ask for it. Remembered by the variant key,
-        // the bytes the draw is made from (as the cache key holds them), not by the id: Swift compares strings by
-        // their canonical form, so "José" in two encodings would be one student here and two in the cache.
-        let memo = "\(problem.id)\u{0}" + (Variants.key(of: student, secret: problems.secret) ?? "handout")
+        // Drawn once per student and problem: keys and the grading all ask for it. Remembered by the ids' bytes, as
+        // the draw and the cache key read them: Swift compares strings in their canonical form, so "José" in two
+        // Unicode forms would be one student to a memo keyed by the string, and two to the cache.
+        var memo = Array(problem.id.utf8) + [0]
+        memo += student.map { [1] + Array($0.utf8) } ?? []
         if let drawn = drawnVariants.withLock({ $0[memo] }) { return try drawn.get() }
         let drawn: Result<ParameterValues, GraderError>
         do {
