@@ -98,4 +98,29 @@ struct FaultIsolationTests {
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
+
+    /// Two folders whose names differ only in their Unicode form are two folders to Linux and one id to Swift's
+    /// strings: the batch refuses the class, naming both, instead of letting one student's grade stand for the
+    /// other's (or trapping on a table with the id twice).
+    @Test("two folders that spell one student id in two Unicode forms stop the batch, naming both")
+    func studentSpelledTwice() throws {
+        let root = NSTemporaryDirectory() + "unicode-class-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["Jos\u{E9}", "Jose\u{301}", "kim"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).count == 3)
+        let runner = BatchRunner(session: TestSupport.session, options: BatchOptions(root: root, output: root + "-out"))
+        do {
+            _ = try runner.students()
+            Issue.record("a class with one id spelled twice was listed")
+        } catch let error as GraderError {
+            let message = "\(error)"
+            #expect(message.contains(root))
+            #expect(message.contains("`Jos\\u{E9}`") && message.contains("`Jose\\u{301}`"), "\(message)")
+        }
+        // One spelling alone is one student.
+        try FileManager.default.removeItem(atPath: root + "/Jose\u{301}")
+        #expect(try runner.students() == ["Jos\u{E9}", "kim"].sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
 }

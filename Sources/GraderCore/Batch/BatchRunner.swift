@@ -76,12 +76,36 @@ public struct BatchRunner: Sendable {
             throw GraderError.io(
                 path: options.root, reason: "cannot list the submissions: \(error.localizedDescription)")
         }
-        return entries.filter { name in
+        let students = entries.filter { name in
             var isDirectory: ObjCBool = false
             return !name.hasPrefix(".")
                 && FileManager.default.fileExists(atPath: options.root + "/" + name, isDirectory: &isDirectory)
                 && isDirectory.boolValue && (options.shard?.contains(name) ?? true)
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Two folders whose names differ only in their Unicode form (`José` composed, and decomposed) are two
+        // folders to Linux and one student to every table keyed by the id (Swift compares strings in their canonical
+        // form): the gradebook, the previous run's grades, the late days. Refused, rather than one student's grade
+        // standing for the other's.
+        var spelled: [String: String] = [:]
+        for name in students {
+            if let other = spelled[name] {
+                throw GraderError.io(
+                    path: options.root,
+                    reason: """
+                        the folders `\(Self.scalars(other))` and `\(Self.scalars(name))` spell one student id in two \
+                        Unicode forms, which the reports and the gradebook cannot tell apart; rename one of them (the \
+                        composed form, NFC, is the usual one)
+                        """)
+            }
+            spelled[name] = name
+        }
+        return students
+    }
+
+    /// `name` with every character outside ASCII written as its Unicode scalars (`Jose\u{301}`).
+    static func scalars(_ name: String) -> String {
+        name.unicodeScalars.map { $0.isASCII ? String($0) : "\\u{\(String($0.value, radix: 16, uppercase: true))}" }
+            .joined()
     }
 
     /// Grades the students, calling `progress` after each one, and writes every report; returns the class.
