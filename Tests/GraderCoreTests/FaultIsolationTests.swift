@@ -104,8 +104,9 @@ struct FaultIsolationTests {
     /// other's (or trapping on a table with the id twice).
     @Test("two folders that spell one student id in two Unicode forms stop the batch, naming both")
     func studentSpelledTwice() throws {
-        let root = NSTemporaryDirectory() + "unicode-class-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = try TemporaryDirectory(prefix: "unicode-class")
+        defer { folder.remove() }
+        let root = folder.path
         for name in ["Jos\u{E9}", "Jose\u{301}", "kim"] {
             try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
         }

@@ -365,9 +365,12 @@ public final class GradingSession: @unchecked Sendable {
         try variant(of: problem, student: submission.student)
     }
 
+    /// Whether each student gets numbers of their own for `problem`: final grading of a problem with parameters.
+    func drawsVariants(_ problem: Problem) -> Bool { problems.role.gradesFinally && !problem.parameters.isEmpty }
+
     /// The variant of `problem` for `student` in final grading; `nil` is the handout's own numbers.
     func variant(of problem: Problem, student: String?) throws -> ParameterValues {
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return .none }
+        guard drawsVariants(problem) else { return .none }
         // Drawn once per student and problem: keys and the grading all ask for it. Remembered by the ids' bytes, as
         // the draw and the cache key read them: Swift compares strings in their canonical form, so "José" in two
         // Unicode forms would be one student to a memo keyed by the string, and two to the cache.
@@ -478,7 +481,7 @@ public final class GradingSession: @unchecked Sendable {
         // and definition (in the digest above) and of the variant key, and a warm rerun that finds every grade
         // draws none. The id is there because two problems may be defined by the same bytes.
         hasher.update(field: problem.id)
-        if problems.role.gradesFinally && !problem.parameters.isEmpty {
+        if drawsVariants(problem) {
             hasher.update(field: Variants.key(of: submission.student, secret: problems.secret) ?? "handout")
         } else {
             hasher.update(field: "no variant")
@@ -632,8 +635,7 @@ public final class GradingSession: @unchecked Sendable {
     {
         var results = try referenceResults(for: problem, snippets: snippets())
         // The handout's own numbers (the variant of no student) have the reference's own keys.
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty,
-            variant != (try self.variant(of: problem, student: nil))
+        guard drawsVariants(problem), variant != (try self.variant(of: problem, student: nil))
         else {
             return results
         }
@@ -659,7 +661,7 @@ public final class GradingSession: @unchecked Sendable {
     /// its answer expressions (a trial per variant; a large class's trials in a few runs, `width` side by side), and
     /// keeps them in memory and in the cache.
     public func prepareVariants(_ variants: [ParameterValues], of problem: Problem, width: Int = 1) throws {
-        guard problems.role.gradesFinally, !problem.parameters.isEmpty else { return }
+        guard drawsVariants(problem) else { return }
         let lock = referenceLocks[problem.id] ?? NSLock()
         lock.lock()
         defer { lock.unlock() }
