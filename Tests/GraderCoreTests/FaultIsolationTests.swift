@@ -120,6 +120,20 @@ struct FaultIsolationTests {
             #expect(message.contains(root))
             #expect(message.contains("`Jos\\u{E9}`") && message.contains("`Jose\\u{301}`"), "\(message)")
         }
+        // Sharded, each spelling may fall in a shard of its own, where it alone would be graded: every shard refuses
+        // the class as one run does, rather than `grader merge` meeting the id twice later.
+        func shard(of id: String, among count: Int) -> Int? {
+            (1...count).first { Shard(parsing: "\($0)/\(count)")!.contains(id) }
+        }
+        let count = try #require(
+            (2...32).first { shard(of: "Jos\u{E9}", among: $0) != shard(of: "Jose\u{301}", among: $0) })
+        for index in 1...count {
+            var options = BatchOptions(root: root, output: root + "-out")
+            options.shard = Shard(parsing: "\(index)/\(count)")
+            #expect(throws: GraderError.self, "shard \(index)/\(count)") {
+                try BatchRunner(session: TestSupport.session, options: options).students()
+            }
+        }
         // One spelling alone is one student.
         try FileManager.default.removeItem(atPath: root + "/Jose\u{301}")
         #expect(try runner.students() == ["Jos\u{E9}", "kim"].sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })

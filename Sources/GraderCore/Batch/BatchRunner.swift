@@ -76,18 +76,19 @@ public struct BatchRunner: Sendable {
             throw GraderError.io(
                 path: options.root, reason: "cannot list the submissions: \(error.localizedDescription)")
         }
-        let students = entries.filter { name in
+        let folders = entries.filter { name in
             var isDirectory: ObjCBool = false
             return !name.hasPrefix(".")
                 && FileManager.default.fileExists(atPath: options.root + "/" + name, isDirectory: &isDirectory)
-                && isDirectory.boolValue && (options.shard?.contains(name) ?? true)
+                && isDirectory.boolValue
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         // Two folders whose names differ only in their Unicode form (`José` composed, and decomposed) are two
         // folders to Linux and one student to every table keyed by the id (Swift compares strings in their canonical
         // form): the gradebook, the previous run's grades, the late days. Refused, rather than one student's grade
-        // standing for the other's.
+        // standing for the other's. Every folder is checked, not only this shard's: the two spellings hash to
+        // shards of their own, each of which would grade its one, and every shard refuses the class as one run does.
         var spelled: [String: String] = [:]
-        for name in students {
+        for name in folders {
             if let other = spelled[name] {
                 throw GraderError.io(
                     path: options.root,
@@ -99,7 +100,7 @@ public struct BatchRunner: Sendable {
             }
             spelled[name] = name
         }
-        return students
+        return folders.filter { options.shard?.contains($0) ?? true }
     }
 
     /// `name` with every character outside ASCII written as its Unicode scalars (`Jose\u{301}`).
