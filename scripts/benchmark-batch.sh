@@ -9,9 +9,8 @@
 #   - peak memory (GNU time's maximum resident set size: the largest of the grader and each process it waited for).
 #
 # Usage: scripts/benchmark-batch.sh [N] [answers-only-N]      (defaults: 200 and 10000)
-# Needs: GNU time (/usr/bin/time), bubblewrap for the sandbox. Builds the grader as it ships (`swift build -c release
-# --static-swift-stdlib`, as Gradescope's setup.sh and the CI examples in docs/batch.md build it) unless GRADER= names
-# a binary.
+# Needs: GNU time (/usr/bin/time), bubblewrap for the sandbox. Builds the grader as Gradescope's setup.sh builds it
+# (`swift build -c release --static-swift-stdlib`, in .build/static) unless GRADER= names a binary.
 # BASELINE=<another grader binary> also times that binary's optimized cold run on the same class, right after this
 # one's, and prints the ratio: a change's cost, measured in one run on one machine. BASELINE_PROBLEMS=<folder> gives
 # it the problems in its own format (a worktree's problems/, say). SKIP_NAIVE=1 skips the naive run.
@@ -24,8 +23,13 @@ ANSWERS_ONLY=${2:-10000}
 # The assignment the class hands in (the bundled HW6).
 PROBLEMS=${PROBLEMS:-problems/hw6}
 if [ -z "${GRADER:-}" ]; then
-  swift build -c release --static-swift-stdlib >/dev/null
-  GRADER=.build/release/grader
+  # A build folder of its own: the option recompiles every module, and would replace (and, at the next plain
+  # `swift build -c release`, rebuild) the release build in .build/release.
+  swift build -c release --static-swift-stdlib --scratch-path .build/static >/dev/null
+  GRADER=.build/static/release/grader
+elif [ ! -x "$GRADER" ]; then
+  echo "GRADER=$GRADER: no such executable" >&2
+  exit 2
 fi
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (/usr/bin/time; apt-get install time)" >&2; exit 2; }
 
