@@ -90,12 +90,13 @@ public struct BatchRunner: Sendable {
         var spelled: [String: String] = [:]
         for name in folders {
             if let other = spelled[name] {
+                let sharded = options.shard == nil ? "" : "; until then every shard refuses the class"
                 throw GraderError.io(
                     path: options.root,
                     reason: """
                         the folders `\(Self.scalars(other))` and `\(Self.scalars(name))` spell one student id in two \
                         Unicode forms, which the reports and the gradebook cannot tell apart; rename one of them (the \
-                        composed form, NFC, is the usual one)
+                        composed form, NFC, is the usual one)\(sharded)
                         """)
             }
             spelled[name] = name
