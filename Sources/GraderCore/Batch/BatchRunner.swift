@@ -87,9 +87,11 @@ public struct BatchRunner: Sendable {
         // form): the gradebook, the previous run's grades, the late days. Refused, rather than one student's grade
         // standing for the other's. Every folder is checked, not only this shard's: the two spellings hash to
         // shards of their own, each of which would grade its one, and every shard refuses the class as one run does.
-        var spelled: [String: String] = [:]
+        var spelled = Set<String>()
         for name in folders {
-            if let other = spelled[name] {
+            // The set keeps the first spelling, which `insert` hands back when it finds this one equal to it.
+            let (new, other) = spelled.insert(name)
+            if !new {
                 let sharded = options.shard == nil ? "" : "; until then every shard refuses the class"
                 throw GraderError.io(
                     path: options.root,
@@ -99,7 +101,6 @@ public struct BatchRunner: Sendable {
                         composed form, NFC, is the usual one)\(sharded)
                         """)
             }
-            spelled[name] = name
         }
         return folders.filter { options.shard?.contains($0) ?? true }
     }
