@@ -356,6 +356,29 @@ struct SpeedTests {
         #expect(parts(shared).first { $0.id == "residualLayerJacobian" }?.score == 3)
     }
 
+    @Test("a class's files are shared out evenly over as few calls as the size allows, a multiple of the jobs")
+    func callSize() {
+        // The benchmark's class of 200 (720 files that the rewriter takes): 8 calls of 90, four rounds of two.
+        #expect(BatchCompiler.callSize(files: 720, jobs: 2, largest: 96) == 90)
+        // The class of 45 (159 files): two calls would hold 80 each, under 96.
+        #expect(BatchCompiler.callSize(files: 159, jobs: 2, largest: 96) == 80)
+        // Three calls' worth becomes four, so that the last call does not run alone.
+        #expect(BatchCompiler.callSize(files: 206, jobs: 2, largest: 96) == 52)
+        // A small class still keeps both jobs busy; one job takes the fewest calls.
+        #expect(BatchCompiler.callSize(files: 30, jobs: 2, largest: 96) == 15)
+        #expect(BatchCompiler.callSize(files: 100, jobs: 1, largest: 96) == 50)
+        #expect(BatchCompiler.callSize(files: 1, jobs: 2, largest: 96) == 1)
+        for files in 1...400 {
+            for jobs in 1...4 {
+                let size = BatchCompiler.callSize(files: files, jobs: jobs, largest: 96)
+                let calls = (files + size - 1) / size
+                #expect(size >= 1 && size <= 96)
+                // No more calls than the size allows, and none left to run alone for want of files.
+                #expect(calls <= max(jobs, (files + 95) / 96 + jobs - 1))
+            }
+        }
+    }
+
     @Test("copies of one shape go to the shared calls side by side, the most copied first, at most 12 a call")
     func sharedBatches() {
         let units =
