@@ -358,9 +358,9 @@ struct SpeedTests {
 
     @Test("a class's files are shared out evenly over as few calls as the size allows, a multiple of the jobs")
     func callSize() {
-        // The benchmark's class of 200 (720 files that the rewriter takes): 8 calls of 90, four rounds of two.
+        // 720 files: 8 calls of 90, four rounds of two.
         #expect(BatchCompiler.callSize(files: 720, jobs: 2, largest: 96) == 90)
-        // The class of 45 (159 files): two calls would hold 80 each, under 96.
+        // 159 files: two calls of 80 at most, under 96.
         #expect(BatchCompiler.callSize(files: 159, jobs: 2, largest: 96) == 80)
         // Three calls' worth becomes four, so that the last call does not run alone.
         #expect(BatchCompiler.callSize(files: 206, jobs: 2, largest: 96) == 52)

@@ -32,8 +32,9 @@ struct BatchCompiler {
     let compileSeconds: Double
     let jobs: Int
     /// The most files a shared call without `-O` takes (`callSize` shares a class's files out evenly below it).
-    /// Measured on the benchmark's class of 200: 96 took 0.92x the wall time of 48 (median of 4 pairs, 8 calls
-    /// instead of 17); 144 took the same time as 96.
+    /// Measured on the benchmark's class of 200: 96 took 0.92x the wall time of 48 (median of 4 pairs; 12 calls
+    /// with their retries where there were 17); 144 took the same time as 96. A file that makes its call
+    /// run out of time sends every file of the call to the one-file path: more files a call, more such files.
     var batchSize = 96
     /// Files per shared `-O` call: such a call compiles on one core, at about 0.45 s a file, so smaller calls keep
     /// every job busy; each call's own start-up costs about 0.3 s.
