@@ -368,13 +368,21 @@ struct SpeedTests {
         #expect(BatchCompiler.callSize(files: 30, jobs: 2, largest: 96) == 15)
         #expect(BatchCompiler.callSize(files: 100, jobs: 1, largest: 96) == 50)
         #expect(BatchCompiler.callSize(files: 1, jobs: 2, largest: 96) == 1)
+        // A `--jobs` as large as any: no overflow, one file a call.
+        #expect(BatchCompiler.callSize(files: 5, jobs: Int.max, largest: 96) == 1)
         for files in 1...400 {
             for jobs in 1...4 {
                 let size = BatchCompiler.callSize(files: files, jobs: jobs, largest: 96)
-                let calls = (files + size - 1) / size
+                // The calls the size allows: the fewest of at most 96 files, rounded up to a multiple of the jobs
+                // (no more jobs than files).
+                let usable = min(jobs, files)
+                let allowed = ((files + 95) / 96 + usable - 1) / usable * usable
                 #expect(size >= 1 && size <= 96)
-                // No more calls than the size allows, and none left to run alone for want of files.
-                #expect(calls <= max(jobs, (files + 95) / 96 + jobs - 1))
+                #expect((files + size - 1) / size <= allowed, "\(files) files, \(jobs) jobs: \(size) a call")
+                // And the smallest such size: a file fewer a call would need more calls.
+                if size > 1 {
+                    #expect((files + size - 2) / (size - 1) > allowed, "\(files) files, \(jobs) jobs: \(size)")
+                }
             }
         }
     }

@@ -399,14 +399,16 @@ struct BatchCompiler {
 
     /// How many files each shared call without `-O` takes, for `count` files and `jobs` calls side by side: as
     /// few calls as `largest` files a call allows, their number a multiple of `jobs` so that no call runs alone at
-    /// the end, the files shared out evenly.
+    /// the end, the files shared out evenly. (`sharedBatches` then moves the copies beyond 12 of one shape in a call
+    /// to later calls, which a class with many copies adds at its end.)
     ///
-    /// Every call pays about 0.65 s of CPU before its first file (the standard library, the support file, a thread
-    /// per core for LLVM), and each file about 15 ms more: 132 of the benchmark's files took 2.65 s of CPU in one
-    /// call and 0.65 s more for each call they were split into (3.29 s in two, 4.63 s in four).
+    /// Every call pays about 0.65 s of CPU before its first file (the standard library, the support file, LLVM's
+    /// two threads), and each file about 15 ms more: 132 of the benchmark's files took 2.65 s of CPU in one call
+    /// and 0.65 s more for each of up to three more calls they were split into (3.29 s in two, 4.63 s in four).
     static func callSize(files count: Int, jobs: Int, largest: Int) -> Int {
         guard count > 0, largest > 0 else { return max(largest, 1) }
-        let jobs = max(jobs, 1)
+        // No more jobs than files: a call of no file is none, and `--jobs` is any positive number.
+        let jobs = min(max(jobs, 1), count)
         let fewest = (count + largest - 1) / largest
         let calls = (fewest + jobs - 1) / jobs * jobs
         return (count + calls - 1) / calls
