@@ -126,7 +126,8 @@ struct SpeedTests {
         let root = TestSupport.packageRoot + "/submissions/hw6/"
         let broken = try String(contentsOfFile: root + "bob/dropout-equivalence.swift", encoding: .utf8)
         let working = try String(contentsOfFile: root + "reference/dropout-equivalence.swift", encoding: .utf8)
-        // Four calls of two files, each with one copy of bob's file (which does not compile) and one that does.
+        // Eight files, two a call, copies of one shape side by side: the first call with two copies of bob's file
+        // (which does not compile) fails, and the two copies left go alone without failing a call of their own.
         let units = Self.copies(
             4, of: [(broken, "broken"), (working, "working")], problem: problem, compiler: compiler)
         #expect(compiler.compile(units) == 1)
