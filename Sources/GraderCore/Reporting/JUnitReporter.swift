@@ -3,8 +3,8 @@
 ///
 /// Anything short of full marks is a `failure` whose message gives the score ("2.5/5"); compile errors, crashes
 /// and timeouts are `error`s; parts filtered out are `skipped`. Scores go in `testsuite` properties, since the
-/// schema allows none inside a `testcase`. Written through libxml2 (`XMLWriter`), which escapes and encodes;
-/// every string first passes through `ReportText`, which removes what XML 1.0 forbids and libxml2 would keep.
+/// schema allows none inside a `testcase`. Written by `XMLWriter`, which escapes as libxml2 does; every string
+/// first passes through `ReportText`, which removes what XML 1.0 forbids and an escape would keep.
 public struct JUnitReporter: SubmissionReporter {
     public static let format = "junit"
     public static let flag = "junit"
@@ -14,7 +14,7 @@ public struct JUnitReporter: SubmissionReporter {
     public init() {}
 
     public func render(_ report: GradeReport) -> String {
-        let xml = XMLWriter()
+        var xml = XMLWriter()
         let parts = report.allParts
         xml.start(
             "testsuites",

@@ -81,3 +81,14 @@ private final class ErrorCollector {
         collector.messages.append("\(error.pointee.line): \(message)")
     }
 }
+
+/// One-time setup of libxml2 for use from several threads.
+enum LibXML2 {
+    /// libxml2 must initialise its global state once before threads use it concurrently.
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    static func initialize() { _ = initialized }
+}
