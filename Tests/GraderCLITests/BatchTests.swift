@@ -258,8 +258,32 @@ struct BatchTests {
         // no code: 4 x 5.
         #expect(initial.count == 20)
 
+        // The reports of the first run, by inode: a rerun keeps a report that holds what it would write, writes one
+        // that differs, and writes a whole folder that is gone again.
+        let reports = { () throws -> [String: UInt64] in
+            var found: [String: UInt64] = [:]
+            for student in try FileManager.default.contentsOfDirectory(atPath: out) {
+                for name in ["junit.xml", "feedback.md", "results.json"] {
+                    var info = stat()
+                    if stat(out + "/" + student + "/" + name, &info) == 0 {
+                        found[student + "/" + name] = UInt64(info.st_ino)
+                    }
+                }
+            }
+            return found
+        }
+        let written = try reports()
+        #expect(written.count == 15, "three reports for each of five students")
+        try FileManager.default.removeItem(atPath: out + "/alice")
+        try "tampered".write(toFile: out + "/empty/feedback.md", atomically: false, encoding: .utf8)
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)
         #expect(Self.resultFiles(cache) == initial, "an unchanged rerun graded something again")
+        let rewritten = try reports()
+        #expect(Set(rewritten.keys) == Set(written.keys))
+        #expect(
+            Set(rewritten.filter { written[$0.key] != $0.value }.keys)
+                == ["alice/junit.xml", "alice/feedback.md", "alice/results.json", "empty/feedback.md"])
+        #expect(try String(contentsOfFile: out + "/empty/feedback.md", encoding: .utf8) != "tampered")
 
         let file = root + "/alice/variance-recursion.swift"
         try (try String(contentsOfFile: file, encoding: .utf8) + "\n// edited\n").write(

@@ -339,8 +339,12 @@ public struct BatchRunner: Sendable {
     /// Writes one student's JUnit, feedback and results (and the Gradescope file when asked).
     func write(_ report: GradeReport, student: String) throws {
         let folder = (options.output as NSString).appendingPathComponent(student)
+        // Made here, once: a folder this call creates holds no reports to compare with (a rerun's folder is there,
+        // and each report is compared and kept when unchanged). Mode 0777 less the umask, as FileManager makes it.
+        let created = mkdir(folder, 0o777) == 0
         for reporter in Reporters.submission where reporter.writtenByDefault || options.gradescope {
-            try Reporters.write(reporter.init().render(report), to: folder + "/" + reporter.fileName)
+            try Reporters.write(
+                reporter.init().render(report), to: folder + "/" + reporter.fileName, inNewFolder: created)
         }
     }
 }

@@ -63,8 +63,11 @@ public enum Reporters {
     /// thousands of reports, and a report lost to a power cut is regraded on the next run. A file that already
     /// holds exactly `text` is left as it is: a rerun that changes nothing reads its reports instead of creating
     /// them all again.
-    public static func write(_ text: String, to path: String) throws {
-        if holds(text, at: path) { return }
+    ///
+    /// - Parameter inNewFolder: `true` when the caller has just created the file's folder: no file can be there to
+    ///   compare with, and the look is skipped (a batch's first run writes 30,000 reports).
+    public static func write(_ text: String, to path: String, inNewFolder: Bool = false) throws {
+        if !inNewFolder && holds(text, at: path) { return }
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 && errno == ENOENT, case let folder = (path as NSString).deletingLastPathComponent, !folder.isEmpty {
