@@ -301,7 +301,7 @@ public struct BatchRunner: Sendable {
     /// Copies each student's Swift files, as graded, into `<out>/<student>/code/` (where `grader merge` compares
     /// them) and returns their texts, by student and problem.
     func keepCode(students: [String], submissions: [Submission]) throws -> [String: [String: String]] {
-        let problems = session.problems.problems.filter { !$0.snippetParts.isEmpty }
+        let problems = session.problems.problems.filter { $0.hasSnippetParts }
         let texts: [[String: String]] = parallelMap(count: students.count, width: options.jobs) { index in
             var files: [String: String] = [:]
             for problem in problems {

@@ -27,7 +27,7 @@ public struct ClassSimilarity: Sendable {
     ) {
         let scaffold = Dictionary(
             Scaffold.files(for: problems).map { ($0.name, $0.contents) }, uniquingKeysWith: { first, _ in first })
-        let compared = problems.problems.filter { !$0.snippetParts.isEmpty }
+        let compared = problems.problems.filter { $0.hasSnippetParts }
         let files = compared.map { problem in
             Dictionary(
                 students.compactMap { student in file(student, problem).map { (student, $0) } },

@@ -168,7 +168,7 @@ struct SnippetChecker: Sendable {
     /// such parts and the file is there, readable, and not the starter code unchanged; `nil` when they are graded
     /// without code run (and without the reference's outputs).
     static func code(of problem: Problem, in submission: Submission) -> [UInt8]? {
-        guard problem.parts.contains(where: \.isSnippet),
+        guard problem.hasSnippetParts,
             case .success(let bytes) = submission.file(named: problem.snippetFileName),
             !Scaffold.isStarterCode(bytes, of: problem)
         else { return nil }

@@ -37,7 +37,8 @@ protocol AnswerKind: Sendable {
     static var names: [KindName] { get }
     /// The part keys this type reads, besides those every part has (`AnswerKinds.commonKeys`).
     static var keys: Set<String> { get }
-    /// Whether parts of this type are functions in the problem's Swift file, not answers in `answers.yaml`.
+    /// Whether parts of this type are functions in the problem's Swift file, not answers in `answers.yaml`: those
+    /// whose `snippet` is never `nil` (`PartReader` checks each part it reads).
     static var answeredInCode: Bool { get }
     /// Reads a part's kind-specific keys; errors name the file and line.
     static func decode(_ definition: inout PartDefinition) throws -> Self
@@ -87,7 +88,9 @@ extension AnswerKind {
     static var answeredInCode: Bool { false }
     var snippet: SnippetSpec? { nil }
     var tolerance: Tolerance? { nil }
-    var isSnippet: Bool { snippet != nil }
+    /// Whether the part is a function (`snippet` is set), asked of the type: reading `snippet` copied the whole
+    /// spec out, several times per part of every student in a batch.
+    var isSnippet: Bool { Self.answeredInCode }
     func example(of part: Part) -> YAMLTree? { nil }
     func referenceExpressions(of part: Part) -> [(entry: String, expression: String, type: SwiftType)] { [] }
 

@@ -34,6 +34,10 @@ enum PartReader {
             fields: fields, id: id, problemID: problemID, kind: kindName, tolerance: tolerance, withheld: withheld,
             line: node.line, role: role)
         let kind = try kindType.decode(&definition)
+        // A kind's own promise, which `isSnippet` relies on: a programming error of the kind's, not the file's.
+        precondition(
+            (kind.snippet != nil) == answeredInCode,
+            "kind \(kindName): `answeredInCode` must say whether `snippet` is set")
         fields = definition.fields
         let mistakes =
             try fields.node("mistakes").map { try readMistakes($0, file: file, kind: kind, partID: id) } ?? []

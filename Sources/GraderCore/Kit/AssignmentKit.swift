@@ -110,7 +110,7 @@ public struct AssignmentKit {
             let target = "\(folder)/\(problem.id)"
             try Reporters.write(
                 try studentDefinition(problem, reference: reference).yamlText(), to: target + "/problem.yaml")
-            if !problem.snippetParts.isEmpty {
+            if problem.hasSnippetParts {
                 try Reporters.write(
                     try PublicTrials.render(reference, problem: problem), to: "\(target)/\(PublicTrials.fileName)")
             }

@@ -45,7 +45,7 @@ public enum PublicTrials {
                 problem: problem.id, detail: "\(path): \(reason); run `grader assign` again to rebuild the student kit")
         }
         var results = ReferenceResults()
-        guard !problem.snippetParts.isEmpty else { return results }
+        guard problem.hasSnippetParts else { return results }
         guard let data = FileBytes.read(path) else { throw broken("cannot be read") }
         let file: File
         let decoder = JSONDecoder()

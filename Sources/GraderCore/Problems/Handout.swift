@@ -45,7 +45,7 @@ public enum Handout {
             }
             lines.append("")
         }
-        if !problem.snippetParts.isEmpty {
+        if problem.hasSnippetParts {
             lines.append(
                 """
                 Functions run in a sandbox with these limits per part: \(limits.summary). Helper functions may be \

@@ -63,6 +63,10 @@ public struct Problem: Sendable {
 
     public var maxScore: Double { parts.reduce(0) { $0 + $1.points } }
     public var snippetParts: [Part] { parts.filter(\.isSnippet) }
+    /// Whether any part is a function: `snippetParts` without copying the parts (a batch asks for each student).
+    public var hasSnippetParts: Bool {
+        parts.withUnsafeBufferPointer { parts in parts.indices.contains { parts[$0].isSnippet } }
+    }
     public var answerParts: [Part] { parts.filter { !$0.isSnippet } }
     /// Whether a part is an experiment: the problem's functions and reference are then compiled with `-O`.
     public var hasExperiments: Bool { parts.contains { $0.snippet?.experiment != nil } }
