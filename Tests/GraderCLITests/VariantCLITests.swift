@@ -56,6 +56,35 @@ struct VariantCLITests {
         #expect(CLI.parts(try CLI.json(json))["residual-jacobians.gradient-b1"]?["mistake"] == nil)
     }
 
+    @Test("hints quote the student's own numbers, in answer parts and in functions")
+    func hintsFollowTheVariant() throws {
+        let problems = try CLI.problemsCopy("hints", editing: "variance-recursion") {
+            $0.replacingOccurrences(
+                of: "hint: Write Var(y_l) in terms of Var(y_{l-1})",
+                with: "hint: Your widths are {{widths}}; write Var(y_l) in terms of Var(y_{l-1})")
+        }
+        let jacobians = problems + "/residual-jacobians/problem.yaml"
+        let edited = try String(contentsOfFile: jacobians, encoding: .utf8).replacingOccurrences(
+            of: "hint: relu'(z) is 1", with: "hint: With your x = {{x}}, relu'(z) is 1")
+        try edited.write(toFile: jacobians, atomically: true, encoding: .utf8)
+        let hint = { (student: String, part: String) throws -> String? in
+            let json = CLI.temporary("\(student)-hints.json")
+            let run = try CLI.grader([
+                "grade", CLI.root + "/submissions/hw6/\(student)", "--problems", problems, "--json", json,
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let details = CLI.parts(try CLI.json(json))[part]?["details"] as? [String] ?? []
+            return details.first { $0.hasPrefix("Hint: ") }
+        }
+        // Bob's answer to output-variance is wrong, and so is Alice's residualLayerJacobian: both show the hint.
+        let answerHint = try #require(try hint("bob", "variance-recursion.output-variance"))
+        #expect(answerHint.hasPrefix("Hint: Your widths are ["), "\(answerHint)")
+        #expect(!answerHint.contains("{{"), "\(answerHint)")
+        let functionHint = try #require(try hint("alice", "residual-jacobians.residualLayerJacobian"))
+        #expect(functionHint.hasPrefix("Hint: With your x = ["), "\(functionHint)")
+        #expect(!functionHint.contains("{{"), "\(functionHint)")
+    }
+
     @Test(
         """
         show, init and answers: the instructor's folder gives any student's handout and key; the kit needs the \

@@ -555,11 +555,14 @@ public final class GradingSession: @unchecked Sendable {
                 (--cache), and a rerun grades these parts
                 """
         }
-        // From here on, texts as this student's handout shows them.
+        // From here on, texts as this student's handout shows them: the parts graded too, whose hints and known
+        // mistakes' feedback a grade quotes (the parts selected above are the problem's as defined, placeholders
+        // and all).
         let problem = problem.instantiated(variant)
+        let graded = problem.parts.filter { options.selects(problem, $0) }
         var grades: [String: PartGrade] = [:]
         let unknown = studentUnknown(submission)
-        for part in selected where !part.isSnippet {
+        for part in graded where !part.isSnippet {
             if let cacheFault, part.needsReference {
                 grades[part.id] = PartGrade(
                     problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
@@ -599,7 +602,7 @@ public final class GradingSession: @unchecked Sendable {
             grade.line = answer?.line
             grades[part.id] = grade
         }
-        let snippetParts = selected.filter(\.isSnippet)
+        let snippetParts = graded.filter(\.isSnippet)
         if let cacheFault {
             for part in snippetParts {
                 grades[part.id] = PartGrade(
