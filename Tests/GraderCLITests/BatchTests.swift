@@ -274,6 +274,13 @@ struct BatchTests {
         }
         let written = try reports()
         #expect(written.count == 15, "three reports for each of five students")
+        // Alice's reports stay linked elsewhere while her folder is gone: a file system that hands out a freed inode
+        // number again (ext4, XFS) would otherwise give her new reports the old numbers.
+        let kept = root + "-kept"
+        try FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: true)
+        for name in ["junit.xml", "feedback.md", "results.json"] {
+            try FileManager.default.linkItem(atPath: out + "/alice/" + name, toPath: kept + "/" + name)
+        }
         try FileManager.default.removeItem(atPath: out + "/alice")
         try "tampered".write(toFile: out + "/empty/feedback.md", atomically: false, encoding: .utf8)
         #expect(try CLI.grader(["batch", root, "--out", out, "--cache", cache, "--quiet"]).status == 0)

@@ -436,7 +436,8 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     /// Whether grading `problem` for `submission` runs code: it has snippet parts and the student's file is there
-    /// (a file that cannot be used, too large or a folder, is there and graded as such).
+    /// (a file that cannot be used, too large or a folder, is there and graded as such; a broken link is missing,
+    /// as grading reports it).
     ///
     /// Asked of the submission's snapshot, which reads each file once: a batch asks before looking up the grade and
     /// again when grading, and compiles the file in between. Each asking looked for the file again: in a profile of a
