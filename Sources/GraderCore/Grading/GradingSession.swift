@@ -513,7 +513,7 @@ public final class GradingSession: @unchecked Sendable {
     func startUncached(problem: Problem, submission: Submission, prebuilt: PrebuiltBinary?, groups: RunGroups? = nil)
         throws -> ProblemGrading
     {
-        let selected = problem.parts.filter { options.selects(problem, $0) }
+        let selectsAny = problem.parts.contains { options.selects(problem, $0) }
         var reference = ReferenceResults()
         var variantFault: String?
         // The reference's snippet outputs only when the student's code will meet them (the file is read only when
@@ -533,7 +533,7 @@ public final class GradingSession: @unchecked Sendable {
                 """
         }
         do {
-            if !selected.isEmpty {
+            if selectsAny {
                 reference =
                     variantFault == nil
                     ? try referenceResults(for: problem, variant: variant, snippets: snippets())
@@ -557,13 +557,12 @@ public final class GradingSession: @unchecked Sendable {
                 """
         }
         // From here on, texts as this student's handout shows them: the parts graded too, whose hints and known
-        // mistakes' feedback a grade quotes (the parts selected above are the problem's as defined, placeholders
-        // and all).
+        // mistakes' feedback a grade quotes.
         let problem = problem.instantiated(variant)
-        let graded = problem.parts.filter { options.selects(problem, $0) }
+        let selected = problem.parts.filter { options.selects(problem, $0) }
         var grades: [String: PartGrade] = [:]
         let unknown = studentUnknown(submission)
-        for part in graded where !part.isSnippet {
+        for part in selected where !part.isSnippet {
             if let cacheFault, part.needsReference {
                 grades[part.id] = PartGrade(
                     problem: problem.id, part: part, status: .error, outcome: .graderError, score: 0,
@@ -603,7 +602,7 @@ public final class GradingSession: @unchecked Sendable {
             grade.line = answer?.line
             grades[part.id] = grade
         }
-        let snippetParts = graded.filter(\.isSnippet)
+        let snippetParts = selected.filter(\.isSnippet)
         if let cacheFault {
             for part in snippetParts {
                 grades[part.id] = PartGrade(

@@ -8,8 +8,8 @@
 ///
 /// Written by hand rather than through libxml2's writer, which is what the reports used before: a class of 10,000
 /// students writes 10,000 JUnit files, and libxml2's writer (a call per attribute, its buffer grown in steps, then
-/// the document copied into a `String`) was the largest part of writing a student's reports. libxml2 still
-/// validates the reports against their schema (`XMLSchemaValidator`).
+/// the document copied into a `String`) was the largest part of writing a student's reports. The tests still
+/// validate the reports against their schema with libxml2 (`XMLSchemaValidator`).
 ///
 /// A structure, not a class: its buffer is then written without a check of exclusive access per append.
 struct XMLWriter {
@@ -20,7 +20,6 @@ struct XMLWriter {
 
     private var bytes: [UInt8] = []
     private var open: [(name: String, content: Content)] = []
-    private var finished: String?
 
     /// Starts a UTF-8 document with an XML declaration.
     init() {
@@ -81,11 +80,8 @@ struct XMLWriter {
 
     /// Closes every open element and returns the document.
     mutating func finish() -> String {
-        if let finished { return finished }
         while !open.isEmpty { end() }
-        let document = String(decoding: bytes, as: UTF8.self)
-        finished = document
-        return document
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private let newline = UInt8(ascii: "\n")
@@ -101,38 +97,18 @@ struct XMLWriter {
         bytes.append(UInt8(ascii: ">"))
     }
 
-    /// The bytes escaped everywhere (`& < > "` and `\r`), as bits of a mask of the first 64 byte values.
-    private static let escapedInText: UInt64 = 1 << 0x0D | 1 << 0x22 | 1 << 0x26 | 1 << 0x3C | 1 << 0x3E
-    /// The bytes escaped in attributes: those and `\n` and `\t`.
-    private static let escapedInAttribute: UInt64 = escapedInText | 1 << 0x0A | 1 << 0x09
+    /// What text escapes: `& < > "`, and `\r` as a character reference.
+    private static let textEntities: [UInt8: String] = [
+        UInt8(ascii: "&"): "&amp;", UInt8(ascii: "<"): "&lt;", UInt8(ascii: ">"): "&gt;",
+        UInt8(ascii: "\""): "&quot;", UInt8(ascii: "\r"): "&#13;",
+    ]
+    /// What attributes escape: that, and newlines and tabs.
+    private static let attributeEntities = textEntities.merging(
+        [UInt8(ascii: "\n"): "&#10;", UInt8(ascii: "\t"): "&#9;"], uniquingKeysWith: { first, _ in first })
 
-    /// Whether `byte` is written as an entity or a character reference.
-    private static func escaped(_ byte: UInt8, inAttribute: Bool) -> Bool {
-        byte < 64 && (inAttribute ? escapedInAttribute : escapedInText) >> byte & 1 != 0
-    }
-
-    /// Appends `value` escaped, in runs of bytes that need nothing between the ones that do.
+    /// Appends `value` escaped byte by byte (`ReportText.replacingBytes`, which hands back text needing nothing as
+    /// it is).
     private mutating func escape(_ value: String, inAttribute: Bool) {
-        var value = value
-        value.withUTF8 { utf8 in
-            var run = 0
-            for index in utf8.indices where Self.escaped(utf8[index], inAttribute: inAttribute) {
-                let replacement: StaticString
-                switch utf8[index] {
-                case UInt8(ascii: "&"): replacement = "&amp;"
-                case UInt8(ascii: "<"): replacement = "&lt;"
-                case UInt8(ascii: ">"): replacement = "&gt;"
-                case UInt8(ascii: "\""): replacement = "&quot;"
-                case UInt8(ascii: "\r"): replacement = "&#13;"
-                case UInt8(ascii: "\n"): replacement = "&#10;"
-                default: replacement = "&#9;"
-                }
-                bytes.append(contentsOf: utf8[run..<index])
-                bytes.append(
-                    contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
-                run = index + 1
-            }
-            bytes.append(contentsOf: utf8[run...])
-        }
+        bytes += ReportText.replacingBytes(in: value, inAttribute ? Self.attributeEntities : Self.textEntities).utf8
     }
 }
