@@ -213,6 +213,49 @@ struct VariantTests {
         #expect(key != Variants.key(student: "alice", secret: nil))
     }
 
+    @Test(
+        """
+        grading fills the student's numbers into each part's prompt, hint and mistakes, and leaves the statement, \
+        which only a handout shows; a part with nothing to fill stays as it is
+        """
+    )
+    func gradedInstance() throws {
+        let network = try problem("residual-jacobians")
+        let values = try network.variant(student: "alice", secret: Self.secret)
+        let x = try #require(values["x"]).swiftLiteral
+        let parts = network.parts
+        #expect(parts.count >= 4)
+        func edited(_ index: Int, prompt: String? = nil, hint: String? = nil, mistake: String? = nil) -> Part {
+            let part = parts[index]
+            return Part(
+                id: part.id, prompt: prompt ?? part.prompt, points: part.points, kind: part.kind,
+                mistakes: part.mistakes
+                    + (mistake.map { [KnownMistake(match: .implementation("f"), feedback: $0)] } ?? []),
+                hint: hint ?? part.hint)
+        }
+        // Each text alone is enough for a part to be filled.
+        var problem = Problem(
+            id: network.id, title: network.title, statement: network.statement,
+            definitionPath: network.definitionPath, referencePath: network.referencePath,
+            parts: [
+                edited(0, prompt: "x is {{x}}"), edited(1, hint: "see {{x}}"), edited(2, mistake: "with {{x}}"),
+            ] + parts[3...], limits: network.limits)
+        problem.parameters = network.parameters
+        let graded = problem.gradedInstance(values)
+        #expect(graded.statement == network.statement && graded.statement.contains("{{x}}"))
+        #expect(problem.instantiated(values).statement.contains("x = \(x)"))
+        #expect(graded.parts[0].prompt == "x is \(x)")
+        #expect(graded.parts[1].hint == "see \(x)")
+        #expect(graded.parts[2].mistakes.last?.feedback == "with \(x)")
+        for (part, original) in zip(graded.parts[3...], parts[3...]) {
+            #expect(part.prompt == original.prompt && part.hint == original.hint)
+            #expect(part.mistakes.map(\.feedback) == original.mistakes.map(\.feedback))
+        }
+        #expect(graded.parts.map(\.id) == parts.map(\.id))
+        #expect(
+            !Variants.opensPlaceholder("{ {x} }") && !Variants.opensPlaceholder("") && Variants.opensPlaceholder("a{{"))
+    }
+
     @Test("two students' handouts differ, and each shows that student's numbers")
     func handouts() throws {
         let network = try problem("residual-jacobians")

@@ -558,7 +558,7 @@ public final class GradingSession: @unchecked Sendable {
         }
         // From here on, texts as this student's handout shows them: the parts graded too, whose hints and known
         // mistakes' feedback a grade quotes.
-        let problem = problem.instantiated(variant)
+        let problem = problem.gradedInstance(variant)
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var grades: [String: PartGrade] = [:]
         let unknown = studentUnknown(submission)

@@ -156,7 +156,7 @@ public struct ParameterSpace: Sendable {
             var hasher = SHA256Hasher()
             hasher.update(field: key)
             hasher.update(field: "parameters/\(problem)/\(attempt)")
-            var random = SeededGenerator(seed: UInt64(hasher.hexDigest().prefix(16), radix: 16)!)
+            var random = SeededGenerator(seed: hasher.leadingUInt64())
             if let values = drawOnce(&random) { return values }
         }
         return nil
@@ -298,6 +298,16 @@ public enum Variants {
         text.count == 32 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
+    /// Whether `text` holds `{{`, which a placeholder starts with: without it, `fill` leaves the text as it is.
+    static func opensPlaceholder(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "{"), previous == byte { return true }
+            previous = byte
+        }
+        return false
+    }
+
     /// The `{{name}}` placeholders in `text`, in order.
     static func placeholders(in text: String) -> [String] {
         var names: [String] = []
@@ -343,10 +353,21 @@ extension Problem {
     /// The problem as a student with these values reads it: every `{{name}}` in the statement, prompts, hints and
     /// feedback replaced by its value.
     public func instantiated(_ values: ParameterValues) -> Problem {
+        instantiated(values, statement: true)
+    }
+
+    /// The problem as grading reads it for these values: its parts' prompts, hints and feedback filled in, the
+    /// statement left as written. Only a handout shows the statement, and a class fills every problem for each
+    /// student: a statement full of matrices was half the cost of that.
+    func gradedInstance(_ values: ParameterValues) -> Problem {
+        instantiated(values, statement: false)
+    }
+
+    private func instantiated(_ values: ParameterValues, statement fillsStatement: Bool) -> Problem {
         guard !values.names.isEmpty else { return self }
         var copy = Problem(
-            id: id, title: title, statement: values.fill(statement), definitionPath: definitionPath,
-            referencePath: referencePath,
+            id: id, title: title, statement: fillsStatement ? values.fill(statement) : statement,
+            definitionPath: definitionPath, referencePath: referencePath,
             parts: parts.map { $0.instantiated(values) }, limits: limits)
         copy.declaredPoints = declaredPoints
         copy.parameters = parameters
@@ -357,6 +378,12 @@ extension Problem {
 extension Part {
     /// The part with `{{name}}` placeholders in its texts filled in.
     func instantiated(_ values: ParameterValues) -> Part {
+        // A part with nothing to fill, as most are, is itself: rebuilt with its mistakes for each student and
+        // problem, it cost as much as filling in those that have placeholders.
+        guard
+            Variants.opensPlaceholder(prompt) || hint.map(Variants.opensPlaceholder) == true
+                || mistakes.contains(where: { Variants.opensPlaceholder($0.feedback) })
+        else { return self }
         var copy = Part(
             id: id, prompt: values.fill(prompt), points: points, kind: kind,
             mistakes: mistakes.map { KnownMistake(match: $0.match, feedback: values.fill($0.feedback), line: $0.line) },
