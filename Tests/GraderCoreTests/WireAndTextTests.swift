@@ -178,6 +178,17 @@ struct WireAndTextTests {
         }
     }
 
+    @Test("the digest's leading 64 bits are the number its first 16 hex digits write")
+    func sha256LeadingWord() {
+        // Every draw and hidden trial is seeded so: a mismatch would change every student's numbers.
+        for length in 0..<200 {
+            var hasher = SHA256Hasher()
+            hasher.update(field: String(repeating: "é", count: length))
+            let hex = hasher.hexDigest()
+            #expect(hasher.leadingUInt64() == UInt64(hex.prefix(16), radix: 16), "\(length)")
+        }
+    }
+
     @Test("report text drops ANSI codes, NUL and other controls, and truncates")
     func cleaning() {
         let dirty = "ok\u{1B}[31mred\u{1B}[0m\u{0}\u{7}\u{1B}]0;title\u{7}done\r\n"

@@ -29,7 +29,7 @@ public enum InputGenerators {
             var hasher = SHA256Hasher()
             hasher.update(field: secret ?? "grader: no secret, practice hidden trials")
             hasher.update(field: "hidden/\(problem)/\(part)/\(attempt)")
-            var random = SeededGenerator(seed: UInt64(hasher.hexDigest().prefix(16), radix: 16)!)
+            var random = SeededGenerator(seed: hasher.leadingUInt64())
             let candidate = trial(spec, &random)
             if lines.insert(WireFormat.line(candidate)).inserted { drawn.append(candidate) }
         }

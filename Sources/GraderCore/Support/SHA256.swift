@@ -58,6 +58,23 @@ public struct SHA256Hasher: Sendable {
 
     /// The digest as 64 lowercase hex digits.
     public func hexDigest() -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for word in finalState() {
+            for shift in stride(from: 28, through: 0, by: -4) { hex.append(digits[Int((word >> UInt32(shift)) & 0xf)]) }
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// The digest's first 8 bytes, big-endian: the number its first 16 hex digits write, without writing them.
+    public func leadingUInt64() -> UInt64 {
+        let state = finalState()
+        return UInt64(state[0]) << 32 | UInt64(state[1])
+    }
+
+    /// The state after the padding and length: the digest's eight words.
+    private func finalState() -> [UInt32] {
         var copy = self
         let bitLength = length &* 8
         var tail = copy.buffer
@@ -69,13 +86,7 @@ public struct SHA256Hasher: Sendable {
         tail.withUnsafeBufferPointer { blocks in
             for start in stride(from: 0, to: blocks.count, by: 64) { copy.compress(blocks.baseAddress! + start) }
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var hex = [UInt8]()
-        hex.reserveCapacity(64)
-        for word in copy.state {
-            for shift in stride(from: 28, through: 0, by: -4) { hex.append(digits[Int((word >> UInt32(shift)) & 0xf)]) }
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return copy.state
     }
 
     /// The hex digest of one byte string.
