@@ -10,7 +10,7 @@ public struct MarkdownReporter: SubmissionReporter {
     public init() {}
 
     public func render(_ report: GradeReport) -> String {
-        var lines: [String] = []
+        var lines = LineBuffer()
         lines.append("# \(escape(report.assignment)) feedback: \(escape(report.submission))")
         lines.append("")
         if report.checks == .public {
@@ -117,11 +117,28 @@ public struct MarkdownReporter: SubmissionReporter {
         lines.append("---")
         let sandbox = report.sandbox.mode == .namespaces ? "isolated sandbox" : "rlimits only (no namespace isolation)"
         lines.append("Graded by grader \(report.graderVersion); snippets ran in an \(sandbox).")
-        return lines.joined(separator: "\n") + "\n"
+        return lines.text
+    }
+
+    /// Lines written into one text as they come, each ended by a newline: what joining an array of them gave,
+    /// without the array, nor a copy of the whole to join it.
+    private struct LineBuffer {
+        var text = ""
+
+        init() { text.reserveCapacity(4096) }
+
+        mutating func append(_ line: String) {
+            text += line
+            text += "\n"
+        }
+
+        static func += (buffer: inout LineBuffer, lines: [String]) {
+            for line in lines { buffer.append(line) }
+        }
     }
 
     /// `<` as HTML writes it: Markdown renderers take a raw `<` for the start of a tag.
-    static let lessThan: [UInt8: String] = [UInt8(ascii: "<"): "&lt;"]
+    static let lessThan = ReportText.ByteReplacements([UInt8(ascii: "<"): "&lt;"])
 
     /// The mark of each status in a part's heading (❌ for the others).
     static let marks: [PartGrade.Status: String] = [.passed: "✅", .partial: "🟡", .skipped: "⏭️", .pending: "⏳"]

@@ -14,20 +14,50 @@ public enum ReportText {
     /// of another character's bytes, whereas a quote followed by a combining accent is one character that is not a
     /// quote, and Foundation's search does not find `<` in `<` + U+0301 either: both let it through raw.
     public static func replacingBytes(in text: String, _ replacements: [UInt8: String]) -> String {
-        // The bytes named, as a 256-bit set: a dictionary lookup per byte of every report's text was a cost of its own.
-        var set: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for byte in replacements.keys {
-            let bit = UInt64(1) << (byte & 63)
-            switch byte >> 6 {
-            case 0: set.0 |= bit
-            case 1: set.1 |= bit
-            case 2: set.2 |= bit
-            default: set.3 |= bit
+        replacingBytes(in: text, ByteReplacements(replacements))
+    }
+
+    /// `replacingBytes` with the replacements prepared once (`ByteReplacements`): reports escape every text they
+    /// hold, and building the set of bytes for each was a cost of its own.
+    static func replacingBytes(in text: String, _ replacements: ByteReplacements) -> String {
+        var text = text
+        return text.withUTF8 { utf8 -> String? in
+            guard let first = utf8.firstIndex(where: replacements.names) else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(utf8.count + 32)
+            bytes.append(contentsOf: utf8[..<first])
+            replacements.append(utf8[first...], to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        } ?? text
+    }
+
+    /// Bytes to replace and their replacements, as a 256-bit set and a table by byte: a dictionary lookup per byte
+    /// of every report's text was a cost of its own.
+    struct ByteReplacements: Sendable {
+        /// The bytes named, one bit each.
+        private let named: (UInt64, UInt64, UInt64, UInt64)
+        /// The UTF-8 of each byte's replacement, empty for a byte not named.
+        private let table: [[UInt8]]
+
+        init(_ replacements: [UInt8: String]) {
+            var named: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            var table = [[UInt8]](repeating: [], count: 256)
+            for (byte, replacement) in replacements {
+                let bit = UInt64(1) << (byte & 63)
+                switch byte >> 6 {
+                case 0: named.0 |= bit
+                case 1: named.1 |= bit
+                case 2: named.2 |= bit
+                default: named.3 |= bit
+                }
+                table[Int(byte)] = Array(replacement.utf8)
             }
+            self.named = named
+            self.table = table
         }
-        // A constant: a `var` the function below captured was checked for exclusive access on every byte.
-        let named = set
-        func isNamed(_ byte: UInt8) -> Bool {
+
+        /// Whether `byte` is replaced.
+        func names(_ byte: UInt8) -> Bool {
             let word: UInt64
             switch byte >> 6 {
             case 0: word = named.0
@@ -37,21 +67,17 @@ public enum ReportText {
             }
             return word & (UInt64(1) << (byte & 63)) != 0
         }
-        var text = text
-        return text.withUTF8 { utf8 -> String? in
-            guard let first = utf8.firstIndex(where: isNamed) else { return nil }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(utf8.count + 32)
-            bytes.append(contentsOf: utf8[..<first])
-            for byte in utf8[first...] {
-                if isNamed(byte), let replacement = replacements[byte] {
-                    bytes += replacement.utf8
+
+        /// Appends `utf8` to `bytes`, each byte named replaced.
+        func append(_ utf8: Slice<UnsafeBufferPointer<UInt8>>, to bytes: inout [UInt8]) {
+            for byte in utf8 {
+                if names(byte) {
+                    bytes += table[Int(byte)]
                 } else {
                     bytes.append(byte)
                 }
             }
-            return String(decoding: bytes, as: UTF8.self)
-        } ?? text
+        }
     }
 
     /// The HTML escapes of `& < > " '`, safe in text and in quoted attributes.

@@ -98,17 +98,19 @@ struct XMLWriter {
     }
 
     /// What text escapes: `& < > "`, and `\r` as a character reference.
-    private static let textEntities: [UInt8: String] = [
+    private static let textEntityNames: [UInt8: String] = [
         UInt8(ascii: "&"): "&amp;", UInt8(ascii: "<"): "&lt;", UInt8(ascii: ">"): "&gt;",
         UInt8(ascii: "\""): "&quot;", UInt8(ascii: "\r"): "&#13;",
     ]
+    private static let textEntities = ReportText.ByteReplacements(textEntityNames)
     /// What attributes escape: that, and newlines and tabs.
-    private static let attributeEntities = textEntities.merging(
-        [UInt8(ascii: "\n"): "&#10;", UInt8(ascii: "\t"): "&#9;"], uniquingKeysWith: { first, _ in first })
+    private static let attributeEntities = ReportText.ByteReplacements(
+        textEntityNames.merging(
+            [UInt8(ascii: "\n"): "&#10;", UInt8(ascii: "\t"): "&#9;"], uniquingKeysWith: { first, _ in first }))
 
-    /// Appends `value` escaped byte by byte (`ReportText.replacingBytes`, which hands back text needing nothing as
-    /// it is).
+    /// Appends `value` escaped byte by byte, as `ReportText.replacingBytes` escapes, straight into the document.
     private mutating func escape(_ value: String, inAttribute: Bool) {
-        bytes += ReportText.replacingBytes(in: value, inAttribute ? Self.attributeEntities : Self.textEntities).utf8
+        var value = value
+        value.withUTF8 { (inAttribute ? Self.attributeEntities : Self.textEntities).append($0[...], to: &bytes) }
     }
 }
