@@ -229,6 +229,30 @@ struct WireAndTextTests {
         #expect(ReportText.replacingBytes(in: "a<\u{301}b", [UInt8(ascii: "<"): "&lt;"]) == "a&lt;\u{301}b")
     }
 
+    @Test("bytes are replaced as a byte-by-byte map would: any byte, empty replacements, bridged strings")
+    func byteReplacements() {
+        // Entries at both ends of the byte range and above 0x7F, one that deletes its byte, and ordinary escapes.
+        let table: [UInt8: String] = [0x00: "<NUL>", 0xFF: "", 0x80: "#", 0xC3: "[C3]", 0x3C: "&lt;", 0x0A: ""]
+        let prepared = ReportText.ByteReplacements(table)
+        // Replacing part of a character leaves bytes that are not UTF-8, which the text repairs (U+FFFD) as before.
+        func expected(_ text: String) -> [UInt8] {
+            let mapped = text.utf8.flatMap { table[$0].map { Array($0.utf8) } ?? [$0] }
+            return Array(String(decoding: mapped, as: UTF8.self).utf8)
+        }
+        var random = SeededGenerator(seed: 24)
+        let pieces = ["a", "<", "\u{0}", "\n", "é", "\u{80}", "😀", "\u{301}", " ", "&", "\u{FF}", "ÿ"]
+        for length in 0..<400 {
+            let text = (0..<(length % 40)).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
+            // A string from Foundation, which may not be stored as UTF-8, is escaped alike.
+            let bridged = NSString(string: text) as String
+            for input in [text, bridged] {
+                #expect(Array(ReportText.replacingBytes(in: input, prepared).utf8) == expected(text))
+                #expect(Array(ReportText.replacingBytes(in: input, table).utf8) == expected(text))
+            }
+        }
+        #expect(ReportText.replacingBytes(in: "", prepared).isEmpty)
+    }
+
     @Test("a student's feedback file shows no `<` raw, even one a combining accent follows")
     func markdownEscaping() throws {
         var report = try TestSupport.session.grade(folder: TestSupport.packageRoot + "/submissions/hw6/bob")

@@ -14,15 +14,18 @@ public enum ReportText {
     /// of another character's bytes, whereas a quote followed by a combining accent is one character that is not a
     /// quote, and Foundation's search does not find `<` in `<` + U+0301 either: both let it through raw.
     public static func replacingBytes(in text: String, _ replacements: [UInt8: String]) -> String {
-        replacingBytes(in: text, ByteReplacements(replacements))
+        // Most text holds none of the bytes: the table is built only for text that does.
+        let named = ByteSet(replacements.keys)
+        guard text.utf8.contains(where: named.contains) else { return text }
+        return replacingBytes(in: text, ByteReplacements(replacements))
     }
 
-    /// `replacingBytes` with the replacements prepared once (`ByteReplacements`): reports escape every text they
-    /// hold, and building the set of bytes for each was a cost of its own.
+    /// `replacingBytes` with the replacements prepared once (`ByteReplacements`), as the JUnit and Markdown reports
+    /// keep theirs: a table built for each text they escape was a cost of its own.
     static func replacingBytes(in text: String, _ replacements: ByteReplacements) -> String {
         var text = text
         return text.withUTF8 { utf8 -> String? in
-            guard let first = utf8.firstIndex(where: replacements.names) else { return nil }
+            guard let first = utf8.firstIndex(where: replacements.names.contains) else { return nil }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(utf8.count + 32)
             bytes.append(contentsOf: utf8[..<first])
@@ -31,47 +34,55 @@ public enum ReportText {
         } ?? text
     }
 
-    /// Bytes to replace and their replacements, as a 256-bit set and a table by byte: a dictionary lookup per byte
-    /// of every report's text was a cost of its own.
+    /// A set of bytes, a bit each: asked for every byte of a report's text, where a dictionary lookup per byte was a
+    /// cost of its own.
+    struct ByteSet: Sendable {
+        private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        init<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+            for byte in bytes {
+                let bit = UInt64(1) << (byte & 63)
+                switch byte >> 6 {
+                case 0: words.0 |= bit
+                case 1: words.1 |= bit
+                case 2: words.2 |= bit
+                default: words.3 |= bit
+                }
+            }
+        }
+
+        /// Whether `byte` is in the set.
+        func contains(_ byte: UInt8) -> Bool {
+            let word: UInt64
+            switch byte >> 6 {
+            case 0: word = words.0
+            case 1: word = words.1
+            case 2: word = words.2
+            default: word = words.3
+            }
+            return word & (UInt64(1) << (byte & 63)) != 0
+        }
+    }
+
+    /// Bytes to replace and their replacements, prepared once: the bytes as a `ByteSet`, and a table of the
+    /// replacements' UTF-8 by byte.
     struct ByteReplacements: Sendable {
-        /// The bytes named, one bit each.
-        private let named: (UInt64, UInt64, UInt64, UInt64)
+        /// The bytes replaced.
+        let names: ByteSet
         /// The UTF-8 of each byte's replacement, empty for a byte not named.
         private let table: [[UInt8]]
 
         init(_ replacements: [UInt8: String]) {
-            var named: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            names = ByteSet(replacements.keys)
             var table = [[UInt8]](repeating: [], count: 256)
-            for (byte, replacement) in replacements {
-                let bit = UInt64(1) << (byte & 63)
-                switch byte >> 6 {
-                case 0: named.0 |= bit
-                case 1: named.1 |= bit
-                case 2: named.2 |= bit
-                default: named.3 |= bit
-                }
-                table[Int(byte)] = Array(replacement.utf8)
-            }
-            self.named = named
+            for (byte, replacement) in replacements { table[Int(byte)] = Array(replacement.utf8) }
             self.table = table
-        }
-
-        /// Whether `byte` is replaced.
-        func names(_ byte: UInt8) -> Bool {
-            let word: UInt64
-            switch byte >> 6 {
-            case 0: word = named.0
-            case 1: word = named.1
-            case 2: word = named.2
-            default: word = named.3
-            }
-            return word & (UInt64(1) << (byte & 63)) != 0
         }
 
         /// Appends `utf8` to `bytes`, each byte named replaced.
         func append(_ utf8: Slice<UnsafeBufferPointer<UInt8>>, to bytes: inout [UInt8]) {
             for byte in utf8 {
-                if names(byte) {
+                if names.contains(byte) {
                     bytes += table[Int(byte)]
                 } else {
                     bytes.append(byte)
