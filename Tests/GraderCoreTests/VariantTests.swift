@@ -227,21 +227,29 @@ struct VariantTests {
         #expect(parts.count >= 4)
         func edited(_ index: Int, prompt: String? = nil, hint: String? = nil, mistake: String? = nil) -> Part {
             let part = parts[index]
-            return Part(
+            var copy = Part(
                 id: part.id, prompt: prompt ?? part.prompt, points: part.points, kind: part.kind,
                 mistakes: part.mistakes
-                    + (mistake.map { [KnownMistake(match: .implementation("f"), feedback: $0)] } ?? []),
-                hint: hint ?? part.hint)
+                    + (mistake.map { [KnownMistake(match: .implementation("f"), feedback: $0, line: 7)] } ?? []),
+                hint: hint ?? part.hint, line: part.line)
+            copy.immediateFeedback = index != 1
+            copy.answerWithheld = index != 2
+            return copy
         }
+        var untouched = parts[3]
+        untouched.immediateFeedback = true
+        untouched.answerWithheld = true
         // Each text alone is enough for a part to be filled.
         var problem = Problem(
             id: network.id, title: network.title, statement: network.statement,
             definitionPath: network.definitionPath, referencePath: network.referencePath,
             parts: [
                 edited(0, prompt: "x is {{x}}"), edited(1, hint: "see {{x}}"), edited(2, mistake: "with {{x}}"),
-            ] + parts[3...], limits: network.limits)
+                untouched,
+            ] + parts[4...], limits: network.limits)
         problem.parameters = network.parameters
         let graded = problem.gradedInstance(values)
+        #expect(problem.parts[0].line > 0 && problem.parts[3].line > 0)
         #expect(graded.statement == network.statement && graded.statement.contains("{{x}}"))
         #expect(problem.instantiated(values).statement.contains("x = \(x)"))
         #expect(graded.parts[0].prompt == "x is \(x)")
@@ -252,6 +260,13 @@ struct VariantTests {
             #expect(part.mistakes.map(\.feedback) == original.mistakes.map(\.feedback))
         }
         #expect(graded.parts.map(\.id) == parts.map(\.id))
+        // Filled in or kept as it is, a part keeps every field but its texts.
+        for (part, original) in zip(graded.parts, problem.parts) {
+            #expect(part.points == original.points && part.line == original.line)
+            #expect(part.immediateFeedback == original.immediateFeedback)
+            #expect(part.answerWithheld == original.answerWithheld && part.kindName == original.kindName)
+            #expect(part.mistakes.map(\.line) == original.mistakes.map(\.line))
+        }
         #expect(
             !Variants.opensPlaceholder("{ {x} }") && !Variants.opensPlaceholder("") && Variants.opensPlaceholder("a{{"))
     }

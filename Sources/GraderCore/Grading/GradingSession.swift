@@ -556,8 +556,8 @@ public final class GradingSession: @unchecked Sendable {
                 (--cache), and a rerun grades these parts
                 """
         }
-        // From here on, texts as this student's handout shows them: the parts graded too, whose hints and known
-        // mistakes' feedback a grade quotes.
+        // From here on, the parts' texts as this student's handout shows them: a grade quotes their hints and known
+        // mistakes' feedback (the statement, which no grade quotes, is left as written).
         let problem = problem.gradedInstance(variant)
         let selected = problem.parts.filter { options.selects(problem, $0) }
         var grades: [String: PartGrade] = [:]
