@@ -242,10 +242,15 @@ enum CLI {
     ) throws -> String {
         let problems = folder ?? temporary("\(name)-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.copyItem(atPath: root + "/problems/\(assignment)", toPath: problems)
+        try editDefinition(of: problem, in: problems, edit)
+        return problems
+    }
+
+    /// Rewrites the `problem.yaml` of `problem` in the folder of problems `problems` with `edit`.
+    static func editDefinition(of problem: String, in problems: String, _ edit: (String) -> String) throws {
         let definition = problems + "/\(problem)/problem.yaml"
         try edit(try String(contentsOfFile: definition, encoding: .utf8)).write(
             toFile: definition, atomically: true, encoding: .utf8)
-        return problems
     }
 
     /// Copies `submissions/hw6/reference` to `folder` with the answer key of the student the folder names (a batch's

@@ -63,10 +63,9 @@ struct VariantCLITests {
                 of: "hint: Write Var(y_l) in terms of Var(y_{l-1})",
                 with: "hint: Your widths are {{widths}}; write Var(y_l) in terms of Var(y_{l-1})")
         }
-        let jacobians = problems + "/residual-jacobians/problem.yaml"
-        let edited = try String(contentsOfFile: jacobians, encoding: .utf8).replacingOccurrences(
-            of: "hint: relu'(z) is 1", with: "hint: With your x = {{x}}, relu'(z) is 1")
-        try edited.write(toFile: jacobians, atomically: true, encoding: .utf8)
+        try CLI.editDefinition(of: "residual-jacobians", in: problems) {
+            $0.replacingOccurrences(of: "hint: relu'(z) is 1", with: "hint: With your x = {{x}}, relu'(z) is 1")
+        }
         let hint = { (student: String, part: String) throws -> String? in
             let json = CLI.temporary("\(student)-hints.json")
             let run = try CLI.grader([
