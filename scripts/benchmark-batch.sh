@@ -111,6 +111,8 @@ run() {
 floor() {
   local dir=$WORK/floor plain=() optimized=() experiment seen
   mkdir -p "$dir"
+  # The driver leaves its file lists in TMPDIR when it turns into the one frontend it runs: keep them in $WORK.
+  local scratch=$WORK
   # The problem with an experiment, if the assignment has one (grep finds none in a subset without it).
   experiment=$( (grep -l "kind: experiment" "$PROBLEMS"/*/problem.yaml || true) | xargs -r -n1 dirname \
     | xargs -r -n1 basename)
@@ -131,7 +133,8 @@ floor() {
     case "$good" in
       *" $content "*) ;;
       *)
-        if (cd "$dir" && sed 1d "$file" > check.swift && swiftc -typecheck -parse-as-library check.swift) >/dev/null 2>&1 \
+        if (cd "$dir" && sed 1d "$file" > check.swift \
+          && TMPDIR=$scratch swiftc -typecheck -parse-as-library check.swift) >/dev/null 2>&1 \
           && ! grep -q 'fatalError("TODO' "$file"; then
           good="$good$content "
         else
@@ -146,10 +149,10 @@ floor() {
   done
   local started ended compile_s
   started=$(date +%s.%N)
-  (cd "$dir" && swiftc -Onone -wmo -num-threads "$(nproc)" -parse-as-library -module-name Floor -c "${plain[@]}") \
+  (cd "$dir" && TMPDIR=$scratch swiftc -Onone -wmo -num-threads "$(nproc)" -parse-as-library -module-name Floor -c "${plain[@]}") \
     >/dev/null 2>"$dir/plain.log" || { echo "floor: the one -Onone call failed"; head -5 "$dir/plain.log"; }
   if [ ${#optimized[@]} -gt 0 ]; then
-    (cd "$dir" && swiftc -O -wmo -num-threads "$(nproc)" -parse-as-library -module-name FloorO -c "${optimized[@]}") \
+    (cd "$dir" && TMPDIR=$scratch swiftc -O -wmo -num-threads "$(nproc)" -parse-as-library -module-name FloorO -c "${optimized[@]}") \
       >/dev/null 2>"$dir/optimized.log" || { echo "floor: the one -O call failed"; head -5 "$dir/optimized.log"; }
   fi
   ended=$(date +%s.%N)

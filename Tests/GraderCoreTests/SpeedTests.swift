@@ -476,11 +476,18 @@ struct SpeedTests {
         let cache = folder + "/cache"
         try FileManager.default.createDirectory(atPath: tools, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-        // A stand-in compiler that counts how often it is asked.
+        // A stand-in compiler that counts how often it is asked and, as the real driver does, leaves a folder in
+        // its TMPDIR (it says where).
         let count = folder + "/asked"
         let compiler = tools + "/swiftc"
-        try "#!/bin/sh\necho x >> \(count)\necho 'Swift version 9.9 (stand-in)'\n".write(
-            toFile: compiler, atomically: true, encoding: .utf8)
+        let left = folder + "/left"
+        try """
+        #!/bin/sh
+        echo x >> \(count)
+        mkdir "$TMPDIR/TemporaryDirectory.stand-in" && echo "$TMPDIR" > \(left)
+        echo 'Swift version 9.9 (stand-in)'
+
+        """.write(toFile: compiler, atomically: true, encoding: .utf8)
         chmod(compiler, 0o755)
         try "frontend 1".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
         func asked() -> Int {
@@ -490,6 +497,10 @@ struct SpeedTests {
         #expect(try SnippetBuilder.compilerVersion(of: compiler, cache: cache) == "Swift version 9.9 (stand-in)\n")
         #expect(try SnippetBuilder.compilerVersion(of: compiler, cache: cache) == "Swift version 9.9 (stand-in)\n")
         #expect(asked() == 1)
+        // It was asked in a folder of the cache's, which is gone with what the driver left there.
+        let asking = try String(contentsOfFile: left, encoding: .utf8).trimmingCharacters(in: .newlines)
+        #expect(asking.hasPrefix(cache + "/tmp/"))
+        #expect(!FileManager.default.fileExists(atPath: asking))
         // A rebuilt frontend (another size, new times) is another compiler: asked again.
         try "frontend 2, rebuilt".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
         #expect(try SnippetBuilder.compilerVersion(of: compiler, cache: cache) == "Swift version 9.9 (stand-in)\n")

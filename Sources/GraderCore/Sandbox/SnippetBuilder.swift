@@ -124,11 +124,17 @@ public struct SnippetBuilder: Sendable {
     /// What `swiftc --version` says, remembered in `cache` under the build identity (`FileBytes.buildIdentity`) of
     /// the driver and the frontend it runs: asking costs about 50 ms, most of a warm grading. A replaced or rebuilt
     /// toolchain has other files, so it is asked anew.
+    ///
+    /// It is asked in a folder of its own, removed after: the driver makes a `TemporaryDirectory.*` in `TMPDIR`
+    /// and then turns into the frontend, so nothing removes that folder. In the system's temporary folder one was
+    /// left behind for every new cache (about 1,900 a run of the tests).
     static func compilerVersion(of compiler: String, cache: String) throws -> String {
         let memo = "\(cache)/compiler-version-\(toolchainIdentity(of: compiler))"
         if let known = FileBytes.read(memo), !known.isEmpty { return String(decoding: known, as: UTF8.self) }
+        let temporary = try TemporaryDirectory(prefix: "compiler-version", parent: cache + "/tmp")
+        defer { temporary.remove() }
         var request = ProcessRequest(executable: compiler, arguments: ["--version"])
-        request.environment = Self.environment(temporary: NSTemporaryDirectory())
+        request.environment = Self.environment(temporary: temporary.path)
         request.wallSeconds = 30
         let outcome = try ProcessRunner.run(request)
         let version = String(decoding: outcome.stdout + outcome.stderr, as: UTF8.self)
