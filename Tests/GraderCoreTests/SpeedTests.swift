@@ -388,23 +388,36 @@ struct SpeedTests {
         }
     }
 
-    @Test("copies of one shape go to the shared calls side by side, the most copied first, at most 12 a call")
+    @Test("copies of one shape go to shared calls side by side, most copied first, 12 a call or up to a third more")
     func sharedBatches() {
-        let units =
-            (0..<30).map { (key: "a\($0 + 100)", shape: "A") } + (0..<5).map { (key: "b\($0)", shape: "B") }
-            + (0..<50).map { (key: "c\($0 + 100)", shape: "C\($0)") }
-        let batches = BatchCompiler.sharedBatches(units.shuffled(), size: 48)
-        #expect(batches == BatchCompiler.sharedBatches(units.shuffled(), size: 48))
-        #expect(batches.flatMap { $0 }.sorted() == units.map(\.key).sorted())
-        #expect(batches.allSatisfy { $0.count <= 48 })
-        // The first call: 12 of the most copied shape, then the next shape's 5, then others; no call more than 12.
+        func units(copies: Int) -> [(key: String, shape: String)] {
+            (0..<copies).map { (key: "a\($0 + 100)", shape: "A") } + (0..<5).map { (key: "b\($0)", shape: "B") }
+                + (0..<50).map { (key: "c\($0 + 100)", shape: "C\($0)") }
+        }
+        func copiesOfA(_ batch: [String]) -> Int { batch.filter { $0.hasPrefix("a") }.count }
+        // 20 copies in two calls of 48: 10 and 10 would do, and at most 12 are taken a call.
+        let few = BatchCompiler.sharedBatches(units(copies: 20).shuffled(), size: 48)
+        #expect(few == BatchCompiler.sharedBatches(units(copies: 20).shuffled(), size: 48))
+        #expect(few.flatMap { $0 }.sorted() == units(copies: 20).map(\.key).sorted())
+        // The first call: 12 of the most copied shape, then the next shape's 5, then others.
         #expect(
-            batches[0].prefix(17).map { $0.prefix(1) } == Array(repeating: "a", count: 12)
+            few[0].prefix(17).map { $0.prefix(1) } == Array(repeating: "a", count: 12)
                 + Array(repeating: "b", count: 5))
-        #expect(batches.allSatisfy { batch in batch.filter { $0.hasPrefix("a") }.count <= 12 })
-        #expect(batches.map(\.count) == [48, 31, 6])
-        // The copies beyond the first 12 come after every other file.
-        #expect(batches.flatMap { $0 }.suffix(18).allSatisfy { $0.hasPrefix("a") })
+        #expect(few.map(\.count) == [48, 27])
+        #expect(few.map(copiesOfA) == [12, 8])
+        // 30 copies: 12 a call would leave 6 for a third call of their own; 15 a call shares them out.
+        let some = BatchCompiler.sharedBatches(units(copies: 30).shuffled(), size: 48)
+        #expect(some.flatMap { $0 }.sorted() == units(copies: 30).map(\.key).sorted())
+        #expect(some.map(\.count) == [48, 37])
+        #expect(some.map(copiesOfA) == [15, 15])
+        // 40 copies would need 20 a call: at most 16 (a third more than 12) are taken, and the 8 beyond come after
+        // every other file.
+        let many = BatchCompiler.sharedBatches(units(copies: 40).shuffled(), size: 48)
+        #expect(many.flatMap { $0 }.sorted() == units(copies: 40).map(\.key).sorted())
+        #expect(many.allSatisfy { $0.count <= 48 })
+        #expect(many.map(\.count) == [48, 39, 8])
+        #expect(many.map(copiesOfA) == [16, 16, 8])
+        #expect(many.flatMap { $0 }.suffix(8).allSatisfy { $0.hasPrefix("a") })
     }
 
     @Test("with the support file first, one student's object never holds a library copy another's needs")
