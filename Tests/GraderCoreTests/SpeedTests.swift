@@ -799,6 +799,32 @@ struct SpeedTests {
         #expect(formatted.contains("libFoundation.so"))
     }
 
+    @Test("the harness runtime is compiled once for every cache of a user and compiler, in the toolchain's folder")
+    func harnessRuntimeShared() throws {
+        let folder = try TemporaryDirectory(prefix: "runtime-shared")
+        defer { folder.remove() }
+        let builders = try ["first", "second"].map { name in
+            try SnippetBuilder(
+                cacheDirectory: "\(folder.path)/\(name)", compileSeconds: 60, sandbox: TestSupport.session.sandbox)
+        }
+        let first = try builders[0].harnessRuntime()
+        var before = stat()
+        #expect(stat(first.object, &before) == 0)
+        // A new cache finds the runtime where the first put it, beside the module cache, and compiles nothing.
+        let second = try builders[1].harnessRuntime()
+        #expect(second.folder == first.folder && second.digest == first.digest)
+        #expect(first.folder.hasPrefix(builders[0].toolchain.folder + "/harness-runtime-"))
+        var after = stat()
+        #expect(stat(second.object, &after) == 0)
+        #expect(after.st_ino == before.st_ino && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+        for name in ["first", "second"] {
+            let objects = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/\(name)/obj")) ?? []
+            #expect(!objects.contains { $0.hasPrefix("harness-runtime") })
+        }
+        // What it needs to be used: its module and its object.
+        #expect(FileManager.default.fileExists(atPath: "\(second.folder)/\(HarnessRuntime.moduleName).swiftmodule"))
+    }
+
     @Test("a remembered link command that no longer links is asked for anew before a student's code is blamed")
     func staleLinkCommandIsAskedAgain() throws {
         let cache = NSTemporaryDirectory() + "grader-stale-link-\(getpid())"

@@ -355,6 +355,12 @@ public struct SnippetBuilder: Sendable {
     /// a folder named by the compiler and `harnessRuntimeIdentity`, which appears whole (renamed into place) or not
     /// at all. A failure is kept for the run: the runtime is the grader's own code, and every later build would wait
     /// for it to fail the same way.
+    ///
+    /// The folder is in the toolchain's folder (`ToolchainCache`), beside the module cache, rather than in the
+    /// grader's cache: the runtime depends on nothing but the compiler and the grader, so every cache of this user
+    /// shares it, and a new cache (a student's first `grader grade`, a class graded afresh, each test) no longer
+    /// compiles it again (0.7 s of CPU, on the way to every harness). Where the sandbox cannot keep files from
+    /// students, the toolchain's folder is the run's own, and so is the runtime.
     func harnessRuntime() throws -> CompiledHarnessRuntime {
         try harnessRuntimeStore.withLock { known in
             if let known { return try known.get() }
@@ -364,22 +370,22 @@ public struct SnippetBuilder: Sendable {
         }
     }
 
-    /// Compiles the harness runtime into the cache unless it is there, complete, already.
+    /// Compiles the harness runtime into the toolchain's folder unless it is there, complete, already.
     private func compileHarnessRuntime() throws -> CompiledHarnessRuntime {
         var hasher = SHA256Hasher()
         hasher.update(field: compilerVersion)
         hasher.update(field: Self.harnessRuntimeIdentity)
         let digest = hasher.hexDigest()
         let module = HarnessRuntime.moduleName
-        let folder = "\(cacheDirectory)/obj/harness-runtime-\(digest.prefix(32))"
+        let folder = "\(toolchain.folder)/harness-runtime-\(digest.prefix(32))"
         let compiled = CompiledHarnessRuntime(folder: folder, object: folder + "/runtime.o", digest: digest)
         let complete = {
             FileManager.default.fileExists(atPath: compiled.object)
                 && FileManager.default.fileExists(atPath: "\(folder)/\(module).swiftmodule")
         }
         if complete() { return compiled }
-        try FileManager.default.createDirectory(atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
-        let work = try TemporaryDirectory(prefix: "harness-runtime", parent: cacheDirectory + "/tmp")
+        // Compiled in the same folder, so that the rename below stays on one file system.
+        let work = try TemporaryDirectory(prefix: "compiling-harness-runtime", parent: toolchain.folder)
         defer { work.remove() }
         _ = FileManager.default.createFile(
             atPath: work.path + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
@@ -392,7 +398,7 @@ public struct SnippetBuilder: Sendable {
             ], in: work.path, seconds: 120)
         guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
         if rename(work.path + "/out", folder) != 0, !complete() {
-            // Not another grader sharing the cache that put the same folder in place first (theirs is as good):
+            // Not another grader sharing the folder that put the same runtime in place first (theirs is as good):
             // a folder left incomplete by something else, replaced.
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: folder)
@@ -404,8 +410,8 @@ public struct SnippetBuilder: Sendable {
         return compiled
     }
 
-    /// The harness runtime in the cache: its folder (the module a harness imports), its object, and the digest of
-    /// what made it (the compiler and `harnessRuntimeIdentity`).
+    /// The harness runtime in the toolchain's folder: its folder (the module a harness imports), its object, and
+    /// the digest of what made it (the compiler and `harnessRuntimeIdentity`).
     struct CompiledHarnessRuntime: Sendable {
         let folder: String
         let object: String
