@@ -821,8 +821,16 @@ struct SpeedTests {
             let objects = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/\(name)/obj")) ?? []
             #expect(!objects.contains { $0.hasPrefix("harness-runtime") })
         }
-        // What it needs to be used: its module and its object.
+        // What it needs to be used: its module and its object; and a new cache, with nothing of its own yet, builds
+        // a student's file with it.
         #expect(FileManager.default.fileExists(atPath: "\(second.folder)/\(HarnessRuntime.moduleName).swiftmodule"))
+        let built = try builders[1].build(
+            fileName: "seven.swift", source: Array("func seven() -> Int { 7 }\n".utf8),
+            entries: [.expression("seven()", type: .int, name: "seven")], owner: .student)
+        guard case .built = built else {
+            Issue.record("a new cache could not build with the shared runtime: \(built)")
+            return
+        }
     }
 
     @Test("a remembered link command that no longer links is asked for anew before a student's code is blamed")

@@ -339,14 +339,17 @@ public struct SnippetBuilder: Sendable {
         let folder = cacheDirectory + "/obj"
         let path = "\(folder)/harness-\(hasher.hexDigest().prefix(32)).o"
         if FileManager.default.fileExists(atPath: path) { return [runtime.object, path] }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
         defer { work.remove() }
         _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
         let outcome = try runTrustedCompiler(
             Self.harnessFlags + ["-I", runtime.folder, "-c", "main.swift", "-o", "harness.o"], in: work.path,
             seconds: 120)
-        guard outcome.succeeded, rename(work.path + "/harness.o", path) == 0 else {
-            throw Self.harnessFault(path: path, outcome: outcome)
+        guard outcome.succeeded else { throw Self.harnessFault(path: path, outcome: outcome) }
+        guard rename(work.path + "/harness.o", path) == 0 else {
+            throw GraderError.io(
+                path: path, reason: "cannot put the compiled harness in place: \(String(cString: strerror(errno)))")
         }
         return [runtime.object, path]
     }
