@@ -240,6 +240,58 @@ struct SpeedTests {
         #expect(plans[4] == [tools + "/swift-frontend", "-frontend", "-wmo", "-c", "a.swift", "b.swift"])
     }
 
+    @Test("a plan the driver gave is kept beside the module cache, read back by the next run, and checked first")
+    func planRemembered() throws {
+        let folder = try TemporaryDirectory(prefix: "plan-kept")
+        defer { folder.remove() }
+        let tools = folder.path
+        try """
+        #!/bin/sh
+        echo asked >> "\(tools)/asked"
+        shift
+        echo "\(tools)/swift-frontend -frontend $*"
+        """.write(toFile: tools + "/swiftc", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
+        chmod(tools + "/swiftc", 0o755)
+        chmod(tools + "/swift-frontend", 0o755)
+        let memos = tools + "/toolchain"
+        try FileManager.default.createDirectory(atPath: memos, withIntermediateDirectories: true)
+        func asked() -> Int {
+            ((try? String(contentsOfFile: tools + "/asked", encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let call = ["-wmo", "-c", "a.swift", "b.swift"]
+        let planned = [tools + "/swift-frontend", "-frontend", "-wmo", "-c", "a.swift", "b.swift"]
+        func plan(_ identity: String) -> [String]? {
+            FrontendCommands(memoFolder: memos, identity: identity).command(swiftc: tools + "/swiftc", arguments: call)?
+                .command
+        }
+        #expect(plan("toolchain 1") == planned)
+        #expect(asked() == 1)
+        // A later run with the same toolchain and grader reads the plan back; another one asks for its own.
+        #expect(plan("toolchain 1") == planned)
+        #expect(asked() == 1)
+        #expect(plan("toolchain 2") == planned)
+        #expect(asked() == 2)
+        // A memo that does not hold such a plan (another program, a source named twice) is not run: asked anew.
+        let key = try #require(FrontendCommand.shape(of: call)).key
+        let memo = try #require(FrontendCommands(memoFolder: memos, identity: "toolchain 1").memoPath(for: key))
+        for forged in [
+            ["/bin/sh", "-frontend", "-c", "__grader_source_0.swift", "__grader_source_1.swift"],
+            [tools + "/swift-frontend", "-frontend", "-c", "__grader_source_0.swift", "__grader_source_0.swift"],
+        ] {
+            try WorkFolder.writeAtomically(Array(forged.joined(separator: "\n").utf8), to: memo, mode: 0o644)
+            let before = asked()
+            #expect(plan("toolchain 1") == planned)
+            #expect(asked() == before + 1)
+        }
+        // A plan that turned out wrong goes, memo and all.
+        let commands = FrontendCommands(memoFolder: memos, identity: "toolchain 1")
+        #expect(commands.command(swiftc: tools + "/swiftc", arguments: call) != nil)
+        commands.refuse(call)
+        #expect(commands.command(swiftc: tools + "/swiftc", arguments: call) == nil)
+        #expect(!FileManager.default.fileExists(atPath: memo))
+    }
+
     @Test("a cached grade is keyed by the student's variant key, not the drawn numbers: never another student's grade")
     func resultKeyByVariantKey() throws {
         let session = TestSupport.session

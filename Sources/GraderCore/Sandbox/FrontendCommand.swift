@@ -58,17 +58,25 @@ struct FrontendCommand: Sendable, Equatable {
         guard let outcome = try? ProcessRunner.run(request), outcome.succeeded else { return nil }
         let lines = String(decoding: outcome.stdout, as: UTF8.self).split(separator: "\n")
         guard lines.count == 1, var words = LinkCommand.words(String(lines[0])) else { return nil }
-        guard words.count > 2, URL(fileURLWithPath: words[0]).lastPathComponent == "swift-frontend",
-            words[1] == "-frontend",
-            words.contains("-c"), FileManager.default.isExecutableFile(atPath: words[0])
-        else { return nil }
-        let executable = words.removeFirst()
         // A map of the outputs besides the objects, in the driver's own temporary folder: the call asks for none
         // (`shape` refuses `-emit...`), so the map is empty, and the frontend is not told of a file that is gone.
         if let map = words.firstIndex(of: "-supplementary-output-file-map") {
             guard map + 1 < words.count else { return nil }
             words.removeSubrange(map...(map + 1))
         }
+        return checked(words, key: key, count: count)
+    }
+
+    /// The command `words` (the frontend, then its arguments) stand for, for `key` with `count` sources; `nil`
+    /// unless they are one `swift-frontend -frontend -c` job in which every slot stands alone as a source (once) or
+    /// an object, nothing else names one, and every path of `key` is there whole.
+    static func checked(_ words: [String], key: [String], count: Int) -> FrontendCommand? {
+        var words = words
+        guard words.count > 2, URL(fileURLWithPath: words[0]).lastPathComponent == "swift-frontend",
+            words[1] == "-frontend",
+            words.contains("-c"), FileManager.default.isExecutableFile(atPath: words[0])
+        else { return nil }
+        let executable = words.removeFirst()
         for index in 0..<count {
             let source = slot(index) + ".swift"
             guard words.filter({ $0 == source }).count == 1 else { return nil }
@@ -82,11 +90,34 @@ struct FrontendCommand: Sendable, Equatable {
     }
 }
 
+extension FrontendCommand {
+    /// The command as the lines of a memo file: the frontend, then one argument a line; `nil` when a line would hold
+    /// a line break.
+    var memo: [UInt8]? {
+        let lines = [executable] + template
+        guard !lines.contains(where: { $0.contains("\n") }) else { return nil }
+        return Array(lines.joined(separator: "\n").utf8)
+    }
+
+    /// The command a memo file holds for `key` with `count` sources, checked as a derived one is (`checked`).
+    init?(memo bytes: [UInt8], key: [String], count: Int) {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map(String.init)
+        guard let command = Self.checked(lines, key: key, count: count) else { return nil }
+        self = command
+    }
+}
+
 /// The frontend commands derived so far, one per shape of call, for every thread; a shape whose derivation failed,
 /// or whose plan turned out wrong (`refuse`), is remembered as such and goes through the driver.
 ///
 /// Each shape is derived once: threads that ask for a shape being derived wait for it (a class's four harness
 /// compiles start together and asked the driver four times), while other shapes are not kept waiting.
+///
+/// With a `memoFolder`, each plan is also kept there, in a file named by `identity` (the toolchain's and the
+/// grader's build) and the shape, and read back by later runs: asking the driver costs about 0.1 s, which every
+/// `grader grade` paid before its first compile could start. A plan read back is checked as a derived one is, and
+/// one that turned out wrong is removed with its memo.
 final class FrontendCommands: @unchecked Sendable {
     /// One shape's plan: derived (or refused) once, under its own lock.
     private final class Plan: @unchecked Sendable {
@@ -96,6 +127,36 @@ final class FrontendCommands: @unchecked Sendable {
     }
 
     private let plans = Locked<[[String]: Plan]>([:])
+    private let memoFolder: String?
+    private let identity: String
+
+    /// Plans kept for this run only (`memoFolder` nil), or also in `memoFolder` under `identity`.
+    init(memoFolder: String? = nil, identity: String = "") {
+        self.memoFolder = memoFolder
+        self.identity = identity
+    }
+
+    /// The memo file of the plan for `key`, when plans are kept.
+    func memoPath(for key: [String]) -> String? {
+        guard let memoFolder else { return nil }
+        var hasher = SHA256Hasher()
+        hasher.update(field: identity)
+        for argument in key { hasher.update(field: argument) }
+        return "\(memoFolder)/frontend-plan-\(hasher.hexDigest().prefix(24))"
+    }
+
+    /// The plan for `key` with `count` sources: read from its memo, or asked of the driver and kept.
+    private func plan(swiftc: String, key: [String], count: Int) -> FrontendCommand? {
+        let memo = memoPath(for: key)
+        if let memo, let bytes = WorkFolder.readRegularFile(memo, limit: 1 << 20),
+            let known = FrontendCommand(memo: bytes, key: key, count: count)
+        {
+            return known
+        }
+        let derived = FrontendCommand.derive(swiftc: swiftc, key: key, count: count)
+        if let memo, let bytes = derived?.memo { try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o644) }
+        return derived
+    }
 
     private func plan(for key: [String]) -> Plan {
         plans.withLock { plans in
@@ -113,7 +174,7 @@ final class FrontendCommands: @unchecked Sendable {
         let plan = plan(for: shape.key)
         let command = plan.lock.withLock {
             if !plan.derived {
-                plan.command = FrontendCommand.derive(swiftc: swiftc, key: shape.key, count: shape.sources.count)
+                plan.command = self.plan(swiftc: swiftc, key: shape.key, count: shape.sources.count)
                 plan.derived = true
             }
             return plan.command
@@ -129,6 +190,7 @@ final class FrontendCommands: @unchecked Sendable {
         plan.lock.withLock {
             plan.command = nil
             plan.derived = true
+            if let memo = memoPath(for: shape.key) { unlink(memo) }
         }
     }
 }

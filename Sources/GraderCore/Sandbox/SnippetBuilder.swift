@@ -119,6 +119,10 @@ public struct SnippetBuilder: Sendable {
         compilerVersion = try Self.compilerVersion(of: compiler, cache: cacheDirectory)
         toolchain = ToolchainCache(
             folder: try toolchainFolder ?? ToolchainCache.sharedFolder(compilerVersion: compilerVersion))
+        // The driver's plans depend on the toolchain and on how this grader reads them: kept beside the module cache.
+        frontendCommands = FrontendCommands(
+            memoFolder: toolchain.folder,
+            identity: Self.toolchainIdentity(of: compiler) + " " + FileBytes.buildIdentity(of: "/proc/self/exe"))
     }
 
     /// What `swiftc --version` says, remembered in `cache` under the build identity (`FileBytes.buildIdentity`) of
@@ -531,7 +535,7 @@ public struct SnippetBuilder: Sendable {
         return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
     }
     private let linkCommandStore = LazyLinkCommand()
-    private let frontendCommands = FrontendCommands()
+    private let frontendCommands: FrontendCommands
     private let harnessRuntimeStore = Locked<Result<CompiledHarnessRuntime, Error>?>(nil)
 
     private struct CachedFailure: Codable {
