@@ -240,7 +240,7 @@ struct SpeedTests {
         #expect(plans[4] == [tools + "/swift-frontend", "-frontend", "-wmo", "-c", "a.swift", "b.swift"])
     }
 
-    @Test("a plan the driver gave is kept beside the module cache, read back by the next run, and checked first")
+    @Test("a plan the driver gave is kept in the private cache, read back by the next run, and checked first")
     func planRemembered() throws {
         let folder = try TemporaryDirectory(prefix: "plan-kept")
         defer { folder.remove() }
@@ -254,8 +254,12 @@ struct SpeedTests {
         try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
         chmod(tools + "/swiftc", 0o755)
         chmod(tools + "/swift-frontend", 0o755)
-        let memos = tools + "/toolchain"
+        let memos = tools + "/cache"
         try FileManager.default.createDirectory(atPath: memos, withIntermediateDirectories: true)
+        // Another program named swift-frontend, elsewhere.
+        try FileManager.default.createDirectory(atPath: tools + "/elsewhere", withIntermediateDirectories: true)
+        try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/elsewhere/swift-frontend", atomically: true, encoding: .utf8)
+        chmod(tools + "/elsewhere/swift-frontend", 0o755)
         func asked() -> Int {
             ((try? String(contentsOfFile: tools + "/asked", encoding: .utf8)) ?? "").split(separator: "\n").count
         }
@@ -272,14 +276,17 @@ struct SpeedTests {
         #expect(asked() == 1)
         #expect(plan("toolchain 2") == planned)
         #expect(asked() == 2)
-        // A memo that does not hold such a plan (another program, a source named twice) is not run: asked anew.
+        // A memo that does not hold such a plan (another program, a frontend not the driver's, a source named twice)
+        // is not run: asked anew.
         let key = try #require(FrontendCommand.shape(of: call)).key
         let memo = try #require(FrontendCommands(memoFolder: memos, identity: "toolchain 1").memoPath(for: key))
+        let sources = ["__grader_source_0.swift", "__grader_source_1.swift"]
         for forged in [
-            ["/bin/sh", "-frontend", "-c", "__grader_source_0.swift", "__grader_source_1.swift"],
-            [tools + "/swift-frontend", "-frontend", "-c", "__grader_source_0.swift", "__grader_source_0.swift"],
+            ["/bin/sh", "-frontend", "-c"] + sources,
+            [tools + "/elsewhere/swift-frontend", "-frontend", "-c"] + sources,
+            [tools + "/swift-frontend", "-frontend", "-c", sources[0], sources[0]],
         ] {
-            try WorkFolder.writeAtomically(Array(forged.joined(separator: "\n").utf8), to: memo, mode: 0o644)
+            try WorkFolder.writeAtomically(Array(forged.joined(separator: "\n").utf8), to: memo, mode: 0o600)
             let before = asked()
             #expect(plan("toolchain 1") == planned)
             #expect(asked() == before + 1)
@@ -855,28 +862,49 @@ struct SpeedTests {
     func harnessRuntimeShared() throws {
         let folder = try TemporaryDirectory(prefix: "runtime-shared")
         defer { folder.remove() }
-        let builders = try ["first", "second"].map { name in
+        // A toolchain's folder of this test's own, which nothing else writes to while it runs.
+        let toolchain = folder.path + "/toolchain"
+        try FileManager.default.createDirectory(atPath: toolchain, withIntermediateDirectories: true)
+        func builder(_ cache: String, toolchainFolder: String? = toolchain) throws -> SnippetBuilder {
             try SnippetBuilder(
-                cacheDirectory: "\(folder.path)/\(name)", compileSeconds: 60, sandbox: TestSupport.session.sandbox)
+                cacheDirectory: "\(folder.path)/\(cache)", compileSeconds: 60, sandbox: TestSupport.session.sandbox,
+                toolchainFolder: toolchainFolder)
         }
-        let first = try builders[0].harnessRuntime()
-        var before = stat()
-        #expect(stat(first.object, &before) == 0)
-        // A new cache finds the runtime where the first put it, beside the module cache, and compiles nothing.
-        let second = try builders[1].harnessRuntime()
+        func modified(_ path: String) -> timespec {
+            var info = stat()
+            _ = lstat(path, &info)
+            return info.st_mtim
+        }
+        func mode(_ path: String) -> mode_t {
+            var info = stat()
+            _ = lstat(path, &info)
+            return info.st_mode & 0o777
+        }
+        let first = try builder("first").harnessRuntime()
+        #expect(first.folder.hasPrefix(toolchain + "/harness-runtime-"))
+        let module = "\(first.folder)/\(HarnessRuntime.moduleName).swiftmodule"
+        // Readable by all and writable by the grader alone, whatever the umask it was compiled under.
+        #expect(mode(first.folder) == 0o755 && mode(first.object) == 0o644 && mode(module) == 0o644)
+        // A new cache finds the runtime where the first put it and compiles nothing: a compile would make (and
+        // remove) its work folder in the toolchain's folder.
+        let before = modified(toolchain)
+        let second = try builder("second").harnessRuntime()
         #expect(second.folder == first.folder && second.digest == first.digest)
-        #expect(first.folder.hasPrefix(builders[0].toolchain.folder + "/harness-runtime-"))
-        var after = stat()
-        #expect(stat(second.object, &after) == 0)
-        #expect(after.st_ino == before.st_ino && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+        let after = modified(toolchain)
+        #expect(after.tv_sec == before.tv_sec && after.tv_nsec == before.tv_nsec)
         for name in ["first", "second"] {
             let objects = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/\(name)/obj")) ?? []
             #expect(!objects.contains { $0.hasPrefix("harness-runtime") })
         }
-        // What it needs to be used: its module and its object; and a new cache, with nothing of its own yet, builds
-        // a student's file with it.
-        #expect(FileManager.default.fileExists(atPath: "\(second.folder)/\(HarnessRuntime.moduleName).swiftmodule"))
-        let built = try builders[1].build(
+        // One that others could write to (left by a lax umask) is not used: it is compiled again, and kept so.
+        chmod(first.folder, 0o775)
+        let again = try builder("third").harnessRuntime()
+        #expect(again.folder == first.folder && mode(again.folder) == 0o755)
+        let recompiled = modified(toolchain)
+        #expect(recompiled.tv_sec != after.tv_sec || recompiled.tv_nsec != after.tv_nsec)
+        // A new cache, with nothing of its own yet, builds a student's file with the user's shared runtime.
+        _ = try builder("fourth", toolchainFolder: nil).harnessRuntime()
+        let built = try builder("fifth", toolchainFolder: nil).build(
             fileName: "seven.swift", source: Array("func seven() -> Int { 7 }\n".utf8),
             entries: [.expression("seven()", type: .int, name: "seven")], owner: .student)
         guard case .built = built else {

@@ -114,10 +114,11 @@ extension FrontendCommand {
 /// Each shape is derived once: threads that ask for a shape being derived wait for it (a class's four harness
 /// compiles start together and asked the driver four times), while other shapes are not kept waiting.
 ///
-/// With a `memoFolder`, each plan is also kept there, in a file named by `identity` (the toolchain's and the
-/// grader's build) and the shape, and read back by later runs: asking the driver costs about 0.1 s, which every
-/// `grader grade` paid before its first compile could start. A plan read back is checked as a derived one is, and
-/// one that turned out wrong is removed with its memo.
+/// With a `memoFolder` (the grader's private cache), each plan is also kept there, in a file named by `identity` (the
+/// toolchain's and the grader's build) and the shape, and read back by later runs: asking the driver costs about
+/// 0.1 s, which every `grader grade` paid before its first compile could start. A plan read back is checked as a
+/// derived one is, its frontend must be the one beside the driver, and one that turned out wrong is removed with
+/// its memo.
 final class FrontendCommands: @unchecked Sendable {
     /// One shape's plan: derived (or refused) once, under its own lock.
     private final class Plan: @unchecked Sendable {
@@ -149,13 +150,23 @@ final class FrontendCommands: @unchecked Sendable {
     private func plan(swiftc: String, key: [String], count: Int) -> FrontendCommand? {
         let memo = memoPath(for: key)
         if let memo, let bytes = WorkFolder.readRegularFile(memo, limit: 1 << 20),
-            let known = FrontendCommand(memo: bytes, key: key, count: count)
+            let known = FrontendCommand(memo: bytes, key: key, count: count),
+            Self.resolved(known.executable) == Self.resolved(Self.frontend(beside: swiftc))
         {
             return known
         }
         let derived = FrontendCommand.derive(swiftc: swiftc, key: key, count: count)
-        if let memo, let bytes = derived?.memo { try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o644) }
+        if let memo, let bytes = derived?.memo { try? WorkFolder.writeAtomically(bytes, to: memo, mode: 0o600) }
         return derived
+    }
+
+    /// The `swift-frontend` in the folder of the driver `swiftc` resolves to.
+    static func frontend(beside swiftc: String) -> String {
+        (resolved(swiftc) as NSString).deletingLastPathComponent + "/swift-frontend"
+    }
+
+    private static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).resolvingSymlinksInPath().path
     }
 
     private func plan(for key: [String]) -> Plan {

@@ -161,7 +161,8 @@ public final class Sandbox: @unchecked Sendable {
                     : """
                     every file of the grader's user, including what the grader keeps (\(why); the grader kept \
                     reference outputs in memory and cached nothing, but cannot vouch for these grades, nor for its \
-                    cache folder afterwards: empty it before grading with namespaces or Landlock)
+                    cache folder and its toolchain folder (\(NSTemporaryDirectory())grader-toolchain-*) afterwards: \
+                    empty both before grading with namespaces or Landlock)
                     """
             )
             open.append("the network")

@@ -103,8 +103,8 @@ public struct SnippetBuilder: Sendable {
     ///
     /// - Parameters:
     ///   - cacheDirectory: Made private whoever created it; refused when it belongs to another user.
-    ///   - toolchainFolder: Where the module cache and library list live; `nil` takes the shared one for this user
-    ///     and compiler.
+    ///   - toolchainFolder: Where the module cache, the library list and the compiled harness runtime live; `nil`
+    ///     takes the shared one for this user and compiler.
     public init(
         cacheDirectory: String, compileSeconds: Double, sandbox: Sandbox, swiftc: String? = nil,
         toolchainFolder: String? = nil
@@ -119,9 +119,11 @@ public struct SnippetBuilder: Sendable {
         compilerVersion = try Self.compilerVersion(of: compiler, cache: cacheDirectory)
         toolchain = ToolchainCache(
             folder: try toolchainFolder ?? ToolchainCache.sharedFolder(compilerVersion: compilerVersion))
-        // The driver's plans depend on the toolchain and on how this grader reads them: kept beside the module cache.
+        // The driver's plans depend on the toolchain and on how this grader reads them. They are run outside the
+        // sandbox, so they are kept only where the link command is: in the private cache, when student code cannot
+        // write it.
         frontendCommands = FrontendCommands(
-            memoFolder: toolchain.folder,
+            memoFolder: sandbox.keepsFilesFromStudents ? cacheDirectory : nil,
             identity: Self.toolchainIdentity(of: compiler) + " " + FileBytes.buildIdentity(of: "/proc/self/exe"))
     }
 
@@ -386,9 +388,14 @@ public struct SnippetBuilder: Sendable {
         let module = HarnessRuntime.moduleName
         let folder = "\(toolchain.folder)/harness-runtime-\(digest.prefix(32))"
         let compiled = CompiledHarnessRuntime(folder: folder, object: folder + "/runtime.o", digest: digest)
+        // Complete, and the grader's own: the folder and both files this user's and writable by no one else (a
+        // runtime put in place under a lax umask is compiled again), the folder not a link.
         let complete = {
-            FileManager.default.fileExists(atPath: compiled.object)
-                && FileManager.default.fileExists(atPath: "\(folder)/\(module).swiftmodule")
+            [folder, compiled.object, "\(folder)/\(module).swiftmodule"].enumerated().allSatisfy { index, path in
+                var info = stat()
+                return lstat(path, &info) == 0 && info.st_uid == getuid() && info.st_mode & 0o022 == 0
+                    && (info.st_mode & S_IFMT) == (index == 0 ? S_IFDIR : S_IFREG)
+            }
         }
         if complete() { return compiled }
         // Compiled in the same folder, so that the rename below stays on one file system.
@@ -404,6 +411,8 @@ public struct SnippetBuilder: Sendable {
                 "-c", "runtime.swift", "-o", "out/runtime.o",
             ], in: work.path, seconds: 120)
         guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
+        // Readable by all, writable by the grader alone, whatever its umask: the toolchain's folder is shared.
+        ToolchainCache.publish(work.path + "/out")
         if rename(work.path + "/out", folder) != 0, !complete() {
             // Not another grader sharing the folder that put the same runtime in place first (theirs is as good):
             // a folder left incomplete by something else, replaced.
