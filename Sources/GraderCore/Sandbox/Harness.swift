@@ -105,7 +105,8 @@ public struct Harness: Sendable {
 
 /// The fixed part of every harness (decoding, encoding and the trial loop): module `GraderHarnessRuntime`, compiled
 /// once per user and compiler into the toolchain's folder (`SnippetBuilder.harnessRuntime`) and imported by each
-/// harness's `main.swift`, which then holds only its entries. Compiling the runtime took two thirds of a harness's compile, once per problem.
+/// harness's `main.swift`, which then holds only its entries. Compiling the runtime took two thirds of a harness's
+/// compile, once per problem.
 enum HarnessRuntime {
     static let moduleName = "GraderHarnessRuntime"
 
