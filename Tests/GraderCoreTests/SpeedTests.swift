@@ -5,6 +5,12 @@ import Testing
 
 @Suite("Where the time goes, and work the grader no longer does twice")
 struct SpeedTests {
+    /// Writes `script` to `path` as an executable: the stand-in drivers and frontends of these tests.
+    private static func writeExecutable(_ script: String, to path: String) throws {
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+    }
+
     /// A shared compiler of the test session's problems, `batchSize` files a call, one call at a time.
     static func sharedCompiler(batchSize: Int) throws -> BatchCompiler {
         let session = TestSupport.session
@@ -168,23 +174,23 @@ struct SpeedTests {
         defer { folder.remove() }
         let tools = folder.path
         // A driver that plans a frontend which has gone wrong, and compiles fine itself; each logs its runs.
-        try """
-        #!/bin/sh
-        case "$1" in
-        --version) echo "fake swift 1";;
-        -###) shift; echo "\(tools)/swift-frontend -frontend $*";;
-        *) echo driver >> "\(tools)/driven"; : > a.o;;
-        esac
-        """.write(toFile: tools + "/swiftc", atomically: true, encoding: .utf8)
-        try """
-        #!/bin/sh
-        echo frontend >> "\(tools)/started"
-        if [ -e "\(tools)/blame" ]; then echo "a.swift:1:1: error: not the plan's fault" >&2
-        else echo "<unknown>:0: error: unknown argument: '-frontend'" >&2; fi
-        exit 1
-        """.write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
-        chmod(tools + "/swiftc", 0o755)
-        chmod(tools + "/swift-frontend", 0o755)
+        try Self.writeExecutable(
+            """
+            #!/bin/sh
+            case "$1" in
+            --version) echo "fake swift 1";;
+            -###) shift; echo "\(tools)/swift-frontend -frontend $*";;
+            *) echo driver >> "\(tools)/driven"; : > a.o;;
+            esac
+            """, to: tools + "/swiftc")
+        try Self.writeExecutable(
+            """
+            #!/bin/sh
+            echo frontend >> "\(tools)/started"
+            if [ -e "\(tools)/blame" ]; then echo "a.swift:1:1: error: not the plan's fault" >&2
+            else echo "<unknown>:0: error: unknown argument: '-frontend'" >&2; fi
+            exit 1
+            """, to: tools + "/swift-frontend")
         let builder = try SnippetBuilder(
             cacheDirectory: tools + "/cache", compileSeconds: 30, sandbox: TestSupport.session.sandbox,
             swiftc: tools + "/swiftc", toolchainFolder: tools + "/toolchain")
@@ -212,17 +218,16 @@ struct SpeedTests {
         defer { folder.remove() }
         let tools = folder.path
         // A driver whose plan takes a while, and logs when it starts and ends each time it is asked.
-        try """
-        #!/bin/sh
-        echo "start $*" >> "\(tools)/asked"
-        sleep 1
-        echo "end $*" >> "\(tools)/asked"
-        shift
-        echo "\(tools)/swift-frontend -frontend $*"
-        """.write(toFile: tools + "/swiftc", atomically: true, encoding: .utf8)
-        try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
-        chmod(tools + "/swiftc", 0o755)
-        chmod(tools + "/swift-frontend", 0o755)
+        try Self.writeExecutable(
+            """
+            #!/bin/sh
+            echo "start $*" >> "\(tools)/asked"
+            sleep 1
+            echo "end $*" >> "\(tools)/asked"
+            shift
+            echo "\(tools)/swift-frontend -frontend $*"
+            """, to: tools + "/swiftc")
+        try Self.writeExecutable("#!/bin/sh\nexit 0\n", to: tools + "/swift-frontend")
         let commands = FrontendCommands()
         let calls = (0..<4).map { ["-c", "h\($0).swift", "-o", "harness.o"] } + [["-wmo", "-c", "a.swift", "b.swift"]]
         let plans = parallelMap(count: calls.count, width: calls.count) { index in
@@ -245,21 +250,19 @@ struct SpeedTests {
         let folder = try TemporaryDirectory(prefix: "plan-kept")
         defer { folder.remove() }
         let tools = folder.path
-        try """
-        #!/bin/sh
-        echo asked >> "\(tools)/asked"
-        shift
-        echo "\(tools)/swift-frontend -frontend $*"
-        """.write(toFile: tools + "/swiftc", atomically: true, encoding: .utf8)
-        try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
-        chmod(tools + "/swiftc", 0o755)
-        chmod(tools + "/swift-frontend", 0o755)
+        try Self.writeExecutable(
+            """
+            #!/bin/sh
+            echo asked >> "\(tools)/asked"
+            shift
+            echo "\(tools)/swift-frontend -frontend $*"
+            """, to: tools + "/swiftc")
+        try Self.writeExecutable("#!/bin/sh\nexit 0\n", to: tools + "/swift-frontend")
         let memos = tools + "/cache"
         try FileManager.default.createDirectory(atPath: memos, withIntermediateDirectories: true)
         // Another program named swift-frontend, elsewhere.
         try FileManager.default.createDirectory(atPath: tools + "/elsewhere", withIntermediateDirectories: true)
-        try "#!/bin/sh\nexit 0\n".write(toFile: tools + "/elsewhere/swift-frontend", atomically: true, encoding: .utf8)
-        chmod(tools + "/elsewhere/swift-frontend", 0o755)
+        try Self.writeExecutable("#!/bin/sh\nexit 0\n", to: tools + "/elsewhere/swift-frontend")
         func asked() -> Int {
             ((try? String(contentsOfFile: tools + "/asked", encoding: .utf8)) ?? "").split(separator: "\n").count
         }
@@ -553,14 +556,14 @@ struct SpeedTests {
         let count = folder + "/asked"
         let compiler = tools + "/swiftc"
         let left = folder + "/left"
-        try """
-        #!/bin/sh
-        echo x >> \(count)
-        mkdir "$TMPDIR/TemporaryDirectory.stand-in" && echo "$TMPDIR" > \(left)
-        echo 'Swift version 9.9 (stand-in)'
+        try Self.writeExecutable(
+            """
+            #!/bin/sh
+            echo x >> \(count)
+            mkdir "$TMPDIR/TemporaryDirectory.stand-in" && echo "$TMPDIR" > \(left)
+            echo 'Swift version 9.9 (stand-in)'
 
-        """.write(toFile: compiler, atomically: true, encoding: .utf8)
-        chmod(compiler, 0o755)
+            """, to: compiler)
         try "frontend 1".write(toFile: tools + "/swift-frontend", atomically: true, encoding: .utf8)
         func asked() -> Int {
             ((try? String(contentsOfFile: count, encoding: .utf8)) ?? "").split(separator: "\n").count

@@ -161,7 +161,7 @@ final class FrontendCommands: @unchecked Sendable {
     }
 
     /// The `swift-frontend` in the folder of the driver `swiftc` resolves to.
-    static func frontend(beside swiftc: String) -> String {
+    private static func frontend(beside swiftc: String) -> String {
         (resolved(swiftc) as NSString).deletingLastPathComponent + "/swift-frontend"
     }
 
