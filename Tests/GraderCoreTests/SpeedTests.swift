@@ -201,7 +201,7 @@ struct SpeedTests {
         }
         let compile = { try builder.runTrustedCompiler(["-wmo", "-c", "a.swift", "-o", "a.o"], in: work, seconds: 30) }
         // A failure that names one of the call's files is the code's: the driver is not asked.
-        FileManager.default.createFile(atPath: tools + "/blame", contents: Data())
+        _ = FileManager.default.createFile(atPath: tools + "/blame", contents: Data())
         #expect(try !compile().succeeded)
         #expect(count("started") == 1 && count("driven") == 0)
         // One that names none is the plan's: the driver runs the call, succeeds, and runs such calls from then on.
@@ -914,6 +914,47 @@ struct SpeedTests {
             Issue.record("a new cache could not build with the shared runtime: \(built)")
             return
         }
+    }
+
+    @Test("the batch's support object is compiled once per user and compiler, in the toolchain's folder")
+    func supportObjectShared() throws {
+        let folder = try TemporaryDirectory(prefix: "support-shared")
+        defer { folder.remove() }
+        // A toolchain's folder of this test's own, which nothing else writes to while it runs.
+        let toolchain = folder.path + "/toolchain"
+        try FileManager.default.createDirectory(atPath: toolchain, withIntermediateDirectories: true)
+        func compiler(_ cache: String) throws -> BatchCompiler {
+            let builder = try SnippetBuilder(
+                cacheDirectory: "\(folder.path)/\(cache)", compileSeconds: 60, sandbox: TestSupport.session.sandbox,
+                toolchainFolder: toolchain)
+            return BatchCompiler(builder: builder, problems: TestSupport.session.problems, compileSeconds: 60, jobs: 1)
+        }
+        func status(_ path: String) -> stat {
+            var info = stat()
+            _ = lstat(path, &info)
+            return info
+        }
+        let first = try compiler("first").supportObject()
+        #expect(first.hasPrefix(toolchain + "/support-") && first.hasSuffix("/support.o"))
+        let made = (first as NSString).deletingLastPathComponent
+        // Readable by all and writable by the grader alone, whatever the umask it was compiled under.
+        #expect(status(made).st_mode & 0o777 == 0o755 && status(first).st_mode & 0o777 == 0o644)
+        // A new cache finds it where the first put it and compiles nothing: a compile would make (and remove) its
+        // work folder in the toolchain's folder.
+        let before = status(toolchain).st_mtim
+        #expect(try compiler("second").supportObject() == first)
+        let after = status(toolchain).st_mtim
+        #expect(after.tv_sec == before.tv_sec && after.tv_nsec == before.tv_nsec)
+        for name in ["first", "second"] {
+            let objects = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder.path)/\(name)/obj")) ?? []
+            #expect(!objects.contains { $0.hasPrefix("support") })
+        }
+        // One that others could write to (left by a lax umask) is not used: it is compiled again, and kept so.
+        chmod(first, 0o664)
+        #expect(try compiler("third").supportObject() == first)
+        #expect(status(first).st_mode & 0o777 == 0o644)
+        let recompiled = status(toolchain).st_mtim
+        #expect(recompiled.tv_sec != after.tv_sec || recompiled.tv_nsec != after.tv_nsec)
     }
 
     @Test("a remembered link command that no longer links is asked for anew before a student's code is blamed")

@@ -386,44 +386,63 @@ public struct SnippetBuilder: Sendable {
         hasher.update(field: Self.harnessRuntimeIdentity)
         let digest = hasher.hexDigest()
         let module = HarnessRuntime.moduleName
-        let folder = "\(toolchain.folder)/harness-runtime-\(digest.prefix(32))"
-        let compiled = CompiledHarnessRuntime(folder: folder, object: folder + "/runtime.o", digest: digest)
-        // Complete, and the grader's own: the folder and both files this user's and writable by no one else (a
-        // runtime put in place under a lax umask is compiled again), the folder not a link.
+        let folder = try toolchainArtifact(
+            "harness-runtime", digest: digest, files: ["runtime.o", "\(module).swiftmodule"], what: "harness runtime"
+        ) { work, folder in
+            _ = FileManager.default.createFile(
+                atPath: work + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
+            let outcome = try runTrustedCompiler(
+                Self.harnessRuntimeFlags + [
+                    // One frontend job for the object and the module: the driver's default is a second job after it.
+                    "-no-emit-module-separately-wmo", "-emit-module", "-emit-module-path", "out/\(module).swiftmodule",
+                    "-c", "runtime.swift", "-o", "out/runtime.o",
+                ], in: work, seconds: 120)
+            guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
+        }
+        return CompiledHarnessRuntime(folder: folder, object: folder + "/runtime.o", digest: digest)
+    }
+
+    /// The folder of the toolchain's folder (`ToolchainCache`) that holds `files`, compiled by `compile` unless
+    /// they are there, complete, already; its name is `name` and the first 32 digits of `digest`, which must stand
+    /// for everything the files depend on (the compiler, the source, the flags).
+    ///
+    /// For what depends on nothing but the compiler and the grader (the harness runtime, the batch's support
+    /// object): every cache of this user shares it. `compile` is given a work folder in the toolchain's folder and
+    /// the folder the files will be in (for its messages), and writes the files into the work folder's `out`, which
+    /// is then made readable by all and writable by the grader alone, whatever its umask, and renamed into place:
+    /// the folder appears whole or not at all. One that is not this user's, or that others could write, is
+    /// compiled again.
+    func toolchainArtifact(
+        _ name: String, digest: String, files: [String], what: String,
+        compile: (_ work: String, _ folder: String) throws -> Void
+    ) throws -> String {
+        let folder = "\(toolchain.folder)/\(name)-\(digest.prefix(32))"
+        // Complete, and the grader's own: the folder and its files this user's and writable by no one else, the
+        // folder not a link.
         let complete = {
-            [folder, compiled.object, "\(folder)/\(module).swiftmodule"].enumerated().allSatisfy { index, path in
+            ([folder] + files.map { "\(folder)/\($0)" }).enumerated().allSatisfy { index, path in
                 var info = stat()
                 return lstat(path, &info) == 0 && info.st_uid == getuid() && info.st_mode & 0o022 == 0
                     && (info.st_mode & S_IFMT) == (index == 0 ? S_IFDIR : S_IFREG)
             }
         }
-        if complete() { return compiled }
+        if complete() { return folder }
         // Compiled in the same folder, so that the rename below stays on one file system.
-        let work = try TemporaryDirectory(prefix: "compiling-harness-runtime", parent: toolchain.folder)
+        let work = try TemporaryDirectory(prefix: "compiling-\(name)", parent: toolchain.folder)
         defer { work.remove() }
-        _ = FileManager.default.createFile(
-            atPath: work.path + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
         try FileManager.default.createDirectory(atPath: work.path + "/out", withIntermediateDirectories: false)
-        let outcome = try runTrustedCompiler(
-            Self.harnessRuntimeFlags + [
-                // One frontend job for the object and the module: the driver's default is a second job after it.
-                "-no-emit-module-separately-wmo", "-emit-module", "-emit-module-path", "out/\(module).swiftmodule",
-                "-c", "runtime.swift", "-o", "out/runtime.o",
-            ], in: work.path, seconds: 120)
-        guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
-        // Readable by all, writable by the grader alone, whatever its umask: the toolchain's folder is shared.
+        try compile(work.path, folder)
         ToolchainCache.publish(work.path + "/out")
         if rename(work.path + "/out", folder) != 0, !complete() {
-            // Not another grader sharing the folder that put the same runtime in place first (theirs is as good):
+            // Not another grader sharing the folder that put the same files in place first (theirs are as good):
             // a folder left incomplete by something else, replaced.
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: folder)
             guard rename(work.path + "/out", folder) == 0 || complete() else {
-                throw GraderError.io(
-                    path: folder, reason: "cannot put the compiled harness runtime in place: \(reason)")
+                throw GraderError.io(path: folder, reason: "cannot put the compiled \(what) in place: \(reason)")
             }
         }
-        return compiled
+        return folder
     }
 
     /// The harness runtime in the toolchain's folder: its folder (the module a harness imports), its object, and
