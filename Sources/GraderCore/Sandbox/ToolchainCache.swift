@@ -2,7 +2,8 @@ import Foundation
 
 /// What every compile shares and no student's compile may change: the clang module cache (the system's and the
 /// Swift runtime's C headers, precompiled) and the libraries every snippet is linked against. The same folder holds
-/// the compiled harness runtime (`SnippetBuilder.harnessRuntime`), which depends only on the compiler and the grader.
+/// the compiled harness runtime (`SnippetBuilder.harnessRuntime`) and the batch's support object
+/// (`BatchCompiler.supportObject`), which depend only on the compiler and the grader.
 /// (The driver's plans, which run outside the sandbox, are kept in the private cache instead: `FrontendCommands`.)
 ///
 /// Trusted compiles fill it; student compiles and links, which run in the sandbox, see it read-only. It lives in the
