@@ -66,11 +66,18 @@ public struct SnippetBuilder: Sendable {
         "-Onone", "-swift-version", "5", "-parse-as-library", "-wmo", "-module-name", HarnessRuntime.moduleName,
     ]
 
-    /// What makes the harness runtime (its source and flags) digested: every binary linked with it is cached under a
-    /// key that holds this, and so is every grade.
+    /// The rest of the harness runtime's compile: one frontend job for the object and the module (the driver's
+    /// default is a second job after it), written into the work folder's `out` (`toolchainArtifact`).
+    static let harnessRuntimeOutputs = [
+        "-no-emit-module-separately-wmo", "-emit-module", "-emit-module-path",
+        "out/\(HarnessRuntime.moduleName).swiftmodule", "-c", "runtime.swift", "-o", "out/runtime.o",
+    ]
+
+    /// What makes the harness runtime (its source and every argument of its compile) digested: every binary linked
+    /// with it is cached under a key that holds this, and so is every grade.
     static let harnessRuntimeIdentity: String = {
         var hasher = SHA256Hasher()
-        hasher.update(field: harnessRuntimeFlags.joined(separator: " "))
+        hasher.update(field: (harnessRuntimeFlags + harnessRuntimeOutputs).joined(separator: " "))
         hasher.update(field: HarnessRuntime.source)
         return hasher.hexDigest()
     }()
@@ -103,8 +110,8 @@ public struct SnippetBuilder: Sendable {
     ///
     /// - Parameters:
     ///   - cacheDirectory: Made private whoever created it; refused when it belongs to another user.
-    ///   - toolchainFolder: Where the module cache, the library list and the compiled harness runtime live; `nil`
-    ///     takes the shared one for this user and compiler.
+    ///   - toolchainFolder: Where the module cache, the library list, the compiled harness runtime and the batch's
+    ///     support object live; `nil` takes the shared one for this user and compiler.
     public init(
         cacheDirectory: String, compileSeconds: Double, sandbox: Sandbox, swiftc: String? = nil,
         toolchainFolder: String? = nil
@@ -392,11 +399,7 @@ public struct SnippetBuilder: Sendable {
             _ = FileManager.default.createFile(
                 atPath: work + "/runtime.swift", contents: Data(HarnessRuntime.source.utf8))
             let outcome = try runTrustedCompiler(
-                Self.harnessRuntimeFlags + [
-                    // One frontend job for the object and the module: the driver's default is a second job after it.
-                    "-no-emit-module-separately-wmo", "-emit-module", "-emit-module-path", "out/\(module).swiftmodule",
-                    "-c", "runtime.swift", "-o", "out/runtime.o",
-                ], in: work, seconds: 120)
+                Self.harnessRuntimeFlags + Self.harnessRuntimeOutputs, in: work, seconds: 120)
             guard outcome.succeeded else { throw Self.harnessFault(path: folder, outcome: outcome) }
         }
         return CompiledHarnessRuntime(folder: folder, object: folder + "/runtime.o", digest: digest)
@@ -432,11 +435,16 @@ public struct SnippetBuilder: Sendable {
         defer { work.remove() }
         try FileManager.default.createDirectory(atPath: work.path + "/out", withIntermediateDirectories: false)
         try compile(work.path, folder)
+        // A compile that succeeded without writing every file would put an incomplete folder in place.
+        for file in files where !FileManager.default.fileExists(atPath: "\(work.path)/out/\(file)") {
+            throw GraderError.io(path: folder, reason: "the compiled \(what) is missing \(file)")
+        }
         ToolchainCache.publish(work.path + "/out")
-        if rename(work.path + "/out", folder) != 0, !complete() {
-            // Not another grader sharing the folder that put the same files in place first (theirs are as good):
-            // a folder left incomplete by something else, replaced.
+        if rename(work.path + "/out", folder) != 0 {
             let reason = String(cString: strerror(errno))
+            // Another grader sharing the folder put the same files in place first: theirs are as good.
+            if complete() { return folder }
+            // A folder left incomplete by something else, replaced.
             try? FileManager.default.removeItem(atPath: folder)
             guard rename(work.path + "/out", folder) == 0 || complete() else {
                 throw GraderError.io(path: folder, reason: "cannot put the compiled \(what) in place: \(reason)")
