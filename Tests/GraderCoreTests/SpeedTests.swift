@@ -11,6 +11,13 @@ struct SpeedTests {
         chmod(path, 0o755)
     }
 
+    /// What `lstat` says of `path` (zeroes when it is not there).
+    private static func status(_ path: String) -> stat {
+        var info = stat()
+        _ = lstat(path, &info)
+        return info
+    }
+
     /// A shared compiler of the test session's problems, `batchSize` files a call, one call at a time.
     static func sharedCompiler(batchSize: Int) throws -> BatchCompiler {
         let session = TestSupport.session
@@ -873,16 +880,8 @@ struct SpeedTests {
                 cacheDirectory: "\(folder.path)/\(cache)", compileSeconds: 60, sandbox: TestSupport.session.sandbox,
                 toolchainFolder: toolchainFolder)
         }
-        func modified(_ path: String) -> timespec {
-            var info = stat()
-            _ = lstat(path, &info)
-            return info.st_mtim
-        }
-        func mode(_ path: String) -> mode_t {
-            var info = stat()
-            _ = lstat(path, &info)
-            return info.st_mode & 0o777
-        }
+        func modified(_ path: String) -> timespec { Self.status(path).st_mtim }
+        func mode(_ path: String) -> mode_t { Self.status(path).st_mode & 0o777 }
         let first = try builder("first").harnessRuntime()
         #expect(first.folder.hasPrefix(toolchain + "/harness-runtime-"))
         let module = "\(first.folder)/\(HarnessRuntime.moduleName).swiftmodule"
@@ -929,11 +928,7 @@ struct SpeedTests {
                 toolchainFolder: toolchain)
             return BatchCompiler(builder: builder, problems: TestSupport.session.problems, compileSeconds: 60, jobs: 1)
         }
-        func status(_ path: String) -> stat {
-            var info = stat()
-            _ = lstat(path, &info)
-            return info
-        }
+        let status = Self.status
         let first = try compiler("first").supportObject()
         #expect(first.hasPrefix(toolchain + "/support-") && first.hasSuffix("/support.o"))
         let made = (first as NSString).deletingLastPathComponent
