@@ -197,6 +197,37 @@ struct WireAndTextTests {
         #expect(ReportText.clean(bytes: [0x61, 0xFF, 0x62], limit: 10) == "a\u{FFFD}b")
     }
 
+    @Test("the runtime's stack trace after a fatal error is one line in what a crash printed; the rest stays")
+    func stackTraceLeftOut() {
+        let printed = """
+            before
+            Submission/variance-recursion.swift:2: Fatal error: deliberate crash
+            Current stack trace:
+            0    libswiftCore.so                    0x00007f4dbd35f130 swift_reportError + 33
+            3    libswiftCore.so                    0x00007f4dbd4f9280 _assertionFailure(_:_:file:line:flags:) + 221
+            16   snippet                            0x0000557eb648c9f1 <unavailable> + 39409
+            after: 0x00007f4dbd35f130 is not a frame
+
+            """
+        let kept = String(decoding: EntryRun.withoutStackTrace(Array(printed.utf8)), as: UTF8.self)
+        #expect(
+            kept == """
+                before
+                Submission/variance-recursion.swift:2: Fatal error: deliberate crash
+                [the runtime's stack trace, 3 frames, left out]
+                after: 0x00007f4dbd35f130 is not a frame
+
+                """)
+        // Without the runtime's header, lines that look like frames are the student's own output, kept as printed.
+        let own = "0    libswiftCore.so    0x00007f4dbd35f130 swift_reportError + 33\n"
+        #expect(EntryRun.withoutStackTrace(Array(own.utf8)) == Array(own.utf8))
+        // A trace at the very end, with no newline after its last frame.
+        let last = "Current stack trace:\n0    snippet    0x0000557eb648c9f1 <unavailable> + 39409"
+        #expect(
+            String(decoding: EntryRun.withoutStackTrace(Array(last.utf8)), as: UTF8.self)
+                == "[the runtime's stack trace, 1 frame, left out]")
+    }
+
     @Test("pattern hints name a swapped identity and a scale factor")
     func patterns() {
         let expected = TestSupport.matrix([[1.5, 2], [3, -0.5]])

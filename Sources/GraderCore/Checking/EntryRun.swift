@@ -125,8 +125,38 @@ public struct EntryRun: Sendable {
         let run = EntryRun(
             outputs: outputs, failure: failure, failureKind: kind,
             failedTrial: failure == nil ? nil : min(completed, lines.count - 1),
-            printed: ReportText.clean(bytes: outcome.stdout + outcome.stderr, limit: 2000), seconds: outcome.seconds)
+            printed: ReportText.clean(bytes: outcome.stdout + Self.withoutStackTrace(outcome.stderr), limit: 2000),
+            seconds: outcome.seconds)
         return (run, failure == nil && done && !tampered)
+    }
+
+    /// `stderr` with the stack trace the Swift runtime prints after a fatal error (`Current stack trace:`, then a
+    /// line a frame) put as one line: its addresses change from run to run (address-space randomisation) and from
+    /// one build of the same file to another, and it names no function of the student's. The feedback of a crash is
+    /// then the same on every run, and in `batch` as in `grade`.
+    static func withoutStackTrace(_ stderr: [UInt8]) -> [UInt8] {
+        let text = String(decoding: stderr, as: UTF8.self)
+        guard text.contains("Current stack trace:\n") else { return stderr }
+        var kept: [String] = []
+        var frames: Int? = nil
+        func endTrace() {
+            guard let count = frames else { return }
+            kept.append("[the runtime's stack trace, \(count) frame\(count == 1 ? "" : "s"), left out]")
+            frames = nil
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "Current stack trace:" {
+                endTrace()
+                frames = 0
+            } else if let count = frames, line.wholeMatch(of: /[0-9]+ +\S.* 0x[0-9a-f]+ .*/) != nil {
+                frames = count + 1
+            } else {
+                endTrace()
+                kept.append(String(line))
+            }
+        }
+        endTrace()
+        return Array(kept.joined(separator: "\n").utf8)
     }
 
     /// What a death by `signal` means, in words and typed.
