@@ -173,6 +173,11 @@ struct BatchTests {
         """)
     func deterministic() throws {
         let root = try Self.makeClass("same")
+        // A crash's message names the file by `#fileID`: the student's own name for it on both paths, never the name
+        // a shared call gives its copy of the file.
+        try CLI.fullMarksCopy(at: root + "/crasher")
+        try "func outputVariance(widths: [Int]) -> Double {\n    fatalError(\"deliberate crash\")\n}\n".write(
+            toFile: root + "/crasher/variance-recursion.swift", atomically: true, encoding: .utf8)
         let first = try CLI.grader([
             "batch", root, "--out", root + "-a", "--cache", root + "-cache-a", "--quiet", "--timings",
         ])
@@ -197,6 +202,8 @@ struct BatchTests {
         let b = Self.files(under: root + "-b")
         #expect(a.count == b.count && a.count > 15)
         for (path, data) in a { #expect(b[path] == data, "\(path) differs") }
+        let crash = try String(contentsOfFile: root + "-a/crasher/feedback.md", encoding: .utf8)
+        #expect(crash.contains("Submission/variance-recursion.swift:2: Fatal error: deliberate crash"), "\(crash)")
         // The shared path was really used: student binaries linked from shared objects.
         let binaries = (try FileManager.default.contentsOfDirectory(atPath: root + "-cache-a/bin")).filter {
             $0.hasPrefix("batch-")

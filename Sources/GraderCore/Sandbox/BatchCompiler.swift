@@ -293,9 +293,12 @@ struct BatchCompiler {
 
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: "\(objects)/\(name)") }
 
+    /// The name of a unit's object in the cache: the compiler, the problem's signatures and the student's file, and
+    /// the grader's build, whose rewriter, shims and location line make the text the shared call compiles.
     func unitKey(problem: Problem, source: [UInt8]) -> String {
         var hasher = SHA256Hasher()
         hasher.update(field: builder.compilerVersion)
+        hasher.update(field: Self.graderBuild)
         hasher.update(field: problem.id)
         hasher.update(
             field: problem.snippetParts.map { part -> String in
@@ -324,9 +327,20 @@ struct BatchCompiler {
         return try builder.harnessObjects(Harness(entries: calls.entries, declarations: declarations))
     }
 
+    /// The grader's own build (`FileBytes.buildIdentity`), read once.
+    static let graderBuild = FileBytes.buildIdentity(of: "/proc/self/exe")
+
+    /// The line a unit's shared text starts with: from the next line on, the compiler counts lines as the student's
+    /// file does and names the file `<key>/<problem>.swift` (`diagnostics` reads the key back). `#fileID`, which a
+    /// crash's message and `fatalError` print, is then `Submission/<problem>.swift`, as when the file compiles alone,
+    /// not the unit's key. A student's own `#` line never reaches a shared call (`FileprivateRewriter`).
+    static func locationLine(key: String, fileName: String) -> String {
+        "#sourceLocation(file: \"\(key)/\(fileName)\", line: 1)\n"
+    }
+
     /// The unit's file as compiled in a shared call: made file-private, plus the entry shims of `EntryShims` for its
-    /// problem's functions (those of `only`, when given), and the lines each function's shim occupies; `nil` if the
-    /// rewriter refuses it.
+    /// problem's functions (those of `only`, when given), and the lines each function's shim occupies (as the
+    /// compiler counts them, after the location line); `nil` if the rewriter refuses it.
     func sharedSource(key: String, problem: Problem, source: [UInt8], only: Set<String>? = nil)
         -> SharedSource?
     {
@@ -344,7 +358,9 @@ struct BatchCompiler {
         for (function, lines) in zip(own, shims.lines) {
             shimLines[function.signature.name] = (lines.lowerBound + offset)...(lines.upperBound + offset)
         }
-        return SharedSource(text: body + shims.text, shimLines: shimLines)
+        return SharedSource(
+            text: Self.locationLine(key: key, fileName: problem.snippetFileName) + body + shims.text,
+            shimLines: shimLines)
     }
 
     /// A unit's text for a shared call, and the lines of each function's entry shim in it (by function name).
@@ -640,8 +656,9 @@ struct BatchCompiler {
     }
 
     /// The diagnostics the compiler's `log` gives on each of `files` (unit keys), by the line that starts each:
-    /// `<key>.swift:LINE:COL: error: ...` (or a warning or a note). Only such a line names a file: a student's code
-    /// quoted under a message (`12 | let s = "<key>.swift:"`) names none, so no file can have another blamed.
+    /// `<key>/<problem>.swift:LINE:COL: error: ...` (`locationLine`; or a warning or a note), or
+    /// `<key>.swift:LINE:...` for the unit's own file name. Only such a line names a file: a student's code quoted
+    /// under a message (`12 | let s = "<key>.swift:"`) names none, so no file can have another blamed.
     static func diagnostics(_ log: String, files: Set<String>) -> [String: [(line: Int, isError: Bool)]] {
         var found: [String: [(line: Int, isError: Bool)]] = [:]
         for text in log.split(separator: "\n") {
@@ -649,7 +666,8 @@ struct BatchCompiler {
             guard fields.count == 4, fields[0].hasSuffix(".swift"), let line = Int(fields[1]), Int(fields[2]) != nil,
                 [" error:", " warning:", " note:", " remark:"].contains(where: { fields[3].hasPrefix($0) })
             else { continue }
-            let key = String(fields[0].dropLast(".swift".count))
+            let path = fields[0].split(separator: "/", omittingEmptySubsequences: false)
+            let key = path.count == 2 ? String(path[0]) : String(fields[0].dropLast(".swift".count))
             if files.contains(key) { found[key, default: []].append((line, fields[3].hasPrefix(" error:"))) }
         }
         return found
