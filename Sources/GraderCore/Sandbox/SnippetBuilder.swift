@@ -548,12 +548,13 @@ public struct SnippetBuilder: Sendable {
     }
 
     /// The line of a compiler's or linker's output that says it could not write a file (a full disk, a read-only
-    /// or over-quota folder), if one does. The system's words end the line, so a symbol or a message of the code
-    /// that merely contains them (quoted, as tools quote names) is not taken for one.
+    /// or over-quota folder), if one does. The system's words end the line, bare or in the single quotes Clang's
+    /// module writer puts them in (`unable to open output file '...pcm': 'No space left on device'`), so a symbol
+    /// or a message of the code that merely contains them (quoted as the linker quotes names) is not taken for one.
     static func writeFault(_ log: String) -> String? {
         let reasons = ["No space left on device", "Read-only file system", "Disk quota exceeded"]
         return log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { line in
-            reasons.contains { line.hasSuffix(": \($0)") }
+            reasons.contains { line.hasSuffix(": \($0)") || line.hasSuffix(": '\($0)'") }
         }.map { ReportText.clean($0, limit: 300) }
     }
 

@@ -96,12 +96,15 @@ final class ToolchainCache: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: moduleCache, withIntermediateDirectories: true)
         let work = try TemporaryDirectory(prefix: "warm-up", parent: builder.cacheDirectory + "/tmp")
         defer { work.remove() }
+        /// What the last compile that failed said.
+        var said = ""
         func compile(_ modules: [String], name: String) throws -> String? {
             let source = modules.map { "import \($0)\n" }.joined() + "func __graderWarmUp() {}\n"
             _ = FileManager.default.createFile(atPath: "\(work.path)/\(name).swift", contents: Data(source.utf8))
             let outcome = try builder.runTrustedCompiler(
                 SnippetBuilder.flags + ["-parse-as-library", "-wmo", "-c", "\(name).swift", "-o", "\(name).o"],
                 in: work.path, seconds: 300)
+            if !outcome.succeeded { said = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self) }
             return outcome.succeeded ? "\(name).o" : nil
         }
         var objects: [String] = []
@@ -115,8 +118,23 @@ final class ToolchainCache: @unchecked Sendable {
         guard !objects.isEmpty,
             let extract = builder.linkCommand?.autolinkExtract ?? Self.autolinkExtract(beside: builder.swiftc)
         else {
+            // A full disk is not a toolchain that cannot import Foundation: say which it is.
+            if let fault = SnippetBuilder.writeFault(said) {
+                // The module cache is in the toolchain's folder (under TMPDIR), the objects in the cache's.
+                throw GraderError.io(
+                    path: fault.contains(folder) ? folder : builder.cacheDirectory,
+                    reason: """
+                        the compiler could not write there (free space, or point TMPDIR or --cache at a folder with \
+                        room): \(fault)
+                        """)
+            }
+            let error = said.split(separator: "\n").first { $0.contains("error:") }.map {
+                ReportText.clean(String($0), limit: 400)
+            }
             throw GraderError.io(
-                path: builder.swiftc, reason: "the compiler cannot import Foundation or Glibc with the grader's flags")
+                path: builder.swiftc,
+                reason: "the compiler cannot import Foundation or Glibc with the grader's flags"
+                    + (error.map { "; it said: \($0)" } ?? ""))
         }
         guard
             try SnippetBuilder.runDirectly([extract] + objects + ["-o", "autolink.txt"], in: work.path, seconds: 60)
