@@ -194,6 +194,10 @@ struct BatchTests {
             #expect(first.stderr.range(of: counted, options: .regularExpression) != nil, "\(counted)")
         }
         #expect(!first.stdout.contains("phases"))
+        // A shared call that fails on a student's error (bob's) is not taken for a stale plan and run again through
+        // the driver: its messages name the files it was given.
+        #expect(first.stderr.contains("shared call without -O, failed"), "\(first.stderr)")
+        #expect(!first.stderr.contains("swiftc, sandboxed"), "\(first.stderr)")
         let second = try CLI.grader([
             "batch", root, "--out", root + "-b", "--cache", root + "-cache-b", "--quiet", "--compile-one-by-one",
         ])

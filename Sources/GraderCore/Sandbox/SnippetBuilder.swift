@@ -480,15 +480,20 @@ public struct SnippetBuilder: Sendable {
     /// Compiles with `arguments` through `run`: the frontend itself where the driver's plan for such a call is known
     /// (`FrontendCommand`), else the driver. A direct run that fails without a message on any of its files (a plan
     /// gone stale: a toolchain replaced during the run) is run again through the driver, whose outcome stands; when
-    /// the driver succeeds, calls of that shape go through it from then on. A timeout is not run again.
+    /// the driver succeeds, calls of that shape go through it from then on. A timeout is not run again. A message on
+    /// `<key>.swift` names the file either as `<key>.swift:` or, after a shared call's location line
+    /// (`BatchCompiler.locationLine`), as `<key>/<problem>.swift:`.
     func runCompiler(_ arguments: [String], _ run: ([String]) throws -> ProcessOutcome) throws -> ProcessOutcome {
         guard let direct = frontendCommands.command(swiftc: swiftc, arguments: arguments) else {
             return try run([swiftc] + arguments)
         }
         let outcome = try run(direct.command)
         let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
-        guard !outcome.succeeded, !outcome.timedOut, !direct.sources.contains(where: { log.contains("\($0):") })
-        else { return outcome }
+        let named = direct.sources.contains { source in
+            log.contains("\(source):")
+                || (source.hasSuffix(".swift") && log.contains("\(source.dropLast(".swift".count))/"))
+        }
+        guard !outcome.succeeded, !outcome.timedOut, !named else { return outcome }
         let driven = try run([swiftc] + arguments)
         if driven.succeeded { frontendCommands.refuse(arguments) }
         return driven
