@@ -492,6 +492,21 @@ struct BatchTests {
             """,
             false
         ),
+        // Swift skips comments inside an interpolation: a scanner that does not ends the interpolation at the `)`
+        // in the comment, then the string at its `"""`, and reads the raw string `#"""` on to the `"""#` in the last
+        // comment, past a declaration it then leaves internal (and transparent: inlined, it leaves classmates'
+        // objects no symbol of the saboteur's to fail their links).
+        (
+            "a transparent max hidden by a comment inside an interpolation", "residual-jacobians.swift",
+            """
+            fileprivate let text = \"\"\"
+            \\(0 /* ) \"\"\" #\"\"\" */)
+            \"\"\"
+            @_transparent func max(_ a: Double, _ b: Double) -> Double { return a < b ? b + 0.5 : a + 0.5 }
+            // \"\"\"#\n
+            """,
+            false
+        ),
     ]
 
     @Test(

@@ -233,6 +233,14 @@ enum FileprivateRewriter {
                     cursor = end
                     continue
                 }
+                // The compiler skips comments here, whose `)` and quotes this scanner would count, and reads any
+                // other `#` (`#sourceLocation` in a closure, a regex literal) as code: refused, not followed.
+                if byte == UInt8(ascii: "#") { return nil }
+                if byte == UInt8(ascii: "/"), cursor + 1 < bytes.count,
+                    bytes[cursor + 1] == UInt8(ascii: "/") || bytes[cursor + 1] == UInt8(ascii: "*")
+                {
+                    return nil
+                }
                 if byte == UInt8(ascii: "(") { depth += 1 }
                 if byte == UInt8(ascii: ")") {
                     depth -= 1
