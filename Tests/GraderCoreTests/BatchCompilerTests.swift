@@ -95,6 +95,26 @@ struct BatchCompilerTests {
         #expect(FileprivateRewriter.rewrite(source) == nil, "\(source)")
     }
 
+    @Test("a shared call's messages blame a unit by its location line's name; the location lines' own warnings, none")
+    func diagnosticsByLocation() {
+        // As the compiler prints them: every unit's `#fileID` is `Submission/p.swift`, which it warns of on each
+        // unit's first line, under the unit's own name.
+        let log = """
+            ua.swift:1:23: warning: '#sourceLocation' directive produces '#fileID' string of 'Submission/p.swift', \
+            which conflicts with '#fileID' strings produced by other paths in the module
+            ub.swift:1:23: warning: '#sourceLocation' directive produces '#fileID' string of 'Submission/p.swift', \
+            which conflicts with '#fileID' strings produced by other paths in the module
+              |                       `- note: change file in '#sourceLocation' to 'ua/p.swift'
+            ub/p.swift:3:5: error: cannot find 'x' in scope
+            3 | let s = "ua/p.swift:4:1: error: quoted"
+            ua/p.swift:7:2: warning: variable 'y' was never mutated
+            """
+        let found = BatchCompiler.diagnostics(log, files: ["ua", "ub"])
+        #expect(found["ub"]?.map(\.line) == [3] && found["ub"]?.map(\.isError) == [true])
+        #expect(found["ua"]?.map(\.line) == [7] && found["ua"]?.map(\.isError) == [false])
+        #expect(BatchCompiler.diagnostics(log, files: ["uc"]).isEmpty)
+    }
+
     @Test("shards split every student into exactly one of N, by a stable hash")
     func shards() throws {
         let students = (0..<500).map { "student-\($0)" }

@@ -66,6 +66,11 @@ struct FaultIsolationTests {
         let pcm = "<unknown>:0: error: unable to open output file '/tmp/t/modules/SwiftShims-2W.pcm': "
         #expect(SnippetBuilder.writeFault(pcm + "'No space left on device'") == pcm + "'No space left on device'")
         #expect(SnippetBuilder.writeFault("ld: error: undefined symbol: `No space left on device'") == nil)
+        // A symbol the code names itself (`@_silgen_name`) is printed as written, words and quotes alike.
+        for name in ["x: No space left on device", "x: 'No space left on device'"] {
+            #expect(SnippetBuilder.writeFault("ld.lld: error: undefined symbol: \(name)") == nil)
+            #expect(SnippetBuilder.writeFault("ld.lld: error: duplicate symbol: \(name)") == nil)
+        }
         #expect(SnippetBuilder.writeFault("main.swift:3:8: error: cannot find 'x' in scope") == nil)
 
         let source = "#error(\"No space left on device\")\nfunc f(x: Double) -> Double { x }\n"

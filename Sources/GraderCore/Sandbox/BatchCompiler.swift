@@ -656,9 +656,10 @@ struct BatchCompiler {
     }
 
     /// The diagnostics the compiler's `log` gives on each of `files` (unit keys), by the line that starts each:
-    /// `<key>/<problem>.swift:LINE:COL: error: ...` (`locationLine`; or a warning or a note), or
-    /// `<key>.swift:LINE:...` for the unit's own file name. Only such a line names a file: a student's code quoted
-    /// under a message (`12 | let s = "<key>.swift:"`) names none, so no file can have another blamed.
+    /// `<key>/<problem>.swift:LINE:COL: error: ...` (`locationLine`; or a warning or a note). Only such a line names
+    /// a file: a student's code quoted under a message (`12 | let s = "<key>/p.swift:"`) names none, so no file can
+    /// have another blamed. A message on `<key>.swift` itself is about the location line, the only line the compiler
+    /// counts there (every unit's `#fileID` is the same, which it warns of), and blames nobody.
     static func diagnostics(_ log: String, files: Set<String>) -> [String: [(line: Int, isError: Bool)]] {
         var found: [String: [(line: Int, isError: Bool)]] = [:]
         for text in log.split(separator: "\n") {
@@ -667,7 +668,8 @@ struct BatchCompiler {
                 [" error:", " warning:", " note:", " remark:"].contains(where: { fields[3].hasPrefix($0) })
             else { continue }
             let path = fields[0].split(separator: "/", omittingEmptySubsequences: false)
-            let key = path.count == 2 ? String(path[0]) : String(fields[0].dropLast(".swift".count))
+            guard path.count == 2 else { continue }
+            let key = String(path[0])
             if files.contains(key) { found[key, default: []].append((line, fields[3].hasPrefix(" error:"))) }
         }
         return found

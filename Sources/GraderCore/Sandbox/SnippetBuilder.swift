@@ -480,18 +480,22 @@ public struct SnippetBuilder: Sendable {
     /// Compiles with `arguments` through `run`: the frontend itself where the driver's plan for such a call is known
     /// (`FrontendCommand`), else the driver. A direct run that fails without a message on any of its files (a plan
     /// gone stale: a toolchain replaced during the run) is run again through the driver, whose outcome stands; when
-    /// the driver succeeds, calls of that shape go through it from then on. A timeout is not run again. A message on
-    /// `<key>.swift` names the file either as `<key>.swift:` or, after a shared call's location line
-    /// (`BatchCompiler.locationLine`), as `<key>/<problem>.swift:`.
+    /// the driver succeeds, calls of that shape go through it from then on. A timeout is not run again. A message
+    /// names `<name>.swift` as `<name>.swift:` or, after a shared call's location line
+    /// (`BatchCompiler.locationLine`), at the start of a line as `<name>/<problem>.swift:`.
     func runCompiler(_ arguments: [String], _ run: ([String]) throws -> ProcessOutcome) throws -> ProcessOutcome {
         guard let direct = frontendCommands.command(swiftc: swiftc, arguments: arguments) else {
             return try run([swiftc] + arguments)
         }
         let outcome = try run(direct.command)
         let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
+        let located = Set(
+            log.split(separator: "\n").compactMap { line -> Substring? in
+                let path = line.prefix { $0 != ":" }.split(separator: "/", omittingEmptySubsequences: false)
+                return path.count == 2 && path[1].hasSuffix(".swift") ? path[0] : nil
+            })
         let named = direct.sources.contains { source in
-            log.contains("\(source):")
-                || (source.hasSuffix(".swift") && log.contains("\(source.dropLast(".swift".count))/"))
+            log.contains("\(source):") || located.contains(source.dropLast(".swift".count))
         }
         guard !outcome.succeeded, !outcome.timedOut, !named else { return outcome }
         let driven = try run([swiftc] + arguments)
@@ -554,12 +558,14 @@ public struct SnippetBuilder: Sendable {
 
     /// The line of a compiler's or linker's output that says it could not write a file (a full disk, a read-only
     /// or over-quota folder), if one does. The system's words end the line, bare or in the single quotes Clang's
-    /// module writer puts them in (`unable to open output file '...pcm': 'No space left on device'`), so a symbol
-    /// or a message of the code that merely contains them (quoted as the linker quotes names) is not taken for one.
+    /// module writer puts them in (`unable to open output file '...pcm': 'No space left on device'`). A line about
+    /// a symbol is never one: the linker prints an undefined symbol's name as the code spelled it
+    /// (`@_silgen_name("x: No space left on device")`), and a student must not pass a failed link off as the disk's.
     static func writeFault(_ log: String) -> String? {
         let reasons = ["No space left on device", "Read-only file system", "Disk quota exceeded"]
         return log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { line in
-            reasons.contains { line.hasSuffix(": \($0)") || line.hasSuffix(": '\($0)'") }
+            !line.contains("symbol") && !line.contains("undefined reference")
+                && reasons.contains { line.hasSuffix(": \($0)") || line.hasSuffix(": '\($0)'") }
         }.map { ReportText.clean($0, limit: 300) }
     }
 

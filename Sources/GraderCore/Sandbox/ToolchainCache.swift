@@ -115,9 +115,7 @@ final class ToolchainCache: @unchecked Sendable {
                 if let object = try compile([module], name: "module\(index)") { objects.append(object) }
             }
         }
-        guard !objects.isEmpty,
-            let extract = builder.linkCommand?.autolinkExtract ?? Self.autolinkExtract(beside: builder.swiftc)
-        else {
+        guard !objects.isEmpty else {
             // A full disk is not a toolchain that cannot import Foundation: say which it is.
             if let fault = SnippetBuilder.writeFault(said) {
                 // The module cache is in the toolchain's folder (under TMPDIR), the objects in the cache's.
@@ -135,6 +133,10 @@ final class ToolchainCache: @unchecked Sendable {
                 path: builder.swiftc,
                 reason: "the compiler cannot import Foundation or Glibc with the grader's flags"
                     + (error.map { "; it said: \($0)" } ?? ""))
+        }
+        guard let extract = builder.linkCommand?.autolinkExtract ?? Self.autolinkExtract(beside: builder.swiftc)
+        else {
+            throw GraderError.io(path: builder.swiftc, reason: "no swift-autolink-extract beside the compiler")
         }
         guard
             try SnippetBuilder.runDirectly([extract] + objects + ["-o", "autolink.txt"], in: work.path, seconds: 60)
