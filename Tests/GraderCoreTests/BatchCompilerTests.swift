@@ -113,6 +113,13 @@ struct BatchCompilerTests {
         #expect(found["ub"]?.map(\.line) == [3] && found["ub"]?.map(\.isError) == [true])
         #expect(found["ua"]?.map(\.line) == [7] && found["ua"]?.map(\.isError) == [false])
         #expect(BatchCompiler.diagnostics(log, files: ["uc"]).isEmpty)
+        // A problem's folder name is written into the location line as a string literal.
+        #expect(
+            BatchCompiler.locationLine(key: "ua", fileName: "p.swift")
+                == "#sourceLocation(file: \"ua/p.swift\", line: 1)\n")
+        #expect(
+            BatchCompiler.locationLine(key: "ua", fileName: #"a"b\c.swift"#)
+                == #"#sourceLocation(file: "ua/a\"b\\c.swift", line: 1)"# + "\n")
     }
 
     @Test("shards split every student into exactly one of N, by a stable hash")

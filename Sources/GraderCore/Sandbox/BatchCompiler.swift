@@ -335,7 +335,9 @@ struct BatchCompiler {
     /// crash's message and `fatalError` print, is then `Submission/<problem>.swift`, as when the file compiles alone,
     /// not the unit's key. A student's own `#` line never reaches a shared call (`FileprivateRewriter`).
     static func locationLine(key: String, fileName: String) -> String {
-        "#sourceLocation(file: \"\(key)/\(fileName)\", line: 1)\n"
+        // A problem's id is its folder's name: written as a string literal, whatever it holds.
+        let literal = fileName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "#sourceLocation(file: \"\(key)/\(literal)\", line: 1)\n"
     }
 
     /// The unit's file as compiled in a shared call: made file-private, plus the entry shims of `EntryShims` for its
