@@ -87,7 +87,8 @@ struct BatchCompilerTests {
             "@used @section(\".init_array\") let early: @convention(c) () -> Void = { }",
             "@attached(peer) func f() {}",
             "let file = #file",
-            "let t = \"\"\"\n\\(0 /* ) \"\"\" #\"\"\" */)\n\"\"\"\nfunc max(_ a: Int, _ b: Int) -> Int { a }\n// \"\"\"#",
+            "let t = \"\"\"\n\\(0 /* ) \"\"\" #\"\"\" */)\n\"\"\"\n"
+                + "func max(_ a: Int, _ b: Int) -> Int { a }\n// \"\"\"#",
             "let t = \"\\(0 // )\n)\"",
             "let t = \"\"\"\n\\({ () -> Int in\n#sourceLocation(file: \"x/y.swift\", line: 1)\nreturn 0 }())\n\"\"\"",
         ])
