@@ -73,6 +73,12 @@ struct FaultIsolationTests {
         }
         #expect(SnippetBuilder.writeFault("main.swift:3:8: error: cannot find 'x' in scope") == nil)
 
+        // A write that failed without the system's words (a compiler that exits 0 and leaves no object on a full
+        // disk) says how little room is left.
+        #expect(FileBytes.lowSpaceNote(free: 2048 << 10) == "; only 2048 KiB are free on its device")
+        #expect(FileBytes.lowSpaceNote(free: 64 << 20).isEmpty)
+        #expect(FileBytes.lowSpaceNote(NSTemporaryDirectory(), threshold: 0).isEmpty)
+
         let source = "#error(\"No space left on device\")\nfunc f(x: Double) -> Double { x }\n"
         let result = try TestSupport.session.builder.build(
             fileName: "disk.swift", source: Array(source.utf8),

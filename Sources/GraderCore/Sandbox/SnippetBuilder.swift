@@ -355,14 +355,25 @@ public struct SnippetBuilder: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
         defer { work.remove() }
-        _ = FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
+        guard FileManager.default.createFile(atPath: work.path + "/main.swift", contents: Data(harness.source.utf8))
+        else {
+            throw GraderError.io(
+                path: work.path + "/main.swift",
+                reason: "cannot write the harness's source\(FileBytes.lowSpaceNote(work.path))")
+        }
         let outcome = try runTrustedCompiler(
             Self.harnessFlags + ["-I", runtime.folder, "-c", "main.swift", "-o", "harness.o"], in: work.path,
             seconds: 120)
         guard outcome.succeeded else { throw Self.harnessFault(path: path, outcome: outcome) }
         guard rename(work.path + "/harness.o", path) == 0 else {
+            let cause = errno
+            // Seen on a full disk: the compiler exits 0 and leaves no object.
+            let reason =
+                cause == ENOENT
+                ? "the compiler reported success but wrote no harness.o" : String(cString: strerror(cause))
             throw GraderError.io(
-                path: path, reason: "cannot put the compiled harness in place: \(String(cString: strerror(errno)))")
+                path: path,
+                reason: "cannot put the compiled harness in place: \(reason)\(FileBytes.lowSpaceNote(work.path))")
         }
         return [runtime.object, path]
     }

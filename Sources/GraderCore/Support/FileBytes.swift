@@ -20,6 +20,19 @@ enum FileBytes {
         return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
     }
 
+    /// `; only N KiB are free on its device` when the device that holds `path` has less than `threshold` bytes free
+    /// for the grader, else nothing: what a failed write's message adds, so that a full disk is named as one.
+    static func lowSpaceNote(_ path: String, threshold: UInt64 = 16 << 20) -> String {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return "" }
+        return lowSpaceNote(free: UInt64(info.f_bavail) * UInt64(info.f_frsize), threshold: threshold)
+    }
+
+    /// The note for `free` bytes (`lowSpaceNote(_:threshold:)`).
+    static func lowSpaceNote(free: UInt64, threshold: UInt64 = 16 << 20) -> String {
+        free < threshold ? "; only \(free >> 10) KiB are free on its device" : ""
+    }
+
     /// The bytes of the file at `path`; `nil` when it cannot be opened or read.
     static func read(_ path: String) -> Data? { try? contents(path) }
 
