@@ -298,7 +298,7 @@ struct BatchCompiler {
     func unitKey(problem: Problem, source: [UInt8]) -> String {
         var hasher = SHA256Hasher()
         hasher.update(field: builder.compilerVersion)
-        hasher.update(field: Self.graderBuild)
+        hasher.update(field: FileBytes.graderBuild)
         hasher.update(field: problem.id)
         hasher.update(
             field: problem.snippetParts.map { part -> String in
@@ -326,9 +326,6 @@ struct BatchCompiler {
             ] + calls.declarations
         return try builder.harnessObjects(Harness(entries: calls.entries, declarations: declarations))
     }
-
-    /// The grader's own build (`FileBytes.buildIdentity`), read once.
-    static let graderBuild = FileBytes.buildIdentity(of: "/proc/self/exe")
 
     /// The line a unit's shared text starts with: from the next line on, the compiler counts lines as the student's
     /// file does and names the file `<key>/<problem>.swift` (`diagnostics` reads the key back). `#fileID`, which a
@@ -669,12 +666,17 @@ struct BatchCompiler {
             guard fields.count == 4, fields[0].hasSuffix(".swift"), let line = Int(fields[1]), Int(fields[2]) != nil,
                 [" error:", " warning:", " note:", " remark:"].contains(where: { fields[3].hasPrefix($0) })
             else { continue }
-            let path = fields[0].split(separator: "/", omittingEmptySubsequences: false)
-            guard path.count == 2 else { continue }
-            let key = String(path[0])
+            guard let key = locatedUnit(text).map(String.init) else { continue }
             if files.contains(key) { found[key, default: []].append((line, fields[3].hasPrefix(" error:"))) }
         }
         return found
+    }
+
+    /// The unit a compiler's message line starts by naming, as its location line (`locationLine`) names it:
+    /// `<key>` of `<key>/<problem>.swift:...`; `nil` for any other line.
+    static func locatedUnit(_ line: Substring) -> Substring? {
+        let path = line.prefix { $0 != ":" }.split(separator: "/", omittingEmptySubsequences: false)
+        return path.count == 2 && path[1].hasSuffix(".swift") ? path[0] : nil
     }
 
     func markSingle(_ key: String) {

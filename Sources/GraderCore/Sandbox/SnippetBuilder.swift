@@ -131,7 +131,7 @@ public struct SnippetBuilder: Sendable {
         // write it.
         frontendCommands = FrontendCommands(
             memoFolder: sandbox.keepsFilesFromStudents ? cacheDirectory : nil,
-            identity: Self.toolchainIdentity(of: compiler) + " " + FileBytes.buildIdentity(of: "/proc/self/exe"))
+            identity: Self.toolchainIdentity(of: compiler) + " " + FileBytes.graderBuild)
     }
 
     /// What `swiftc --version` says, remembered in `cache` under the build identity (`FileBytes.buildIdentity`) of
@@ -499,16 +499,13 @@ public struct SnippetBuilder: Sendable {
             return try run([swiftc] + arguments)
         }
         let outcome = try run(direct.command)
+        guard !outcome.succeeded, !outcome.timedOut else { return outcome }
         let log = String(decoding: outcome.stderr + outcome.stdout, as: UTF8.self)
-        let located = Set(
-            log.split(separator: "\n").compactMap { line -> Substring? in
-                let path = line.prefix { $0 != ":" }.split(separator: "/", omittingEmptySubsequences: false)
-                return path.count == 2 && path[1].hasSuffix(".swift") ? path[0] : nil
-            })
+        let located = Set(log.split(separator: "\n").compactMap(BatchCompiler.locatedUnit))
         let named = direct.sources.contains { source in
             log.contains("\(source):") || located.contains(source.dropLast(".swift".count))
         }
-        guard !outcome.succeeded, !outcome.timedOut, !named else { return outcome }
+        guard !named else { return outcome }
         let driven = try run([swiftc] + arguments)
         if driven.succeeded { frontendCommands.refuse(arguments) }
         return driven
@@ -590,7 +587,7 @@ public struct SnippetBuilder: Sendable {
         guard sandbox.keepsFilesFromStudents else { return nil }
         var hasher = SHA256Hasher()
         hasher.update(field: Self.toolchainIdentity(of: swiftc))
-        hasher.update(field: FileBytes.buildIdentity(of: "/proc/self/exe"))
+        hasher.update(field: FileBytes.graderBuild)
         return "\(cacheDirectory)/link-command-\(hasher.hexDigest().prefix(24))"
     }
     private let linkCommandStore = LazyLinkCommand()

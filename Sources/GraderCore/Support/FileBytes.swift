@@ -20,6 +20,9 @@ enum FileBytes {
         return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
     }
 
+    /// The grader's own executable as `buildIdentity` sees it, read once: what names the grader's build in cache keys.
+    static let graderBuild = buildIdentity(of: "/proc/self/exe")
+
     /// `; only N KiB are free on its device` when the device that holds `path` has less than `threshold` bytes free
     /// for the grader, else nothing: what a failed write's message adds, so that a full disk is named as one.
     static func lowSpaceNote(_ path: String, threshold: UInt64 = 16 << 20) -> String {
