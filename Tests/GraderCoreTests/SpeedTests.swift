@@ -413,7 +413,7 @@ struct SpeedTests {
         let matching = try #require(problem.parts.first { $0.id == "residualLayerJacobian" }?.kind.snippet)
         let alone = session.builder.plan(
             fileName: problem.snippetFileName, source: units[0].source, entries: [.call(matching.signature)],
-            optimized: false
+            optimized: false, harness: session.harnessEntries(of: problem)
         ).binary
         let shared = try session.grade(submission: submission, prebuilt: binary)
         #expect(!FileManager.default.fileExists(atPath: alone))
@@ -1147,6 +1147,47 @@ struct SpeedTests {
                         && alone.outputs.count == 1_200, "\(id) \(member.name)")
             }
         }
+    }
+
+    @Test("a problem's reference and its students' binaries link one harness; an entry a binary lacks fails its run")
+    func oneHarnessPerProblem() throws {
+        let root = NSTemporaryDirectory() + "grader-one-harness-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cache = root + "/cache"
+        let session = try GradingSession(
+            options: Self.options(problems: try Self.varianceRecursionAlone(in: root), cache: cache))
+        defer { session.close() }
+        let problem = try #require(session.problems.problem("variance-recursion"))
+        // A student who hands in the whole reference: every function its answer expressions and mistakes call.
+        let folder = root + "/student"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let reference = try String(contentsOfFile: problem.referencePath, encoding: .utf8)
+        let source = "// handed in by a student\n" + reference
+        try source.write(toFile: folder + "/variance-recursion.swift", atomically: true, encoding: .utf8)
+        let graded = try session.grade(folder: folder, student: "student-1")
+        let part = try #require(graded.problems.first?.parts.first { $0.id == "outputVariance" })
+        #expect(part.score == part.maxScore && part.maxScore > 0)
+
+        // One harness object for the reference's binary and the student's (the entries differ: two before).
+        let objects = try FileManager.default.contentsOfDirectory(atPath: cache + "/obj")
+        #expect(objects.filter { $0.hasPrefix("harness-") }.count == 1, "\(objects)")
+
+        // The student's binary holds the harness's entry for the answer expression, and the expression's function,
+        // but that entry is linked to `grader_missing`: asked for it, the binary fails, whatever the file defines.
+        let listed = try #require(session.harnessEntries(of: problem))
+        let expression = try #require(listed.first { $0.expression != nil })
+        let spec = try #require(problem.parts.first { $0.id == "outputVariance" }?.kind.snippet)
+        guard
+            case .built(let binary) = try session.builder.build(
+                fileName: problem.snippetFileName, source: Array(source.utf8), entries: [.call(spec.signature)],
+                owner: .student, harness: listed)
+        else { throw GraderError.usage("the student's file does not build") }
+        let run = try EntryRun.run(
+            sandbox: session.sandbox, binary: binary, entry: expression.name, returnType: expression.returnType,
+            trials: [[.array([.int(16), .int(32), .int(8)])]], limits: session.limits(for: problem),
+            owner: .student)
+        #expect(run.outputs == [nil])
+        #expect(run.failure?.contains("this function was not built into this binary") == true, "\(run.failure ?? "")")
     }
 
     @Test("an answer expression that ends in a `//` comment is evaluated with the others, as alone")

@@ -107,7 +107,8 @@ struct SnippetChecker: Sendable {
                 result = try session.builder.build(
                     fileName: fileName, source: source, entries: remaining.map { .call(signature($0)) },
                     owner: .student,
-                    timeLimit: limits.compileSeconds, optimized: problem.hasExperiments)
+                    timeLimit: limits.compileSeconds, optimized: problem.hasExperiments,
+                    harness: session.harnessEntries(of: problem))
             } catch {
                 return decided(
                     all(.error, .graderError, "the grader could not compile \(fileName): \(error)"), source: source)

@@ -69,6 +69,8 @@ public final class GradingSession: @unchecked Sendable {
     private let variantStoresRead = Locked(Set<String>())
     /// Each student's variant of each problem with parameters, by the bytes of the problem id and the student id.
     private let drawnVariants = Locked([[UInt8]: Result<ParameterValues, GraderError>]())
+    /// Each problem's harness entries (`ReferenceRunner.harnessEntries`), listed once a run.
+    private let harnessLists = Locked([String: [HarnessEntry]?]())
     /// Per problem, a digest of everything but the submission that its grade depends on.
     private let definitionDigests: [String: String]
     /// Per problem, a short digest of its definition and reference files alone, and one of the grader and compiler:
@@ -366,6 +368,15 @@ public final class GradingSession: @unchecked Sendable {
     }
 
     /// Whether each student gets numbers of their own for `problem`: final grading of a problem with parameters.
+    /// The entries of `problem`'s harness, which its reference's and students' binaries share
+    /// (`ReferenceRunner.harnessEntries`); read from `reference.swift` once a run.
+    func harnessEntries(of problem: Problem) -> [HarnessEntry]? {
+        if let known = harnessLists.withLock({ $0[problem.id] }) { return known }
+        let listed = ReferenceRunner(session: self, problem: problem).harnessEntries()
+        harnessLists.withLock { $0[problem.id] = listed }
+        return listed
+    }
+
     func drawsVariants(_ problem: Problem) -> Bool { problems.role.gradesFinally && !problem.parameters.isEmpty }
 
     /// The variant of `problem` for `student` in final grading; `nil` is the handout's own numbers.

@@ -302,20 +302,36 @@ struct ReferenceRunner: Sendable {
         return try build(entries, read)
     }
 
+    /// The entries of the problem's harness: every entry of the reference, then the combined one if there is one.
+    /// The reference's binary and every student's binary of the problem link that one harness
+    /// (`SnippetBuilder.build`'s `harness`), so that it is compiled once for all of them; `nil` when the reference
+    /// lists no entries or cannot be read (a student's kit has none).
+    func harnessEntries() -> [HarnessEntry]? {
+        guard let entries = try? referenceEntries().entries, !entries.isEmpty else { return nil }
+        return Self.harnessEntries(of: entries)
+    }
+
+    /// `entries`, then their combined entry if they have one: the harness of a reference compiled with `entries`.
+    static func harnessEntries(of entries: [HarnessEntry]) -> [HarnessEntry] {
+        entries + (combinedEntry(of: entries).map { [$0.entry] } ?? [])
+    }
+
     /// `build()` of entries already listed.
     private func build(_ entries: [HarnessEntry], _ read: Result<[UInt8], Submission.FileProblem>) throws -> String {
         guard !entries.isEmpty else { return "" }
         let source = Self.compiledSource(of: problem, try read.get())
+        // Without the combined entry, the harness still holds it (linked to `grader_missing`): the students' one.
+        let listed = Self.harnessEntries(of: entries)
         if let combined = Self.combinedEntry(of: entries),
             case .built(let path) = try session.builder.build(
                 fileName: "reference.swift", source: source, entries: entries + [combined.entry], owner: .trusted,
-                optimized: problem.hasExperiments)
+                optimized: problem.hasExperiments, harness: listed)
         {
             return path
         }
         switch try session.builder.build(
             fileName: "reference.swift", source: source, entries: entries, owner: .trusted,
-            optimized: problem.hasExperiments)
+            optimized: problem.hasExperiments, harness: listed)
         {
         case .built(let path): return path
         case .failed(let diagnostics, let log):

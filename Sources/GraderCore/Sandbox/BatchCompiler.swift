@@ -319,12 +319,8 @@ struct BatchCompiler {
                 function: function.signature.name)
         }
         let calls = EntryShims.harnessEntries(for: entries) { functions[$0].callSymbol }
-        let declarations =
-            [
-                "@_silgen_name(\"grader_missing\")",
-                "func __graderMissing() { __graderFail(\"this function was not built into this binary\") }",
-            ] + calls.declarations
-        return try builder.harnessObjects(Harness(entries: calls.entries, declarations: declarations))
+        return try builder.harnessObjects(
+            Harness(entries: calls.entries, declarations: Harness.missingEntry + calls.declarations))
     }
 
     /// The line a unit's shared text starts with: from the next line on, the compiler counts lines as the student's

@@ -36,6 +36,13 @@ public struct Harness: Sendable {
     /// The exit status of a harness that could not write on its result channel (fd 3 closed or replaced).
     public static let resultChannelBroken: Int32 = 70
 
+    /// The declaration of `grader_missing`, which a binary's entry points that no file of it defines are linked to
+    /// (`--defsym`): a call to one fails the run with a message, never reaching other code.
+    static let missingEntry = [
+        "@_silgen_name(\"grader_missing\")",
+        "func __graderMissing() { __graderFail(\"this function was not built into this binary\") }",
+    ]
+
     public let source: String
 
     /// Generates a harness that owns `main`, reads trials on stdin and reports results on fd 3.

@@ -206,13 +206,16 @@ public struct SnippetBuilder: Sendable {
     ///   - owner: Whose code this is: a student's is compiled and linked in the sandbox.
     ///   - timeLimit: The compiler's wall-clock limit in seconds; `nil` takes the builder's default.
     ///   - optimized: Compiled with `-O`, for an experiment's training runs (seconds with it, minutes without).
+    ///   - listed: The problem's harness entries (`ReferenceRunner.harnessEntries`): when they hold every one of
+    ///     `entries`, the binary links that harness, which the reference's and every student's binary of the
+    ///     problem share (compiled once), with the entries it lacks linked to `grader_missing`.
     public func build(
         fileName: String, source: [UInt8], entries: [HarnessEntry], owner: CodeOwner, timeLimit: Double? = nil,
-        optimized: Bool = false
+        optimized: Bool = false, harness listed: [HarnessEntry]? = nil
     ) throws -> BuildResult {
         let compileSeconds = timeLimit ?? self.compileSeconds
-        let (shims, harness, arguments, binary) = plan(
-            fileName: fileName, source: source, entries: entries, optimized: optimized)
+        let (shims, harness, arguments, binary, definitions) = plan(
+            fileName: fileName, source: source, entries: entries, optimized: optimized, harness: listed)
         let failure = binary + ".failed.json"
         if FileManager.default.isExecutableFile(atPath: binary) { return .built(binary: binary) }
         if let data = FileBytes.read(failure),
@@ -255,7 +258,7 @@ public struct SnippetBuilder: Sendable {
             let harnessObjects = try harnessObjects(harness)
             for (index, object) in harnessObjects.enumerated() { try space.copy(object, as: "harness-\(index).o") }
             let linked = try linkOutcome(
-                objects: harnessObjects.indices.map { "harness-\($0).o" } + ["unit.o"], definitions: [],
+                objects: harnessObjects.indices.map { "harness-\($0).o" } + ["unit.o"], definitions: definitions,
                 output: "snippet", in: space)
             if linked.succeeded, try space.collect("snippet", to: binary, executable: true) {
                 return .built(binary: binary)
@@ -284,22 +287,55 @@ public struct SnippetBuilder: Sendable {
         return .failed(diagnostics: diagnostics, log: log)
     }
 
-    /// What `build` compiles for `entries` of `source`: the shims, the harness, the compiler's arguments, and where
-    /// the binary is cached.
-    func plan(fileName: String, source: [UInt8], entries: [HarnessEntry], optimized: Bool) -> (
-        shims: (text: String, lines: [ClosedRange<Int>]), harness: Harness, arguments: [String], binary: String
+    /// What `build` compiles for `entries` of `source`: the shims, the harness, the compiler's arguments, where
+    /// the binary is cached, and the linker's `--defsym` definitions.
+    ///
+    /// With `listed` holding every entry (by name, with the same types), the harness is `listed`'s, each shim is
+    /// exported under its entry's place in `listed`, and the places no shim fills are linked to `grader_missing`
+    /// (`Harness.missingEntry`): a call to one of them fails the run, and no student file is built with them.
+    func plan(
+        fileName: String, source: [UInt8], entries: [HarnessEntry], optimized: Bool, harness listed: [HarnessEntry]?
+    ) -> (
+        shims: (text: String, lines: [ClosedRange<Int>]), harness: Harness, arguments: [String], binary: String,
+        definitions: [String]
     ) {
         let symbol = { (index: Int) in "grader_entry_\(index)" }
-        let shims = EntryShims.source(for: entries, symbol: symbol)
-        let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
-        let harness = Harness(entries: calls.entries, declarations: calls.declarations)
+        let shims: (text: String, lines: [ClosedRange<Int>])
+        let harness: Harness
+        var definitions: [String] = []
+        if let listed, let places = Self.places(of: entries, in: listed) {
+            shims = EntryShims.source(for: entries, symbol: { symbol(places[$0]) })
+            let calls = EntryShims.harnessEntries(for: listed, symbol: symbol)
+            harness = Harness(entries: calls.entries, declarations: Harness.missingEntry + calls.declarations)
+            definitions = listed.indices.filter { !places.contains($0) }.map { "\(symbol($0))=grader_missing" }
+        } else {
+            shims = EntryShims.source(for: entries, symbol: symbol)
+            let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
+            harness = Harness(entries: calls.entries, declarations: calls.declarations)
+        }
         let arguments =
             (optimized ? Self.optimizedFlags : Self.flags)
             + ["-parse-as-library", "-wmo", "-c", fileName, Self.shimFileName, "-o", "unit.o"]
         let key = Self.binaryKey(
             compilerVersion: compilerVersion, arguments: arguments, source: source, shims: shims.text,
             harness: harness.source, runtime: Self.harnessRuntimeIdentity)
-        return (shims, harness, arguments, "\(cacheDirectory)/bin/\(key)")
+        return (shims, harness, arguments, "\(cacheDirectory)/bin/\(key)", definitions)
+    }
+
+    /// The place in `listed` of each of `entries`: the entry of the same name, which must take the same types (the
+    /// harness decodes and encodes them); `nil` when one has no such entry.
+    static func places(of entries: [HarnessEntry], in listed: [HarnessEntry]) -> [Int]? {
+        var places: [Int] = []
+        for entry in entries {
+            guard
+                let place = listed.firstIndex(where: {
+                    $0.name == entry.name && $0.returnType == entry.returnType
+                        && $0.parameters.map(\.type) == entry.parameters.map(\.type)
+                }), !places.contains(place)
+            else { return nil }
+            places.append(place)
+        }
+        return places
     }
 
     /// The cache key of a binary built by `build`: everything that goes into it, the harness runtime's identity
@@ -351,6 +387,17 @@ public struct SnippetBuilder: Sendable {
         hasher.update(field: harness.source)
         let folder = cacheDirectory + "/obj"
         let path = "\(folder)/harness-\(hasher.hexDigest().prefix(32)).o"
+        if FileManager.default.fileExists(atPath: path) { return [runtime.object, path] }
+        // A problem's reference and its students' files share one harness, and may be built side by side: the
+        // second waits for the first's compile rather than compiling it again.
+        let lock = harnessLocks.withLock { locks in
+            if let known = locks[path] { return known }
+            let made = NSLock()
+            locks[path] = made
+            return made
+        }
+        lock.lock()
+        defer { lock.unlock() }
         if FileManager.default.fileExists(atPath: path) { return [runtime.object, path] }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let work = try TemporaryDirectory(prefix: "harness", parent: cacheDirectory + "/tmp")
@@ -593,6 +640,8 @@ public struct SnippetBuilder: Sendable {
     private let linkCommandStore = LazyLinkCommand()
     private let frontendCommands: FrontendCommands
     private let harnessRuntimeStore = Locked<Result<CompiledHarnessRuntime, Error>?>(nil)
+    /// One lock per harness object being compiled in this run (`harnessObjects`).
+    private let harnessLocks = Locked([String: NSLock]())
 
     private struct CachedFailure: Codable {
         let diagnostics: [CompilerDiagnostic]
