@@ -6,7 +6,10 @@
 #   - the similarity report's cost: a warm rerun with and without it (it runs in full on every batch);
 #   - 10,000 answers-only submissions, each with its own numbers (a class with variants: every student's answer
 #     keys come from a few reference runs that evaluate all of a problem's answer expressions);
-#   - peak memory (GNU time's maximum resident set size: the largest of the grader and each process it waited for).
+#   - peak memory (GNU time's maximum resident set size: the largest of the grader and each process it waited for);
+#   - one student graded by `grader grade`: with an empty cache, with the references cached, and again;
+#   - the class's first 45 students: one batch against a loop of `grader grade` per student (LOOP_PAIRS pairs);
+#   - where the speed issue's targets stand in this run (docs/batch.md, "Speed").
 #
 # Usage: scripts/benchmark-batch.sh [N] [answers-only-N]      (defaults: 200 and 10000)
 # Needs: GNU time (/usr/bin/time), bubblewrap for the sandbox. Builds the grader as Gradescope's setup.sh builds it
@@ -185,7 +188,8 @@ floor() {
         "(link %.3f s, run %.3f s, experiment run %.3f s, over %d cores) + references %.1f s\n", total, files, compile,
         n, links, n, parts, runs, link, run, training, cores, references
       printf "optimized cold / floor: %.1fx\n", cold / total
-    }' "$WORK/timings.txt"
+      printf "%.2f\n", total > floorfile
+    }' floorfile="$WORK/floor.txt" "$WORK/timings.txt"
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
@@ -253,3 +257,81 @@ if [ -n "${BASELINE:-}" ]; then
   read -r answers_base answers_base_kb < <(GRADER=$BASELINE run "$WORK/out-answers-base" "$ANSWERS" --cache "$WORK/cache-answers-base" --problems "${BASELINE_PROBLEMS:-problems}")
   echo "answers only, baseline: ${answers_base} s, peak ${answers_base_kb} KB; this build / baseline: $(ratio "$answers" "$answers_base")x"
 fi
+
+# One student graded with `grader grade`, as a student with the kit or a CI job does: the first student of the class
+# who hands in every file correctly (the floor's student-one), with an empty cache (the references compiled and run
+# first; the toolchain's folder in TMPDIR as earlier runs left it); a second student with those references cached,
+# whose own files are compiled; and that second student again, nothing changed.
+grade_time() {
+  /usr/bin/time -f "%e" -o "$WORK/time.txt" "$GRADER" grade "$@" --problems "$PROBLEMS" --quiet >/dev/null 2>&1 \
+    || echo "benchmark: grader grade $1 failed" >&2
+  cat "$WORK/time.txt"
+}
+second=$WORK/one/student-two
+mkdir -p "$second"
+cp "$WORK/one/student-one"/* "$second/"
+for file in "$second"/*.swift; do sed -i '1i // student-two' "$file"; done
+one_empty=$(grade_time "$WORK/one/student-one" --student student-one --cache "$WORK/cache-grade")
+one_cold=$(grade_time "$second" --student student-two --cache "$WORK/cache-grade")
+one_warm=$(grade_time "$second" --student student-two --cache "$WORK/cache-grade")
+echo "one student, grader grade: empty cache ${one_empty} s; another student, references cached ${one_cold} s;" \
+  "that student again ${one_warm} s"
+
+# The batch against the loop any instructor can write: the class's first 45 students (or all, if fewer), each graded
+# by `grader grade` (as many at a time as there are cores, one shared cache, empty at the start; no reports), and
+# the same students by one `grader batch` with an empty cache. LOOP_PAIRS pairs (default 3), batch and loop in turn;
+# the median of the pairs' ratios. The loop's scores must be the batch's.
+SMALL=$WORK/class-small
+mkdir -p "$SMALL"
+for dir in $(ls -d "$CLASS"/*/ | head -45); do cp -r "$dir" "$SMALL/"; done
+small=$(ls "$SMALL" | wc -l)
+loop_ratios=() loop_line=""
+for pair in $(seq 1 "${LOOP_PAIRS:-3}"); do
+  rm -rf "$WORK/out-small" "$WORK/cache-small" "$WORK/cache-loop" "$WORK/loop-json"
+  read -r small_batch _ < <(run "$WORK/out-small" "$SMALL" --cache "$WORK/cache-small" --problems "$PROBLEMS")
+  mkdir -p "$WORK/loop-json"
+  /usr/bin/time -f "%e" -o "$WORK/time.txt" sh -c 'ls "$1" | xargs -P "$2" -I{} "$3" grade "$1/{}" --student {} \
+    --problems "$4" --cache "$5" --quiet --json "$6/{}.json"' sh "$SMALL" "$(nproc)" "$GRADER" "$PROBLEMS" \
+    "$WORK/cache-loop" "$WORK/loop-json" >/dev/null 2>&1 || echo "benchmark: a grader grade of the loop failed" >&2
+  small_loop=$(cat "$WORK/time.txt")
+  loop_ratios+=("$(awk -v l="$small_loop" -v b="$small_batch" 'BEGIN { printf "%.2f", l / b }')")
+  loop_line="${loop_line:+$loop_line; }batch ${small_batch} s, loop ${small_loop} s"
+done
+# Every student's total in the loop's results.json (its top-level "score") against the batch's gradebook.
+differ=0
+for json in "$WORK"/loop-json/*.json; do
+  id=$(basename "$json" .json)
+  loop_score=$(awk '/^  "score" : / { gsub(/,/, "", $3); print $3 }' "$json")
+  batch_score=$(tr -d '\r' < "$WORK/out-small/gradebook.csv" | awk -F, -v id="$id" '$1 == id { print $NF }')
+  awk -v a="$loop_score" -v b="$batch_score" 'BEGIN { exit !(a == "" || b == "" || a - b > 0.005 || b - a > 0.005) }' \
+    && differ=$((differ + 1))
+done
+loop_median=$(printf '%s\n' "${loop_ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+if [ "$differ" -eq 0 ]; then scores="every student's score the same"; else scores="$differ students' scores DIFFER"; fi
+echo "class of $small: per-student loop / batch ${loop_median}x, median of ${#loop_ratios[@]} pairs ($loop_line;" \
+  "ratios ${loop_ratios[*]}); $scores"
+
+# Where the speed issue's targets stand in this run (docs/batch.md, "Speed").
+target() {
+  local what=$1 value=$2 verdict=$3
+  printf '  %-58s %-16s %s\n' "$what" "$value" "$verdict"
+}
+met() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "<=") ? v <= t : v >= t; print ok ? "met" : "NOT met" }'; }
+floor_s=$(cat "$WORK/floor.txt" 2>/dev/null || echo 0)
+echo "targets (this run):"
+if [ -n "${BASELINE:-}" ]; then
+  half=$(awk -v c="$cold" -v b="$base" 'BEGIN { printf "%.2f", c / b }')
+  target "optimized cold at most 0.5x the baseline's" "${half}x" "$(met "$half" "<=" 0.5)"
+fi
+if [ -z "${SKIP_NAIVE:-}" ]; then
+  naive_x=$(awk -v n="$naive" -v c="$cold" 'BEGIN { printf "%.2f", n / c }')
+  target "optimized cold at least 3.5x faster than the naive path" "${naive_x}x" "$(met "$naive_x" ">=" 3.5)"
+fi
+floor_x=$(awk -v c="$cold" -v f="$floor_s" 'BEGIN { printf "%.2f", (f > 0 ? c / f : 0) }')
+target "optimized cold within 2x of the floor" "${floor_x}x" "$(met "$floor_x" "<=" 2)"
+target "class of $small: batch at least 3x faster than the loop" "${loop_median}x" "$(met "$loop_median" ">=" 3)"
+target "warm rerun of $N at most 0.2 s" "${warm} s" "$(met "$warm" "<=" 0.2)"
+target "answers only, $ANSWERS_ONLY students, at most 5 s" "${answers} s" "$(met "$answers" "<=" 5)"
+target "one student cold (references cached) at most 2 s" "${one_cold} s" "$(met "$one_cold" "<=" 2)"
+target "one student cold (empty cache) at most 2 s" "${one_empty} s" "$(met "$one_empty" "<=" 2)"
+target "one student warm at most 0.1 s" "${one_warm} s" "$(met "$one_warm" "<=" 0.1)"
