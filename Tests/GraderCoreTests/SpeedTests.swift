@@ -1188,6 +1188,23 @@ struct SpeedTests {
             owner: .student)
         #expect(run.outputs == [nil])
         #expect(run.failure?.contains("this function was not built into this binary") == true, "\(run.failure ?? "")")
+
+        // A file that defines the symbol of that entry itself, as a forger would, is linked with it replaced:
+        // asked for the entry, the binary still fails rather than run the forged function.
+        let place = try #require(listed.firstIndex { $0.name == expression.name })
+        let forged =
+            source + "\n@_silgen_name(\"grader_entry_\(place)\") func forged(_ w: [Int]) -> Double { 42 }\n"
+        guard
+            case .built(let forgedBinary) = try session.builder.build(
+                fileName: problem.snippetFileName, source: Array(forged.utf8), entries: [.call(spec.signature)],
+                owner: .student, harness: listed)
+        else { throw GraderError.usage("the forged file does not build") }
+        let forgedRun = try EntryRun.run(
+            sandbox: session.sandbox, binary: forgedBinary, entry: expression.name, returnType: expression.returnType,
+            trials: [[.array([.int(16), .int(32), .int(8)])]], limits: session.limits(for: problem),
+            owner: .student)
+        #expect(forgedRun.outputs == [nil])
+        #expect(forgedRun.failure?.contains("this function was not built into this binary") == true)
     }
 
     @Test("an answer expression that ends in a `//` comment is evaluated with the others, as alone")
