@@ -1205,6 +1205,19 @@ struct SpeedTests {
             owner: .student)
         #expect(forgedRun.outputs == [nil])
         #expect(forgedRun.failure?.contains("this function was not built into this binary") == true)
+
+        // The harness knows its entries by digests: a student's binary does not name the reference's mistakes
+        // (functions of reference.swift), which its code could read from its own file and print into its feedback.
+        let own = "func outputVariance(widths: [Int]) -> Double { Double(widths.count) }\n"
+        guard
+            case .built(let ownBinary) = try session.builder.build(
+                fileName: problem.snippetFileName, source: Array(own.utf8), entries: [.call(spec.signature)],
+                owner: .student, harness: listed)
+        else { throw GraderError.usage("the student's own file does not build") }
+        let bytes = try #require(FileManager.default.contents(atPath: ownBinary))
+        let names = listed.map(\.name).filter { $0 != "outputVariance" }
+        #expect(names.contains("outputVarianceWithoutBias"))
+        for name in names { #expect(bytes.range(of: Data(name.utf8)) == nil, "\(name)") }
     }
 
     @Test("an answer expression that ends in a `//` comment is evaluated with the others, as alone")

@@ -106,7 +106,7 @@ struct WireAndTextTests {
         guard let binary = try Self.built("lines.swift", source, entries) else { return }
         func run(_ entry: String, _ lines: [String]) throws -> ResultFrames {
             let outcome = try session.sandbox.run(
-                binary: binary, entry: entry, trials: lines, limits: SandboxLimits(), owner: .trusted)
+                binary: binary, entry: Harness.wireName(entry), trials: lines, limits: SandboxLimits(), owner: .trusted)
             return ResultFrames(outcome.results, returnType: entry == "sum" ? .int : .double, trialCount: lines.count)
         }
         // Two spaces between tokens, a CR before the line end, a count of zero, the extremes of Int.

@@ -74,7 +74,8 @@ public struct EntryRun: Sendable {
         owner: CodeOwner, purpose: String?, group: Sandbox.RunGroup?
     ) throws -> (run: EntryRun, clean: Bool) {
         let outcome = try sandbox.run(
-            binary: binary, entry: entry, trials: lines, limits: limits, owner: owner, purpose: purpose, group: group)
+            binary: binary, entry: Harness.wireName(entry), trials: lines, limits: limits, owner: owner,
+            purpose: purpose, group: group)
         let frames = ResultFrames(outcome.results, returnType: returnType, trialCount: lines.count)
         var outputs = frames.outputs
         let (done, tampered, harnessMessage) = (frames.done, frames.tampered, frames.harnessMessage)

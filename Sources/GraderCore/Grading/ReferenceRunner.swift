@@ -304,8 +304,10 @@ struct ReferenceRunner: Sendable {
 
     /// The entries of the problem's harness: every entry of the reference, then the combined one if there is one.
     /// The reference's binary and every student's binary of the problem link that one harness
-    /// (`SnippetBuilder.build`'s `harness`), so that it is compiled once for all of them; `nil` when the reference
-    /// lists no entries or cannot be read (a student's kit has none).
+    /// (`SnippetBuilder.build`'s `harness`), so that it is compiled once for all of them; `nil` when the problem
+    /// lists no entries or a part's entries cannot be listed. A student's file whose functions are not all among
+    /// them (a gradient-checked part's reference entry is its gradient, not the student's signature) keeps a harness
+    /// of its own.
     func harnessEntries() -> [HarnessEntry]? {
         guard let entries = try? referenceEntries().entries, !entries.isEmpty else { return nil }
         return Self.harnessEntries(of: entries)

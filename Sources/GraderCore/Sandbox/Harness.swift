@@ -36,6 +36,17 @@ public struct Harness: Sendable {
     /// The exit status of a harness that could not write on its result channel (fd 3 closed or replaced).
     public static let resultChannelBroken: Int32 = 70
 
+    /// The name the harness knows `entry` by, and `EntryRun` asks for: a digest, so that no entry's name is in a
+    /// binary. A student's binary links its problem's harness, whose entries include the reference's mistakes and
+    /// the functions an experiment rejects, named after the reference's own functions; a student's code that read
+    /// its binary could otherwise print their names into its feedback.
+    public static func wireName(_ entry: String) -> String {
+        var hasher = SHA256Hasher()
+        hasher.update(field: "grader harness entry")
+        hasher.update(field: entry)
+        return "e" + hasher.hexDigest().prefix(24)
+    }
+
     /// The declaration of `grader_missing`, which a binary's entry points that no file of it defines are linked to
     /// (`--defsym`): a call to one fails the run with a message, never reaching other code.
     static let missingEntry = [
@@ -75,7 +86,7 @@ public struct Harness: Sendable {
             lines.append("    return __writer.text")
             lines.append("}")
         }
-        let map = entries.enumerated().map { "    \"\($0.element.name)\": __grader_entry_\($0.offset)," }
+        let map = entries.enumerated().map { "    \"\(Self.wireName($0.element.name))\": __grader_entry_\($0.offset)," }
         if map.isEmpty {
             lines.append("__graderMain([:])")
         } else {
