@@ -1177,43 +1177,37 @@ struct SpeedTests {
         let listed = try #require(session.harnessEntries(of: problem))
         let expression = try #require(listed.first { $0.expression != nil })
         let spec = try #require(problem.parts.first { $0.id == "outputVariance" }?.kind.snippet)
-        guard
-            case .built(let binary) = try session.builder.build(
-                fileName: problem.snippetFileName, source: Array(source.utf8), entries: [.call(spec.signature)],
-                owner: .student, harness: listed)
-        else { throw GraderError.usage("the student's file does not build") }
-        let run = try EntryRun.run(
-            sandbox: session.sandbox, binary: binary, entry: expression.name, returnType: expression.returnType,
-            trials: [[.array([.int(16), .int(32), .int(8)])]], limits: session.limits(for: problem),
-            owner: .student)
+        // A student's file built with the problem's harness.
+        func built(_ text: String) throws -> String {
+            guard
+                case .built(let binary) = try session.builder.build(
+                    fileName: problem.snippetFileName, source: Array(text.utf8), entries: [.call(spec.signature)],
+                    owner: .student, harness: listed)
+            else { throw GraderError.usage("the student's file does not build") }
+            return binary
+        }
+        // The answer expression's entry asked of a student's binary.
+        func expressionRun(_ binary: String) throws -> EntryRun {
+            try EntryRun.run(
+                sandbox: session.sandbox, binary: binary, entry: expression.name, returnType: expression.returnType,
+                trials: [[.array([.int(16), .int(32), .int(8)])]], limits: session.limits(for: problem),
+                owner: .student)
+        }
+        let run = try expressionRun(try built(source))
         #expect(run.outputs == [nil])
         #expect(run.failure?.contains("this function was not built into this binary") == true, "\(run.failure ?? "")")
 
         // A file that defines the symbol of that entry itself, as a forger would, is linked with it replaced:
         // asked for the entry, the binary still fails rather than run the forged function.
         let place = try #require(listed.firstIndex { $0.name == expression.name })
-        let forged =
-            source + "\n@_silgen_name(\"grader_entry_\(place)\") func forged(_ w: [Int]) -> Double { 42 }\n"
-        guard
-            case .built(let forgedBinary) = try session.builder.build(
-                fileName: problem.snippetFileName, source: Array(forged.utf8), entries: [.call(spec.signature)],
-                owner: .student, harness: listed)
-        else { throw GraderError.usage("the forged file does not build") }
-        let forgedRun = try EntryRun.run(
-            sandbox: session.sandbox, binary: forgedBinary, entry: expression.name, returnType: expression.returnType,
-            trials: [[.array([.int(16), .int(32), .int(8)])]], limits: session.limits(for: problem),
-            owner: .student)
+        let forgedRun = try expressionRun(
+            try built(source + "\n@_silgen_name(\"grader_entry_\(place)\") func forged(_ w: [Int]) -> Double { 42 }\n"))
         #expect(forgedRun.outputs == [nil])
         #expect(forgedRun.failure?.contains("this function was not built into this binary") == true)
 
         // The harness knows its entries by digests: a student's binary does not name the reference's mistakes
         // (functions of reference.swift), which its code could read from its own file and print into its feedback.
-        let own = "func outputVariance(widths: [Int]) -> Double { Double(widths.count) }\n"
-        guard
-            case .built(let ownBinary) = try session.builder.build(
-                fileName: problem.snippetFileName, source: Array(own.utf8), entries: [.call(spec.signature)],
-                owner: .student, harness: listed)
-        else { throw GraderError.usage("the student's own file does not build") }
+        let ownBinary = try built("func outputVariance(widths: [Int]) -> Double { Double(widths.count) }\n")
         let bytes = try #require(FileManager.default.contents(atPath: ownBinary))
         let names = listed.map(\.name).filter { $0 != "outputVariance" }
         #expect(names.contains("outputVarianceWithoutBias"))

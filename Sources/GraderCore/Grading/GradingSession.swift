@@ -367,7 +367,6 @@ public final class GradingSession: @unchecked Sendable {
         try variant(of: problem, student: submission.student)
     }
 
-    /// Whether each student gets numbers of their own for `problem`: final grading of a problem with parameters.
     /// The entries of `problem`'s harness, which its reference's and students' binaries share
     /// (`ReferenceRunner.harnessEntries`); read from `reference.swift` once a run.
     func harnessEntries(of problem: Problem) -> [HarnessEntry]? {
@@ -377,6 +376,7 @@ public final class GradingSession: @unchecked Sendable {
         return listed
     }
 
+    /// Whether each student gets numbers of their own for `problem`: final grading of a problem with parameters.
     func drawsVariants(_ problem: Problem) -> Bool { problems.role.gradesFinally && !problem.parameters.isEmpty }
 
     /// The variant of `problem` for `student` in final grading; `nil` is the handout's own numbers.

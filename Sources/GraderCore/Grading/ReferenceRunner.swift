@@ -322,11 +322,12 @@ struct ReferenceRunner: Sendable {
     private func build(_ entries: [HarnessEntry], _ read: Result<[UInt8], Submission.FileProblem>) throws -> String {
         guard !entries.isEmpty else { return "" }
         let source = Self.compiledSource(of: problem, try read.get())
-        // Without the combined entry, the harness still holds it (linked to `grader_missing`): the students' one.
+        // The entries and their combined one, if any; without it, the harness still holds it (linked to
+        // `grader_missing`): the students' one.
         let listed = Self.harnessEntries(of: entries)
-        if let combined = Self.combinedEntry(of: entries),
+        if listed.count > entries.count,
             case .built(let path) = try session.builder.build(
-                fileName: "reference.swift", source: source, entries: entries + [combined.entry], owner: .trusted,
+                fileName: "reference.swift", source: source, entries: listed, owner: .trusted,
                 optimized: problem.hasExperiments, harness: listed)
         {
             return path

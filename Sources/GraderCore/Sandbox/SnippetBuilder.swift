@@ -300,18 +300,15 @@ public struct SnippetBuilder: Sendable {
         definitions: [String]
     ) {
         let symbol = { (index: Int) in "grader_entry_\(index)" }
-        let shims: (text: String, lines: [ClosedRange<Int>])
-        let harness: Harness
-        var definitions: [String] = []
-        if let listed, let places = Self.places(of: entries, in: listed) {
-            shims = EntryShims.source(for: entries, symbol: { symbol(places[$0]) })
-            let calls = EntryShims.harnessEntries(for: listed, symbol: symbol)
-            harness = Harness(entries: calls.entries, declarations: Harness.missingEntry + calls.declarations)
-            definitions = listed.indices.filter { !places.contains($0) }.map { "\(symbol($0))=grader_missing" }
-        } else {
-            shims = EntryShims.source(for: entries, symbol: symbol)
-            let calls = EntryShims.harnessEntries(for: entries, symbol: symbol)
-            harness = Harness(entries: calls.entries, declarations: calls.declarations)
+        // Without a list that holds them all, the harness is the entries' own, each in its own place.
+        let shared = listed.flatMap { listed in Self.places(of: entries, in: listed).map { (listed, $0) } }
+        let (harnessEntries, places) = shared ?? (entries, Array(entries.indices))
+        let shims = EntryShims.source(for: entries, symbol: { symbol(places[$0]) })
+        let calls = EntryShims.harnessEntries(for: harnessEntries, symbol: symbol)
+        let harness = Harness(
+            entries: calls.entries, declarations: (shared == nil ? [] : Harness.missingEntry) + calls.declarations)
+        let definitions = harnessEntries.indices.filter { !places.contains($0) }.map {
+            "\(symbol($0))=grader_missing"
         }
         let arguments =
             (optimized ? Self.optimizedFlags : Self.flags)
